@@ -1,0 +1,63 @@
+# dnsedge — top-level commands. `make run` and `make test` work on a fresh Debian 12 machine:
+# they install the Debian packages they need (as root, or through sudo), configure and build.
+
+BUILD      ?= build
+BUILD_TYPE ?= RelWithDebInfo
+PY         := /usr/bin/python3
+DNS_LISTEN ?= 127.0.0.1:5353
+DATA       ?= .dnsedge-data
+
+# Build and run dependencies, plus the peers and clients the tests and the benchmark use.
+DEPS := cmake ninja-build g++ clang pkg-config make \
+        libgtest-dev libgmock-dev libbenchmark-dev libknot-dev libunbound-dev libboost-dev \
+        nlohmann-json3-dev libsqlite3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev \
+        libfmt-dev libabsl-dev libssl-dev \
+        knot knot-dnsutils nsd dnsperf bind9-dnsutils python3 python3-dnspython python3-pytest
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps configure build test unit blackbox run bench fuzz clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+configure: $(BUILD)/build.ninja
+
+build: deps configure
+	cmake --build $(BUILD)
+
+# Every test: unit + golden (ctest), then the black-box suites against the real binary.
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j2
+	DNSEDGE_BIN=$(abspath $(BUILD)/dnsedge) $(PY) -m pytest -q tests/blackbox tests/golden
+
+run: build
+	@mkdir -p $(DATA)
+	@echo "dnsedge: serving the demo zone example.com on $(DNS_LISTEN). Try:"
+	@echo "  dig @127.0.0.1 -p 5353 example.com SOA"
+	@echo "  dig @127.0.0.1 -p 5353 www.example.com A"
+	@echo "  dig @127.0.0.1 -p 5353 example.com MX"
+	@echo "  dig @127.0.0.1 -p 5353 nothing.example.com A     (NXDOMAIN)"
+	@echo "  dig @127.0.0.1 -p 5353 +tcp example.com TXT"
+	exec $(BUILD)/dnsedge serve --data $(DATA) --dns-listen $(DNS_LISTEN) --zone-file demo/example.com.zone
+
+bench: build
+	$(PY) bench/bench.py --dnsedge $(abspath $(BUILD)/dnsedge)
+
+fuzz: deps
+	cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DDNSEDGE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-fuzz --target fuzz_packet
+	mkdir -p build-fuzz/corpus && ./build-fuzz/fuzz_packet -max_total_time=$${FUZZ_SECONDS:-60} build-fuzz/corpus tests/fuzz/corpus/packet
+
+clean:
+	rm -rf $(BUILD) build-fuzz

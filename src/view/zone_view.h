@@ -1,0 +1,132 @@
+#pragma once
+// The served view of a zone: records compiled once into an immutable structure that the query
+// path walks without allocating, locking or looking anything up outside it.
+//
+// Compile-time work (so queries never do it): owner names are hashed into one open index,
+// empty non-terminals get nodes, delegation points and the names below them are flagged, each
+// node's RRsets are stored in wire form grouped by type, MX/SRV/NS targets carry the index of
+// their in-zone node for additional data, and the negative-answer SOA TTL is precomputed
+// (RFC 2308 §5: min(SOA TTL, SOA MINIMUM)).
+//
+// Thread safety: a ZoneView is immutable after compile(); any number of threads may read it.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "common/result.h"
+#include "dns/zonefile.h"
+
+namespace dnsedge::view {
+
+inline constexpr uint32_t kNone = 0xffffffffu;
+
+// One RRset. Its RRs live in ZoneView::rdata_ as consecutive [u16 rdlength][rdata] entries.
+struct RRset {
+  uint16_t type = 0;
+  uint16_t count = 0;
+  uint32_t ttl = 0;
+  uint32_t rdata_off = 0;   // first entry in rdata_
+  uint32_t rdata_len = 0;   // bytes of all entries
+  uint32_t targets_off = kNone;  // MX/SRV/NS/CNAME: index into targets_ (one per RR) or kNone
+};
+
+namespace node_flag {
+inline constexpr uint16_t kDelegation = 1;       // non-apex node with NS: a zone cut
+inline constexpr uint16_t kBelowCut = 2;         // strictly below a zone cut (glue / occluded)
+inline constexpr uint16_t kEmptyNonTerminal = 4; // exists only because names below it exist
+inline constexpr uint16_t kWildcardChild = 8;    // "*.<this>" exists
+inline constexpr uint16_t kCname = 16;           // holds a CNAME
+inline constexpr uint16_t kApex = 32;
+}  // namespace node_flag
+
+struct Node {
+  uint32_t name_off = 0;     // into names_ (lowercase wire form)
+  uint8_t name_len = 0;
+  uint8_t labels = 0;
+  uint16_t flags = 0;
+  uint32_t rrset_begin = 0;  // into rrsets_, sorted by type
+  uint32_t rrset_count = 0;
+  uint32_t cut = kNone;      // for kDelegation|kBelowCut: the node of the topmost zone cut
+};
+
+struct CompileOptions {
+  std::string source;  // file name for error messages ("" for in-memory)
+};
+
+class ZoneView {
+ public:
+  // Builds the view of the zone `origin` (wire form, lowercase) from `records`.
+  // Fails with "source:line: reason" for: no SOA at the apex, more than one SOA, records
+  // outside the zone, a CNAME beside other data (RFC 1034 §3.6.2; RRSIG/NSEC allowed), more
+  // than one CNAME at a name, class other than IN, a DNAME... that the server cannot serve.
+  static Result<std::shared_ptr<const ZoneView>> compile(std::string_view origin,
+                                                         const std::vector<dns::ZoneRecord>& records,
+                                                         const CompileOptions& options = {});
+
+  std::string_view apex() const noexcept { return apex_; }
+  uint32_t serial() const noexcept { return serial_; }
+  size_t node_count() const noexcept { return nodes_.size(); }
+  size_t record_count() const noexcept { return record_count_; }
+  const std::string& source() const noexcept { return source_; }
+
+  // --- query-path accessors (noexcept, allocation-free) ---
+  uint32_t find(std::string_view lower_name) const noexcept;  // node index or kNone
+  const Node& node(uint32_t i) const noexcept { return nodes_[i]; }
+  std::string_view node_name(const Node& n) const noexcept {
+    return std::string_view(names_).substr(n.name_off, n.name_len);
+  }
+  const RRset* rrset(const Node& n, uint16_t type) const noexcept;
+  const RRset* rrsets_begin(const Node& n) const noexcept { return rrsets_.data() + n.rrset_begin; }
+  const uint8_t* rdata(const RRset& s) const noexcept {
+    return reinterpret_cast<const uint8_t*>(rdata_.data()) + s.rdata_off;
+  }
+  const uint32_t* targets(const RRset& s) const noexcept {
+    return s.targets_off == kNone ? nullptr : targets_.data() + s.targets_off;
+  }
+  uint32_t apex_node() const noexcept { return 0; }
+  const RRset& soa() const noexcept { return rrsets_[soa_rrset_]; }
+  uint32_t negative_ttl() const noexcept { return negative_ttl_; }
+
+  // All records of the view, in canonical order (for export and transfers).
+  std::vector<dns::ZoneRecord> records() const;
+
+ private:
+  ZoneView() = default;
+  friend class ZoneBuilder;
+
+  std::string apex_;
+  std::string source_;
+  uint32_t serial_ = 0;
+  uint32_t negative_ttl_ = 0;
+  uint32_t soa_rrset_ = 0;
+  size_t record_count_ = 0;
+  std::string names_;
+  std::string rdata_;
+  std::vector<Node> nodes_;
+  std::vector<RRset> rrsets_;
+  std::vector<uint32_t> targets_;
+  absl::flat_hash_map<std::string_view, uint32_t> index_;  // keys point into names_
+};
+
+// The set of zones served, looked up by longest matching suffix. Immutable once built.
+class Catalog {
+ public:
+  static std::shared_ptr<const Catalog> build(std::vector<std::shared_ptr<const ZoneView>> zones);
+  static std::shared_ptr<const Catalog> empty() { return build({}); }
+
+  // The zone with the longest apex that `lower_qname` equals or lies below, or nullptr.
+  const ZoneView* find_zone(std::string_view lower_qname) const noexcept;
+  const std::vector<std::shared_ptr<const ZoneView>>& zones() const noexcept { return zones_; }
+  std::shared_ptr<const ZoneView> zone(std::string_view apex) const;
+
+ private:
+  std::vector<std::shared_ptr<const ZoneView>> zones_;
+  absl::flat_hash_map<std::string_view, const ZoneView*> by_apex_;
+  unsigned max_labels_ = 0;
+};
+
+}  // namespace dnsedge::view
