@@ -1,0 +1,541 @@
+#include "auth/answer.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "dns/message.h"
+#include "dns/name.h"
+#include "dns/types.h"
+
+namespace dnsedge::auth {
+namespace {
+
+using dns::as_bytes;
+using dns::as_view;
+using view::kNone;
+using view::Node;
+using view::RRset;
+using view::ZoneView;
+namespace rrtype = dns::rrtype;
+namespace node_flag = view::node_flag;
+
+constexpr size_t kOptSize = 11;     // root owner, type, class, ttl, rdlength=0
+constexpr int kMaxChain = 16;       // CNAMEs followed in one answer (loop guard)
+constexpr int kMaxAdditional = 32;  // distinct targets considered for additional data
+constexpr int kComprEntries = 96;
+
+inline void wr16(uint8_t* p, uint16_t v) noexcept {
+  p[0] = static_cast<uint8_t>(v >> 8);
+  p[1] = static_cast<uint8_t>(v);
+}
+inline void wr32(uint8_t* p, uint32_t v) noexcept {
+  p[0] = static_cast<uint8_t>(v >> 24);
+  p[1] = static_cast<uint8_t>(v >> 16);
+  p[2] = static_cast<uint8_t>(v >> 8);
+  p[3] = static_cast<uint8_t>(v);
+}
+
+// Response writer over a fixed buffer with RFC 1035 §4.1.4 name compression. Every RRset is
+// written whole or not at all (mark/rollback), so a truncated answer never holds half an RRset.
+class Writer {
+ public:
+  Writer(uint8_t* buf, size_t limit) noexcept : buf_(buf), limit_(limit) {}
+
+  size_t size() const noexcept { return len_; }
+  uint8_t* data() noexcept { return buf_; }
+  size_t limit() const noexcept { return limit_; }
+
+  struct Mark {
+    size_t len;
+    int entries;
+  };
+  Mark mark() const noexcept { return {len_, entries_}; }
+  void rollback(Mark m) noexcept {
+    len_ = m.len;
+    entries_ = m.entries;
+  }
+
+  bool put(const void* p, size_t n) noexcept {
+    if (len_ + n > limit_) return false;
+    std::memcpy(buf_ + len_, p, n);
+    len_ += n;
+    return true;
+  }
+
+  // Registers `name` (lowercase, uncompressed) as written at `offset`, suffix by suffix.
+  void remember(const uint8_t* name, size_t offset) noexcept {
+    while (*name != 0 && offset < 0x3fff && entries_ < kComprEntries) {
+      const size_t n = dns::name_length(name);
+      tab_[entries_++] = Entry{name, static_cast<uint16_t>(n), static_cast<uint16_t>(offset)};
+      offset += *name + 1;
+      name += *name + 1;
+    }
+  }
+
+  // Writes `name` (lowercase, uncompressed), compressed against names written before.
+  // Returns an offset a later pointer can use for the same name (where it starts, or where the
+  // earlier copy is when all of it compressed to one pointer), or -1 when it does not fit.
+  long put_name(const uint8_t* name, bool compress = true) noexcept {
+    const size_t start = len_;
+    const uint8_t* p = name;
+    size_t prefix = 0;  // bytes of literal labels before the compression point
+    int match = -1;
+    if (compress) {
+      for (; *p != 0; p += *p + 1) {
+        const size_t n = dns::name_length(p);
+        for (int i = 0; i < entries_; ++i) {
+          if (tab_[i].len == n && std::memcmp(tab_[i].name, p, n) == 0) {
+            match = i;
+            break;
+          }
+        }
+        if (match >= 0) break;
+        prefix += *p + 1;
+      }
+    } else {
+      prefix = dns::name_length(name) - 1;
+    }
+    if (match >= 0) {
+      if (len_ + prefix + 2 > limit_) return -1;
+      std::memcpy(buf_ + len_, name, prefix);
+      len_ += prefix;
+      const uint16_t off = tab_[match].offset;
+      buf_[len_++] = static_cast<uint8_t>(0xC0 | (off >> 8));
+      buf_[len_++] = static_cast<uint8_t>(off & 0xff);
+      if (prefix == 0) return off;
+    } else {
+      if (len_ + prefix + 1 > limit_) return -1;
+      std::memcpy(buf_ + len_, name, prefix);
+      len_ += prefix;
+      buf_[len_++] = 0;
+    }
+    // Remember the literal part (its suffixes up to the compression point).
+    for (const uint8_t* q = name; q != p && *q != 0 && entries_ < kComprEntries; q += *q + 1) {
+      const size_t off = start + static_cast<size_t>(q - name);
+      if (off >= 0x3fff) break;
+      tab_[entries_++] = Entry{q, static_cast<uint16_t>(dns::name_length(q)), static_cast<uint16_t>(off)};
+    }
+    return static_cast<long>(start);
+  }
+
+  bool put_pointer(size_t offset) noexcept {
+    if (len_ + 2 > limit_) return false;
+    buf_[len_++] = static_cast<uint8_t>(0xC0 | (offset >> 8));
+    buf_[len_++] = static_cast<uint8_t>(offset & 0xff);
+    return true;
+  }
+
+ private:
+  struct Entry {
+    const uint8_t* name;
+    uint16_t len;
+    uint16_t offset;
+  };
+  uint8_t* buf_;
+  size_t limit_;
+  size_t len_ = 0;
+  Entry tab_[kComprEntries];
+  int entries_ = 0;
+};
+
+// Where an owner name is in the packet: an offset to point at (always possible: the qname and
+// every chased target were written before), plus the lowercase name for lookups.
+struct Owner {
+  const uint8_t* name;  // lowercase wire
+  uint16_t offset;      // where it (or a copy) was written
+};
+
+struct Pending {  // additional-data candidate
+  const ZoneView* zone;
+  uint32_t node;
+  uint16_t owner_offset;  // where the target name was written (its rdata position)
+  bool mandatory;         // glue in a referral: truncates instead of being dropped
+};
+
+enum class Section : uint8_t { kAnswer, kAuthority, kAdditional };
+
+struct Ctx {
+  Writer w;
+  uint16_t counts[3] = {0, 0, 0};
+  bool tc = false;
+  bool aa = true;
+  uint16_t rcode = dns::rcode::kNoError;
+  Pending pending[kMaxAdditional];
+  int npending = 0;
+};
+
+// The owner of an RRset: an offset where the name already is in the packet, or (offset < 0)
+// a lowercase name to write, compressed, with the first RR.
+struct OwnerRef {
+  long offset;
+  const uint8_t* name = nullptr;
+};
+
+// Writes one RRset. When the RRset has targets (NS/MX/SRV/CNAME) their rdata positions are
+// returned through `on_target`. Returns false when it did not fit (nothing written).
+template <typename OnTarget>
+bool put_rrset(Ctx& c, Section sec, const ZoneView& z, const RRset& s, OwnerRef owner,
+               OnTarget&& on_target) noexcept {
+  Writer& w = c.w;
+  const Writer::Mark m = w.mark();
+  const uint8_t* p = z.rdata(s);
+  const uint32_t* targets = z.targets(s);
+  const bool compress = dns::type_compresses_rdata(s.type);
+  for (uint16_t i = 0; i < s.count; ++i) {
+    const size_t rdlen = static_cast<size_t>(p[0]) << 8 | p[1];
+    const uint8_t* rd = p + 2;
+    uint8_t fixed[10];
+    wr16(fixed, s.type);
+    wr16(fixed + 2, dns::rrclass::kIN);
+    wr32(fixed + 4, s.ttl);
+    bool head_ok;
+    if (owner.offset >= 0) {
+      head_ok = w.put_pointer(static_cast<size_t>(owner.offset));
+    } else {
+      owner.offset = w.put_name(owner.name);
+      head_ok = owner.offset >= 0;
+    }
+    if (!head_ok || !w.put(fixed, 10)) {
+      w.rollback(m);
+      return false;
+    }
+    const size_t rdlen_pos = w.size() - 2;
+    long target_pos = -1;
+    bool ok = true;
+    switch (s.type) {
+      case rrtype::kNS:
+      case rrtype::kCNAME:
+      case rrtype::kPTR:
+        target_pos = w.put_name(rd, compress);
+        ok = target_pos >= 0;
+        break;
+      case rrtype::kMX:
+        ok = w.put(rd, 2);
+        if (ok) {
+          target_pos = w.put_name(rd + 2, compress);
+          ok = target_pos >= 0;
+        }
+        break;
+      case rrtype::kSOA: {
+        const size_t ml = dns::name_length(rd);
+        const size_t rl = dns::name_length(rd + ml);
+        ok = w.put_name(rd) >= 0 && w.put_name(rd + ml) >= 0 && w.put(rd + ml + rl, 20);
+        break;
+      }
+      case rrtype::kSRV:  // RFC 2782: the target is not compressed
+        ok = w.put(rd, rdlen);
+        target_pos = static_cast<long>(w.size() - rdlen + 6);
+        break;
+      default:
+        ok = w.put(rd, rdlen);
+        break;
+    }
+    if (!ok) {
+      w.rollback(m);
+      return false;
+    }
+    wr16(w.data() + rdlen_pos, static_cast<uint16_t>(w.size() - rdlen_pos - 2));
+    if (targets != nullptr && target_pos >= 0 && target_pos < 0x3fff) {
+      on_target(targets[i], rd + (s.type == rrtype::kMX ? 2 : s.type == rrtype::kSRV ? 6 : 0),
+                static_cast<uint16_t>(target_pos));
+    }
+    p += 2 + rdlen;
+  }
+  c.counts[static_cast<int>(sec)] += s.count;
+  return true;
+}
+
+bool put_rrset(Ctx& c, Section sec, const ZoneView& z, const RRset& s, OwnerRef owner) noexcept {
+  return put_rrset(c, sec, z, s, owner, [](uint32_t, const uint8_t*, uint16_t) {});
+}
+
+// Answer-section RRset whose NS/MX/SRV targets become additional-data candidates.
+bool put_answer_rrset(Ctx& c, const ZoneView& z, const RRset& s, uint16_t owner_off) noexcept {
+  const bool wants_additional =
+      s.type == rrtype::kNS || s.type == rrtype::kMX || s.type == rrtype::kSRV;
+  return put_rrset(c, Section::kAnswer, z, s, OwnerRef{owner_off},
+                   [&](uint32_t node, const uint8_t*, uint16_t pos) {
+                     if (!wants_additional || node == kNone || c.npending >= kMaxAdditional) return;
+                     c.pending[c.npending++] = Pending{&z, node, pos, false};
+                   });
+}
+
+// Authority SOA for negative answers (RFC 2308 §3), TTL min(SOA TTL, MINIMUM). The apex name
+// compresses against the question when it is a suffix of it.
+void put_negative_soa(Ctx& c, const ZoneView& z) noexcept {
+  const Writer::Mark m = c.w.mark();
+  const RRset& soa = z.soa();
+  const uint8_t* rd = z.rdata(soa) + 2;
+  const size_t ml = dns::name_length(rd);
+  const size_t rl = dns::name_length(rd + ml);
+  uint8_t fixed[10];
+  wr16(fixed, rrtype::kSOA);
+  wr16(fixed + 2, dns::rrclass::kIN);
+  wr32(fixed + 4, z.negative_ttl());
+  bool ok = c.w.put_name(as_bytes(z.apex())) >= 0 && c.w.put(fixed, 10);
+  const size_t rdlen_pos = c.w.size() - 2;
+  ok = ok && c.w.put_name(rd) >= 0 && c.w.put_name(rd + ml) >= 0 && c.w.put(rd + ml + rl, 20);
+  if (!ok) {
+    c.w.rollback(m);
+    c.tc = true;
+    return;
+  }
+  wr16(c.w.data() + rdlen_pos, static_cast<uint16_t>(c.w.size() - rdlen_pos - 2));
+  c.counts[static_cast<int>(Section::kAuthority)] += 1;
+}
+
+// Referral to the zone cut at `cut` (RFC 1034 §4.3.2 step 3b): AA=0, NS in authority,
+// addresses of in-zone NS targets in additional (glue below the cut is mandatory).
+void put_referral(Ctx& c, const ZoneView& z, uint32_t cut) noexcept {
+  const Node& n = z.node(cut);
+  const RRset* ns = z.rrset(n, rrtype::kNS);
+  if (ns == nullptr) return;
+  c.aa = false;
+  const std::string_view cut_name = z.node_name(n);
+  const bool ok = put_rrset(c, Section::kAuthority, z, *ns, OwnerRef{-1, as_bytes(cut_name)},
+                            [&](uint32_t node, const uint8_t* target, uint16_t pos) {
+                              if (node == kNone || c.npending >= kMaxAdditional) return;
+                              const bool glue = dns::is_subdomain(
+                                  as_view(target, dns::name_length(target)), cut_name);
+                              c.pending[c.npending++] = Pending{&z, node, pos, glue};
+                            });
+  if (!ok) c.tc = true;
+}
+
+void put_additional(Ctx& c) noexcept {
+  for (int i = 0; i < c.npending && !c.tc; ++i) {
+    const Pending& pd = c.pending[i];
+    bool dup = false;
+    for (int j = 0; j < i; ++j) {
+      if (c.pending[j].zone == pd.zone && c.pending[j].node == pd.node) dup = true;
+    }
+    if (dup) continue;
+    const Node& n = pd.zone->node(pd.node);
+    for (uint16_t type : {rrtype::kA, rrtype::kAAAA}) {
+      const RRset* s = pd.zone->rrset(n, type);
+      if (s == nullptr) continue;
+      if (!put_rrset(c, Section::kAdditional, *pd.zone, *s, OwnerRef{pd.owner_offset})) {
+        if (pd.mandatory) c.tc = true;  // RFC 9471: in-domain glue that does not fit → TC
+      }
+    }
+  }
+}
+
+// Finds where `name` lands in zone `z`: an exact node, a wildcard node synthesizing it, or the
+// closest encloser (for NXDOMAIN). Also reports a zone cut met on the way.
+struct Lookup {
+  uint32_t node = kNone;     // exact or wildcard node
+  bool wildcard = false;
+  uint32_t encloser = kNone; // closest encloser when node == kNone
+  uint32_t cut = kNone;      // delegation that covers the name
+};
+
+Lookup lookup(const ZoneView& z, std::string_view name, uint16_t qtype) noexcept {
+  Lookup r;
+  uint32_t id = z.find(name);
+  if (id != kNone) {
+    const Node& n = z.node(id);
+    if (n.cut != kNone) {
+      // DS at the cut itself belongs to the parent side (RFC 4035 §3.1.4.1).
+      const bool ds_at_cut = qtype == rrtype::kDS && n.cut == id;
+      if (!ds_at_cut) {
+        r.cut = n.cut;
+        return r;
+      }
+    }
+    r.node = id;
+    return r;
+  }
+  std::string_view ce = name;
+  uint32_t ce_id = kNone;
+  while (ce_id == kNone) {
+    ce = dns::parent(ce);
+    ce_id = z.find(ce);
+  }
+  const Node& cen = z.node(ce_id);
+  if (cen.cut != kNone) {
+    r.cut = cen.cut;
+    return r;
+  }
+  if (cen.flags & node_flag::kWildcardChild) {
+    uint8_t wc[dns::kMaxNameLen + 2];
+    wc[0] = 1;
+    wc[1] = '*';
+    std::memcpy(wc + 2, ce.data(), ce.size());
+    if (ce.size() + 2 <= dns::kMaxNameLen) {
+      const uint32_t w = z.find(as_view(wc, ce.size() + 2));
+      if (w != kNone) {
+        r.node = w;
+        r.wildcard = true;
+        return r;
+      }
+    }
+  }
+  r.encloser = ce_id;
+  return r;
+}
+
+// RFC 8482 §4.2: answer ANY with a single synthesized HINFO.
+bool put_any_hinfo(Ctx& c, uint16_t owner_off) noexcept {
+  static constexpr uint8_t kRdata[] = {7, 'R', 'F', 'C', '8', '4', '8', '2', 0};
+  uint8_t fixed[10];
+  wr16(fixed, rrtype::kHINFO);
+  wr16(fixed + 2, dns::rrclass::kIN);
+  wr32(fixed + 4, 3600);
+  wr16(fixed + 8, sizeof(kRdata));
+  const Writer::Mark m = c.w.mark();
+  if (!c.w.put_pointer(owner_off) || !c.w.put(fixed, 10) || !c.w.put(kRdata, sizeof(kRdata))) {
+    c.w.rollback(m);
+    return false;
+  }
+  c.counts[0] += 1;
+  return true;
+}
+
+// The authoritative algorithm for a question in zone `z` (RFC 1034 §4.3.2, minimal responses).
+void resolve(Ctx& c, const ZoneView* z, const uint8_t* qname, uint16_t qtype) noexcept {
+  Owner owner{qname, dns::kHeaderSize};
+  uint32_t visited[kMaxChain];
+  int chain = 0;
+  for (;;) {
+    const std::string_view name = as_view(owner.name, dns::name_length(owner.name));
+    const Lookup l = lookup(*z, name, qtype);
+    if (l.cut != kNone) {
+      put_referral(c, *z, l.cut);
+      return;
+    }
+    if (l.node == kNone) {
+      c.rcode = dns::rcode::kNxDomain;
+      put_negative_soa(c, *z);
+      return;
+    }
+    const Node& n = z->node(l.node);
+    if (qtype == rrtype::kANY && n.rrset_count > 0) {
+      if (!put_any_hinfo(c, owner.offset)) c.tc = true;
+      return;
+    }
+    const RRset* s = z->rrset(n, qtype);
+    if (s != nullptr) {
+      if (!put_answer_rrset(c, *z, *s, owner.offset)) c.tc = true;
+      return;
+    }
+    const RRset* cname = (n.flags & node_flag::kCname) ? z->rrset(n, rrtype::kCNAME) : nullptr;
+    if (cname == nullptr) {  // NODATA (RFC 2308 §2.2)
+      put_negative_soa(c, *z);
+      return;
+    }
+    // CNAME: put it, then chase its target within this zone.
+    uint16_t target_pos = 0;
+    uint32_t target_node = kNone;
+    const uint8_t* target = nullptr;
+    if (!put_rrset(c, Section::kAnswer, *z, *cname, OwnerRef{owner.offset},
+                   [&](uint32_t node, const uint8_t* t, uint16_t pos) {
+                     target_node = node;
+                     target = t;
+                     target_pos = pos;
+                   })) {
+      c.tc = true;
+      return;
+    }
+    (void)target_node;
+    visited[chain++] = l.node;
+    if (target == nullptr || !dns::is_subdomain(as_view(target, dns::name_length(target)), z->apex())) {
+      return;  // out of zone: the resolver follows it
+    }
+    const uint32_t next = z->find(as_view(target, dns::name_length(target)));
+    for (int i = 0; i < chain; ++i) {
+      if (next != kNone && visited[i] == next) return;  // loop
+    }
+    if (chain >= kMaxChain) return;
+    owner = Owner{target, target_pos};
+  }
+}
+
+}  // namespace
+
+size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std::span<uint8_t> out,
+              Transport transport) noexcept {
+  dns::Query q;
+  const dns::ParseStatus st = dns::parse_query(query, q);
+  if (st == dns::ParseStatus::kDrop) return 0;
+
+  // Size limit (RFC 6891 §6.2.3/§6.2.5): UDP gets min(client's size, ours), at least 512.
+  size_t limit = auth::kMaxResponse;
+  if (transport == Transport::kUdp) {
+    limit = dns::kMinUdpPayload;
+    if (q.has_edns) limit = std::clamp<size_t>(q.edns_udp_size, dns::kMinUdpPayload, dns::kMaxUdpPayload);
+  }
+  limit = std::min(limit, out.size());
+  const bool opt = st == dns::ParseStatus::kOk && q.has_edns;
+  Ctx c{Writer(out.data(), limit - (opt ? kOptSize : 0))};
+
+  // Header + question (the client's own bytes: its case is preserved).
+  uint8_t hdr[dns::kHeaderSize] = {};
+  c.w.put(hdr, sizeof hdr);
+  uint16_t qdcount = 0;
+  if (q.qname_len > 0 && q.question_end > dns::kHeaderSize) {
+    c.w.put(query.data() + dns::kHeaderSize, q.question_end - dns::kHeaderSize);
+    c.w.remember(q.qname, dns::kHeaderSize);
+    qdcount = 1;
+  }
+
+  uint16_t ext_rcode = 0;
+  if (st == dns::ParseStatus::kFormErr) {
+    c.rcode = dns::rcode::kFormErr;
+    c.aa = false;
+  } else if (st == dns::ParseStatus::kNotImp) {
+    c.rcode = dns::rcode::kNotImp;
+    c.aa = false;
+  } else if (q.has_edns && q.edns_version != 0) {
+    ext_rcode = dns::rcode::kBadVers;  // RFC 6891 §6.1.3
+    c.aa = false;
+  } else if (q.qclass != dns::rrclass::kIN) {
+    c.rcode = dns::rcode::kRefused;
+    c.aa = false;
+  } else if (q.qtype == rrtype::kAXFR || q.qtype == rrtype::kIXFR) {
+    c.rcode = dns::rcode::kRefused;  // transfers are not allowed to anyone (yet)
+    c.aa = false;
+  } else if (q.qtype == rrtype::kOPT || q.qtype == rrtype::kTSIG || q.qtype == rrtype::kTKEY ||
+             q.qtype == rrtype::kMAILA || q.qtype == rrtype::kMAILB) {
+    c.rcode = dns::rcode::kNotImp;
+    c.aa = false;
+  } else {
+    const std::string_view qn = as_view(q.qname, q.qname_len);
+    const ZoneView* z = catalog.find_zone(qn);
+    if (z == nullptr) {
+      c.rcode = dns::rcode::kRefused;
+      c.aa = false;
+    } else {
+      resolve(c, z, q.qname, q.qtype);
+      if (!c.tc) put_additional(c);
+    }
+  }
+
+  if (opt) {
+    // OPT (RFC 6891 §6.1.2): our payload size, extended rcode high bits, version 0, DO echoed.
+    uint8_t o[kOptSize] = {0};
+    wr16(o + 1, rrtype::kOPT);
+    wr16(o + 3, dns::kMaxUdpPayload);
+    o[5] = static_cast<uint8_t>(ext_rcode >> 4);
+    o[6] = 0;
+    o[7] = q.edns_do ? 0x80 : 0;
+    std::memcpy(out.data() + c.w.size(), o, kOptSize);
+    c.counts[2] += 1;
+  }
+  const size_t len = c.w.size() + (opt ? kOptSize : 0);
+
+  uint8_t* h = out.data();
+  wr16(h, q.id);
+  uint16_t flags = dns::flag::kQR | static_cast<uint16_t>(q.flags & (0x7800 | dns::flag::kRD | dns::flag::kCD));
+  if (c.aa) flags |= dns::flag::kAA;
+  if (c.tc) flags |= dns::flag::kTC;
+  flags |= static_cast<uint16_t>((c.rcode | ext_rcode) & 0xF);
+  wr16(h + 2, flags);
+  wr16(h + 4, qdcount);
+  wr16(h + 6, c.counts[0]);
+  wr16(h + 8, c.counts[1]);
+  wr16(h + 10, c.counts[2]);
+  return len;
+}
+
+}  // namespace dnsedge::auth

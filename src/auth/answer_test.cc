@@ -1,0 +1,188 @@
+#include "auth/answer.h"
+
+#include <gtest/gtest.h>
+extern "C" {
+#include <libknot/libknot.h>
+}
+
+#include <vector>
+
+#include "dns/name.h"
+#include "dns/types.h"
+#include "dns/zonefile.h"
+
+namespace dnsedge::auth {
+namespace {
+
+namespace rrtype = dns::rrtype;
+
+std::string W(const char* t) { return dns::name_from_text(t).value(); }
+
+std::shared_ptr<const view::Catalog> catalog(const char* text) {
+  const std::string origin = W("example.com.");
+  auto zt = dns::parse_zone_text(text, origin);
+  EXPECT_TRUE(zt) << zt.error().message;
+  auto z = view::ZoneView::compile(origin, zt->records);
+  EXPECT_TRUE(z) << z.error().message;
+  return view::Catalog::build({*z});
+}
+
+std::vector<uint8_t> query(const char* qname, uint16_t qtype, int edns = -1, bool do_bit = false) {
+  std::vector<uint8_t> p = {0xab, 0xcd, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, static_cast<uint8_t>(edns >= 0)};
+  const std::string n = W(qname);
+  p.insert(p.end(), n.begin(), n.end());
+  p.insert(p.end(), {static_cast<uint8_t>(qtype >> 8), static_cast<uint8_t>(qtype), 0, 1});
+  if (edns >= 0) {
+    p.insert(p.end(), {0, 0, 41, static_cast<uint8_t>(edns >> 8), static_cast<uint8_t>(edns), 0, 0,
+                       static_cast<uint8_t>(do_bit ? 0x80 : 0), 0, 0, 0});
+  }
+  return p;
+}
+
+struct Resp {
+  std::vector<uint8_t> wire;
+  knot_pkt_t* pkt = nullptr;
+  ~Resp() { knot_pkt_free(pkt); }
+  int rcode() const { return knot_pkt_ext_rcode(pkt); }
+  bool aa() const { return knot_wire_get_aa(wire.data()); }
+  bool tc() const { return knot_wire_get_tc(wire.data()); }
+  uint16_t count(knot_section_t s) const { return knot_pkt_section(pkt, s)->count; }
+  uint16_t type(knot_section_t s, int i) const { return knot_pkt_rr(knot_pkt_section(pkt, s), i)->type; }
+};
+
+std::unique_ptr<Resp> ask(const view::Catalog& cat, const std::vector<uint8_t>& q,
+                          Transport t = Transport::kUdp) {
+  auto r = std::make_unique<Resp>();
+  r->wire.resize(kMaxResponse);
+  const size_t n = answer(cat, q, r->wire, t);
+  r->wire.resize(n);
+  if (n == 0) return r;
+  r->pkt = knot_pkt_new(r->wire.data(), r->wire.size(), nullptr);
+  EXPECT_EQ(knot_pkt_parse(r->pkt, 0), KNOT_EOK);
+  return r;
+}
+
+constexpr const char* kZone = R"(
+$TTL 3600
+@ SOA ns1 hostmaster 1 7200 3600 1209600 300
+@ NS ns1
+@ MX 10 mail
+ns1 A 192.0.2.53
+mail A 192.0.2.25
+mail AAAA 2001:db8::25
+www CNAME web
+web A 192.0.2.80
+loop1 CNAME loop2
+loop2 CNAME loop1
+*.wild A 192.0.2.99
+sub NS ns.sub
+ns.sub A 192.0.2.3
+big TXT "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+big TXT "1123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+big TXT "2123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+big TXT "3123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+big TXT "4123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+big TXT "5123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+)";
+
+TEST(AnswerTest, ExactMatchWithAdditional) {
+  auto cat = catalog(kZone);
+  auto r = ask(*cat, query("example.com.", rrtype::kMX));
+  EXPECT_EQ(r->rcode(), KNOT_RCODE_NOERROR);
+  EXPECT_TRUE(r->aa());
+  EXPECT_EQ(r->count(KNOT_ANSWER), 1);
+  EXPECT_EQ(r->count(KNOT_AUTHORITY), 0);  // minimal responses
+  EXPECT_EQ(r->count(KNOT_ADDITIONAL), 2);  // mail A + AAAA
+}
+
+TEST(AnswerTest, NxDomainAndNoDataCarrySoaWithNegativeTtl) {
+  auto cat = catalog(kZone);
+  auto nx = ask(*cat, query("nope.example.com.", rrtype::kA));
+  EXPECT_EQ(nx->rcode(), KNOT_RCODE_NXDOMAIN);
+  ASSERT_EQ(nx->count(KNOT_AUTHORITY), 1);
+  const knot_rrset_t* soa = knot_pkt_rr(knot_pkt_section(nx->pkt, KNOT_AUTHORITY), 0);
+  EXPECT_EQ(soa->type, KNOT_RRTYPE_SOA);
+  EXPECT_EQ(soa->ttl, 300u);
+  auto nodata = ask(*cat, query("web.example.com.", rrtype::kAAAA));
+  EXPECT_EQ(nodata->rcode(), KNOT_RCODE_NOERROR);
+  EXPECT_EQ(nodata->count(KNOT_ANSWER), 0);
+  EXPECT_EQ(nodata->count(KNOT_AUTHORITY), 1);
+}
+
+TEST(AnswerTest, FollowsCnameAndStopsLoops) {
+  auto cat = catalog(kZone);
+  auto r = ask(*cat, query("www.example.com.", rrtype::kA));
+  ASSERT_EQ(r->count(KNOT_ANSWER), 2);
+  EXPECT_EQ(r->type(KNOT_ANSWER, 0), KNOT_RRTYPE_CNAME);
+  EXPECT_EQ(r->type(KNOT_ANSWER, 1), KNOT_RRTYPE_A);
+  auto loop = ask(*cat, query("loop1.example.com.", rrtype::kA));
+  EXPECT_EQ(loop->rcode(), KNOT_RCODE_NOERROR);
+  EXPECT_EQ(loop->count(KNOT_ANSWER), 2);
+}
+
+TEST(AnswerTest, WildcardSynthesizesUnderQname) {
+  auto cat = catalog(kZone);
+  auto r = ask(*cat, query("x.wild.example.com.", rrtype::kA));
+  ASSERT_EQ(r->count(KNOT_ANSWER), 1);
+  const knot_rrset_t* a = knot_pkt_rr(knot_pkt_section(r->pkt, KNOT_ANSWER), 0);
+  EXPECT_TRUE(knot_dname_is_equal(a->owner, reinterpret_cast<const knot_dname_t*>(W("x.wild.example.com.").data())));
+}
+
+TEST(AnswerTest, ReferralHasNoAaAndGlue) {
+  auto cat = catalog(kZone);
+  auto r = ask(*cat, query("www.sub.example.com.", rrtype::kA));
+  EXPECT_EQ(r->rcode(), KNOT_RCODE_NOERROR);
+  EXPECT_FALSE(r->aa());
+  EXPECT_EQ(r->count(KNOT_ANSWER), 0);
+  EXPECT_EQ(r->count(KNOT_AUTHORITY), 1);
+  EXPECT_EQ(r->count(KNOT_ADDITIONAL), 1);
+}
+
+TEST(AnswerTest, RefusesOutsideZonesAndAnswersAnyWithHinfo) {
+  auto cat = catalog(kZone);
+  EXPECT_EQ(ask(*cat, query("example.org.", rrtype::kA))->rcode(), KNOT_RCODE_REFUSED);
+  auto any = ask(*cat, query("example.com.", rrtype::kANY));
+  ASSERT_EQ(any->count(KNOT_ANSWER), 1);
+  EXPECT_EQ(any->type(KNOT_ANSWER, 0), KNOT_RRTYPE_HINFO);
+}
+
+TEST(AnswerTest, TruncatesAt512WithoutEdnsAndFitsOverTcp) {
+  auto cat = catalog(kZone);
+  auto udp = ask(*cat, query("big.example.com.", rrtype::kTXT));
+  EXPECT_TRUE(udp->tc());
+  EXPECT_LE(udp->wire.size(), 512u);
+  auto edns = ask(*cat, query("big.example.com.", rrtype::kTXT, 1232));
+  EXPECT_FALSE(edns->tc());
+  EXPECT_EQ(edns->count(KNOT_ANSWER), 6);
+  auto tcp = ask(*cat, query("big.example.com.", rrtype::kTXT), Transport::kTcp);
+  EXPECT_FALSE(tcp->tc());
+  EXPECT_EQ(tcp->count(KNOT_ANSWER), 6);
+}
+
+TEST(AnswerTest, EdnsEchoAndBadVers) {
+  auto cat = catalog(kZone);
+  auto r = ask(*cat, query("example.com.", rrtype::kSOA, 4096, true));
+  ASSERT_NE(r->pkt->opt_rr, nullptr);
+  EXPECT_EQ(knot_edns_get_payload(r->pkt->opt_rr), 1232);
+  EXPECT_TRUE(knot_edns_do(r->pkt->opt_rr));
+  auto v1 = query("example.com.", rrtype::kSOA, 1232);
+  v1[v1.size() - 5] = 1;  // EDNS version 1
+  auto bad = ask(*cat, v1);
+  EXPECT_EQ(bad->rcode(), KNOT_RCODE_BADVERS);
+}
+
+TEST(AnswerTest, DropsResponsesAndFormErrsGarbage) {
+  auto cat = catalog(kZone);
+  auto q = query("example.com.", rrtype::kA);
+  q[2] |= 0x80;
+  EXPECT_TRUE(ask(*cat, q)->wire.empty());
+  std::vector<uint8_t> junk = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0xC0, 12};
+  junk[2] = 0;
+  junk[4] = 0;
+  junk[5] = 1;
+  auto r = ask(*cat, junk);
+  EXPECT_EQ(r->rcode(), KNOT_RCODE_FORMERR);
+}
+
+}  // namespace
+}  // namespace dnsedge::auth

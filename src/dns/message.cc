@@ -1,0 +1,109 @@
+#include "dns/message.h"
+
+#include <cstring>
+
+#include "dns/name.h"
+
+namespace dnsedge::dns {
+namespace {
+
+inline uint16_t rd16(const uint8_t* p) noexcept { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+
+// Skips one RR (name + fixed part + rdata) at *pos; false when it runs off the end.
+bool skip_rr(std::span<const uint8_t> pkt, size_t* pos, uint16_t* type, size_t* rdata_pos,
+             uint16_t* rdlen, bool* root_owner) noexcept {
+  uint8_t tmp[kMaxNameLen];
+  const size_t n = read_name(pkt, pos, tmp, false);
+  if (n == 0) return false;
+  if (*pos + 10 > pkt.size()) return false;
+  const uint8_t* p = pkt.data() + *pos;
+  *type = rd16(p);
+  *rdlen = rd16(p + 8);
+  *rdata_pos = *pos + 10;
+  if (*rdata_pos + *rdlen > pkt.size()) return false;
+  *pos = *rdata_pos + *rdlen;
+  *root_owner = (n == 1);
+  return true;
+}
+
+}  // namespace
+
+ParseStatus parse_query(std::span<const uint8_t> pkt, Query& q) noexcept {
+  if (pkt.size() < kHeaderSize) return ParseStatus::kDrop;
+  const uint8_t* h = pkt.data();
+  q.id = rd16(h);
+  q.flags = rd16(h + 2);
+  if (q.flags & flag::kQR) return ParseStatus::kDrop;
+  q.opcode = static_cast<uint8_t>((q.flags >> 11) & 0xF);
+  q.qdcount = rd16(h + 4);
+  q.ancount = rd16(h + 6);
+  q.nscount = rd16(h + 8);
+  q.arcount = rd16(h + 10);
+  q.qname_len = 0;
+  q.has_edns = false;
+  q.question_end = kHeaderSize;
+
+  // The question is parsed even for NOTIMP so the answer can echo it.
+  if (q.qdcount != 1) return q.opcode != opcode::kQuery && q.qdcount == 0 ? ParseStatus::kNotImp
+                                                                         : ParseStatus::kFormErr;
+  size_t pos = kHeaderSize;
+  const size_t name_start = pos;
+  const size_t n = read_name(pkt, &pos, q.qname, true);
+  if (n == 0) return ParseStatus::kFormErr;
+  if (pos - name_start != n) return ParseStatus::kFormErr;  // compressed qname: nothing to point at
+  q.qname_wire = pkt.data() + name_start;
+  q.qname_len = n;
+  if (pos + 4 > pkt.size()) {
+    q.qname_len = 0;
+    return ParseStatus::kFormErr;
+  }
+  q.qtype = rd16(pkt.data() + pos);
+  q.qclass = rd16(pkt.data() + pos + 2);
+  pos += 4;
+  q.question_end = pos;
+  if (q.opcode != opcode::kQuery) return ParseStatus::kNotImp;
+
+  // Answer and authority sections of a query are skipped (they must still be well formed);
+  // the additional section is searched for the OPT RR (RFC 6891 §6.1.1: at most one).
+  const unsigned skip = static_cast<unsigned>(q.ancount) + q.nscount;
+  if (skip > 0 && (q.ancount > pkt.size() / 11 || q.nscount > pkt.size() / 11)) return ParseStatus::kFormErr;
+  for (unsigned i = 0; i < skip; ++i) {
+    uint16_t type, rdlen;
+    size_t rpos;
+    bool root;
+    if (!skip_rr(pkt, &pos, &type, &rpos, &rdlen, &root)) return ParseStatus::kFormErr;
+    if (type == rrtype::kOPT) return ParseStatus::kFormErr;
+  }
+  if (q.arcount > pkt.size() / 11) return ParseStatus::kFormErr;
+  for (unsigned i = 0; i < q.arcount; ++i) {
+    const size_t rr_start = pos;
+    uint16_t type, rdlen;
+    size_t rpos;
+    bool root;
+    if (!skip_rr(pkt, &pos, &type, &rpos, &rdlen, &root)) return ParseStatus::kFormErr;
+    if (type != rrtype::kOPT) continue;
+    if (q.has_edns || !root) return ParseStatus::kFormErr;
+    // owner(1) type(2) class=udp size(2) ttl=ext-rcode(1) version(1) flags(2) rdlen(2)
+    const uint8_t* f = pkt.data() + rr_start + 1;
+    q.has_edns = true;
+    q.edns_udp_size = rd16(f + 2);
+    q.edns_ext_rcode = f[4];
+    q.edns_version = f[5];
+    q.edns_do = (f[6] & 0x80) != 0;
+    // Options must be well-formed TLVs.
+    size_t o = rpos;
+    const size_t oend = rpos + rdlen;
+    while (o < oend) {
+      if (o + 4 > oend) return ParseStatus::kFormErr;
+      const uint16_t olen = rd16(pkt.data() + o + 2);
+      o += 4 + olen;
+      if (o > oend) return ParseStatus::kFormErr;
+    }
+  }
+  if (pos != pkt.size()) {
+    // Trailing bytes after the last RR: tolerated (as Knot does), nothing to read there.
+  }
+  return ParseStatus::kOk;
+}
+
+}  // namespace dnsedge::dns

@@ -1,0 +1,349 @@
+#include "view/zone_view.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "dns/name.h"
+#include "dns/types.h"
+
+namespace dnsedge::view {
+namespace {
+
+using dns::as_bytes;
+using dns::as_view;
+namespace rrtype = dns::rrtype;
+
+uint32_t rd32(const uint8_t* p) { return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3]; }
+
+std::string where(const CompileOptions& o, const dns::ZoneRecord& r) {
+  std::string s = o.source.empty() ? std::string("<zone>") : o.source;
+  if (r.line != 0) s += ":" + std::to_string(r.line);
+  return s + ": ";
+}
+
+// Offset of the target name inside the rdata of types whose additional processing or
+// chasing needs it (RFC 1035 §3.3.9 MX, RFC 2782 SRV, RFC 1035 §3.3.11 NS, §3.3.1 CNAME).
+int target_offset(uint16_t type) {
+  switch (type) {
+    case rrtype::kNS:
+    case rrtype::kCNAME:
+      return 0;
+    case rrtype::kMX:
+      return 2;
+    case rrtype::kSRV:
+      return 6;
+    default:
+      return -1;
+  }
+}
+
+// Canonical rdata order (RFC 4034 §6.3), as Knot keeps its rdatasets.
+bool rdata_less(std::string_view a, std::string_view b) {
+  const int c = std::memcmp(a.data(), b.data(), std::min(a.size(), b.size()));
+  return c != 0 ? c < 0 : a.size() < b.size();
+}
+
+}  // namespace
+
+class ZoneBuilder {
+ public:
+  static Result<std::shared_ptr<const ZoneView>> build(std::string_view origin,
+                                                       const std::vector<dns::ZoneRecord>& records,
+                                                       const CompileOptions& opt);
+};
+
+Result<std::shared_ptr<const ZoneView>> ZoneView::compile(std::string_view origin,
+                                                          const std::vector<dns::ZoneRecord>& records,
+                                                          const CompileOptions& options) {
+  return ZoneBuilder::build(origin, records, options);
+}
+
+Result<std::shared_ptr<const ZoneView>> ZoneBuilder::build(std::string_view origin,
+                                                           const std::vector<dns::ZoneRecord>& records,
+                                                           const CompileOptions& opt) {
+  const std::string src = opt.source.empty() ? std::string("<zone>") : opt.source;
+  if (origin.empty()) return make_error(src + ": no zone origin");
+  std::shared_ptr<ZoneView> z(new ZoneView());
+  z->apex_ = std::string(origin);
+  z->source_ = opt.source;
+
+  // 1. Owner names → temporary node ids (views into the records' owner strings), with every
+  //    ancestor up to the apex present (empty non-terminals).
+  absl::flat_hash_map<std::string_view, uint32_t> tmp;
+  tmp.reserve(records.size() + 16);
+  std::vector<std::string_view> names;
+  names.reserve(records.size() + 16);
+  std::vector<uint32_t> rec_node(records.size());
+  auto ensure = [&](std::string_view name) -> uint32_t {
+    auto [it, inserted] = tmp.try_emplace(name, static_cast<uint32_t>(names.size()));
+    if (!inserted) return it->second;
+    const uint32_t id = it->second;
+    names.push_back(name);
+    for (std::string_view p = name; p.size() > origin.size();) {
+      p = dns::parent(p);
+      auto [pit, pins] = tmp.try_emplace(p, static_cast<uint32_t>(names.size()));
+      if (!pins) break;
+      names.push_back(p);
+    }
+    return id;
+  };
+  ensure(origin);  // node 0 is the apex
+  for (size_t i = 0; i < records.size(); ++i) {
+    const auto& r = records[i];
+    if (r.rclass != dns::rrclass::kIN) return make_error(where(opt, r) + "only class IN is served");
+    if (!dns::is_subdomain(r.owner, origin)) {
+      return make_error(where(opt, r) + "record owner " + dns::name_to_text(r.owner) +
+                        " is outside the zone " + dns::name_to_text(origin));
+    }
+    if (r.type == rrtype::kOPT || r.type == rrtype::kTSIG || r.type == rrtype::kTKEY ||
+        (r.type >= 249 && r.type <= 255)) {
+      return make_error(where(opt, r) + "type " + dns::type_to_string(r.type) +
+                        " is a meta type and cannot be in a zone");
+    }
+    if (r.type == rrtype::kSOA && r.owner != origin) {
+      return make_error(where(opt, r) + "SOA record outside the zone apex");
+    }
+    rec_node[i] = ensure(r.owner);
+  }
+
+  // 2. Group records by node (counting sort), then by type with rdata in canonical order.
+  const size_t n_nodes = names.size();
+  std::vector<uint32_t> start(n_nodes + 1, 0);
+  for (uint32_t id : rec_node) start[id + 1]++;
+  for (size_t i = 0; i < n_nodes; ++i) start[i + 1] += start[i];
+  std::vector<uint32_t> order(records.size());
+  {
+    std::vector<uint32_t> fill(start.begin(), start.end() - 1);
+    for (uint32_t i = 0; i < records.size(); ++i) order[fill[rec_node[i]]++] = i;
+  }
+
+  size_t name_bytes = 0;
+  for (auto n : names) name_bytes += n.size();
+  z->names_.reserve(name_bytes);
+  z->nodes_.resize(n_nodes);
+  z->rrsets_.reserve(records.size());
+  size_t rdata_bytes = 0;
+  for (const auto& r : records) rdata_bytes += r.rdata.size() + 2;
+  z->rdata_.reserve(rdata_bytes);
+
+  std::vector<uint32_t> group;
+  std::vector<std::string_view> rdatas;
+  for (uint32_t id = 0; id < n_nodes; ++id) {
+    Node& node = z->nodes_[id];
+    node.name_off = static_cast<uint32_t>(z->names_.size());
+    node.name_len = static_cast<uint8_t>(names[id].size());
+    node.labels = static_cast<uint8_t>(dns::label_count(as_bytes(names[id])));
+    z->names_.append(names[id]);
+    node.rrset_begin = static_cast<uint32_t>(z->rrsets_.size());
+    group.assign(order.begin() + start[id], order.begin() + start[id + 1]);
+    if (group.empty()) {
+      if (id != 0) node.flags |= node_flag::kEmptyNonTerminal;
+      continue;
+    }
+    std::stable_sort(group.begin(), group.end(),
+                     [&](uint32_t a, uint32_t b) { return records[a].type < records[b].type; });
+    bool has_cname = false, has_other = false;
+    const dns::ZoneRecord* first_other = nullptr;
+    for (size_t g = 0; g < group.size();) {
+      const uint16_t type = records[group[g]].type;
+      size_t e = g;
+      rdatas.clear();
+      while (e < group.size() && records[group[e]].type == type) rdatas.emplace_back(records[group[e++]].rdata);
+      const dns::ZoneRecord& head = records[group[g]];
+      std::sort(rdatas.begin(), rdatas.end(), rdata_less);
+      rdatas.erase(std::unique(rdatas.begin(), rdatas.end()), rdatas.end());
+      if (type == rrtype::kCNAME) {
+        if (rdatas.size() > 1) {
+          return make_error(where(opt, records[group[g + 1]]) + "more than one CNAME record at " +
+                            dns::name_to_text(names[id]));
+        }
+        has_cname = true;
+      } else if (type != rrtype::kRRSIG && type != rrtype::kNSEC) {
+        has_other = true;
+        if (!first_other) first_other = &head;
+      }
+      if (type == rrtype::kSOA && rdatas.size() > 1) {
+        return make_error(where(opt, records[group[g + 1]]) + "more than one SOA record");
+      }
+      RRset set;
+      set.type = type;
+      set.ttl = head.ttl;
+      set.count = static_cast<uint16_t>(std::min<size_t>(rdatas.size(), 0xffff));
+      set.rdata_off = static_cast<uint32_t>(z->rdata_.size());
+      for (auto rd : rdatas) {
+        if (rd.size() > 0xffff) return make_error(where(opt, head) + "rdata longer than 65535 octets");
+        z->rdata_ += static_cast<char>(rd.size() >> 8);
+        z->rdata_ += static_cast<char>(rd.size() & 0xff);
+        z->rdata_.append(rd);
+      }
+      set.rdata_len = static_cast<uint32_t>(z->rdata_.size()) - set.rdata_off;
+      z->rrsets_.push_back(set);
+      z->record_count_ += rdatas.size();
+      g = e;
+    }
+    if (has_cname && has_other) {
+      return make_error(where(opt, *first_other) + "CNAME beside other data at " +
+                        dns::name_to_text(names[id]) + " (RFC 1034 §3.6.2)");
+    }
+    if (has_cname) node.flags |= node_flag::kCname;
+    node.rrset_count = static_cast<uint32_t>(z->rrsets_.size()) - node.rrset_begin;
+  }
+
+  // 3. Index (keys view the final names_ buffer, which no longer grows).
+  z->index_.reserve(n_nodes);
+  for (uint32_t id = 0; id < n_nodes; ++id) z->index_.emplace(z->node_name(z->nodes_[id]), id);
+
+  // 4. Apex facts: SOA, negative TTL (RFC 2308 §5), serial.
+  Node& apex = z->nodes_[0];
+  apex.flags |= node_flag::kApex;
+  apex.flags &= static_cast<uint16_t>(~node_flag::kEmptyNonTerminal);
+  const RRset* soa = z->rrset(apex, rrtype::kSOA);
+  if (!soa) return make_error(src + ": no SOA record at the zone apex " + dns::name_to_text(origin));
+  z->soa_rrset_ = static_cast<uint32_t>(soa - z->rrsets_.data());
+  {
+    const uint8_t* rd = z->rdata(*soa) + 2;
+    const size_t rdlen = static_cast<size_t>(rd[-2]) << 8 | rd[-1];
+    const size_t mlen = dns::name_length(rd);
+    const size_t rlen = dns::name_length(rd + mlen);
+    if (mlen + rlen + 20 != rdlen) return make_error(src + ": malformed SOA rdata");
+    const uint8_t* nums = rd + mlen + rlen;
+    z->serial_ = rd32(nums);
+    z->negative_ttl_ = std::min(soa->ttl, rd32(nums + 16));
+  }
+  if (apex.flags & node_flag::kCname) {
+    return make_error(src + ": CNAME at the zone apex " + dns::name_to_text(origin));
+  }
+
+  // 5. Zone cuts: process nodes by depth so a parent's cut is known before its children's.
+  std::vector<uint32_t> by_depth(n_nodes);
+  for (uint32_t i = 0; i < n_nodes; ++i) by_depth[i] = i;
+  std::stable_sort(by_depth.begin(), by_depth.end(),
+                   [&](uint32_t a, uint32_t b) { return z->nodes_[a].labels < z->nodes_[b].labels; });
+  for (uint32_t id : by_depth) {
+    if (id == 0) continue;
+    Node& node = z->nodes_[id];
+    const std::string_view name = z->node_name(node);
+    const Node& par = z->nodes_[z->find(dns::parent(name))];
+    if (par.cut != kNone) {
+      node.cut = par.cut;
+      node.flags |= node_flag::kBelowCut;
+    } else if (z->rrset(node, rrtype::kNS)) {
+      node.cut = id;
+      node.flags |= node_flag::kDelegation;
+    }
+    if (name.size() >= 2 && name[0] == 1 && name[1] == '*') {
+      z->nodes_[z->find(dns::parent(name))].flags |= node_flag::kWildcardChild;
+    }
+  }
+
+  // 6. Targets of NS/MX/SRV/CNAME rdata → node index in this zone (exact, or the wildcard that
+  //    would synthesize it), for additional data and chasing without a lookup at query time.
+  for (auto& set : z->rrsets_) {
+    const int toff = target_offset(set.type);
+    if (toff < 0) continue;
+    set.targets_off = static_cast<uint32_t>(z->targets_.size());
+    const uint8_t* p = z->rdata(set);
+    for (uint16_t i = 0; i < set.count; ++i) {
+      const size_t rdlen = static_cast<size_t>(p[0]) << 8 | p[1];
+      const uint8_t* rd = p + 2;
+      uint32_t target = kNone;
+      if (static_cast<size_t>(toff) < rdlen) {
+        const std::string_view tname = as_view(rd + toff, dns::name_length(rd + toff));
+        if (dns::is_subdomain(tname, origin)) {
+          target = z->find(tname);
+          if (target == kNone) {
+            // Closest encloser, then its wildcard child (RFC 4592).
+            std::string_view ce = tname;
+            uint32_t ce_id = kNone;
+            while (ce_id == kNone && ce.size() > origin.size()) {
+              ce = dns::parent(ce);
+              ce_id = z->find(ce);
+            }
+            if (ce_id != kNone && (z->nodes_[ce_id].flags & node_flag::kWildcardChild)) {
+              std::string wc("\1*", 2);
+              wc.append(ce);
+              target = z->find(wc);
+            }
+          }
+        }
+      }
+      z->targets_.push_back(target);
+      p += 2 + rdlen;
+    }
+  }
+  return std::shared_ptr<const ZoneView>(std::move(z));
+}
+
+uint32_t ZoneView::find(std::string_view lower_name) const noexcept {
+  auto it = index_.find(lower_name);
+  return it == index_.end() ? kNone : it->second;
+}
+
+const RRset* ZoneView::rrset(const Node& n, uint16_t type) const noexcept {
+  const RRset* s = rrsets_.data() + n.rrset_begin;
+  const RRset* e = s + n.rrset_count;
+  for (; s != e; ++s) {
+    if (s->type == type) return s;
+    if (s->type > type) break;
+  }
+  return nullptr;
+}
+
+std::vector<dns::ZoneRecord> ZoneView::records() const {
+  std::vector<dns::ZoneRecord> out;
+  out.reserve(record_count_);
+  for (const Node& n : nodes_) {
+    const RRset* s = rrsets_begin(n);
+    for (uint32_t k = 0; k < n.rrset_count; ++k, ++s) {
+      const uint8_t* p = rdata(*s);
+      for (uint16_t i = 0; i < s->count; ++i) {
+        const size_t len = static_cast<size_t>(p[0]) << 8 | p[1];
+        dns::ZoneRecord r;
+        r.owner = std::string(node_name(n));
+        r.type = s->type;
+        r.ttl = s->ttl;
+        r.rdata.assign(reinterpret_cast<const char*>(p + 2), len);
+        out.push_back(std::move(r));
+        p += 2 + len;
+      }
+    }
+  }
+  return out;
+}
+
+// --- Catalog ---
+
+std::shared_ptr<const Catalog> Catalog::build(std::vector<std::shared_ptr<const ZoneView>> zones) {
+  auto c = std::make_shared<Catalog>();
+  c->zones_ = std::move(zones);
+  for (const auto& z : c->zones_) {
+    c->by_apex_[z->apex()] = z.get();
+    c->max_labels_ = std::max(c->max_labels_, dns::label_count(dns::as_bytes(z->apex())));
+  }
+  return c;
+}
+
+const ZoneView* Catalog::find_zone(std::string_view qname) const noexcept {
+  if (by_apex_.empty()) return nullptr;
+  unsigned labels = dns::label_count(dns::as_bytes(qname));
+  std::string_view s = qname;
+  while (labels > max_labels_) {
+    s = dns::parent(s);
+    --labels;
+  }
+  for (;;) {
+    if (auto it = by_apex_.find(s); it != by_apex_.end()) return it->second;
+    if (s.size() <= 1) return nullptr;
+    s = dns::parent(s);
+  }
+}
+
+std::shared_ptr<const ZoneView> Catalog::zone(std::string_view apex) const {
+  for (const auto& z : zones_) {
+    if (z->apex() == apex) return z;
+  }
+  return nullptr;
+}
+
+}  // namespace dnsedge::view
