@@ -20,7 +20,7 @@ namespace rrtype = dns::rrtype;
 namespace node_flag = view::node_flag;
 
 constexpr size_t kOptSize = 11;     // root owner, type, class, ttl, rdlength=0
-constexpr int kMaxChain = 16;       // CNAMEs followed in one answer (loop guard)
+constexpr int kMaxChain = 5;        // CNAMEs in one answer, as Knot DNS (loop guard)
 constexpr int kMaxAdditional = 32;  // distinct targets considered for additional data
 constexpr int kComprEntries = 96;
 
@@ -160,6 +160,7 @@ struct Ctx {
   bool tc = false;
   bool aa = true;
   uint16_t rcode = dns::rcode::kNoError;
+  int ede = -1;  // RFC 8914 Extended DNS Error info-code for the OPT, or -1
   Pending pending[kMaxAdditional];
   int npending = 0;
 };
@@ -222,9 +223,11 @@ bool put_rrset(Ctx& c, Section sec, const ZoneView& z, const RRset& s, OwnerRef 
         ok = w.put_name(rd) >= 0 && w.put_name(rd + ml) >= 0 && w.put(rd + ml + rl, 20);
         break;
       }
-      case rrtype::kSRV:  // RFC 2782: the target is not compressed
+      case rrtype::kSRV:  // RFC 2782, RFC 9460: the target is not compressed
+      case rrtype::kSVCB:
+      case rrtype::kHTTPS:
         ok = w.put(rd, rdlen);
-        target_pos = static_cast<long>(w.size() - rdlen + 6);
+        target_pos = static_cast<long>(w.size() - rdlen) + (s.type == rrtype::kSRV ? 6 : 2);
         break;
       default:
         ok = w.put(rd, rdlen);
@@ -236,8 +239,8 @@ bool put_rrset(Ctx& c, Section sec, const ZoneView& z, const RRset& s, OwnerRef 
     }
     wr16(w.data() + rdlen_pos, static_cast<uint16_t>(w.size() - rdlen_pos - 2));
     if (targets != nullptr && target_pos >= 0 && target_pos < 0x3fff) {
-      on_target(targets[i], rd + (s.type == rrtype::kMX ? 2 : s.type == rrtype::kSRV ? 6 : 0),
-                static_cast<uint16_t>(target_pos));
+      const size_t toff = s.type == rrtype::kSRV ? 6 : (s.type == rrtype::kMX || s.type == rrtype::kSVCB || s.type == rrtype::kHTTPS) ? 2 : 0;
+      on_target(targets[i], rd + toff, static_cast<uint16_t>(target_pos));
     }
     p += 2 + rdlen;
   }
@@ -251,8 +254,9 @@ bool put_rrset(Ctx& c, Section sec, const ZoneView& z, const RRset& s, OwnerRef 
 
 // Answer-section RRset whose NS/MX/SRV targets become additional-data candidates.
 bool put_answer_rrset(Ctx& c, const ZoneView& z, const RRset& s, uint16_t owner_off) noexcept {
-  const bool wants_additional =
-      s.type == rrtype::kNS || s.type == rrtype::kMX || s.type == rrtype::kSRV;
+  const bool wants_additional = s.type == rrtype::kNS || s.type == rrtype::kMX ||
+                                s.type == rrtype::kSRV || s.type == rrtype::kSVCB ||
+                                s.type == rrtype::kHTTPS;
   return put_rrset(c, Section::kAnswer, z, s, OwnerRef{owner_off},
                    [&](uint32_t node, const uint8_t*, uint16_t pos) {
                      if (!wants_additional || node == kNone || c.npending >= kMaxAdditional) return;
@@ -286,11 +290,11 @@ void put_negative_soa(Ctx& c, const ZoneView& z) noexcept {
 
 // Referral to the zone cut at `cut` (RFC 1034 §4.3.2 step 3b): AA=0, NS in authority,
 // addresses of in-zone NS targets in additional (glue below the cut is mandatory).
-void put_referral(Ctx& c, const ZoneView& z, uint32_t cut) noexcept {
+void put_referral(Ctx& c, const ZoneView& z, uint32_t cut, bool after_cname) noexcept {
   const Node& n = z.node(cut);
   const RRset* ns = z.rrset(n, rrtype::kNS);
   if (ns == nullptr) return;
-  c.aa = false;
+  if (!after_cname) c.aa = false;  // a CNAME chain into a cut keeps AA, as Knot DNS does
   const std::string_view cut_name = z.node_name(n);
   const bool ok = put_rrset(c, Section::kAuthority, z, *ns, OwnerRef{-1, as_bytes(cut_name)},
                             [&](uint32_t node, const uint8_t* target, uint16_t pos) {
@@ -315,7 +319,9 @@ void put_additional(Ctx& c) noexcept {
       const RRset* s = pd.zone->rrset(n, type);
       if (s == nullptr) continue;
       if (!put_rrset(c, Section::kAdditional, *pd.zone, *s, OwnerRef{pd.owner_offset})) {
-        if (pd.mandatory) c.tc = true;  // RFC 9471: in-domain glue that does not fit → TC
+        // Glue that does not fit truncates (RFC 9471); optional data is dropped from here on.
+        if (pd.mandatory) c.tc = true;
+        return;
       }
     }
   }
@@ -395,13 +401,13 @@ bool put_any_hinfo(Ctx& c, uint16_t owner_off) noexcept {
 // The authoritative algorithm for a question in zone `z` (RFC 1034 §4.3.2, minimal responses).
 void resolve(Ctx& c, const ZoneView* z, const uint8_t* qname, uint16_t qtype) noexcept {
   Owner owner{qname, dns::kHeaderSize};
-  uint32_t visited[kMaxChain];
+  const uint8_t* owners[kMaxChain + 1];  // owners already holding a CNAME in the answer
   int chain = 0;
   for (;;) {
     const std::string_view name = as_view(owner.name, dns::name_length(owner.name));
     const Lookup l = lookup(*z, name, qtype);
     if (l.cut != kNone) {
-      put_referral(c, *z, l.cut);
+      put_referral(c, *z, l.cut, chain > 0);
       return;
     }
     if (l.node == kNone) {
@@ -411,7 +417,11 @@ void resolve(Ctx& c, const ZoneView* z, const uint8_t* qname, uint16_t qtype) no
     }
     const Node& n = z->node(l.node);
     if (qtype == rrtype::kANY && n.rrset_count > 0) {
-      if (!put_any_hinfo(c, owner.offset)) c.tc = true;
+      // RFC 8482 §4.2: one synthesized HINFO; at an alias, the CNAME itself (not chased).
+      const RRset* alias = (n.flags & node_flag::kCname) ? z->rrset(n, rrtype::kCNAME) : nullptr;
+      const bool ok = alias ? put_rrset(c, Section::kAnswer, *z, *alias, OwnerRef{owner.offset})
+                            : put_any_hinfo(c, owner.offset);
+      if (!ok) c.tc = true;
       return;
     }
     const RRset* s = z->rrset(n, qtype);
@@ -424,29 +434,28 @@ void resolve(Ctx& c, const ZoneView* z, const uint8_t* qname, uint16_t qtype) no
       put_negative_soa(c, *z);
       return;
     }
-    // CNAME: put it, then chase its target within this zone.
+    // CNAME (RFC 1034 §3.6.2): put it, then chase its target within this zone. Like Knot DNS,
+    // at most kMaxChain CNAMEs, and never one whose owner is already in the answer (loops).
+    for (int i = 0; i < chain; ++i) {
+      if (dns::name_length(owners[i]) == name.size() && std::memcmp(owners[i], owner.name, name.size()) == 0) {
+        return;
+      }
+    }
+    if (chain >= kMaxChain) return;
     uint16_t target_pos = 0;
-    uint32_t target_node = kNone;
     const uint8_t* target = nullptr;
     if (!put_rrset(c, Section::kAnswer, *z, *cname, OwnerRef{owner.offset},
-                   [&](uint32_t node, const uint8_t* t, uint16_t pos) {
-                     target_node = node;
+                   [&](uint32_t, const uint8_t* t, uint16_t pos) {
                      target = t;
                      target_pos = pos;
                    })) {
       c.tc = true;
       return;
     }
-    (void)target_node;
-    visited[chain++] = l.node;
+    owners[chain++] = owner.name;
     if (target == nullptr || !dns::is_subdomain(as_view(target, dns::name_length(target)), z->apex())) {
-      return;  // out of zone: the resolver follows it
+      return;  // out of zone (or into another zone we serve): the resolver follows it
     }
-    const uint32_t next = z->find(as_view(target, dns::name_length(target)));
-    for (int i = 0; i < chain; ++i) {
-      if (next != kNone && visited[i] == next) return;  // loop
-    }
-    if (chain >= kMaxChain) return;
     owner = Owner{target, target_pos};
   }
 }
@@ -483,27 +492,31 @@ size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std:
   if (st == dns::ParseStatus::kFormErr) {
     c.rcode = dns::rcode::kFormErr;
     c.aa = false;
-  } else if (st == dns::ParseStatus::kNotImp) {
+  } else if (q.has_edns && q.edns_version != 0) {
+    ext_rcode = dns::rcode::kBadVers;  // RFC 6891 §6.1.3; wins over NOTIMP and REFUSED
+    c.aa = false;
+  } else if (st == dns::ParseStatus::kNotImp || q.qtype == 0) {
     c.rcode = dns::rcode::kNotImp;
     c.aa = false;
-  } else if (q.has_edns && q.edns_version != 0) {
-    ext_rcode = dns::rcode::kBadVers;  // RFC 6891 §6.1.3
-    c.aa = false;
-  } else if (q.qclass != dns::rrclass::kIN) {
-    c.rcode = dns::rcode::kRefused;
+  } else if (q.qclass != dns::rrclass::kIN && q.qclass != dns::rrclass::kANY) {
+    c.rcode = dns::rcode::kRefused;  // CH, NONE, ...; class ANY is answered as IN (as Knot)
     c.aa = false;
   } else if (q.qtype == rrtype::kAXFR || q.qtype == rrtype::kIXFR) {
-    c.rcode = dns::rcode::kRefused;  // transfers are not allowed to anyone (yet)
-    c.aa = false;
-  } else if (q.qtype == rrtype::kOPT || q.qtype == rrtype::kTSIG || q.qtype == rrtype::kTKEY ||
-             q.qtype == rrtype::kMAILA || q.qtype == rrtype::kMAILB) {
-    c.rcode = dns::rcode::kNotImp;
+    // Zone transfers: not over UDP (RFC 5936 §4.2), and not allowed to anyone yet over TCP.
+    c.rcode = transport == Transport::kUdp && q.qtype == rrtype::kAXFR ? dns::rcode::kNotImp
+                                                                         : dns::rcode::kRefused;
     c.aa = false;
   } else {
     const std::string_view qn = as_view(q.qname, q.qname_len);
     const ZoneView* z = catalog.find_zone(qn);
+    if (z != nullptr && q.qtype == rrtype::kDS && qn == z->apex() && qn.size() > 1) {
+      // DS lives on the parent side of a cut (RFC 4035 §2.4): answer from the parent zone when
+      // we serve it too.
+      if (const ZoneView* p = catalog.find_zone(dns::parent(qn)); p != nullptr) z = p;
+    }
     if (z == nullptr) {
       c.rcode = dns::rcode::kRefused;
+      c.ede = 20;  // RFC 8914 §4.21 Not Authoritative (as Knot DNS)
       c.aa = false;
     } else {
       resolve(c, z, q.qname, q.qtype);
@@ -511,22 +524,33 @@ size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std:
     }
   }
 
+  size_t len = c.w.size();
   if (opt) {
-    // OPT (RFC 6891 §6.1.2): our payload size, extended rcode high bits, version 0, DO echoed.
-    uint8_t o[kOptSize] = {0};
+    // OPT (RFC 6891 §6.1.2): our payload size, extended rcode high bits, version 0, DO echoed,
+    // and an Extended DNS Error option when there is one and it fits (RFC 8914).
+    uint8_t o[kOptSize + 6] = {0};
     wr16(o + 1, rrtype::kOPT);
     wr16(o + 3, dns::kMaxUdpPayload);
     o[5] = static_cast<uint8_t>(ext_rcode >> 4);
     o[6] = 0;
     o[7] = q.edns_do ? 0x80 : 0;
-    std::memcpy(out.data() + c.w.size(), o, kOptSize);
+    size_t olen = kOptSize;
+    if (c.ede >= 0 && len + kOptSize + 6 <= limit) {
+      wr16(o + 9, 6);
+      wr16(o + 11, 15);  // option code EDE
+      wr16(o + 13, 2);
+      wr16(o + 15, static_cast<uint16_t>(c.ede));
+      olen += 6;
+    }
+    std::memcpy(out.data() + len, o, olen);
+    len += olen;
     c.counts[2] += 1;
   }
-  const size_t len = c.w.size() + (opt ? kOptSize : 0);
 
   uint8_t* h = out.data();
   wr16(h, q.id);
-  uint16_t flags = dns::flag::kQR | static_cast<uint16_t>(q.flags & (0x7800 | dns::flag::kRD | dns::flag::kCD));
+  // QR, the opcode and RD from the query; CD is not copied (as Knot DNS).
+  uint16_t flags = dns::flag::kQR | static_cast<uint16_t>(q.flags & (0x7800 | dns::flag::kRD));
   if (c.aa) flags |= dns::flag::kAA;
   if (c.tc) flags |= dns::flag::kTC;
   flags |= static_cast<uint16_t>((c.rcode | ext_rcode) & 0xF);

@@ -176,12 +176,17 @@ TEST(AnswerTest, DropsResponsesAndFormErrsGarbage) {
   auto q = query("example.com.", rrtype::kA);
   q[2] |= 0x80;
   EXPECT_TRUE(ask(*cat, q)->wire.empty());
-  std::vector<uint8_t> junk = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0xC0, 12};
-  junk[2] = 0;
-  junk[4] = 0;
-  junk[5] = 1;
-  auto r = ask(*cat, junk);
+  // A qname that is a compression loop cannot be parsed: dropped, as Knot DNS does.
+  std::vector<uint8_t> loop = {0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 12, 0, 1, 0, 1};
+  EXPECT_TRUE(ask(*cat, loop)->wire.empty());
+  // A bare header gets FORMERR; so does a good question followed by trailing bytes.
+  std::vector<uint8_t> bare = {0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  EXPECT_EQ(ask(*cat, bare)->rcode(), KNOT_RCODE_FORMERR);
+  auto trailing = query("example.com.", rrtype::kA);
+  trailing.push_back(0xff);
+  auto r = ask(*cat, trailing);
   EXPECT_EQ(r->rcode(), KNOT_RCODE_FORMERR);
+  EXPECT_EQ(knot_wire_get_qdcount(r->wire.data()), 1);
 }
 
 }  // namespace

@@ -43,48 +43,44 @@ ParseStatus parse_query(std::span<const uint8_t> pkt, Query& q) noexcept {
   q.has_edns = false;
   q.question_end = kHeaderSize;
 
-  // The question is parsed even for NOTIMP so the answer can echo it.
-  if (q.qdcount != 1) return q.opcode != opcode::kQuery && q.qdcount == 0 ? ParseStatus::kNotImp
-                                                                         : ParseStatus::kFormErr;
+  // Knot DNS is the reference for malformed input: a question that cannot be parsed is dropped;
+  // an empty message (header only, QDCOUNT 0) gets FORMERR; a good question followed by bad
+  // records gets FORMERR with the question echoed.
+  if (q.qdcount == 0) return pkt.size() == kHeaderSize ? ParseStatus::kFormErr : ParseStatus::kDrop;
+  if (q.qdcount != 1) return ParseStatus::kDrop;
   size_t pos = kHeaderSize;
   const size_t name_start = pos;
   const size_t n = read_name(pkt, &pos, q.qname, true);
-  if (n == 0) return ParseStatus::kFormErr;
-  if (pos - name_start != n) return ParseStatus::kFormErr;  // compressed qname: nothing to point at
+  if (n == 0) return ParseStatus::kDrop;
+  if (pos - name_start != n) return ParseStatus::kDrop;  // compressed qname: nothing to point at
+  if (pos + 4 > pkt.size()) return ParseStatus::kDrop;
   q.qname_wire = pkt.data() + name_start;
   q.qname_len = n;
-  if (pos + 4 > pkt.size()) {
-    q.qname_len = 0;
-    return ParseStatus::kFormErr;
-  }
   q.qtype = rd16(pkt.data() + pos);
   q.qclass = rd16(pkt.data() + pos + 2);
   pos += 4;
   q.question_end = pos;
-  if (q.opcode != opcode::kQuery) return ParseStatus::kNotImp;
 
   // Answer and authority sections of a query are skipped (they must still be well formed);
   // the additional section is searched for the OPT RR (RFC 6891 §6.1.1: at most one).
   const unsigned skip = static_cast<unsigned>(q.ancount) + q.nscount;
-  if (skip > 0 && (q.ancount > pkt.size() / 11 || q.nscount > pkt.size() / 11)) return ParseStatus::kFormErr;
+  if (skip > pkt.size() / 11) return ParseStatus::kFormErr;
   for (unsigned i = 0; i < skip; ++i) {
     uint16_t type, rdlen;
     size_t rpos;
     bool root;
     if (!skip_rr(pkt, &pos, &type, &rpos, &rdlen, &root)) return ParseStatus::kFormErr;
-    if (type == rrtype::kOPT) return ParseStatus::kFormErr;
   }
   if (q.arcount > pkt.size() / 11) return ParseStatus::kFormErr;
   for (unsigned i = 0; i < q.arcount; ++i) {
-    const size_t rr_start = pos;
     uint16_t type, rdlen;
     size_t rpos;
     bool root;
     if (!skip_rr(pkt, &pos, &type, &rpos, &rdlen, &root)) return ParseStatus::kFormErr;
     if (type != rrtype::kOPT) continue;
-    if (q.has_edns || !root) return ParseStatus::kFormErr;
-    // owner(1) type(2) class=udp size(2) ttl=ext-rcode(1) version(1) flags(2) rdlen(2)
-    const uint8_t* f = pkt.data() + rr_start + 1;
+    if (q.has_edns) return ParseStatus::kFormErr;
+    // type(2) class=udp size(2) ttl=ext-rcode(1) version(1) flags(2) rdlen(2)
+    const uint8_t* f = pkt.data() + rpos - 10;
     q.has_edns = true;
     q.edns_udp_size = rd16(f + 2);
     q.edns_ext_rcode = f[4];
@@ -100,9 +96,8 @@ ParseStatus parse_query(std::span<const uint8_t> pkt, Query& q) noexcept {
       if (o > oend) return ParseStatus::kFormErr;
     }
   }
-  if (pos != pkt.size()) {
-    // Trailing bytes after the last RR: tolerated (as Knot does), nothing to read there.
-  }
+  if (pos != pkt.size()) return ParseStatus::kFormErr;  // trailing bytes
+  if (q.opcode != opcode::kQuery) return ParseStatus::kNotImp;
   return ParseStatus::kOk;
 }
 

@@ -11,8 +11,9 @@ namespace dnsedge::dns {
 
 enum class ParseStatus : uint8_t {
   kOk,
-  kDrop,     // not worth an answer: shorter than a header, or a response (QR=1)
-  kFormErr,  // header readable but the rest is malformed: answer FORMERR
+  kDrop,     // no answer: shorter than a header, a response (QR=1), or a question that
+             // cannot be parsed (QDCOUNT != 1, truncated, compressed or invalid qname)
+  kFormErr,  // a bare header, or a good question followed by malformed records: FORMERR
   kNotImp,   // opcode we do not implement: answer NOTIMP
 };
 
@@ -35,9 +36,9 @@ struct Query {
   uint16_t edns_ext_rcode = 0;  // upper 8 bits of the extended rcode as sent
 };
 
-// Parses `pkt` into `q`. Never reads outside `pkt`.
-// kFormErr is also returned for: a question with a compressed name pointing forward, more than
-// one OPT, an OPT not owned by the root, trailing garbage in the EDNS options.
+// Parses `pkt` into `q`. Never reads outside `pkt`. Knot DNS is the reference for which bad
+// input is dropped and which gets FORMERR (tests/blackbox/KNOT_BEHAVIOUR.md). kFormErr covers:
+// records that run past the end, more than one OPT, malformed EDNS options, trailing bytes.
 ParseStatus parse_query(std::span<const uint8_t> pkt, Query& q) noexcept;
 
 }  // namespace dnsedge::dns

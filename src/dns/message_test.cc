@@ -66,13 +66,20 @@ TEST(MessageTest, DropsResponsesAndRunts) {
 TEST(MessageTest, FormErrCases) {
   Query q;
   auto p = make_query("example.com.", rrtype::kA);
+  // As Knot DNS: an unparseable question is dropped, a bare header is FORMERR.
   p[5] = 2;  // qdcount 2 with one question
-  EXPECT_EQ(parse_query(p, q), ParseStatus::kFormErr);
+  EXPECT_EQ(parse_query(p, q), ParseStatus::kDrop);
   p[5] = 0;
-  EXPECT_EQ(parse_query(p, q), ParseStatus::kFormErr);
+  EXPECT_EQ(parse_query(p, q), ParseStatus::kDrop);
+  std::vector<uint8_t> header_only(p.begin(), p.begin() + 12);
+  EXPECT_EQ(parse_query(header_only, q), ParseStatus::kFormErr);
   auto trunc = make_query("example.com.", rrtype::kA);
   trunc.resize(trunc.size() - 2);
-  EXPECT_EQ(parse_query(trunc, q), ParseStatus::kFormErr);
+  EXPECT_EQ(parse_query(trunc, q), ParseStatus::kDrop);
+  auto trailing = make_query("example.com.", rrtype::kA);
+  trailing.push_back(0);
+  EXPECT_EQ(parse_query(trailing, q), ParseStatus::kFormErr);
+  EXPECT_EQ(q.question_end, trailing.size() - 1);  // the question is still echoed
   // Two OPT records.
   auto two = make_query("example.com.", rrtype::kA, 1232);
   two[11] = 2;

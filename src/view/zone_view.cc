@@ -23,7 +23,8 @@ std::string where(const CompileOptions& o, const dns::ZoneRecord& r) {
 }
 
 // Offset of the target name inside the rdata of types whose additional processing or
-// chasing needs it (RFC 1035 §3.3.9 MX, RFC 2782 SRV, RFC 1035 §3.3.11 NS, §3.3.1 CNAME).
+// chasing needs it (RFC 1035 §3.3.9 MX, RFC 2782 SRV, RFC 1035 §3.3.11 NS, §3.3.1 CNAME,
+// RFC 9460 SVCB/HTTPS).
 int target_offset(uint16_t type) {
   switch (type) {
     case rrtype::kNS:
@@ -33,6 +34,9 @@ int target_offset(uint16_t type) {
       return 2;
     case rrtype::kSRV:
       return 6;
+    case rrtype::kSVCB:  // RFC 9460 §2.2: SvcPriority, then TargetName
+    case rrtype::kHTTPS:
+      return 2;
     default:
       return -1;
   }
