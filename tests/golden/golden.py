@@ -1,0 +1,400 @@
+"""Golden cases (tests/golden/**.case): parsing, query building, canonical form, comparison.
+
+Shared by regen.py (expectations from Knot DNS) and test_golden_wire.py (dnsedge over the wire).
+The grammar is in FORMAT.md; golden_inproc_test.cc implements the same rules in C++.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pathlib
+import socket
+import struct
+
+import dns.edns
+import dns.flags
+import dns.message
+import dns.name
+import dns.opcode
+import dns.rcode
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+
+GOLDEN_DIR = pathlib.Path(__file__).resolve().parent
+QUERY_ID = 0x2A2A
+SECTIONS = ("answer", "authority", "additional")
+FLAG_ORDER = ("qr", "aa", "tc", "rd", "ra", "ad", "cd")
+_FLAG_BITS = {
+    "qr": dns.flags.QR, "aa": dns.flags.AA, "tc": dns.flags.TC, "rd": dns.flags.RD,
+    "ra": dns.flags.RA, "ad": dns.flags.AD, "cd": dns.flags.CD,
+}
+EXPECT_MARK = "== expect"
+KNOT_DIFFERS = "# knot-differs"
+
+
+class CaseError(Exception):
+    pass
+
+
+@dataclasses.dataclass
+class Edns:
+    """EDNS(0) of a query or a response: None in place of this means no OPT record."""
+    size: int = 1232
+    do: bool = False
+    version: int = 0
+    # Options, as text tokens. In a query: "opt=CODE:HEX" (sent as is). In a response: "ede=N"
+    # for an Extended DNS Error (RFC 8914, info code N), "opt=CODE" for any other option.
+    options: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        out = [str(self.size)]
+        if self.version:
+            out.append(f"version={self.version}")
+        out.append(f"do={int(self.do)}")
+        out.extend(sorted(self.options))
+        return " ".join(out)
+
+    def query_options(self) -> list:
+        out = []
+        for o in self.options:
+            code, _, data = o[4:].partition(":")
+            out.append(dns.edns.GenericOption(int(code), bytes.fromhex(data)))
+        return out
+
+
+@dataclasses.dataclass
+class Expect:
+    rcode: str = "NOERROR"
+    flags: tuple[str, ...] = ("qr", "aa")
+    edns: Edns | None = None
+    question: bool = True          # "question none": the response carries no question
+    order_strict: bool = False     # from the case header: answer RRsets compared in order
+    sections: dict = dataclasses.field(default_factory=lambda: {s: [] for s in SECTIONS})
+
+    def render(self) -> str:
+        lines = [EXPECT_MARK, f"rcode  {self.rcode}", "flags  " + " ".join(self.flags)]
+        lines.append("edns   " + (self.edns.text() if self.edns else "none"))
+        if not self.question:
+            lines.append("question none")
+        for s in SECTIONS:
+            lines.append(f"{s}:")
+            rrs = self.sections[s]
+            if not (self.order_strict and s == "answer"):
+                rrs = sorted(rrs, key=lambda l: l.encode())
+            lines.extend(rrs)
+        return "\n".join(lines) + "\n"
+
+
+@dataclasses.dataclass
+class Case:
+    path: pathlib.Path
+    name: str                       # "auth/wildcard-nodata"
+    description: str
+    zones: list[tuple[str, pathlib.Path]]
+    qname: str
+    qtype: str
+    qclass: str = "IN"
+    edns: Edns | None = None
+    qflags: tuple[str, ...] = ()
+    transports: tuple[str, ...] = ("udp", "tcp")
+    order_strict: bool = False
+    knot_differs: str | None = None
+    header: str = ""                # the text before "== expect", verbatim
+    expect: Expect | None = None
+
+    def zone_key(self) -> tuple:
+        return tuple(sorted((a.lower(), str(p)) for a, p in self.zones))
+
+    def query(self) -> dns.message.Message:
+        q = dns.message.Message(id=QUERY_ID)
+        q.flags = 0
+        for f in self.qflags:
+            q.flags |= _FLAG_BITS[f]
+        q.find_rrset(q.question, dns.name.from_text(self.qname),
+                     dns.rdataclass.from_text(self.qclass), dns.rdatatype.from_text(self.qtype),
+                     create=True, force_unique=True)
+        if self.edns is not None:
+            q.use_edns(self.edns.version, dns.flags.DO if self.edns.do else 0, self.edns.size,
+                       options=self.edns.query_options())
+        return q
+
+    def query_wire(self) -> bytes:
+        return self.query().to_wire()
+
+
+def _strip_comment(line: str) -> str:
+    i = line.find("#")
+    return line if i < 0 else line[:i]
+
+
+def _parse_edns(tokens: list[str], where: str) -> Edns | None:
+    if tokens == ["none"]:
+        return None
+    if not tokens or not tokens[0].isdigit():
+        raise CaseError(f"{where}: edns wants 'none' or '<size> [do=0|1] [version=N]'")
+    e = Edns(size=int(tokens[0]))
+    for t in tokens[1:]:
+        k, _, v = t.partition("=")
+        if k == "do" and v in ("0", "1"):
+            e.do = v == "1"
+        elif k == "version" and v.isdigit():
+            e.version = int(v)
+        elif k in ("opt", "ede") and v.replace(":", "").isalnum():
+            e.options += (t,)
+        else:
+            raise CaseError(f"{where}: bad edns token {t!r}")
+    return e
+
+
+def parse_case(path: pathlib.Path) -> Case:
+    text = path.read_text()
+    rel = path.relative_to(GOLDEN_DIR).with_suffix("")
+    head, mark, tail = text.partition("\n" + EXPECT_MARK + "\n")
+    if not mark:
+        if text.startswith(EXPECT_MARK + "\n"):
+            head, tail = "", text[len(EXPECT_MARK) + 1:]
+        else:
+            head, tail = text, None
+    lines = head.split("\n")
+    if not lines or not lines[0].startswith("# ") or len(lines[0]) < 10:
+        raise CaseError(f"{path}:1: a case starts with a '# <why, citing the RFC>' line")
+    case = Case(path=path, name=str(rel), description=lines[0][2:].strip(), zones=[],
+                qname="", qtype="", header=head.rstrip("\n") + "\n")
+    for n, raw in enumerate(lines, 1):
+        where = f"{path}:{n}"
+        if raw.startswith(KNOT_DIFFERS):
+            case.knot_differs = raw[len(KNOT_DIFFERS):].lstrip(": ").strip() or "yes"
+            continue
+        tok = _strip_comment(raw).split()
+        if not tok:
+            continue
+        key, args = tok[0], tok[1:]
+        if key == "zone" and len(args) == 2:
+            case.zones.append((args[0], (GOLDEN_DIR / args[1]).resolve()))
+        elif key == "query" and len(args) in (2, 3):
+            case.qname, case.qtype = args[0], args[1].upper()
+            if len(args) == 3:
+                case.qclass = args[2].upper()
+        elif key == "edns":
+            case.edns = _parse_edns(args, where)
+        elif key == "qflags":
+            bad = [f for f in args if f not in _FLAG_BITS or f == "qr"]
+            if bad:
+                raise CaseError(f"{where}: unknown query flags {bad}")
+            case.qflags = tuple(args)
+        elif key == "order" and args == ["strict"]:
+            case.order_strict = True
+        elif key == "transport" and len(args) == 1 and args[0] in ("udp", "tcp", "both"):
+            case.transports = ("udp", "tcp") if args[0] == "both" else (args[0],)
+        else:
+            raise CaseError(f"{where}: cannot read {raw!r}")
+    if not case.zones or not case.qname:
+        raise CaseError(f"{path}: a case needs at least one 'zone' and one 'query' line")
+    if tail is not None:
+        case.expect = parse_expect(tail, str(path))
+        case.expect.order_strict = case.order_strict
+    return case
+
+
+def parse_expect(text: str, where: str) -> Expect:
+    e = Expect(flags=())
+    section = None
+    for n, raw in enumerate(text.split("\n"), 1):
+        line = raw.rstrip()
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line.rstrip(":") in SECTIONS and line.endswith(":"):
+            section = line[:-1]
+            continue
+        if section is not None:
+            e.sections[section].append(line)
+            continue
+        tok = line.split()
+        if tok[0] == "rcode" and len(tok) == 2:
+            e.rcode = tok[1].upper()
+        elif tok[0] == "flags":
+            e.flags = tuple(tok[1:])
+        elif tok[0] == "edns":
+            e.edns = _parse_edns(tok[1:], f"{where}: expect line {n}")
+        elif tok == ["question", "none"]:
+            e.question = False
+        else:
+            raise CaseError(f"{where}: expect line {n}: cannot read {raw!r}")
+    return e
+
+
+def load_cases(root: pathlib.Path = GOLDEN_DIR) -> list[Case]:
+    return [parse_case(p) for p in sorted(root.rglob("*.case"))]
+
+
+# --- canonical form of a response -------------------------------------------------------------
+
+def rr_line(name: dns.name.Name, ttl: int, rd: dns.rdata.Rdata) -> str:
+    rdtext = rd.to_text(origin=None, relativize=False, chunksize=0)
+    return "\t".join([name.to_text().lower(), str(ttl), dns.rdataclass.to_text(rd.rdclass),
+                      dns.rdatatype.to_text(rd.rdtype), rdtext])
+
+
+def response_to_expect(msg: dns.message.Message) -> Expect:
+    e = Expect()
+    e.rcode = dns.rcode.to_text(msg.rcode())
+    e.flags = tuple(f for f in FLAG_ORDER if msg.flags & _FLAG_BITS[f])
+    if msg.edns >= 0:
+        e.edns = Edns(size=msg.payload, do=bool(msg.ednsflags & dns.flags.DO), version=msg.edns,
+                      options=tuple(sorted(_option_token(o) for o in msg.options)))
+    e.question = bool(msg.question)
+    for s, rrsets in (("answer", msg.answer), ("authority", msg.authority),
+                      ("additional", msg.additional)):
+        for rrset in rrsets:
+            for rd in rrset:
+                e.sections[s].append(rr_line(rrset.name, rrset.ttl, rd))
+    return e
+
+
+def _option_token(o: dns.edns.Option) -> str:
+    wire = o.to_wire()
+    if int(o.otype) == 15 and len(wire) >= 2:  # RFC 8914 EDE: INFO-CODE first
+        return f"ede={struct.unpack('!H', wire[:2])[0]}"
+    return f"opt={int(o.otype)}"
+
+
+def rr_key(line: str, where: str = "") -> tuple:
+    """Semantic identity of one RR line: owner (lowercase), TTL, class, type, rdata wire."""
+    parts = line.split(None, 4)
+    if len(parts) < 4:
+        raise CaseError(f"{where}: not an RR line: {line!r}")
+    if len(parts) == 4:
+        parts.append("")
+    owner, ttl, rclass, rtype, rdtext = parts
+    try:
+        rd = dns.rdata.from_text(rclass, rtype, rdtext, origin=dns.name.root)
+    except Exception as exc:  # dnspython raises many exception types for bad text
+        raise CaseError(f"{where}: cannot parse rdata of {line!r}: {exc}") from exc
+    wire = rd.to_digestable(dns.name.root)
+    return (dns.name.from_text(owner).canonicalize().to_wire(), int(ttl), rd.rdclass, rd.rdtype,
+            _lower_names(wire, rd))
+
+
+def _lower_names(wire: bytes, rd: dns.rdata.Rdata) -> bytes:
+    # to_digestable() lowercases the names of the RFC 4034 §6.2 types; SVCB/HTTPS targets are
+    # not in that list, so lowercase them here (names compare case-insensitively).
+    if rd.rdtype in (dns.rdatatype.SVCB, dns.rdatatype.HTTPS):
+        return rd.replace(target=rd.target.canonicalize()).to_digestable(dns.name.root)
+    return wire
+
+
+def _rrset_sequence(lines: list[str], where: str) -> list[tuple]:
+    seq: list[tuple] = []
+    for line in lines:
+        k = rr_key(line, where)
+        head = (k[0], k[2], k[3])
+        if not seq or seq[-1][0] != head:
+            seq.append((head, []))
+        seq[-1][1].append(k)
+    return [(h, sorted(ks)) for h, ks in seq]
+
+
+def compare(want: Expect, got: Expect, where: str = "") -> list[str]:
+    """Differences between an expectation and a response, as readable lines (empty: equal)."""
+    diffs = []
+    if want.rcode != got.rcode:
+        diffs.append(f"rcode: want {want.rcode}, got {got.rcode}")
+    if set(want.flags) != set(got.flags):
+        diffs.append(f"flags: want [{' '.join(want.flags)}], got [{' '.join(got.flags)}]")
+    we = want.edns.text() if want.edns else "none"
+    ge = got.edns.text() if got.edns else "none"
+    if we != ge:
+        diffs.append(f"edns: want {we}, got {ge}")
+    if want.question != got.question:
+        diffs.append(f"question: want {'present' if want.question else 'none'}, "
+                     f"got {'present' if got.question else 'none'}")
+    for s in SECTIONS:
+        w, g = want.sections[s], got.sections[s]
+        if want.order_strict and s == "answer":
+            same = _rrset_sequence(w, where) == _rrset_sequence(g, where)
+        else:
+            same = sorted(rr_key(x, where) for x in w) == sorted(rr_key(x, where) for x in g)
+        if not same:
+            diffs.append(f"{s} section differs:")
+            diffs.extend("  want " + x for x in (w if want.order_strict and s == "answer"
+                                                 else sorted(w)))
+            diffs.extend("  got  " + x for x in (g if want.order_strict and s == "answer"
+                                                 else sorted(g)))
+    return diffs
+
+
+def check_question(case: Case, msg: dns.message.Message) -> list[str]:
+    """The response's question must repeat the query's byte for byte (qname case included)."""
+    if not msg.question:
+        return []
+    q = msg.question[0]
+    want = (dns.name.from_text(case.qname).to_wire(), case.qtype, case.qclass)
+    got = (q.name.to_wire(), dns.rdatatype.to_text(q.rdtype), dns.rdataclass.to_text(q.rdclass))
+    if len(msg.question) != 1 or want != got:
+        return [f"question: want {case.qname} {case.qclass} {case.qtype}, got "
+                + "; ".join(f"{r.name} {dns.rdataclass.to_text(r.rdclass)} "
+                            f"{dns.rdatatype.to_text(r.rdtype)}" for r in msg.question)]
+    return []
+
+
+# --- talking to a server ----------------------------------------------------------------------
+
+def free_port() -> int:
+    """A port free for both UDP and TCP on 127.0.0.1."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+            t.bind(("127.0.0.1", 0))
+            port = t.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                try:
+                    u.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            return port
+    raise RuntimeError("no free port")
+
+
+def exchange(wire: bytes, port: int, transport: str, timeout: float = 3.0) -> bytes:
+    if transport == "udp":
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(timeout)
+            s.sendto(wire, ("127.0.0.1", port))
+            while True:
+                data, _ = s.recvfrom(65535)
+                if len(data) >= 2 and data[:2] == wire[:2]:
+                    return data
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(struct.pack("!H", len(wire)) + wire)
+        n = struct.unpack("!H", _recv_exact(s, 2))[0]
+        return _recv_exact(s, n)
+
+
+def _recv_exact(s: socket.socket, n: int) -> bytes:
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            raise ConnectionError("connection closed mid-message")
+        buf += chunk
+    return buf
+
+
+def wait_for_server(port: int, timeout: float = 10.0, probe: bytes | None = None) -> bool:
+    """True once something answers a DNS query over UDP and accepts TCP on 127.0.0.1:port."""
+    import time
+    probe = probe or dns.message.make_query(".", "SOA").to_wire()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            exchange(probe, port, "udp", timeout=0.2)
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0", "no", "false")

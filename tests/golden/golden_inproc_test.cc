@@ -1,0 +1,635 @@
+// Golden cases in-process: each tests/golden/**.case is loaded (zone files → ZoneView →
+// Catalog), its query is built here byte by byte, answered by auth::answer for each transport the
+// case names, and the response, parsed by libknot, is compared with the case's expect block.
+//
+// The comparison rules are those of FORMAT.md and golden.py (the wire runner): rcode (with the
+// EDNS extended bits), flags, OPT (payload, version, DO, options), the question echoed byte for
+// byte, and each section as a multiset of RRs, or, for the answer of an `order strict` case, as
+// a sequence of RRsets. RRs compare by owner (case-insensitive), TTL, class, type and rdata in
+// wire form with the names of RFC 4034 §6.2 types lowercased. Expected RR lines are parsed with
+// libzscanner, independently of the code under test.
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+extern "C" {
+#include <libknot/libknot.h>
+#include <libzscanner/scanner.h>
+}
+
+#include "auth/answer.h"
+#include "dns/zonefile.h"
+#include "view/zone_view.h"
+
+namespace dnsedge {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr uint16_t kQueryId = 0x2a2a;
+constexpr const char* kSections[] = {"answer", "authority", "additional"};
+
+// --- the case file -------------------------------------------------------------------------
+
+struct EdnsSpec {
+  uint16_t size = 1232;
+  bool do_bit = false;
+  uint8_t version = 0;
+  std::vector<std::string> options;  // query: "opt=CODE:HEX"; response: "ede=N" / "opt=CODE"
+
+  std::string text() const {
+    std::string out = std::to_string(size);
+    if (version != 0) out += " version=" + std::to_string(version);
+    out += do_bit ? " do=1" : " do=0";
+    std::vector<std::string> o = options;
+    std::sort(o.begin(), o.end());
+    for (const auto& t : o) out += " " + t;
+    return out;
+  }
+};
+
+struct Expect {
+  std::string rcode = "NOERROR";
+  std::vector<std::string> flags;
+  std::optional<EdnsSpec> edns;
+  bool question = true;
+  std::vector<std::string> sections[3];
+};
+
+struct Case {
+  std::string name;  // "auth/wildcard-nodata"
+  fs::path path;
+  std::vector<std::pair<std::string, fs::path>> zones;  // apex text, file
+  std::string qname, qtype, qclass = "IN";
+  std::optional<EdnsSpec> edns;
+  std::vector<std::string> qflags;
+  std::vector<auth::Transport> transports{auth::Transport::kUdp, auth::Transport::kTcp};
+  bool order_strict = false;
+  std::optional<Expect> expect;
+};
+
+std::vector<std::string> split_ws(std::string_view s) {
+  std::vector<std::string> out;
+  std::istringstream in{std::string(s)};
+  for (std::string t; in >> t;) out.push_back(t);
+  return out;
+}
+
+std::string trim_right(std::string s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Returns an error message, or "" on success.
+std::string parse_edns(const std::vector<std::string>& tok, size_t from,
+                       std::optional<EdnsSpec>* out) {
+  if (tok.size() == from + 1 && tok[from] == "none") {
+    out->reset();
+    return "";
+  }
+  if (tok.size() <= from || tok[from].find_first_not_of("0123456789") != std::string::npos) {
+    return "edns wants 'none' or '<size> [do=0|1] [version=N]'";
+  }
+  EdnsSpec e;
+  e.size = static_cast<uint16_t>(std::stoul(tok[from]));
+  for (size_t i = from + 1; i < tok.size(); ++i) {
+    const std::string& t = tok[i];
+    if (t == "do=0" || t == "do=1") {
+      e.do_bit = t == "do=1";
+    } else if (t.rfind("version=", 0) == 0) {
+      e.version = static_cast<uint8_t>(std::stoul(t.substr(8)));
+    } else if (t.rfind("opt=", 0) == 0 || t.rfind("ede=", 0) == 0) {
+      e.options.push_back(t);
+    } else {
+      return "bad edns token '" + t + "'";
+    }
+  }
+  *out = e;
+  return "";
+}
+
+// Returns an error message, or "" on success.
+std::string parse_case(const fs::path& root, const fs::path& path, Case* c) {
+  std::ifstream in(path);
+  if (!in) return "cannot open";
+  c->path = path;
+  c->name = fs::relative(path, root).replace_extension().string();
+  std::string line;
+  int n = 0;
+  bool in_expect = false;
+  int section = -1;
+  while (std::getline(in, line)) {
+    ++n;
+    const std::string where = path.string() + ":" + std::to_string(n) + ": ";
+    line = trim_right(line);
+    if (n == 1 && line.rfind("# ", 0) != 0) return where + "a case starts with '# <why>'";
+    if (!in_expect) {
+      if (line == "== expect") {
+        in_expect = true;
+        c->expect.emplace();
+        continue;
+      }
+      if (auto h = line.find('#'); h != std::string::npos) line.resize(h);
+      auto tok = split_ws(line);
+      if (tok.empty()) continue;
+      if (tok[0] == "zone" && tok.size() == 3) {
+        c->zones.emplace_back(tok[1], fs::weakly_canonical(root / tok[2]));
+      } else if (tok[0] == "query" && (tok.size() == 3 || tok.size() == 4)) {
+        c->qname = tok[1];
+        c->qtype = upper(tok[2]);
+        if (tok.size() == 4) c->qclass = upper(tok[3]);
+      } else if (tok[0] == "edns") {
+        if (auto e = parse_edns(tok, 1, &c->edns); !e.empty()) return where + e;
+      } else if (tok[0] == "qflags") {
+        c->qflags.assign(tok.begin() + 1, tok.end());
+      } else if (tok[0] == "transport" && tok.size() == 2) {
+        if (tok[1] == "udp") {
+          c->transports = {auth::Transport::kUdp};
+        } else if (tok[1] == "tcp") {
+          c->transports = {auth::Transport::kTcp};
+        } else if (tok[1] != "both") {
+          return where + "transport is udp, tcp or both";
+        }
+      } else if (tok[0] == "order" && tok.size() == 2 && tok[1] == "strict") {
+        c->order_strict = true;
+      } else {
+        return where + "cannot read '" + line + "'";
+      }
+      continue;
+    }
+    Expect& e = *c->expect;
+    if (line.empty() || line[0] == '#') continue;
+    bool is_section = false;
+    for (int s = 0; s < 3; ++s) {
+      if (line == std::string(kSections[s]) + ":") {
+        section = s;
+        is_section = true;
+      }
+    }
+    if (is_section) continue;
+    if (section >= 0) {
+      e.sections[section].push_back(line);
+      continue;
+    }
+    auto tok = split_ws(line);
+    if (tok[0] == "rcode" && tok.size() == 2) {
+      e.rcode = upper(tok[1]);
+    } else if (tok[0] == "flags") {
+      e.flags.assign(tok.begin() + 1, tok.end());
+    } else if (tok[0] == "edns") {
+      if (auto err = parse_edns(tok, 1, &e.edns); !err.empty()) return where + err;
+    } else if (tok.size() == 2 && tok[0] == "question" && tok[1] == "none") {
+      e.question = false;
+    } else {
+      return where + "cannot read expect line '" + line + "'";
+    }
+  }
+  if (c->zones.empty() || c->qname.empty()) return path.string() + ": needs 'zone' and 'query'";
+  if (!c->expect) return path.string() + ": no '== expect' block";
+  return "";
+}
+
+std::vector<std::string> case_files() {
+  std::vector<std::string> out;
+  const fs::path root(DNSEDGE_GOLDEN_DIR);
+  for (const auto& ent : fs::recursive_directory_iterator(root)) {
+    if (ent.is_regular_file() && ent.path().extension() == ".case") {
+      out.push_back(fs::relative(ent.path(), root).string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// --- names, RRs ------------------------------------------------------------------------------
+
+std::string wire_name(const std::string& text, bool lower) {
+  knot_dname_t* d = knot_dname_from_str_alloc(text.c_str());
+  if (d == nullptr) return "";
+  if (lower) knot_dname_to_lower(d);
+  std::string out(reinterpret_cast<const char*>(d), knot_dname_size(d));
+  free(d);
+  return out;
+}
+
+// One RR in comparable form.
+struct RrKey {
+  std::string owner;  // lowercase wire
+  uint32_t ttl = 0;
+  uint16_t rclass = 0, type = 0;
+  std::string rdata;  // canonical wire
+  auto tie() const { return std::tie(owner, type, rclass, ttl, rdata); }
+  bool operator<(const RrKey& o) const { return tie() < o.tie(); }
+  bool operator==(const RrKey& o) const { return tie() == o.tie(); }
+};
+
+// Key of the single RR in `rr` (a copy is lowercased per RFC 4034 §6.2).
+RrKey key_of(const knot_rrset_t* rr) {
+  knot_rrset_t* copy = knot_rrset_copy(rr, nullptr);
+  RrKey k;
+  if (copy == nullptr) return k;
+  knot_rrset_rr_to_canonical(copy);
+  k.owner.assign(reinterpret_cast<const char*>(copy->owner), knot_dname_size(copy->owner));
+  k.ttl = copy->ttl;
+  k.rclass = copy->rclass;
+  k.type = copy->type;
+  const knot_rdata_t* rd = copy->rrs.rdata;
+  k.rdata.assign(reinterpret_cast<const char*>(rd->data), rd->len);
+  knot_rrset_free(copy, nullptr);
+  return k;
+}
+
+// One RR as a case-file line: "owner<TAB>ttl<TAB>class<TAB>type<TAB>rdata".
+std::string dump(const knot_rrset_t* rr) {
+  knot_dump_style_t style = KNOT_DUMP_STYLE_DEFAULT;
+  style.show_class = true;
+  size_t size = 1024;
+  char* buf = static_cast<char*>(malloc(size));
+  int n = knot_rrset_txt_dump(rr, &buf, &size, &style);
+  std::string raw = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "<dump failed>";
+  free(buf);
+  while (!raw.empty() && raw.back() == '\n') raw.pop_back();
+  // libknot pads the owner with spaces; the case files use single tabs between the 4 fields.
+  std::string out;
+  int fields = 0;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const bool ws = raw[i] == ' ' || raw[i] == '\t';
+    if (ws && fields < 4) {
+      while (i + 1 < raw.size() && (raw[i + 1] == ' ' || raw[i + 1] == '\t')) ++i;
+      out += '\t';
+      ++fields;
+    } else {
+      out += raw[i];
+    }
+  }
+  return out;
+}
+
+// Parses one expected RR line ("owner ttl class type rdata", absolute names) with libzscanner.
+std::optional<RrKey> parse_rr_line(const std::string& line, std::string* err) {
+  auto s = std::make_unique<zs_scanner_t>();
+  if (zs_init(s.get(), ".", KNOT_CLASS_IN, 0) != 0) {
+    *err = "zs_init failed";
+    return std::nullopt;
+  }
+  const std::string text = line + "\n";
+  std::optional<RrKey> out;
+  if (zs_set_input_string(s.get(), text.data(), text.size()) == 0 && zs_parse_record(s.get()) == 0 &&
+      s->state == ZS_STATE_DATA) {
+    knot_rrset_t* rr = knot_rrset_new(s->r_owner, s->r_type, s->r_class, s->r_ttl, nullptr);
+    if (rr != nullptr &&
+        knot_rrset_add_rdata(rr, s->r_data, static_cast<uint16_t>(s->r_data_length), nullptr) ==
+            KNOT_EOK) {
+      out = key_of(rr);
+    }
+    knot_rrset_free(rr, nullptr);
+  }
+  if (!out) {
+    *err = std::string("cannot parse expected RR '") + line + "': " +
+           (s->error.code != 0 ? zs_strerror(s->error.code) : "no record");
+  }
+  zs_deinit(s.get());
+  return out;
+}
+
+// --- the query -------------------------------------------------------------------------------
+
+void put16(std::vector<uint8_t>& b, uint16_t v) {
+  b.push_back(static_cast<uint8_t>(v >> 8));
+  b.push_back(static_cast<uint8_t>(v & 0xff));
+}
+
+std::optional<std::vector<uint8_t>> build_query(const Case& c, std::string* err) {
+  std::vector<uint8_t> q;
+  put16(q, kQueryId);
+  uint16_t flags = 0;
+  for (const auto& f : c.qflags) {
+    if (f == "rd") flags |= 0x0100;
+    else if (f == "cd") flags |= 0x0010;
+    else if (f == "ad") flags |= 0x0020;
+    else if (f == "aa") flags |= 0x0400;
+    else if (f == "tc") flags |= 0x0200;
+    else if (f == "ra") flags |= 0x0080;
+    else {
+      *err = "unknown query flag " + f;
+      return std::nullopt;
+    }
+  }
+  put16(q, flags);
+  put16(q, 1);
+  put16(q, 0);
+  put16(q, 0);
+  put16(q, c.edns ? 1 : 0);
+  const std::string qname = wire_name(c.qname, /*lower=*/false);
+  uint16_t qtype = 0, qclass = 0;
+  if (qname.empty() || knot_rrtype_from_string(c.qtype.c_str(), &qtype) != 0 ||
+      knot_rrclass_from_string(c.qclass.c_str(), &qclass) != 0) {
+    *err = "bad question " + c.qname + " " + c.qclass + " " + c.qtype;
+    return std::nullopt;
+  }
+  q.insert(q.end(), qname.begin(), qname.end());
+  put16(q, qtype);
+  put16(q, qclass);
+  if (c.edns) {
+    std::vector<uint8_t> opts;
+    for (const auto& o : c.edns->options) {
+      // "opt=CODE:HEX"
+      auto colon = o.find(':');
+      if (o.rfind("opt=", 0) != 0 || colon == std::string::npos) {
+        *err = "query option must be opt=CODE:HEX, not " + o;
+        return std::nullopt;
+      }
+      const std::string hex = o.substr(colon + 1);
+      put16(opts, static_cast<uint16_t>(std::stoul(o.substr(4, colon - 4))));
+      put16(opts, static_cast<uint16_t>(hex.size() / 2));
+      for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+        opts.push_back(static_cast<uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
+      }
+    }
+    q.push_back(0);  // root owner
+    put16(q, KNOT_RRTYPE_OPT);
+    put16(q, c.edns->size);
+    q.push_back(0);  // extended rcode
+    q.push_back(c.edns->version);
+    put16(q, c.edns->do_bit ? 0x8000 : 0);
+    put16(q, static_cast<uint16_t>(opts.size()));
+    q.insert(q.end(), opts.begin(), opts.end());
+  }
+  return q;
+}
+
+// Length of the question section of the query built for `c`.
+size_t question_length(const Case& c) { return wire_name(c.qname, /*lower=*/false).size() + 4; }
+
+// --- the catalog -----------------------------------------------------------------------------
+
+// Catalogs are built once per distinct zone set and shared by the cases that use it.
+std::shared_ptr<const view::Catalog> catalog_for(const Case& c, std::string* err) {
+  static std::map<std::string, std::shared_ptr<const view::Catalog>> cache;
+  std::vector<std::string> keys;
+  for (const auto& [apex, file] : c.zones) keys.push_back(apex + "=" + file.string());
+  std::sort(keys.begin(), keys.end());
+  std::string key;
+  for (const auto& k : keys) key += k + ";";
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
+
+  std::vector<std::shared_ptr<const view::ZoneView>> zones;
+  for (const auto& [apex, file] : c.zones) {
+    const std::string origin = wire_name(apex, /*lower=*/true);
+    auto text = dns::parse_zone_file(file.string(), origin);
+    if (!text) {
+      *err = "parse_zone_file: " + text.error().message;
+      return nullptr;
+    }
+    auto z = view::ZoneView::compile(origin, text->records,
+                                     view::CompileOptions{.source = file.string()});
+    if (!z) {
+      *err = "ZoneView::compile: " + z.error().message;
+      return nullptr;
+    }
+    zones.push_back(*z);
+  }
+  auto cat = view::Catalog::build(std::move(zones));
+  cache[key] = cat;
+  return cat;
+}
+
+// --- the response ----------------------------------------------------------------------------
+
+std::string rcode_name(unsigned rc) {
+  static const std::map<unsigned, std::string> names = {
+      {0, "NOERROR"},  {1, "FORMERR"},  {2, "SERVFAIL"}, {3, "NXDOMAIN"}, {4, "NOTIMP"},
+      {5, "REFUSED"},  {6, "YXDOMAIN"}, {7, "YXRRSET"},  {8, "NXRRSET"},  {9, "NOTAUTH"},
+      {10, "NOTZONE"}, {16, "BADVERS"}, {23, "BADCOOKIE"}};
+  auto it = names.find(rc);
+  return it != names.end() ? it->second : std::to_string(rc);
+}
+
+struct Got {
+  Expect exp;                        // canonical summary (sections hold dumped text)
+  std::vector<RrKey> keys[3];        // in packet order
+  std::string question_error;        // "" when the question is echoed exactly
+};
+
+std::optional<Got> parse_response(const Case& c, const std::vector<uint8_t>& query,
+                                  std::vector<uint8_t>& resp, std::string* err) {
+  knot_pkt_t* pkt = knot_pkt_new(resp.data(), static_cast<uint16_t>(resp.size()), nullptr);
+  if (pkt == nullptr) {
+    *err = "knot_pkt_new failed";
+    return std::nullopt;
+  }
+  std::unique_ptr<knot_pkt_t, void (*)(knot_pkt_t*)> guard(pkt, [](knot_pkt_t* p) {
+    knot_pkt_free(p);
+  });
+  if (int r = knot_pkt_parse(pkt, 0); r != KNOT_EOK) {
+    *err = std::string("libknot cannot parse the response: ") + knot_strerror(r);
+    return std::nullopt;
+  }
+  Got g;
+  const uint8_t* w = pkt->wire;
+  if (knot_wire_get_id(w) != kQueryId) {
+    *err = "response id differs from the query's";
+    return std::nullopt;
+  }
+  unsigned rc = knot_wire_get_rcode(w);
+  if (pkt->opt_rr != nullptr) rc |= static_cast<unsigned>(knot_edns_get_ext_rcode(pkt->opt_rr)) << 4;
+  g.exp.rcode = rcode_name(rc);
+  const std::pair<const char*, bool> flags[] = {
+      {"qr", knot_wire_get_qr(w) != 0}, {"aa", knot_wire_get_aa(w) != 0},
+      {"tc", knot_wire_get_tc(w) != 0}, {"rd", knot_wire_get_rd(w) != 0},
+      {"ra", knot_wire_get_ra(w) != 0}, {"ad", knot_wire_get_ad(w) != 0},
+      {"cd", knot_wire_get_cd(w) != 0}};
+  for (const auto& [name, on] : flags) {
+    if (on) g.exp.flags.push_back(name);
+  }
+  if (const knot_rrset_t* opt = pkt->opt_rr; opt != nullptr) {
+    EdnsSpec e;
+    e.size = knot_edns_get_payload(opt);
+    e.version = knot_edns_get_version(opt);
+    e.do_bit = knot_edns_do(opt);
+    const knot_rdata_t* rd = opt->rrs.rdata;
+    for (size_t i = 0; rd != nullptr && i + 4 <= rd->len;) {
+      const uint16_t code = static_cast<uint16_t>(rd->data[i] << 8 | rd->data[i + 1]);
+      const uint16_t len = static_cast<uint16_t>(rd->data[i + 2] << 8 | rd->data[i + 3]);
+      if (code == KNOT_EDNS_OPTION_EDE && len >= 2 && i + 6 <= rd->len) {
+        e.options.push_back("ede=" + std::to_string(rd->data[i + 4] << 8 | rd->data[i + 5]));
+      } else {
+        e.options.push_back("opt=" + std::to_string(code));
+      }
+      i += 4u + len;
+    }
+    g.exp.edns = e;
+  }
+  // The question: exactly the query's bytes (qname case included), or absent.
+  const uint16_t qd = knot_wire_get_qdcount(w);
+  g.exp.question = qd != 0;
+  if (qd != 0) {
+    const size_t qlen = question_length(c);
+    if (qd != 1 || resp.size() < 12 + qlen ||
+        std::memcmp(resp.data() + 12, query.data() + 12, qlen) != 0) {
+      g.question_error = "question not echoed exactly (qname case, type, class)";
+    }
+  }
+  const knot_section_t ids[] = {KNOT_ANSWER, KNOT_AUTHORITY, KNOT_ADDITIONAL};
+  for (int s = 0; s < 3; ++s) {
+    const knot_pktsection_t* sec = knot_pkt_section(pkt, ids[s]);
+    for (uint16_t i = 0; i < sec->count; ++i) {
+      const knot_rrset_t* rr = knot_pkt_rr(sec, i);
+      if (rr->type == KNOT_RRTYPE_OPT || rr->type == KNOT_RRTYPE_TSIG) continue;
+      g.keys[s].push_back(key_of(rr));
+      g.exp.sections[s].push_back(dump(rr));
+    }
+  }
+  return g;
+}
+
+// Groups a section into RRsets in order of appearance: (owner, type, class) with sorted members.
+std::vector<std::vector<RrKey>> rrset_sequence(const std::vector<RrKey>& keys) {
+  std::vector<std::vector<RrKey>> out;
+  for (const auto& k : keys) {
+    if (out.empty() || out.back().front().owner != k.owner || out.back().front().type != k.type ||
+        out.back().front().rclass != k.rclass) {
+      out.emplace_back();
+    }
+    out.back().push_back(k);
+  }
+  for (auto& set : out) std::sort(set.begin(), set.end());
+  return out;
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+// Returns readable differences ("" when equal).
+std::string compare(const Case& c, const Got& g) {
+  const Expect& want = *c.expect;
+  std::ostringstream d;
+  if (want.rcode != g.exp.rcode) d << "rcode: want " << want.rcode << ", got " << g.exp.rcode << "\n";
+  auto wf = want.flags, gf = g.exp.flags;
+  std::sort(wf.begin(), wf.end());
+  std::sort(gf.begin(), gf.end());
+  if (wf != gf) {
+    d << "flags: want [" << join(want.flags, " ") << "], got [" << join(g.exp.flags, " ") << "]\n";
+  }
+  const std::string we = want.edns ? want.edns->text() : "none";
+  const std::string ge = g.exp.edns ? g.exp.edns->text() : "none";
+  if (we != ge) d << "edns: want " << we << ", got " << ge << "\n";
+  if (want.question != g.exp.question) {
+    d << "question: want " << (want.question ? "present" : "none") << ", got "
+      << (g.exp.question ? "present" : "none") << "\n";
+  }
+  if (!g.question_error.empty()) d << g.question_error << "\n";
+  for (int s = 0; s < 3; ++s) {
+    std::vector<RrKey> wk;
+    for (const auto& line : want.sections[s]) {
+      std::string err;
+      auto k = parse_rr_line(line, &err);
+      if (!k) {
+        d << kSections[s] << ": " << err << "\n";
+        continue;
+      }
+      wk.push_back(*k);
+    }
+    bool same;
+    if (c.order_strict && s == 0) {
+      same = rrset_sequence(wk) == rrset_sequence(g.keys[s]);
+    } else {
+      auto a = wk, b = g.keys[s];
+      std::sort(a.begin(), a.end());
+      std::sort(b.begin(), b.end());
+      same = a == b;
+    }
+    if (!same) {
+      d << kSections[s] << " section differs" << (c.order_strict && s == 0 ? " (order strict)" : "")
+        << ":\n";
+      for (const auto& l : want.sections[s]) d << "  want " << l << "\n";
+      for (const auto& l : g.exp.sections[s]) d << "  got  " << l << "\n";
+    }
+  }
+  return d.str();
+}
+
+std::string render(const Got& g) {
+  std::ostringstream o;
+  o << "rcode  " << g.exp.rcode << "\nflags  " << join(g.exp.flags, " ") << "\nedns   "
+    << (g.exp.edns ? g.exp.edns->text() : "none") << "\n";
+  if (!g.exp.question) o << "question none\n";
+  for (int s = 0; s < 3; ++s) {
+    o << kSections[s] << ":\n";
+    for (const auto& l : g.exp.sections[s]) o << l << "\n";
+  }
+  return o.str();
+}
+
+// --- the test --------------------------------------------------------------------------------
+
+class GoldenCase : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenCase, MatchesExpectation) {
+  const fs::path root(DNSEDGE_GOLDEN_DIR);
+  Case c;
+  const std::string perr = parse_case(root, root / GetParam(), &c);
+  ASSERT_TRUE(perr.empty()) << perr;
+  std::string err;
+  auto cat = catalog_for(c, &err);
+  ASSERT_NE(cat, nullptr) << c.name << ": " << err;
+  auto query = build_query(c, &err);
+  ASSERT_TRUE(query.has_value()) << c.name << ": " << err;
+
+  std::vector<uint8_t> out(auth::kMaxResponse);
+  for (auth::Transport t : c.transports) {
+    const char* tname = t == auth::Transport::kUdp ? "udp" : "tcp";
+    SCOPED_TRACE(std::string(c.name) + " over " + tname);
+    const size_t n = auth::answer(*cat, *query, out, t);
+    ASSERT_GT(n, 0u) << "auth::answer dropped the query";
+    ASSERT_LE(n, out.size());
+    if (t == auth::Transport::kUdp) {
+      size_t limit = 512;
+      if (c.edns) limit = std::clamp<size_t>(c.edns->size, 512, 1232);
+      EXPECT_LE(n, limit) << "UDP response larger than the negotiated size";
+    }
+    std::vector<uint8_t> resp(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n));
+    auto got = parse_response(c, *query, resp, &err);
+    ASSERT_TRUE(got.has_value()) << err;
+    const std::string diffs = compare(c, *got);
+    EXPECT_TRUE(diffs.empty()) << c.path.string() << " (" << tname << "): " << c.qname << " "
+                               << c.qtype << "\n"
+                               << diffs << "--- got, in full:\n"
+                               << render(*got);
+  }
+}
+
+std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string n = fs::path(info.param).replace_extension().string();
+  for (auto& ch : n) {
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  }
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden, GoldenCase, ::testing::ValuesIn(case_files()), test_name);
+
+}  // namespace
+}  // namespace dnsedge
