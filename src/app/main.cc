@@ -62,7 +62,6 @@ int run_serve(const ServeConfig& cfg) {
     spdlog::error("{}", srv.error().message);
     return kExitUsage;
   }
-  for (const auto& ep : (*srv)->bound()) spdlog::info("dns listening on {} (udp, tcp)", ep.to_string());
   if (cfg.no_edge_proxy) spdlog::info("edge proxy disabled (--no-edge-proxy)");
 
   for (;;) {

@@ -1,0 +1,66 @@
+#pragma once
+// One UDP worker thread: an epoll loop over its own socket for each listen endpoint (the
+// sockets of all workers share each port through SO_REUSEPORT, so the kernel spreads clients
+// over the workers) plus the server's stop eventfd.
+//
+// When a socket is readable the worker drains it with recvmmsg(MSG_DONTWAIT) in batches of
+// kBatch datagrams, answers each with auth::answer over the catalog snapshot it holds, and
+// sends the batch's replies with one sendmmsg. Every buffer is allocated once, in the
+// constructor; the loop itself allocates nothing, takes no lock and does not log.
+//
+// Thread safety: construct and start() from the controlling thread; after start() only the
+// worker thread touches the object until join() returns.
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "common/result.h"
+#include "common/snapshot.h"
+#include "common/unique_fd.h"
+#include "view/zone_view.h"
+
+namespace dnsedge::server::internal {
+
+struct UdpSocket {
+  common::UniqueFd fd;
+  // Bound to a wildcard address: IP_PKTINFO / IPV6_RECVPKTINFO are on, and replies carry the
+  // query's destination address as their source (a multi-homed host must answer from the
+  // address it was asked on).
+  bool pktinfo = false;
+};
+
+class UdpWorker {
+ public:
+  static constexpr unsigned kBatch = 32;        // datagrams per recvmmsg/sendmmsg
+  static constexpr size_t kQueryBuffer = 4096;  // larger datagrams are dropped (MSG_TRUNC)
+  // After this long without traffic the worker wakes to refresh its snapshot, so an idle
+  // worker does not keep an old catalog alive.
+  static constexpr int kIdleRefreshMs = 1000;
+
+  // `stop_fd` is an eventfd owned by the caller; once it is readable the worker exits.
+  UdpWorker(std::vector<UdpSocket> sockets, const common::SnapshotPublisher<view::Catalog>& catalog,
+            int stop_fd);
+  ~UdpWorker();
+  UdpWorker(const UdpWorker&) = delete;
+  UdpWorker& operator=(const UdpWorker&) = delete;
+
+  // Creates the epoll set and starts the thread.
+  Result<void> start();
+  // Waits for the thread to exit (after the stop eventfd was signalled). Idempotent.
+  void join();
+
+ private:
+  struct Buffers;
+  void run() noexcept;
+  void drain(const UdpSocket& socket) noexcept;
+
+  std::vector<UdpSocket> sockets_;
+  common::SnapshotReader<view::Catalog> reader_;
+  int stop_fd_;
+  common::UniqueFd epoll_;
+  std::unique_ptr<Buffers> buffers_;
+  std::thread thread_;
+};
+
+}  // namespace dnsedge::server::internal

@@ -1,0 +1,280 @@
+// DNS over TCP with Boost.Asio and C++20 coroutines (the only translation unit that includes
+// Boost.Asio, to keep compile times down).
+
+#include "server/internal/tcp_server.h"
+
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <span>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <utility>
+
+#include <boost/asio.hpp>
+
+#include "auth/answer.h"
+#include "dns/types.h"
+#include "spdlog/spdlog.h"
+
+namespace dnsedge::server::internal {
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+// RFC 1035 §4.2.2: every message is preceded by a two-octet length.
+constexpr size_t kLengthPrefix = 2;
+constexpr size_t kMaxMessage = 65535;
+// After a failed accept (EMFILE, ENOBUFS, …) wait this long before trying again.
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+
+struct Connection {
+  Connection(tcp::socket s, std::chrono::milliseconds idle)
+      : socket(std::move(s)),
+        deadline(socket.get_executor()),
+        in(std::make_unique_for_overwrite<uint8_t[]>(kLengthPrefix + kMaxMessage)),
+        out(std::make_unique_for_overwrite<uint8_t[]>(kLengthPrefix + auth::kMaxResponse)) {
+    deadline.expires_after(idle);
+  }
+
+  tcp::socket socket;
+  // When it expires the watchdog closes the socket: set for each query (a complete query must
+  // arrive in time) and for each answer (the peer must take it in time).
+  asio::steady_timer deadline;
+  // in[begin, end) holds received bytes not yet consumed; a whole maximal message always fits
+  // once the buffer is compacted.
+  std::unique_ptr<uint8_t[]> in;
+  size_t begin = 0;
+  size_t end = 0;
+  std::unique_ptr<uint8_t[]> out;  // length prefix + answer
+};
+
+class TcpServerImpl final : public TcpServer {
+ public:
+  TcpServerImpl(const TcpOptions& options, const common::SnapshotPublisher<view::Catalog>& catalog)
+      : options_(options), reader_(catalog) {}
+
+  ~TcpServerImpl() override { stop(); }
+
+  Result<void> init(std::vector<TcpListener> listeners) {
+    for (TcpListener& l : listeners) {
+      tcp::acceptor acceptor(ioc_);
+      error_code ec;
+      acceptor.assign(l.family == AF_INET6 ? tcp::v6() : tcp::v4(), l.fd.get(), ec);
+      if (ec) return make_error("tcp listener: " + ec.message());
+      (void)l.fd.release();  // owned by the acceptor now
+      acceptors_.push_back(std::move(acceptor));
+    }
+    return {};
+  }
+
+  Result<void> start() override {
+    try {
+      auto guard = asio::make_work_guard(ioc_);
+      thread_ = std::thread([this] { run(); });
+      for (tcp::acceptor& a : acceptors_) asio::co_spawn(ioc_, accept_loop(a), asio::detached);
+      asio::co_spawn(ioc_, refresh_loop(), asio::detached);
+    } catch (const std::exception& e) {
+      stop();
+      return make_error(std::string("cannot start the TCP thread: ") + e.what());
+    }
+    return {};
+  }
+
+  void stop() override {
+    if (!thread_.joinable()) return;
+    // Close the listeners and every connection on the TCP thread; run() returns once every
+    // coroutine has finished.
+    asio::post(ioc_, [this] { shutdown(); });
+    thread_.join();
+  }
+
+ private:
+  void run() noexcept {
+    for (;;) {
+      try {
+        ioc_.run();
+        return;
+      } catch (const std::exception& e) {
+        // Connection coroutines catch their own exceptions; this is a last resort.
+        spdlog::error("tcp: unexpected exception: {}", e.what());
+      }
+    }
+  }
+
+  void shutdown() {
+    shutting_down_ = true;
+    error_code ec;
+    for (tcp::acceptor& a : acceptors_) a.close(ec);
+    refresh_timer_.cancel();
+    for (Connection* c : connections_) {
+      c->socket.close(ec);
+      c->deadline.cancel();
+    }
+  }
+
+  awaitable<void> accept_loop(tcp::acceptor& acceptor) {
+    asio::steady_timer backoff(ioc_);
+    bool pause = false;
+    while (!shutting_down_) {
+      try {
+        error_code ec;
+        if (pause) {
+          pause = false;
+          backoff.expires_after(kAcceptBackoff);
+          co_await backoff.async_wait(asio::redirect_error(use_awaitable, ec));
+          continue;
+        }
+        tcp::socket socket =
+            co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
+        if (shutting_down_ || ec == asio::error::operation_aborted) co_return;
+        if (ec) {
+          pause = ec != asio::error::connection_aborted;  // EMFILE, ENOBUFS, …: back off
+          continue;
+        }
+        if (clients_ >= options_.max_clients) {
+          socket.close(ec);  // over the limit: accept and close at once
+          continue;
+        }
+        socket.set_option(tcp::no_delay(true), ec);  // pipelined answers must not wait for ACKs
+        auto c = std::make_shared<Connection>(std::move(socket), options_.idle_timeout);
+        asio::co_spawn(ioc_, serve(std::move(c)), asio::detached);
+        ++clients_;  // serve() runs later on this thread and decrements it when it ends
+      } catch (const std::exception&) {
+        pause = true;  // out of memory: the new connection (if any) was closed by its destructor
+      }
+    }
+  }
+
+  // The connection boundary: nothing escapes it, the connection is closed whatever happens.
+  awaitable<void> serve(std::shared_ptr<Connection> c) {
+    try {
+      connections_.insert(c.get());
+      asio::co_spawn(ioc_, watchdog(c), asio::detached);
+      co_await session(*c);
+    } catch (...) {  // NOLINT(bugprone-empty-catch): closing the connection is the handling
+    }
+    error_code ec;
+    c->socket.close(ec);
+    c->deadline.cancel();
+    connections_.erase(c.get());
+    --clients_;
+  }
+
+  awaitable<void> watchdog(std::shared_ptr<Connection> c) {
+    error_code ec;
+    try {
+      while (c->socket.is_open()) {
+        co_await c->deadline.async_wait(asio::redirect_error(use_awaitable, ec));
+        if (c->deadline.expiry() <= asio::steady_timer::clock_type::now()) break;
+      }
+    } catch (const std::exception&) {
+      // Without its watchdog a connection could stay forever: close it.
+    }
+    c->socket.close(ec);
+  }
+
+  // Makes at least `need` unconsumed bytes available in c.in. False: the peer closed, an error,
+  // or the watchdog closed the socket.
+  awaitable<bool> fill(Connection& c, size_t need) {
+    if (c.begin > 0) {
+      std::memmove(c.in.get(), c.in.get() + c.begin, c.end - c.begin);
+      c.end -= c.begin;
+      c.begin = 0;
+    }
+    while (c.end < need) {
+      error_code ec;
+      const size_t n = co_await c.socket.async_read_some(
+          asio::buffer(c.in.get() + c.end, kLengthPrefix + kMaxMessage - c.end),
+          asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return false;
+      c.end += n;
+    }
+    co_return true;
+  }
+
+  awaitable<void> session(Connection& c) {
+    for (;;) {
+      // RFC 7766 §6.2.3: a complete query must arrive within the idle timeout. Pipelined
+      // queries already buffered are answered without re-arming.
+      bool armed = false;
+      if (c.end - c.begin < kLengthPrefix) {
+        c.deadline.expires_after(options_.idle_timeout);
+        armed = true;
+        if (!co_await fill(c, kLengthPrefix)) co_return;
+      }
+      const uint8_t* p = c.in.get() + c.begin;
+      const size_t len = (size_t{p[0]} << 8) | p[1];
+      if (len < dns::kHeaderSize) co_return;  // not a DNS message: close
+      if (c.end - c.begin < kLengthPrefix + len) {
+        if (!armed) c.deadline.expires_after(options_.idle_timeout);
+        if (!co_await fill(c, kLengthPrefix + len)) co_return;
+      }
+
+      // One snapshot per query; nothing is awaited between get() and the end of answer().
+      const view::Catalog& catalog = reader_.get();
+      const size_t n = auth::answer(
+          catalog, std::span<const uint8_t>(c.in.get() + c.begin + kLengthPrefix, len),
+          std::span<uint8_t>(c.out.get() + kLengthPrefix, auth::kMaxResponse),
+          auth::Transport::kTcp);
+      c.begin += kLengthPrefix + len;
+      if (c.begin == c.end) c.begin = c.end = 0;
+      if (n == 0 || n > kMaxMessage) continue;  // dropped by the answer engine
+
+      c.out[0] = static_cast<uint8_t>(n >> 8);
+      c.out[1] = static_cast<uint8_t>(n);
+      c.deadline.expires_after(options_.idle_timeout);  // the peer must read the answer in time
+      error_code ec;
+      co_await asio::async_write(c.socket, asio::buffer(c.out.get(), kLengthPrefix + n),
+                                 asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return;
+    }
+  }
+
+  // Keeps the TCP thread's snapshot fresh while no query comes in.
+  awaitable<void> refresh_loop() {
+    try {
+      while (!shutting_down_) {
+        (void)reader_.get();
+        refresh_timer_.expires_after(options_.idle_refresh);
+        error_code ec;
+        co_await refresh_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
+      }
+    } catch (const std::exception&) {
+      // Out of memory: queries still refresh the snapshot, only the idle refresh stops.
+    }
+  }
+
+  // Declaration order matters for destruction: the io_context goes before the state its
+  // coroutines refer to, the acceptors and timer before the io_context.
+  TcpOptions options_;
+  common::SnapshotReader<view::Catalog> reader_;
+  size_t clients_ = 0;
+  bool shutting_down_ = false;
+  std::unordered_set<Connection*> connections_;
+  asio::io_context ioc_{1};
+  std::vector<tcp::acceptor> acceptors_;
+  asio::steady_timer refresh_timer_{ioc_};
+  std::thread thread_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<TcpServer>> TcpServer::create(
+    std::vector<TcpListener> listeners, const TcpOptions& options,
+    const common::SnapshotPublisher<view::Catalog>& catalog) {
+  try {
+    auto server = std::make_unique<TcpServerImpl>(options, catalog);
+    if (auto r = server->init(std::move(listeners)); !r) return r.error();
+    return std::unique_ptr<TcpServer>(std::move(server));
+  } catch (const std::exception& e) {
+    return make_error(std::string("cannot set up TCP: ") + e.what());
+  }
+}
+
+}  // namespace dnsedge::server::internal

@@ -1,0 +1,198 @@
+#include "server/internal/udp_worker.h"
+
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "auth/answer.h"
+#include "dns/types.h"
+#include "spdlog/spdlog.h"
+
+namespace dnsedge::server::internal {
+namespace {
+
+constexpr uint32_t kStopTag = 0xffffffffu;
+constexpr int kMaxEvents = 16;
+// Batches taken from one socket before looking at the others (and at the stop eventfd) again;
+// epoll is level-triggered, so what is left is reported on the next epoll_wait.
+constexpr int kMaxRoundsPerWakeup = 64;
+// Room for one in6_pktinfo (the larger of the two) control message.
+constexpr size_t kControlSize = 64;
+static_assert(CMSG_SPACE(sizeof(in6_pktinfo)) <= kControlSize);
+static_assert(CMSG_SPACE(sizeof(in_pktinfo)) <= kControlSize);
+
+// The reply goes out from the address the query was sent to; the interface index is cleared
+// so the routing table picks the outgoing interface (as Knot DNS does).
+void pktinfo_for_reply(msghdr* msg) noexcept {
+  for (cmsghdr* c = CMSG_FIRSTHDR(msg); c != nullptr; c = CMSG_NXTHDR(msg, c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      info.ipi_spec_dst = info.ipi_addr;
+      info.ipi_ifindex = 0;
+      std::memcpy(CMSG_DATA(c), &info, sizeof info);
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      in6_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      info.ipi6_ifindex = 0;
+      std::memcpy(CMSG_DATA(c), &info, sizeof info);
+    }
+  }
+}
+
+}  // namespace
+
+// Everything a batch needs, allocated once per worker.
+struct UdpWorker::Buffers {
+  struct Slot {
+    uint8_t query[kQueryBuffer];
+    uint8_t reply[dns::kMaxUdpPayload];
+    sockaddr_storage peer;
+    alignas(cmsghdr) uint8_t control[kControlSize];
+  };
+  Slot slots[kBatch];
+  iovec rx_iov[kBatch];
+  iovec tx_iov[kBatch];
+  mmsghdr rx[kBatch];
+  mmsghdr tx[kBatch];
+};
+
+UdpWorker::UdpWorker(std::vector<UdpSocket> sockets,
+                     const common::SnapshotPublisher<view::Catalog>& catalog, int stop_fd)
+    : sockets_(std::move(sockets)),
+      reader_(catalog),
+      stop_fd_(stop_fd),
+      buffers_(std::make_unique<Buffers>()) {
+  Buffers& b = *buffers_;
+  std::memset(b.rx, 0, sizeof b.rx);
+  std::memset(b.tx, 0, sizeof b.tx);
+  for (unsigned i = 0; i < kBatch; ++i) {
+    b.rx_iov[i] = {b.slots[i].query, sizeof b.slots[i].query};
+    b.rx[i].msg_hdr.msg_iov = &b.rx_iov[i];
+    b.rx[i].msg_hdr.msg_iovlen = 1;
+    b.rx[i].msg_hdr.msg_name = &b.slots[i].peer;
+    b.tx[i].msg_hdr.msg_iov = &b.tx_iov[i];
+    b.tx[i].msg_hdr.msg_iovlen = 1;
+  }
+}
+
+UdpWorker::~UdpWorker() { join(); }
+
+Result<void> UdpWorker::start() {
+  epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll_.valid()) {
+    return make_error("epoll_create1: " + std::error_code(errno, std::generic_category()).message());
+  }
+  auto add = [&](int fd, uint32_t tag) -> bool {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u32 = tag;
+    return epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) == 0;
+  };
+  if (!add(stop_fd_, kStopTag)) {
+    return make_error("epoll_ctl: " + std::error_code(errno, std::generic_category()).message());
+  }
+  for (uint32_t i = 0; i < sockets_.size(); ++i) {
+    if (!add(sockets_[i].fd.get(), i)) {
+      return make_error("epoll_ctl: " + std::error_code(errno, std::generic_category()).message());
+    }
+  }
+  try {
+    thread_ = std::thread([this] { run(); });
+  } catch (const std::system_error& e) {
+    return make_error(std::string("cannot start a UDP worker thread: ") + e.what());
+  }
+  return {};
+}
+
+void UdpWorker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void UdpWorker::run() noexcept {
+  epoll_event events[kMaxEvents];
+  for (;;) {
+    // Also on idle wake-ups: drop a snapshot that was replaced while no query came in.
+    (void)reader_.get();
+    const int n = epoll_wait(epoll_.get(), events, kMaxEvents, kIdleRefreshMs);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      spdlog::error("udp worker: epoll_wait: {}", std::error_code(errno, std::generic_category()).message());
+      return;
+    }
+    for (int i = 0; i < n; ++i) {
+      if (events[i].data.u32 == kStopTag) return;
+    }
+    for (int i = 0; i < n; ++i) drain(sockets_[events[i].data.u32]);
+  }
+}
+
+void UdpWorker::drain(const UdpSocket& socket) noexcept {
+  Buffers& b = *buffers_;
+  const int fd = socket.fd.get();
+  for (int round = 0; round < kMaxRoundsPerWakeup; ++round) {
+    for (unsigned i = 0; i < kBatch; ++i) {
+      msghdr& h = b.rx[i].msg_hdr;
+      h.msg_namelen = sizeof(sockaddr_storage);
+      h.msg_control = socket.pktinfo ? b.slots[i].control : nullptr;
+      h.msg_controllen = socket.pktinfo ? kControlSize : 0;
+      h.msg_flags = 0;
+    }
+    const int received = recvmmsg(fd, b.rx, kBatch, MSG_DONTWAIT, nullptr);
+    if (received < 0) {
+      if (errno == EINTR) continue;
+      return;  // EAGAIN: drained. Anything else (a queued ICMP error) is not ours to report.
+    }
+    if (received == 0) return;
+
+    // One snapshot for the whole batch.
+    const view::Catalog& catalog = reader_.get();
+    unsigned replies = 0;
+    for (int i = 0; i < received; ++i) {
+      const msghdr& in = b.rx[i].msg_hdr;
+      if (in.msg_flags & MSG_TRUNC) continue;  // larger than any query we serve
+      Buffers::Slot& slot = b.slots[i];
+      const size_t len =
+          auth::answer(catalog, std::span<const uint8_t>(slot.query, b.rx[i].msg_len),
+                       std::span<uint8_t>(slot.reply, sizeof slot.reply), auth::Transport::kUdp);
+      if (len == 0) continue;  // dropped by the answer engine
+      b.tx_iov[replies] = {slot.reply, len};
+      msghdr& out = b.tx[replies].msg_hdr;
+      out.msg_name = &slot.peer;
+      out.msg_namelen = in.msg_namelen;
+      if (socket.pktinfo && in.msg_controllen > 0 && !(in.msg_flags & MSG_CTRUNC)) {
+        out.msg_control = slot.control;
+        out.msg_controllen = in.msg_controllen;
+        pktinfo_for_reply(&out);
+      } else {
+        out.msg_control = nullptr;
+        out.msg_controllen = 0;
+      }
+      ++replies;
+    }
+
+    unsigned sent = 0;
+    while (sent < replies) {
+      const int r = sendmmsg(fd, b.tx + sent, replies - sent, 0);
+      if (r <= 0) {
+        if (r < 0 && errno == EINTR) continue;
+        ++sent;  // the first message failed (unroutable peer, …): skip it, send the rest
+        continue;
+      }
+      sent += static_cast<unsigned>(r);
+    }
+
+    // A short batch means the queue was empty a moment ago; epoll reports anything newer.
+    if (received < static_cast<int>(kBatch)) return;
+  }
+}
+
+}  // namespace dnsedge::server::internal
