@@ -416,6 +416,14 @@ void resolve(Ctx& c, const ZoneView* z, const uint8_t* qname, uint16_t qtype) no
       return;
     }
     const Node& n = z->node(l.node);
+    if ((n.flags & node_flag::kAddrServfail) && (qtype == rrtype::kA || qtype == rrtype::kAAAA)) {
+      // A flattened target that cannot be resolved (SPEC §2): SERVFAIL with an Extended DNS
+      // Error for the addresses only; the name's other types keep answering.
+      c.rcode = dns::rcode::kServFail;
+      c.ede = z->servfail_ede(z->node_name(n));
+      c.aa = false;
+      return;
+    }
     if (qtype == rrtype::kANY && n.rrset_count > 0) {
       // RFC 8482 §4.2: one synthesized HINFO; at an alias, the CNAME itself (not chased).
       const RRset* alias = (n.flags & node_flag::kCname) ? z->rrset(n, rrtype::kCNAME) : nullptr;

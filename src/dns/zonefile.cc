@@ -468,6 +468,12 @@ std::vector<std::string_view> split_blanks(std::string_view text) {
 // libzscanner accepts only printable ASCII in names and text; other octets (UTF-8 in a TXT
 // string, say) are handed over as RFC 1035 §5.1 "\DDD" escapes, which mean the same octets.
 void append_escaping_non_ascii(std::string& out, std::string_view text) {
+  bool ascii = true;
+  for (char c : text) ascii &= static_cast<uint8_t>(c) < 0x80;
+  if (ascii) {  // the common case: one append
+    out.append(text);
+    return;
+  }
   for (char c : text) {
     const auto u = static_cast<uint8_t>(c);
     if (u < 0x80) {
@@ -482,6 +488,7 @@ void append_escaping_non_ascii(std::string& out, std::string_view text) {
 }
 
 std::string normalize_newlines(std::string_view text) {
+  if (text.find('\r') == std::string_view::npos) return std::string(text);
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
@@ -919,6 +926,8 @@ class ZoneParser {
     } else {
       rr.line = line;
     }
+    rr.proxied = rr.has_tag("cf-proxied:true");
+    rr.flatten_cname = rr.has_tag("cf-flatten-cname");
     out_->push_back(std::move(rr));
   }
 

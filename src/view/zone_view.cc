@@ -52,20 +52,40 @@ bool rdata_less(std::string_view a, std::string_view b) {
 
 class ZoneBuilder {
  public:
-  static Result<std::shared_ptr<const ZoneView>> build(std::string_view origin,
-                                                       const std::vector<dns::ZoneRecord>& records,
-                                                       const CompileOptions& opt);
+  static Result<std::shared_ptr<ZoneView>> build(std::string_view origin,
+                                                 const std::vector<dns::ZoneRecord>& records,
+                                                 const CompileOptions& opt, const Served* served);
 };
 
 Result<std::shared_ptr<const ZoneView>> ZoneView::compile(std::string_view origin,
                                                           const std::vector<dns::ZoneRecord>& records,
                                                           const CompileOptions& options) {
-  return ZoneBuilder::build(origin, records, options);
+  if (served_as_stored(origin, records, options.flattening)) {
+    auto z = ZoneBuilder::build(origin, records, options, nullptr);
+    if (!z) return z.error();
+    return std::shared_ptr<const ZoneView>(std::move(*z));
+  }
+  auto served = serve(origin, records,
+                      ServeOptions{.source = options.source, .edge = options.edge,
+                                   .flattening = options.flattening, .targets = options.targets});
+  if (!served) return served.error();
+  auto z = ZoneBuilder::build(origin, served->records, options, &*served);
+  if (!z) return z.error();
+  ZoneView& v = **z;
+  for (auto& [name, ede] : served->servfail) {
+    const uint32_t id = v.find(name);
+    if (id != kNone) v.nodes_[id].flags |= node_flag::kAddrServfail;
+  }
+  v.notes_ = std::move(served->notes);
+  v.origins_ = std::move(served->origins);
+  v.servfail_ = std::move(served->servfail);
+  v.external_ = std::move(served->external);
+  return std::shared_ptr<const ZoneView>(std::move(*z));
 }
 
-Result<std::shared_ptr<const ZoneView>> ZoneBuilder::build(std::string_view origin,
-                                                           const std::vector<dns::ZoneRecord>& records,
-                                                           const CompileOptions& opt) {
+Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin,
+                                                     const std::vector<dns::ZoneRecord>& records,
+                                                     const CompileOptions& opt, const Served* served) {
   const std::string src = opt.source.empty() ? std::string("<zone>") : opt.source;
   if (origin.empty()) return make_error(src + ": no zone origin");
   std::shared_ptr<ZoneView> z(new ZoneView());
@@ -109,6 +129,13 @@ Result<std::shared_ptr<const ZoneView>> ZoneBuilder::build(std::string_view orig
       return make_error(where(opt, r) + "SOA record outside the zone apex");
     }
     rec_node[i] = ensure(r.owner);
+  }
+  if (served != nullptr) {
+    // Names whose data the rules removed (a flattened CNAME whose target has no addresses, a
+    // name that answers SERVFAIL) still exist: they answer NODATA, not NXDOMAIN.
+    for (const auto& [name, why] : served->notes) {
+      if (dns::is_subdomain(name, origin)) ensure(name);
+    }
   }
 
   // 2. Group records by node (counting sort), then by type with rdata in canonical order.
@@ -276,7 +303,17 @@ Result<std::shared_ptr<const ZoneView>> ZoneBuilder::build(std::string_view orig
       p += 2 + rdlen;
     }
   }
-  return std::shared_ptr<const ZoneView>(std::move(z));
+  return z;
+}
+
+uint16_t ZoneView::servfail_ede(std::string_view name) const noexcept {
+  auto it = servfail_.find(absl::string_view(name.data(), name.size()));
+  return it == servfail_.end() ? 0 : it->second;
+}
+
+std::vector<std::string> ZoneView::explain(std::string_view name) const {
+  auto it = notes_.find(absl::string_view(name.data(), name.size()));
+  return it == notes_.end() ? std::vector<std::string>{} : it->second;
 }
 
 uint32_t ZoneView::find(std::string_view lower_name) const noexcept {

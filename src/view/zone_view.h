@@ -19,6 +19,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "common/result.h"
 #include "dns/zonefile.h"
+#include "view/served.h"
 
 namespace dnsedge::view {
 
@@ -41,6 +42,7 @@ inline constexpr uint16_t kEmptyNonTerminal = 4; // exists only because names be
 inline constexpr uint16_t kWildcardChild = 8;    // "*.<this>" exists
 inline constexpr uint16_t kCname = 16;           // holds a CNAME
 inline constexpr uint16_t kApex = 32;
+inline constexpr uint16_t kAddrServfail = 64;    // flattened target unusable: A/AAAA → SERVFAIL
 }  // namespace node_flag
 
 struct Node {
@@ -55,6 +57,10 @@ struct Node {
 
 struct CompileOptions {
   std::string source;  // file name for error messages ("" for in-memory)
+  // Proxy semantics (SPEC §1–3); see view/served.h.
+  const EdgeAddresses* edge = nullptr;     // null: no edge addresses (proxied records fail)
+  Flattening flattening = Flattening::kAtRoot;
+  const TargetSource* targets = nullptr;   // other served zones and resolved external names
 };
 
 class ZoneView {
@@ -91,8 +97,18 @@ class ZoneView {
   const RRset& soa() const noexcept { return rrsets_[soa_rrset_]; }
   uint32_t negative_ttl() const noexcept { return negative_ttl_; }
 
+  // RFC 8914 info-code for a name whose A/AAAA answer SERVFAIL (node has kAddrServfail).
+  uint16_t servfail_ede(std::string_view name) const noexcept;
+
   // All records of the view, in canonical order (for export and transfers).
   std::vector<dns::ZoneRecord> records() const;
+
+  // Why a name answers what it does (proxied, flattened, dc-record...); empty for plain names.
+  std::vector<std::string> explain(std::string_view name) const;
+  // Origins of proxied names (owner wire → addresses), for the edge and for other zones.
+  const absl::flat_hash_map<std::string, Origin>& origins() const noexcept { return origins_; }
+  // Names outside this zone the compile looked up (external targets, other zones' names).
+  const std::vector<std::string>& external_names() const noexcept { return external_; }
 
  private:
   ZoneView() = default;
@@ -110,6 +126,10 @@ class ZoneView {
   std::vector<RRset> rrsets_;
   std::vector<uint32_t> targets_;
   absl::flat_hash_map<std::string_view, uint32_t> index_;  // keys point into names_
+  absl::flat_hash_map<std::string, std::vector<std::string>> notes_;
+  absl::flat_hash_map<std::string, Origin> origins_;
+  absl::flat_hash_map<std::string, uint16_t> servfail_;
+  std::vector<std::string> external_;
 };
 
 // The set of zones served, looked up by longest matching suffix. Immutable once built.

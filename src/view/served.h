@@ -1,0 +1,89 @@
+#pragma once
+// The proxy and mail-safety rules of SPEC §1–3, applied to a zone's stored records before they
+// are compiled: what each name *serves*. A pure function: stored records + edge addresses +
+// settings + what is known about names outside the zone → served records and the reasons.
+//
+//  - proxied A/AAAA/CNAME names answer the edge addresses (TTL 300), never the origin;
+//  - CNAMEs are flattened at the apex (always), everywhere with flatten_all, or per record;
+//  - an MX or SRV whose target is proxied points at a synthesized dc-xxxxxxxx.<zone> name that
+//    answers the origin addresses.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "common/result.h"
+#include "dns/zonefile.h"
+
+namespace dnsedge::view {
+
+struct EdgeAddresses {
+  std::vector<std::string> v4;  // 4-octet rdata
+  std::vector<std::string> v6;  // 16-octet rdata
+};
+
+enum class Flattening : uint8_t { kAtRoot, kAll };
+
+// The A/AAAA data a name outside the zone being compiled answers right now.
+struct TargetAddrs {
+  enum class State : uint8_t { kOk, kPending, kFailed };
+  State state = State::kOk;
+  std::vector<std::string> v4, v6;  // rdata
+  uint32_t ttl = 0;                 // stable TTL of that data
+  bool proxied = false;             // a proxied name of another zone we serve
+  std::vector<std::string> origin_v4, origin_v6;  // its origin addresses when proxied
+  std::string detail;               // where the data comes from, for explain
+};
+
+// Where the compiler learns about names outside the zone: other zones we serve (their current
+// views) and external names (the background resolver's last results).
+class TargetSource {
+ public:
+  virtual ~TargetSource() = default;
+  // `name` is lowercase wire form. nullopt: nothing is known about it yet.
+  virtual std::optional<TargetAddrs> lookup(std::string_view name) const = 0;
+};
+
+// Origin of a proxied name: what the edge connects to and what a dc-record answers.
+struct Origin {
+  std::vector<std::string> v4, v6;  // rdata
+  std::string cname;                // wire form when the proxied record is a CNAME
+};
+
+struct Served {
+  std::vector<dns::ZoneRecord> records;  // what the zone answers (compiled by ZoneView)
+  absl::flat_hash_map<std::string, std::vector<std::string>> notes;  // owner → reasons
+  absl::flat_hash_map<std::string, Origin> origins;                  // proxied owners
+  absl::flat_hash_map<std::string, uint16_t> servfail;  // owner → EDE code for A/AAAA
+  std::vector<std::string> external;  // names looked up through the TargetSource
+};
+
+struct ServeOptions {
+  std::string source;  // for "source:line: reason"
+  const EdgeAddresses* edge = nullptr;
+  Flattening flattening = Flattening::kAtRoot;
+  const TargetSource* targets = nullptr;
+};
+
+// True when `records` need none of the rules above (no proxied record, no CNAME to flatten):
+// then they are served as stored and serve() need not run.
+bool served_as_stored(std::string_view origin, const std::vector<dns::ZoneRecord>& records,
+                      Flattening flattening);
+
+// Applies the rules. Fails, with "source:line: reason", for a proxied record of another type
+// than A/AAAA/CNAME, a proxied record pointing at an edge address, a proxied record whose
+// family has no edge address (fail closed), or a proxied CNAME to a DKIM/verification host.
+Result<Served> serve(std::string_view origin, const std::vector<dns::ZoneRecord>& records,
+                     const ServeOptions& options);
+
+// "dc-" + 8 lowercase hex digits of FNV-1a-32 over the zone and target names (lowercase wire),
+// then the zone: stable across restarts and replicas. Wire form.
+std::string dc_name(std::string_view zone, std::string_view target);
+
+// Cloudflare's list of hosts a proxied CNAME may not point at (DKIM keys, verification).
+bool is_blocked_proxy_target(std::string_view target_wire);
+
+}  // namespace dnsedge::view

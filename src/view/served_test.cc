@@ -1,0 +1,219 @@
+// The proxy, flattening and dc-record rules as a pure function: stored records + settings →
+// what the zone serves (checked through the compiled view and auth-independent lookups).
+
+#include "view/served.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "dns/name.h"
+#include "dns/types.h"
+#include "dns/zonefile.h"
+#include "view/zone_view.h"
+
+namespace dnsedge::view {
+namespace {
+
+namespace rrtype = dns::rrtype;
+
+std::string W(const char* t) { return dns::name_from_text(t).value(); }
+std::string V4(const char* t) { return dns::rdata_from_text(rrtype::kA, t, W(".")).value(); }
+std::string V6(const char* t) { return dns::rdata_from_text(rrtype::kAAAA, t, W(".")).value(); }
+
+const EdgeAddresses kEdge{{V4("203.0.113.1"), V4("203.0.113.2")}, {V6("2001:db8:e::1"), V6("2001:db8:e::2")}};
+
+class FakeTargets : public TargetSource {
+ public:
+  std::map<std::string, TargetAddrs> m;
+  std::optional<TargetAddrs> lookup(std::string_view name) const override {
+    auto it = m.find(std::string(name));
+    if (it == m.end()) return std::nullopt;
+    return it->second;
+  }
+};
+
+struct Out {
+  std::shared_ptr<const ZoneView> view;
+  // "name TYPE" → set of "ttl rdata-text"
+  std::set<std::string> rrs(const char* name, uint16_t type) const {
+    std::set<std::string> out;
+    const uint32_t id = view->find(W(name));
+    if (id == kNone) return out;
+    const RRset* s = view->rrset(view->node(id), type);
+    if (!s) return out;
+    const uint8_t* p = view->rdata(*s);
+    for (int i = 0; i < s->count; ++i) {
+      const size_t len = size_t(p[0]) << 8 | p[1];
+      out.insert(std::to_string(s->ttl) + " " +
+                 dns::rdata_to_text(type, std::string(reinterpret_cast<const char*>(p + 2), len)).value());
+      p += 2 + len;
+    }
+    return out;
+  }
+};
+
+Result<Out> compile(const char* text, Flattening f = Flattening::kAtRoot, const TargetSource* t = nullptr,
+                    const EdgeAddresses* edge = &kEdge) {
+  const std::string origin = W("example.com.");
+  auto zt = dns::parse_zone_text(text, origin, "t.zone");
+  if (!zt) return zt.error();
+  auto v = ZoneView::compile(origin, zt->records,
+                             CompileOptions{.source = "t.zone", .edge = edge, .flattening = f, .targets = t});
+  if (!v) return v.error();
+  return Out{*v};
+}
+
+constexpr const char* kSoa = "$TTL 3600\n@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\nns1 A 192.0.2.53\n";
+
+TEST(ServedTest, SeedExampleMxToProxiedApexUsesDcRecord) {
+  auto o = compile((std::string(kSoa) + "@ MX 10 @\n@ A 192.0.2.1 ; cf_tags=cf-proxied:true\n").c_str());
+  ASSERT_TRUE(o) << o.error().message;
+  const std::string dc = dns::name_to_text(dc_name(W("example.com."), W("example.com.")));
+  EXPECT_EQ(dc.substr(0, 3), "dc-");
+  EXPECT_EQ(dc.size(), std::string("dc-12345678.example.com.").size());
+  EXPECT_EQ(o->rrs("example.com.", rrtype::kMX), std::set<std::string>{"3600 10 " + dc});
+  EXPECT_EQ(o->rrs(dc.c_str(), rrtype::kA), std::set<std::string>{"300 192.0.2.1"});
+  EXPECT_EQ(o->rrs("example.com.", rrtype::kA), (std::set<std::string>{"300 203.0.113.1", "300 203.0.113.2"}));
+  EXPECT_EQ(o->rrs("example.com.", rrtype::kAAAA),
+            (std::set<std::string>{"300 2001:db8:e::1", "300 2001:db8:e::2"}));
+  EXPECT_FALSE(o->view->explain(W(dc.c_str())).empty());
+  EXPECT_EQ(o->view->origins().at(W("example.com.")).v4, std::vector<std::string>{V4("192.0.2.1")});
+}
+
+TEST(ServedTest, DcNameIsDeterministicPerZoneAndTarget) {
+  EXPECT_EQ(dc_name(W("example.com."), W("www.example.com.")), dc_name(W("example.com."), W("www.example.com.")));
+  EXPECT_NE(dc_name(W("example.com."), W("www.example.com.")), dc_name(W("example.com."), W("web.example.com.")));
+  EXPECT_NE(dc_name(W("example.com."), W("example.com.")), dc_name(W("example.net."), W("example.com.")));
+}
+
+TEST(ServedTest, MxToDnsOnlyMailNameIsUntouched) {
+  auto o = compile((std::string(kSoa) +
+                    "@ MX 10 mail\nmail A 192.0.2.25\n@ A 192.0.2.1 ; cf_tags=cf-proxied:true\n").c_str());
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_EQ(o->rrs("example.com.", rrtype::kMX), std::set<std::string>{"3600 10 mail.example.com."});
+  EXPECT_EQ(o->rrs("mail.example.com.", rrtype::kA), std::set<std::string>{"3600 192.0.2.25"});
+}
+
+TEST(ServedTest, SrvAndCnameChainToProxiedNameGetDcRecord) {
+  auto o = compile((std::string(kSoa) +
+                    "_imap._tcp SRV 0 5 993 alias\nalias CNAME web\nweb A 192.0.2.7 ; cf_tags=cf-proxied:true\n")
+                       .c_str());
+  ASSERT_TRUE(o) << o.error().message;
+  const std::string dc = dns::name_to_text(dc_name(W("example.com."), W("alias.example.com.")));
+  EXPECT_EQ(o->rrs("_imap._tcp.example.com.", rrtype::kSRV), std::set<std::string>{"3600 0 5 993 " + dc});
+  EXPECT_EQ(o->rrs(dc.c_str(), rrtype::kA), std::set<std::string>{"300 192.0.2.7"});
+  // The DNS-only CNAME is still answered per RFC 1034; its target answers the edge.
+  EXPECT_EQ(o->rrs("alias.example.com.", rrtype::kCNAME), std::set<std::string>{"3600 web.example.com."});
+}
+
+TEST(ServedTest, AnyProxiedAddressProxiesTheWholeNameAndFamiliesAreHonoured) {
+  auto o = compile((std::string(kSoa) +
+                    "www A 192.0.2.10 ; cf_tags=cf-proxied:true\nwww A 192.0.2.11\nwww AAAA 2001:db8::10\n").c_str());
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_EQ(o->rrs("www.example.com.", rrtype::kA), (std::set<std::string>{"300 203.0.113.1", "300 203.0.113.2"}));
+  EXPECT_EQ(o->rrs("www.example.com.", rrtype::kAAAA),
+            (std::set<std::string>{"300 2001:db8:e::1", "300 2001:db8:e::2"}));
+}
+
+TEST(ServedTest, ProxiedCnameIsNeverShown) {
+  auto o = compile((std::string(kSoa) + "shop CNAME shops.example.net. ; cf_tags=cf-proxied:true\nshop TXT \"x\"\n").c_str());
+  ASSERT_FALSE(o);  // CNAME beside other data, even proxied
+  auto p = compile((std::string(kSoa) + "shop CNAME shops.example.net. ; cf_tags=cf-proxied:true\n").c_str());
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_TRUE(p->rrs("shop.example.com.", rrtype::kCNAME).empty());
+  EXPECT_EQ(p->rrs("shop.example.com.", rrtype::kA).size(), 2u);
+}
+
+TEST(ServedTest, ValidationErrors) {
+  struct Case {
+    const char* rr;
+    const char* want;
+  } cases[] = {
+      {"@ MX 10 mail ; cf_tags=cf-proxied:true", "t.zone:5: MX records cannot be proxied"},
+      {"@ TXT \"v=spf1\" ; cf_tags=cf-proxied:true", "t.zone:5: TXT records cannot be proxied"},
+      {"www A 203.0.113.1 ; cf_tags=cf-proxied:true", "points at the edge address 203.0.113.1"},
+      {"sel._domainkey CNAME sel.dkim.example.net. ; cf_tags=cf-proxied:true", "is not allowed for a proxied record"},
+      {"k CNAME x.dkim.amazonses.com. ; cf_tags=cf-proxied:true", "is not allowed for a proxied record"},
+      {"k CNAME tenant.onmicrosoft.com. ; cf_tags=cf-proxied:true", "is not allowed for a proxied record"},
+  };
+  for (const auto& c : cases) {
+    auto o = compile((std::string(kSoa) + c.rr + "\n").c_str());
+    ASSERT_FALSE(o) << c.rr;
+    EXPECT_NE(o.error().message.find(c.want), std::string::npos) << o.error().message;
+  }
+}
+
+TEST(ServedTest, FailsClosedWithoutEdgeAddresses) {
+  const EdgeAddresses none;
+  auto o = compile((std::string(kSoa) + "www A 192.0.2.10 ; cf_tags=cf-proxied:true\n").c_str(),
+                   Flattening::kAtRoot, nullptr, &none);
+  ASSERT_FALSE(o);
+  EXPECT_NE(o.error().message.find("t.zone:5: proxied A record www.example.com. needs an edge IPv4 address"),
+            std::string::npos)
+      << o.error().message;
+  const EdgeAddresses v4only{{V4("203.0.113.1")}, {}};
+  auto p = compile((std::string(kSoa) + "www A 192.0.2.10 ; cf_tags=cf-proxied:true\n").c_str(),
+                   Flattening::kAtRoot, nullptr, &v4only);
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_TRUE(p->rrs("www.example.com.", rrtype::kAAAA).empty());  // no fallback to anything
+}
+
+TEST(ServedTest, ApexCnameIsFlattenedFromInZoneTarget) {
+  auto o = compile((std::string(kSoa) + "@ CNAME web\n@ MX 10 mail\nmail A 192.0.2.25\nweb 600 A 192.0.2.80\n").c_str());
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_TRUE(o->rrs("example.com.", rrtype::kCNAME).empty());
+  EXPECT_EQ(o->rrs("example.com.", rrtype::kA), std::set<std::string>{"600 192.0.2.80"});
+  EXPECT_EQ(o->rrs("example.com.", rrtype::kMX).size(), 1u);
+}
+
+TEST(ServedTest, FlattenAllUsesExternalTargetsAndMinTtl) {
+  FakeTargets t;
+  t.m[W("lb.example.net.")] = TargetAddrs{.v4 = {V4("198.51.100.7")}, .v6 = {}, .ttl = 120};
+  t.m[W("txtonly.example.net.")] = TargetAddrs{.ttl = 3600};
+  auto o = compile((std::string(kSoa) + "app CNAME lb.example.net.\nkey CNAME txtonly.example.net.\n").c_str(),
+                   Flattening::kAll, &t);
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_TRUE(o->rrs("app.example.com.", rrtype::kCNAME).empty());
+  EXPECT_EQ(o->rrs("app.example.com.", rrtype::kA), std::set<std::string>{"120 198.51.100.7"});
+  // A target with no A/AAAA: the name exists with no data (NOERROR/NODATA).
+  const uint32_t key = o->view->find(W("key.example.com."));
+  ASSERT_NE(key, kNone);
+  EXPECT_EQ(o->view->node(key).rrset_count, 0u);
+  EXPECT_EQ(o->view->external_names().size(), 2u);
+}
+
+TEST(ServedTest, PerRecordFlattenAndAtRootLeaveOtherCnamesAlone) {
+  FakeTargets t;
+  t.m[W("lb.example.net.")] = TargetAddrs{.v4 = {V4("198.51.100.7")}, .ttl = 7200};
+  auto o = compile((std::string(kSoa) + "a CNAME lb.example.net. ; cf_tags=cf-flatten-cname\nb CNAME lb.example.net.\n").c_str(),
+                   Flattening::kAtRoot, &t);
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_EQ(o->rrs("a.example.com.", rrtype::kA), std::set<std::string>{"3600 198.51.100.7"});
+  EXPECT_EQ(o->rrs("b.example.com.", rrtype::kCNAME), std::set<std::string>{"3600 lb.example.net."});
+}
+
+TEST(ServedTest, UnresolvedTargetServfailsAddressesOnly) {
+  FakeTargets t;
+  t.m[W("down.example.net.")] = TargetAddrs{.state = TargetAddrs::State::kFailed};
+  auto o = compile((std::string(kSoa) + "@ CNAME down.example.net.\n@ MX 10 mail\nmail A 192.0.2.25\n").c_str(),
+                   Flattening::kAtRoot, &t);
+  ASSERT_TRUE(o) << o.error().message;
+  const uint32_t apex = o->view->find(W("example.com."));
+  EXPECT_TRUE(o->view->node(apex).flags & node_flag::kAddrServfail);
+  EXPECT_EQ(o->view->servfail_ede(W("example.com.")), 22);
+  EXPECT_EQ(o->rrs("example.com.", rrtype::kMX).size(), 1u);
+  auto pending = compile((std::string(kSoa) + "@ CNAME notyet.example.net.\n").c_str(), Flattening::kAtRoot, &t);
+  ASSERT_TRUE(pending);
+  EXPECT_EQ(pending->view->servfail_ede(W("example.com.")), 14);
+}
+
+TEST(ServedTest, CnameLoopWhileFlatteningIsAFailureNotACrash) {
+  auto o = compile((std::string(kSoa) + "a CNAME b\nb CNAME a\n").c_str(), Flattening::kAll);
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_TRUE(o->view->node(o->view->find(W("a.example.com."))).flags & node_flag::kAddrServfail);
+}
+
+}  // namespace
+}  // namespace dnsedge::view
