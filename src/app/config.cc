@@ -1,5 +1,8 @@
 #include "app/config.h"
 
+#include "dns/name.h"
+
+#include <arpa/inet.h>
 #include <toml++/toml.h>
 
 #include <fstream>
@@ -26,6 +29,7 @@ Result<std::vector<std::string>> string_array(const toml::table& t, std::string_
 Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   ServeConfig cfg;
   std::vector<std::string> listen;
+  std::vector<std::string> edge4, edge6, upstream, flat;
   std::optional<long> threads;
   if (!flags.config_file.empty()) {
     toml::table t;
@@ -36,8 +40,9 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
       return make_error(flags.config_file + ":" + std::to_string(src.begin.line) + ": " +
                         std::string(e.description()));
     }
-    static constexpr std::string_view kKnown[] = {"data", "dns_listen", "zone_files", "threads",
-                                                  "no_edge_proxy"};
+    static constexpr std::string_view kKnown[] = {"data",          "dns_listen", "zone_files", "threads",
+                                                  "no_edge_proxy", "edge_ipv4",  "edge_ipv6",  "upstream",
+                                                  "flatten_all"};
     for (const auto& [k, v] : t) {
       bool known = false;
       for (auto kk : kKnown) known = known || k.str() == kk;
@@ -53,6 +58,12 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
     auto z = string_array(t, "zone_files");
     if (!z) return make_error(flags.config_file + ": " + z.error().message);
     cfg.zone_files = *z;
+    for (auto [key, dest] : {std::pair<const char*, std::vector<std::string>*>{"edge_ipv4", &edge4},
+                             {"edge_ipv6", &edge6}, {"upstream", &upstream}, {"flatten_all", &flat}}) {
+      auto v = string_array(t, key);
+      if (!v) return make_error(flags.config_file + ": " + v.error().message);
+      *dest = *v;
+    }
     if (const auto* n = t.get("threads")) {
       if (!n->is_integer()) return make_error(flags.config_file + ": 'threads' must be an integer");
       threads = n->as_integer()->get();
@@ -67,6 +78,28 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   if (!flags.zone_files.empty()) cfg.zone_files = flags.zone_files;
   if (flags.threads) threads = flags.threads;
   if (flags.no_edge_proxy) cfg.no_edge_proxy = true;
+  if (!flags.edge_ipv4.empty()) edge4 = flags.edge_ipv4;
+  if (!flags.edge_ipv6.empty()) edge6 = flags.edge_ipv6;
+  if (!flags.upstream.empty()) upstream = flags.upstream;
+  if (!flags.flatten_all.empty()) flat = flags.flatten_all;
+
+  auto v4 = parse_address_list(edge4, 4);
+  if (!v4) return make_error("--edge-ipv4: " + v4.error().message);
+  cfg.edge.v4 = *v4;
+  auto v6 = parse_address_list(edge6, 6);
+  if (!v6) return make_error("--edge-ipv6: " + v6.error().message);
+  cfg.edge.v6 = *v6;
+  for (const auto& u : upstream) {
+    auto ep = server::Endpoint::parse(u);
+    if (!ep) return make_error("--upstream " + u + ": " + ep.error().message);
+    cfg.upstreams.push_back(u);
+  }
+  for (std::string z : flat) {
+    if (z.empty() || z.back() != '.') z += '.';
+    auto w = dns::name_from_text(z);
+    if (!w) return make_error("--flatten-all " + z + ": " + w.error().message);
+    cfg.flatten_all.push_back(*w);
+  }
 
   if (listen.empty()) listen = {"127.0.0.1:5353", "[::1]:5353"};
   for (const auto& s : listen) {
@@ -83,6 +116,29 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
     if (!in) return make_error("--zone-file " + f + ": cannot open");
   }
   return cfg;
+}
+
+Result<std::vector<std::string>> parse_address_list(const std::vector<std::string>& items, int family) {
+  std::vector<std::string> out;
+  for (const auto& item : items) {
+    size_t start = 0;
+    while (start <= item.size()) {
+      size_t comma = item.find(',', start);
+      if (comma == std::string::npos) comma = item.size();
+      const std::string one = item.substr(start, comma - start);
+      start = comma + 1;
+      if (one.empty()) continue;
+      unsigned char buf[16];
+      if (inet_pton(family == 4 ? AF_INET : AF_INET6, one.c_str(), buf) != 1) {
+        return make_error("'" + one + "' is not an IPv" + std::to_string(family) + " address");
+      }
+      std::string rd(reinterpret_cast<const char*>(buf), family == 4 ? 4 : 16);
+      bool dup = false;
+      for (const auto& e : out) dup = dup || e == rd;
+      if (!dup) out.push_back(rd);
+    }
+  }
+  return out;
 }
 
 }  // namespace dnsedge::app

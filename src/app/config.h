@@ -7,6 +7,10 @@
 //   zone_files = ["/etc/dnsedge/example.com.zone"]
 //   threads = 2
 //   no_edge_proxy = true
+//   edge_ipv4 = ["203.0.113.1", "203.0.113.2"]
+//   edge_ipv6 = ["2001:db8:e::1"]
+//   upstream = ["127.0.0.1:5300"]          # resolver for external CNAME targets
+//   flatten_all = ["example.com"]          # zones with flatten_all (default: flatten at root)
 
 #include <optional>
 #include <string>
@@ -14,6 +18,7 @@
 
 #include "common/result.h"
 #include "server/server.h"
+#include "view/served.h"
 
 namespace dnsedge::app {
 
@@ -24,6 +29,10 @@ struct ServeFlags {  // as given on the command line (empty/unset = not given)
   std::vector<std::string> zone_files;
   std::optional<long> threads;
   bool no_edge_proxy = false;
+  std::vector<std::string> edge_ipv4;  // each "IP[,IP...]"
+  std::vector<std::string> edge_ipv6;
+  std::vector<std::string> upstream;
+  std::vector<std::string> flatten_all;
 };
 
 struct ServeConfig {  // validated, defaults applied
@@ -32,8 +41,14 @@ struct ServeConfig {  // validated, defaults applied
   std::vector<std::string> zone_files;
   unsigned threads = 1;
   bool no_edge_proxy = false;
+  view::EdgeAddresses edge;
+  std::vector<std::string> upstreams;    // "ADDR:PORT"
+  std::vector<std::string> flatten_all;  // zone apexes, wire form
 };
 
 Result<ServeConfig> resolve_serve_config(const ServeFlags& flags);
+
+// "203.0.113.1,203.0.113.2" → rdata list; family 4 or 6. Errors name the bad address.
+Result<std::vector<std::string>> parse_address_list(const std::vector<std::string>& items, int family);
 
 }  // namespace dnsedge::app

@@ -2,6 +2,7 @@
 //   serve        run the authoritative server
 //   zone check   validate a zone file (and print it normalized with --print)
 
+#include <malloc.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,6 +19,9 @@
 
 #include "app/config.h"
 #include "app/zones.h"
+#include "auth/explain.h"
+#include "dns/name.h"
+#include "dns/types.h"
 #include "server/server.h"
 #include "spdlog/spdlog.h"
 
@@ -25,6 +29,91 @@ namespace dnsedge::app {
 namespace {
 
 constexpr int kExitUsage = 2;
+
+ZoneSetOptions zone_options(const ServeConfig& cfg) {
+  ZoneSetOptions o;
+  o.edge = cfg.edge;
+  o.flatten_all = cfg.flatten_all;
+  return o;
+}
+
+void add_zone_flags(CLI::App* cmd, ServeFlags& flags) {
+  cmd->add_option("--config", flags.config_file, "TOML config file (flags override it)");
+  cmd->add_option("--zone-file", flags.zone_files, "zone file to serve (file-backed zone), repeatable");
+  cmd->add_option("--edge-ipv4", flags.edge_ipv4, "edge IPv4 addresses proxied names answer: IP[,IP...]");
+  cmd->add_option("--edge-ipv6", flags.edge_ipv6, "edge IPv6 addresses proxied names answer: IP[,IP...]");
+  cmd->add_option("--upstream", flags.upstream,
+                  "resolver for external CNAME targets, ADDR:PORT, repeatable (default: full recursion)");
+  cmd->add_option("--flatten-all", flags.flatten_all, "zone whose CNAMEs are all flattened, repeatable");
+}
+
+int run_explain(const ServeConfig& cfg, const std::string& name_text, const std::string& type_text, bool json) {
+  std::string t = name_text;
+  if (t.empty() || t.back() != '.') t += '.';
+  auto name = dns::name_from_text(t);
+  if (!name) {
+    std::cerr << "dnsedge: " << name_text << ": " << name.error().message << "\n";
+    return kExitUsage;
+  }
+  auto type = dns::type_from_string(type_text);
+  if (!type) {
+    std::cerr << "dnsedge: unknown record type '" << type_text << "'\n";
+    return kExitUsage;
+  }
+  ZoneSet zones(cfg.zone_files, zone_options(cfg));
+  auto catalog = zones.load_all();
+  if (!catalog) {
+    std::cerr << catalog.error().message << "\n";
+    return kExitUsage;
+  }
+  const auto e = auth::explain(**catalog, *name, *type);
+  const auto stored = zones.stored_records(*name);
+  if (json) {
+    auto q = [](const std::string& s) {
+      std::string o = "\"";
+      for (char c : s) {
+        if (c == '"' || c == '\\') o += '\\';
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char b[8];
+          std::snprintf(b, sizeof b, "\\u%04x", c);
+          o += b;
+          continue;
+        }
+        o += c;
+      }
+      return o + "\"";
+    };
+    auto arr = [&](const std::vector<std::string>& v) {
+      std::string o = "[";
+      for (size_t i = 0; i < v.size(); ++i) o += (i ? "," : "") + q(v[i]);
+      return o + "]";
+    };
+    std::vector<std::string> st;
+    for (const auto& r : stored) st.push_back(dns::format_record(r));
+    std::cout << "{\"name\":" << q(e.name) << ",\"type\":" << q(e.type) << ",\"zone\":" << q(e.zone)
+              << ",\"stored\":" << arr(st) << ",\"served\":{\"rcode\":" << q(e.rcode)
+              << ",\"flags\":" << arr(e.flags) << ",\"answer\":" << arr(e.answer)
+              << ",\"authority\":" << arr(e.authority) << ",\"additional\":" << arr(e.additional)
+              << ",\"ede\":" << (e.ede == 0xffff ? std::string("null") : std::to_string(e.ede)) << "},\"why\":"
+              << arr(e.why) << "}\n";
+    return 0;
+  }
+  std::cout << e.name << " " << e.type << "  (zone " << (e.zone.empty() ? std::string("none") : e.zone) << ")\n";
+  std::cout << "stored:\n";
+  if (stored.empty()) std::cout << "  (nothing stored at this name)\n";
+  for (const auto& r : stored) std::cout << "  " << dns::format_record(r) << "\n";
+  std::cout << "served: " << e.rcode;
+  for (const auto& f : e.flags) std::cout << " " << f;
+  if (e.ede != 0xffff) std::cout << " (extended error " << e.ede << ")";
+  std::cout << "\n";
+  for (const auto& [label, v] : {std::pair{"answer", &e.answer}, {"authority", &e.authority}, {"additional", &e.additional}}) {
+    for (const auto& l : *v) std::cout << "  " << label << "  " << l << "\n";
+  }
+  std::cout << "why:\n";
+  if (e.why.empty()) std::cout << "  served as stored (no proxying, flattening or dc-record involved)\n";
+  for (const auto& w : e.why) std::cout << "  - " << w << "\n";
+  return 0;
+}
 
 int run_serve(const ServeConfig& cfg) {
   // Signals are handled by this thread with sigwait; every other thread has them blocked.
@@ -42,7 +131,7 @@ int run_serve(const ServeConfig& cfg) {
   }
 
   const auto t0 = std::chrono::steady_clock::now();
-  ZoneSet zones(cfg.zone_files);
+  ZoneSet zones(cfg.zone_files, zone_options(cfg));
   auto loaded = zones.load_all();
   if (!loaded) {
     spdlog::error("{}", loaded.error().message);
@@ -52,6 +141,7 @@ int run_serve(const ServeConfig& cfg) {
   size_t records = 0;
   for (const auto& z : (*loaded)->zones()) records += z->record_count();
   spdlog::info("loaded {} zone(s), {} records in {} ms", (*loaded)->zones().size(), records, ms.count());
+  ::malloc_trim(0);  // hand the parser's transient memory back to the system
 
   common::SnapshotPublisher<view::Catalog> catalog(*loaded);
   server::ServerOptions sopt;
@@ -72,6 +162,7 @@ int run_serve(const ServeConfig& cfg) {
       auto next = zones.reload();
       catalog.publish(next.catalog);
       for (const auto& e : next.errors) spdlog::error("reload failed, keeping the previous zone: {}", e);
+      ::malloc_trim(0);
       spdlog::info("reload done: {} zone(s) reloaded, {} kept after errors", next.reloaded, next.errors.size());
       continue;
     }
@@ -81,8 +172,9 @@ int run_serve(const ServeConfig& cfg) {
   }
 }
 
-int run_zone_check(const std::string& file, const std::string& origin_text, bool print) {
-  auto r = check_zone_file(file, origin_text);
+int run_zone_check(const std::string& file, const std::string& origin_text, bool print,
+                   const ServeConfig& cfg) {
+  auto r = check_zone_file(file, origin_text, zone_options(cfg));
   if (!r) {
     std::cerr << r.error().message << "\n";
     return 1;
@@ -106,13 +198,20 @@ int main(int argc, char** argv) {
 
   ServeFlags flags;
   auto* serve = app.add_subcommand("serve", "Run the authoritative DNS server");
-  serve->add_option("--config", flags.config_file, "TOML config file (flags override it)");
   serve->add_option("--data", flags.data_dir, "data directory (default: ./.dnsedge-data)");
   serve->add_option("--dns-listen", flags.dns_listen,
                     "DNS listen address ADDR:PORT or [ADDR]:PORT, repeatable (default 127.0.0.1:5353 and [::1]:5353)");
-  serve->add_option("--zone-file", flags.zone_files, "zone file to serve (file-backed zone), repeatable");
   serve->add_option("--threads", flags.threads, "UDP worker threads (default 1)");
   serve->add_flag("--no-edge-proxy", flags.no_edge_proxy, "do not run the edge proxy");
+  add_zone_flags(serve, flags);
+
+  auto* explain = app.add_subcommand("explain", "Show what a name answers and why (proxied, flattened, dc-records)");
+  std::string explain_name, explain_type = "A";
+  bool explain_json = false;
+  explain->add_option("name", explain_name, "domain name")->required();
+  explain->add_option("type", explain_type, "record type (default A)");
+  explain->add_flag("--json", explain_json, "machine-readable output");
+  add_zone_flags(explain, flags);
 
   auto* zone = app.add_subcommand("zone", "Zone commands");
   zone->require_subcommand(1);
@@ -122,6 +221,8 @@ int main(int argc, char** argv) {
   check->add_option("file", check_file, "zone file")->required();
   check->add_option("--origin", check_origin, "zone origin (default: from $ORIGIN / the file name)");
   check->add_flag("--print", check_print, "print the zone normalized (re-reads to the same data)");
+  check->add_option("--edge-ipv4", flags.edge_ipv4, "edge IPv4 addresses (for zones with proxied records)");
+  check->add_option("--edge-ipv6", flags.edge_ipv6, "edge IPv6 addresses (for zones with proxied records)");
 
   try {
     app.parse(argc, argv);
@@ -134,14 +235,13 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  if (serve->parsed()) {
-    auto cfg = resolve_serve_config(flags);
-    if (!cfg) {
-      std::cerr << "dnsedge: " << cfg.error().message << "\n";
-      return 2;
-    }
-    return run_serve(*cfg);
+  auto cfg = resolve_serve_config(flags);
+  if (!cfg) {
+    std::cerr << "dnsedge: " << cfg.error().message << "\n";
+    return 2;
   }
-  if (check->parsed()) return run_zone_check(check_file, check_origin, check_print);
+  if (serve->parsed()) return run_serve(*cfg);
+  if (explain->parsed()) return run_explain(*cfg, explain_name, explain_type, explain_json);
+  if (check->parsed()) return run_zone_check(check_file, check_origin, check_print, *cfg);
   return 2;
 }

@@ -1,6 +1,8 @@
 #pragma once
-// File-backed zones: the zone files given with --zone-file, compiled into the served Catalog and
-// reloaded on SIGHUP. A file that fails to load keeps its previous view serving.
+// File-backed zones: the zone files given with --zone-file, compiled into the served Catalog,
+// reloaded on SIGHUP and recompiled when the data of a name they depend on changes (a resolved
+// external CNAME target, or a name in another zone we serve). A zone that fails to load keeps
+// its previous view serving.
 
 #include <memory>
 #include <string>
@@ -11,22 +13,41 @@
 
 namespace dnsedge::app {
 
-// Parses and compiles one zone file. The zone's apex is its SOA owner (so $ORIGIN in the file
-// decides); `origin_text` overrides the initial origin, else it comes from the file name.
-Result<std::shared_ptr<const view::ZoneView>> load_zone_file(const std::string& path,
-                                                             const std::string& origin_text = {});
+struct ZoneSetOptions {
+  view::EdgeAddresses edge;
+  std::vector<std::string> flatten_all;       // apexes (wire) with flatten_all
+  const view::TargetSource* external = nullptr;  // resolved external names (may be null)
+};
+
+// Answers TargetSource lookups from a set of served views (following CNAMEs across them), and
+// from `external` for names outside every zone.
+class CatalogTargets : public view::TargetSource {
+ public:
+  CatalogTargets(const std::vector<std::shared_ptr<const view::ZoneView>>& zones,
+                 const view::TargetSource* external)
+      : zones_(zones), external_(external) {}
+  std::optional<view::TargetAddrs> lookup(std::string_view name) const override;
+
+ private:
+  std::optional<view::TargetAddrs> lookup(std::string_view name, int depth) const;
+  const std::vector<std::shared_ptr<const view::ZoneView>>& zones_;
+  const view::TargetSource* external_;
+};
 
 struct ZoneCheck {
   std::string text;         // the zone, normalized
   std::string origin_text;  // "example.com."
   size_t records = 0;
 };
-Result<ZoneCheck> check_zone_file(const std::string& path, const std::string& origin_text);
+// Parses and compiles one zone file on its own (no other zones, no resolver).
+Result<ZoneCheck> check_zone_file(const std::string& path, const std::string& origin_text,
+                                  const ZoneSetOptions& options);
 
-// Thread safety: used by the main thread only.
+// Thread safety: used by one thread (the main thread).
 class ZoneSet {
  public:
-  explicit ZoneSet(std::vector<std::string> files) : files_(std::move(files)) {}
+  ZoneSet(std::vector<std::string> files, ZoneSetOptions options)
+      : files_(std::move(files)), options_(std::move(options)) {}
 
   // First load: every file must load, and no two files may hold the same zone.
   Result<std::shared_ptr<const view::Catalog>> load_all();
@@ -36,11 +57,32 @@ class ZoneSet {
     size_t reloaded = 0;
     std::vector<std::string> errors;  // "file:line: reason" for files whose old view is kept
   };
+  // Re-reads every file (SIGHUP).
   Reload reload();
+  // Recompiles the zones that depend on names outside themselves (new resolver data).
+  Reload recompile();
+
+  // External names (outside every served zone) the zones need resolved.
+  std::vector<std::string> external_names() const;
+  // The stored records of the zone holding `name` (for explain), empty if none.
+  std::vector<dns::ZoneRecord> stored_records(std::string_view name) const;
 
  private:
+  struct Zone {
+    std::string file;
+    std::string apex;
+    std::vector<dns::ZoneRecord> records;  // kept only while the view depends on outside names
+    std::shared_ptr<const view::ZoneView> view;
+  };
+  Result<Zone> load(const std::string& file) const;
+  Result<std::shared_ptr<const view::ZoneView>> compile(const Zone& z) const;
+  void settle(std::vector<std::string>* errors);  // recompiles dependants until stable
+  std::shared_ptr<const view::Catalog> catalog() const;
+  std::vector<std::shared_ptr<const view::ZoneView>> views() const;
+
   std::vector<std::string> files_;
-  std::vector<std::shared_ptr<const view::ZoneView>> current_;  // parallel to files_
+  ZoneSetOptions options_;
+  std::vector<Zone> zones_;  // parallel to files_ once loaded
 };
 
 }  // namespace dnsedge::app

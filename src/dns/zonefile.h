@@ -31,6 +31,7 @@ struct ZoneRecord {
   bool ipv6_only = false;
 
   bool has_tag(std::string_view tag) const;  // exact match of one tag
+  bool operator==(const ZoneRecord&) const = default;
 };
 
 struct ZoneText {

@@ -1,0 +1,286 @@
+#pragma once
+// The store: dnsedge's source of truth for API-managed zones, kept in one SQLite 3 database,
+// DIR/dnsedge.db, in WAL mode (DESIGN.md: "store (SQLite: the truth)").
+//
+// What it holds: accounts, zones (with the SOA serial of each), records, zone settings,
+// Spectrum-style apps, API tokens (SHA-256 of the secret only) and a change journal with one
+// entry per serial. File-backed zones (--zone-file) are not stored here.
+//
+// Durability. The database runs with journal_mode=WAL and synchronous=FULL: Transaction::commit()
+// returns only after the WAL has been fsync()ed, so a commit that returned survives kill -9 and
+// power loss; a transaction that did not commit leaves no trace (store_test.cc's crash test
+// kills a writer at random points and checks both). The cost of that fsync is measured in
+// store_test.cc (StoreDurabilityTest): it is the per-commit price, so callers batch a whole API
+// request (a 100-record batch, a zone-file import) into one Transaction.
+//
+// Integrity the store enforces by itself (whatever the caller validated):
+//   - every id is 32 lowercase hex digits; zone and record names are lowercase and have no
+//     trailing dot; record types are uppercase; TTL 0..2^31-1 (RFC 2181 §8); priority 0..65535;
+//     every *_json column is well-formed JSON (tags: an array, app config: an object);
+//   - zone names are unique; API token hashes are unique (64 lowercase hex digits);
+//   - records are unique on (zone_id, name, type, content, priority): a second identical record
+//     fails with StoreErrc::kDuplicate (Cloudflare 81058 "An identical record already exists.");
+//     uniqueness is checked per statement, not at commit, so a batch that swaps two records'
+//     contents must go through a delete and re-insert;
+//   - records, settings, apps and journal entries belong to an existing zone (foreign keys,
+//     deleted with it); a zone belongs to an existing account, which cannot be deleted while it
+//     owns zones;
+//   - a zone's serial only moves forward (RFC 1982), even across delete and re-create under the
+//     same name: the store remembers the last serial of every deleted zone name and starts a new
+//     zone of that name after it, so secondaries never see the serial go back.
+// Nothing else is validated here: content, proxiable, CNAME exclusivity and the like belong to
+// the zone validator and the API.
+//
+// Errors are Result values; Error::code is a StoreErrc and Error::message carries SQLite's own
+// message with what was being done ("insert record 0123...: UNIQUE constraint failed: ...").
+// Reads return std::optional for "not found"; writes that target a missing row fail with
+// StoreErrc::kNotFound.
+//
+// Schema. A `schema_version` table lists the migrations applied; open() applies the missing ones
+// in one transaction, and refuses a database whose version is newer than this binary knows
+// (StoreErrc::kSchema). Migration 1 creates every table.
+//
+// Thread safety: a Store is one read-write connection and must be used by one thread at a time
+// (the control module's single writer thread). Its reads go through the same connection, so
+// while a Transaction is open they see that transaction's uncommitted writes. Other threads read
+// through their own Reader from open_reader(): a separate read-only connection that sees only
+// committed data, never blocks the writer and is never blocked by it (WAL). Each Reader, too, is
+// for one thread at a time. Several processes may open the same directory (SQLite locks); the
+// design expects one dnsedge process.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "zone/record.h"
+
+namespace dnsedge::store {
+
+// Error::code values of store errors. Stable: they show up in logs and the api maps them.
+enum class StoreErrc : int {
+  kNotFound = 1,      // a write targeted a row that does not exist
+  kDuplicate = 2,     // UNIQUE / PRIMARY KEY violation (zone name, record identity, token hash, id)
+  kConstraint = 3,    // CHECK / NOT NULL violation: the value breaks an integrity rule above
+  kForeignKey = 4,    // unknown zone_id / account_id, or deleting an account that owns zones
+  kBusy = 5,          // the database stayed locked past busy_timeout (another process writing)
+  kIo = 6,            // disk full, I/O error, cannot open or create the file
+  kCorrupt = 7,       // the file is not a database or is damaged
+  kSchema = 8,        // the database's schema version is newer than this binary
+  kMisuse = 9,        // e.g. begin() while a transaction is open, use of a finished Transaction
+  kInternal = 10,     // any other SQLite failure
+};
+
+inline int code(StoreErrc e) { return static_cast<int>(e); }
+inline bool is(const Error& e, StoreErrc c) { return e.code == code(c); }
+
+enum class Durability {
+  kFull,    // synchronous=FULL: fsync the WAL on every commit (the default; survives power loss)
+  kNormal,  // synchronous=NORMAL: fsync only at checkpoints; a power loss may lose the last
+            // commits (never corrupts). For tests and benchmarks only.
+};
+
+struct StoreOptions {
+  Durability durability = Durability::kFull;
+  // How long a statement waits for a lock held by another connection before failing with kBusy.
+  std::chrono::milliseconds busy_timeout{5000};
+};
+
+// Exact-match filters for list_zones; unset fields match everything.
+struct ZoneQuery {
+  std::optional<std::string> name;
+  std::optional<std::string> account_id;
+  std::optional<std::string> status;
+};
+
+namespace internal {
+class Db;  // one SQLite connection plus its prepared-statement cache (store.cc)
+}  // namespace internal
+
+// Read access over one connection. Lists are ordered deterministically as documented per
+// method. Every method runs as its own implicit read transaction unless begin_read() (Reader)
+// or begin() (Store) opened one.
+class Reader {
+ public:
+  // Used by Store::open and Store::open_reader; not for direct use.
+  explicit Reader(std::unique_ptr<internal::Db> db);
+  virtual ~Reader();
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+
+  // Accounts, ordered by created_on then id.
+  [[nodiscard]] Result<std::vector<zone::Account>> list_accounts();
+  [[nodiscard]] Result<std::optional<zone::Account>> get_account(std::string_view id);
+
+  // Zones matching q, ordered by name.
+  [[nodiscard]] Result<std::vector<zone::Zone>> list_zones(const ZoneQuery& q = {});
+  [[nodiscard]] Result<std::optional<zone::Zone>> get_zone(std::string_view id);
+  // REQUIRES: name is lowercase without trailing dot ("example.com").
+  [[nodiscard]] Result<std::optional<zone::Zone>> get_zone_by_name(std::string_view name);
+
+  // All records of a zone, ordered by (name, type, content, priority). An unknown zone gives an
+  // empty list.
+  [[nodiscard]] Result<std::vector<zone::Record>> list_records(std::string_view zone_id);
+  // The records of one name (and type, if given) through the (zone_id, name, type) index.
+  [[nodiscard]] Result<std::vector<zone::Record>> find_records(std::string_view zone_id,
+                                                              std::string_view name,
+                                                              std::string_view type = {});
+  [[nodiscard]] Result<std::optional<zone::Record>> get_record(std::string_view zone_id,
+                                                               std::string_view id);
+  [[nodiscard]] Result<int64_t> count_records(std::string_view zone_id);
+
+  // Settings of a zone, ordered by key.
+  [[nodiscard]] Result<std::vector<zone::ZoneSetting>> list_settings(std::string_view zone_id);
+  [[nodiscard]] Result<std::optional<zone::ZoneSetting>> get_setting(std::string_view zone_id,
+                                                                     std::string_view key);
+
+  // Apps of one zone, or of all zones (for the edge's route table), ordered by (zone_id, id).
+  [[nodiscard]] Result<std::vector<zone::SpectrumApp>> list_apps(std::string_view zone_id);
+  [[nodiscard]] Result<std::vector<zone::SpectrumApp>> list_all_apps();
+  [[nodiscard]] Result<std::optional<zone::SpectrumApp>> get_app(std::string_view zone_id,
+                                                                 std::string_view id);
+
+  // Tokens ordered by created_on then id.
+  [[nodiscard]] Result<std::vector<zone::ApiToken>> list_tokens();
+  [[nodiscard]] Result<std::optional<zone::ApiToken>> get_token(std::string_view id);
+  // REQUIRES: secret_hash is the SHA-256 of the presented secret as 64 lowercase hex digits.
+  [[nodiscard]] Result<std::optional<zone::ApiToken>> get_token_by_hash(std::string_view secret_hash);
+
+  // Journal entries of a zone whose serial comes after `serial` in RFC 1982 order, oldest
+  // first (the changes a secondary at `serial` is missing). Use oldest_journal_serial() to tell
+  // whether the journal still reaches back that far.
+  [[nodiscard]] Result<std::vector<zone::JournalEntry>> journal_since(std::string_view zone_id,
+                                                                      uint32_t serial);
+  // The serial of the oldest journal entry still kept for a zone; nullopt if none.
+  [[nodiscard]] Result<std::optional<uint32_t>> oldest_journal_serial(std::string_view zone_id);
+
+  // A read transaction: every read until it ends sees one committed state of the database.
+  // Ends (and releases its WAL snapshot) when destroyed. REQUIRES: no transaction is open on this
+  // connection; the ReadTransaction does not outlive the Reader.
+  class ReadTransaction {
+   public:
+    ReadTransaction(ReadTransaction&& o) noexcept;
+    ReadTransaction& operator=(ReadTransaction&&) = delete;
+    ~ReadTransaction();
+
+   private:
+    friend class Reader;
+    explicit ReadTransaction(internal::Db* db) : db_(db) {}
+    internal::Db* db_;
+  };
+  [[nodiscard]] Result<ReadTransaction> begin_read();
+
+ protected:
+  internal::Db& db() { return *db_; }
+
+ private:
+  std::unique_ptr<internal::Db> db_;
+};
+
+class Store;
+
+// One write transaction (BEGIN IMMEDIATE ... COMMIT). Compose a whole API request in one.
+// Destroying it without commit() rolls everything back. After commit() or rollback() (or a failed
+// commit, which rolls back) every method fails with kMisuse.
+// REQUIRES: does not outlive the Store that began it; used on the Store's thread.
+//
+// Timestamps (created_on, modified_on, time) are written as given: the caller stamps them (with
+// zone::now_rfc3339(clock)) so that what it answers equals what is stored.
+class Transaction {
+ public:
+  Transaction(Transaction&& o) noexcept;
+  Transaction& operator=(Transaction&&) = delete;
+  Transaction(const Transaction&) = delete;
+  ~Transaction();
+
+  // Makes every write durable (fsync with Durability::kFull) before returning. On failure the
+  // transaction is rolled back and nothing of it is visible.
+  [[nodiscard]] Result<void> commit();
+  [[nodiscard]] Result<void> rollback();
+  bool active() const noexcept { return db_ != nullptr; }
+
+  [[nodiscard]] Result<void> insert_account(const zone::Account& a);
+  [[nodiscard]] Result<void> update_account(const zone::Account& a);  // name
+  [[nodiscard]] Result<void> delete_account(std::string_view id);     // kForeignKey if it owns zones
+
+  // Inserts the zone and returns the serial it starts with: z.serial, unless a zone of the same
+  // name was deleted before, in which case the first serial after the one it had (RFC 1982)
+  // when z.serial is not already after it.
+  [[nodiscard]] Result<uint32_t> insert_zone(const zone::Zone& z);
+  // Updates account_id, status, type and modified_on. Not name, serial or created_on.
+  [[nodiscard]] Result<void> update_zone(const zone::Zone& z);
+  // Deletes the zone with its records, settings, apps and journal; remembers its serial.
+  [[nodiscard]] Result<void> delete_zone(std::string_view id);
+  // serial := serial + 1 mod 2^32 (RFC 1982 §3.1: adding 1 is always a valid increment, and
+  // 4294967295 + 1 wraps to 0, which secondaries see as newer). Returns the new serial.
+  [[nodiscard]] Result<uint32_t> bump_serial(std::string_view zone_id);
+
+  [[nodiscard]] Result<void> insert_record(const zone::Record& r);
+  // Replaces every field but id, zone_id and created_on, matched on (r.zone_id, r.id).
+  [[nodiscard]] Result<void> update_record(const zone::Record& r);
+  [[nodiscard]] Result<void> delete_record(std::string_view zone_id, std::string_view id);
+  // Deletes every record of a zone (an import that replaces); returns how many.
+  [[nodiscard]] Result<int64_t> delete_all_records(std::string_view zone_id);
+
+  // Inserts or replaces the setting (zone_id, key).
+  [[nodiscard]] Result<void> put_setting(const zone::ZoneSetting& s);
+  [[nodiscard]] Result<void> delete_setting(std::string_view zone_id, std::string_view key);
+
+  [[nodiscard]] Result<void> insert_app(const zone::SpectrumApp& a);
+  [[nodiscard]] Result<void> update_app(const zone::SpectrumApp& a);  // config_json, modified_on
+  [[nodiscard]] Result<void> delete_app(std::string_view zone_id, std::string_view id);
+
+  [[nodiscard]] Result<void> insert_token(const zone::ApiToken& t);
+  [[nodiscard]] Result<void> update_token(const zone::ApiToken& t);  // name, status
+  [[nodiscard]] Result<void> delete_token(std::string_view id);
+
+  // kDuplicate if the zone already has an entry with this serial.
+  [[nodiscard]] Result<void> insert_journal(const zone::JournalEntry& e);
+  // Deletes the zone's entries whose serial comes before `serial` (RFC 1982); returns how many.
+  [[nodiscard]] Result<int64_t> delete_journal_before(std::string_view zone_id, uint32_t serial);
+
+ private:
+  friend class Store;
+  explicit Transaction(internal::Db* db) : db_(db) {}
+  Result<void> finish(const char* sql, const char* what);
+  internal::Db* db_;  // null once finished
+};
+
+class Store : public Reader {
+ public:
+  // The schema version this binary creates and understands.
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens DIR/dnsedge.db, creating DIR (mode 0700) and the file (mode 0600) if missing, and
+  // migrates it to kSchemaVersion.
+  [[nodiscard]] static Result<std::unique_ptr<Store>> open(const std::string& data_dir,
+                                                           const StoreOptions& options = {});
+
+  explicit Store(std::unique_ptr<internal::Db> db, std::string path);
+  ~Store() override;
+
+  // A read-only connection to the same database for another thread. It may outlive the Store.
+  [[nodiscard]] Result<std::unique_ptr<Reader>> open_reader() const;
+
+  // Starts a write transaction. kMisuse if one is already open on this Store.
+  [[nodiscard]] Result<Transaction> begin();
+
+  // Returns the oldest account; if there is none, creates one named `name` (stamped with
+  // `clock`) and returns it.
+  [[nodiscard]] Result<zone::Account> ensure_default_account(std::string_view name,
+                                                             const zone::Clock& clock);
+
+  // The applied migrations as (version, applied_on), oldest first.
+  [[nodiscard]] Result<std::vector<std::pair<int, std::string>>> schema_history();
+
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace dnsedge::store
