@@ -195,6 +195,7 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   CLI::App app{"dnsedge: authoritative DNS with proxy semantics"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("dnsedge ") + DNSEDGE_VERSION);
 
   ServeFlags flags;
   auto* serve = app.add_subcommand("serve", "Run the authoritative DNS server");
