@@ -12,7 +12,7 @@ DEPS := cmake ninja-build g++ clang pkg-config make \
         libgtest-dev libgmock-dev libbenchmark-dev libknot-dev libunbound-dev libboost-dev \
         nlohmann-json3-dev libsqlite3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev \
         libfmt-dev libabsl-dev libssl-dev \
-        knot knot-dnsutils nsd dnsperf bind9-dnsutils python3 python3-dnspython python3-pytest
+        knot knot-dnsutils knot-dnssecutils nsd dnsperf bind9-dnsutils python3 python3-dnspython python3-pytest
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -224,7 +224,9 @@ class TcpServerImpl final : public TcpServer {
           auth::Transport::kTcp);
       c.begin += kLengthPrefix + len;
       if (c.begin == c.end) c.begin = c.end = 0;
-      if (n == 0 || n > kMaxMessage) continue;  // dropped by the answer engine
+      // A message the answer engine drops (unparseable question, a response) ends the
+      // connection, as Knot DNS does: the stream is not a DNS client's.
+      if (n == 0 || n > kMaxMessage) co_return;
 
       c.out[0] = static_cast<uint8_t>(n >> 8);
       c.out[1] = static_cast<uint8_t>(n);

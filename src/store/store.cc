@@ -52,12 +52,21 @@ StoreErrc classify(int rc) {
   }
 }
 
+// SQLite reports an ON DELETE RESTRICT violation as SQLITE_CONSTRAINT_TRIGGER.
+StoreErrc classify(int rc, std::string_view message) {
+  if (rc == SQLITE_CONSTRAINT_TRIGGER && message.find("FOREIGN KEY") != std::string_view::npos) {
+    return StoreErrc::kForeignKey;
+  }
+  return classify(rc);
+}
+
 // "<what>: <SQLite's message>". REQUIRES: called before anything else runs on the connection.
 Error sqlite_error(sqlite3* h, int rc, std::string_view what) {
+  const std::string_view sqlite_msg = h != nullptr ? sqlite3_errmsg(h) : sqlite3_errstr(rc);
   std::string msg(what);
   msg += ": ";
-  msg += h != nullptr ? sqlite3_errmsg(h) : sqlite3_errstr(rc);
-  return store_error(classify(rc), std::move(msg));
+  msg += sqlite_msg;
+  return store_error(classify(rc, sqlite_msg), std::move(msg));
 }
 
 // RFC 1982 §3.2: s1 is after s2.
@@ -104,11 +113,12 @@ class Db {
     char* err = nullptr;
     const int rc = sqlite3_exec(h_.get(), sql, nullptr, nullptr, &err);
     if (rc != SQLITE_OK) {
+      const std::string sqlite_msg = err != nullptr ? err : sqlite3_errstr(rc);
+      sqlite3_free(err);
       std::string msg(what);
       msg += ": ";
-      msg += err != nullptr ? err : sqlite3_errstr(rc);
-      sqlite3_free(err);
-      return store_error(classify(sqlite3_extended_errcode(h_.get())), std::move(msg));
+      msg += sqlite_msg;
+      return store_error(classify(sqlite3_extended_errcode(h_.get()), sqlite_msg), std::move(msg));
     }
     return {};
   }
@@ -218,7 +228,7 @@ class Query {
   }
 
   Db& db_;
-  std::string_view what_;
+  std::string what_;
   sqlite3_stmt* st_ = nullptr;
   Error err_;
   int next_ = 1;
@@ -474,6 +484,12 @@ Error errno_error(StoreErrc c, const std::string& what) {
   return store_error(c, what + ": " + std::strerror(errno));
 }
 
+Result<void> fsync_dir(const std::string& dir) {
+  common::UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dfd.valid() || ::fsync(dfd.get()) != 0) return errno_error(StoreErrc::kIo, "fsync " + dir);
+  return {};
+}
+
 // Creates the database file with mode 0600 (it holds token hashes) and makes its directory
 // entry durable. SQLite fsyncs the directory itself when it creates the -wal file.
 Result<void> create_db_file(const std::string& dir, const std::string& path) {
@@ -483,9 +499,7 @@ Result<void> create_db_file(const std::string& dir, const std::string& path) {
     return errno_error(StoreErrc::kIo, "create " + path);
   }
   if (::fsync(fd.get()) != 0) return errno_error(StoreErrc::kIo, "fsync " + path);
-  common::UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dfd.valid() || ::fsync(dfd.get()) != 0) return errno_error(StoreErrc::kIo, "fsync " + dir);
-  return {};
+  return fsync_dir(dir);
 }
 
 }  // namespace
@@ -999,6 +1013,9 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& data_dir, const St
       return store_error(StoreErrc::kIo, "create data directory " + data_dir + ": " + ec.message());
     }
     fs::permissions(data_dir, fs::perms::owner_all, ec);  // best effort
+    // Make the new directory's own entry durable, as create_db_file does for the file.
+    const std::string parent = fs::absolute(data_dir, ec).lexically_normal().parent_path().string();
+    if (auto synced = fsync_dir(parent); !synced) return synced.error();
   } else if (!fs::is_directory(data_dir, ec)) {
     return store_error(StoreErrc::kIo, "data directory " + data_dir + " is not a directory");
   }

@@ -54,6 +54,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -159,7 +160,8 @@ class Reader {
   [[nodiscard]] Result<std::optional<uint32_t>> oldest_journal_serial(std::string_view zone_id);
 
   // A read transaction: every read until it ends sees one committed state of the database.
-  // Ends (and releases its WAL snapshot) when destroyed. REQUIRES: no transaction is open on this
+  // Ends (and releases its WAL snapshot) when destroyed. Keep it short: while it is open,
+  // checkpoints cannot recycle the WAL past its snapshot, so the -wal file grows. REQUIRES: no transaction is open on this
   // connection; the ReadTransaction does not outlive the Reader.
   class ReadTransaction {
    public:

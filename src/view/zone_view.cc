@@ -242,6 +242,9 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin,
     z->serial_ = rd32(nums);
     z->negative_ttl_ = std::min(soa->ttl, rd32(nums + 16));
   }
+  if (z->rrset(apex, rrtype::kNS) == nullptr) {
+    return make_error(src + ": no NS record at the zone apex " + dns::name_to_text(origin));
+  }
   if (apex.flags & node_flag::kCname) {
     return make_error(src + ": CNAME at the zone apex " + dns::name_to_text(origin));
   }

@@ -81,6 +81,9 @@ TEST(ZoneViewTest, RejectsTwoCnamesMissingSoaAndOutOfZone) {
   auto two = compile_text("@ SOA ns1 h 1 2 3 4 5\nx CNAME y\nx CNAME z\n");
   ASSERT_FALSE(two);
   EXPECT_NE(two.error().message.find("t.zone:3: more than one CNAME"), std::string::npos) << two.error().message;
+  auto nons = compile_text("@ SOA ns1 h 1 2 3 4 5\nx A 192.0.2.1\n");
+  ASSERT_FALSE(nons);
+  EXPECT_NE(nons.error().message.find("no NS record at the zone apex"), std::string::npos);
   auto nosoa = compile_text("x A 192.0.2.1\n");
   ASSERT_FALSE(nosoa);
   EXPECT_NE(nosoa.error().message.find("no SOA"), std::string::npos);
@@ -92,7 +95,7 @@ TEST(ZoneViewTest, RejectsTwoCnamesMissingSoaAndOutOfZone) {
 }
 
 TEST(ZoneViewTest, DeduplicatesAndSortsRdata) {
-  auto z = compile_text("@ SOA ns1 h 1 2 3 4 5\nx A 192.0.2.9\nx A 192.0.2.1\nx A 192.0.2.9\n");
+  auto z = compile_text("@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nx A 192.0.2.9\nx A 192.0.2.1\nx A 192.0.2.9\n");
   ASSERT_TRUE(z) << z.error().message;
   const RRset* a = (*z)->rrset((*z)->node((*z)->find(W("x.example.com."))), dns::rrtype::kA);
   ASSERT_NE(a, nullptr);
@@ -101,8 +104,8 @@ TEST(ZoneViewTest, DeduplicatesAndSortsRdata) {
 }
 
 TEST(CatalogTest, LongestSuffixWins) {
-  auto parent = ZoneView::compile(W("example.com."), dns::parse_zone_text("@ SOA ns h 1 2 3 4 5\n", W("example.com.")).value().records);
-  auto child = ZoneView::compile(W("sub.example.com."), dns::parse_zone_text("@ SOA ns h 1 2 3 4 5\n", W("sub.example.com.")).value().records);
+  auto parent = ZoneView::compile(W("example.com."), dns::parse_zone_text("@ SOA ns h 1 2 3 4 5\n@ NS ns\n", W("example.com.")).value().records);
+  auto child = ZoneView::compile(W("sub.example.com."), dns::parse_zone_text("@ SOA ns h 1 2 3 4 5\n@ NS ns\n", W("sub.example.com.")).value().records);
   ASSERT_TRUE(parent && child);
   auto cat = Catalog::build({*parent, *child});
   EXPECT_EQ(cat->find_zone(W("a.sub.example.com.")), child->get());
