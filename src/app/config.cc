@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <toml++/toml.h>
 
+#include <cstdlib>
 #include <fstream>
 
 namespace dnsedge::app {
@@ -29,7 +30,8 @@ Result<std::vector<std::string>> string_array(const toml::table& t, std::string_
 Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   ServeConfig cfg;
   std::vector<std::string> listen;
-  std::vector<std::string> edge4, edge6, upstream, flat;
+  std::vector<std::string> edge4, edge6, upstream, flat, nameservers;
+  std::string api_listen, api_token;
   std::optional<long> threads;
   if (!flags.config_file.empty()) {
     toml::table t;
@@ -42,7 +44,7 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
     }
     static constexpr std::string_view kKnown[] = {"data",          "dns_listen", "zone_files", "threads",
                                                   "no_edge_proxy", "edge_ipv4",  "edge_ipv6",  "upstream",
-                                                  "flatten_all"};
+                                                  "flatten_all",   "api_listen", "api_token",  "nameservers"};
     for (const auto& [k, v] : t) {
       bool known = false;
       for (auto kk : kKnown) known = known || k.str() == kk;
@@ -59,10 +61,18 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
     if (!z) return make_error(flags.config_file + ": " + z.error().message);
     cfg.zone_files = *z;
     for (auto [key, dest] : {std::pair<const char*, std::vector<std::string>*>{"edge_ipv4", &edge4},
-                             {"edge_ipv6", &edge6}, {"upstream", &upstream}, {"flatten_all", &flat}}) {
+                             {"edge_ipv6", &edge6}, {"upstream", &upstream}, {"flatten_all", &flat},
+                             {"nameservers", &nameservers}}) {
       auto v = string_array(t, key);
       if (!v) return make_error(flags.config_file + ": " + v.error().message);
       *dest = *v;
+    }
+    for (auto [key, dest] : {std::pair<const char*, std::string*>{"api_listen", &api_listen},
+                             {"api_token", &api_token}}) {
+      if (const auto* n = t.get(key)) {
+        if (!n->is_string()) return make_error(flags.config_file + ": '" + key + "' must be a string");
+        *dest = n->as_string()->get();
+      }
     }
     if (const auto* n = t.get("threads")) {
       if (!n->is_integer()) return make_error(flags.config_file + ": 'threads' must be an integer");
@@ -82,6 +92,26 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   if (!flags.edge_ipv6.empty()) edge6 = flags.edge_ipv6;
   if (!flags.upstream.empty()) upstream = flags.upstream;
   if (!flags.flatten_all.empty()) flat = flags.flatten_all;
+
+  if (!flags.api_listen.empty()) api_listen = flags.api_listen;
+  if (!flags.api_token.empty()) api_token = flags.api_token;
+  if (!flags.nameservers.empty()) nameservers = flags.nameservers;
+  if (api_token.empty()) {
+    if (const char* env = std::getenv("DNSEDGE_API_TOKEN")) api_token = env;
+  }
+  cfg.api_token = api_token;
+  {
+    auto ep = server::Endpoint::parse(api_listen.empty() ? "127.0.0.1:8080" : api_listen);
+    if (!ep) return make_error("--api-listen " + api_listen + ": " + ep.error().message);
+    cfg.api_listen = *ep;
+  }
+  if (nameservers.empty()) nameservers = {"ns1.dnsedge.invalid.", "ns2.dnsedge.invalid."};
+  for (std::string n : nameservers) {
+    if (n.empty() || n.back() != '.') n += '.';
+    auto w = dns::name_from_text(n);
+    if (!w) return make_error("--nameserver " + n + ": " + w.error().message);
+    cfg.nameservers.push_back(*w);
+  }
 
   auto v4 = parse_address_list(edge4, 4);
   if (!v4) return make_error("--edge-ipv4: " + v4.error().message);

@@ -11,6 +11,9 @@
 //   edge_ipv6 = ["2001:db8:e::1"]
 //   upstream = ["127.0.0.1:5300"]          # resolver for external CNAME targets
 //   flatten_all = ["example.com"]          # zones with flatten_all (default: flatten at root)
+//   api_listen = "127.0.0.1:8080"          # REST API (Cloudflare v4 shape) under /client/v4
+//   api_token = "..."                      # first API token (or env DNSEDGE_API_TOKEN)
+//   nameservers = ["ns1.example.net", "ns2.example.net"]  # apex NS of API-created zones
 
 #include <optional>
 #include <string>
@@ -33,6 +36,9 @@ struct ServeFlags {  // as given on the command line (empty/unset = not given)
   std::vector<std::string> edge_ipv6;
   std::vector<std::string> upstream;
   std::vector<std::string> flatten_all;
+  std::string api_listen;
+  std::string api_token;
+  std::vector<std::string> nameservers;
 };
 
 struct ServeConfig {  // validated, defaults applied
@@ -44,6 +50,9 @@ struct ServeConfig {  // validated, defaults applied
   view::EdgeAddresses edge;
   std::vector<std::string> upstreams;    // "ADDR:PORT"
   std::vector<std::string> flatten_all;  // zone apexes, wire form
+  server::Endpoint api_listen;           // default 127.0.0.1:8080
+  std::string api_token;                 // "" = none given (flag, config or DNSEDGE_API_TOKEN)
+  std::vector<std::string> nameservers;  // wire form; default ns1/ns2.dnsedge.invalid.
 };
 
 Result<ServeConfig> resolve_serve_config(const ServeFlags& flags);

@@ -205,6 +205,10 @@ int main(int argc, char** argv) {
   serve->add_option("--threads", flags.threads, "UDP worker threads (default 1)");
   serve->add_flag("--no-edge-proxy", flags.no_edge_proxy, "do not run the edge proxy");
   add_zone_flags(serve, flags);
+  serve->add_option("--api-listen", flags.api_listen, "REST API address ADDR:PORT (default 127.0.0.1:8080)");
+  serve->add_option("--api-token", flags.api_token, "first API token (or env DNSEDGE_API_TOKEN)");
+  serve->add_option("--nameserver", flags.nameservers,
+                    "name server host name for the apex NS of API-created zones, repeatable");
 
   auto* explain = app.add_subcommand("explain", "Show what a name answers and why (proxied, flattened, dc-records)");
   std::string explain_name, explain_type = "A";
