@@ -18,7 +18,9 @@ namespace dnsedge::store {
 
 namespace {
 
-Error store_error(StoreErrc c, std::string message) { return make_error(std::move(message), code(c)); }
+Error store_error(StoreErrc c, std::string message) {
+  return make_error(std::move(message), code(c));
+}
 
 StoreErrc classify(int rc) {
   switch (rc) {
@@ -280,7 +282,9 @@ zone::Record read_record(const Query& q) {
   return r;
 }
 
-zone::ZoneSetting read_setting(const Query& q) { return {q.text(0), q.text(1), q.text(2), q.text(3)}; }
+zone::ZoneSetting read_setting(const Query& q) {
+  return {q.text(0), q.text(1), q.text(2), q.text(3)};
+}
 zone::SpectrumApp read_app(const Query& q) {
   return {q.text(0), q.text(1), q.text(2), q.text(3), q.text(4)};
 }
@@ -328,7 +332,8 @@ CREATE TABLE accounts (
 
 CREATE TABLE zones (
   id          TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 32 AND id NOT GLOB '*[^0-9a-f]*'),
-  name        TEXT NOT NULL UNIQUE CHECK (name <> '' AND name = lower(name) AND substr(name, -1) <> '.'),
+  name        TEXT NOT NULL UNIQUE
+              CHECK (name <> '' AND name = lower(name) AND substr(name, -1) <> '.'),
   account_id  TEXT NOT NULL REFERENCES accounts(id) ON DELETE RESTRICT,
   status      TEXT NOT NULL CHECK (status IN ('initializing', 'pending', 'active', 'moved')),
   type        TEXT NOT NULL CHECK (type IN ('full', 'secondary')),
@@ -408,7 +413,8 @@ static_assert(kMigrations[std::size(kMigrations) - 1].version == Store::kSchemaV
 // The highest migration applied; 0 for a new, empty database.
 Result<int> schema_version(Db& db) {
   {
-    Query q(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'",
+    Query q(db,
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'",
             "read schema version");
     auto r = q.step();
     if (!r) return r.error();
@@ -424,10 +430,10 @@ Result<void> migrate(Db& db) {
   auto current = schema_version(db);
   if (!current) return current.error();
   const auto too_new = [](int v) {
-    return store_error(StoreErrc::kSchema,
-                       "database schema version " + std::to_string(v) +
-                           " is newer than this dnsedge supports (" +
-                           std::to_string(Store::kSchemaVersion) + "); refusing to open it");
+    return store_error(StoreErrc::kSchema, "database schema version " + std::to_string(v) +
+                                               " is newer than this dnsedge supports (" +
+                                               std::to_string(Store::kSchemaVersion) +
+                                               "); refusing to open it");
   };
   if (*current > Store::kSchemaVersion) return too_new(*current);
   if (*current == Store::kSchemaVersion) return {};
@@ -534,13 +540,19 @@ Result<std::vector<zone::Zone>> Reader::list_zones(const ZoneQuery& zq) {
 }
 
 Result<std::optional<zone::Zone>> Reader::get_zone(std::string_view id) {
-  Query q(db(), "SELECT id, name, account_id, status, type, serial, created_on, modified_on FROM zones WHERE id = ?1", what("get zone", id));
+  Query q(db(),
+          "SELECT id, name, account_id, status, type, serial, created_on, modified_on FROM zones "
+          "WHERE id = ?1",
+          what("get zone", id));
   q.bind(id);
   return first<zone::Zone>(q, read_zone);
 }
 
 Result<std::optional<zone::Zone>> Reader::get_zone_by_name(std::string_view name) {
-  Query q(db(), "SELECT id, name, account_id, status, type, serial, created_on, modified_on FROM zones WHERE name = ?1", what("get zone", name));
+  Query q(db(),
+          "SELECT id, name, account_id, status, type, serial, created_on, modified_on FROM zones "
+          "WHERE name = ?1",
+          what("get zone", name));
   q.bind(name);
   return first<zone::Zone>(q, read_zone);
 }
@@ -561,7 +573,7 @@ Result<std::vector<zone::Record>> Reader::find_records(std::string_view zone_id,
   if (type.empty()) {
     Query q(db(),
             "SELECT id, zone_id, name, type, content, ttl, proxied, priority, data, settings,"
-          " comment, tags, created_on, modified_on FROM records WHERE zone_id = ?1 AND name = ?2"
+            " comment, tags, created_on, modified_on FROM records WHERE zone_id = ?1 AND name = ?2"
             " ORDER BY name, type, content, ifnull(priority, -1)",
             what("find records", name));
     q.bind(zone_id, name);
@@ -578,7 +590,8 @@ Result<std::vector<zone::Record>> Reader::find_records(std::string_view zone_id,
 
 Result<std::optional<zone::Record>> Reader::get_record(std::string_view zone_id,
                                                        std::string_view id) {
-  Query q(db(), "SELECT id, zone_id, name, type, content, ttl, proxied, priority, data, settings,"
+  Query q(db(),
+          "SELECT id, zone_id, name, type, content, ttl, proxied, priority, data, settings,"
           " comment, tags, created_on, modified_on FROM records WHERE id = ?1 AND zone_id = ?2",
           what("get record", id));
   q.bind(id, zone_id);
@@ -770,7 +783,8 @@ Result<void> Transaction::insert_account(const zone::Account& a) {
 Result<void> Transaction::update_account(const zone::Account& a) {
   if (auto ok = still_open(db_); !ok) return ok;
   Query q(*db_, "UPDATE accounts SET name = ?2 WHERE id = ?1", what("update account", a.id));
-  return expect_one(q.bind(a.id, a.name).run(), StoreErrc::kNotFound, "account " + a.id + " not found");
+  return expect_one(q.bind(a.id, a.name).run(), StoreErrc::kNotFound,
+                    "account " + a.id + " not found");
 }
 
 Result<void> Transaction::delete_account(std::string_view id) {
@@ -794,13 +808,14 @@ Result<uint32_t> Transaction::insert_zone(const zone::Zone& z) {
     }
   }
   {
-    Query q(*db_,
-            "INSERT INTO zones (id, name, account_id, status, type, serial, created_on, modified_on)"
-            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            label);
-    auto r = q.bind(z.id, z.name, z.account_id, z.status, z.type, serial, z.created_on,
-                    z.modified_on)
-                 .run();
+    Query q(
+        *db_,
+        "INSERT INTO zones (id, name, account_id, status, type, serial, created_on, modified_on)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        label);
+    auto r =
+        q.bind(z.id, z.name, z.account_id, z.status, z.type, serial, z.created_on, z.modified_on)
+            .run();
     if (!r) return r.error();
   }
   Query q(*db_, "DELETE FROM zone_serial_floors WHERE name = ?1", label);
@@ -811,9 +826,10 @@ Result<uint32_t> Transaction::insert_zone(const zone::Zone& z) {
 
 Result<void> Transaction::update_zone(const zone::Zone& z) {
   if (auto ok = still_open(db_); !ok) return ok;
-  Query q(*db_,
-          "UPDATE zones SET account_id = ?2, status = ?3, type = ?4, modified_on = ?5 WHERE id = ?1",
-          what("update zone", z.id));
+  Query q(
+      *db_,
+      "UPDATE zones SET account_id = ?2, status = ?3, type = ?4, modified_on = ?5 WHERE id = ?1",
+      what("update zone", z.id));
   return expect_one(q.bind(z.id, z.account_id, z.status, z.type, z.modified_on).run(),
                     StoreErrc::kNotFound, "zone " + z.id + " not found");
 }
@@ -830,12 +846,14 @@ Result<void> Transaction::delete_zone(std::string_view id) {
     if (!r) return r.error();
   }
   Query q(*db_, "DELETE FROM zones WHERE id = ?1", label);
-  return expect_one(q.bind(id).run(), StoreErrc::kNotFound, "zone " + std::string(id) + " not found");
+  return expect_one(q.bind(id).run(), StoreErrc::kNotFound,
+                    "zone " + std::string(id) + " not found");
 }
 
 Result<uint32_t> Transaction::bump_serial(std::string_view zone_id) {
   if (auto ok = still_open(db_); !ok) return ok.error();
-  Query q(*db_, "UPDATE zones SET serial = (serial + 1) & 4294967295 WHERE id = ?1 RETURNING serial",
+  Query q(*db_,
+          "UPDATE zones SET serial = (serial + 1) & 4294967295 WHERE id = ?1 RETURNING serial",
           what("bump serial of zone", zone_id));
   auto row = q.bind(zone_id).step();
   if (!row) return row.error();
@@ -976,7 +994,8 @@ Result<void> Transaction::update_token(const zone::ApiToken& t) {
 Result<void> Transaction::delete_token(std::string_view id) {
   if (auto ok = still_open(db_); !ok) return ok;
   Query q(*db_, "DELETE FROM api_tokens WHERE id = ?1", what("delete token", id));
-  return expect_one(q.bind(id).run(), StoreErrc::kNotFound, "token " + std::string(id) + " not found");
+  return expect_one(q.bind(id).run(), StoreErrc::kNotFound,
+                    "token " + std::string(id) + " not found");
 }
 
 Result<void> Transaction::insert_journal(const zone::JournalEntry& e) {
@@ -1004,7 +1023,8 @@ Store::Store(std::unique_ptr<internal::Db> db, std::string path)
 
 Store::~Store() = default;
 
-Result<std::unique_ptr<Store>> Store::open(const std::string& data_dir, const StoreOptions& options) {
+Result<std::unique_ptr<Store>> Store::open(const std::string& data_dir,
+                                           const StoreOptions& options) {
   namespace fs = std::filesystem;
   if (data_dir.empty()) return store_error(StoreErrc::kIo, "open store: empty data directory");
   std::error_code ec;
@@ -1029,10 +1049,11 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& data_dir, const St
   auto mode = pragma(d, "PRAGMA journal_mode = WAL");
   if (!mode) return mode.error();
   if (*mode != "wal") {
-    return store_error(StoreErrc::kIo, path + ": cannot use WAL journal mode (got \"" + *mode + "\")");
+    return store_error(StoreErrc::kIo,
+                       path + ": cannot use WAL journal mode (got \"" + *mode + "\")");
   }
   const char* sync = options.durability == Durability::kFull ? "PRAGMA synchronous = FULL"
-                                                              : "PRAGMA synchronous = NORMAL";
+                                                             : "PRAGMA synchronous = NORMAL";
   for (const char* p : {sync, "PRAGMA foreign_keys = ON", "PRAGMA journal_size_limit = 67108864"}) {
     if (auto r = d.exec(p, p); !r) return r.error();
   }
@@ -1065,7 +1086,8 @@ Result<Transaction> Store::begin() {
   return Transaction(&db());
 }
 
-Result<zone::Account> Store::ensure_default_account(std::string_view name, const zone::Clock& clock) {
+Result<zone::Account> Store::ensure_default_account(std::string_view name,
+                                                    const zone::Clock& clock) {
   auto tx = begin();
   if (!tx) return tx.error();
   auto existing = list_accounts();
@@ -1078,9 +1100,11 @@ Result<zone::Account> Store::ensure_default_account(std::string_view name, const
 }
 
 Result<std::vector<std::pair<int, std::string>>> Store::schema_history() {
-  Query q(db(), "SELECT version, applied_on FROM schema_version ORDER BY version", "schema history");
-  return collect<std::pair<int, std::string>>(
-      q, [](const Query& row) { return std::pair<int, std::string>(static_cast<int>(row.i64(0)), row.text(1)); });
+  Query q(db(), "SELECT version, applied_on FROM schema_version ORDER BY version",
+          "schema history");
+  return collect<std::pair<int, std::string>>(q, [](const Query& row) {
+    return std::pair<int, std::string>(static_cast<int>(row.i64(0)), row.text(1));
+  });
 }
 
 }  // namespace dnsedge::store

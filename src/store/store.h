@@ -64,16 +64,16 @@ namespace dnsedge::store {
 
 // Error::code values of store errors. Stable: they show up in logs and the api maps them.
 enum class StoreErrc : int {
-  kNotFound = 1,      // a write targeted a row that does not exist
-  kDuplicate = 2,     // UNIQUE / PRIMARY KEY violation (zone name, record identity, token hash, id)
-  kConstraint = 3,    // CHECK / NOT NULL violation: the value breaks an integrity rule above
-  kForeignKey = 4,    // unknown zone_id / account_id, or deleting an account that owns zones
-  kBusy = 5,          // the database stayed locked past busy_timeout (another process writing)
-  kIo = 6,            // disk full, I/O error, cannot open or create the file
-  kCorrupt = 7,       // the file is not a database or is damaged
-  kSchema = 8,        // the database's schema version is newer than this binary
-  kMisuse = 9,        // e.g. begin() while a transaction is open, use of a finished Transaction
-  kInternal = 10,     // any other SQLite failure
+  kNotFound = 1,    // a write targeted a row that does not exist
+  kDuplicate = 2,   // UNIQUE / PRIMARY KEY violation (zone name, record identity, token hash, id)
+  kConstraint = 3,  // CHECK / NOT NULL violation: the value breaks an integrity rule above
+  kForeignKey = 4,  // unknown zone_id / account_id, or deleting an account that owns zones
+  kBusy = 5,        // the database stayed locked past busy_timeout (another process writing)
+  kIo = 6,          // disk full, I/O error, cannot open or create the file
+  kCorrupt = 7,     // the file is not a database or is damaged
+  kSchema = 8,      // the database's schema version is newer than this binary
+  kMisuse = 9,      // e.g. begin() while a transaction is open, use of a finished Transaction
+  kInternal = 10,   // any other SQLite failure
 };
 
 inline int code(StoreErrc e) { return static_cast<int>(e); }
@@ -117,7 +117,7 @@ class Reader {
   [[nodiscard]] Result<std::vector<zone::Account>> list_accounts();
   [[nodiscard]] Result<std::optional<zone::Account>> get_account(std::string_view id);
 
-  // Zones matching q, ordered by name.
+  // Zones matching q, ordered by name. REQUIRES: q.name, if set, is lowercase, no trailing dot.
   [[nodiscard]] Result<std::vector<zone::Zone>> list_zones(const ZoneQuery& q = {});
   [[nodiscard]] Result<std::optional<zone::Zone>> get_zone(std::string_view id);
   // REQUIRES: name is lowercase without trailing dot ("example.com").
@@ -128,8 +128,8 @@ class Reader {
   [[nodiscard]] Result<std::vector<zone::Record>> list_records(std::string_view zone_id);
   // The records of one name (and type, if given) through the (zone_id, name, type) index.
   [[nodiscard]] Result<std::vector<zone::Record>> find_records(std::string_view zone_id,
-                                                              std::string_view name,
-                                                              std::string_view type = {});
+                                                               std::string_view name,
+                                                               std::string_view type = {});
   [[nodiscard]] Result<std::optional<zone::Record>> get_record(std::string_view zone_id,
                                                                std::string_view id);
   [[nodiscard]] Result<int64_t> count_records(std::string_view zone_id);
@@ -149,7 +149,8 @@ class Reader {
   [[nodiscard]] Result<std::vector<zone::ApiToken>> list_tokens();
   [[nodiscard]] Result<std::optional<zone::ApiToken>> get_token(std::string_view id);
   // REQUIRES: secret_hash is the SHA-256 of the presented secret as 64 lowercase hex digits.
-  [[nodiscard]] Result<std::optional<zone::ApiToken>> get_token_by_hash(std::string_view secret_hash);
+  [[nodiscard]] Result<std::optional<zone::ApiToken>> get_token_by_hash(
+      std::string_view secret_hash);
 
   // Journal entries of a zone whose serial comes after `serial` in RFC 1982 order, oldest
   // first (the changes a secondary at `serial` is missing). Use oldest_journal_serial() to tell
@@ -161,8 +162,8 @@ class Reader {
 
   // A read transaction: every read until it ends sees one committed state of the database.
   // Ends (and releases its WAL snapshot) when destroyed. Keep it short: while it is open,
-  // checkpoints cannot recycle the WAL past its snapshot, so the -wal file grows. REQUIRES: no transaction is open on this
-  // connection; the ReadTransaction does not outlive the Reader.
+  // checkpoints cannot recycle the WAL past its snapshot, so the -wal file grows. REQUIRES: no
+  // transaction is open on this connection; the ReadTransaction does not outlive the Reader.
   class ReadTransaction {
    public:
     ReadTransaction(ReadTransaction&& o) noexcept;
@@ -190,6 +191,11 @@ class Store;
 // commit, which rolls back) every method fails with kMisuse.
 // REQUIRES: does not outlive the Store that began it; used on the Store's thread.
 //
+// A write that fails (constraint, not found) undoes only itself; the transaction stays open and
+// the caller decides: a batch that must be all-or-nothing just returns, and the destructor rolls
+// back. If SQLite itself aborted the whole transaction (disk full, I/O error), every later call
+// and commit() fail with kIo instead of writing outside the transaction.
+//
 // Timestamps (created_on, modified_on, time) are written as given: the caller stamps them (with
 // zone::now_rfc3339(clock)) so that what it answers equals what is stored.
 class Transaction {
@@ -207,7 +213,7 @@ class Transaction {
 
   [[nodiscard]] Result<void> insert_account(const zone::Account& a);
   [[nodiscard]] Result<void> update_account(const zone::Account& a);  // name
-  [[nodiscard]] Result<void> delete_account(std::string_view id);     // kForeignKey if it owns zones
+  [[nodiscard]] Result<void> delete_account(std::string_view id);  // kForeignKey if it owns zones
 
   // Inserts the zone and returns the serial it starts with: z.serial, unless a zone of the same
   // name was deleted before, in which case the first serial after the one it had (RFC 1982)

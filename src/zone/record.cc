@@ -71,10 +71,10 @@ std::string format_rfc3339(std::chrono::system_clock::time_point t) {
   const year_month_day ymd{midnight};
   const hh_mm_ss<microseconds> hms{us - midnight};
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06lldZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()),
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06lldZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
                 static_cast<long long>(hms.subseconds().count()));
   return buf;
 }
@@ -82,7 +82,9 @@ std::string format_rfc3339(std::chrono::system_clock::time_point t) {
 Result<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text) {
   using namespace std::chrono;
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, frac = 0;
-  const auto bad = [&] { return make_error("invalid RFC 3339 timestamp: \"" + std::string(text) + "\""); };
+  const auto bad = [&] {
+    return make_error("invalid RFC 3339 timestamp: \"" + std::string(text) + "\"");
+  };
   if (!digits(text, 0, 4, y) || text.size() < 20 || text[4] != '-' || !digits(text, 5, 2, mo) ||
       text[7] != '-' || !digits(text, 8, 2, d) || text[10] != 'T' || !digits(text, 11, 2, h) ||
       text[13] != ':' || !digits(text, 14, 2, mi) || text[16] != ':' || !digits(text, 17, 2, s)) {
@@ -90,10 +92,12 @@ Result<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view tex
   }
   if (text.size() == 20) {
     if (text[19] != 'Z') return bad();
-  } else if (text.size() != 27 || text[19] != '.' || !digits(text, 20, 6, frac) || text[26] != 'Z') {
+  } else if (text.size() != 27 || text[19] != '.' || !digits(text, 20, 6, frac) ||
+             text[26] != 'Z') {
     return bad();
   }
-  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)},
+                           day{static_cast<unsigned>(d)}};
   if (!ymd.ok() || h > 23 || mi > 59 || s > 59) return bad();
   return system_clock::time_point(sys_days{ymd} + hours{h} + minutes{mi} + seconds{s} +
                                   microseconds{frac});

@@ -45,7 +45,7 @@ inline constexpr std::string_view kZoneStatusActive = "active";
 
 struct Zone {
   std::string id;
-  std::string name;        // "example.com": lowercase, no trailing dot; never changes
+  std::string name;  // "example.com": lowercase, no trailing dot; never changes
   std::string account_id;
   std::string status{kZoneStatusActive};  // initializing | pending | active | moved
   std::string type{kZoneTypeFull};        // full | secondary
@@ -62,10 +62,10 @@ struct Zone {
 struct Record {
   std::string id;
   std::string zone_id;
-  std::string name;      // FQDN, lowercase, no trailing dot: "www.example.com"
-  std::string type;      // uppercase mnemonic: "A", "MX", "TYPE65534"
-  std::string content;   // presentation text as the API shows it (SRV: "weight port target")
-  uint32_t ttl = 1;      // 1 = automatic (300 s)
+  std::string name;     // FQDN, lowercase, no trailing dot: "www.example.com"
+  std::string type;     // uppercase mnemonic: "A", "MX", "TYPE65534"
+  std::string content;  // presentation text as the API shows it (SRV: "weight port target")
+  uint32_t ttl = 1;     // 1 = automatic (300 s)
   bool proxied = false;
   std::optional<uint16_t> priority;  // MX, SRV, URI
   std::string data_json;             // structured types (SRV, CAA, ...); "" = null
@@ -109,7 +109,7 @@ inline constexpr std::string_view kTokenStatusActive = "active";
 struct ApiToken {
   std::string id;
   std::string name;
-  std::string secret_hash;  // SHA-256 of the secret, 64 lowercase hex digits
+  std::string secret_hash;                 // SHA-256 of the secret, 64 lowercase hex digits
   std::string status{kTokenStatusActive};  // active | disabled | expired
   std::string created_on;
 
@@ -169,10 +169,13 @@ class FakeClock final : public Clock {
         std::chrono::microseconds(micros_.load(std::memory_order_acquire)));
   }
   void set(std::chrono::system_clock::time_point t) {
-    micros_.store(std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count(),
-                  std::memory_order_release);
+    micros_.store(
+        std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count(),
+        std::memory_order_release);
   }
-  void advance(std::chrono::microseconds d) { micros_.fetch_add(d.count(), std::memory_order_acq_rel); }
+  void advance(std::chrono::microseconds d) {
+    micros_.fetch_add(d.count(), std::memory_order_acq_rel);
+  }
 
  private:
   std::atomic<int64_t> micros_{0};

@@ -61,7 +61,8 @@ TEST(TimeTest, FormatsMicrosecondsInUtc) {
 
 TEST(TimeTest, FormatTruncatesBelowMicroseconds) {
   using std::chrono::January;
-  const auto t = at(2023y / January / 17, 20h + 37min + 5s + 368097us) + std::chrono::nanoseconds(999);
+  const auto t =
+      at(2023y / January / 17, 20h + 37min + 5s + 368097us) + std::chrono::nanoseconds(999);
   EXPECT_EQ(format_rfc3339(t), "2023-01-17T20:37:05.368097Z");
 }
 
@@ -90,11 +91,11 @@ TEST(TimeTest, ParseRoundTripsFormat) {
 }
 
 TEST(TimeTest, ParseRejectsOtherForms) {
-  for (const char* bad : {"", "2026-11-26", "2026-11-26T08:00:00", "2026-11-26T08:00:00+00:00",
-                          "2026-11-26T08:00:00.123Z", "2026-11-26 08:00:00.123456Z",
-                          "2026-02-30T08:00:00Z", "2026-11-26T24:00:00Z", "2026-11-26T08:60:00Z",
-                          "2026-11-26T08:00:00.123456z", "2026-11-26T08:00:00.1234567Z",
-                          "20a6-11-26T08:00:00Z"}) {
+  for (const char* bad :
+       {"", "2026-11-26", "2026-11-26T08:00:00", "2026-11-26T08:00:00+00:00",
+        "2026-11-26T08:00:00.123Z", "2026-11-26 08:00:00.123456Z", "2026-02-30T08:00:00Z",
+        "2026-11-26T24:00:00Z", "2026-11-26T08:60:00Z", "2026-11-26T08:00:00.123456z",
+        "2026-11-26T08:00:00.1234567Z", "20a6-11-26T08:00:00Z"}) {
     auto r = parse_rfc3339(bad);
     EXPECT_FALSE(r) << bad;
     if (!r) {
@@ -114,7 +115,8 @@ TEST(TimeTest, NowUsesTheInjectedClock) {
 }
 
 TEST(TimeTest, SystemNowParsesBackCloseToNow) {
-  const auto before = std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
+  const auto before =
+      std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
   const std::string s = now_rfc3339();
   const auto after = std::chrono::system_clock::now();
   ASSERT_EQ(s.size(), 27u);
