@@ -18,10 +18,13 @@
 #include <vector>
 
 #include "app/config.h"
+#include "app/external.h"
 #include "app/zones.h"
 #include "auth/explain.h"
 #include "dns/name.h"
 #include "dns/types.h"
+#include "resolve/flatten_cache.h"
+#include "resolve/resolver.h"
 #include "server/server.h"
 #include "spdlog/spdlog.h"
 
@@ -60,11 +63,30 @@ int run_explain(const ServeConfig& cfg, const std::string& name_text, const std:
     std::cerr << "dnsedge: unknown record type '" << type_text << "'\n";
     return kExitUsage;
   }
-  ZoneSet zones(cfg.zone_files, zone_options(cfg));
+  ExternalTargets external;
+  ZoneSetOptions zopt = zone_options(cfg);
+  zopt.external = &external;
+  ZoneSet zones(cfg.zone_files, zopt);
   auto catalog = zones.load_all();
   if (!catalog) {
     std::cerr << catalog.error().message << "\n";
     return kExitUsage;
+  }
+  if (const auto names = zones.external_names(); !names.empty()) {
+    // Resolve the external CNAME targets once, as `serve` would in the background.
+    auto resolver = resolve::Resolver::create(resolve::ResolverOptions{.upstreams = cfg.upstreams});
+    if (!resolver) {
+      std::cerr << "resolver: " << resolver.error().message << "\n";
+      return kExitUsage;
+    }
+    auto cache = resolve::TargetCache::create(**resolver, {});
+    if (!cache || !(*cache)->set_watched(names)) {
+      std::cerr << "resolver: cannot watch the external targets\n";
+      return kExitUsage;
+    }
+    (*cache)->wait_idle(std::chrono::seconds(10));
+    external.set((*cache)->snapshot());
+    catalog = zones.recompile().catalog;
   }
   const auto e = auth::explain(**catalog, *name, *type);
   const auto stored = zones.stored_records(*name);
@@ -122,6 +144,7 @@ int run_serve(const ServeConfig& cfg) {
   sigaddset(&sigs, SIGHUP);
   sigaddset(&sigs, SIGTERM);
   sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGUSR1);  // internal: resolved external targets changed
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -130,12 +153,53 @@ int run_serve(const ServeConfig& cfg) {
     return kExitUsage;
   }
 
+  // External CNAME targets (flattening) are resolved in the background by libunbound,
+  // forwarding to --upstream (full recursion without it); never on the query path.
+  auto resolver = resolve::Resolver::create(resolve::ResolverOptions{.upstreams = cfg.upstreams});
+  if (!resolver) {
+    spdlog::error("resolver: {}", resolver.error().message);
+    return kExitUsage;
+  }
+  const pthread_t main_thread = pthread_self();
+  resolve::TargetCacheOptions copt;
+  copt.on_change = [main_thread](std::shared_ptr<const resolve::TargetSnapshot>, const std::vector<std::string>&) {
+    pthread_kill(main_thread, SIGUSR1);
+  };
+  copt.on_event = [](const resolve::TargetEvent& e) {
+    if (e.kind == resolve::TargetEvent::Kind::kChanged) {
+      spdlog::info("flattening: {}", e.text);
+    } else {
+      spdlog::warn("flattening: {}", e.text);
+    }
+  };
+  auto targets = resolve::TargetCache::create(**resolver, copt);
+  if (!targets) {
+    spdlog::error("resolver: {}", targets.error().message);
+    return kExitUsage;
+  }
+  ExternalTargets external;
+  ZoneSetOptions zopt = zone_options(cfg);
+  zopt.external = &external;
+
   const auto t0 = std::chrono::steady_clock::now();
-  ZoneSet zones(cfg.zone_files, zone_options(cfg));
+  ZoneSet zones(cfg.zone_files, zopt);
   auto loaded = zones.load_all();
   if (!loaded) {
     spdlog::error("{}", loaded.error().message);
     return kExitUsage;
+  }
+  // Resolve the external targets the zones need before the first answer (bounded wait).
+  auto watch = [&]() {
+    const auto names = zones.external_names();
+    if (auto w = (*targets)->set_watched(names); !w) spdlog::error("resolver: {}", w.error().message);
+    return !names.empty();
+  };
+  if (watch()) {
+    (*targets)->wait_idle(std::chrono::seconds(10));
+    external.set((*targets)->snapshot());
+    auto again = zones.recompile();
+    for (const auto& e : again.errors) spdlog::error("{}", e);
+    loaded = again.catalog;
   }
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   size_t records = 0;
@@ -157,10 +221,20 @@ int run_serve(const ServeConfig& cfg) {
   for (;;) {
     int sig = 0;
     if (sigwait(&sigs, &sig) != 0) continue;
+    if (sig == SIGUSR1) {
+      external.set((*targets)->snapshot());
+      auto next = zones.recompile();
+      catalog.publish(next.catalog);
+      for (const auto& e : next.errors) spdlog::error("recompile failed, keeping the previous zone: {}", e);
+      spdlog::info("external targets changed: {} zone(s) recompiled and published", next.reloaded);
+      watch();
+      continue;
+    }
     if (sig == SIGHUP) {
       spdlog::info("SIGHUP: reloading {} zone file(s)", cfg.zone_files.size());
       auto next = zones.reload();
       catalog.publish(next.catalog);
+      if (watch()) (*targets)->refresh_all();
       for (const auto& e : next.errors) spdlog::error("reload failed, keeping the previous zone: {}", e);
       ::malloc_trim(0);
       spdlog::info("reload done: {} zone(s) reloaded, {} kept after errors", next.reloaded, next.errors.size());
