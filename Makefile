@@ -45,11 +45,13 @@ run: build
 	@mkdir -p $(DATA)
 	@echo "dnsedge: serving the demo zone example.com on $(DNS_LISTEN). Try:"
 	@echo "  dig @127.0.0.1 -p 5353 example.com SOA"
-	@echo "  dig @127.0.0.1 -p 5353 www.example.com A"
+	@echo "  dig @127.0.0.1 -p 5353 www.example.com A              (proxied: the edge addresses)"
+	@echo "  dig @127.0.0.1 -p 5353 _submission._tcp.example.com SRV (target rewritten to a dc- record)"
 	@echo "  dig @127.0.0.1 -p 5353 example.com MX"
 	@echo "  dig @127.0.0.1 -p 5353 nothing.example.com A     (NXDOMAIN)"
 	@echo "  dig @127.0.0.1 -p 5353 +tcp example.com TXT"
-	exec $(BUILD)/dnsedge serve --data $(DATA) --dns-listen $(DNS_LISTEN) --zone-file demo/example.com.zone
+	exec $(BUILD)/dnsedge serve --data $(DATA) --dns-listen $(DNS_LISTEN) --zone-file demo/example.com.zone \
+	  --edge-ipv4 203.0.113.1,203.0.113.2 --edge-ipv6 2001:db8:e::1,2001:db8:e::2
 
 bench: build
 	$(PY) bench/bench.py --dnsedge $(abspath $(BUILD)/dnsedge)
