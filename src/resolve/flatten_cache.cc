@@ -329,6 +329,7 @@ struct TargetCache::Impl : std::enable_shared_from_this<TargetCache::Impl> {
       if (e.outstanding > 0) continue;
       SystemTime when = e.data.next_refresh;
       if (e.data.state == State::kStale) when = std::min(when, e.data.stale_until);
+      if (when <= t) return milliseconds(0);  // (also: no overflow for SystemTime::min())
       wait = std::min(wait, std::chrono::ceil<milliseconds>(when - t));
     }
     if (!changed.empty() || !events.empty()) {

@@ -342,7 +342,7 @@ struct Resolver::Impl {
 
   void run() {
     thread_id.store(std::this_thread::get_id());
-    const int ub = ub_fd(ctx);
+    int ub = ub_fd(ctx);
     for (;;) {
       int wait_ms = -1;
       {
@@ -362,8 +362,12 @@ struct Resolver::Impl {
         uint64_t v;
         [[maybe_unused]] ssize_t r = ::read(wake.get(), &v, sizeof v);
       }
-      if (n > 0 && (fds[0].revents & (POLLIN | POLLERR | POLLHUP)) != 0) {
-        ub_process(ctx);
+      if (n > 0 && (fds[0].revents & (POLLIN | POLLERR | POLLHUP | POLLNVAL)) != 0) {
+        if (ub_process(ctx) != 0 && (fds[0].revents & POLLIN) == 0) {
+          // libunbound's result pipe broke: no answer can come any more. Stop polling it;
+          // lookups end by their deadlines.
+          ub = -1;
+        }
       }
       expire(SteadyClock::now(), /*all=*/false);
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <set>
 
 #include "dns/name.h"
 #include "dns/types.h"
@@ -202,6 +203,25 @@ class Server {
     return false;
   }
 
+  // "*.<closest encloser>" when that wildcard exists and would synthesize `name`, else "".
+  std::string wildcard_for(std::string_view name) {
+    if (names_.empty()) {
+      for (const auto& [owner, g] : groups_) {
+        for (std::string_view p = owner; p.size() >= origin_.size(); p = dns::parent(p)) {
+          if (!names_.insert(std::string(p)).second || p.size() == origin_.size()) break;
+        }
+      }
+    }
+    std::string_view ce = name;
+    while (ce.size() > origin_.size()) {
+      ce = dns::parent(ce);
+      if (names_.count(std::string(ce))) break;
+    }
+    std::string wc("\1*", 2);
+    wc.append(ce);
+    return groups_.count(wc) ? wc : std::string();
+  }
+
   bool flattened(const ZoneRecord& c) const {
     return c.owner == origin_ || c.flatten_cname || o_.flattening == Flattening::kAll;
   }
@@ -255,8 +275,13 @@ class Server {
     }
     auto it = groups_.find(absl::string_view(name.data(), name.size()));
     if (it == groups_.end()) {
-      a.via = text(name) + " (no such name in the zone)";
-      return a;
+      // RFC 4592: the closest encloser's wildcard, if any, synthesizes the name.
+      const std::string wc = wildcard_for(name);
+      if (!wc.empty()) it = groups_.find(wc);
+      if (it == groups_.end()) {
+        a.via = text(name) + " (no such name in the zone)";
+        return a;
+      }
     }
     const Group& g = it->second;
     if (g.proxied) {
@@ -308,7 +333,8 @@ class Server {
     d.from = &r;
     d.v4 = t.origin_v4;
     d.v6 = t.origin_v6;
-    d.why = dns::type_to_string(r.type) + " target " + text(target) + " is proxied";
+    const std::string why = dns::type_to_string(r.type) + " target " + text(target) + " is proxied";
+    if (d.why.find(why) == std::string::npos) d.why += (d.why.empty() ? "" : "; ") + why;
     out.notes[r.owner].push_back(dns::type_to_string(r.type) + " " + text(target) + " rewritten to " + text(dc) +
                                  " because the target is proxied (mail cannot pass the edge)");
     return copy;
@@ -327,6 +353,7 @@ class Server {
   std::vector<std::string> cuts_;
   std::vector<std::string> external_;
   std::map<std::string, DcData> dc_;
+  std::set<std::string> names_;  // owners and empty non-terminals (for wildcard matching)
 };
 
 }  // namespace

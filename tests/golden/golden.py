@@ -32,6 +32,9 @@ _FLAG_BITS = {
 }
 EXPECT_MARK = "== expect"
 KNOT_DIFFERS = "# knot-differs"
+# Zone-set options (`option KEY VALUE`): the `dnsedge serve` flag each one becomes.
+OPTION_FLAGS = {"edge-ipv4": "--edge-ipv4", "edge-ipv6": "--edge-ipv6",
+                "flatten-all": "--flatten-all"}
 
 
 class CaseError(Exception):
@@ -101,11 +104,22 @@ class Case:
     transports: tuple[str, ...] = ("udp", "tcp")
     order_strict: bool = False
     knot_differs: str | None = None
+    # Zone-set options, in file order: ("edge-ipv4", "203.0.113.1,203.0.113.2"), ...
+    options: tuple[tuple[str, str], ...] = ()
     header: str = ""                # the text before "== expect", verbatim
     expect: Expect | None = None
 
     def zone_key(self) -> tuple:
-        return tuple(sorted((a.lower(), str(p)) for a, p in self.zones))
+        """What one server serves: the zone set and the zone-set options."""
+        return (tuple(sorted((a.lower(), str(p)) for a, p in self.zones)),
+                tuple(sorted(self.options)))
+
+    def serve_args(self) -> list[str]:
+        """The options as `dnsedge serve` flags."""
+        out = []
+        for key, value in self.options:
+            out += [OPTION_FLAGS[key], value]
+        return out
 
     def query(self) -> dns.message.Message:
         q = dns.message.Message(id=QUERY_ID)
@@ -148,6 +162,23 @@ def _parse_edns(tokens: list[str], where: str) -> Edns | None:
     return e
 
 
+def _parse_option(key: str, value: str, where: str) -> tuple[str, str]:
+    if key in ("edge-ipv4", "edge-ipv6"):
+        family = socket.AF_INET if key == "edge-ipv4" else socket.AF_INET6
+        for a in value.split(","):
+            try:
+                socket.inet_pton(family, a)
+            except OSError:
+                raise CaseError(f"{where}: option {key}: {a!r} is not an address of that "
+                                "family") from None
+        return key, value
+    if key == "flatten-all":
+        if not value.endswith("."):
+            raise CaseError(f"{where}: option flatten-all wants an absolute zone name")
+        return key, value
+    raise CaseError(f"{where}: unknown option {key!r} ({', '.join(OPTION_FLAGS)})")
+
+
 def parse_case(path: pathlib.Path) -> Case:
     text = path.read_text()
     rel = path.relative_to(GOLDEN_DIR).with_suffix("")
@@ -188,10 +219,16 @@ def parse_case(path: pathlib.Path) -> Case:
             case.order_strict = True
         elif key == "transport" and len(args) == 1 and args[0] in ("udp", "tcp", "both"):
             case.transports = ("udp", "tcp") if args[0] == "both" else (args[0],)
+        elif key == "option" and len(args) == 2:
+            case.options += (_parse_option(args[0], args[1], where),)
         else:
             raise CaseError(f"{where}: cannot read {raw!r}")
     if not case.zones or not case.qname:
         raise CaseError(f"{path}: a case needs at least one 'zone' and one 'query' line")
+    apexes = {dns.name.from_text(a) for a, _ in case.zones}
+    for key, value in case.options:
+        if key == "flatten-all" and dns.name.from_text(value) not in apexes:
+            raise CaseError(f"{path}: option flatten-all {value}: not one of the case's zones")
     if tail is not None:
         case.expect = parse_expect(tail, str(path))
         case.expect.order_strict = case.order_strict

@@ -1,5 +1,6 @@
-// Golden cases in-process: each tests/golden/**.case is loaded (zone files → ZoneView →
-// Catalog), its query is built here byte by byte, answered by auth::answer for each transport the
+// Golden cases in-process: each tests/golden/**.case is loaded (zone files → ZoneView, compiled
+// with the case's `option` lines as CompileOptions: edge addresses, flatten-all → Catalog), its
+// query is built here byte by byte, answered by auth::answer for each transport the
 // case names, and the response, parsed by libknot, is compared with the case's expect block.
 //
 // The comparison rules are those of FORMAT.md and golden.py (the wire runner): rcode (with the
@@ -24,6 +25,7 @@
 #include <tuple>
 #include <vector>
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 extern "C" {
@@ -70,10 +72,29 @@ struct Expect {
   std::vector<std::string> sections[3];
 };
 
+// Zone-set options (`option KEY VALUE` lines): what `dnsedge serve` takes as --edge-ipv4,
+// --edge-ipv6 and --flatten-all, passed to view::ZoneView::compile as CompileOptions.
+struct Options {
+  std::vector<std::string> edge_v4, edge_v6;  // address text, in the order given
+  std::vector<std::string> flatten_all;       // zone apexes, text as written
+
+  bool empty() const { return edge_v4.empty() && edge_v6.empty() && flatten_all.empty(); }
+  std::string key() const {
+    std::string k;
+    for (const auto& a : edge_v4) k += "4:" + a + ";";
+    for (const auto& a : edge_v6) k += "6:" + a + ";";
+    auto f = flatten_all;
+    std::sort(f.begin(), f.end());
+    for (const auto& z : f) k += "F:" + z + ";";
+    return k;
+  }
+};
+
 struct Case {
   std::string name;  // "auth/wildcard-nodata"
   fs::path path;
   std::vector<std::pair<std::string, fs::path>> zones;  // apex text, file
+  Options options;
   std::string qname, qtype, qclass = "IN";
   std::optional<EdnsSpec> edns;
   std::vector<std::string> qflags;
@@ -98,6 +119,8 @@ std::string upper(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
 }
+
+std::string wire_name(const std::string& text, bool lower);
 
 // Returns an error message, or "" on success.
 std::string parse_edns(const std::vector<std::string>& tok, size_t from,
@@ -125,6 +148,40 @@ std::string parse_edns(const std::vector<std::string>& tok, size_t from,
   }
   *out = e;
   return "";
+}
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t comma = s.find(',', start);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > start) out.push_back(s.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// `option edge-ipv4 A[,B...]`, `option edge-ipv6 A[,B...]`, `option flatten-all ZONE`; each
+// repeatable (addresses and zones accumulate). Returns an error message, or "" on success.
+std::string parse_option(const std::string& key, const std::string& value, Options* o) {
+  if (key == "edge-ipv4" || key == "edge-ipv6") {
+    const bool v6 = key == "edge-ipv6";
+    for (const auto& a : split_commas(value)) {
+      uint8_t buf[16];
+      if (inet_pton(v6 ? AF_INET6 : AF_INET, a.c_str(), buf) != 1) {
+        return "option " + key + ": '" + a + "' is not an IPv" + (v6 ? "6" : "4") + " address";
+      }
+      (v6 ? o->edge_v6 : o->edge_v4).push_back(a);
+    }
+    return "";
+  }
+  if (key == "flatten-all") {
+    if (value.empty() || value.back() != '.') return "option flatten-all wants an absolute zone name";
+    o->flatten_all.push_back(value);
+    return "";
+  }
+  return "unknown option '" + key + "' (edge-ipv4, edge-ipv6, flatten-all)";
 }
 
 // Returns an error message, or "" on success.
@@ -171,6 +228,8 @@ std::string parse_case(const fs::path& root, const fs::path& path, Case* c) {
         }
       } else if (tok[0] == "order" && tok.size() == 2 && tok[1] == "strict") {
         c->order_strict = true;
+      } else if (tok[0] == "option" && tok.size() == 3) {
+        if (auto e = parse_option(tok[1], tok[2], &c->options); !e.empty()) return where + e;
       } else {
         return where + "cannot read '" + line + "'";
       }
@@ -204,6 +263,13 @@ std::string parse_case(const fs::path& root, const fs::path& path, Case* c) {
     }
   }
   if (c->zones.empty() || c->qname.empty()) return path.string() + ": needs 'zone' and 'query'";
+  for (const auto& f : c->options.flatten_all) {
+    bool found = false;
+    for (const auto& [apex, file] : c->zones) {
+      found = found || wire_name(apex, /*lower=*/true) == wire_name(f, /*lower=*/true);
+    }
+    if (!found) return path.string() + ": option flatten-all " + f + ": not one of the case's zones";
+  }
   if (!c->expect) return path.string() + ": no '== expect' block";
   return "";
 }
@@ -382,16 +448,75 @@ size_t question_length(const Case& c) { return wire_name(c.qname, /*lower=*/fals
 
 // --- the catalog -----------------------------------------------------------------------------
 
-// Catalogs are built once per distinct zone set and shared by the cases that use it.
+// Edge addresses as rdata (4 or 16 octets), from the text of `option edge-ipv4/6` lines.
+view::EdgeAddresses edge_addresses(const Options& o) {
+  view::EdgeAddresses e;
+  for (const auto& a : o.edge_v4) {
+    uint8_t buf[4];
+    if (inet_pton(AF_INET, a.c_str(), buf) == 1) e.v4.emplace_back(reinterpret_cast<char*>(buf), 4);
+  }
+  for (const auto& a : o.edge_v6) {
+    uint8_t buf[16];
+    if (inet_pton(AF_INET6, a.c_str(), buf) == 1) e.v6.emplace_back(reinterpret_cast<char*>(buf), 16);
+  }
+  return e;
+}
+
+// What the compiler learns about names outside the zone it compiles. The golden tests have no
+// reachable resolver (test_golden_wire.py gives `dnsedge serve` an upstream that never
+// answers): every name outside the case's zones has failed to resolve. Names inside another
+// zone of the case (cross-zone flattening, which `serve` answers from that zone's view) are
+// not modelled here: compiling such a case fails, so that it is not silently answered wrong.
+class NoResolver : public view::TargetSource {
+ public:
+  explicit NoResolver(std::vector<std::string> apexes) : apexes_(std::move(apexes)) {}
+  std::optional<view::TargetAddrs> lookup(std::string_view name) const override {
+    for (const auto& apex : apexes_) {
+      if (name.size() >= apex.size() && name.substr(name.size() - apex.size()) == apex &&
+          (name.size() == apex.size() || apex.size() == 1 ||
+           is_label_start(name, name.size() - apex.size()))) {
+        cross_.emplace_back(name);
+        return std::nullopt;
+      }
+    }
+    view::TargetAddrs t;
+    t.state = view::TargetAddrs::State::kFailed;
+    t.detail = "(no resolver in the golden tests)";
+    return t;
+  }
+  const std::vector<std::string>& cross() const { return cross_; }
+
+ private:
+  // True when a label of the wire name `name` starts at `off`.
+  static bool is_label_start(std::string_view name, size_t off) {
+    for (size_t i = 0; i < name.size() && name[i] != 0; i += 1 + static_cast<uint8_t>(name[i])) {
+      if (i == off) return true;
+    }
+    return false;
+  }
+  std::vector<std::string> apexes_;  // lowercase wire
+  mutable std::vector<std::string> cross_;
+};
+
+// Catalogs are built once per distinct zone set and options, and shared by the cases that use
+// them. Like `dnsedge serve`, flatten-all applies to the zones it names; the edge addresses to
+// every zone.
 std::shared_ptr<const view::Catalog> catalog_for(const Case& c, std::string* err) {
   static std::map<std::string, std::shared_ptr<const view::Catalog>> cache;
+  static std::map<std::string, std::unique_ptr<view::EdgeAddresses>> edges;
   std::vector<std::string> keys;
   for (const auto& [apex, file] : c.zones) keys.push_back(apex + "=" + file.string());
   std::sort(keys.begin(), keys.end());
   std::string key;
   for (const auto& k : keys) key += k + ";";
+  key += "|" + c.options.key();
   if (auto it = cache.find(key); it != cache.end()) return it->second;
 
+  auto& edge = edges[key];
+  edge = std::make_unique<view::EdgeAddresses>(edge_addresses(c.options));
+  std::vector<std::string> apexes;
+  for (const auto& [apex, file] : c.zones) apexes.push_back(wire_name(apex, /*lower=*/true));
+  const NoResolver targets(apexes);
   std::vector<std::shared_ptr<const view::ZoneView>> zones;
   for (const auto& [apex, file] : c.zones) {
     const std::string origin = wire_name(apex, /*lower=*/true);
@@ -400,13 +525,24 @@ std::shared_ptr<const view::Catalog> catalog_for(const Case& c, std::string* err
       *err = "parse_zone_file: " + text.error().message;
       return nullptr;
     }
-    auto z = view::ZoneView::compile(origin, text->records,
-                                     view::CompileOptions{.source = file.string()});
+    view::Flattening flattening = view::Flattening::kAtRoot;
+    for (const auto& f : c.options.flatten_all) {
+      if (wire_name(f, /*lower=*/true) == origin) flattening = view::Flattening::kAll;
+    }
+    auto z = view::ZoneView::compile(
+        origin, text->records,
+        view::CompileOptions{.source = file.string(), .edge = edge.get(), .flattening = flattening,
+                             .targets = &targets});
     if (!z) {
       *err = "ZoneView::compile: " + z.error().message;
       return nullptr;
     }
     zones.push_back(*z);
+  }
+  if (!targets.cross().empty()) {
+    *err = "the zones look up a name of a zone of the case (" + targets.cross().front().substr(1) +
+           "...): cross-zone flattening is answered by `dnsedge serve` only, not in-process";
+    return nullptr;
   }
   auto cat = view::Catalog::build(std::move(zones));
   cache[key] = cat;
