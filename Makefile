@@ -59,7 +59,7 @@ bench: build
 fuzz: deps
 	cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DDNSEDGE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build build-fuzz --target fuzz_packet
-	mkdir -p build-fuzz/corpus && ./build-fuzz/fuzz_packet -max_total_time=$${FUZZ_SECONDS:-60} build-fuzz/corpus tests/fuzz/corpus/packet
+	mkdir -p build-fuzz/corpus && ./build-fuzz/tests/fuzz_packet -max_total_time=$${FUZZ_SECONDS:-60} build-fuzz/corpus tests/fuzz/corpus/packet
 
 clean:
 	rm -rf $(BUILD) build-fuzz
