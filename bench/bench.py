@@ -8,8 +8,15 @@ rotating order ("w1-pin": one server worker pinned to CPU 1, dnsperf -T 2 pinned
 saturating runs for QPS / avg latency / server CPU per query, and fixed-rate runs with
 per-query latencies (dnsperf -v) for p99.  See bench/README.md.
 
+--mix proxied measures dnsedge against itself: the static zone and the same zone with 30% of
+the queried names proxied/flattened/dc (Knot and NSD cannot serve proxy semantics), and prints
+the proxied/static QPS ratio.  --reload-during adds runs with SIGHUP every second (a zone
+reload after one change) against the same runs without, for dnsedge.
+
     /usr/bin/python3 bench/bench.py --dnsedge build/dnsedge            # full run (~10-12 min)
     /usr/bin/python3 bench/bench.py --quick --servers knot,nsd          # smoke test (~1 min)
+    /usr/bin/python3 bench/bench.py --mix proxied --zones 10k           # dnsedge static vs proxied
+    /usr/bin/python3 bench/bench.py --reload-during --servers dnsedge   # 100k zone, SIGHUP every 1 s
 """
 import argparse
 import atexit
@@ -28,6 +35,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -36,12 +44,13 @@ WORK = os.path.join(HERE, "work")
 sys.path.insert(0, HERE)
 import gen_zone  # noqa: E402
 
-ZONES = {"10k": 10_000, "1m": 1_000_000}
+ZONES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 ALL_SERVERS = ("dnsedge", "knot", "nsd")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 QTYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "MX": 15, "TXT": 16, "AAAA": 28, "SRV": 33, "DS": 43}
+QTYPE_NAMES = {v: k for k, v in QTYPES.items()}
 RCODES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
 
 
@@ -71,7 +80,8 @@ def dns_header(pkt):
             "rcode": RCODES.get(flags & 0xF, str(flags & 0xF)), "an": an, "ns": ns, "ar": ar}
 
 
-def ask(sock, qname, qtype, timeout=0.5, tries=4):
+def ask(sock, qname, qtype, timeout=0.5, tries=4, packet=False):
+    """-> the response header (dict), or (header, packet) with packet=True; None: no answer."""
     for _ in range(tries):
         qid = random.getrandbits(16)
         sock.settimeout(timeout)
@@ -79,12 +89,62 @@ def ask(sock, qname, qtype, timeout=0.5, tries=4):
             sock.send(dns_query(qname, qtype, qid))
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
-                h = dns_header(sock.recv(65535))
+                pkt = sock.recv(65535)
+                h = dns_header(pkt)
                 if h and h["id"] == qid and h["qr"]:
-                    return h
+                    return (h, pkt) if packet else h
         except (socket.timeout, ConnectionRefusedError):
             continue
     return None
+
+
+def read_name(pkt, pos):
+    """(lowercase text name with trailing dot, position after it) -- follows compression."""
+    labels, end, hops = [], None, 0
+    while True:
+        n = pkt[pos]
+        if n & 0xC0 == 0xC0:
+            if end is None:
+                end = pos + 2
+            pos = (n & 0x3F) << 8 | pkt[pos + 1]
+            hops += 1
+            if hops > 64:
+                raise ValueError("compression loop")
+            continue
+        pos += 1
+        if n == 0:
+            break
+        labels.append(pkt[pos:pos + n].decode("ascii", "replace").lower())
+        pos += n
+    return ".".join(labels) + ".", (end if end is not None else pos)
+
+
+def answer_rrs(pkt):
+    """The answer section as [owner, type, rdata text, ttl] (A, AAAA, CNAME, MX decoded)."""
+    qd, an = struct.unpack("!HH", pkt[4:8])
+    pos = 12
+    for _ in range(qd):
+        _, pos = read_name(pkt, pos)
+        pos += 4
+    out = []
+    for _ in range(an):
+        owner, pos = read_name(pkt, pos)
+        t, _cls, ttl, rdlen = struct.unpack("!HHIH", pkt[pos:pos + 10])
+        pos += 10
+        rd = pkt[pos:pos + rdlen]
+        if t == 1 and rdlen == 4:
+            txt = socket.inet_ntop(socket.AF_INET, rd)
+        elif t == 28 and rdlen == 16:
+            txt = socket.inet_ntop(socket.AF_INET6, rd)
+        elif t == 5:
+            txt = read_name(pkt, pos)[0]
+        elif t == 15:
+            txt = "%d %s" % (struct.unpack("!H", rd[:2])[0], read_name(pkt, pos + 2)[0])
+        else:
+            txt = rd.hex()
+        out.append([owner, QTYPE_NAMES.get(t, str(t)), txt, ttl])
+        pos += rdlen
+    return out
 
 
 # --------------------------------------------------------------------------- /proc helpers
@@ -105,12 +165,12 @@ def proc_tree(root):
             except (OSError, ValueError, IndexError):
                 continue
             children.setdefault(ppid, []).append(int(d))
-    out, todo = [], [root]
-    while todo:
-        p = todo.pop()
+    out, pending = [], [root]
+    while pending:
+        p = pending.pop()
         if os.path.exists("/proc/%d" % p):
             out.append(p)
-            todo.extend(children.get(p, []))
+            pending.extend(children.get(p, []))
     return out
 
 
@@ -444,7 +504,11 @@ def wait_quiet(args):
             said = True
 
 
-def run_dnsperf(args, port, qfile, duration, server_pid, outfile, qps=None, verbose=False):
+def run_dnsperf(args, port, qfile, duration, server_pid, outfile, qps=None, verbose=False, stats=None,
+                during=None):
+    """One dnsperf run.  stats=N: dnsperf -S N (per-interval QPS in r["interval_qps"]).
+    during: a callable returning an object with start()/stop() that runs while dnsperf does
+    (the SIGHUP sender of --reload-during); stop() returns what it did (r["during"])."""
     argv = ["taskset", "-c", str(args.client_cpu), "dnsperf", "-s", "127.0.0.1", "-p", str(port),
             "-d", qfile, "-l", str(duration), "-c", str(args.clients), "-q", str(args.outstanding),
             "-T", str(args.threads)]
@@ -452,6 +516,8 @@ def run_dnsperf(args, port, qfile, duration, server_pid, outfile, qps=None, verb
         argv += ["-Q", str(qps)]
     if verbose:
         argv += ["-v"]
+    if stats:
+        argv += ["-S", str(stats)]
     cpus = {args.server_cpu, args.client_cpu}
     if args.quiet_wait > 0:
         wait_quiet(args)
@@ -462,9 +528,15 @@ def run_dnsperf(args, port, qfile, duration, server_pid, outfile, qps=None, verb
     with open(outfile, "w") as out:
         p = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         STARTED[p.pid] = p
+        side = during() if during else None
+        done = None
         try:
+            if side:
+                side.start()
             p.wait(duration + 60)
         finally:
+            if side:
+                done = side.stop()
             STARTED.pop(p.pid, None)
             if p.poll() is None:
                 p.kill()
@@ -478,6 +550,10 @@ def run_dnsperf(args, port, qfile, duration, server_pid, outfile, qps=None, verb
     r = parse_dnsperf(text)
     if "completed" not in r:
         raise RuntimeError("dnsperf failed (exit %s), see %s" % (p.returncode, outfile))
+    if stats:
+        r["interval_qps"] = [float(x) for x in re.findall(r"^\s*\d+\.\d+: ([\d.]+)$", text, re.M)]
+    if side:
+        r["during"] = done
     run = r.get("runtime") or wall
     r["server_cpu_s"] = round(cpu1 - cpu0, 3)
     r["server_cpu_pct"] = round(100 * (cpu1 - cpu0) / run, 1)
@@ -562,6 +638,195 @@ def check_answers(servers, sample, reference):
     return report
 
 
+def norm_rr(owner, rtype, rdata):
+    if rtype == "AAAA":
+        try:
+            rdata = socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, rdata))
+        except OSError:
+            pass
+    return (owner.lower(), rtype, rdata.lower())
+
+
+def check_proxy_answers(servers, checks, edge_v4, edge_v6):
+    """--mix proxied: ask each dnsedge server the generator's checks and compare the whole
+    answer section (owner, type, rdata; TTL where given) with what its zone must answer:
+    dnsedge-proxied the edge addresses for proxied names, flattened data, dc-records for MX;
+    dnsedge-static the stored data.  -> {server: [differences]}"""
+    edges = {"EDGE4": edge_v4, "EDGE6": edge_v6}
+    report = {}
+    for s in servers:
+        role = "proxied" if s.name.endswith("proxied") else "static"
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.connect(("127.0.0.1", s.port))
+        bad = []
+        for c in checks:
+            want = c.get(role)
+            got = ask(sock, c["name"], c["type"], packet=True)
+            if got is None:
+                bad.append("%s %s: no answer" % (c["name"], c["type"]))
+                continue
+            h, pkt = got
+            if want is None:
+                exp_rcode = c.get(role + "_rcode", "NXDOMAIN")
+                if h["rcode"] != exp_rcode:
+                    bad.append("%s %s: rcode %s, expected %s" % (c["name"], c["type"], h["rcode"], exp_rcode))
+                continue
+            if h["rcode"] != "NOERROR" or not h["aa"]:
+                bad.append("%s %s: rcode %s aa=%d, expected NOERROR aa=1" % (c["name"], c["type"], h["rcode"], h["aa"]))
+                continue
+            exp = []
+            for owner, rtype, rdata, ttl in want:
+                for x in edges.get(rdata, [rdata]):
+                    exp.append((norm_rr(owner, rtype, x), ttl))
+            try:
+                rrs = answer_rrs(pkt)
+            except (ValueError, IndexError, struct.error) as e:
+                bad.append("%s %s: unparsable answer (%s)" % (c["name"], c["type"], e))
+                continue
+            got_set = sorted(norm_rr(o, t, d) for o, t, d, _ in rrs)
+            if got_set != sorted(k for k, _ in exp):
+                bad.append("%s %s: answer %s, expected %s" % (c["name"], c["type"],
+                                                              " | ".join(" ".join(x) for x in got_set) or "(empty)",
+                                                              " | ".join(" ".join(k) for k, _ in exp) or "(empty)"))
+                continue
+            ttls = {norm_rr(o, t, d): ttl for o, t, d, ttl in rrs}
+            for k, ttl in exp:
+                if ttl is not None and ttls.get(k) != ttl:
+                    bad.append("%s %s: TTL %s for %s, expected %s" % (c["name"], c["type"], ttls.get(k), " ".join(k), ttl))
+                    break
+        sock.close()
+        report[s.name] = bad
+    return report
+
+
+def edge_addresses(extra):
+    """The --edge-ipv4/--edge-ipv6 lists in the dnsedge arguments (last one wins)."""
+    out = {"--edge-ipv4": [], "--edge-ipv6": []}
+    for i, tok in enumerate(extra):
+        for k in out:
+            if tok == k and i + 1 < len(extra):
+                out[k] = [x for x in extra[i + 1].split(",") if x]
+            elif tok.startswith(k + "="):
+                out[k] = [x for x in tok[len(k) + 1:].split(",") if x]
+    return out["--edge-ipv4"], out["--edge-ipv6"]
+
+
+# --------------------------------------------------------------------------- --reload-during
+
+LOG_TS = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}) \S+ (.*)$")
+
+
+def make_zone_variant(zone_file, out_path):
+    """A copy of the zone with one change: one DNS-only A record (the first one after the middle
+    of the file, never the load-probe name) gets another address, and the SOA serial is raised.
+    -> (owner text, old address, new address)."""
+    with open(zone_file) as f:
+        lines = f.read().split("\n")
+    origin = "example.com."
+    changed = None
+    for j in range(len(lines) // 2, len(lines) - 2):
+        p = lines[j].split("\t")
+        if len(p) == 4 and p[1] == "IN" and p[2] == "A" and ";" not in p[3] and not p[0].startswith("*"):
+            new = "192.0.2.254" if p[3] != "192.0.2.254" else "192.0.2.253"
+            changed = (p[0] + "." + origin, p[3], new)
+            lines[j] = "\t".join(p[:3] + [new])
+            break
+    if changed is None:
+        raise RuntimeError("no DNS-only A record to change in %s" % zone_file)
+    for j, ln in enumerate(lines[:10]):
+        p = ln.split("\t")
+        if len(p) == 4 and p[2] == "SOA":
+            f = p[3].split(" ")
+            f[2] = str(int(f[2]) + 1)
+            lines[j] = "\t".join(p[:3] + [" ".join(f)])
+            break
+    tmp = out_path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("\n".join(lines))
+    os.replace(tmp, out_path)
+    return changed
+
+
+def read_reloads(log_path, offset):
+    """Reloads the server logged after byte `offset`: [(ms from SIGHUP to publish, ok)]."""
+    out, t_hup = [], None
+    try:
+        with open(log_path, "rb") as f:
+            f.seek(offset)
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return out
+    for ln in text.splitlines():
+        m = LOG_TS.match(ln)
+        if not m:
+            continue
+        t = time.mktime(time.strptime(m.group(1)[:19], "%Y-%m-%dT%H:%M:%S")) + int(m.group(1)[20:]) / 1000
+        if "SIGHUP: reloading" in m.group(2):
+            t_hup = t
+        elif m.group(2).startswith("reload done") and t_hup is not None:
+            ok = " 0 kept after errors" in m.group(2)
+            out.append((round(1000 * (t - t_hup), 1), ok))
+            t_hup = None
+    return out
+
+
+def flip_and_hup(pid, ri):
+    """Point the server's zone file (a symlink) at the other version of the zone, send SIGHUP."""
+    ri["state"]["current"] ^= 1
+    tmp = ri["link"] + ".new"
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+    os.symlink(ri["versions"][ri["state"]["current"]], tmp)
+    os.replace(tmp, ri["link"])
+    os.kill(pid, signal.SIGHUP)
+
+
+def idle_reloads(s, n):
+    """n reloads with no query load, one at a time: -> [ms from SIGHUP to publish]."""
+    logp = os.path.join(s.rundir, "server.log")
+    out = []
+    for _ in range(n):
+        off = os.path.getsize(logp)
+        flip_and_hup(s.pid, s.reload_info)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and s.alive():
+            got = read_reloads(logp, off)
+            if got:
+                out.append(got[0][0])
+                break
+            time.sleep(0.02)
+        time.sleep(0.2)
+    return out
+
+
+class Reloader:
+    """While dnsperf runs: every `interval` s, flip the zone version and send SIGHUP."""
+
+    def __init__(self, pid, ri, interval):
+        self.pid, self.ri, self.interval = pid, ri, interval
+        self.stop_evt = threading.Event()
+        self.sent = 0
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+
+    def loop(self):
+        while not self.stop_evt.wait(self.interval):
+            try:
+                flip_and_hup(self.pid, self.ri)
+            except ProcessLookupError:
+                return
+            self.sent += 1
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.stop_evt.set()
+        self.thread.join()
+        return {"sighups": self.sent}
+
+
 # --------------------------------------------------------------------------- one zone
 
 def bench_zone(args, zkey, meta):
@@ -575,15 +840,33 @@ def bench_zone(args, zkey, meta):
         port = free_port(used)
         sdir = os.path.join(rdir, name)
         os.makedirs(sdir, exist_ok=True)
+        zf = meta["static_zone_file"] if name == "dnsedge-static" else zone_file
+        reload_info = None
+        if name.startswith("dnsedge") and args.reload_during:
+            # The server reads the zone through a symlink that --reload-during flips between
+            # the zone and a copy with one change.
+            zdir = os.path.join(sdir, "zone")
+            os.makedirs(zdir, exist_ok=True)
+            variant = os.path.join(sdir, "changed.zone")
+            changed = make_zone_variant(zf, variant)
+            link = os.path.join(zdir, os.path.basename(zf))
+            if os.path.lexists(link):
+                os.unlink(link)
+            os.symlink(zf, link)
+            reload_info = {"link": link, "versions": [zf, variant], "state": {"current": 0}, "changed": changed}
+            zf = link
         if name == "knot":
-            argv = knot_config(sdir, port, zone_file)
+            argv = knot_config(sdir, port, zf)
         elif name == "nsd":
-            argv = nsd_config(sdir, port, zone_file)
+            argv = nsd_config(sdir, port, zf)
         else:
-            argv = dnsedge_cmd(args.dnsedge, shlex.split(args.dnsedge_args), sdir, port, zone_file)
+            argv = dnsedge_cmd(args.dnsedge, args.dnsedge_extra, sdir, port, zf)
         open(os.path.join(sdir, "server.log"), "w").close()
-        state = {"knot": [os.path.join(sdir, "storage")], "dnsedge": [os.path.join(sdir, "data")]}.get(name, [])
-        servers.append(Server(name, argv, sdir, port, state))
+        state = [os.path.join(sdir, "storage")] if name == "knot" else \
+            [os.path.join(sdir, "data")] if name.startswith("dnsedge") else []
+        srv = Server(name, argv, sdir, port, state)
+        srv.reload_info = reload_info
+        servers.append(srv)
 
     res = {"zone": zkey, "names": names, "records": meta["records"], "zone_bytes": meta["zone_bytes"],
            "queries": meta["queries"], "servers": {}}
@@ -607,6 +890,7 @@ def bench_zone(args, zkey, meta):
         live = [s for s in servers if s.error is None]
 
         # ---- do the servers give the same answers (rcode, AA, answer/authority counts)?
+        # (--mix proxied: no Knot/NSD; the rcodes are compared with the generator's)
         reference = "knot" if any(s.name == "knot" for s in live) else \
                     "nsd" if any(s.name == "nsd" for s in live) else None
         sample = meta["sample"]
@@ -625,6 +909,27 @@ def bench_zone(args, zkey, meta):
             else:
                 log("  %-8s %d/%d sample answers match (reference %s)" % (s.name, len(sample), len(sample), reference or "generator rcodes"))
         live = [s for s in servers if s.error is None]
+
+        # ---- --mix proxied: Knot cannot be the reference; check the proxy answers instead
+        if args.mix == "proxied" and live:
+            preport = check_proxy_answers(live, meta["proxy_checks"], args.edge_v4, args.edge_v6)
+            for s in live:
+                bad = preport[s.name]
+                s.result["proxy_check"] = {"checks": len(meta["proxy_checks"]), "mismatches": len(bad),
+                                           "first": bad[:20]}
+                if bad:
+                    log("  %-8s %d/%d proxy checks differ:" % (s.name, len(bad), len(meta["proxy_checks"])))
+                    for b in bad[:10]:
+                        log("      " + b)
+                    if not args.allow_mismatch:
+                        s.error = "proxy answers wrong on %d/%d checks" % (len(bad), len(meta["proxy_checks"]))
+                        s.stop()
+                else:
+                    log("  %-8s %d/%d proxy checks pass (%s)" % (
+                        s.name, len(meta["proxy_checks"]), len(meta["proxy_checks"]),
+                        "edge addresses, flattening, dc-records" if s.name.endswith("proxied")
+                        else "stored data, no edge addresses"))
+            live = [s for s in servers if s.error is None]
 
         # ---- warm-up, and the rcode split each server really gives on the query file
         for s in live:
@@ -656,8 +961,17 @@ def bench_zone(args, zkey, meta):
                     return best
                 pin_tree(s.pid, args.server_cpu)
                 out = os.path.join(s.rundir, "dnsperf-%s-r%d-a%d.txt" % (kind, rnd, attempt))
-                r = run_dnsperf(args, s.port, qfile, args.duration if kind == "max" else args.lat_duration,
+                log_off = os.path.getsize(os.path.join(s.rundir, "server.log"))
+                r = run_dnsperf(args, s.port, qfile, args.duration if kind != "lat" else args.lat_duration,
                                 s.pid, out, **kw)
+                if kind == "reload":
+                    # wait for the reload the last SIGHUP started, then read what the server logged
+                    sent = r["during"]["sighups"]
+                    deadline = time.monotonic() + 30
+                    while len(read_reloads(os.path.join(s.rundir, "server.log"), log_off)) < sent \
+                            and time.monotonic() < deadline and s.alive():
+                        time.sleep(0.05)
+                    r["reloads"] = read_reloads(os.path.join(s.rundir, "server.log"), log_off)
                 r["round"], r["attempt"] = rnd, attempt
                 r["rcode_ok"], _ = rcode_split_ok(r, meta["expected_rcode_share"])
                 if best is None or r["other_cpu_pct"] < best["other_cpu_pct"]:
@@ -718,6 +1032,50 @@ def bench_zone(args, zkey, meta):
                     "achieved_qps_min": min((r.get("qps", 0) for r in s.result["lat_runs"]), default=None),
                     "other_cpu_pct_max": max((r["other_cpu_pct"] for r in s.result["lat_runs"]), default=None)}
 
+        # ---- --reload-during: dnsedge with SIGHUP every second vs the same run without
+        if args.reload_during:
+            rl = [s for s in live if s.reload_info and s.alive()]
+            for s in rl:
+                s.result["reload"] = {"steady": [], "reload": [], "changed": s.reload_info["changed"]}
+                pin_tree(s.pid, args.server_cpu)
+                if args.quiet_wait > 0:
+                    wait_quiet(args)
+                idle = idle_reloads(s, 5)
+                s.result["reload"]["idle_ms"] = idle
+                log("  %-8s reload with no query load (parse+compile+publish): %s ms"
+                    % (s.name, ", ".join("%.0f" % x for x in idle)))
+            for rnd in range(args.rounds):
+                k = rnd % len(rl) if rl else 0
+                for s in rl[k:] + rl[:k]:
+                    ri = s.reload_info
+                    for kind in (("steady", "reload") if rnd % 2 == 0 else ("reload", "steady")):
+                        during = None
+                        if kind == "reload":
+                            def during(s=s, ri=ri):
+                                return Reloader(s.pid, ri, args.reload_interval)
+                        r = measure(s, kind, rnd, stats=1, during=during)
+                        if r is None:
+                            continue
+                        # the answer for the changed name must be the version the link points at now
+                        name, old, new = ri["changed"]
+                        want = new if ri["state"]["current"] else old
+                        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                        sock.connect(("127.0.0.1", s.port))
+                        got = ask(sock, name, "A", packet=True)
+                        sock.close()
+                        have = [d for _, t, d, _ in answer_rrs(got[1])] if got else []
+                        r["changed_name_ok"] = have == [want]
+                        s.result["reload"][kind].append(r)
+                        rl_ms = [x for x, _ in r.get("reloads", [])]
+                        log("  %-7s %d/%d %-8s %9.0f QPS  lost %d  max lat %.1f ms  srv CPU %.0f%%  min 1-s QPS %s%s%s"
+                            % (kind, rnd + 1, args.rounds, s.name, r.get("qps", 0), r.get("lost", 0),
+                               1e3 * r.get("max_lat", 0), r["server_cpu_pct"],
+                               fnum(min(r["interval_qps"]) if r.get("interval_qps") else None, "%.0f"),
+                               "  %d reloads, %s ms median, %s max" % (len(rl_ms), fnum(statistics.median(rl_ms) if rl_ms else None, "%.0f"),
+                                                                        fnum(max(rl_ms) if rl_ms else None, "%.0f"))
+                               if kind == "reload" else "",
+                               "" if r["changed_name_ok"] else "  <-- %s answers %s, expected %s" % (name, have, want)))
+
         for s in live:
             if s.alive():
                 s.result["mem_after"] = tree_memory_mib(s.pid)
@@ -742,6 +1100,32 @@ def bench_zone(args, zkey, meta):
             }
         if s.loads:
             s.result["load_median_s"] = statistics.median(s.loads)
+        rel = s.result.get("reload")
+        if rel and rel["steady"] and rel["reload"]:
+            ms = [x for r in rel["reload"] for x, _ in r.get("reloads", [])]
+            iv = [x for r in rel["reload"] for x in r.get("interval_qps", [])]
+            iv0 = [x for r in rel["steady"] for x in r.get("interval_qps", [])]
+            rel["summary"] = {
+                "qps_steady": statistics.median(r["qps"] for r in rel["steady"]),
+                "qps_reload": statistics.median(r["qps"] for r in rel["reload"]),
+                "lost_steady": sum(r.get("lost", 0) for r in rel["steady"]),
+                "lost_reload": sum(r.get("lost", 0) for r in rel["reload"]),
+                "sent_steady": sum(r.get("sent", 0) for r in rel["steady"]),
+                "sent_reload": sum(r.get("sent", 0) for r in rel["reload"]),
+                "max_lat_steady": max(r.get("max_lat", 0) for r in rel["steady"]),
+                "max_lat_reload": max(r.get("max_lat", 0) for r in rel["reload"]),
+                "min_interval_qps_steady": min(iv0) if iv0 else None,
+                "min_interval_qps_reload": min(iv) if iv else None,
+                "sighups": sum(r["during"]["sighups"] for r in rel["reload"]),
+                "reloads": len(ms),
+                "reloads_failed": sum(1 for r in rel["reload"] for _, ok in r.get("reloads", []) if not ok),
+                "reload_ms_median": statistics.median(ms) if ms else None,
+                "idle_reload_ms_median": statistics.median(rel["idle_ms"]) if rel.get("idle_ms") else None,
+                "reload_ms_max": max(ms) if ms else None,
+                "changed_name_ok": all(r.get("changed_name_ok") for r in rel["steady"] + rel["reload"]),
+                "rcode_ok": all(r["rcode_ok"] for r in rel["steady"] + rel["reload"]),
+                "other_cpu_pct_max": max(r["other_cpu_pct"] for r in rel["steady"] + rel["reload"]),
+            }
         res["servers"][s.name] = s.result
     return res
 
@@ -759,6 +1143,14 @@ def print_zone(args, zres, meta):
              format(zres["queries"], ","), 100 * meta["expected_rcode_share"]["NXDOMAIN"]))
     print("    w1-pin: 1 server worker, every server thread on CPU %d; dnsperf -T %d -c %d -q %d on CPU %d;"
           % (args.server_cpu, args.threads, args.clients, args.outstanding, args.client_cpu))
+    if args.mix == "proxied":
+        t = meta["tagged"]
+        print("    mix proxied: %.0f%% of the queries ask proxied/flattened/dc names (%s proxied names, %s flattened"
+              " CNAMEs incl. the apex, %s MX owners with a proxied exchange); dnsedge-static serves the same"
+              " names untagged (%s), same query file; edge %s / %s"
+              % (100 * meta["special_query_share"], format(t["proxied_names"], ","), format(t["flattened_cnames"], ","),
+                 format(t["mx_owners_with_proxied_exchange"], ","), os.path.relpath(meta["static_zone_file"], REPO),
+                 ",".join(args.edge_v4), ",".join(args.edge_v6)))
     print("    %d round(s) x %g s saturating (order rotated, medians); latency: %d x %g s at %s QPS fixed rate"
           % (args.rounds, args.duration, args.lat_rounds, args.lat_duration, format(args.lat_qps, ",")))
     hdr = ("server", "QPS median", "min-max", "avg@max ms", "avg@%dk ms" % (args.lat_qps // 1000),
@@ -811,6 +1203,9 @@ def print_zone(args, zres, meta):
     for n in notes:
         print("  note: " + n)
     # ratios
+    if args.mix == "proxied":
+        print_proxied_ratios(zres)
+    print_reload(args, zres)
     ed = zres["servers"].get("dnsedge", {})
     for peer in ("knot", "nsd"):
         pr = zres["servers"].get(peer, {})
@@ -829,6 +1224,71 @@ def print_zone(args, zres, meta):
         ma, mb = ed.get("mem_ready"), pr.get("mem_ready")
         if ma and mb and mb["pss_mib"]:
             print("dnsedge/%s PSS ratio: %.2fx" % (peer, ma["pss_mib"] / mb["pss_mib"]))
+
+
+def print_proxied_ratios(zres):
+    st, px = zres["servers"].get("dnsedge-static", {}), zres["servers"].get("dnsedge-proxied", {})
+    a, b = px.get("summary"), st.get("summary")
+    if not (a and b):
+        print("dnsedge proxied/static QPS ratio: n/a (one of them was not measured)")
+        return
+    q = a["qps"] / b["qps"]
+    print("dnsedge proxied/static QPS ratio: %.2fx (target >= 0.95: %s)" % (q, "met" if q >= 0.95 else "NOT met"))
+    print("dnsedge proxied/static CPU us/q ratio: %.2fx (lower is better)" % (a["cpu_us_per_q"] / b["cpu_us_per_q"]))
+    la, lb = (px.get("latency") or {}).get("p99"), (st.get("latency") or {}).get("p99")
+    if la and lb and math.isfinite(la) and math.isfinite(lb):
+        print("dnsedge proxied/static p99 latency ratio: %.2fx (lower is better)" % (la / lb))
+    if px.get("load_median_s") and st.get("load_median_s"):
+        print("dnsedge proxied/static load time ratio: %.2fx" % (px["load_median_s"] / st["load_median_s"]))
+    ma, mb = px.get("mem_ready"), st.get("mem_ready")
+    if ma and mb and mb["pss_mib"]:
+        print("dnsedge proxied/static PSS ratio: %.2fx" % (ma["pss_mib"] / mb["pss_mib"]))
+
+
+def print_reload(args, zres):
+    rows = [("server", "QPS steady", "QPS reloading", "ratio", "lost steady/reload", "min 1-s QPS steady/reload",
+             "max lat ms steady/reload", "reloads", "reload ms median/max", "idle reload ms", "answer")]
+    notes = []
+    for name in args.server_list:
+        rel = (zres["servers"].get(name) or {}).get("reload") or {}
+        sm = rel.get("summary")
+        if not sm:
+            continue
+        rows.append((name, format(round(sm["qps_steady"]), ","), format(round(sm["qps_reload"]), ","),
+                     "%.2fx" % (sm["qps_reload"] / sm["qps_steady"]),
+                     "%d / %d" % (sm["lost_steady"], sm["lost_reload"]),
+                     "%s / %s" % (fnum(sm["min_interval_qps_steady"], "%.0f"), fnum(sm["min_interval_qps_reload"], "%.0f")),
+                     "%.1f / %.1f" % (1e3 * sm["max_lat_steady"], 1e3 * sm["max_lat_reload"]),
+                     "%d/%d%s" % (sm["reloads"], sm["sighups"], " (%d failed)" % sm["reloads_failed"] if sm["reloads_failed"] else ""),
+                     "%s / %s" % (fnum(sm["reload_ms_median"], "%.0f"), fnum(sm["reload_ms_max"], "%.0f")),
+                     fnum(sm["idle_reload_ms_median"], "%.0f"),
+                     "ok" if sm["changed_name_ok"] else "STALE"))
+        if sm["other_cpu_pct_max"] > 10:
+            notes.append("%s: other processes used up to %.0f%% of a core during the reload runs -- figures unreliable"
+                         % (name, sm["other_cpu_pct_max"]))
+        if not sm["rcode_ok"]:
+            notes.append("%s: unexpected rcode split in a reload run" % name)
+    if len(rows) == 1:
+        return
+    print()
+    print("  reloads during load: %d round(s) x %g s, SIGHUP every %g s (the zone file alternates between the zone and"
+          " a copy with one A record changed + SOA serial), vs the same run without; every server thread on CPU %d"
+          % (args.rounds, args.duration, args.reload_interval, args.server_cpu))
+    w = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    for j, row in enumerate(rows):
+        print("  " + "  ".join(str(c).ljust(w[i]) if i == 0 else str(c).rjust(w[i]) for i, c in enumerate(row)))
+        if j == 0:
+            print("  " + "  ".join("-" * x for x in w))
+    for n in notes:
+        print("  note: " + n)
+    for name in args.server_list:
+        sm = (((zres["servers"].get(name) or {}).get("reload")) or {}).get("summary")
+        if sm:
+            print("%s reloading/steady QPS ratio: %.2fx; lost %d of %s (steady %d of %s); reload (parse+compile+publish)"
+                  " under load median %s ms, max %s ms; with no load %s ms"
+                  % (name, sm["qps_reload"] / sm["qps_steady"], sm["lost_reload"], format(sm["sent_reload"], ","),
+                     sm["lost_steady"], format(sm["sent_steady"], ","), fnum(sm["reload_ms_median"], "%.0f"),
+                     fnum(sm["reload_ms_max"], "%.0f"), fnum(sm["idle_reload_ms_median"], "%.0f")))
 
 
 def print_method(args):
@@ -853,7 +1313,7 @@ def versions(args):
             v[name] = m.group(1) if m else out.strip().splitlines()[0]
         except (OSError, subprocess.TimeoutExpired, IndexError):
             v[name] = None
-    if "dnsedge" in args.server_list:
+    if any(s.startswith("dnsedge") for s in args.server_list):
         try:
             p = subprocess.run([args.dnsedge, "--version"], capture_output=True, text=True, timeout=10)
             txt = (p.stdout + p.stderr).strip()
@@ -893,9 +1353,17 @@ def main():
     ap.add_argument("--dnsedge-args", default="", help="extra arguments appended to `dnsedge serve ...`")
     ap.add_argument("--servers", default=None, help="comma list of dnsedge,knot,nsd (default all three;"
                     " dnsedge is skipped with a warning if its binary is missing)")
-    ap.add_argument("--zones", default=None, help="comma list of 10k,1m (default both)")
+    ap.add_argument("--zones", default=None, help="comma list of 10k,100k,1m (default 10k,1m; 100k with --reload-during)")
     ap.add_argument("--mix", default="static", choices=("static", "proxied"),
-                    help="zone/query mix; 'proxied' (30%% proxied/flattened names) is reserved for a later issue")
+                    help="zone/query mix; 'proxied': dnsedge only, the static zone (dnsedge-static) against the same"
+                         " zone with 30%% of the queried names proxied/flattened/dc (dnsedge-proxied), same query file;"
+                         " edge addresses %s / %s are added to --dnsedge-args unless given there"
+                         % (",".join(gen_zone.EDGE_V4), ",".join(gen_zone.EDGE_V6)))
+    ap.add_argument("--reload-during", action="store_true",
+                    help="for dnsedge: also run dnsperf while SIGHUP reloads the zone (one change each time) every"
+                         " --reload-interval s, against the same run without reloads; report QPS, lost queries,"
+                         " reload times")
+    ap.add_argument("--reload-interval", type=float, default=1.0, help="seconds between SIGHUPs (default 1)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--duration", type=float, default=None, help="seconds per saturating run (default 15)")
     ap.add_argument("--rounds", type=int, default=None, help="saturating rounds, server order rotated (default 3)")
@@ -925,35 +1393,52 @@ def main():
     defaults = dict(zones="10k,1m", rounds=3, duration=15, load_reps=3, warmup=3, lat_duration=5)
     if args.quick:
         defaults.update(zones="10k", rounds=1, duration=5, load_reps=1, warmup=2, lat_duration=3)
+    if args.reload_during:
+        defaults.update(zones="100k")
     for k, v in defaults.items():
         if getattr(args, k) is None:
             setattr(args, k, v)
     if args.lat_rounds is None:
         args.lat_rounds = args.rounds
-    if args.mix != "static":
-        ap.error("--mix %s is not implemented yet (a later issue adds proxied/flattened names); use static" % args.mix)
     explicit = args.servers is not None
     args.server_list = [s.strip() for s in (args.servers or ",".join(ALL_SERVERS)).split(",") if s.strip()]
     for s in args.server_list:
         if s not in ALL_SERVERS:
             ap.error("unknown server %r" % s)
+    args.dnsedge_extra = shlex.split(args.dnsedge_args)
+    if args.mix == "proxied":
+        # Knot and NSD cannot serve proxy semantics: dnsedge is measured against itself.
+        if explicit and set(args.server_list) != {"dnsedge"}:
+            ap.error("--mix proxied measures dnsedge only (static zone vs proxied zone); drop --servers or use"
+                     " --servers dnsedge")
+        args.server_list = ["dnsedge-static", "dnsedge-proxied"]
+        explicit = True           # a missing dnsedge binary is an error
+        v4, v6 = edge_addresses(args.dnsedge_extra)
+        if not v4:
+            args.dnsedge_extra += ["--edge-ipv4", ",".join(gen_zone.EDGE_V4)]
+        if not v6:
+            args.dnsedge_extra += ["--edge-ipv6", ",".join(gen_zone.EDGE_V6)]
+        args.edge_v4, args.edge_v6 = edge_addresses(args.dnsedge_extra)
     zones = [z.strip().lower() for z in args.zones.split(",") if z.strip()]
     for z in zones:
         if z not in ZONES:
-            ap.error("unknown zone %r (10k, 1m)" % z)
+            ap.error("unknown zone %r (%s)" % (z, ", ".join(ZONES)))
     cpus = os.sched_getaffinity(0)
     if args.server_cpu == args.client_cpu or not {args.server_cpu, args.client_cpu} <= cpus:
         ap.error("need two distinct usable CPUs for --server-cpu/--client-cpu (have %s)" % sorted(cpus))
-    for tool in ("dnsperf", "taskset") + tuple({"knot": "knotd", "nsd": "nsd"}[s] for s in args.server_list if s != "dnsedge"):
+    for tool in ("dnsperf", "taskset") + tuple({"knot": "knotd", "nsd": "nsd"}[s] for s in args.server_list
+                                               if not s.startswith("dnsedge")):
         if not shutil.which(tool):
             sys.exit("bench: %s not found (apt-get install -y knot nsd dnsperf util-linux)" % tool)
-    if "dnsedge" in args.server_list:
+    if any(s.startswith("dnsedge") for s in args.server_list):
         args.dnsedge = os.path.abspath(args.dnsedge)
         if not os.access(args.dnsedge, os.X_OK):
             if explicit:
                 sys.exit("bench: dnsedge binary %s not found (build it, or pass --dnsedge PATH)" % args.dnsedge)
             log("bench: dnsedge binary %s not found; benchmarking without it" % args.dnsedge)
             args.server_list.remove("dnsedge")
+    if args.reload_during and not any(s.startswith("dnsedge") for s in args.server_list):
+        ap.error("--reload-during measures dnsedge; it is not in the run")
     if not args.server_list:
         sys.exit("bench: no server to benchmark")
 
@@ -984,7 +1469,8 @@ def main():
             metas[z] = meta
             log("zone %s: servers %s" % (z, ", ".join(args.server_list)))
             zres = bench_zone(args, z, meta)
-            zres["gen"] = {k: meta[k] for k in ("seed", "mix", "gen_seconds", "reused", "category_counts", "query_counts")}
+            zres["gen"] = {k: meta[k] for k in ("seed", "mix", "gen_seconds", "reused", "category_counts", "query_counts",
+                                                "tagged", "special_query_share") if k in meta}
             out["zones"][z] = zres
             print_zone(args, zres, meta)
             sys.stdout.flush()

@@ -409,7 +409,7 @@ Result<std::unique_ptr<Resolver>> Resolver::create(const ResolverOptions& option
     return err(ErrorCode::kUnbound, std::string("ub_ctx_async: ") + ub_strerror(r));
   }
   if (!fwd.empty()) {
-    // RFC 1034 §5.3.1 stub → forwarder: all names, only these servers, never our own cache.
+    // RFC 1034 §5.3.1 resolver → forwarder: all names, only these servers, never our own cache.
     std::string conf = "forward-zone:\n  name: \".\"\n";
     for (const auto& f : fwd) conf += "  forward-addr: " + f + "\n";
     conf += "  forward-first: no\n  forward-no-cache: yes\n";
