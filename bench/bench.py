@@ -384,7 +384,7 @@ zone:
 def dnsedge_cmd(binary, extra, rundir, port, zone_file):
     data = os.path.join(rundir, "data")      # emptied before every start (Server.state_dirs)
     return [binary, "serve", "--zone-file", zone_file, "--dns-listen", "127.0.0.1:%d" % port,
-            "--threads", "1", "--no-edge-proxy", "--data", data] + extra
+            "--threads", "1", "--no-edge-proxy", "--api-listen", "127.0.0.1:0", "--data", data] + extra
 
 
 class Server:

@@ -410,7 +410,7 @@ class Dnsedge(_Process):
 
     def argv_for(self) -> list[str]:
         argv = [DNSEDGE_BIN, "serve", "--data", str(self.data), "--threads", str(self.threads),
-                "--no-edge-proxy"]
+                "--no-edge-proxy", "--api-listen", "127.0.0.1:0"]
         for l in self.listen:
             argv += ["--dns-listen", l]
         for z in self.zone_files:

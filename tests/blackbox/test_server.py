@@ -201,7 +201,8 @@ def test_config_file(tmp_path, procs):
         f'data = "{data}"\n'
         f'dns_listen = ["127.0.0.1:{port}"]\n'
         f'zone_files = ["{ZONES / "example.com.zone"}", "{ZONES / "example.net.zone"}"]\n'
-        "threads = 2\n")
+        "threads = 2\n"
+        'api_listen = "127.0.0.1:0"\n')
     srv = Dnsedge(tmp_path, [], listen=[], threads=2)
     srv.port = port
     srv.argv_for = lambda: [DNSEDGE_BIN, "serve", "--config", str(cfg), "--no-edge-proxy"]
@@ -215,7 +216,7 @@ def run_bad(tmp_path, args, timeout=15):
     need_dnsedge()
     data = tmp_path / "baddata"
     data.mkdir(exist_ok=True)
-    argv = [DNSEDGE_BIN, "serve", "--data", str(data), "--no-edge-proxy"] + args
+    argv = [DNSEDGE_BIN, "serve", "--data", str(data), "--no-edge-proxy", "--api-listen", "127.0.0.1:0"] + args
     try:
         p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
                            stdin=subprocess.DEVNULL)

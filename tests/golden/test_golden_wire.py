@@ -54,7 +54,7 @@ class Dnsedge:
         self.blackhole = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.blackhole.bind(("127.0.0.1", 0))
         argv = [DNSEDGE_BIN, "serve", "--dns-listen", f"127.0.0.1:{self.port}", "--threads", "1",
-                "--no-edge-proxy", "--data", str(self.dir / "data"),
+                "--no-edge-proxy", "--api-listen", "127.0.0.1:0", "--data", str(self.dir / "data"),
                 "--upstream", f"127.0.0.1:{self.blackhole.getsockname()[1]}"]
         for _apex, path in zones:
             argv += ["--zone-file", str(path)]
