@@ -364,12 +364,22 @@ std::shared_ptr<const Catalog> Catalog::build(std::vector<std::shared_ptr<const 
   for (const auto& z : c->zones_) {
     c->by_apex_[z->apex()] = z.get();
     c->max_labels_ = std::max(c->max_labels_, dns::label_count(dns::as_bytes(z->apex())));
+    c->by_length_.push_back(z.get());
   }
+  std::sort(c->by_length_.begin(), c->by_length_.end(),
+            [](const ZoneView* a, const ZoneView* b) { return a->apex().size() > b->apex().size(); });
   return c;
 }
 
 const ZoneView* Catalog::find_zone(std::string_view qname) const noexcept {
   if (by_apex_.empty()) return nullptr;
+  if (by_length_.size() <= 8) {
+    // A few zones: compare suffixes directly (longest apex first), cheaper than hashing.
+    for (const ZoneView* z : by_length_) {
+      if (dns::is_subdomain(qname, z->apex())) return z;
+    }
+    return nullptr;
+  }
   unsigned labels = dns::label_count(dns::as_bytes(qname));
   std::string_view s = qname;
   while (labels > max_labels_) {

@@ -146,6 +146,7 @@ class Catalog {
  private:
   std::vector<std::shared_ptr<const ZoneView>> zones_;
   absl::flat_hash_map<std::string_view, const ZoneView*> by_apex_;
+  std::vector<const ZoneView*> by_length_;  // apexes longest first, for small catalogs
   unsigned max_labels_ = 0;
 };
 
