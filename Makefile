@@ -39,7 +39,7 @@ build: deps configure
 # Every test: unit + golden (ctest), then the black-box suites against the real binary.
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j2
-	DNSEDGE_BIN=$(abspath $(BUILD)/dnsedge) $(PY) -m pytest -q tests/blackbox tests/golden
+	DNSEDGE_BIN=$(abspath $(BUILD)/dnsedge) $(PY) -m pytest -q tests/blackbox tests/golden tests/doctor
 
 run: build
 	@mkdir -p $(DATA)

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "app/doctor_cmd.h"
 #include "app/external.h"
 #include "app/zones.h"
 #include "auth/explain.h"
@@ -303,6 +304,9 @@ int main(int argc, char** argv) {
   check->add_option("--edge-ipv4", flags.edge_ipv4, "edge IPv4 addresses (for zones with proxied records)");
   check->add_option("--edge-ipv6", flags.edge_ipv6, "edge IPv6 addresses (for zones with proxied records)");
 
+  DoctorFlags doctor_flags;
+  auto* doctor = add_doctor_command(app, doctor_flags);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -314,6 +318,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  if (doctor->parsed()) return run_doctor(doctor_flags);
   auto cfg = resolve_serve_config(flags);
   if (!cfg) {
     std::cerr << "dnsedge: " << cfg.error().message << "\n";

@@ -1,0 +1,179 @@
+#include "app/doctor_cmd.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+
+#include "app/config.h"
+#include "app/external.h"
+#include "app/zones.h"
+#include "dns/name.h"
+#include "dns/types.h"
+#include "dns/zonefile.h"
+#include "doctor/doctor.h"
+#include "doctor/live_source.h"
+#include "doctor/local_source.h"
+#include "resolve/flatten_cache.h"
+
+namespace dnsedge::app {
+namespace {
+
+constexpr int kCouldNotCheck = 2;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+int fail(const std::string& message) {
+  std::cerr << "dnsedge doctor: " << message << "\n";
+  return kCouldNotCheck;
+}
+
+milliseconds left(Clock::time_point deadline) {
+  return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
+}
+
+// The zone files once more, as stored (proxy flags and CNAMEs the served view no longer shows).
+Result<std::vector<doctor::LocalZone>> stored_zones(const ServeConfig& cfg) {
+  std::vector<doctor::LocalZone> out;
+  for (const auto& f : cfg.zone_files) {
+    auto zt = dns::parse_zone_file(f);
+    if (!zt) return zt.error();
+    doctor::LocalZone z;
+    z.apex = zt->origin;
+    for (const auto& r : zt->records) {
+      if (r.type == dns::rrtype::kSOA) z.apex = r.owner;
+    }
+    z.flatten_all = std::find(cfg.flatten_all.begin(), cfg.flatten_all.end(), z.apex) != cfg.flatten_all.end();
+    z.stored = std::move(zt->records);
+    out.push_back(std::move(z));
+  }
+  return out;
+}
+
+void print(const doctor::Report& report, const DoctorFlags& f) {
+  if (f.json) {
+    std::cout << doctor::to_json(report);
+    return;
+  }
+  const bool color = !f.no_color && ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
+  std::cout << doctor::to_text(report, color);
+}
+
+}  // namespace
+
+CLI::App* add_doctor_command(CLI::App& app, DoctorFlags& f) {
+  auto* cmd = app.add_subcommand("doctor",
+                                 "Check a domain's mail DNS: MX, SPF, DMARC, DKIM, MTA-STS, TLS-RPT, "
+                                 "and what proxying and flattening do to mail");
+  cmd->add_option("domain", f.domain, "domain to check")->required();
+  cmd->add_flag("--live", f.live, "check live DNS (through --server, or full recursion) instead of the zone files");
+  cmd->add_option("--server", f.servers, "live mode: DNS server to ask, ADDR:PORT, repeatable (forwarding, RD=1)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--config", f.config_file, "TOML config file (zone_files, edge_ipv4/6, flatten_all, upstream)");
+  cmd->add_option("--zone-file", f.zone_files, "local mode: zone file, repeatable")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--edge-ipv4", f.edge_ipv4, "edge IPv4 addresses proxied names answer: IP[,IP...]")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--edge-ipv6", f.edge_ipv6, "edge IPv6 addresses proxied names answer: IP[,IP...]")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--flatten-all", f.flatten_all, "zone whose CNAMEs are all flattened, repeatable")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--upstream", f.upstream,
+                  "local mode: resolver for names outside the zones, ADDR:PORT, repeatable (default: full recursion)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_flag("--offline", f.offline, "local mode: look nothing up outside the zone files");
+  cmd->add_option("--selector", f.selectors,
+                  "DKIM selector to check, repeatable (local mode also finds them in the zone)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--timeout", f.timeout, "time limit for the whole check, seconds (default 10)");
+  cmd->add_flag("--json", f.json, "machine-readable report");
+  cmd->add_flag("--no-color", f.no_color, "no colours even on a terminal");
+  return cmd;
+}
+
+int run_doctor(const DoctorFlags& f) {
+  if (!(f.timeout > 0 && f.timeout <= 600)) return fail("--timeout must be between 0 and 600 seconds");
+  const auto budget = milliseconds(static_cast<long>(f.timeout * 1000));
+  const auto deadline = Clock::now() + budget;
+  const milliseconds per_lookup = std::min(budget, milliseconds(3000));
+  ServeFlags sf;
+  sf.config_file = f.config_file;
+  sf.zone_files = f.zone_files;
+  sf.edge_ipv4 = f.edge_ipv4;
+  sf.edge_ipv6 = f.edge_ipv6;
+  sf.upstream = f.upstream;
+  sf.flatten_all = f.flatten_all;
+  auto cfg = resolve_serve_config(sf);
+  if (!cfg) return fail(cfg.error().message);
+  std::string text = f.domain;
+  if (text.empty() || text.back() != '.') text += '.';
+  auto domain = dns::name_from_text(text);
+  if (!domain) return fail(f.domain + ": " + domain.error().message);
+
+  doctor::Options opt;
+  opt.selectors = f.selectors;
+
+  if (f.live) {
+    if (f.offline) return fail("--offline is for local mode");
+    const auto servers = f.servers.empty() ? cfg->upstreams : f.servers;
+    auto live = doctor::LiveSource::create(doctor::LiveOptions{.servers = servers, .timeout = per_lookup});
+    if (!live) return fail(live.error().message);
+    opt.budget = left(deadline);
+    const auto report = doctor::check(*domain, **live, opt);
+    print(report, f);
+    return doctor::exit_status(report);
+  }
+
+  if (!f.servers.empty()) return fail("--server is for live mode (--live); local mode uses --upstream");
+  if (cfg->zone_files.empty()) return fail("local mode needs --zone-file FILE (or check live DNS with --live)");
+  ExternalTargets external;
+  ZoneSetOptions zopt;
+  zopt.edge = cfg->edge;
+  zopt.flatten_all = cfg->flatten_all;
+  zopt.external = &external;
+  ZoneSet zones(cfg->zone_files, zopt);
+  auto catalog = zones.load_all();
+  if (!catalog) return fail(catalog.error().message);
+  std::unique_ptr<doctor::LiveSource> outside;
+  if (!f.offline) {
+    auto live = doctor::LiveSource::create(doctor::LiveOptions{.servers = cfg->upstreams, .timeout = per_lookup});
+    if (!live) return fail(live.error().message);
+    outside = std::move(live).value();
+  }
+  if (const auto names = zones.external_names(); !names.empty() && outside) {
+    // External CNAME targets, resolved once as `serve` does in the background (bounded).
+    auto cache = resolve::TargetCache::create(outside->resolver(), {});
+    if (cache && (*cache)->set_watched(names)) {
+      (*cache)->wait_idle(left(deadline) / 2);
+      external.set((*cache)->snapshot());
+      catalog = zones.recompile().catalog;
+    }
+  }
+  if ((*catalog)->find_zone(*domain) == nullptr) {
+    return fail(dns::name_to_text(*domain) +
+                " is not in the loaded zones (local mode checks only them; use --live "
+                "for other domains)");
+  }
+  auto stored = stored_zones(*cfg);
+  if (!stored) return fail(stored.error().message);
+  doctor::LocalSource local(*catalog, std::move(stored).value(),
+                            doctor::LocalOptions{.edge = cfg->edge,
+                                                 .external = outside.get(),
+                                                 .query_delegations = !f.offline,
+                                                 .delegation_timeout = per_lookup});
+  opt.budget = left(deadline);
+  const auto report = doctor::check(*domain, local, opt);
+  print(report, f);
+  return doctor::exit_status(report);
+}
+
+}  // namespace dnsedge::app
