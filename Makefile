@@ -39,7 +39,7 @@ build: deps configure
 # Every test: unit + golden (ctest), then the black-box suites against the real binary.
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j2
-	DNSEDGE_BIN=$(abspath $(BUILD)/dnsedge) $(PY) -m pytest -q tests/blackbox tests/golden tests/doctor
+	DNSEDGE_BIN=$(abspath $(BUILD)/dnsedge) $(PY) -m pytest -q tests/blackbox tests/golden tests/api tests/doctor
 
 run: build
 	@mkdir -p $(DATA)
@@ -50,8 +50,14 @@ run: build
 	@echo "  dig @127.0.0.1 -p 5353 example.com MX"
 	@echo "  dig @127.0.0.1 -p 5353 nothing.example.com A     (NXDOMAIN)"
 	@echo "  dig @127.0.0.1 -p 5353 +tcp example.com TXT"
+	@echo "REST API (Cloudflare v4 shape, docs/api.md) on http://127.0.0.1:8080/client/v4, demo token: demo-token-change-me"
+	@echo "  curl -s -H 'Authorization: Bearer demo-token-change-me' http://127.0.0.1:8080/client/v4/zones"
+	@echo "  curl -s -H 'Authorization: Bearer demo-token-change-me' -X POST http://127.0.0.1:8080/client/v4/zones -d '{\"name\":\"demo.test\"}'"
+	@echo "  curl -s -H 'Authorization: Bearer demo-token-change-me' -X POST http://127.0.0.1:8080/client/v4/zones/ZONE_ID/dns_records \\"
+	@echo "       -d '{\"name\":\"www\",\"type\":\"A\",\"content\":\"192.0.2.10\",\"proxied\":true}'"
 	exec $(BUILD)/dnsedge serve --data $(DATA) --dns-listen $(DNS_LISTEN) --zone-file demo/example.com.zone \
-	  --edge-ipv4 203.0.113.1,203.0.113.2 --edge-ipv6 2001:db8:e::1,2001:db8:e::2
+	  --edge-ipv4 203.0.113.1,203.0.113.2 --edge-ipv6 2001:db8:e::1,2001:db8:e::2 \
+	  --api-listen 127.0.0.1:8080 --api-token demo-token-change-me
 
 bench: build
 	$(PY) bench/bench.py --dnsedge $(abspath $(BUILD)/dnsedge)

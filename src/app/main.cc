@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "app/control_plane.h"
 #include "app/doctor_cmd.h"
 #include "app/external.h"
 #include "app/zones.h"
@@ -189,9 +190,14 @@ int run_serve(const ServeConfig& cfg) {
     spdlog::error("{}", loaded.error().message);
     return kExitUsage;
   }
+  std::unique_ptr<ControlPlane> control_plane;  // store zones + REST API, started below
   // Resolve the external targets the zones need before the first answer (bounded wait).
   auto watch = [&]() {
-    const auto names = zones.external_names();
+    auto names = zones.external_names();
+    if (control_plane) {
+      const auto more = control_plane->external_names();
+      names.insert(names.end(), more.begin(), more.end());
+    }
     if (auto w = (*targets)->set_watched(names); !w) spdlog::error("resolver: {}", w.error().message);
     return !names.empty();
   };
@@ -209,6 +215,18 @@ int run_serve(const ServeConfig& cfg) {
   ::malloc_trim(0);  // hand the parser's transient memory back to the system
 
   common::SnapshotPublisher<view::Catalog> catalog(*loaded);
+  // The store-backed zones and the REST API come up before DNS opens, so the first DNS answer
+  // means the whole server is ready. API writes that need new external names raise SIGUSR1.
+  {
+    auto cp = ControlPlane::start(cfg, catalog, **loaded, &external,
+                                  [main_thread]() { pthread_kill(main_thread, SIGUSR1); });
+    if (!cp) {
+      spdlog::error("{}", cp.error().message);
+      return kExitUsage;
+    }
+    control_plane = std::move(*cp);
+    if (!control_plane->external_names().empty()) pthread_kill(main_thread, SIGUSR1);
+  }
   server::ServerOptions sopt;
   sopt.listen = cfg.dns_listen;
   sopt.threads = cfg.threads;
@@ -223,9 +241,9 @@ int run_serve(const ServeConfig& cfg) {
     int sig = 0;
     if (sigwait(&sigs, &sig) != 0) continue;
     if (sig == SIGUSR1) {
-      external.set((*targets)->snapshot());
+      control_plane->update_external([&]() { external.set((*targets)->snapshot()); });
       auto next = zones.recompile();
-      catalog.publish(next.catalog);
+      control_plane->set_file_zones(*next.catalog);
       for (const auto& e : next.errors) spdlog::error("recompile failed, keeping the previous zone: {}", e);
       spdlog::info("external targets changed: {} zone(s) recompiled and published", next.reloaded);
       watch();
@@ -234,7 +252,7 @@ int run_serve(const ServeConfig& cfg) {
     if (sig == SIGHUP) {
       spdlog::info("SIGHUP: reloading {} zone file(s)", cfg.zone_files.size());
       auto next = zones.reload();
-      catalog.publish(next.catalog);
+      control_plane->set_file_zones(*next.catalog);
       if (watch()) (*targets)->refresh_all();
       for (const auto& e : next.errors) spdlog::error("reload failed, keeping the previous zone: {}", e);
       ::malloc_trim(0);
@@ -243,6 +261,7 @@ int run_serve(const ServeConfig& cfg) {
     }
     spdlog::info("{}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     (*srv)->stop();
+    control_plane->stop();
     return 0;
   }
 }

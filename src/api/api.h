@@ -1,0 +1,34 @@
+#pragma once
+// The REST API under /client/v4, shaped like Cloudflare's v4 API (docs/api.md lists the
+// endpoints, the error codes and the dnsedge additions). Api::handle() turns one HTTP request
+// into one response: authentication (Bearer token, SHA-256 looked up in the store), routing,
+// JSON in and out, and the controller calls.
+//
+// Thread safety: handle() must run on the controller's writer thread (ApiServer posts every
+// request there as a job), because it calls the controller's writer-thread methods. It never
+// throws: anything that escapes a handler becomes a 500 envelope.
+
+#include <string>
+
+#include "api/http.h"
+#include "control/controller.h"
+
+namespace dnsedge::api {
+
+inline constexpr std::string_view kPrefix = "/client/v4";
+
+class Api {
+ public:
+  explicit Api(control::Controller& controller) : controller_(controller) {}
+  HttpResponse handle(const HttpRequest& request) noexcept;
+
+ private:
+  HttpResponse dispatch(const HttpRequest& request);
+  control::Controller& controller_;
+};
+
+// The response for errors detected before a request reaches handle() (body too large,
+// unparsable HTTP): an error envelope with this status and code.
+HttpResponse error_response(int status, int code, const std::string& message);
+
+}  // namespace dnsedge::api

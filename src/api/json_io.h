@@ -1,0 +1,44 @@
+#pragma once
+// JSON shapes of the API (cloudflare-semantics.md §5): the envelope, the record object, the
+// zone object, and the request bodies (record input with type checks).
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "control/controller.h"
+#include "control/validate.h"
+#include "zone/record.h"
+
+namespace dnsedge::api {
+
+// Answers keep their fields in the order written (Cloudflare's: success, errors, messages,
+// result); request bodies are read into plain nlohmann::json.
+using OJson = nlohmann::ordered_json;
+
+inline constexpr int kMalformedJson = 6007;  // the body is not JSON (or not an object)
+inline constexpr int kInvalidBody = 9207;    // a field has the wrong JSON type
+
+// {"success":true,"errors":[],"messages":[...],"result":result[,"result_info":info]}
+OJson success(OJson result, const std::vector<control::ApiMessage>& messages = {},
+              const OJson* result_info = nullptr);
+// {"success":false,"errors":[{"code","message"}...],"messages":[],"result":null}
+OJson failure(const std::vector<Error>& errors);
+
+// The record object: id, name, type, content, proxiable, proxied, ttl, settings, meta, comment,
+// tags, created_on, modified_on; priority for MX/SRV/URI; data for structured types.
+OJson record_json(const zone::Record& r, bool read_only = false);
+
+OJson zone_json(const control::ZoneInfo& z, const zone::Account& account,
+                const std::vector<std::string>& name_servers);
+
+// Parses a JSON body: an object, or kMalformedJson with the parser's reason.
+Result<nlohmann::json> parse_body(const std::string& body);
+
+// A record object from a request body; kInvalidBody names the field whose type is wrong.
+// Unknown fields are ignored.
+Result<control::RecordInput> record_input(const nlohmann::json& body);
+
+}  // namespace dnsedge::api

@@ -1,0 +1,77 @@
+#include "api/list_query.h"
+
+#include <gtest/gtest.h>
+
+namespace dnsedge::api {
+namespace {
+
+zone::Record rec(std::string name, std::string type, std::string content, bool proxied = false, uint32_t ttl = 1) {
+  zone::Record r;
+  r.id = name + type + content;
+  r.name = std::move(name);
+  r.type = std::move(type);
+  r.content = std::move(content);
+  r.proxied = proxied;
+  r.ttl = ttl;
+  return r;
+}
+
+std::vector<zone::Record> sample() {
+  return {rec("a.example.com", "A", "192.0.2.1", true), rec("b.example.com", "A", "192.0.2.2", false, 600),
+          rec("example.com", "TXT", "\"hello world\""), rec("example.com", "MX", "mail.example.com"),
+          rec("www.example.com", "CNAME", "a.example.com")};
+}
+
+std::vector<std::string> names(const std::string& qs) {
+  auto r = list_records(sample(), Query::parse(qs), "example.com");
+  EXPECT_TRUE(r) << qs;
+  std::vector<std::string> out;
+  if (r) {
+    for (const auto& x : r->first) out.push_back(x.name + "/" + x.type);
+  }
+  return out;
+}
+
+TEST(QueryTest, DecodesPercentAndPlus) {
+  auto q = Query::parse("name=a%2Eb&content=hello+world&x&name=last");
+  EXPECT_EQ(q.get("name"), "last");
+  EXPECT_EQ(q.get("content"), "hello world");
+  EXPECT_EQ(q.get("x"), "");
+  EXPECT_FALSE(q.get("y"));
+  EXPECT_EQ(url_decode("%zz%4"), "%zz%4");
+}
+
+TEST(ListRecordsTest, Filters) {
+  EXPECT_EQ(names("type=A").size(), 2u);
+  EXPECT_EQ(names("type=a").size(), 2u);
+  EXPECT_EQ(names("name=A.Example.com."), std::vector<std::string>{"a.example.com/A"});
+  EXPECT_EQ(names("name=@").size(), 2u);
+  EXPECT_EQ(names("name.startswith=www"), std::vector<std::string>{"www.example.com/CNAME"});
+  EXPECT_EQ(names("name.endswith=.example.com").size(), 3u);
+  EXPECT_EQ(names("content=hello%20world"), std::vector<std::string>{"example.com/TXT"});
+  EXPECT_EQ(names("content=%22hello%20world%22"), std::vector<std::string>{"example.com/TXT"});
+  EXPECT_EQ(names("content.contains=example"), (std::vector<std::string>{"example.com/MX", "www.example.com/CNAME"}));
+  EXPECT_EQ(names("proxied=true"), std::vector<std::string>{"a.example.com/A"});
+  EXPECT_EQ(names("type=MX&name=a.example.com").size(), 0u);
+  EXPECT_EQ(names("type=MX&name=a.example.com&match=any").size(), 2u);
+  EXPECT_EQ(names("search=hello").size(), 1u);
+}
+
+TEST(ListRecordsTest, OrderAndPaging) {
+  EXPECT_EQ(names("order=ttl&direction=desc").front(), "b.example.com/A");
+  auto r = list_records(sample(), Query::parse("per_page=2&page=3"), "example.com");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->first.size(), 1u);
+  EXPECT_EQ(r->second["total_pages"], 3);
+  EXPECT_EQ(r->second["count"], 1);
+  r = list_records(sample(), Query::parse("per_page=2&page=99"), "example.com");
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->first.empty());
+  EXPECT_EQ(r->second["total_count"], 5);
+  EXPECT_FALSE(list_records(sample(), Query::parse("per_page=x"), "example.com"));
+  EXPECT_FALSE(list_records(sample(), Query::parse("order=nope"), "example.com"));
+  EXPECT_FALSE(list_records(sample(), Query::parse("proxied=maybe"), "example.com"));
+}
+
+}  // namespace
+}  // namespace dnsedge::api

@@ -1,0 +1,280 @@
+// The API's HTTP server (the only translation unit of the api module that includes Boost).
+
+#include "api/server.h"
+
+#include <atomic>
+#include <thread>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "control/errors.h"
+
+namespace dnsedge::api {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::awaitable;
+using asio::use_awaitable;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+constexpr size_t kHeaderLimit = 16 * 1024;
+constexpr int kTooLarge = 1005;    // errors[].code of a 413
+constexpr int kBadRequest = 1006;  // errors[].code of an unparsable HTTP request
+// After a 413 the rest of the body is read and dropped (so the client sees the answer, not a
+// reset), up to this much and this long.
+constexpr size_t kDrainLimit = 64u << 20;
+constexpr auto kDrainTime = std::chrono::seconds(5);
+
+Result<tcp::endpoint> parse_listen(const std::string& text) {
+  std::string host, port;
+  if (!text.empty() && text.front() == '[') {
+    const size_t close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return make_error("bad address '" + text + "' (expected [ADDR]:PORT)");
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const size_t colon = text.rfind(':');
+    if (colon == std::string::npos) return make_error("bad address '" + text + "' (expected ADDR:PORT)");
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  error_code ec;
+  const auto addr = asio::ip::make_address(host, ec);
+  if (ec) return make_error("bad address '" + text + "': " + ec.message());
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(port) > 65535) {
+    return make_error("bad port in '" + text + "'");
+  }
+  return tcp::endpoint(addr, static_cast<uint16_t>(std::stoul(port)));
+}
+
+std::string endpoint_text(const tcp::endpoint& ep) {
+  const std::string a = ep.address().to_string();
+  return (ep.address().is_v6() ? "[" + a + "]" : a) + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+struct ApiServer::Impl {
+  Impl(const ApiServerOptions& o, control::Controller& c, Api& a)
+      : options(o), controller(c), api(a), acceptor(ioc) {}
+
+  ApiServerOptions options;
+  control::Controller& controller;
+  Api& api;
+  asio::io_context ioc{1};
+  tcp::acceptor acceptor;
+  std::thread thread;
+  std::atomic<size_t> connections{0};
+  bool stopped = false;
+
+  awaitable<void> accept_loop() {
+    for (;;) {
+      error_code ec;
+      tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      if (ec) {
+        asio::steady_timer backoff(ioc, std::chrono::milliseconds(100));
+        co_await backoff.async_wait(asio::redirect_error(use_awaitable, ec));
+        continue;
+      }
+      if (connections.load() >= options.max_connections) continue;  // socket closes here
+      ++connections;
+      asio::co_spawn(ioc, serve(std::move(socket)), asio::detached);
+    }
+  }
+
+  // Note on g++ 12 (PR 99576): inside a co_await expression, never pass a class by value or a
+  // temporary to a coroutine: its destructor may run twice. Locals are passed by reference.
+  awaitable<void> serve(tcp::socket socket) {
+    try {
+      beast::tcp_stream stream(std::move(socket));
+      co_await session(stream);
+    } catch (...) {
+      // a connection's failure never reaches the server
+    }
+    --connections;
+  }
+
+  // Initiates one request on the controller's writer thread; the completion handler runs on
+  // the handler's executor with the response. A named type, not a lambda with init-captures
+  // inside a co_await expression (g++ 12 miscompiles those).
+  struct DispatchOp {
+    Impl* self;
+    std::shared_ptr<HttpRequest> req;
+    template <typename Handler>
+    void operator()(Handler handler) const {
+      // The handler moves along (job → completion → I/O thread) and is invoked and destroyed
+      // on the I/O thread only: resuming a coroutine while another thread still holds its
+      // handler would race.
+      auto ex = asio::get_associated_executor(handler);
+      Api* api = &self->api;
+      std::shared_ptr<HttpRequest> r = req;
+      self->controller.post([api, r, ex, handler = std::move(handler)]() mutable -> control::Completion {
+        HttpResponse resp = api->handle(*r);
+        return [ex, handler = std::move(handler), resp = std::move(resp)]() mutable {
+          asio::post(ex, [handler = std::move(handler), resp = std::move(resp)]() mutable {
+            std::move(handler)(std::move(resp));
+          });
+        };
+      });
+    }
+  };
+
+  // Runs the request on the controller's writer thread; resumes here with its response.
+  awaitable<HttpResponse> dispatch(const std::shared_ptr<HttpRequest>& req) {
+    DispatchOp op{this, req};
+    co_return co_await asio::async_initiate<decltype(use_awaitable), void(HttpResponse)>(op, use_awaitable);
+  }
+
+  awaitable<bool> write(beast::tcp_stream& stream, unsigned version, const HttpResponse& r, bool keep_alive) {
+    http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+    res.set(http::field::server, "dnsedge");
+    res.set(http::field::content_type, r.content_type);
+    res.keep_alive(keep_alive);
+    res.body() = r.body;
+    res.prepare_payload();
+    error_code ec;
+    stream.expires_after(options.idle_timeout);
+    co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+    co_return !ec;
+  }
+
+  // Answers an error and closes, reading what the client still sends so it gets the answer.
+  awaitable<void> refuse(beast::tcp_stream& stream, const HttpResponse& response) {
+    co_await write(stream, 11, response, false);
+    error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.expires_after(kDrainTime);
+    std::array<char, 16384> sink;
+    size_t drained = 0;
+    while (drained < kDrainLimit) {
+      const size_t n = co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(use_awaitable, ec));
+      if (ec) break;
+      drained += n;
+    }
+    stream.socket().close(ec);
+  }
+
+  awaitable<void> session(beast::tcp_stream& stream) {
+    beast::flat_buffer buffer;
+    const HttpResponse too_large = error_response(
+        413, kTooLarge, "Request body too large (the limit is " + std::to_string(options.max_body) + " bytes)");
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(kHeaderLimit);
+      parser.body_limit(options.max_body);
+      error_code ec;
+      stream.expires_after(options.idle_timeout);
+      co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+      if (ec == http::error::body_limit) {
+        co_await refuse(stream, too_large);
+        co_return;
+      }
+      if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+          ec == beast::error::timeout || ec == asio::error::operation_aborted) {
+        co_return;
+      }
+      if (ec) {
+        const HttpResponse bad = error_response(400, kBadRequest, "Malformed HTTP request: " + ec.message());
+        co_await refuse(stream, bad);
+        co_return;
+      }
+      const auto& head = parser.get();
+      if (head[http::field::expect] == "100-continue") {
+        http::response<http::empty_body> cont{http::status::continue_, head.version()};
+        co_await http::async_write(stream, cont, asio::redirect_error(use_awaitable, ec));
+        if (ec) co_return;
+      }
+      co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+      if (ec == http::error::body_limit) {
+        co_await refuse(stream, too_large);
+        co_return;
+      }
+      if (ec) {
+        if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != asio::error::eof) {
+          const HttpResponse bad = error_response(400, kBadRequest, "Malformed HTTP request: " + ec.message());
+          co_await refuse(stream, bad);
+        }
+        co_return;
+      }
+      auto msg = parser.release();
+      auto req = std::make_shared<HttpRequest>();
+      req->method = std::string(msg.method_string());
+      req->target = std::string(msg.target());
+      req->authorization = std::string(msg[http::field::authorization]);
+      req->content_type = std::string(msg[http::field::content_type]);
+      req->body = std::move(msg.body());
+      const bool keep_alive = msg.keep_alive();
+      const unsigned version = msg.version();
+      HttpResponse resp = co_await dispatch(req);
+      if (!co_await write(stream, version, resp, keep_alive)) co_return;
+      if (!keep_alive) {
+        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        co_return;
+      }
+    }
+  }
+};
+
+ApiServer::ApiServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ApiServer::~ApiServer() { stop(); }
+
+Result<std::unique_ptr<ApiServer>> ApiServer::start(const ApiServerOptions& options, control::Controller& controller,
+                                                    Api& api) {
+  auto ep = parse_listen(options.listen);
+  if (!ep) return make_error("--api-listen " + ep.error().message);
+  auto impl = std::make_unique<Impl>(options, controller, api);
+  error_code ec;
+  impl->acceptor.open(ep->protocol(), ec);
+  if (!ec) impl->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(*ep, ec);
+  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return make_error("API: cannot listen on " + options.listen + ": " + ec.message());
+  asio::co_spawn(impl->ioc, impl->accept_loop(), asio::detached);
+  Impl* raw = impl.get();
+  impl->thread = std::thread([raw] {
+    for (;;) {
+      try {
+        raw->ioc.run();
+        return;
+      } catch (...) {
+        // keep serving: a failure escaped a handler
+      }
+    }
+  });
+  return std::unique_ptr<ApiServer>(new ApiServer(std::move(impl)));
+}
+
+void ApiServer::stop() {
+  if (!impl_ || impl_->stopped) return;
+  impl_->stopped = true;
+  asio::post(impl_->ioc, [raw = impl_.get()] {
+    error_code ec;
+    raw->acceptor.close(ec);
+  });
+  impl_->ioc.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+std::string ApiServer::address() const {
+  error_code ec;
+  const auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? impl_->options.listen : endpoint_text(ep);
+}
+
+uint16_t ApiServer::port() const {
+  error_code ec;
+  const auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+}  // namespace dnsedge::api

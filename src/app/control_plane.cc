@@ -1,0 +1,82 @@
+#include "app/control_plane.h"
+
+#include "api/api.h"
+#include "api/server.h"
+#include "api/sha256.h"
+#include "control/controller.h"
+#include "spdlog/spdlog.h"
+
+namespace dnsedge::app {
+
+Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg,
+                                                          common::SnapshotPublisher<view::Catalog>& catalog,
+                                                          const view::Catalog& file_zones,
+                                                          const view::TargetSource* external,
+                                                          std::function<void()> on_external_change) {
+  std::unique_ptr<ControlPlane> cp(new ControlPlane());
+  control::ControllerOptions o;
+  o.data_dir = cfg.data_dir;
+  o.edge = cfg.edge;
+  o.nameservers = cfg.nameservers;
+  o.flatten_all = cfg.flatten_all;
+  o.external = external;
+  o.log = [](const std::string& text) { spdlog::warn("control: {}", text); };
+  o.on_external_change = std::move(on_external_change);
+  auto c = control::Controller::open(std::move(o), catalog);
+  if (!c) return c.error();
+  cp->controller_ = std::move(*c);
+  cp->controller_->set_file_zones(file_zones.zones());
+
+  if (!cfg.api_token.empty()) {
+    auto added = cp->controller_->ensure_token("api-token", api::sha256_hex(cfg.api_token));
+    if (!added) return make_error("store: cannot store the API token: " + added.error().message);
+    if (*added) spdlog::info("api: stored the --api-token (as its SHA-256)");
+  }
+  size_t zones = 0, files = 0;
+  for (const auto& z : cp->controller_->zones()) (z.file_backed ? files : zones)++;
+  spdlog::info("control: store {} opened: {} API zone(s), {} file-backed zone(s)", cfg.data_dir, zones, files);
+
+  cp->controller_->start();
+  cp->api_ = std::make_unique<api::Api>(*cp->controller_);
+  api::ApiServerOptions so;
+  so.listen = cfg.api_listen.to_string();
+  auto server = api::ApiServer::start(so, *cp->controller_, *cp->api_);
+  if (!server) return server.error();
+  cp->server_ = std::move(*server);
+  spdlog::info("api: listening on http://{}/client/v4", cp->server_->address());
+  if (cfg.api_token.empty() && !cp->controller_->call([&] { return cp->controller_->has_tokens(); })) {
+    spdlog::warn("api: no API token configured (--api-token or DNSEDGE_API_TOKEN): every request is refused");
+  }
+  return cp;
+}
+
+ControlPlane::~ControlPlane() { stop(); }
+
+void ControlPlane::stop() {
+  // The API first (no new jobs), then the writer (runs what is queued; completions post to the
+  // stopped I/O context, which is still alive), then the API objects.
+  if (server_) server_->stop();
+  if (controller_) controller_->stop();
+  server_.reset();
+  api_.reset();
+}
+
+void ControlPlane::set_file_zones(const view::Catalog& file_zones) {
+  auto views = file_zones.zones();
+  controller_->call([&] { controller_->set_file_zones(views); });
+}
+
+void ControlPlane::update_external(const std::function<void()>& apply) {
+  controller_->call([&] {
+    apply();
+    controller_->recompile_external();
+  });
+}
+
+std::vector<std::string> ControlPlane::external_names() {
+  return controller_->call([&] { return controller_->external_names(); });
+}
+
+std::string ControlPlane::api_address() const { return server_ ? server_->address() : std::string(); }
+
+}  // namespace dnsedge::app

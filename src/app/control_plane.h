@@ -1,0 +1,69 @@
+#pragma once
+// The control plane of `dnsedge serve`: the store-backed controller (control/) and the REST API
+// (api/) wired together. start() opens the store under --data, loads every API-managed zone,
+// publishes them with the file-backed zones, stores the --api-token (hashed) if new, starts the
+// writer thread and binds the API: once it returns, the whole control plane is ready and the
+// caller may open DNS.
+//
+// Thread safety: set_file_zones(), update_external() and external_names() may be called from
+// any thread (they run on the controller's writer thread and wait). start()/stop() from the
+// owning thread.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/config.h"
+#include "common/result.h"
+#include "common/snapshot.h"
+#include "view/zone_view.h"
+
+namespace dnsedge::api {
+class Api;
+class ApiServer;
+}  // namespace dnsedge::api
+namespace dnsedge::control {
+class Controller;
+}  // namespace dnsedge::control
+
+namespace dnsedge::app {
+
+class ControlPlane {
+ public:
+  // `file_zones`: the catalog of the file-backed zones (ZoneSet); `external`: resolved
+  // external names for CNAME flattening (may be null; see update_external());
+  // `on_external_change`: called (on the writer thread) when an API write needs new external
+  // names resolved; the caller then re-reads external_names().
+  [[nodiscard]] static Result<std::unique_ptr<ControlPlane>> start(const ServeConfig& cfg,
+                                                                   common::SnapshotPublisher<view::Catalog>& catalog,
+                                                                   const view::Catalog& file_zones,
+                                                                   const view::TargetSource* external,
+                                                                   std::function<void()> on_external_change = {});
+  ~ControlPlane();
+  ControlPlane(const ControlPlane&) = delete;
+  ControlPlane& operator=(const ControlPlane&) = delete;
+
+  // Stops the API, then the writer thread. Idempotent.
+  void stop();
+
+  // Replaces the file-backed zones (after SIGHUP or a recompile of them) and publishes the
+  // combined catalog. Use this instead of publishing the ZoneSet's catalog directly.
+  void set_file_zones(const view::Catalog& file_zones);
+  // Runs `apply` on the writer thread (e.g. replacing the external-target snapshot the
+  // controller's compiles read), then recompiles the store zones that depend on external names
+  // and publishes.
+  void update_external(const std::function<void()>& apply);
+  // External names the store zones need resolved.
+  std::vector<std::string> external_names();
+
+  std::string api_address() const;
+
+ private:
+  ControlPlane() = default;
+  std::unique_ptr<control::Controller> controller_;
+  std::unique_ptr<api::Api> api_;
+  std::unique_ptr<api::ApiServer> server_;
+};
+
+}  // namespace dnsedge::app

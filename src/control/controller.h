@@ -1,0 +1,291 @@
+#pragma once
+// The control plane's single writer (DESIGN.md "control"): it owns the store, keeps every
+// API-managed zone in memory with its compiled view, and publishes the served Catalog (file
+// zones + store zones). Every write follows the same path:
+//
+//   validate → build the candidate record set → compile the candidate view (a compile error is
+//   a 400 with its message, nothing stored) → one store Transaction (records, settings,
+//   bump_serial, journal entry) → commit (fsync) → publish the new Catalog → acknowledge.
+//
+// A write that fails at any step changes nothing: not the store, not the memory, not DNS.
+//
+// Threading. All state is owned by one writer thread. Other threads hand it work with post()
+// (asynchronous: a Job returns a Completion, run after the batch it belongs to was published)
+// or call() (blocking). The worker takes every queued job at once and publishes one Catalog
+// after the batch (bursts are coalesced), so each completion, and thus each acknowledgement,
+// happens only once what it wrote is served. The methods below the "writer thread" line must
+// only be called from jobs (or, before start() and after stop(), from the owning thread: unit
+// tests use them directly; a write then publishes at once).
+//
+// File-backed zones (--zone-file) are compiled by the app's ZoneSet; set_file_zones() hands
+// their views over. They are listed with stable ids derived from their names, their records
+// are read from the file, and every write to them fails with errc::kFileBacked. A store zone
+// whose name is also served from a file is not published (the file wins) and is reported by the
+// log callback.
+//
+// Cross-zone data: a store zone that flattens a CNAME (or proxies one) to a name of another
+// zone we serve sees that zone's current view; when a store zone changes, the store zones that
+// looked up names in it are recompiled (same serial). External names come from
+// ControllerOptions::external (the background resolver's results); after it changes, call
+// recompile_external() on the writer thread.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "common/snapshot.h"
+#include "control/unique_function.h"
+#include "control/validate.h"
+#include "control/zone_settings.h"
+#include "store/store.h"
+#include "view/zone_view.h"
+#include "zone/record.h"
+
+namespace dnsedge::control {
+
+using Completion = UniqueFunction<void()>;
+using Job = UniqueFunction<Completion()>;
+
+struct ControllerOptions {
+  std::string data_dir;                   // the store lives in DIR/dnsedge.db
+  store::StoreOptions store;
+  view::EdgeAddresses edge;               // what proxied names answer
+  std::vector<std::string> nameservers;   // wire names: apex NS of store zones, SOA mname
+  std::vector<std::string> flatten_all;   // file zones (apex wire) compiled with flatten_all
+  const view::TargetSource* external = nullptr;  // resolved external names; may be null
+  const zone::Clock* clock = nullptr;     // null: the system clock
+  std::function<void(const std::string&)> log;   // warnings ("key=value" text); may be empty
+  // Called on the writer thread when a write changed the set of external names the store zones
+  // need (a CNAME to a new outside target): the owner should watch them (external_names()).
+  std::function<void()> on_external_change;
+  size_t max_batch = 64;                  // jobs run between two publishes
+};
+
+// An informational entry of an API answer's messages[].
+struct ApiMessage {
+  int code = 0;
+  std::string message;
+};
+
+struct ZoneInfo {
+  zone::Zone zone;
+  bool file_backed = false;
+  std::string file;  // file-backed: the zone file
+};
+
+struct WriteResult {
+  std::vector<zone::Record> records;  // the records as stored (created or updated)
+  std::vector<ApiMessage> messages;
+  uint32_t serial = 0;
+};
+
+// POST /zones/{id}/dns_records/batch: run as deletes, patches, puts, posts, in order.
+struct BatchInput {
+  std::vector<std::string> deletes;
+  std::vector<std::pair<std::string, RecordInput>> patches, puts;
+  std::vector<RecordInput> posts;
+};
+
+struct BatchResult {
+  std::vector<zone::Record> deletes, patches, puts, posts;
+  std::vector<ApiMessage> messages;
+  uint32_t serial = 0;
+};
+
+struct ImportResult {
+  size_t added = 0;   // records created
+  size_t parsed = 0;  // records read from the file, SOA and apex NS excepted
+  std::vector<ApiMessage> messages;
+};
+
+class Controller {
+ public:
+  // Opens the store under options.data_dir, makes sure a default account exists, loads and
+  // compiles every store zone and publishes the Catalog (store zones only until
+  // set_file_zones()). Records the store holds but the compiler refuses are skipped and logged.
+  [[nodiscard]] static Result<std::unique_ptr<Controller>> open(ControllerOptions options,
+                                                                common::SnapshotPublisher<view::Catalog>& publisher);
+  ~Controller();
+  Controller(const Controller&) = delete;
+  Controller& operator=(const Controller&) = delete;
+
+  // Starts the writer thread. From then on, use post()/call().
+  void start();
+  // Runs the queued jobs, then joins the writer thread. Idempotent.
+  void stop();
+  bool running() const noexcept { return running_.load(); }
+
+  // Queues a job for the writer thread. Jobs run in order. Thread-safe.
+  void post(Job job);
+
+  // Runs f on the writer thread and returns its result once the batch it ran in is published.
+  // Runs f inline when the thread is not running. Thread-safe; never call it from a job.
+  template <typename F>
+  auto call(F f) -> std::invoke_result_t<F&> {
+    using R = std::invoke_result_t<F&>;
+    if (!running_) return f();
+    std::promise<R> p;
+    auto fut = p.get_future();
+    post([&f, &p]() -> Completion {
+      try {
+        if constexpr (std::is_void_v<R>) {
+          f();
+          return [&p]() { p.set_value(); };
+        } else {
+          auto r = std::make_shared<R>(f());
+          return [&p, r]() { p.set_value(std::move(*r)); };
+        }
+      } catch (...) {
+        return [&p, e = std::current_exception()]() { p.set_exception(e); };
+      }
+    });
+    return fut.get();
+  }
+
+  // ---- writer thread ---------------------------------------------------------------------
+
+  // Tokens: the stored token whose secret hashes to `secret_hash` (64 lowercase hex), if active.
+  std::optional<zone::ApiToken> token_by_hash(const std::string& secret_hash) const;
+  bool has_tokens() const noexcept { return !tokens_.empty(); }
+  // Stores a token with this hash unless one exists. True if it was added.
+  [[nodiscard]] Result<bool> ensure_token(const std::string& name, const std::string& secret_hash);
+
+  [[nodiscard]] Result<std::vector<zone::Account>> accounts();
+  const zone::Account& default_account() const noexcept { return default_account_; }
+
+  // Every zone (file-backed and store), ordered by name.
+  std::vector<ZoneInfo> zones() const;
+  [[nodiscard]] Result<ZoneInfo> zone(const std::string& id) const;  // 7003 when unknown
+  [[nodiscard]] Result<ZoneInfo> create_zone(const std::string& name, const std::string& account_id,
+                                             const std::string& type);
+  [[nodiscard]] Result<ZoneInfo> update_zone(const std::string& id, const std::optional<std::string>& type);
+  [[nodiscard]] Result<void> delete_zone(const std::string& id);
+  std::vector<std::string> nameservers_text() const;  // "ns1.example.net", for zone objects
+
+  // Records of a zone as the API shows them (file zones: read from the file).
+  [[nodiscard]] Result<std::vector<zone::Record>> records(const std::string& zone_id) const;
+  [[nodiscard]] Result<zone::Record> record(const std::string& zone_id, const std::string& id) const;
+
+  [[nodiscard]] Result<WriteResult> create_record(const std::string& zone_id, const RecordInput& in);
+  // PATCH (replace = false) or PUT (replace = true).
+  [[nodiscard]] Result<WriteResult> update_record(const std::string& zone_id, const std::string& id,
+                                                  const RecordInput& in, bool replace);
+  [[nodiscard]] Result<WriteResult> delete_record(const std::string& zone_id, const std::string& id);
+  // All or nothing: the first failing item fails the whole batch (its message names it).
+  [[nodiscard]] Result<BatchResult> batch(const std::string& zone_id, const BatchInput& in);
+  // Adds the records of a zone file (SOA and apex NS lines ignored; records identical to
+  // stored ones skipped). `proxied` applies to A/AAAA/CNAME lines without a cf-proxied tag.
+  [[nodiscard]] Result<ImportResult> import_zone(const std::string& zone_id, std::string_view text,
+                                                 std::optional<bool> proxied);
+  // One record a line, absolute owner, numeric TTL, `; cf_tags=cf-proxied:true` on proxied
+  // ones; no SOA/NS, no dc-records.
+  [[nodiscard]] Result<std::string> export_zone(const std::string& zone_id) const;
+
+  [[nodiscard]] Result<DnsSettings> dns_settings(const std::string& zone_id) const;
+  [[nodiscard]] Result<DnsSettings> update_dns_settings(const std::string& zone_id, const nlohmann::json& body);
+
+  // The view DNS answers from right now.
+  [[nodiscard]] Result<std::shared_ptr<const view::ZoneView>> served_view(const std::string& zone_id) const;
+
+  // Replaces the file-backed zones (at start and after SIGHUP) and publishes.
+  void set_file_zones(std::vector<std::shared_ptr<const view::ZoneView>> views);
+  // Recompiles the store zones that depend on external names, and publishes.
+  void recompile_external();
+  // External names (outside every zone we serve) the store zones need resolved.
+  std::vector<std::string> external_names() const;
+
+ private:
+  struct Entry {
+    zone::Record rec;
+    dns::ZoneRecord rr;
+  };
+  struct StoreZone {
+    zone::Zone zone;
+    std::string apex;  // wire
+    std::map<std::string, Entry> records;  // by id
+    DnsSettings settings;
+    std::shared_ptr<const view::ZoneView> view;
+  };
+  struct FileZone {
+    std::string id;
+    std::string name;
+    std::string apex;
+    std::string file;
+    std::string loaded_on;
+    std::shared_ptr<const view::ZoneView> view;
+    // Read from the file on first use (listing a big file zone is rare; keeping every file
+    // zone's records in memory twice is not).
+    mutable std::optional<std::vector<zone::Record>> records;
+  };
+  // A change being prepared: the candidate state of one zone.
+  struct Pending {
+    std::map<std::string, Entry> records;
+    DnsSettings settings;
+    bool settings_changed = false;
+    std::string op;  // journal: "create", "update", "delete", "batch", "import", "settings"
+  };
+
+  Controller(ControllerOptions options, common::SnapshotPublisher<view::Catalog>& publisher,
+             std::unique_ptr<store::Store> store);
+  Result<void> load();
+  void run();
+
+  std::string now() const;
+  void log(const std::string& text) const;
+  ZoneContext context(const StoreZone& z) const;
+  Result<StoreZone*> writable(const std::string& zone_id);
+  const FileZone* file_zone(const std::string& id) const;
+  const std::vector<zone::Record>& file_records(const FileZone& f) const;
+
+  Result<std::shared_ptr<const view::ZoneView>> compile(const StoreZone& z, const std::map<std::string, Entry>& records,
+                                                        const DnsSettings& settings, uint32_t serial) const;
+  // Validates one item against the candidate and applies it. `base_id` empty: a new record.
+  Result<zone::Record> stage(const StoreZone& z, Pending& p, const RecordInput& in, const std::string& base_id,
+                             bool replace);
+  Result<void> stage_delete(Pending& p, const std::string& id, zone::Record* deleted);
+  // Compiles, writes, commits, swaps in and publishes. Returns the new serial.
+  Result<uint32_t> commit(StoreZone& z, Pending p, std::vector<ApiMessage>* messages);
+  void recompile_dependents(const StoreZone& changed);
+  std::vector<ApiMessage> dc_messages(const StoreZone& z, const view::ZoneView* before,
+                                      const std::vector<std::string>& written_ids) const;
+  void publish();
+  void publish_now();
+
+  ControllerOptions options_;
+  common::SnapshotPublisher<view::Catalog>& publisher_;
+  std::unique_ptr<store::Store> store_;
+  zone::SystemClock system_clock_;
+  const zone::Clock* clock_;
+  zone::Account default_account_;
+  std::map<std::string, zone::ApiToken> tokens_;  // by secret hash
+  std::map<std::string, StoreZone> zones_;        // by id
+  std::vector<FileZone> file_zones_;
+
+  // writer thread
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  std::atomic<bool> running_{false};
+  bool in_batch_ = false;
+  bool dirty_ = false;
+  std::thread worker_;
+};
+
+// Cloudflare-style HTTP status of a control error code: 404 (not found), 500 (internal) or 400.
+int http_status(int code);
+
+}  // namespace dnsedge::control
