@@ -12,7 +12,8 @@ DEPS := cmake ninja-build g++ clang pkg-config make \
         libgtest-dev libgmock-dev libbenchmark-dev libknot-dev libunbound-dev libboost-dev \
         nlohmann-json3-dev libsqlite3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev \
         libfmt-dev libabsl-dev libssl-dev \
-        knot knot-dnsutils knot-dnssecutils nsd dnsperf bind9-dnsutils python3 python3-dnspython python3-pytest
+        knot knot-dnsutils knot-dnssecutils nsd dnsperf bind9-dnsutils python3 python3-dnspython python3-pytest \
+        curl openssl swaks python3-aiosmtpd
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -39,7 +40,7 @@ build: deps configure
 # Every test: unit + golden (ctest), then the black-box suites against the real binary.
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j2
-	DNSEDGE_BIN=$(abspath $(BUILD)/dnsedge) $(PY) -m pytest -q tests/blackbox tests/golden tests/api tests/doctor
+	DNSEDGE_BIN=$(abspath $(BUILD)/dnsedge) $(PY) -m pytest -q tests/blackbox tests/golden tests/api tests/doctor tests/edge
 
 run: build
 	@mkdir -p $(DATA)

@@ -44,7 +44,8 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
     }
     static constexpr std::string_view kKnown[] = {"data",          "dns_listen", "zone_files", "threads",
                                                   "no_edge_proxy", "edge_ipv4",  "edge_ipv6",  "upstream",
-                                                  "flatten_all",   "api_listen", "api_token",  "nameservers"};
+                                                  "flatten_all",   "api_listen", "api_token",  "nameservers",
+                                                  "edge",          "spectrum_app"};
     for (const auto& [k, v] : t) {
       bool known = false;
       for (auto kk : kKnown) known = known || k.str() == kk;
@@ -145,6 +146,9 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
     std::ifstream in(f);
     if (!in) return make_error("--zone-file " + f + ": cannot open");
   }
+  auto edge_proxy = resolve_edge_config(flags.edge, flags.config_file, cfg.edge);
+  if (!edge_proxy) return edge_proxy.error();
+  cfg.edge_proxy = std::move(*edge_proxy);
   return cfg;
 }
 

@@ -14,11 +14,13 @@
 //   api_listen = "127.0.0.1:8080"          # REST API (Cloudflare v4 shape) under /client/v4
 //   api_token = "..."                      # first API token (or env DNSEDGE_API_TOKEN)
 //   nameservers = ["ns1.example.net", "ns2.example.net"]  # apex NS of API-created zones
+//   [edge] / [[spectrum_app]]              # edge proxy settings, see app/edge_wiring.h
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "app/edge_wiring.h"
 #include "common/result.h"
 #include "server/server.h"
 #include "view/served.h"
@@ -39,6 +41,7 @@ struct ServeFlags {  // as given on the command line (empty/unset = not given)
   std::string api_listen;
   std::string api_token;
   std::vector<std::string> nameservers;
+  EdgeFlags edge;  // edge proxy flags (app/edge_wiring.h)
 };
 
 struct ServeConfig {  // validated, defaults applied
@@ -53,6 +56,7 @@ struct ServeConfig {  // validated, defaults applied
   server::Endpoint api_listen;           // default 127.0.0.1:8080
   std::string api_token;                 // "" = none given (flag, config or DNSEDGE_API_TOKEN)
   std::vector<std::string> nameservers;  // wire form; default ns1/ns2.dnsedge.invalid.
+  EdgeConfig edge_proxy;                 // edge proxy listeners, timeouts, Spectrum apps
 };
 
 Result<ServeConfig> resolve_serve_config(const ServeFlags& flags);

@@ -20,6 +20,7 @@
 #include "app/config.h"
 #include "app/control_plane.h"
 #include "app/doctor_cmd.h"
+#include "app/edge_wiring.h"
 #include "app/external.h"
 #include "app/zones.h"
 #include "auth/explain.h"
@@ -235,7 +236,14 @@ int run_serve(const ServeConfig& cfg) {
     spdlog::error("{}", srv.error().message);
     return kExitUsage;
   }
-  if (cfg.no_edge_proxy) spdlog::info("edge proxy disabled (--no-edge-proxy)");
+  // The edge proxy (HTTP/HTTPS on the edge addresses, Spectrum apps): app/edge_wiring.h.
+  auto edge = start_edge(cfg.edge_proxy, cfg.no_edge_proxy, catalog);
+  if (!edge) {
+    spdlog::error("{}", edge.error().message);
+    (*srv)->stop();
+    control_plane->stop();
+    return kExitUsage;
+  }
 
   for (;;) {
     int sig = 0;
@@ -260,6 +268,7 @@ int run_serve(const ServeConfig& cfg) {
       continue;
     }
     spdlog::info("{}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    if (*edge) (*edge)->stop();
     (*srv)->stop();
     control_plane->stop();
     return 0;
@@ -298,6 +307,7 @@ int main(int argc, char** argv) {
                     "DNS listen address ADDR:PORT or [ADDR]:PORT, repeatable (default 127.0.0.1:5353 and [::1]:5353)");
   serve->add_option("--threads", flags.threads, "UDP worker threads (default 1)");
   serve->add_flag("--no-edge-proxy", flags.no_edge_proxy, "do not run the edge proxy");
+  add_edge_flags(serve, flags.edge);
   add_zone_flags(serve, flags);
   serve->add_option("--api-listen", flags.api_listen, "REST API address ADDR:PORT (default 127.0.0.1:8080)");
   serve->add_option("--api-token", flags.api_token, "first API token (or env DNSEDGE_API_TOKEN)");

@@ -1,0 +1,324 @@
+// The edge: listeners, the edge thread, Spectrum app changes (see edge.h).
+
+#include "edge/edge.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <exception>
+#include <future>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "edge/internal/conn.h"
+#include "spdlog/spdlog.h"
+
+namespace dnsedge::edge {
+namespace {
+
+using internal::asio::awaitable;
+using internal::tcp;
+using internal::error_code;
+namespace asio = internal::asio;
+
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+
+struct Listener {
+  Listener(asio::io_context& ioc, ListenerInfo i) : info(std::move(i)), acceptor(ioc) {}
+  ListenerInfo info;
+  tcp::acceptor acceptor;
+  std::shared_ptr<const SpectrumApp> app;  // kApp: the current app on this address and port
+};
+
+// (family, address, port): identifies an app listener across set_apps() calls.
+using ListenKey = std::tuple<uint8_t, std::array<uint8_t, 16>, uint16_t>;
+
+ListenKey key_of(const IpEndpoint& ep) { return {ep.addr.family, ep.addr.bytes, ep.port}; }
+
+// Binds a listening socket. IP_FREEBIND lets the edge listen on an edge address that is not
+// (yet) configured on an interface, as an anycast edge must; SO_REUSEADDR allows a restart
+// while old connections linger in TIME_WAIT.
+std::string bind_listener(tcp::acceptor& a, IpEndpoint* ep) {
+  error_code ec;
+  const tcp::endpoint target = internal::to_asio(ep->addr, ep->port);
+  a.open(target.protocol(), ec);
+  if (ec) return ec.message();
+  a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (ep->addr.family == 6) a.set_option(asio::ip::v6_only(true), ec);
+  const int one = 1;
+  if (ep->addr.family == 4) {
+    (void)::setsockopt(a.native_handle(), IPPROTO_IP, IP_FREEBIND, &one, sizeof one);
+  } else {
+    (void)::setsockopt(a.native_handle(), IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof one);
+  }
+  a.bind(target, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    error_code ignored;
+    a.close(ignored);
+    return ec.message();
+  }
+  ep->port = a.local_endpoint(ec).port();
+  return {};
+}
+
+class EdgeImpl final : public Edge {
+ public:
+  EdgeImpl(const EdgeOptions& options, const common::SnapshotPublisher<view::Catalog>& catalog)
+      : rt_(options, catalog) {}
+  ~EdgeImpl() override { stop(); }
+
+  Result<void> init(std::vector<SpectrumApp> apps) {
+    std::vector<std::string> http, https;
+    for (const IpAddress& addr : rt_.options.addresses) {
+      for (auto [kind, ports] : {std::pair{ListenerInfo::Kind::kHttp, &rt_.options.http_ports},
+                                 {ListenerInfo::Kind::kHttps, &rt_.options.https_ports}}) {
+        for (uint16_t port : *ports) {
+          auto l = std::make_shared<Listener>(ioc_, ListenerInfo{.kind = kind, .endpoint = {addr, port}});
+          l->info.error = bind_listener(l->acceptor, &l->info.endpoint);
+          if (!l->info.error.empty()) {
+            spdlog::warn("edge: cannot listen on {}: {}", l->info.endpoint.to_string(), l->info.error);
+          } else {
+            (kind == ListenerInfo::Kind::kHttp ? http : https).push_back(l->info.endpoint.to_string());
+          }
+          proxy_listeners_.push_back(std::move(l));
+        }
+      }
+    }
+    if (!http.empty() || !https.empty()) {
+      spdlog::info("edge: HTTP (Host routing) on {} socket(s), HTTPS (SNI passthrough) on {} socket(s): {}{}{}",
+                   http.size(), https.size(), fmt_list(http), http.empty() || https.empty() ? "" : " ", fmt_list(https));
+    }
+    auto checked = check_apps(std::move(apps));
+    if (!checked) return checked.error();
+    apply_apps(*checked);
+    publish_info(*checked);
+    for (auto& l : proxy_listeners_)
+      if (l->acceptor.is_open()) asio::co_spawn(ioc_, accept_loop(l), asio::detached);
+    try {
+      thread_ = std::thread([this] { run(); });
+    } catch (const std::exception& e) {
+      return make_error(std::string("edge: cannot start its thread: ") + e.what());
+    }
+    return {};
+  }
+
+  Result<std::vector<SpectrumApp>> set_apps(std::vector<SpectrumApp> apps) override {
+    std::lock_guard serial(set_mu_);  // one change at a time, published in order
+    auto checked = check_apps(std::move(apps));
+    if (!checked) return checked.error();
+    if (!thread_.joinable()) return make_error("edge: not running");
+    std::promise<void> applied;
+    asio::post(ioc_, [&] {
+      try {
+        apply_apps(*checked);
+      } catch (const std::exception& e) {
+        spdlog::error("edge: applying spectrum apps: {}", e.what());
+      }
+      applied.set_value();
+    });
+    applied.get_future().wait();
+    publish_info(*checked);
+    return *checked;
+  }
+
+  std::vector<SpectrumApp> apps() const override {
+    std::lock_guard lock(mu_);
+    return apps_;
+  }
+
+  std::vector<ListenerInfo> listeners() const override {
+    std::lock_guard lock(mu_);
+    return infos_;
+  }
+
+  void stop() override {
+    if (!thread_.joinable()) return;
+    asio::post(ioc_, [this] { shutdown(); });
+    thread_.join();
+  }
+
+ private:
+  static std::string fmt_list(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& e : v) s += (s.empty() ? "" : ",") + e;
+    return s;
+  }
+
+  void run() noexcept {
+    for (;;) {
+      try {
+        ioc_.run();
+        return;
+      } catch (const std::exception& e) {
+        spdlog::error("edge: unexpected exception: {}", e.what());  // sessions catch their own
+      }
+    }
+  }
+
+  // Validates and assigns addresses; an app may not take an address and port of the HTTP/HTTPS
+  // listeners.
+  Result<std::vector<SpectrumApp>> check_apps(std::vector<SpectrumApp> apps) const {
+    for (const auto& a : apps) {
+      if (auto v = validate_app(a); !v) return make_error("spectrum app " + a.protocol + " " + a.dns_name + ": " + v.error().message);
+    }
+    auto assigned = assign_edge_ips(std::move(apps), rt_.options.spectrum_pools);
+    if (!assigned) return assigned.error();
+    std::set<ListenKey> proxy;
+    for (const IpAddress& addr : rt_.options.addresses) {
+      for (uint16_t p : rt_.options.http_ports) proxy.insert(key_of({addr, p}));
+      for (uint16_t p : rt_.options.https_ports) proxy.insert(key_of({addr, p}));
+    }
+    for (const auto& a : *assigned) {
+      for (const auto& ip : a.edge_ips) {
+        for (unsigned p = a.port_first; p <= a.port_last; ++p) {
+          const IpEndpoint ep{ip, static_cast<uint16_t>(p)};
+          if (proxy.contains(key_of(ep))) {
+            return make_error("spectrum app " + a.protocol + " " + a.dns_name + ": " + ep.to_string() +
+                              " is an HTTP/HTTPS port of the edge");
+          }
+        }
+      }
+    }
+    return assigned;
+  }
+
+  // On the edge thread (or before it starts): keeps the listeners whose address and port stay,
+  // opens new ones, closes the rest. Connections in flight keep the app they started with.
+  void apply_apps(const std::vector<SpectrumApp>& apps) {
+    std::map<ListenKey, std::shared_ptr<Listener>> next;
+    for (const auto& a : apps) {
+      auto app = std::make_shared<const SpectrumApp>(a);
+      for (const auto& ip : a.edge_ips) {
+        for (unsigned p = a.port_first; p <= a.port_last; ++p) {
+          const IpEndpoint ep{ip, static_cast<uint16_t>(p)};
+          const ListenKey k = key_of(ep);
+          std::shared_ptr<Listener> l;
+          if (auto it = app_listeners_.find(k); it != app_listeners_.end() && it->second->acceptor.is_open()) {
+            l = it->second;
+          } else {
+            l = std::make_shared<Listener>(ioc_, ListenerInfo{.kind = ListenerInfo::Kind::kApp, .endpoint = ep});
+            l->info.error = bind_listener(l->acceptor, &l->info.endpoint);
+            if (!l->info.error.empty()) {
+              spdlog::warn("spectrum: {}: cannot listen on {}: {}", a.protocol, ep.to_string(), l->info.error);
+            } else {
+              asio::co_spawn(ioc_, accept_loop(l), asio::detached);
+            }
+          }
+          l->app = app;
+          l->info.app = a.protocol + " " + a.dns_name;
+          next[k] = std::move(l);
+        }
+      }
+      spdlog::info("spectrum: {}", describe_app(a));
+    }
+    for (auto& [k, l] : app_listeners_) {
+      if (!next.contains(k)) {
+        error_code ec;
+        l->acceptor.close(ec);
+      }
+    }
+    app_listeners_ = std::move(next);
+  }
+
+  void publish_info(const std::vector<SpectrumApp>& apps) {
+    std::vector<ListenerInfo> infos;
+    for (const auto& l : proxy_listeners_) infos.push_back(l->info);
+    std::promise<void> done;
+    // app_listeners_ belongs to the edge thread once it runs: copy it there.
+    auto copy = [&] {
+      for (const auto& [k, l] : app_listeners_) infos.push_back(l->info);
+    };
+    if (thread_.joinable() && std::this_thread::get_id() != thread_.get_id()) {
+      asio::post(ioc_, [&] {
+        copy();
+        done.set_value();
+      });
+      done.get_future().wait();
+    } else {
+      copy();
+    }
+    std::lock_guard lock(mu_);
+    infos_ = std::move(infos);
+    apps_ = apps;
+  }
+
+  awaitable<void> accept_loop(std::shared_ptr<Listener> l) {
+    asio::steady_timer backoff(ioc_);
+    const ListenerInfo::Kind kind = l->info.kind;
+    for (;;) {
+      error_code ec;
+      tcp::socket s = co_await l->acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (rt_.shutting_down || !l->acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
+      if (ec) {
+        if (ec != asio::error::connection_aborted) {  // EMFILE, ENOBUFS, ...: back off
+          backoff.expires_after(kAcceptBackoff);
+          co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+        continue;
+      }
+      if (rt_.live.size() >= rt_.options.max_connections) {
+        s.close(ec);  // over the limit: accept and close at once
+        continue;
+      }
+      try {
+        s.set_option(tcp::no_delay(true), ec);
+        std::shared_ptr<internal::Conn> c;
+        switch (kind) {
+          case ListenerInfo::Kind::kHttp:
+            (void)rt_.routes();  // a newly published catalog becomes this connection's routes
+            c = internal::make_http_conn(rt_, std::move(s));
+            break;
+          case ListenerInfo::Kind::kHttps:
+            (void)rt_.routes();
+            c = internal::make_tls_conn(rt_, std::move(s));
+            break;
+          case ListenerInfo::Kind::kApp:
+            c = internal::make_app_conn(rt_, std::move(s), l->app);
+            break;
+        }
+        internal::Conn::launch(std::move(c));
+      } catch (const std::exception& e) {
+        spdlog::warn("edge: dropping a connection: {}", e.what());  // out of memory
+      }
+    }
+  }
+
+  void shutdown() {
+    rt_.shutting_down = true;
+    error_code ec;
+    for (auto& l : proxy_listeners_) l->acceptor.close(ec);
+    for (auto& [k, l] : app_listeners_) l->acceptor.close(ec);
+    for (internal::Conn* c : rt_.live) c->abort();
+  }
+
+  // Declaration order matters for destruction: the listeners (acceptors) before the io_context,
+  // the io_context (and with it every coroutine frame) before the runtime they refer to.
+  internal::Runtime rt_;
+  asio::io_context ioc_{1};
+  std::vector<std::shared_ptr<Listener>> proxy_listeners_;
+  std::map<ListenKey, std::shared_ptr<Listener>> app_listeners_;  // edge thread only
+  std::mutex set_mu_;                   // serializes set_apps()
+  mutable std::mutex mu_;
+  std::vector<SpectrumApp> apps_;       // guarded by mu_
+  std::vector<ListenerInfo> infos_;     // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Edge>> Edge::start(const EdgeOptions& options,
+                                          const common::SnapshotPublisher<view::Catalog>& catalog,
+                                          std::vector<SpectrumApp> apps) {
+  try {
+    auto edge = std::make_unique<EdgeImpl>(options, catalog);
+    if (auto r = edge->init(std::move(apps)); !r) return r.error();
+    return std::unique_ptr<Edge>(std::move(edge));
+  } catch (const std::exception& e) {
+    return make_error(std::string("edge: cannot start: ") + e.what());
+  }
+}
+
+}  // namespace dnsedge::edge

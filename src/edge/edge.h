@@ -1,0 +1,89 @@
+#pragma once
+// The edge proxy (SPEC §4): what answers on the edge addresses that proxied names resolve to.
+//
+//   HTTP ports  80 8080 8880 2052 2082 2086 2095   routed by the Host header
+//   HTTPS ports 443 2053 2083 2087 2096 8443       routed by the TLS SNI, passed through untouched
+//   Spectrum apps                                  any TCP port on an app address, to its origin
+//   every other port                               nothing listens: connections are refused
+//
+// Each proxied name goes to its origin (the proxied record's A/AAAA content, or the addresses
+// its CNAME target resolves to) on the same port. Routes come from the published Catalog only:
+// the edge thread calls SnapshotReader::get() and rebuilds its RouteTable once per catalog
+// generation, so a record change reaches new requests with the next publish.
+//
+// A connection runs through these phases (docs/edge.md has the diagram):
+//   accept → read head / ClientHello → route (Host / SNI) → connect to the origin (failover
+//   over its addresses) → forward the head → stream both ways → keep-alive or close
+// and every failure becomes a ProxyError, turned into a response by describe() (edge/error.h).
+//
+// Thread safety: start(), stop(), set_apps(), apps() and listeners() may be called from any
+// thread except the edge's own. All proxying runs on the edge thread.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "common/snapshot.h"
+#include "edge/address.h"
+#include "edge/spectrum.h"
+#include "view/zone_view.h"
+
+namespace dnsedge::edge {
+
+// Cloudflare's proxied ports (cloudflare-semantics §1).
+inline const std::vector<uint16_t> kDefaultHttpPorts = {80, 8080, 8880, 2052, 2082, 2086, 2095};
+inline const std::vector<uint16_t> kDefaultHttpsPorts = {443, 2053, 2083, 2087, 2096, 8443};
+
+struct EdgeOptions {
+  std::vector<IpAddress> addresses;  // the edge addresses proxied names answer (both families)
+  std::vector<uint16_t> http_ports = kDefaultHttpPorts;
+  std::vector<uint16_t> https_ports = kDefaultHttpsPorts;
+  std::vector<IpPrefix> spectrum_pools;  // where Spectrum apps without edge_ips get an address
+  // A request head (or ClientHello) must be complete this long after its first byte, and the
+  // first request this long after accept (slowloris): then 408 (HTTP) or close (TLS).
+  std::chrono::milliseconds header_timeout{10'000};
+  // An idle keep-alive connection is closed after this.
+  std::chrono::milliseconds keepalive_timeout{60'000};
+  // Per origin address: no connection within this → next address; all slow → 504/522.
+  std::chrono::milliseconds connect_timeout{5'000};
+  // The origin's response head must arrive this long after the request was sent → 504/524.
+  std::chrono::milliseconds origin_timeout{100'000};
+  // A body, a WebSocket or a tunnel with no byte in either direction for this long is closed.
+  std::chrono::milliseconds idle_timeout{300'000};
+  size_t max_connections = 4096;  // beyond: accept and close at once
+};
+
+struct ListenerInfo {
+  enum class Kind : uint8_t { kHttp, kHttps, kApp };
+  Kind kind = Kind::kHttp;
+  IpEndpoint endpoint;  // the port actually bound (when 0 was asked)
+  std::string app;      // kApp: the app's protocol and name
+  std::string error;    // "" when listening
+};
+
+class Edge {
+ public:
+  // Binds the listeners and starts the edge thread. A listener that cannot bind (address in use,
+  // no permission for a low port) is logged and reported by listeners(); the others run.
+  // Fails only when the thread cannot start or an app is invalid.
+  static Result<std::unique_ptr<Edge>> start(const EdgeOptions& options,
+                                             const common::SnapshotPublisher<view::Catalog>& catalog,
+                                             std::vector<SpectrumApp> apps = {});
+  virtual ~Edge() = default;
+
+  // Replaces the Spectrum apps (the API calls this after every change). Validates them, assigns
+  // pool addresses, then opens and closes listeners on the edge thread; connections already
+  // running keep their app. Returns the apps with edge_ips filled in, or the first problem
+  // (nothing changes then). A listener that cannot bind is reported through listeners().
+  virtual Result<std::vector<SpectrumApp>> set_apps(std::vector<SpectrumApp> apps) = 0;
+  virtual std::vector<SpectrumApp> apps() const = 0;
+  virtual std::vector<ListenerInfo> listeners() const = 0;
+
+  // Closes every listener and connection and joins the edge thread. Idempotent.
+  virtual void stop() = 0;
+};
+
+}  // namespace dnsedge::edge

@@ -1,0 +1,96 @@
+// The Edge as a whole: listeners, publishes, Spectrum app changes. Sessions are tested in
+// http_proxy_test.cc and stream_proxy_test.cc.
+
+#include "edge/edge.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "edge/internal/test_support.h"
+
+namespace dnsedge::edge {
+namespace {
+
+using namespace testing;  // NOLINT(google-build-using-namespace): test helpers
+
+using EdgeTest = EdgeFixture;
+
+// Serves one connection: reads a head, answers 200 with the head it received as the body.
+std::thread echo_origin(int listen_fd, std::string* seen) {
+  return std::thread([listen_fd, seen] {
+    Fd c(::accept(listen_fd, nullptr, nullptr));
+    if (c.fd < 0) return;
+    *seen = read_until(c.fd, "\r\n\r\n");
+    send_all(c.fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(seen->size()) + "\r\n\r\n" + *seen);
+  });
+}
+
+TEST_F(EdgeTest, ReportsItsListeners) {
+  const auto l = edge_->listeners();
+  ASSERT_EQ(l.size(), 2u);
+  EXPECT_EQ(l[0].kind, ListenerInfo::Kind::kHttp);
+  EXPECT_EQ(l[0].endpoint.port, http_port_);
+  EXPECT_EQ(l[1].kind, ListenerInfo::Kind::kHttps);
+  EXPECT_TRUE(l[0].error.empty());
+}
+
+TEST_F(EdgeTest, APublishedChangeReachesTheNextConnection) {
+  Fd origin2(listen_on(kOrigin2, http_port_));
+  publisher_.publish(catalog_for(kOrigin2));
+  std::string seen;
+  std::thread t = echo_origin(origin2.fd, &seen);
+  const std::string resp = get("www.example.com");
+  t.join();
+  EXPECT_TRUE(resp.starts_with("HTTP/1.1 200 OK\r\n")) << resp;
+}
+
+TEST_F(EdgeTest, SetAppsOpensAndClosesListeners) {
+  const uint16_t app_port = free_port();
+  auto app = parse_app_spec("tcp/" + std::to_string(app_port) + "=127.0.0.31:1,name=smtp.example.com");
+  ASSERT_TRUE(app) << app.error().message;
+  auto set = edge_->set_apps({*app});
+  ASSERT_TRUE(set) << set.error().message;
+  ASSERT_EQ((*set)[0].edge_ips.size(), 1u);
+  EXPECT_EQ((*set)[0].edge_ips[0].to_string(), kAppAddr);  // from the pool
+  EXPECT_EQ(edge_->apps(), *set);
+  EXPECT_EQ(edge_->listeners().size(), 3u);
+  {
+    Fd c(connect_to(kAppAddr, app_port));
+    EXPECT_GE(c.fd, 0);
+  }
+  ASSERT_TRUE(edge_->set_apps({}));
+  Fd refused(connect_to(kAppAddr, app_port));
+  EXPECT_LT(refused.fd, 0);  // nothing listens any more
+  EXPECT_EQ(edge_->listeners().size(), 2u);
+}
+
+TEST_F(EdgeTest, RejectsAppsOnTheProxyPortsOrWithoutAddress) {
+  auto app = parse_app_spec("tcp/" + std::to_string(http_port_) + "=127.0.0.1:25,edge_ip=" + kEdgeAddr);
+  ASSERT_TRUE(app);
+  EXPECT_FALSE(edge_->set_apps({*app}));
+  auto a = parse_app_spec("tcp/2525=127.0.0.1:25,name=a.example.com");
+  auto b = parse_app_spec("tcp/2526=127.0.0.1:25,name=b.example.com");
+  EXPECT_FALSE(edge_->set_apps({*a, *b}));  // a /32 pool has one address for two names
+  EXPECT_TRUE(edge_->apps().empty());       // nothing changed
+}
+
+TEST(EdgeStartTest, AListenerThatCannotBindIsReportedNotFatal) {
+  Fd taken(listen_on(kEdgeAddr, 0));
+  const uint16_t port = port_of(taken.fd);
+  common::SnapshotPublisher<view::Catalog> pub(catalog_for(kOrigin1));
+  EdgeOptions o;
+  o.addresses = {*IpAddress::parse(kEdgeAddr)};
+  o.http_ports = {port};
+  o.https_ports = {};
+  auto e = Edge::start(o, pub);
+  ASSERT_TRUE(e) << e.error().message;
+  const auto l = (*e)->listeners();
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_FALSE(l[0].error.empty());
+  (*e)->stop();
+  (*e)->stop();  // idempotent
+}
+
+}  // namespace
+}  // namespace dnsedge::edge
