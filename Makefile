@@ -15,6 +15,8 @@ DEPS := cmake ninja-build g++ clang pkg-config make \
         knot knot-dnsutils knot-dnssecutils nsd dnsperf bind9-dnsutils python3 python3-dnspython python3-pytest \
         curl openssl swaks python3-aiosmtpd
 
+PYTEST_SUITES := tests/blackbox tests/golden tests/api tests/doctor tests/edge
+
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps configure build test unit blackbox run bench fuzz clean
@@ -40,7 +42,10 @@ build: deps configure
 # Every test: unit + golden (ctest), then the black-box suites against the real binary.
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j2
-	DNSEDGE_BIN=$(abspath $(BUILD)/dnsedge) $(PY) -m pytest -q tests/blackbox tests/golden tests/api tests/doctor tests/edge
+	@# One pytest session per suite: each suite has its own conftest helpers.
+	@set -e; for d in $(PYTEST_SUITES); do \
+	  echo "== pytest $$d"; DNSEDGE_BIN=$(abspath $(BUILD)/dnsedge) $(PY) -m pytest -q $$d; \
+	done
 
 run: build
 	@mkdir -p $(DATA)
