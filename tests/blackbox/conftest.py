@@ -338,6 +338,7 @@ class _Process(Target):
 
     def _spawn(self, argv: list[str]):
         self.argv = argv
+        self.returncode = None  # a restarted process is running again: teardown must stop it
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._log,
                                      stderr=subprocess.STDOUT, cwd=self.workdir)
