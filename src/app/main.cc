@@ -342,6 +342,9 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    std::cout << "dnsedge " << DNSEDGE_VERSION << "\n";
+    return 0;
   } catch (const CLI::ParseError& e) {
     std::cerr << "dnsedge: " << e.what() << "\nRun 'dnsedge --help' for usage.\n";
     return 2;
