@@ -5,12 +5,12 @@
 #include "dns/name.h"
 #include "dns/types.h"
 #include "dns/zonefile.h"
+#include "view/view_targets.h"
 
 namespace dnsedge::app {
 namespace {
 
 namespace rrtype = dns::rrtype;
-constexpr int kMaxDepth = 16;
 constexpr int kSettleRounds = 4;  // cross-zone dependency chains followed at one publish
 
 Result<dns::ZoneText> parse(const std::string& path, const std::string& origin_text) {
@@ -38,70 +38,7 @@ view::Flattening flattening_for(const ZoneSetOptions& o, std::string_view apex) 
              : view::Flattening::kAtRoot;
 }
 
-std::vector<std::string> rdatas(const view::ZoneView& z, const view::RRset* s, uint32_t* ttl) {
-  std::vector<std::string> out;
-  if (s == nullptr) return out;
-  *ttl = std::min(*ttl, s->ttl);
-  const uint8_t* p = z.rdata(*s);
-  for (uint16_t i = 0; i < s->count; ++i) {
-    const size_t len = size_t(p[0]) << 8 | p[1];
-    out.emplace_back(reinterpret_cast<const char*>(p + 2), len);
-    p += 2 + len;
-  }
-  return out;
-}
-
 }  // namespace
-
-std::optional<view::TargetAddrs> CatalogTargets::lookup(std::string_view name) const {
-  return lookup(name, 0);
-}
-
-std::optional<view::TargetAddrs> CatalogTargets::lookup(std::string_view name, int depth) const {
-  const view::ZoneView* zone = nullptr;
-  for (const auto& z : zones_) {
-    if (dns::is_subdomain(name, z->apex()) && (zone == nullptr || z->apex().size() > zone->apex().size())) {
-      zone = z.get();
-    }
-  }
-  if (zone == nullptr) return external_ ? external_->lookup(name) : std::nullopt;
-  view::TargetAddrs t;
-  t.detail = "(in zone " + dns::name_to_text(zone->apex()) + ")";
-  if (depth > kMaxDepth) {
-    t.state = view::TargetAddrs::State::kFailed;
-    t.detail = "(CNAME chain too long or looping)";
-    return t;
-  }
-  const uint32_t id = zone->find(name);
-  if (id == view::kNone) return t;  // no such name: no addresses
-  const view::Node& n = zone->node(id);
-  if (n.flags & view::node_flag::kAddrServfail) {
-    t.state = view::TargetAddrs::State::kFailed;
-    return t;
-  }
-  if (n.flags & view::node_flag::kCname) {
-    const view::RRset* c = zone->rrset(n, rrtype::kCNAME);
-    const uint8_t* rd = zone->rdata(*c) + 2;
-    auto next = lookup(dns::as_view(rd, dns::name_length(rd)), depth + 1);
-    if (!next) {
-      t.state = view::TargetAddrs::State::kPending;
-      return t;
-    }
-    next->ttl = std::min(next->ttl, c->ttl);
-    return next;
-  }
-  uint32_t ttl = 0xffffffffu;
-  t.v4 = rdatas(*zone, zone->rrset(n, rrtype::kA), &ttl);
-  t.v6 = rdatas(*zone, zone->rrset(n, rrtype::kAAAA), &ttl);
-  t.ttl = ttl;
-  const auto& origins = zone->origins();
-  if (auto it = origins.find(absl::string_view(name.data(), name.size())); it != origins.end()) {
-    t.proxied = true;
-    t.origin_v4 = it->second.v4;
-    t.origin_v6 = it->second.v6;
-  }
-  return t;
-}
 
 Result<ZoneCheck> check_zone_file(const std::string& path, const std::string& origin_text,
                                   const ZoneSetOptions& options) {
@@ -131,8 +68,9 @@ Result<ZoneSet::Zone> ZoneSet::load(const std::string& file) const {
 }
 
 Result<std::shared_ptr<const view::ZoneView>> ZoneSet::compile(const Zone& z) const {
-  const auto all = views();
-  CatalogTargets targets(all, options_.external);
+  std::vector<const view::ZoneView*> all;
+  for (const auto& v : views()) all.push_back(v.get());
+  view::ViewTargets targets(std::move(all), options_.external);
   return view::ZoneView::compile(z.apex, z.records,
                                  view::CompileOptions{.source = z.file, .edge = &options_.edge,
                                                       .flattening = flattening_for(options_, z.apex),

@@ -19,21 +19,6 @@ struct ZoneSetOptions {
   const view::TargetSource* external = nullptr;  // resolved external names (may be null)
 };
 
-// Answers TargetSource lookups from a set of served views (following CNAMEs across them), and
-// from `external` for names outside every zone.
-class CatalogTargets : public view::TargetSource {
- public:
-  CatalogTargets(const std::vector<std::shared_ptr<const view::ZoneView>>& zones,
-                 const view::TargetSource* external)
-      : zones_(zones), external_(external) {}
-  std::optional<view::TargetAddrs> lookup(std::string_view name) const override;
-
- private:
-  std::optional<view::TargetAddrs> lookup(std::string_view name, int depth) const;
-  const std::vector<std::shared_ptr<const view::ZoneView>>& zones_;
-  const view::TargetSource* external_;
-};
-
 struct ZoneCheck {
   std::string text;         // the zone, normalized
   std::string origin_text;  // "example.com."

@@ -1,5 +1,7 @@
 #include "control/controller.h"
 
+#include "view/view_targets.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -8,6 +10,7 @@
 #include "control/errors.h"
 #include "dns/name.h"
 #include "dns/types.h"
+#include "view/view_targets.h"
 
 namespace dnsedge::control {
 namespace {
@@ -15,7 +18,6 @@ namespace {
 namespace rrtype = dns::rrtype;
 using nlohmann::json;
 
-constexpr int kMaxDepth = 16;            // CNAME hops followed across zones
 constexpr uint32_t kJournalKeep = 1000;  // journal entries kept per zone
 constexpr int kSettleRounds = 4;         // cross-zone recompiles at load
 
@@ -68,67 +70,6 @@ std::vector<std::string> rrset_rdatas(const view::ZoneView& z, const view::RRset
   }
   return out;
 }
-
-// Answers the compiler's questions about names outside the zone being compiled from the
-// other zones' current views (following CNAMEs across them), then from the external source.
-class ViewTargets : public view::TargetSource {
- public:
-  ViewTargets(std::vector<const view::ZoneView*> zones, const view::TargetSource* external)
-      : zones_(std::move(zones)), external_(external) {}
-  std::optional<view::TargetAddrs> lookup(std::string_view name) const override { return lookup(name, 0); }
-
- private:
-  std::optional<view::TargetAddrs> lookup(std::string_view name, int depth) const {
-    const view::ZoneView* zone = nullptr;
-    for (const auto* z : zones_) {
-      if (dns::is_subdomain(name, z->apex()) && (zone == nullptr || z->apex().size() > zone->apex().size())) zone = z;
-    }
-    if (zone == nullptr) return external_ ? external_->lookup(name) : std::nullopt;
-    view::TargetAddrs t;
-    t.detail = "(in zone " + dns::name_to_text(zone->apex()) + ")";
-    if (depth > kMaxDepth) {
-      t.state = view::TargetAddrs::State::kFailed;
-      t.detail = "(CNAME chain too long or looping)";
-      return t;
-    }
-    const uint32_t id = zone->find(name);
-    if (id == view::kNone) return t;
-    const view::Node& n = zone->node(id);
-    if (n.flags & view::node_flag::kAddrServfail) {
-      t.state = view::TargetAddrs::State::kFailed;
-      return t;
-    }
-    if (n.flags & view::node_flag::kCname) {
-      const view::RRset* c = zone->rrset(n, rrtype::kCNAME);
-      const uint8_t* rd = zone->rdata(*c) + 2;
-      auto next = lookup(dns::as_view(rd, dns::name_length(rd)), depth + 1);
-      if (!next) {
-        t.state = view::TargetAddrs::State::kPending;
-        return t;
-      }
-      next->ttl = std::min(next->ttl, c->ttl);
-      return next;
-    }
-    uint32_t ttl = 0xffffffffu;
-    for (uint16_t type : {rrtype::kA, rrtype::kAAAA}) {
-      const view::RRset* s = zone->rrset(n, type);
-      if (s == nullptr) continue;
-      ttl = std::min(ttl, s->ttl);
-      (type == rrtype::kA ? t.v4 : t.v6) = rrset_rdatas(*zone, s);
-    }
-    t.ttl = ttl;
-    const auto& origins = zone->origins();
-    if (auto it = origins.find(absl::string_view(name.data(), name.size())); it != origins.end()) {
-      t.proxied = true;
-      t.origin_v4 = it->second.v4;
-      t.origin_v6 = it->second.v6;
-    }
-    return t;
-  }
-
-  std::vector<const view::ZoneView*> zones_;
-  const view::TargetSource* external_;
-};
 
 bool record_less(const zone::Record& a, const zone::Record& b) {
   return std::tie(a.name, a.type, a.content, a.priority) < std::tie(b.name, b.type, b.content, b.priority);
@@ -570,7 +511,7 @@ Result<std::shared_ptr<const view::ZoneView>> Controller::compile(const StoreZon
   for (const auto& [id, o] : zones_) {
     if (o.view && id != z.zone.id) others.push_back(o.view.get());
   }
-  ViewTargets targets(std::move(others), options_.external);
+  view::ViewTargets targets(std::move(others), options_.external);
   return view::ZoneView::compile(
       z.apex, rrs,
       view::CompileOptions{.source = "zone " + z.zone.name,
