@@ -230,7 +230,7 @@ bool put_rrset(Ctx& c, Section sec, const ZoneView& z, const RRset& s, OwnerRef 
       case rrtype::kSVCB:
       case rrtype::kHTTPS:
         ok = w.put(rd, rdlen);
-        target_pos = static_cast<long>(w.size() - rdlen) + (s.type == rrtype::kSRV ? 6 : 2);
+        target_pos = static_cast<long>(w.size() - rdlen) + dns::rdata_target_offset(s.type);
         break;
       default:
         ok = w.put(rd, rdlen);
@@ -242,8 +242,7 @@ bool put_rrset(Ctx& c, Section sec, const ZoneView& z, const RRset& s, OwnerRef 
     }
     wr16(w.data() + rdlen_pos, static_cast<uint16_t>(w.size() - rdlen_pos - 2));
     if (targets != nullptr && target_pos >= 0 && target_pos < 0x3fff) {
-      const size_t toff = s.type == rrtype::kSRV ? 6 : (s.type == rrtype::kMX || s.type == rrtype::kSVCB || s.type == rrtype::kHTTPS) ? 2 : 0;
-      on_target(targets[i], rd + toff, static_cast<uint16_t>(target_pos));
+      on_target(targets[i], rd + dns::rdata_target_offset(s.type), static_cast<uint16_t>(target_pos));
     }
     p += 2 + rdlen;
   }

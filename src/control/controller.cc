@@ -616,7 +616,7 @@ std::vector<ApiMessage> Controller::dc_messages(const StoreZone& z, const view::
   for (const auto& [id, e] : z.records) {
     const uint16_t t = e.rr.type;
     if (t != rrtype::kMX && t != rrtype::kSRV) continue;
-    const size_t off = t == rrtype::kMX ? 2 : 6;
+    const size_t off = static_cast<size_t>(dns::rdata_target_offset(t));
     if (e.rr.rdata.size() <= off) continue;
     const std::string target = e.rr.rdata.substr(off);
     const std::string dc = view::dc_name(z.apex, target);

@@ -56,4 +56,23 @@ constexpr bool type_compresses_rdata(uint16_t type) noexcept {
          type == rrtype::kPTR || type == rrtype::kMX || (type >= 7 && type <= 9) || type == 14;
 }
 
+// Offset of the target name inside the rdata of types that point at another name, or -1:
+// NS, CNAME, PTR (RFC 1035 §3.3), MX (§3.3.9), SRV (RFC 2782), SVCB/HTTPS (RFC 9460 §2.2).
+constexpr int rdata_target_offset(uint16_t type) noexcept {
+  switch (type) {
+    case rrtype::kNS:
+    case rrtype::kCNAME:
+    case rrtype::kPTR:
+      return 0;
+    case rrtype::kMX:
+    case rrtype::kSVCB:
+    case rrtype::kHTTPS:
+      return 2;
+    case rrtype::kSRV:
+      return 6;
+    default:
+      return -1;
+  }
+}
+
 }  // namespace dnsedge::dns

@@ -81,7 +81,7 @@ void mail_targets(Context& ctx, const ProxyFacts& facts, const ProxyFacts::Zone&
   const std::string& domain = ctx.domain();
   for (const auto& r : zone.stored) {
     if ((r.type != rrtype::kMX && r.type != rrtype::kSRV) || !dns::is_subdomain(r.owner, domain)) continue;
-    const size_t off = r.type == rrtype::kMX ? 2 : 6;
+    const size_t off = static_cast<size_t>(dns::rdata_target_offset(r.type));
     if (r.rdata.size() <= off) continue;
     const std::string target = r.rdata.substr(off);
     const std::string dc = view::dc_name(zone.apex, target);

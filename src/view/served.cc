@@ -321,7 +321,7 @@ class Server {
 
   // MX/SRV whose target is proxied (directly or through CNAMEs): point it at a dc-record.
   ZoneRecord rewrite_mail_target(const ZoneRecord& r, Served& out) {
-    const size_t off = r.type == rrtype::kMX ? 2 : 6;
+    const size_t off = static_cast<size_t>(dns::rdata_target_offset(r.type));
     if (r.rdata.size() <= off) return r;
     const std::string target = r.rdata.substr(off);
     const Addrs t = resolve(target, 1);

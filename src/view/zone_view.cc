@@ -22,26 +22,6 @@ std::string where(const CompileOptions& o, const dns::ZoneRecord& r) {
   return s + ": ";
 }
 
-// Offset of the target name inside the rdata of types whose additional processing or
-// chasing needs it (RFC 1035 §3.3.9 MX, RFC 2782 SRV, RFC 1035 §3.3.11 NS, §3.3.1 CNAME,
-// RFC 9460 SVCB/HTTPS).
-int target_offset(uint16_t type) {
-  switch (type) {
-    case rrtype::kNS:
-    case rrtype::kCNAME:
-      return 0;
-    case rrtype::kMX:
-      return 2;
-    case rrtype::kSRV:
-      return 6;
-    case rrtype::kSVCB:  // RFC 9460 §2.2: SvcPriority, then TargetName
-    case rrtype::kHTTPS:
-      return 2;
-    default:
-      return -1;
-  }
-}
-
 // Canonical rdata order (RFC 4034 §6.3), as Knot keeps its rdatasets.
 bool rdata_less(std::string_view a, std::string_view b) {
   const int c = std::memcmp(a.data(), b.data(), std::min(a.size(), b.size()));
@@ -274,7 +254,8 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin,
   // 6. Targets of NS/MX/SRV/CNAME rdata → node index in this zone (exact, or the wildcard that
   //    would synthesize it), for additional data and chasing without a lookup at query time.
   for (auto& set : z->rrsets_) {
-    const int toff = target_offset(set.type);
+    // PTR targets need no additional data or chasing.
+    const int toff = set.type == rrtype::kPTR ? -1 : dns::rdata_target_offset(set.type);
     if (toff < 0) continue;
     set.targets_off = static_cast<uint32_t>(z->targets_.size());
     const uint8_t* p = z->rdata(set);
