@@ -1,6 +1,7 @@
 // dnsedge: the binary. Subcommands:
 //   serve        run the authoritative server
 //   zone check   validate a zone file (and print it normalized with --print)
+//   zone add|list|rm|import|export, record add|list|set|rm   API client (app/cli.h, docs/cli.md)
 
 #include <malloc.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "app/cli.h"
 #include "app/config.h"
 #include "app/control_plane.h"
 #include "app/doctor_cmd.h"
@@ -333,6 +335,8 @@ int main(int argc, char** argv) {
   check->add_option("--edge-ipv4", flags.edge_ipv4, "edge IPv4 addresses (for zones with proxied records)");
   check->add_option("--edge-ipv6", flags.edge_ipv6, "edge IPv6 addresses (for zones with proxied records)");
 
+  cli::CliCommands api_commands(app, *zone);  // zone add|list|..., record ...
+
   DoctorFlags doctor_flags;
   auto* doctor = add_doctor_command(app, doctor_flags);
 
@@ -351,6 +355,7 @@ int main(int argc, char** argv) {
   }
 
   if (doctor->parsed()) return run_doctor(doctor_flags);
+  if (api_commands.parsed()) return cli::run(api_commands.args());
   auto cfg = resolve_serve_config(flags);
   if (!cfg) {
     std::cerr << "dnsedge: " << cfg.error().message << "\n";
