@@ -13,7 +13,7 @@ DEPS := cmake ninja-build g++ clang pkg-config make \
         nlohmann-json3-dev libsqlite3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev \
         libfmt-dev libabsl-dev libssl-dev \
         knot knot-dnsutils knot-dnssecutils nsd dnsperf bind9-dnsutils python3 python3-dnspython python3-pytest \
-        curl openssl swaks python3-aiosmtpd
+        curl openssl swaks python3-aiosmtpd nodejs
 
 PYTEST_SUITES := tests/blackbox tests/golden tests/api tests/doctor tests/edge
 
@@ -30,6 +30,10 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@# npm (tests/api/test_sdk_interop.py installs the cloudflare SDK with it): Debian's own package,
+	@# unless the installed nodejs already brings npm (NodeSource builds do, and conflict with it).
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm; }
 
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
