@@ -469,8 +469,16 @@ Result<zone::Record> Controller::stage(const StoreZone& z, Pending& p, const Rec
   auto r = build_record(ctx, in, base, replace);
   if (!r) return r.error();
   std::vector<const zone::Record*> same;
-  for (const auto& [id, e] : p.records) {
-    if (id != base_id && e.rec.name == r->name) same.push_back(&e.rec);
+  if (p.by_name) {
+    if (auto it = p.by_name->find(r->name); it != p.by_name->end()) {
+      for (const auto& id : it->second) {
+        if (id != base_id) same.push_back(&p.records.at(id).rec);
+      }
+    }
+  } else {
+    for (const auto& [id, e] : p.records) {
+      if (id != base_id && e.rec.name == r->name) same.push_back(&e.rec);
+    }
   }
   if (auto c = check_conflicts(ctx, *r, same); !c) return c.error();
   auto rr = to_zone_record(*r);
@@ -484,14 +492,24 @@ Result<zone::Record> Controller::stage(const StoreZone& z, Pending& p, const Rec
   }
   r->zone_id = z.zone.id;
   r->modified_on = stamp;
+  if (p.by_name && (base == nullptr || base->name != r->name)) {
+    if (base != nullptr) std::erase((*p.by_name)[base->name], base_id);
+    (*p.by_name)[r->name].push_back(r->id);
+  }
   p.records[r->id] = Entry{*r, std::move(*rr)};
   return *r;
+}
+
+void Controller::index_names(Pending& p) {
+  p.by_name.emplace();
+  for (const auto& [id, e] : p.records) (*p.by_name)[e.rec.name].push_back(id);
 }
 
 Result<void> Controller::stage_delete(Pending& p, const std::string& id, zone::Record* deleted) {
   auto it = p.records.find(id);
   if (it == p.records.end()) return record_not_found();
   *deleted = it->second.rec;
+  if (p.by_name) std::erase((*p.by_name)[it->second.rec.name], id);
   p.records.erase(it);
   return {};
 }
@@ -692,6 +710,7 @@ Result<BatchResult> Controller::batch(const std::string& zone_id, const BatchInp
   auto z = writable(zone_id);
   if (!z) return z.error();
   Pending p{(*z)->records, (*z)->settings, false, "batch"};
+  if (in.deletes.size() + in.patches.size() + in.puts.size() + in.posts.size() > 1) index_names(p);
   BatchResult out;
   auto fail = [](const char* list, size_t i, const Error& e) {
     return Error{std::string(list) + "[" + std::to_string(i) + "]: " + e.message, e.code};
@@ -732,6 +751,7 @@ Result<ImportResult> Controller::import_zone(const std::string& zone_id, std::st
   auto parsed = dns::parse_zone_text(text, (*z)->apex, "import");
   if (!parsed) return err(errc::kImportParse, parsed.error().message);
   Pending p{(*z)->records, (*z)->settings, false, "import"};
+  index_names(p);
   ImportResult out;
   for (const auto& rr : parsed->records) {
     if (rr.type == rrtype::kSOA || (rr.type == rrtype::kNS && rr.owner == (*z)->apex)) continue;

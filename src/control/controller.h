@@ -41,6 +41,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -236,7 +237,12 @@ class Controller {
     DnsSettings settings;
     bool settings_changed = false;
     std::string op;  // journal: "create", "update", "delete", "batch", "import", "settings"
+    // Record ids by name, kept by stage()/stage_delete() once index_names() built it: the
+    // conflict check of a many-record write (import, batch) then looks at one name, not every
+    // record (an import of n records was O(n^2)).
+    std::optional<std::unordered_map<std::string, std::vector<std::string>>> by_name;
   };
+  static void index_names(Pending& p);
 
   Controller(ControllerOptions options, common::SnapshotPublisher<view::Catalog>& publisher,
              std::unique_ptr<store::Store> store);

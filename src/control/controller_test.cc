@@ -201,6 +201,37 @@ TEST(ControllerTest, BatchCanSwapContentsThroughPatches) {
   EXPECT_EQ(f.served("x.example.com.", rrtype::kA), (std::vector<std::string>{"192.0.2.1", "192.0.2.3"}));
 }
 
+// Batches and imports check conflicts through a name index (Controller::Pending::by_name); it must
+// follow renames and deletes made earlier in the same batch.
+TEST(ControllerTest, BatchConflictChecksFollowRenamesAndDeletes) {
+  Fixture f;
+  const std::string id = f.zone("example.com");
+  auto a = f.c->create_record(id, rec("a", "A", "192.0.2.1")).value().records[0];
+  auto d = f.c->create_record(id, rec("d", "A", "192.0.2.4")).value().records[0];
+  BatchInput b;
+  RecordInput rename;
+  rename.name = "b";
+  b.deletes = {d.id};
+  b.patches = {{a.id, rename}};
+  b.posts = {rec("a", "CNAME", "target.example.net"), rec("d", "CNAME", "target.example.net"),
+             rec("b", "CNAME", "target.example.net")};
+  auto r = f.c->batch(id, b);
+  ASSERT_FALSE(r);  // b holds the renamed A now
+  EXPECT_EQ(r.error().code, errc::kAddressConflict) << r.error().message;
+  EXPECT_NE(r.error().message.find("posts[2]"), std::string::npos) << r.error().message;
+  b.posts.pop_back();
+  auto ok = f.c->batch(id, b);
+  ASSERT_TRUE(ok) << ok.error().message;  // a and d are free once renamed / deleted
+  EXPECT_EQ(f.served("b.example.com.", rrtype::kA), std::vector<std::string>{"192.0.2.1"});
+  EXPECT_EQ(f.served("a.example.com.", rrtype::kCNAME), std::vector<std::string>{"target.example.net."});
+
+  // An import sees the records it added before: a CNAME beside an imported A is refused.
+  auto imp = f.c->import_zone(id, "x 300 IN A 192.0.2.7\nx 300 IN CNAME target.example.net.\n", std::nullopt);
+  ASSERT_FALSE(imp);
+  EXPECT_EQ(imp.error().code, errc::kAddressConflict) << imp.error().message;
+  EXPECT_NE(imp.error().message.find("import:2"), std::string::npos) << imp.error().message;
+}
+
 TEST(ControllerTest, MxToProxiedApexUsesDcRecordAndSaysSo) {
   Fixture f;
   const std::string id = f.zone("example.com");
