@@ -492,12 +492,36 @@ Result<zone::Record> Controller::stage(const StoreZone& z, Pending& p, const Rec
   }
   r->zone_id = z.zone.id;
   r->modified_on = stamp;
+  p.touch(r->id);
   if (p.by_name && (base == nullptr || base->name != r->name)) {
     if (base != nullptr) std::erase((*p.by_name)[base->name], base_id);
     (*p.by_name)[r->name].push_back(r->id);
   }
   p.records[r->id] = Entry{*r, std::move(*rr)};
   return *r;
+}
+
+Controller::Pending::Pending(StoreZone& z, std::string op_name)
+    : zone(&z), records(std::move(z.records)), settings(z.settings), op(std::move(op_name)) {
+  z.records.clear();
+}
+
+Controller::Pending::~Pending() {
+  if (committed) return;
+  for (auto& [id, was] : before) {
+    if (was) {
+      records.insert_or_assign(id, std::move(*was));
+    } else {
+      records.erase(id);
+    }
+  }
+  zone->records = std::move(records);
+}
+
+void Controller::Pending::touch(const std::string& id) {
+  if (before.count(id)) return;
+  auto it = records.find(id);
+  before.emplace(id, it == records.end() ? std::nullopt : std::optional<Entry>(it->second));
 }
 
 void Controller::index_names(Pending& p) {
@@ -509,6 +533,7 @@ Result<void> Controller::stage_delete(Pending& p, const std::string& id, zone::R
   auto it = p.records.find(id);
   if (it == p.records.end()) return record_not_found();
   *deleted = it->second.rec;
+  p.touch(id);
   if (p.by_name) std::erase((*p.by_name)[it->second.rec.name], id);
   p.records.erase(it);
   return {};
@@ -538,20 +563,19 @@ Result<std::shared_ptr<const view::ZoneView>> Controller::compile(const StoreZon
                            .targets = &targets});
 }
 
-Result<uint32_t> Controller::commit(StoreZone& z, Pending p, std::vector<ApiMessage>* messages) {
-  // What changed, against the stored state.
+Result<uint32_t> Controller::commit(StoreZone& z, Pending& p, std::vector<ApiMessage>* messages) {
+  // What changed, against the stored state: only the records staging touched can differ.
   std::vector<std::string> removed, written;
-  for (const auto& [id, e] : z.records) {
+  for (const auto& [id, was] : p.before) {
     auto it = p.records.find(id);
-    if (it == p.records.end()) {
+    if (!was) {
+      if (it != p.records.end()) written.push_back(id);
+    } else if (it == p.records.end()) {
       removed.push_back(id);
-    } else if (!(it->second.rec == e.rec)) {
+    } else if (!(it->second.rec == was->rec)) {
       removed.push_back(id);  // rewritten as delete + insert: uniqueness holds on the end state
       written.push_back(id);
     }
-  }
-  for (const auto& [id, e] : p.records) {
-    if (!z.records.count(id)) written.push_back(id);
   }
   if (removed.empty() && written.empty() && !p.settings_changed) return z.zone.serial;
 
@@ -593,6 +617,7 @@ Result<uint32_t> Controller::commit(StoreZone& z, Pending p, std::vector<ApiMess
   // Committed: swap in, publish.
   std::shared_ptr<const view::ZoneView> before = z.view;
   z.records = std::move(p.records);
+  p.committed = true;
   if (p.settings_changed) {
     z.settings = p.settings;
     z.settings.modified_on = stamp;
@@ -666,11 +691,11 @@ std::vector<ApiMessage> Controller::dc_messages(const StoreZone& z, const view::
 Result<WriteResult> Controller::create_record(const std::string& zone_id, const RecordInput& in) {
   auto z = writable(zone_id);
   if (!z) return z.error();
-  Pending p{(*z)->records, (*z)->settings, false, "create"};
+  Pending p(**z, "create");
   auto r = stage(**z, p, in, {}, false);
   if (!r) return r.error();
   WriteResult out;
-  auto serial = commit(**z, std::move(p), &out.messages);
+  auto serial = commit(**z, p, &out.messages);
   if (!serial) return serial.error();
   out.serial = *serial;
   out.records.push_back(std::move(*r));
@@ -681,11 +706,11 @@ Result<WriteResult> Controller::update_record(const std::string& zone_id, const 
                                               const RecordInput& in, bool replace) {
   auto z = writable(zone_id);
   if (!z) return z.error();
-  Pending p{(*z)->records, (*z)->settings, false, replace ? "put" : "patch"};
+  Pending p(**z, replace ? "put" : "patch");
   auto r = stage(**z, p, in, id, replace);
   if (!r) return r.error();
   WriteResult out;
-  auto serial = commit(**z, std::move(p), &out.messages);
+  auto serial = commit(**z, p, &out.messages);
   if (!serial) return serial.error();
   out.serial = *serial;
   out.records.push_back(std::move(*r));
@@ -695,11 +720,11 @@ Result<WriteResult> Controller::update_record(const std::string& zone_id, const 
 Result<WriteResult> Controller::delete_record(const std::string& zone_id, const std::string& id) {
   auto z = writable(zone_id);
   if (!z) return z.error();
-  Pending p{(*z)->records, (*z)->settings, false, "delete"};
+  Pending p(**z, "delete");
   zone::Record gone;
   if (auto r = stage_delete(p, id, &gone); !r) return r.error();
   WriteResult out;
-  auto serial = commit(**z, std::move(p), &out.messages);
+  auto serial = commit(**z, p, &out.messages);
   if (!serial) return serial.error();
   out.serial = *serial;
   out.records.push_back(std::move(gone));
@@ -709,7 +734,7 @@ Result<WriteResult> Controller::delete_record(const std::string& zone_id, const 
 Result<BatchResult> Controller::batch(const std::string& zone_id, const BatchInput& in) {
   auto z = writable(zone_id);
   if (!z) return z.error();
-  Pending p{(*z)->records, (*z)->settings, false, "batch"};
+  Pending p(**z, "batch");
   if (in.deletes.size() + in.patches.size() + in.puts.size() + in.posts.size() > 1) index_names(p);
   BatchResult out;
   auto fail = [](const char* list, size_t i, const Error& e) {
@@ -735,7 +760,7 @@ Result<BatchResult> Controller::batch(const std::string& zone_id, const BatchInp
     if (!r) return fail("posts", i, r.error());
     out.posts.push_back(std::move(*r));
   }
-  auto serial = commit(**z, std::move(p), &out.messages);
+  auto serial = commit(**z, p, &out.messages);
   if (!serial) return serial.error();
   out.serial = *serial;
   return out;
@@ -750,7 +775,7 @@ Result<ImportResult> Controller::import_zone(const std::string& zone_id, std::st
   }
   auto parsed = dns::parse_zone_text(text, (*z)->apex, "import");
   if (!parsed) return err(errc::kImportParse, parsed.error().message);
-  Pending p{(*z)->records, (*z)->settings, false, "import"};
+  Pending p(**z, "import");
   index_names(p);
   ImportResult out;
   for (const auto& rr : parsed->records) {
@@ -774,7 +799,7 @@ Result<ImportResult> Controller::import_zone(const std::string& zone_id, std::st
     }
     ++out.added;
   }
-  auto serial = commit(**z, std::move(p), &out.messages);
+  auto serial = commit(**z, p, &out.messages);
   if (!serial) return serial.error();
   return out;
 }
@@ -829,9 +854,11 @@ Result<DnsSettings> Controller::update_dns_settings(const std::string& zone_id, 
   if (!z) return z.error();
   auto next = patch_settings((*z)->settings, body);
   if (!next) return next.error();
-  Pending p{(*z)->records, *next, true, "settings"};
+  Pending p(**z, "settings");
+  p.settings = *next;
+  p.settings_changed = true;
   if (next->flatten_all != (*z)->settings.flatten_all) p.settings.flattening_modified_on = now();
-  auto serial = commit(**z, std::move(p), nullptr);
+  auto serial = commit(**z, p, nullptr);
   if (!serial) return serial.error();
   return (*z)->settings;
 }

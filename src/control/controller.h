@@ -231,12 +231,26 @@ class Controller {
     // zone's records in memory twice is not).
     mutable std::optional<std::vector<zone::Record>> records;
   };
-  // A change being prepared: the candidate state of one zone.
+  // A change being prepared: the candidate state of one zone. The zone's records are moved into
+  // it (not copied: a write to a big zone must not copy every record) and changed in place;
+  // `before` keeps the first-seen state of every record touched, so commit() diffs only those,
+  // and the destructor puts the zone's records back as they were unless commit() took them.
+  // Nothing may read zone.records while a Pending for it lives (all of this runs on the writer).
   struct Pending {
+    Pending(StoreZone& z, std::string op_name);
+    ~Pending();
+    Pending(const Pending&) = delete;
+    Pending& operator=(const Pending&) = delete;
+    // Call before changing or erasing records[id].
+    void touch(const std::string& id);
+
+    StoreZone* zone;
     std::map<std::string, Entry> records;
     DnsSettings settings;
     bool settings_changed = false;
     std::string op;  // journal: "create", "update", "delete", "batch", "import", "settings"
+    std::map<std::string, std::optional<Entry>> before;  // by id; nullopt: did not exist
+    bool committed = false;
     // Record ids by name, kept by stage()/stage_delete() once index_names() built it: the
     // conflict check of a many-record write (import, batch) then looks at one name, not every
     // record (an import of n records was O(n^2)).
@@ -263,7 +277,7 @@ class Controller {
                              bool replace);
   Result<void> stage_delete(Pending& p, const std::string& id, zone::Record* deleted);
   // Compiles, writes, commits, swaps in and publishes. Returns the new serial.
-  Result<uint32_t> commit(StoreZone& z, Pending p, std::vector<ApiMessage>* messages);
+  Result<uint32_t> commit(StoreZone& z, Pending& p, std::vector<ApiMessage>* messages);
   void recompile_dependents(const StoreZone& changed);
   std::vector<ApiMessage> dc_messages(const StoreZone& z, const view::ZoneView* before,
                                       const std::vector<std::string>& written_ids) const;

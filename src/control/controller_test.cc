@@ -219,6 +219,14 @@ TEST(ControllerTest, BatchConflictChecksFollowRenamesAndDeletes) {
   ASSERT_FALSE(r);  // b holds the renamed A now
   EXPECT_EQ(r.error().code, errc::kAddressConflict) << r.error().message;
   EXPECT_NE(r.error().message.find("posts[2]"), std::string::npos) << r.error().message;
+  // The failed batch left the records as they were (Pending puts back what it changed).
+  auto kept = f.c->records(id);
+  ASSERT_TRUE(kept);
+  ASSERT_EQ(kept->size(), 2u);
+  EXPECT_EQ((*kept)[0].id, a.id);
+  EXPECT_EQ((*kept)[0].name, "a.example.com");
+  EXPECT_EQ((*kept)[1].id, d.id);
+  EXPECT_EQ(f.c->record(id, a.id)->content, "192.0.2.1");
   b.posts.pop_back();
   auto ok = f.c->batch(id, b);
   ASSERT_TRUE(ok) << ok.error().message;  // a and d are free once renamed / deleted
