@@ -339,13 +339,15 @@ class Runner {
   int record_list() {
     auto first = record_list_call("0", a_, 1);  // validates the flags before any request
     if (!first) return usage_error(first.error());
-    auto z = resolve_zone(a_.zone, false);
+    auto z = resolve_zone(a_.zone, !a_.name.empty());
     if (!z) return kExitFailed;
+    Args a = a_;
+    if (!a.name.empty()) a.name = record_fqdn(a.name, z->name);  // `_sip._tcp` is relative too
     json all = json::array();
     int page = 1;
     if (a_.page && !a_.all_pages) page = std::stoi(*a_.page);
     for (;; ++page) {
-      auto call = record_list_call(z->id, a_, page);
+      auto call = record_list_call(z->id, a, page);
       auto r = exchange(*call);
       if (!r) return kExitFailed;
       const json& res = r->envelope["result"];
@@ -633,6 +635,7 @@ CliCommands::CliCommands(CLI::App& app, CLI::App& zone) : b_(std::make_shared<Bo
   auto leaf = [&](CLI::App* parent, const char* name, const char* help, Command c) {
     CLI::App* cmd = parent->add_subcommand(name, help);
     cmd->fallthrough();  // --api/--token/--json may follow the command
+    cmd->footer("Also: --api URL (env DNSEDGE_API), --token T (env DNSEDGE_API_TOKEN), --json. See docs/cli.md.");
     b_->commands.emplace_back(cmd, c);
     return cmd;
   };

@@ -75,6 +75,8 @@ def test_zone_and_record_commands_change_dns(server):
     assert [r["content"] for r in txt] == ['"v=spf1 -all"'] and txt[0]["comment"] == "spf"
     named = json.loads(ok(cli(s, "record", "list", "example.com", "--name", "www", "--json")).stdout)
     assert [r["name"] for r in named] == ["www.example.com"]
+    named = json.loads(ok(cli(s, "record", "list", zid, "--name", "_sip._tcp", "--json")).stdout)
+    assert [r["type"] for r in named] == ["SRV"]
     p = ok(cli(s, "record", "list", "example.com", "--per-page", "1"))
     assert len(table(p.stdout)[1]) == 1 and "page 1 of 4" in p.stderr and "--all" in p.stderr
     p = ok(cli(s, "record", "list", "example.com", "--per-page", "1", "--page", "3", "--json"))
