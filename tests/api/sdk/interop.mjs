@@ -5,8 +5,13 @@
 //
 // Environment: SDK_DIR (where node_modules/cloudflare is), DNSEDGE_API (base URL ending in
 // /client/v4), DNSEDGE_TOKEN, ZONE (zone name to create).
+import { File as BufferFile } from 'node:buffer';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+
+// The SDK wants Node 20 (a global File for uploads); Debian 12's nodejs is 18, where File lives in
+// node:buffer. This is the SDK's own advice ("set globalThis.File to import('node:buffer').File").
+globalThis.File ??= BufferFile;
 
 const require = createRequire(path.join(process.env.SDK_DIR, 'package.json'));
 const Cloudflare = require('cloudflare').default ?? require('cloudflare');
