@@ -114,3 +114,55 @@ def test_flatten_all_with_dkim_cname_dry_run_then_real(tmp_path):
         assert s.answer("s1._domainkey.example.com.", "A") == ["192.0.2.7"]
     finally:
         s.stop()
+
+
+def test_slow_outside_lookups_never_hold_up_writes(tmp_path):
+    """GET mail_doctor with outside lookups runs off the writer thread: the server's --upstream is
+    a loopback port nobody answers, so the SPF include waits for its lookup timeout, and writes
+    made meanwhile are answered at once. The report is still bounded and names the failure."""
+    import socket
+    import threading
+    import time
+
+    # A loopback "resolver" that takes queries and never answers (UDP and TCP on one port).
+    sink_udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink_udp.bind(("127.0.0.1", 0))
+    port = sink_udp.getsockname()[1]
+    sink_tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sink_tcp.bind(("127.0.0.1", port))
+    sink_tcp.listen(16)
+    s = Server(tmp_path, extra=["--upstream", f"127.0.0.1:{port}"]).start()
+    try:
+        z = s.create_zone("example.com")
+        s.add(z, name="example.com", type="TXT", content="v=spf1 include:_spf.mailer.example.net -all")
+        s.add(z, name="example.com", type="MX", content="mail.example.com", priority=10)
+        s.add(z, name="mail.example.com", type="A", content="192.0.2.25")
+        out = {}
+
+        def run():
+            t0 = time.monotonic()
+            out["r"] = s.get(f"/zones/{z}/mail_doctor", timeout=60)
+            out["t"] = time.monotonic() - t0
+
+        th = threading.Thread(target=run)
+        th.start()
+        time.sleep(0.3)  # the doctor is now waiting on the dead upstream
+        writes = []
+        for i in range(3):
+            t0 = time.monotonic()
+            r = s.post(f"/zones/{z}/dns_records", {"name": f"w{i}.example.com", "type": "A", "content": "192.0.2.9"})
+            writes.append(time.monotonic() - t0)
+            assert r.status == 200, r
+        th.join(60)
+        assert not th.is_alive()
+        r = out["r"]
+        assert r.status == 200 and r.json["success"], r
+        assert out["t"] < 15, out["t"]  # bounded: 10 s for the run
+        assert max(writes) < 1.0 and max(writes) < out["t"], (writes, out["t"])
+        assert out["t"] > 1.0, (out["t"], [(f["id"], f["title"]) for f in r.result["findings"]])  # waited on the sink
+        failed = [f for f in r.result["findings"] if f["id"] == "doctor.lookup_failed"]
+        assert any("_spf.mailer.example.net" in f["title"] for f in failed), r.result["findings"]
+    finally:
+        s.stop()
+        sink_udp.close()
+        sink_tcp.close()
