@@ -166,3 +166,32 @@ def test_slow_outside_lookups_never_hold_up_writes(tmp_path):
         s.stop()
         sink_udp.close()
         sink_tcp.close()
+
+
+def test_file_backed_zone_report_matches_zone_file_local_mode(tmp_path):
+    """GET mail_doctor works for a --zone-file zone too, and says what `dnsedge doctor --zone-file`
+    says about the same file."""
+    zf = tmp_path / "example.org.zone"
+    zf.write_text("$ORIGIN example.org.\n$TTL 300\n"
+                  "@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\nns1 A 127.0.0.1\n"
+                  "@ MX 10 @\n@ A 192.0.2.1 ; cf_tags=cf-proxied:true\n"
+                  "@ TXT \"v=spf1 +all\"\n")
+    s = Server(tmp_path, zone_files=[zf], extra=["--upstream", f"127.0.0.1:{free_port()}"]).start()
+    try:
+        zones = s.get("/zones?name=example.org").result
+        assert len(zones) == 1
+        api = s.get(f"/zones/{zones[0]['id']}/mail_doctor?offline=true")
+        assert api.status == 200, api
+        p = subprocess.run([DNSEDGE_BIN, "doctor", "example.org", "--zone-file", str(zf), "--offline",
+                            "--edge-ipv4", ",".join(EDGE4), "--edge-ipv6", ",".join(EDGE6), "--json"],
+                           capture_output=True, text=True, timeout=60)
+        cli = json.loads(p.stdout)
+        assert api.result["findings"] == cli["findings"], json.dumps({"api": api.result, "cli": cli}, indent=1)
+        ids = {f["id"] for f in cli["findings"]}
+        assert {"proxy.mx_target_proxied", "spf.all_pass"} <= ids, ids
+        # A file-backed zone is read-only: a dry run is refused like the write itself.
+        r = s.post(f"/zones/{zones[0]['id']}/dns_records?dry_run=true",
+                   {"name": "www.example.org", "type": "A", "content": "192.0.2.5"})
+        assert r.status == 400 and 1010 in r.error_codes(), r
+    finally:
+        s.stop()
