@@ -117,6 +117,17 @@ class Handler {
       return no_route(path_);
     }
     if (seg[0] != "zones") return no_route(path_);
+    const bool write = m == "POST" || m == "PATCH" || m == "PUT" || m == "DELETE";
+    if (write) {
+      auto d = dry_run();
+      if (!d) return fail(d.error());
+      write_.dry_run = *d;
+    }
+    // Zone creation, change and deletion have no dry run: refuse rather than really do it.
+    if (write_.dry_run && seg.size() <= 2) {
+      return fail(Error{"dry_run is supported on dns_records, dns_settings and cname_flattening writes only",
+                        kBadQuery});
+    }
     if (seg.size() == 1) {
       if (m == "GET") return list_zones();
       if (m == "POST") return create_zone();
@@ -133,11 +144,6 @@ class Handler {
       return method_not_allowed();
     }
     if (seg[2] == "mail_doctor" && seg.size() == 3) return m == "GET" ? mail_doctor(*info) : method_not_allowed();
-    if (m == "POST" || m == "PATCH" || m == "PUT" || m == "DELETE") {
-      auto d = dry_run();
-      if (!d) return fail(d.error());
-      write_.dry_run = *d;
-    }
     if (seg[2] == "dns_settings" && seg.size() == 3) {
       if (m == "GET") return dns_settings(*info);
       if (m == "PATCH") return patch_dns_settings(*info);

@@ -103,6 +103,12 @@ def test_flatten_all_with_dkim_cname_dry_run_then_real(tmp_path):
         assert s.serial("example.com") == before_serial
         assert s.post(f"/zones/{z}/dns_records?dry_run=yes", {"name": "www", "type": "A",
                                                               "content": "192.0.2.8"}).status == 400
+        # Zone-level writes have no dry run: refused, never done for real.
+        r = s.delete(f"/zones/{z}?dry_run=true")
+        assert r.status == 400 and 1008 in r.error_codes(), r
+        assert s.get(f"/zones/{z}").status == 200
+        assert s.post("/zones?dry_run=true", {"name": "example.net"}).status == 400
+        assert s.get("/zones?name=example.net").result == []
 
         # The real change succeeds and carries the same finding.
         r = s.patch(f"/zones/{z}/settings/cname_flattening", {"value": "flatten_all"})
