@@ -1,6 +1,8 @@
 #include "api/mail_doctor.h"
 
 #include <algorithm>
+#include <deque>
+#include <mutex>
 
 #include "control/errors.h"
 #include "dns/zonefile.h"
@@ -79,15 +81,90 @@ std::vector<control::ApiMessage> new_findings(const doctor::Report& before, cons
   return out;
 }
 
-std::vector<control::ApiMessage> preflight(const control::DoctorState& before, const control::DoctorState& after) {
+namespace {
+
+MailDoctorOptions preflight_options() {
   MailDoctorOptions o;
   o.offline = true;
   o.budget = kPreflightBudget;
   o.checked_at = "-";  // not shown
+  return o;
+}
+
+bool same_zones(const std::vector<control::DoctorZone>& a, const std::vector<control::DoctorZone>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].apex != b[i].apex || a[i].flatten_all != b[i].flatten_all || a[i].file != b[i].file ||
+        a[i].stored != b[i].stored) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<control::ApiMessage> preflight(const control::DoctorState& before, const control::DoctorState& after) {
+  const MailDoctorOptions o = preflight_options();
   auto b = mail_doctor(before, o);
   auto a = mail_doctor(after, o);
   if (!a || !b) return {};
   return new_findings(*b, *a);
+}
+
+struct CachedPreflight::State {
+  struct Entry {
+    std::string apex;
+    view::EdgeAddresses edge;
+    std::vector<std::shared_ptr<const view::ZoneView>> views;  // held: no address reuse
+    std::vector<control::DoctorZone> zones;
+    doctor::Report report;
+  };
+  size_t capacity;
+  std::mutex mu;
+  std::deque<Entry> entries;  // most recent first
+  size_t hits = 0;
+
+  static bool matches(const Entry& e, const control::DoctorState& st) {
+    return e.apex == st.apex && e.edge.v4 == st.edge.v4 && e.edge.v6 == st.edge.v6 && st.catalog &&
+           e.views == st.catalog->zones() && same_zones(e.zones, st.zones);
+  }
+
+  std::optional<doctor::Report> run(const control::DoctorState& st) {
+    {
+      std::lock_guard lock(mu);
+      for (const auto& e : entries) {
+        if (matches(e, st)) {
+          ++hits;
+          return e.report;
+        }
+      }
+    }
+    auto r = mail_doctor(st, preflight_options());
+    if (!r) return std::nullopt;
+    std::lock_guard lock(mu);
+    entries.push_front(Entry{st.apex, st.edge, st.catalog->zones(), st.zones, *r});
+    while (entries.size() > capacity) entries.pop_back();
+    return std::move(*r);
+  }
+};
+
+CachedPreflight::CachedPreflight(size_t entries) : state_(std::make_shared<State>()) {
+  state_->capacity = std::max<size_t>(entries, 2);
+}
+
+std::vector<control::ApiMessage> CachedPreflight::operator()(const control::DoctorState& before,
+                                                             const control::DoctorState& after) {
+  if (!before.catalog || !after.catalog) return {};
+  auto b = state_->run(before);
+  auto a = state_->run(after);
+  if (!a || !b) return {};
+  return new_findings(*b, *a);
+}
+
+size_t CachedPreflight::hits() const {
+  std::lock_guard lock(state_->mu);
+  return state_->hits;
 }
 
 }  // namespace dnsedge::api

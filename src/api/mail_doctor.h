@@ -12,6 +12,7 @@
 // state is not modified.
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -40,5 +41,21 @@ std::vector<control::ApiMessage> new_findings(const doctor::Report& before, cons
 
 // A control::Preflight: both states checked offline with a short budget, then new_findings().
 std::vector<control::ApiMessage> preflight(const control::DoctorState& before, const control::DoctorState& after);
+
+// The same, remembering the last few reports: a write's "before" is usually the previous write's
+// "after" (same views, same stored records), so most writes run the doctor once, not twice. A
+// report is reused only for identical input (the very same compiled views, equal stored records
+// and settings), so the answer is exactly preflight()'s. Copyable (copies share the memory);
+// thread-safe.
+class CachedPreflight {
+ public:
+  explicit CachedPreflight(size_t entries = 2);  // 2: a write's before and after
+  std::vector<control::ApiMessage> operator()(const control::DoctorState& before, const control::DoctorState& after);
+  size_t hits() const;  // reports reused so far (for tests)
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
 
 }  // namespace dnsedge::api

@@ -74,7 +74,7 @@ class MailDoctorApiTest : public ::testing::Test {
     o.store.durability = store::Durability::kNormal;
     o.edge.v4 = {dns::rdata_from_text(dns::rrtype::kA, "127.0.0.11", std::string(1, '\0')).value()};
     o.nameservers = {dns::name_from_text("ns1.dnsedge.test.").value()};
-    o.preflight = preflight;
+    o.preflight = cached_;
     controller_ = control::Controller::open(std::move(o), publisher_).value();
     ASSERT_TRUE(controller_->ensure_token("t", sha256_hex(kToken)));
     // Offline: the tests never look anything up outside (no upstream is given either way).
@@ -109,9 +109,36 @@ class MailDoctorApiTest : public ::testing::Test {
 
   std::string dir_;
   common::SnapshotPublisher<view::Catalog> publisher_{view::Catalog::empty()};
+  CachedPreflight cached_;  // as serve wires it
   std::unique_ptr<control::Controller> controller_;
   std::unique_ptr<Api> api_;
 };
+
+TEST_F(MailDoctorApiTest, CachedPreflightReusesTheLastAfterAndAnswersLikeTheUncached) {
+  const std::string z = call("POST", "/zones", {{"name", "example.com"}})["result"]["id"];
+  call("POST", "/zones/" + z + "/dns_records",
+       {{"name", "example.com"}, {"type", "MX"}, {"content", "example.com"}, {"priority", 10}});
+  const size_t hits0 = cached_.hits();
+  // The next write's "before" is the state the last write left: its report is reused.
+  auto a = call("POST", "/zones/" + z + "/dns_records",
+                {{"name", "example.com"}, {"type", "A"}, {"content", "192.0.2.1"}, {"proxied", true}});
+  EXPECT_EQ(cached_.hits(), hits0 + 1);
+  EXPECT_TRUE(mentions(a, errc::kDoctorWarningMessage, "proxy.mx_target_proxied")) << a.dump();
+  // Same messages as the uncached pre-flight on the same states.
+  auto st = controller_->doctor_state(z, false).value();
+  CachedPreflight fresh;
+  EXPECT_EQ(fresh(st, st).size(), 0u);
+  EXPECT_EQ(fresh.hits(), 1u);  // the same state twice: one run
+  EXPECT_TRUE(preflight(st, st).empty());
+  // A dry run, then the same change for real: the real write's "before" is the dry run's.
+  const size_t hits1 = cached_.hits();
+  call("POST", "/zones/" + z + "/dns_records?dry_run=true",
+       {{"name", "mail.example.com"}, {"type", "A"}, {"content", "192.0.2.1"}, {"proxied", true}});
+  auto real = call("POST", "/zones/" + z + "/dns_records",
+                   {{"name", "mail.example.com"}, {"type", "A"}, {"content", "192.0.2.1"}, {"proxied", true}});
+  EXPECT_GE(cached_.hits(), hits1 + 2);  // the dry run's before (last after), the real one's before
+  EXPECT_TRUE(mentions(real, errc::kDoctorErrorMessage, "proxy.mail_host_proxied")) << real.dump();
+}
 
 TEST_F(MailDoctorApiTest, ProxyingTheMxTargetCarriesTheFindingWithBothFixes) {
   const std::string z = call("POST", "/zones", {{"name", "example.com"}})["result"]["id"];

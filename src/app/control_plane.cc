@@ -23,7 +23,7 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
   o.external = external;
   o.log = [](const std::string& text) { spdlog::warn("control: {}", text); };
   o.on_external_change = std::move(on_external_change);
-  o.preflight = api::preflight;  // the mail doctor's new findings in write answers
+  o.preflight = api::CachedPreflight();  // the mail doctor's new findings in write answers
   auto c = control::Controller::open(std::move(o), catalog);
   if (!c) return c.error();
   cp->controller_ = std::move(*c);
