@@ -6,7 +6,9 @@
 //
 // Thread safety: handle() must run on the controller's writer thread (ApiServer posts every
 // request there as a job), because it calls the controller's writer-thread methods. It never
-// throws: anything that escapes a handler becomes a 500 envelope.
+// throws: anything that escapes a handler becomes a 500 envelope. A response whose `deferred`
+// is set (GET mail_doctor) is not the answer yet: the caller runs `deferred` off the writer
+// thread and answers its result (ApiServer does; unit tests call it directly).
 
 #include <string>
 
