@@ -328,6 +328,12 @@ bool mail_cname(const dns::ZoneRecord& c, std::string_view domain) {
 
 void flattening(Context& ctx, const ProxyFacts& facts, const ProxyFacts::Zone& zone) {
   const std::string& domain = ctx.domain();
+  // The served A/AAAA by owner, once: with flatten-all every CNAME is flattened, and scanning the
+  // served records for each would cost CNAMEs x records.
+  std::multimap<std::string_view, const dns::ZoneRecord*> served_addrs;
+  for (const auto& s : zone.served) {
+    if (s.type == rrtype::kA || s.type == rrtype::kAAAA) served_addrs.emplace(s.owner, &s);
+  }
   for (const auto& c : zone.stored) {
     if (c.type != rrtype::kCNAME || c.proxied || !dns::is_subdomain(c.owner, domain)) continue;
     if (facts.find_proxied(c.owner) != nullptr) continue;
@@ -335,10 +341,8 @@ void flattening(Context& ctx, const ProxyFacts& facts, const ProxyFacts::Zone& z
     if (!flat) continue;
     const std::string n = name_text(c.owner), t = name_text(c.rdata);
     std::vector<std::string> recs = {rr_text(c)};
-    for (const auto& s : zone.served) {
-      if (s.owner == c.owner && (s.type == rrtype::kA || s.type == rrtype::kAAAA))
-        recs.push_back(rr_text(s) + " ; served");
-    }
+    const auto [first, last] = served_addrs.equal_range(c.owner);
+    for (auto it = first; it != last; ++it) recs.push_back(rr_text(*it->second) + " ; served");
     if (zone.flatten_all && c.owner != zone.apex && !c.flatten_cname && mail_cname(c, domain)) {
       ctx.add({"proxy.flatten_all_mail_cname", Severity::kError,
                "Flatten-all hides the CNAME " + n + " that mail needs", recs,
