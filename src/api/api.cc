@@ -5,6 +5,7 @@
 
 #include "api/json_io.h"
 #include "api/list_query.h"
+#include "api/mail_doctor.h"
 #include "api/multipart.h"
 #include "api/sha256.h"
 #include "control/errors.h"
@@ -92,7 +93,7 @@ std::string text_no_dot(std::string_view wire) {
 // One request being handled: the parsed request plus the controller.
 class Handler {
  public:
-  Handler(control::Controller& c, const HttpRequest& req) : c_(c), req_(req) {
+  Handler(control::Controller& c, const ApiOptions& o, const HttpRequest& req) : c_(c), o_(o), req_(req) {
     const size_t q = req.target.find('?');
     path_ = req.target.substr(0, q);
     query_ = Query::parse(q == std::string::npos ? std::string_view() : std::string_view(req.target).substr(q + 1));
@@ -116,6 +117,17 @@ class Handler {
       return no_route(path_);
     }
     if (seg[0] != "zones") return no_route(path_);
+    const bool write = m == "POST" || m == "PATCH" || m == "PUT" || m == "DELETE";
+    if (write) {
+      auto d = dry_run();
+      if (!d) return fail(d.error());
+      write_.dry_run = *d;
+    }
+    // Zone creation, change and deletion have no dry run: refuse rather than really do it.
+    if (write_.dry_run && seg.size() <= 2) {
+      return fail(Error{"dry_run is supported on dns_records, dns_settings and cname_flattening writes only",
+                        kBadQuery});
+    }
     if (seg.size() == 1) {
       if (m == "GET") return list_zones();
       if (m == "POST") return create_zone();
@@ -131,6 +143,7 @@ class Handler {
       if (m == "DELETE") return delete_zone(*info);
       return method_not_allowed();
     }
+    if (seg[2] == "mail_doctor" && seg.size() == 3) return m == "GET" ? mail_doctor(*info) : method_not_allowed();
     if (seg[2] == "dns_settings" && seg.size() == 3) {
       if (m == "GET") return dns_settings(*info);
       if (m == "PATCH") return patch_dns_settings(*info);
@@ -161,7 +174,7 @@ class Handler {
     }
     if (m == "PATCH" || m == "PUT") return update_record(*info, rid, m == "PUT");
     if (m == "DELETE") {
-      auto r = c_.delete_record(zid, rid);
+      auto r = c_.delete_record(zid, rid, write_);
       if (!r) return fail(r.error());
       return ok(json{{"id", rid}}, r->messages);
     }
@@ -179,6 +192,51 @@ class Handler {
     if (!t) return Error{"Authentication error", kAuthFailed};
     token_ = *t;
     return {};
+  }
+
+  // ?dry_run=true|false on the write endpoints (docs/api.md).
+  Result<bool> dry_run() const {
+    auto v = query_.get("dry_run");
+    if (!v) return false;
+    const std::string t = lower(trim(*v));
+    if (t == "true" || t == "1") return true;
+    if (t == "false" || t == "0" || t.empty()) return false;
+    return Error{"dry_run must be true or false, not \"" + *v + "\"", kBadQuery};
+  }
+
+  // GET /zones/{id}/mail_doctor[?selector=S...][&offline=true]: the report of `dnsedge doctor
+  // --json` in local mode, as `result`. The writer thread only takes the snapshot; the checks
+  // (which may look names up outside) run on the API server's workers.
+  HttpResponse mail_doctor(const control::ZoneInfo& z) {
+    MailDoctorOptions o;
+    o.upstreams = o_.doctor_upstreams;
+    for (const auto& sel : query_.all("selector")) {
+      std::string t = lower(trim(sel));
+      if (!t.empty() && t.back() == '.') t.pop_back();
+      const bool valid = !t.empty() && t.size() <= 200 && std::all_of(t.begin(), t.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+      }) && t.find("..") == std::string::npos && t.front() != '.';
+      if (!valid) return fail(Error{"selector \"" + sel + "\" is not a DKIM selector (letters, digits, '-', '_', '.')", kBadQuery});
+      if (std::find(o.selectors.begin(), o.selectors.end(), t) == o.selectors.end()) o.selectors.push_back(t);
+    }
+    if (o.selectors.size() > 20) return fail(Error{"at most 20 selector parameters", kBadQuery});
+    if (auto off = query_.get("offline")) {
+      const std::string t = lower(trim(*off));
+      if (t == "true" || t == "1") {
+        o.offline = true;
+      } else if (!(t == "false" || t == "0" || t.empty())) {
+        return fail(Error{"offline must be true or false, not \"" + *off + "\"", kBadQuery});
+      }
+    }
+    auto st = c_.doctor_state(z.zone.id);
+    if (!st) return fail(st.error());
+    HttpResponse later;
+    later.deferred = [st = std::move(*st), o = std::move(o)]() -> HttpResponse {
+      auto report = api::mail_doctor(st, o);
+      if (!report) return fail(Error{"mail doctor: " + report.error().message, errc::kInternal});
+      return ok(json::parse(doctor::to_json(*report)));
+    };
+    return later;
   }
 
   Result<InJson> body() {
@@ -372,9 +430,10 @@ class Handler {
   HttpResponse patch_dns_settings(const control::ZoneInfo& z) {
     auto b = body();
     if (!b) return fail(b.error());
-    auto s = c_.update_dns_settings(z.zone.id, *b);
+    std::vector<control::ApiMessage> messages;
+    auto s = c_.update_dns_settings(z.zone.id, *b, &messages, write_);
     if (!s) return fail(s.error());
-    return ok(dns_settings_json(z, *s));
+    return ok(dns_settings_json(z, *s), messages);
   }
 
   json flattening_json(const control::ZoneInfo& z, const control::DnsSettings& s) {
@@ -408,9 +467,10 @@ class Handler {
                             "\" (flatten_at_root or flatten_all)",
                         kBadSetting});
     }
-    auto s = c_.update_dns_settings(z.zone.id, InJson{{"flatten_all_cnames", all}});
+    std::vector<control::ApiMessage> messages;
+    auto s = c_.update_dns_settings(z.zone.id, InJson{{"flatten_all_cnames", all}}, &messages, write_);
     if (!s) return fail(s.error());
-    return ok(flattening_json(z, *s));
+    return ok(flattening_json(z, *s), messages);
   }
 
   // ---- records ----
@@ -430,7 +490,7 @@ class Handler {
     if (!b) return fail(b.error());
     auto in = record_input(*b);
     if (!in) return fail(in.error());
-    auto r = c_.create_record(z.zone.id, *in);
+    auto r = c_.create_record(z.zone.id, *in, write_);
     if (!r) return fail(r.error());
     return ok(record_json(r->records.front()), r->messages);
   }
@@ -440,7 +500,7 @@ class Handler {
     if (!b) return fail(b.error());
     auto in = record_input(*b);
     if (!in) return fail(in.error());
-    auto r = c_.update_record(z.zone.id, rid, *in, replace);
+    auto r = c_.update_record(z.zone.id, rid, *in, replace, write_);
     if (!r) return fail(r.error());
     return ok(record_json(r->records.front()), r->messages);
   }
@@ -496,7 +556,7 @@ class Handler {
         in.posts.push_back(std::move(*r));
       }
     }
-    auto r = c_.batch(z.zone.id, in);
+    auto r = c_.batch(z.zone.id, in, write_);
     if (!r) return fail(r.error());
     auto arr = [&](const std::vector<zone::Record>& v) {
       json a = json::array();
@@ -535,7 +595,7 @@ class Handler {
         return fail(Error{"Request body is invalid: proxied must be \"true\" or \"false\"", kInvalidBody});
       }
     }
-    auto r = c_.import_zone(z.zone.id, file, proxied);
+    auto r = c_.import_zone(z.zone.id, file, proxied, write_);
     if (!r) return fail(r.error());
     return ok(json{{"recs_added", r->added}, {"total_records_parsed", r->parsed}}, r->messages);
   }
@@ -589,11 +649,13 @@ class Handler {
   }
 
   control::Controller& c_;
+  const ApiOptions& o_;
   const HttpRequest& req_;
   std::string path_;
   Query query_;
   zone::ApiToken token_;
   std::optional<std::vector<zone::Account>> accounts_;
+  control::WriteOptions write_;
 };
 
 }  // namespace
@@ -602,7 +664,7 @@ HttpResponse error_response(int status, int code, const std::string& message) {
   return reply(status, failure({Error{message, code}}));
 }
 
-HttpResponse Api::dispatch(const HttpRequest& request) { return Handler(controller_, request).run(); }
+HttpResponse Api::dispatch(const HttpRequest& request) { return Handler(controller_, options_, request).run(); }
 
 HttpResponse Api::handle(const HttpRequest& request) noexcept {
   try {

@@ -6,9 +6,13 @@
 //
 // Thread safety: handle() must run on the controller's writer thread (ApiServer posts every
 // request there as a job), because it calls the controller's writer-thread methods. It never
-// throws: anything that escapes a handler becomes a 500 envelope.
+// throws: anything that escapes a handler becomes a 500 envelope. A response whose `deferred`
+// is set (GET mail_doctor) is not the answer yet: the caller runs `deferred` off the writer
+// thread and answers its result (ApiServer does; unit tests call it directly).
 
 #include <string>
+
+#include <vector>
 
 #include "api/http.h"
 #include "control/controller.h"
@@ -17,14 +21,22 @@ namespace dnsedge::api {
 
 inline constexpr std::string_view kPrefix = "/client/v4";
 
+struct ApiOptions {
+  // GET mail_doctor: resolvers for names outside our zones (serve's --upstream; empty: full
+  // recursion), as `dnsedge doctor` local mode uses them.
+  std::vector<std::string> doctor_upstreams;
+};
+
 class Api {
  public:
-  explicit Api(control::Controller& controller) : controller_(controller) {}
+  explicit Api(control::Controller& controller, ApiOptions options = {})
+      : controller_(controller), options_(std::move(options)) {}
   HttpResponse handle(const HttpRequest& request) noexcept;
 
  private:
   HttpResponse dispatch(const HttpRequest& request);
   control::Controller& controller_;
+  ApiOptions options_;
 };
 
 // The response for errors detected before a request reaches handle() (body too large,

@@ -2,6 +2,7 @@
 // The HTTP request and response as the API handlers see them: no sockets, no Beast types, so
 // the handlers are plain functions that unit tests call directly.
 
+#include <functional>
 #include <string>
 
 namespace dnsedge::api {
@@ -18,6 +19,10 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // Work that must not hold the controller's writer thread (GET mail_doctor, which may look
+  // names up outside): when set, the server runs it on its worker pool and answers its result
+  // instead. It must own everything it reads (a snapshot), never the controller.
+  std::function<HttpResponse()> deferred;
 };
 
 }  // namespace dnsedge::api

@@ -60,6 +60,16 @@ std::string endpoint_text(const tcp::endpoint& ep) {
   return (ep.address().is_v6() ? "[" + a + "]" : a) + ":" + std::to_string(ep.port());
 }
 
+HttpResponse run_deferred(std::function<HttpResponse()>& work) {
+  try {
+    return work();
+  } catch (const std::exception& e) {
+    return error_response(500, control::errc::kInternal, std::string("Internal error: ") + e.what());
+  } catch (...) {
+    return error_response(500, control::errc::kInternal, "Internal error");
+  }
+}
+
 }  // namespace
 
 struct ApiServer::Impl {
@@ -72,6 +82,8 @@ struct ApiServer::Impl {
   asio::io_context ioc{1};
   tcp::acceptor acceptor;
   std::thread thread;
+  // Deferred handlers (HttpResponse::deferred). Declared after ioc: joined before it goes.
+  asio::thread_pool workers{2};
   std::atomic<size_t> connections{0};
   bool stopped = false;
 
@@ -117,11 +129,22 @@ struct ApiServer::Impl {
       auto ex = asio::get_associated_executor(handler);
       Api* api = &self->api;
       std::shared_ptr<HttpRequest> r = req;
-      self->controller.post([api, r, ex, handler = std::move(handler)]() mutable -> control::Completion {
+      auto* workers = &self->workers;
+      self->controller.post([api, r, ex, workers, handler = std::move(handler)]() mutable -> control::Completion {
         HttpResponse resp = api->handle(*r);
-        return [ex, handler = std::move(handler), resp = std::move(resp)]() mutable {
-          asio::post(ex, [handler = std::move(handler), resp = std::move(resp)]() mutable {
-            std::move(handler)(std::move(resp));
+        return [ex, workers, handler = std::move(handler), resp = std::move(resp)]() mutable {
+          if (!resp.deferred) {
+            asio::post(ex, [handler = std::move(handler), resp = std::move(resp)]() mutable {
+              std::move(handler)(std::move(resp));
+            });
+            return;
+          }
+          // Off the writer thread: the worker pool runs it, the I/O thread answers.
+          asio::post(*workers, [ex, handler = std::move(handler), work = std::move(resp.deferred)]() mutable {
+            HttpResponse done = run_deferred(work);
+            asio::post(ex, [handler = std::move(handler), done = std::move(done)]() mutable {
+              std::move(handler)(std::move(done));
+            });
           });
         };
       });
@@ -263,6 +286,8 @@ void ApiServer::stop() {
   });
   impl_->ioc.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->workers.stop();  // queued deferred work is dropped; running work ends within its budget
+  impl_->workers.join();
 }
 
 std::string ApiServer::address() const {

@@ -4,6 +4,9 @@
 // 413 error envelope), answers `Expect: 100-continue`, keeps connections alive, and hands each
 // request to the controller's writer thread, where Api::handle() runs; the response is written
 // once the job's batch is published (so an acknowledged write is already served by DNS).
+// Responses with HttpResponse::deferred work (GET mail_doctor) are finished on two worker
+// threads, so slow lookups never hold up the writer; stop() waits for a running one (bounded by
+// the doctor's 10 s budget) and drops queued ones.
 //
 // Thread safety: start() and stop() from one controlling thread. The Controller must be
 // running, and outlive the server; stop the server before the controller.

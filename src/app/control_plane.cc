@@ -1,6 +1,7 @@
 #include "app/control_plane.h"
 
 #include "api/api.h"
+#include "api/mail_doctor.h"
 #include "api/server.h"
 #include "api/sha256.h"
 #include "control/controller.h"
@@ -22,6 +23,7 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
   o.external = external;
   o.log = [](const std::string& text) { spdlog::warn("control: {}", text); };
   o.on_external_change = std::move(on_external_change);
+  o.preflight = api::CachedPreflight();  // the mail doctor's new findings in write answers
   auto c = control::Controller::open(std::move(o), catalog);
   if (!c) return c.error();
   cp->controller_ = std::move(*c);
@@ -37,7 +39,7 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
   spdlog::info("control: store {} opened: {} API zone(s), {} file-backed zone(s)", cfg.data_dir, zones, files);
 
   cp->controller_->start();
-  cp->api_ = std::make_unique<api::Api>(*cp->controller_);
+  cp->api_ = std::make_unique<api::Api>(*cp->controller_, api::ApiOptions{.doctor_upstreams = cfg.upstreams});
   api::ApiServerOptions so;
   so.listen = cfg.api_listen.to_string();
   auto server = api::ApiServer::start(so, *cp->controller_, *cp->api_);

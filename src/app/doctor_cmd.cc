@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "api/mail_doctor.h"
 #include "app/config.h"
 #include "app/external.h"
 #include "app/zones.h"
@@ -16,6 +17,8 @@
 #include "doctor/doctor.h"
 #include "doctor/live_source.h"
 #include "doctor/local_source.h"
+#include "common/snapshot.h"
+#include "control/controller.h"
 #include "resolve/flatten_cache.h"
 
 namespace dnsedge::app {
@@ -61,6 +64,76 @@ void print(const doctor::Report& report, const DoctorFlags& f) {
   std::cout << doctor::to_text(report, color);
 }
 
+// Local mode over serve's store (--data) and the zone files: the controller, opened read-only,
+// compiles every zone as `serve` does, and the check is the one GET mail_doctor runs.
+int run_store_local(const DoctorFlags& f, const ServeConfig& cfg, const std::string& domain, const doctor::Options& opt,
+                    Clock::time_point deadline, milliseconds per_lookup) {
+  ExternalTargets external;
+  ZoneSetOptions zopt;
+  zopt.edge = cfg.edge;
+  zopt.flatten_all = cfg.flatten_all;
+  zopt.external = &external;
+  ZoneSet files(cfg.zone_files, zopt);
+  auto file_catalog = files.load_all();
+  if (!file_catalog) return fail(file_catalog.error().message);
+  common::SnapshotPublisher<view::Catalog> publisher(view::Catalog::empty());
+  control::ControllerOptions co;
+  co.data_dir = cfg.data_dir;
+  co.edge = cfg.edge;
+  co.nameservers = cfg.nameservers;
+  co.flatten_all = cfg.flatten_all;
+  co.external = &external;
+  co.log = [](const std::string& text) { std::cerr << "dnsedge doctor: store: " << text << "\n"; };
+  auto opened = control::Controller::open_read_only(std::move(co), publisher);
+  if (!opened) return fail(opened.error().message);
+  control::Controller& c = **opened;
+  c.set_file_zones((*file_catalog)->zones());
+  if (!f.offline) {
+    // External CNAME targets, resolved once as `serve` does in the background (bounded).
+    std::vector<std::string> names = files.external_names();
+    for (auto& n : c.external_names()) names.push_back(std::move(n));
+    if (!names.empty()) {
+      auto live = doctor::LiveSource::create(doctor::LiveOptions{.servers = cfg.upstreams, .timeout = per_lookup});
+      if (!live) return fail(live.error().message);
+      auto cache = resolve::TargetCache::create((*live)->resolver(), {});
+      if (cache && (*cache)->set_watched(names)) {
+        (*cache)->wait_idle(left(deadline) / 2);
+        external.set((*cache)->snapshot());
+        if (auto again = files.recompile(); again.catalog) c.set_file_zones(again.catalog->zones());
+        c.recompile_external();
+      }
+    }
+  }
+  std::string zone_id;
+  size_t best = 0;
+  for (const auto& z : c.zones()) {
+    auto apex = dns::name_from_text(z.zone.name + ".");
+    if (apex && dns::is_subdomain(domain, *apex) && apex->size() > best) {
+      best = apex->size();
+      zone_id = z.zone.id;
+    }
+  }
+  if (zone_id.empty()) {
+    return fail(dns::name_to_text(domain) + " is not in the store " + cfg.data_dir +
+                " or the zone files (local mode checks only them; use --live for other domains)");
+  }
+  auto st = c.doctor_state(zone_id);
+  if (!st) return fail(st.error().message);
+  if (st->apex != domain) {
+    // A name below a zone: check that name over the same zones.
+    st->apex = domain;
+  }
+  api::MailDoctorOptions mo;
+  mo.selectors = opt.selectors;
+  mo.upstreams = cfg.upstreams;
+  mo.offline = f.offline;
+  mo.budget = left(deadline);
+  auto report = api::mail_doctor(*st, mo);
+  if (!report) return fail(report.error().message);
+  print(*report, f);
+  return doctor::exit_status(*report);
+}
+
 }  // namespace
 
 CLI::App* add_doctor_command(CLI::App& app, DoctorFlags& f) {
@@ -68,12 +141,18 @@ CLI::App* add_doctor_command(CLI::App& app, DoctorFlags& f) {
                                  "Check a domain's mail DNS: MX, SPF, DMARC, DKIM, MTA-STS, TLS-RPT, "
                                  "and what proxying and flattening do to mail");
   cmd->add_option("domain", f.domain, "domain to check")->required();
-  cmd->add_flag("--live", f.live, "check live DNS (through --server, or full recursion) instead of the zone files");
+  cmd->add_flag("--live", f.live, "check live DNS (through --server, or full recursion) instead of the local zones");
   cmd->add_option("--server", f.servers, "live mode: DNS server to ask, ADDR:PORT, repeatable (forwarding, RD=1)")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--config", f.config_file, "TOML config file (zone_files, edge_ipv4/6, flatten_all, upstream)");
   cmd->add_option("--zone-file", f.zone_files, "local mode: zone file, repeatable")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--data", f.data_dir,
+                  "local mode: serve's data directory; checks its API zones (read-only, works beside a running "
+                  "server)");
+  cmd->add_option("--nameserver", f.nameservers, "as serve: name server host names of API zones, repeatable")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--edge-ipv4", f.edge_ipv4, "edge IPv4 addresses proxied names answer: IP[,IP...]")
@@ -112,6 +191,8 @@ int run_doctor(const DoctorFlags& f) {
   sf.edge_ipv6 = f.edge_ipv6;
   sf.upstream = f.upstream;
   sf.flatten_all = f.flatten_all;
+  sf.data_dir = f.data_dir;
+  sf.nameservers = f.nameservers;
   auto cfg = resolve_serve_config(sf);
   if (!cfg) return fail(cfg.error().message);
   std::string text = f.domain;
@@ -124,6 +205,7 @@ int run_doctor(const DoctorFlags& f) {
 
   if (f.live) {
     if (f.offline) return fail("--offline is for local mode");
+    if (!f.data_dir.empty()) return fail("--data is for local mode");
     const auto servers = f.servers.empty() ? cfg->upstreams : f.servers;
     auto live = doctor::LiveSource::create(doctor::LiveOptions{.servers = servers, .timeout = per_lookup});
     if (!live) return fail(live.error().message);
@@ -134,7 +216,10 @@ int run_doctor(const DoctorFlags& f) {
   }
 
   if (!f.servers.empty()) return fail("--server is for live mode (--live); local mode uses --upstream");
-  if (cfg->zone_files.empty()) return fail("local mode needs --zone-file FILE (or check live DNS with --live)");
+  if (!f.data_dir.empty()) return run_store_local(f, *cfg, *domain, opt, deadline, per_lookup);
+  if (cfg->zone_files.empty()) {
+    return fail("local mode needs --zone-file FILE or --data DIR (or check live DNS with --live)");
+  }
   ExternalTargets external;
   ZoneSetOptions zopt;
   zopt.edge = cfg->edge;

@@ -21,6 +21,8 @@ struct DoctorFlags {
   std::vector<std::string> servers;  // --server ADDR:PORT (live mode)
   std::string config_file;           // --config (zone_files, edge_*, flatten_all, upstream)
   std::vector<std::string> zone_files;
+  std::string data_dir;                 // --data: the store of `serve` (local mode)
+  std::vector<std::string> nameservers;  // --nameserver, as serve (the generated apex NS)
   std::vector<std::string> edge_ipv4, edge_ipv6, upstream, flatten_all;
   std::vector<std::string> selectors;  // --selector, repeatable
   bool json = false;

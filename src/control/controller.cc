@@ -128,6 +128,20 @@ void Controller::log(const std::string& text) const {
   if (options_.log) options_.log(text);
 }
 
+Result<std::unique_ptr<Controller>> Controller::open_read_only(ControllerOptions options,
+                                                               common::SnapshotPublisher<view::Catalog>& publisher) {
+  if (options.nameservers.empty()) return make_error("control: at least one name server is needed for the apex NS set");
+  auto rd = store::Store::open_reader(options.data_dir);
+  if (!rd) return make_error("store " + options.data_dir + ": " + rd.error().message, rd.error().code);
+  std::unique_ptr<Controller> c(new Controller(std::move(options), publisher, nullptr));
+  c->reader_ = std::move(*rd);
+  auto accounts = c->reader_->list_accounts();
+  if (!accounts) return make_error("store: accounts: " + accounts.error().message);
+  if (!accounts->empty()) c->default_account_ = accounts->front();
+  if (auto r = c->load_zones(*c->reader_); !r) return r.error();
+  return c;
+}
+
 Result<void> Controller::load() {
   auto acct = store_->ensure_default_account("Default Account", *clock_);
   if (!acct) return make_error("store: default account: " + acct.error().message);
@@ -135,8 +149,11 @@ Result<void> Controller::load() {
   auto tokens = store_->list_tokens();
   if (!tokens) return make_error("store: tokens: " + tokens.error().message);
   for (auto& t : *tokens) tokens_[t.secret_hash] = t;
+  return load_zones(*store_);
+}
 
-  auto zones = store_->list_zones();
+Result<void> Controller::load_zones(store::Reader& db) {
+  auto zones = db.list_zones();
   if (!zones) return make_error("store: zones: " + zones.error().message);
   for (auto& zrow : *zones) {
     StoreZone z;
@@ -147,10 +164,10 @@ Result<void> Controller::load() {
       continue;
     }
     z.apex = *apex;
-    auto settings = store_->list_settings(zrow.id);
+    auto settings = db.list_settings(zrow.id);
     if (!settings) return make_error("store: settings of " + zrow.name + ": " + settings.error().message);
     z.settings = settings_from_rows(*settings);
-    auto recs = store_->list_records(zrow.id);
+    auto recs = db.list_records(zrow.id);
     if (!recs) return make_error("store: records of " + zrow.name + ": " + recs.error().message);
     for (auto& r : *recs) {
       auto rr = to_zone_record(r);
@@ -295,6 +312,7 @@ std::optional<zone::ApiToken> Controller::token_by_hash(const std::string& secre
 
 Result<bool> Controller::ensure_token(const std::string& name, const std::string& secret_hash) {
   if (tokens_.count(secret_hash)) return false;
+  if (!store_) return err(errc::kInternal, "the store is open read-only");
   zone::ApiToken t;
   t.id = zone::new_id();
   t.name = name;
@@ -309,7 +327,7 @@ Result<bool> Controller::ensure_token(const std::string& name, const std::string
 }
 
 Result<std::vector<zone::Account>> Controller::accounts() {
-  auto a = store_->list_accounts();
+  auto a = store_ ? store_->list_accounts() : reader_->list_accounts();
   if (!a) return store_error(a.error());
   return std::move(*a);
 }
@@ -357,6 +375,7 @@ std::vector<std::string> Controller::nameservers_text() const {
 
 Result<ZoneInfo> Controller::create_zone(const std::string& name_in, const std::string& account_id,
                                          const std::string& type) {
+  if (!store_) return err(errc::kInternal, "the store is open read-only");
   auto name = normalize_zone_name(name_in);
   if (!name) return name.error();
   for (const auto& info : zones()) {
@@ -423,6 +442,7 @@ Result<void> Controller::delete_zone(const std::string& id) {
 }
 
 Result<Controller::StoreZone*> Controller::writable(const std::string& zone_id) {
+  if (!store_) return err(errc::kInternal, "the store is open read-only");
   if (auto it = zones_.find(zone_id); it != zones_.end()) return &it->second;
   if (const FileZone* f = file_zone(zone_id)) {
     return err(errc::kFileBacked, "Zone " + f->name + " is file-backed (served from " + f->file +
@@ -518,6 +538,18 @@ Controller::Pending::~Pending() {
   zone->records = std::move(records);
 }
 
+std::map<std::string, Controller::Entry> Controller::Pending::original() const {
+  auto out = records;
+  for (const auto& [id, was] : before) {
+    if (was) {
+      out.insert_or_assign(id, *was);
+    } else {
+      out.erase(id);
+    }
+  }
+  return out;
+}
+
 void Controller::Pending::touch(const std::string& id) {
   if (before.count(id)) return;
   auto it = records.find(id);
@@ -563,7 +595,8 @@ Result<std::shared_ptr<const view::ZoneView>> Controller::compile(const StoreZon
                            .targets = &targets});
 }
 
-Result<uint32_t> Controller::commit(StoreZone& z, Pending& p, std::vector<ApiMessage>* messages) {
+Result<uint32_t> Controller::commit(StoreZone& z, Pending& p, std::vector<ApiMessage>* messages,
+                                    const WriteOptions& opt) {
   // What changed, against the stored state: only the records staging touched can differ.
   std::vector<std::string> removed, written;
   for (const auto& [id, was] : p.before) {
@@ -577,11 +610,31 @@ Result<uint32_t> Controller::commit(StoreZone& z, Pending& p, std::vector<ApiMes
       written.push_back(id);
     }
   }
-  if (removed.empty() && written.empty() && !p.settings_changed) return z.zone.serial;
+  const ApiMessage dry_run_note{errc::kDryRunMessage,
+                                "Dry run: nothing was stored or published; the zone keeps serial " +
+                                    std::to_string(z.zone.serial) + "."};
+  if (removed.empty() && written.empty() && !p.settings_changed) {
+    if (opt.dry_run && messages != nullptr) messages->push_back(dry_run_note);
+    return z.zone.serial;
+  }
 
   uint32_t serial = z.zone.serial + 1;  // RFC 1982 §3.1; wraps like Transaction::bump_serial
   auto v = compile(z, p.records, p.settings, serial);
   if (!v) return err(v.error().code == errc::kBlockedTarget ? errc::kBlockedTarget : errc::kCompile, v.error().message);
+  // The mail doctor on the zone before and after (local checks only, no network).
+  std::vector<ApiMessage> doctor = messages != nullptr ? preflight(z, p, *v) : std::vector<ApiMessage>{};
+  if (opt.dry_run) {
+    if (messages != nullptr) {
+      StoreZone candidate = z;
+      candidate.records = p.records;
+      candidate.view = *v;
+      auto m = dc_messages(candidate, z.view.get(), written);
+      messages->insert(messages->end(), m.begin(), m.end());
+      messages->insert(messages->end(), doctor.begin(), doctor.end());
+      messages->push_back(dry_run_note);
+    }
+    return z.zone.serial;
+  }
 
   const std::string stamp = now();
   auto tx = store_->begin();
@@ -628,6 +681,7 @@ Result<uint32_t> Controller::commit(StoreZone& z, Pending& p, std::vector<ApiMes
   if (messages != nullptr) {
     auto m = dc_messages(z, before.get(), written);
     messages->insert(messages->end(), m.begin(), m.end());
+    messages->insert(messages->end(), doctor.begin(), doctor.end());
   }
   recompile_dependents(z);
   publish();
@@ -688,14 +742,15 @@ std::vector<ApiMessage> Controller::dc_messages(const StoreZone& z, const view::
   return out;
 }
 
-Result<WriteResult> Controller::create_record(const std::string& zone_id, const RecordInput& in) {
+Result<WriteResult> Controller::create_record(const std::string& zone_id, const RecordInput& in,
+                                              const WriteOptions& opt) {
   auto z = writable(zone_id);
   if (!z) return z.error();
   Pending p(**z, "create");
   auto r = stage(**z, p, in, {}, false);
   if (!r) return r.error();
   WriteResult out;
-  auto serial = commit(**z, p, &out.messages);
+  auto serial = commit(**z, p, &out.messages, opt);
   if (!serial) return serial.error();
   out.serial = *serial;
   out.records.push_back(std::move(*r));
@@ -703,35 +758,36 @@ Result<WriteResult> Controller::create_record(const std::string& zone_id, const 
 }
 
 Result<WriteResult> Controller::update_record(const std::string& zone_id, const std::string& id,
-                                              const RecordInput& in, bool replace) {
+                                              const RecordInput& in, bool replace, const WriteOptions& opt) {
   auto z = writable(zone_id);
   if (!z) return z.error();
   Pending p(**z, replace ? "put" : "patch");
   auto r = stage(**z, p, in, id, replace);
   if (!r) return r.error();
   WriteResult out;
-  auto serial = commit(**z, p, &out.messages);
+  auto serial = commit(**z, p, &out.messages, opt);
   if (!serial) return serial.error();
   out.serial = *serial;
   out.records.push_back(std::move(*r));
   return out;
 }
 
-Result<WriteResult> Controller::delete_record(const std::string& zone_id, const std::string& id) {
+Result<WriteResult> Controller::delete_record(const std::string& zone_id, const std::string& id,
+                                              const WriteOptions& opt) {
   auto z = writable(zone_id);
   if (!z) return z.error();
   Pending p(**z, "delete");
   zone::Record gone;
   if (auto r = stage_delete(p, id, &gone); !r) return r.error();
   WriteResult out;
-  auto serial = commit(**z, p, &out.messages);
+  auto serial = commit(**z, p, &out.messages, opt);
   if (!serial) return serial.error();
   out.serial = *serial;
   out.records.push_back(std::move(gone));
   return out;
 }
 
-Result<BatchResult> Controller::batch(const std::string& zone_id, const BatchInput& in) {
+Result<BatchResult> Controller::batch(const std::string& zone_id, const BatchInput& in, const WriteOptions& opt) {
   auto z = writable(zone_id);
   if (!z) return z.error();
   Pending p(**z, "batch");
@@ -760,14 +816,14 @@ Result<BatchResult> Controller::batch(const std::string& zone_id, const BatchInp
     if (!r) return fail("posts", i, r.error());
     out.posts.push_back(std::move(*r));
   }
-  auto serial = commit(**z, p, &out.messages);
+  auto serial = commit(**z, p, &out.messages, opt);
   if (!serial) return serial.error();
   out.serial = *serial;
   return out;
 }
 
 Result<ImportResult> Controller::import_zone(const std::string& zone_id, std::string_view text,
-                                             std::optional<bool> proxied) {
+                                             std::optional<bool> proxied, const WriteOptions& opt) {
   auto z = writable(zone_id);
   if (!z) return z.error();
   if (text.find("$INCLUDE") != std::string_view::npos || text.find("$include") != std::string_view::npos) {
@@ -799,7 +855,7 @@ Result<ImportResult> Controller::import_zone(const std::string& zone_id, std::st
     }
     ++out.added;
   }
-  auto serial = commit(**z, p, &out.messages);
+  auto serial = commit(**z, p, &out.messages, opt);
   if (!serial) return serial.error();
   return out;
 }
@@ -849,7 +905,8 @@ Result<DnsSettings> Controller::dns_settings(const std::string& zone_id) const {
   return not_found_zone(zone_id);
 }
 
-Result<DnsSettings> Controller::update_dns_settings(const std::string& zone_id, const json& body) {
+Result<DnsSettings> Controller::update_dns_settings(const std::string& zone_id, const json& body,
+                                                   std::vector<ApiMessage>* messages, const WriteOptions& opt) {
   auto z = writable(zone_id);
   if (!z) return z.error();
   auto next = patch_settings((*z)->settings, body);
@@ -858,9 +915,99 @@ Result<DnsSettings> Controller::update_dns_settings(const std::string& zone_id, 
   p.settings = *next;
   p.settings_changed = true;
   if (next->flatten_all != (*z)->settings.flatten_all) p.settings.flattening_modified_on = now();
-  auto serial = commit(**z, p, nullptr);
+  DnsSettings candidate = p.settings;
+  auto serial = commit(**z, p, messages, opt);
   if (!serial) return serial.error();
-  return (*z)->settings;
+  return opt.dry_run ? candidate : (*z)->settings;
+}
+
+// ---- the mail doctor's view of a zone --------------------------------------------------------
+
+std::shared_ptr<const view::Catalog> Controller::catalog_with(const std::string& zone_id,
+                                                              std::shared_ptr<const view::ZoneView> view) const {
+  // As publish_now() builds it, with `view` in place of zone_id's (a file zone wins its apex).
+  std::vector<std::shared_ptr<const view::ZoneView>> views;
+  std::set<std::string> apexes;
+  for (const auto& f : file_zones_) {
+    if (f.view && apexes.insert(f.apex).second) views.push_back(f.view);
+  }
+  for (const auto& [id, z] : zones_) {
+    const auto& v = id == zone_id && view ? view : z.view;
+    if (v && apexes.insert(z.apex).second) views.push_back(v);
+  }
+  return view::Catalog::build(std::move(views));
+}
+
+DoctorZone Controller::doctor_zone(const StoreZone& z, const std::map<std::string, Entry>& records,
+                                   bool flatten_all) const {
+  DoctorZone d;
+  d.apex = z.apex;
+  d.flatten_all = flatten_all;
+  d.stored.reserve(records.size());
+  for (const auto& [id, e] : records) d.stored.push_back(e.rr);
+  return d;
+}
+
+Result<DoctorState> Controller::doctor_state(const std::string& zone_id, bool all_zones) const {
+  DoctorState st;
+  st.edge = options_.edge;
+  st.catalog = catalog_with({}, nullptr);
+  auto file_entry = [&](const FileZone& f) {
+    DoctorZone d;
+    d.apex = f.apex;
+    d.flatten_all = std::find(options_.flatten_all.begin(), options_.flatten_all.end(), f.apex) != options_.flatten_all.end();
+    d.file = f.file;
+    return d;
+  };
+  if (auto it = zones_.find(zone_id); it != zones_.end()) {
+    st.zone_id = zone_id;
+    st.zone_name = it->second.zone.name;
+    st.apex = it->second.apex;
+    st.zones.push_back(doctor_zone(it->second, it->second.records, it->second.settings.flatten_all));
+  } else if (const FileZone* f = file_zone(zone_id)) {
+    st.zone_id = zone_id;
+    st.zone_name = f->name;
+    st.apex = f->apex;
+    st.zones.push_back(file_entry(*f));
+  } else {
+    return not_found_zone(zone_id);
+  }
+  if (!all_zones) return st;
+  for (const auto& f : file_zones_) {
+    if (f.id != zone_id) st.zones.push_back(file_entry(f));
+  }
+  for (const auto& [id, z] : zones_) {
+    if (id != zone_id) st.zones.push_back(doctor_zone(z, z.records, z.settings.flatten_all));
+  }
+  return st;
+}
+
+std::vector<ApiMessage> Controller::preflight(const StoreZone& z, const Pending& p,
+                                              const std::shared_ptr<const view::ZoneView>& candidate) const {
+  if (!options_.preflight) return {};
+  // A store zone shadowed by a file zone is not served: nothing a write does to it reaches DNS.
+  for (const auto& f : file_zones_) {
+    if (f.apex == z.apex) return {};
+  }
+  DoctorState before, after;
+  before.zone_id = after.zone_id = z.zone.id;
+  before.zone_name = after.zone_name = z.zone.name;
+  before.apex = after.apex = z.apex;
+  before.edge = after.edge = options_.edge;
+  before.catalog = catalog_with(z.zone.id, z.view);
+  after.catalog = catalog_with(z.zone.id, candidate);
+  // Only the written zone's stored records: copying every zone's on each write would make the
+  // write's cost grow with the whole store (docs/doctor.md).
+  // z.records was moved into p (see Pending): the zone as it was is p.records with every touched
+  // record put back.
+  before.zones.push_back(doctor_zone(z, p.original(), z.settings.flatten_all));
+  after.zones.push_back(doctor_zone(z, p.records, p.settings.flatten_all));
+  try {
+    return options_.preflight(before, after);
+  } catch (const std::exception& e) {
+    log(std::string("event=preflight-failed zone=") + z.zone.name + " reason=\"" + e.what() + "\"");
+    return {};
+  }
 }
 
 Result<std::shared_ptr<const view::ZoneView>> Controller::served_view(const std::string& zone_id) const {

@@ -60,6 +60,38 @@ namespace dnsedge::control {
 using Completion = UniqueFunction<void()>;
 using Job = UniqueFunction<Completion()>;
 
+// An informational entry of an API answer's messages[].
+struct ApiMessage {
+  int code = 0;
+  std::string message;
+};
+
+// What the mail doctor needs to check a zone as dnsedge serves it (docs/doctor.md, "store
+// zones"): the catalog DNS answers from and, per zone, the records as stored (proxy flags kept).
+struct DoctorZone {
+  std::string apex;                     // wire
+  bool flatten_all = false;
+  std::vector<dns::ZoneRecord> stored;  // store zones: the API records (no generated SOA/NS)
+  std::string file;                     // file-backed: read the stored records from this file
+};
+
+struct DoctorState {
+  std::string zone_id, zone_name, apex;  // the zone asked for; apex in wire form
+  view::EdgeAddresses edge;
+  std::shared_ptr<const view::Catalog> catalog;  // every zone as served in this state
+  std::vector<DoctorZone> zones;                 // the zone asked for first
+};
+
+// ?dry_run=true: validate, compile and pre-flight the change, store and publish nothing.
+struct WriteOptions {
+  bool dry_run = false;
+};
+
+// The write pre-flight (docs/doctor.md "Pre-flight on writes"): given the zone as it is and as
+// the write would leave it, the messages[] entries to add (the mail doctor's new findings).
+// Runs on the writer thread before the change is stored; must be fast and do no network I/O.
+using Preflight = std::function<std::vector<ApiMessage>(const DoctorState& before, const DoctorState& after)>;
+
 struct ControllerOptions {
   std::string data_dir;                   // the store lives in DIR/dnsedge.db
   store::StoreOptions store;
@@ -73,12 +105,7 @@ struct ControllerOptions {
   // need (a CNAME to a new outside target): the owner should watch them (external_names()).
   std::function<void()> on_external_change;
   size_t max_batch = 64;                  // jobs run between two publishes
-};
-
-// An informational entry of an API answer's messages[].
-struct ApiMessage {
-  int code = 0;
-  std::string message;
+  Preflight preflight;                    // may be empty: no pre-flight messages
 };
 
 struct ZoneInfo {
@@ -119,6 +146,10 @@ class Controller {
   // set_file_zones()). Records the store holds but the compiler refuses are skipped and logged.
   [[nodiscard]] static Result<std::unique_ptr<Controller>> open(ControllerOptions options,
                                                                 common::SnapshotPublisher<view::Catalog>& publisher);
+  // The same, read-only: loads and compiles the store zones through a read-only connection (it
+  // may run beside a serving process, WAL) for `dnsedge doctor --data`. Every write fails.
+  [[nodiscard]] static Result<std::unique_ptr<Controller>> open_read_only(
+      ControllerOptions options, common::SnapshotPublisher<view::Catalog>& publisher);
   ~Controller();
   Controller(const Controller&) = delete;
   Controller& operator=(const Controller&) = delete;
@@ -180,23 +211,33 @@ class Controller {
   [[nodiscard]] Result<std::vector<zone::Record>> records(const std::string& zone_id) const;
   [[nodiscard]] Result<zone::Record> record(const std::string& zone_id, const std::string& id) const;
 
-  [[nodiscard]] Result<WriteResult> create_record(const std::string& zone_id, const RecordInput& in);
+  [[nodiscard]] Result<WriteResult> create_record(const std::string& zone_id, const RecordInput& in,
+                                                  const WriteOptions& opt = {});
   // PATCH (replace = false) or PUT (replace = true).
   [[nodiscard]] Result<WriteResult> update_record(const std::string& zone_id, const std::string& id,
-                                                  const RecordInput& in, bool replace);
-  [[nodiscard]] Result<WriteResult> delete_record(const std::string& zone_id, const std::string& id);
+                                                  const RecordInput& in, bool replace, const WriteOptions& opt = {});
+  [[nodiscard]] Result<WriteResult> delete_record(const std::string& zone_id, const std::string& id,
+                                                  const WriteOptions& opt = {});
   // All or nothing: the first failing item fails the whole batch (its message names it).
-  [[nodiscard]] Result<BatchResult> batch(const std::string& zone_id, const BatchInput& in);
+  [[nodiscard]] Result<BatchResult> batch(const std::string& zone_id, const BatchInput& in,
+                                          const WriteOptions& opt = {});
   // Adds the records of a zone file (SOA and apex NS lines ignored; records identical to
   // stored ones skipped). `proxied` applies to A/AAAA/CNAME lines without a cf-proxied tag.
   [[nodiscard]] Result<ImportResult> import_zone(const std::string& zone_id, std::string_view text,
-                                                 std::optional<bool> proxied);
+                                                 std::optional<bool> proxied, const WriteOptions& opt = {});
   // One record a line, absolute owner, numeric TTL, `; cf_tags=cf-proxied:true` on proxied
   // ones; no SOA/NS, no dc-records.
   [[nodiscard]] Result<std::string> export_zone(const std::string& zone_id) const;
 
   [[nodiscard]] Result<DnsSettings> dns_settings(const std::string& zone_id) const;
-  [[nodiscard]] Result<DnsSettings> update_dns_settings(const std::string& zone_id, const nlohmann::json& body);
+  // With `messages`: the pre-flight's messages[] entries. A dry run returns the settings it would store.
+  [[nodiscard]] Result<DnsSettings> update_dns_settings(const std::string& zone_id, const nlohmann::json& body,
+                                                        std::vector<ApiMessage>* messages = nullptr,
+                                                        const WriteOptions& opt = {});
+
+  // The zone (store or file-backed) as the mail doctor sees it now: the whole catalog, and the
+  // stored records of every zone (of `zone_id` only when !all_zones). 7003 when unknown.
+  [[nodiscard]] Result<DoctorState> doctor_state(const std::string& zone_id, bool all_zones = true) const;
 
   // The view DNS answers from right now.
   [[nodiscard]] Result<std::shared_ptr<const view::ZoneView>> served_view(const std::string& zone_id) const;
@@ -243,6 +284,8 @@ class Controller {
     Pending& operator=(const Pending&) = delete;
     // Call before changing or erasing records[id].
     void touch(const std::string& id);
+    // The zone's records as they were before this change (a copy).
+    std::map<std::string, Entry> original() const;
 
     StoreZone* zone;
     std::map<std::string, Entry> records;
@@ -261,6 +304,7 @@ class Controller {
   Controller(ControllerOptions options, common::SnapshotPublisher<view::Catalog>& publisher,
              std::unique_ptr<store::Store> store);
   Result<void> load();
+  Result<void> load_zones(store::Reader& db);
   void run();
 
   std::string now() const;
@@ -277,7 +321,12 @@ class Controller {
                              bool replace);
   Result<void> stage_delete(Pending& p, const std::string& id, zone::Record* deleted);
   // Compiles, writes, commits, swaps in and publishes. Returns the new serial.
-  Result<uint32_t> commit(StoreZone& z, Pending& p, std::vector<ApiMessage>* messages);
+  Result<uint32_t> commit(StoreZone& z, Pending& p, std::vector<ApiMessage>* messages, const WriteOptions& opt = {});
+  std::shared_ptr<const view::Catalog> catalog_with(const std::string& zone_id,
+                                                    std::shared_ptr<const view::ZoneView> view) const;
+  DoctorZone doctor_zone(const StoreZone& z, const std::map<std::string, Entry>& records, bool flatten_all) const;
+  std::vector<ApiMessage> preflight(const StoreZone& z, const Pending& p,
+                                    const std::shared_ptr<const view::ZoneView>& candidate) const;
   void recompile_dependents(const StoreZone& changed);
   std::vector<ApiMessage> dc_messages(const StoreZone& z, const view::ZoneView* before,
                                       const std::vector<std::string>& written_ids) const;
@@ -286,7 +335,8 @@ class Controller {
 
   ControllerOptions options_;
   common::SnapshotPublisher<view::Catalog>& publisher_;
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::Store> store_;    // null when read-only
+  std::unique_ptr<store::Reader> reader_;  // read-only mode's connection
   zone::SystemClock system_clock_;
   const zone::Clock* clock_;
   zone::Account default_account_;

@@ -15,6 +15,10 @@ inline constexpr int kBadZoneName = 1099;    // POST /zones: not a valid domain 
 inline constexpr int kAccountNotFound = 1002;
 inline constexpr int kZoneNotFound = 7003;   // unknown or malformed zone id in the path
 inline constexpr int kDcRecordMessage = 1100;  // messages[]: an MX/SRV is answered via a dc-record
+// messages[] of the write pre-flight (docs/doctor.md): 1110-1119.
+inline constexpr int kDoctorErrorMessage = 1110;    // the write adds a mail doctor error finding
+inline constexpr int kDoctorWarningMessage = 1111;  // ... proxy.mx_target_proxied / srv_target_proxied
+inline constexpr int kDryRunMessage = 1119;         // ?dry_run=true: nothing was stored
 
 // --- Cloudflare's ---
 inline constexpr int kZoneExists = 1061;         // "<name> already exists"

@@ -2,7 +2,9 @@
 // flattening do to mail. Needs the served view's facts, so it runs in local mode only.
 
 #include <algorithm>
+#include <map>
 #include <set>
+#include <string_view>
 
 #include "dns/name.h"
 #include "dns/types.h"
@@ -145,9 +147,12 @@ void mail_hosts(Context& ctx, const ProxyFacts& facts) {
     if (!dns::is_subdomain(p.owner, domain)) continue;
     const std::string label = first_label(p.owner);
     const std::string n = name_text(p.owner);
+    const bool txt_name = has_underscore_label(p.owner, domain);
+    if (!txt_name && (p.owner == domain || !mail_protocol_label(label)) && !mail_web_label(label)) continue;
+    // Only for the names reported: stored_proxied() scans every stored record.
     std::vector<std::string> recs;
     push_all(recs, stored_proxied(facts, p.owner));
-    if (has_underscore_label(p.owner, domain)) {
+    if (txt_name) {
       ctx.add({"proxy.txt_name_proxied", Severity::kError, n + " is proxied, so it answers no TXT", recs,
                "A proxied name answers only the edge addresses: the TXT data mail looks up there (DMARC, DKIM, "
                "MTA-STS, TLS-RPT, provider verification) can never be seen.",
@@ -260,12 +265,23 @@ void exposed_origins(Context& ctx, const ProxyFacts& facts, const ProxyFacts::Zo
     if (r.rdata.size() > 2) mail_hosts.insert(r.rdata.substr(2));
   }
   std::set<std::string> reported;
+  // Indexes, so the scan is linear in the zone, not zone x proxied names: the proxied owners,
+  // and each origin address with the first proxied name (in facts.proxied order) using it.
+  std::set<std::string_view> proxied_owners;
+  std::map<std::string_view, const ProxyFacts::Proxied*> by_origin;
+  for (const auto& p : facts.proxied) {
+    proxied_owners.insert(p.owner);
+    for (const auto* fam : {&p.origin.v4, &p.origin.v6}) {
+      for (const auto& a : *fam) by_origin.emplace(a, &p);
+    }
+  }
   for (const auto& s : zone.served) {
     if ((s.type != rrtype::kA && s.type != rrtype::kAAAA) || !dns::is_subdomain(s.owner, domain)) continue;
-    if (facts.find_proxied(s.owner) != nullptr || reported.count(s.owner) != 0) continue;
-    for (const auto& p : facts.proxied) {
-      const auto& fam = s.type == rrtype::kA ? p.origin.v4 : p.origin.v6;
-      if (std::find(fam.begin(), fam.end(), s.rdata) == fam.end()) continue;
+    if (proxied_owners.count(s.owner) != 0 || reported.count(s.owner) != 0) continue;
+    auto hit = by_origin.find(s.rdata);
+    if (hit == by_origin.end()) continue;
+    {
+      const ProxyFacts::Proxied& p = *hit->second;
       reported.insert(s.owner);
       const std::string n = name_text(s.owner);
       const bool dc = first_label(s.owner).rfind("dc-", 0) == 0 && at(zone.stored, s.owner, s.type).empty();
@@ -293,7 +309,6 @@ void exposed_origins(Context& ctx, const ProxyFacts& facts, const ProxyFacts::Zo
                     " an address other than the web origin (move mail/other services to another "
                     "server), or proxy " +
                     n + " too if it only serves HTTP(S)."});
-      break;
     }
   }
 }
@@ -313,6 +328,12 @@ bool mail_cname(const dns::ZoneRecord& c, std::string_view domain) {
 
 void flattening(Context& ctx, const ProxyFacts& facts, const ProxyFacts::Zone& zone) {
   const std::string& domain = ctx.domain();
+  // The served A/AAAA by owner, once: with flatten-all every CNAME is flattened, and scanning the
+  // served records for each would cost CNAMEs x records.
+  std::multimap<std::string_view, const dns::ZoneRecord*> served_addrs;
+  for (const auto& s : zone.served) {
+    if (s.type == rrtype::kA || s.type == rrtype::kAAAA) served_addrs.emplace(s.owner, &s);
+  }
   for (const auto& c : zone.stored) {
     if (c.type != rrtype::kCNAME || c.proxied || !dns::is_subdomain(c.owner, domain)) continue;
     if (facts.find_proxied(c.owner) != nullptr) continue;
@@ -320,10 +341,8 @@ void flattening(Context& ctx, const ProxyFacts& facts, const ProxyFacts::Zone& z
     if (!flat) continue;
     const std::string n = name_text(c.owner), t = name_text(c.rdata);
     std::vector<std::string> recs = {rr_text(c)};
-    for (const auto& s : zone.served) {
-      if (s.owner == c.owner && (s.type == rrtype::kA || s.type == rrtype::kAAAA))
-        recs.push_back(rr_text(s) + " ; served");
-    }
+    const auto [first, last] = served_addrs.equal_range(c.owner);
+    for (auto it = first; it != last; ++it) recs.push_back(rr_text(*it->second) + " ; served");
     if (zone.flatten_all && c.owner != zone.apex && !c.flatten_cname && mail_cname(c, domain)) {
       ctx.add({"proxy.flatten_all_mail_cname", Severity::kError,
                "Flatten-all hides the CNAME " + n + " that mail needs", recs,

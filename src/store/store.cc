@@ -1075,6 +1075,22 @@ Result<std::unique_ptr<Reader>> Store::open_reader() const {
   return std::make_unique<Reader>(std::move(*db));
 }
 
+Result<std::unique_ptr<Reader>> Store::open_reader(const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  const std::string path = (fs::path(data_dir) / "dnsedge.db").string();
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return store_error(StoreErrc::kIo, "no store at " + path);
+  auto db = open_connection(path, SQLITE_OPEN_READONLY, StoreOptions{});
+  if (!db) return db.error();
+  auto version = schema_version(**db);
+  if (!version) return version.error();
+  if (*version != kSchemaVersion) {
+    return store_error(StoreErrc::kSchema, path + " has schema version " + std::to_string(*version) +
+                                               "; this binary reads version " + std::to_string(kSchemaVersion));
+  }
+  return std::make_unique<Reader>(std::move(*db));
+}
+
 Result<Transaction> Store::begin() {
   if (db().in_transaction) {
     return store_error(StoreErrc::kMisuse, "begin: a transaction is already open on this store");

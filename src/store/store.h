@@ -273,6 +273,10 @@ class Store : public Reader {
 
   // A read-only connection to the same database for another thread. It may outlive the Store.
   [[nodiscard]] Result<std::unique_ptr<Reader>> open_reader() const;
+  // A read-only connection to DIR/dnsedge.db without a Store (another process may be serving
+  // it): creates nothing, migrates nothing; kIo when there is no store there, kSchema when it
+  // is newer than this binary.
+  [[nodiscard]] static Result<std::unique_ptr<Reader>> open_reader(const std::string& data_dir);
 
   // Starts a write transaction. kMisuse if one is already open on this Store.
   [[nodiscard]] Result<Transaction> begin();

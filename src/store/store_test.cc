@@ -249,6 +249,27 @@ TEST(StoreOpenTest, RefusesADatabaseFromANewerVersion) {
   expect_fails(Store::open(dir.path()), StoreErrc::kSchema, "schema version 2 is newer");
 }
 
+TEST(StoreOpenTest, ReadOnlyReaderWithoutAStore) {
+  TempDir dir;
+  // No store there: nothing is created.
+  expect_fails(Store::open_reader(dir.path() + "/nope"), StoreErrc::kIo, "no store at");
+  EXPECT_FALSE(fs::exists(dir.path() + "/nope"));
+  auto store = open_ok(dir.path());
+  ASSERT_TRUE(store);
+  auto reader = Store::open_reader(dir.path());
+  ASSERT_TRUE(reader) << reader.error().message;
+  // It sees what the writer commits afterwards (WAL).
+  ASSERT_TRUE(store->ensure_default_account("Default Account", test_clock()));
+  auto accounts = (*reader)->list_accounts();
+  ASSERT_TRUE(accounts) << accounts.error().message;
+  EXPECT_EQ(accounts->size(), 1u);
+  {
+    RawDb raw(dir.path());
+    raw.exec("INSERT INTO schema_version VALUES (2, '2030-01-01T00:00:00.000000Z')");
+  }
+  expect_fails(Store::open_reader(dir.path()), StoreErrc::kSchema, "schema version 2");
+}
+
 // ---- accounts --------------------------------------------------------------------------------
 
 TEST(StoreAccountTest, RoundTripsAndRefusesDeletingAnOwner) {

@@ -1,0 +1,127 @@
+// Micro-benchmark of the write pre-flight (docs/doctor.md "Pre-flight on writes"): what the mail
+// doctor's two offline runs add to an API write, side by side with the same write without it.
+//
+//   cmake --build build --target bench_preflight && ./build/bench/micro/bench_preflight
+//   ./build/bench/micro/bench_preflight --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//
+// A store zone of N records (N = 100, 1,000, 10,000: 85% A, 5% of them proxied, 5% AAAA, 5% TXT,
+// 5% CNAME, apex MX to a DNS-only mail host, SPF and DMARC) is imported through the real
+// Controller (SQLite store in a temp directory, Durability::kNormal so fsync does not drown the
+// figure). Each iteration is one PATCH of a record's content (alternating two addresses), i.e. the
+// full write path: validate, compile the candidate, [pre-flight], store transaction, publish.
+//   BM_Write/N/0  without the pre-flight (ControllerOptions::preflight empty)
+//   BM_Write/N/1  with api::preflight (two doctor runs per write)
+//   BM_Write/N/2  with api::CachedPreflight, as `dnsedge serve` runs it (the "before" report is
+//                 usually the previous write's "after": one doctor run per write)
+//   BM_Preflight/N  api::preflight alone on the zone's current state (before = after)
+// No timing assertions; compare medians, and mind the load average it prints.
+
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "api/mail_doctor.h"
+#include "control/controller.h"
+#include "dns/name.h"
+#include "dns/types.h"
+
+namespace {
+
+using namespace dnsedge;
+
+std::string zone_text(int n) {
+  std::string t =
+      "example.com. 300 IN MX 10 mail.example.com.\n"
+      "mail.example.com. 300 IN A 198.51.100.25\n"
+      "example.com. 300 IN TXT \"v=spf1 mx -all\"\n"
+      "_dmarc.example.com. 300 IN TXT \"v=DMARC1; p=reject; rua=mailto:dmarc@example.com\"\n"
+      "example.com. 300 IN A 192.0.2.1 ; cf_tags=cf-proxied:true\n";
+  for (int i = 0; i < n; ++i) {
+    const std::string name = "h" + std::to_string(i) + ".example.com.";
+    const int kind = i % 20;
+    const std::string ip = "192.0." + std::to_string(2 + (i / 250) % 2) + "." + std::to_string(1 + i % 250);
+    if (kind == 0) {
+      t += name + " 300 IN AAAA 2001:db8::" + std::to_string(i % 9999 + 1) + "\n";
+    } else if (kind == 1) {
+      t += name + " 300 IN TXT \"owner=ops-" + std::to_string(i) + "\"\n";
+    } else if (kind == 2) {
+      t += name + " 300 IN CNAME h" + std::to_string(i + 1) + ".example.com.\n";
+    } else if (kind == 3) {
+      t += name + " 300 IN A " + ip + " ; cf_tags=cf-proxied:true\n";
+    } else {
+      t += name + " 300 IN A " + ip + "\n";
+    }
+  }
+  return t;
+}
+
+struct Setup {
+  std::string dir;
+  common::SnapshotPublisher<view::Catalog> publisher{view::Catalog::empty()};
+  std::unique_ptr<control::Controller> c;
+  std::string zid, rid;
+
+  Setup(int n, int preflight) {
+    char tmpl[] = "/tmp/dnsedge-bench-preflight-XXXXXX";
+    dir = ::mkdtemp(tmpl);
+    control::ControllerOptions o;
+    o.data_dir = dir;
+    o.store.durability = store::Durability::kNormal;
+    o.edge.v4 = {dns::rdata_from_text(dns::rrtype::kA, "203.0.113.1", std::string(1, '\0')).value(),
+                 dns::rdata_from_text(dns::rrtype::kA, "203.0.113.2", std::string(1, '\0')).value()};
+    o.edge.v6 = {dns::rdata_from_text(dns::rrtype::kAAAA, "2001:db8:e::1", std::string(1, '\0')).value()};
+    o.nameservers = {dns::name_from_text("ns1.example.net.").value()};
+    if (preflight == 1) o.preflight = api::preflight;
+    if (preflight == 2) o.preflight = api::CachedPreflight();
+    c = control::Controller::open(std::move(o), publisher).value();
+    zid = c->create_zone("example.com", "", "").value().zone.id;
+    auto imported = c->import_zone(zid, zone_text(n), std::nullopt);
+    if (!imported) std::abort();
+    auto recs = c->records(zid);
+    if (!recs) std::abort();
+    for (const auto& r : *recs) {
+      if (r.name == "h5.example.com") rid = r.id;
+    }
+    if (rid.empty()) std::abort();
+  }
+  ~Setup() {
+    c.reset();
+    std::filesystem::remove_all(dir);
+  }
+};
+
+void BM_Write(benchmark::State& state) {
+  Setup s(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  bool flip = false;
+  size_t messages = 0;
+  for (auto _ : state) {
+    control::RecordInput in;
+    in.content = flip ? "192.0.2.200" : "192.0.2.201";
+    flip = !flip;
+    auto r = s.c->update_record(s.zid, s.rid, in, false);
+    if (!r) state.SkipWithError(r.error().message.c_str());
+    messages += r ? r->messages.size() : 0;
+  }
+  state.counters["messages"] = static_cast<double>(messages);
+  state.SetLabel(state.range(1) == 0 ? "without pre-flight"
+                 : state.range(1) == 1 ? "with pre-flight, two doctor runs"
+                                       : "with pre-flight as serve runs it (CachedPreflight)");
+}
+BENCHMARK(BM_Write)
+    ->ArgsProduct({{100, 1000, 10000}, {0, 1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(1.0);
+
+void BM_Preflight(benchmark::State& state) {
+  Setup s(static_cast<int>(state.range(0)), 0);
+  auto st = s.c->doctor_state(s.zid, false).value();
+  for (auto _ : state) benchmark::DoNotOptimize(api::preflight(st, st));
+}
+BENCHMARK(BM_Preflight)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond)->MinTime(1.0);
+
+}  // namespace
+
+BENCHMARK_MAIN();
