@@ -322,6 +322,9 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin, co
       p += 2 + rdlen;
     }
   }
+  // rrsets_ was reserved for one RRset per record; a view lives long, keep only what it uses.
+  z->rrsets_.shrink_to_fit();
+  z->targets_.shrink_to_fit();
   return z;
 }
 
