@@ -265,5 +265,24 @@ TEST(ServedTest, ProxiedNamesShareOneEdgeSetInTheView) {
   EXPECT_EQ(o->rrs("www.example.com.", rrtype::kA), (std::set<std::string>{"300 203.0.113.1", "300 203.0.113.2"}));
 }
 
+TEST(ServedTest, MailTargetsThroughWildcardsAndOtherZonesGetDcRecords) {
+  FakeTargets t;
+  t.m[W("www.example.net.")] = TargetAddrs{.v4 = {V4("203.0.113.1")}, .ttl = 300, .proxied = true,
+                                           .origin_v4 = {V4("198.51.100.44")}, .detail = "(in zone example.net.)"};
+  auto o = compile((std::string(kSoa) + "*.wild A 192.0.2.9 ; cf_tags=cf-proxied:true\n"
+                                        "@ MX 10 mx.wild\n@ MX 20 www.example.net.\n")
+                       .c_str(),
+                   Flattening::kAtRoot, &t);
+  ASSERT_TRUE(o) << o.error().message;
+  const std::string dc1 = dns::name_to_text(dc_name(W("example.com."), W("mx.wild.example.com.")));
+  const std::string dc2 = dns::name_to_text(dc_name(W("example.com."), W("www.example.net.")));
+  EXPECT_EQ(o->rrs("example.com.", rrtype::kMX), (std::set<std::string>{"3600 10 " + dc1, "3600 20 " + dc2}));
+  EXPECT_EQ(o->rrs(dc1.c_str(), rrtype::kA), std::set<std::string>{"300 192.0.2.9"});
+  EXPECT_EQ(o->rrs(dc2.c_str(), rrtype::kA), std::set<std::string>{"300 198.51.100.44"});
+  EXPECT_EQ(o->view->external_names(), std::vector<std::string>{W("www.example.net.")});
+  EXPECT_EQ(o->view->explain(W("example.com.")).size(), 2u);  // both rewrites, in file order
+  EXPECT_NE(o->view->explain(W("example.com."))[0].find("mx.wild.example.com."), std::string::npos);
+}
+
 }  // namespace
 }  // namespace dnsedge::view
