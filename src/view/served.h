@@ -9,12 +9,14 @@
 //    answers the origin addresses.
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "common/result.h"
 #include "dns/zonefile.h"
 
@@ -51,15 +53,39 @@ class TargetSource {
 struct Origin {
   std::vector<std::string> v4, v6;  // rdata
   std::string cname;                // wire form when the proxied record is a CNAME
+  bool ipv4_only = false, ipv6_only = false;  // settings of the name (no AAAA / no A answered)
+};
+
+// One record the zone serves. The views point into the stored records given to serve(), the
+// edge addresses of ServeOptions, or the Served that holds the record (names and rdata the rules
+// made): valid while those live. A served zone is mostly its stored records, so they are not copied.
+struct ServedRecord {
+  std::string_view owner;  // wire form, lowercase
+  std::string_view rdata;  // wire form
+  uint16_t type = 0;
+  uint16_t rclass = 1;
+  uint32_t ttl = 0;
+  uint32_t line = 0;       // of the stored record it comes from
 };
 
 struct Served {
-  std::vector<dns::ZoneRecord> records;  // what the zone answers (compiled by ZoneView)
-  absl::flat_hash_map<std::string, std::vector<std::string>> notes;  // owner → reasons
+  std::vector<ServedRecord> records;  // what the zone answers (compiled by ZoneView)
+  // Owner → reasons, for explain. A proxied owner's own reasons are not here (there is one per
+  // proxied name, and they follow from `origins`: proxied_notes()); an empty string marks where
+  // they go among the owner's other reasons, and when there is none they come first.
+  absl::flat_hash_map<std::string, std::vector<std::string>> notes;
   absl::flat_hash_map<std::string, Origin> origins;                  // proxied owners
   absl::flat_hash_map<std::string, uint16_t> servfail;  // owner → EDE code for A/AAAA
   std::vector<std::string> external;  // names looked up through the TargetSource
+  // Storage the records view: names and rdata made by the rules (dc names, rewritten MX/SRV
+  // rdata) and what the TargetSource said about each name outside the zone. Node-stable: moving
+  // a Served keeps every view valid.
+  std::deque<std::string> arena;
+  absl::node_hash_map<std::string, std::optional<TargetAddrs>> outside;
 };
+
+// The reasons a proxied owner answers what it does (explain), from its Origin.
+std::vector<std::string> proxied_notes(const Origin& origin);
 
 struct ServeOptions {
   std::string source;  // for "source:line: reason"

@@ -215,5 +215,74 @@ TEST(ServedTest, CnameLoopWhileFlatteningIsAFailureNotACrash) {
   EXPECT_TRUE(o->view->node(o->view->find(W("a.example.com."))).flags & node_flag::kAddrServfail);
 }
 
+TEST(ServedTest, ExplainSaysWhyInOrder) {
+  auto o = compile((std::string(kSoa) +
+                    "@ MX 10 @\n@ A 192.0.2.1 ; cf_tags=cf-proxied:true\n@ AAAA 2001:db8::1 ; cf_tags=cf-proxied:true\n"
+                    "www CNAME @ ; cf_tags=cf-proxied:true\nflat CNAME www ; cf_tags=cf-flatten-cname\n")
+                       .c_str());
+  ASSERT_TRUE(o) << o.error().message;
+  const std::string dc = dns::name_to_text(dc_name(W("example.com."), W("example.com.")));
+  // The owner's MX rewrite first, then why it is proxied (made from its origin when asked).
+  EXPECT_EQ(o->view->explain(W("example.com.")),
+            (std::vector<std::string>{
+                "MX example.com. rewritten to " + dc + " because the target is proxied (mail cannot pass the edge)",
+                "proxied: A answers the edge IPv4 set, AAAA the edge IPv6 set, TTL 300; origin 192.0.2.1 / "
+                "2001:db8::1 is never answered"}));
+  EXPECT_EQ(o->view->explain(W("www.example.com.")),
+            std::vector<std::string>{"proxied CNAME to example.com.: never shown; answers the edge addresses"});
+  EXPECT_EQ(o->view->explain(W("flat.example.com.")),
+            std::vector<std::string>{"flatten_cname on this record: flattened from www.example.com. "
+                                     "(www.example.com. (proxied: edge addresses)), TTL 300 = min(CNAME 3600, target 300)"});
+  EXPECT_EQ(o->view->explain(W(dc.c_str())),
+            std::vector<std::string>{"synthesized for mail: MX target example.com. is proxied; answers the origin "
+                                     "192.0.2.1 / 2001:db8::1 (the origin is exposed to anyone who looks up the MX/SRV)"});
+  EXPECT_TRUE(o->view->explain(W("ns1.example.com.")).empty());
+  EXPECT_EQ(o->view->origins().at(W("www.example.com.")).cname, W("example.com."));
+  EXPECT_EQ(o->view->origins().at(W("www.example.com.")).v6, std::vector<std::string>{V6("2001:db8::1")});
+}
+
+TEST(ServedTest, ProxiedNamesShareOneEdgeSetInTheView) {
+  auto o = compile((std::string(kSoa) + "www A 192.0.2.10 ; cf_tags=cf-proxied:true\n"
+                                        "api AAAA 2001:db8::10 ; cf_tags=cf-proxied:true\n"
+                                        "lb A 203.0.113.1\nlb A 203.0.113.2\n")
+                       .c_str());
+  ASSERT_TRUE(o) << o.error().message;
+  const ZoneView& v = *o->view;
+  for (uint16_t type : {rrtype::kA, rrtype::kAAAA}) {
+    const RRset* a = v.rrset(v.node(v.find(W("www.example.com."))), type);
+    const RRset* b = v.rrset(v.node(v.find(W("api.example.com."))), type);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->count, 2u);
+    EXPECT_EQ(a->rdata_off, b->rdata_off);  // one copy of the edge set's rdata
+    EXPECT_EQ(a->rdata_len, b->rdata_len);
+  }
+  // A stored set with the same addresses shares it too (same bytes); its TTL stays its own.
+  const RRset* lb = v.rrset(v.node(v.find(W("lb.example.com."))), rrtype::kA);
+  ASSERT_TRUE(lb);
+  EXPECT_EQ(lb->rdata_off, v.rrset(v.node(v.find(W("www.example.com."))), rrtype::kA)->rdata_off);
+  EXPECT_EQ(lb->ttl, 3600u);
+  EXPECT_EQ(o->rrs("lb.example.com.", rrtype::kA), (std::set<std::string>{"3600 203.0.113.1", "3600 203.0.113.2"}));
+  EXPECT_EQ(o->rrs("www.example.com.", rrtype::kA), (std::set<std::string>{"300 203.0.113.1", "300 203.0.113.2"}));
+}
+
+TEST(ServedTest, MailTargetsThroughWildcardsAndOtherZonesGetDcRecords) {
+  FakeTargets t;
+  t.m[W("www.example.net.")] = TargetAddrs{.v4 = {V4("203.0.113.1")}, .ttl = 300, .proxied = true,
+                                           .origin_v4 = {V4("198.51.100.44")}, .detail = "(in zone example.net.)"};
+  auto o = compile((std::string(kSoa) + "*.wild A 192.0.2.9 ; cf_tags=cf-proxied:true\n"
+                                        "@ MX 10 mx.wild\n@ MX 20 www.example.net.\n")
+                       .c_str(),
+                   Flattening::kAtRoot, &t);
+  ASSERT_TRUE(o) << o.error().message;
+  const std::string dc1 = dns::name_to_text(dc_name(W("example.com."), W("mx.wild.example.com.")));
+  const std::string dc2 = dns::name_to_text(dc_name(W("example.com."), W("www.example.net.")));
+  EXPECT_EQ(o->rrs("example.com.", rrtype::kMX), (std::set<std::string>{"3600 10 " + dc1, "3600 20 " + dc2}));
+  EXPECT_EQ(o->rrs(dc1.c_str(), rrtype::kA), std::set<std::string>{"300 192.0.2.9"});
+  EXPECT_EQ(o->rrs(dc2.c_str(), rrtype::kA), std::set<std::string>{"300 198.51.100.44"});
+  EXPECT_EQ(o->view->external_names(), std::vector<std::string>{W("www.example.net.")});
+  EXPECT_EQ(o->view->explain(W("example.com.")).size(), 2u);  // both rewrites, in file order
+  EXPECT_NE(o->view->explain(W("example.com."))[0].find("mx.wild.example.com."), std::string::npos);
+}
+
 }  // namespace
 }  // namespace dnsedge::view

@@ -6,6 +6,7 @@
 
 #include "dns/name.h"
 #include "dns/types.h"
+#include "view/sv_hash.h"
 
 namespace dnsedge::view {
 namespace {
@@ -16,7 +17,8 @@ namespace rrtype = dns::rrtype;
 
 uint32_t rd32(const uint8_t* p) { return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3]; }
 
-std::string where(const CompileOptions& o, const dns::ZoneRecord& r) {
+template <class Rec>
+std::string where(const CompileOptions& o, const Rec& r) {
   std::string s = o.source.empty() ? std::string("<zone>") : o.source;
   if (r.line != 0) s += ":" + std::to_string(r.line);
   return s + ": ";
@@ -32,8 +34,9 @@ bool rdata_less(std::string_view a, std::string_view b) {
 
 class ZoneBuilder {
  public:
-  static Result<std::shared_ptr<ZoneView>> build(std::string_view origin,
-                                                 const std::vector<dns::ZoneRecord>& records,
+  // Rec: dns::ZoneRecord (a zone served as stored) or view::ServedRecord (what serve() made).
+  template <class Rec>
+  static Result<std::shared_ptr<ZoneView>> build(std::string_view origin, const std::vector<Rec>& records,
                                                  const CompileOptions& opt, const Served* served);
 };
 
@@ -63,8 +66,8 @@ Result<std::shared_ptr<const ZoneView>> ZoneView::compile(std::string_view origi
   return std::shared_ptr<const ZoneView>(std::move(*z));
 }
 
-Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin,
-                                                     const std::vector<dns::ZoneRecord>& records,
+template <class Rec>
+Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin, const std::vector<Rec>& records,
                                                      const CompileOptions& opt, const Served* served) {
   const std::string src = opt.source.empty() ? std::string("<zone>") : opt.source;
   if (origin.empty()) return make_error(src + ": no zone origin");
@@ -74,21 +77,26 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin,
 
   // 1. Owner names → temporary node ids (views into the records' owner strings), with every
   //    ancestor up to the apex present (empty non-terminals).
-  absl::flat_hash_map<std::string_view, uint32_t> tmp;
+  SvMap<uint32_t> tmp;
   tmp.reserve(records.size() + 16);
   std::vector<std::string_view> names;
   names.reserve(records.size() + 16);
+  std::vector<uint32_t> parent_of;  // node id → its parent's (kNone for the apex)
+  parent_of.reserve(records.size() + 16);
   std::vector<uint32_t> rec_node(records.size());
   auto ensure = [&](std::string_view name) -> uint32_t {
     auto [it, inserted] = tmp.try_emplace(name, static_cast<uint32_t>(names.size()));
     if (!inserted) return it->second;
     const uint32_t id = it->second;
     names.push_back(name);
+    parent_of.push_back(kNone);
     for (std::string_view p = name; p.size() > origin.size();) {
       p = dns::parent(p);
       auto [pit, pins] = tmp.try_emplace(p, static_cast<uint32_t>(names.size()));
+      parent_of.back() = pit->second;
       if (!pins) break;
       names.push_back(p);
+      parent_of.push_back(kNone);
     }
     return id;
   };
@@ -108,7 +116,10 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin,
     if (r.type == rrtype::kSOA && r.owner != origin) {
       return make_error(where(opt, r) + "SOA record outside the zone apex");
     }
-    rec_node[i] = ensure(r.owner);
+    // Records of one name usually come together (a file's A and AAAA, the edge set of a proxied
+    // name): reuse the last id rather than hash the name again.
+    rec_node[i] = i > 0 && std::string_view(records[i - 1].owner) == std::string_view(r.owner) ? rec_node[i - 1]
+                                                                                                 : ensure(r.owner);
   }
   if (served != nullptr) {
     // Names whose data the rules removed (a flattened CNAME whose target has no addresses, a
@@ -116,6 +127,7 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin,
     for (const auto& [name, why] : served->notes) {
       if (dns::is_subdomain(name, origin)) ensure(name);
     }
+    for (const auto& [name, org] : served->origins) ensure(name);
   }
 
   // 2. Group records by node (counting sort), then by type with rdata in canonical order.
@@ -140,6 +152,7 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin,
 
   std::vector<uint32_t> group;
   std::vector<std::string_view> rdatas;
+  SvMap<uint32_t> shared;  // A/AAAA rdata block → its offset
   for (uint32_t id = 0; id < n_nodes; ++id) {
     Node& node = z->nodes_[id];
     node.name_off = static_cast<uint32_t>(z->names_.size());
@@ -152,16 +165,22 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin,
       if (id != 0) node.flags |= node_flag::kEmptyNonTerminal;
       continue;
     }
-    std::stable_sort(group.begin(), group.end(),
-                     [&](uint32_t a, uint32_t b) { return records[a].type < records[b].type; });
+    // By type, stable (records keep their order within a type). Insertion sort: a node has a
+    // few records, and std::stable_sort would allocate a buffer for every node.
+    for (size_t i = 1; i < group.size(); ++i) {
+      const uint32_t v = group[i];
+      size_t j = i;
+      for (; j > 0 && records[group[j - 1]].type > records[v].type; --j) group[j] = group[j - 1];
+      group[j] = v;
+    }
     bool has_cname = false, has_other = false;
-    const dns::ZoneRecord* first_other = nullptr;
+    const Rec* first_other = nullptr;
     for (size_t g = 0; g < group.size();) {
       const uint16_t type = records[group[g]].type;
       size_t e = g;
       rdatas.clear();
       while (e < group.size() && records[group[e]].type == type) rdatas.emplace_back(records[group[e++]].rdata);
-      const dns::ZoneRecord& head = records[group[g]];
+      const Rec& head = records[group[g]];
       std::sort(rdatas.begin(), rdatas.end(), rdata_less);
       rdatas.erase(std::unique(rdatas.begin(), rdatas.end()), rdatas.end());
       if (type == rrtype::kCNAME) {
@@ -189,6 +208,16 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin,
         z->rdata_.append(rd);
       }
       set.rdata_len = static_cast<uint32_t>(z->rdata_.size()) - set.rdata_off;
+      if (rdatas.size() > 1 && (type == rrtype::kA || type == rrtype::kAAAA)) {
+        // Address sets repeat: every proxied name answers the same edge set. Keep one copy of
+        // each (the view of rdata_ stays valid: it was reserved for every record up front).
+        const std::string_view block(z->rdata_.data() + set.rdata_off, set.rdata_len);
+        auto [it, inserted] = shared.try_emplace(block, set.rdata_off);
+        if (!inserted) {
+          z->rdata_.resize(set.rdata_off);
+          set.rdata_off = it->second;
+        }
+      }
       z->rrsets_.push_back(set);
       z->record_count_ += rdatas.size();
       g = e;
@@ -200,6 +229,8 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin,
     if (has_cname) node.flags |= node_flag::kCname;
     node.rrset_count = static_cast<uint32_t>(z->rrsets_.size()) - node.rrset_begin;
   }
+
+  if (z->rdata_.capacity() - z->rdata_.size() > 4096) z->rdata_.shrink_to_fit();  // shared address sets
 
   // 3. Index (keys view the final names_ buffer, which no longer grows).
   z->index_.reserve(n_nodes);
@@ -230,15 +261,19 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin,
   }
 
   // 5. Zone cuts: process nodes by depth so a parent's cut is known before its children's.
+  //    (A counting sort by label count: at most 128 labels.)
   std::vector<uint32_t> by_depth(n_nodes);
-  for (uint32_t i = 0; i < n_nodes; ++i) by_depth[i] = i;
-  std::stable_sort(by_depth.begin(), by_depth.end(),
-                   [&](uint32_t a, uint32_t b) { return z->nodes_[a].labels < z->nodes_[b].labels; });
+  {
+    std::vector<uint32_t> at(130, 0);
+    for (const Node& n : z->nodes_) at[n.labels + 1u]++;
+    for (size_t d = 1; d < at.size(); ++d) at[d] += at[d - 1];
+    for (uint32_t i = 0; i < n_nodes; ++i) by_depth[at[z->nodes_[i].labels]++] = i;
+  }
   for (uint32_t id : by_depth) {
     if (id == 0) continue;
     Node& node = z->nodes_[id];
     const std::string_view name = z->node_name(node);
-    const Node& par = z->nodes_[z->find(dns::parent(name))];
+    const Node& par = z->nodes_[parent_of[id]];
     if (par.cut != kNone) {
       node.cut = par.cut;
       node.flags |= node_flag::kBelowCut;
@@ -247,7 +282,7 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin,
       node.flags |= node_flag::kDelegation;
     }
     if (name.size() >= 2 && name[0] == 1 && name[1] == '*') {
-      z->nodes_[z->find(dns::parent(name))].flags |= node_flag::kWildcardChild;
+      z->nodes_[parent_of[id]].flags |= node_flag::kWildcardChild;
     }
   }
 
@@ -287,6 +322,9 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin,
       p += 2 + rdlen;
     }
   }
+  // rrsets_ was reserved for one RRset per record; a view lives long, keep only what it uses.
+  z->rrsets_.shrink_to_fit();
+  z->targets_.shrink_to_fit();
   return z;
 }
 
@@ -296,8 +334,26 @@ uint16_t ZoneView::servfail_ede(std::string_view name) const noexcept {
 }
 
 std::vector<std::string> ZoneView::explain(std::string_view name) const {
-  auto it = notes_.find(absl::string_view(name.data(), name.size()));
-  return it == notes_.end() ? std::vector<std::string>{} : it->second;
+  const absl::string_view key(name.data(), name.size());
+  auto it = notes_.find(key);
+  auto org = origins_.find(key);
+  std::vector<std::string> out;
+  bool placed = org == origins_.end();
+  if (!placed && (it == notes_.end() || std::find(it->second.begin(), it->second.end(), "") == it->second.end())) {
+    out = proxied_notes(org->second);  // a proxied owner's reasons come first
+    placed = true;
+  }
+  if (it == notes_.end()) return out;
+  for (const auto& why : it->second) {
+    if (!why.empty()) {
+      out.push_back(why);
+    } else if (!placed) {  // where serve() marked them
+      auto p = proxied_notes(org->second);
+      out.insert(out.end(), p.begin(), p.end());
+      placed = true;
+    }
+  }
+  return out;
 }
 
 uint32_t ZoneView::find(std::string_view lower_name) const noexcept {
