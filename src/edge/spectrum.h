@@ -14,7 +14,7 @@
 //                   a name in our zones (a proxied name's origin, or its A/AAAA) and a port or a
 //                   range as large as the edge range (edge port N → same offset in the range)
 //   proxy_protocol  off | v1 | v2
-//   ip_firewall     accepted and kept; no IP access rules exist yet
+//   ip_firewall     accepted and kept (see docs/edge.md)
 //   edge_ips        static edge addresses; empty: one address from the Spectrum pool
 //
 // The command-line form (--spectrum-app) is
@@ -35,6 +35,7 @@
 #include "common/result.h"
 #include "edge/address.h"
 #include "edge/proxy_protocol.h"
+#include "view/apps.h"
 
 namespace dnsedge::edge {
 
@@ -75,6 +76,10 @@ Result<void> validate_app(const SpectrumApp& app);
 // linear probing, so it is stable across restarts while the set of names is.
 // Fails when the pools are exhausted or two apps claim the same address and port.
 Result<std::vector<SpectrumApp>> assign_edge_ips(std::vector<SpectrumApp> apps, const std::vector<IpPrefix>& pools);
+
+// An app created through the API, as its zone's view publishes it (view/apps.h), in the edge's
+// form. Fails only for data the controller would not have accepted.
+Result<SpectrumApp> app_from_view(const view::ServedApp& app);
 
 // "tcp/25 smtp.example.com → 127.0.0.1:2525 (proxy v1) on 127.0.0.64"
 std::string describe_app(const SpectrumApp& app);
