@@ -143,6 +143,7 @@ class Handler {
       return method_not_allowed();
     }
     if (seg[2] == "spectrum") return spectrum_route(c_, req_, query_, *info, seg);  // api/spectrum_api.h
+    if (seg[2] == "firewall") return access_rules_route(c_, req_, *info, seg);     // (ip_firewall)
     if (seg[2] != "dns_records") return no_route(path_);
     if (seg.size() == 3) {
       if (m == "GET") return list_records(*info);

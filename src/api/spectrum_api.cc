@@ -133,4 +133,46 @@ HttpResponse spectrum_route(control::Controller& c, const HttpRequest& req, cons
   return method_not_allowed();
 }
 
+namespace {
+
+json rule_json(const nlohmann::json& r) {
+  json o;
+  o["id"] = r["id"];
+  o["mode"] = r["mode"];
+  o["allowed_modes"] = {"block", "whitelist"};
+  o["configuration"] = {{"target", r["configuration"]["target"]}, {"value", r["configuration"]["value"]}};
+  o["notes"] = r["notes"];
+  o["scope"] = {{"type", "zone"}};
+  o["created_on"] = r["created_on"];
+  o["modified_on"] = r["modified_on"];
+  return o;
+}
+
+}  // namespace
+
+HttpResponse access_rules_route(control::Controller& c, const HttpRequest& req, const control::ZoneInfo& zone,
+                                const std::vector<std::string>& seg) {
+  const std::string& m = req.method;
+  if (seg.size() < 5 || seg[3] != "access_rules" || seg[4] != "rules" || seg.size() > 6) return no_route(req.target);
+  if (seg.size() == 5) {
+    if (m == "GET") {
+      auto all = c.access_rules(zone.zone.id);
+      if (!all) return fail(all.error());
+      json out = json::array();
+      for (const auto& r : *all) out.push_back(rule_json(r));
+      const json info = result_info(Paging{1, static_cast<int64_t>(std::max<size_t>(out.size(), 1))}, out.size(), out.size());
+      return reply(200, success(out, {}, &info));
+    }
+    if (m != "POST") return method_not_allowed();
+    auto body = body_of(req);
+    if (!body) return fail(body.error());
+    auto r = c.create_access_rule(zone.zone.id, *body);
+    if (!r) return fail(r.error());
+    return reply(200, success(rule_json(*r)));
+  }
+  if (m != "DELETE") return method_not_allowed();
+  if (auto r = c.delete_access_rule(zone.zone.id, seg[5]); !r) return fail(r.error());
+  return reply(200, success(json{{"id", seg[5]}}));
+}
+
 }  // namespace dnsedge::api

@@ -25,6 +25,13 @@ namespace dnsedge::api {
 HttpResponse spectrum_route(control::Controller& c, const HttpRequest& req, const Query& query,
                             const control::ZoneInfo& zone, const std::vector<std::string>& seg);
 
+// IP access rules, which Spectrum apps with ip_firewall apply (docs/api.md):
+//   GET    /zones/{id}/firewall/access_rules/rules            list
+//   POST   /zones/{id}/firewall/access_rules/rules            create {mode, configuration, notes}
+//   DELETE /zones/{id}/firewall/access_rules/rules/{rule_id}  delete; result {"id": ...}
+HttpResponse access_rules_route(control::Controller& c, const HttpRequest& req, const control::ZoneInfo& zone,
+                                const std::vector<std::string>& seg);
+
 // The app object: id, protocol, dns, origin_direct | origin_dns + origin_port, proxy_protocol,
 // ip_firewall, tls, traffic_type, edge_ips, argo_smart_routing, created_on, modified_on.
 nlohmann::ordered_json app_json(const control::AppInfo& a);

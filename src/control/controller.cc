@@ -97,6 +97,7 @@ int http_status(int code) {
     case errc::kRecordNotFound:
     case errc::kAccountNotFound:
     case app_errc::kAppNotFound:
+    case app_errc::kRuleNotFound:
       return 404;
     case errc::kInternal:
       return 500;

@@ -218,6 +218,10 @@ class Controller {
   [[nodiscard]] Result<AppInfo> update_app(const std::string& zone_id, const std::string& id,
                                            const nlohmann::json& body);
   [[nodiscard]] Result<void> delete_app(const std::string& zone_id, const std::string& id);
+  // The zone's IP access rules (apps with ip_firewall apply them): a JSON array of rule objects.
+  [[nodiscard]] Result<nlohmann::json> access_rules(const std::string& zone_id) const;
+  [[nodiscard]] Result<nlohmann::json> create_access_rule(const std::string& zone_id, const nlohmann::json& body);
+  [[nodiscard]] Result<void> delete_access_rule(const std::string& zone_id, const std::string& id);
 
   // The view DNS answers from right now.
   [[nodiscard]] Result<std::shared_ptr<const view::ZoneView>> served_view(const std::string& zone_id) const;
@@ -240,6 +244,7 @@ class Controller {
     std::map<std::string, Entry> records;  // by id
     DnsSettings settings;
     std::map<std::string, AppInfo> apps;  // by id
+    nlohmann::json access_rules = nlohmann::json::array();  // IP access rules (control/spectrum.h)
     std::shared_ptr<const view::ZoneView> view;
   };
   struct FileZone {
@@ -280,7 +285,8 @@ class Controller {
   Result<void> load_apps(StoreZone& z);
   Result<AppInfo> stage_app(const StoreZone& z, const nlohmann::json& body, const AppInfo* base);
   Result<void> commit_apps(StoreZone& z, std::map<std::string, AppInfo> apps, const std::string& op,
-                           const AppInfo* write, const std::string& removed_id);
+                           const AppInfo* write, const std::string& removed_id,
+                           const nlohmann::json* access_rules = nullptr);
   // Validates one item against the candidate and applies it. `base_id` empty: a new record.
   Result<zone::Record> stage(const StoreZone& z, Pending& p, const RecordInput& in, const std::string& base_id,
                              bool replace);

@@ -298,9 +298,70 @@ json app_config(const view::ServedApp& a) {
   return c;
 }
 
+Result<json> parse_access_rule(const json& body) {
+  auto badr = [](std::string m) { return Error{std::move(m), app_errc::kBadRule}; };
+  if (!body.is_object()) return badr("the body must be a JSON object");
+  const std::string mode = body.contains("mode") && body["mode"].is_string() ? body["mode"].get<std::string>() : "";
+  if (mode == "challenge" || mode == "js_challenge" || mode == "managed_challenge") {
+    return badr("mode '" + mode + "' is not supported: the edge carries TCP and cannot challenge a client; "
+                "use block or whitelist");
+  }
+  if (mode != "block" && mode != "whitelist") return badr("mode must be \"block\" or \"whitelist\"");
+  if (!body.contains("configuration") || !body["configuration"].is_object()) {
+    return badr("configuration is required: {\"target\": \"ip\" | \"ip6\" | \"ip_range\", \"value\": ...}");
+  }
+  const json& c = body["configuration"];
+  const std::string target = c.contains("target") && c["target"].is_string() ? c["target"].get<std::string>() : "";
+  const std::string value = c.contains("value") && c["value"].is_string() ? c["value"].get<std::string>() : "";
+  if (target == "asn" || target == "country") {
+    return badr("configuration.target '" + target + "' is not supported: dnsedge has no ASN or country data");
+  }
+  std::string normalized;
+  if (target == "ip" || target == "ip6") {
+    auto rd = ip_rdata(value);
+    if (!rd || (rd->size() == 4) != (target == "ip")) {
+      return badr("configuration.value '" + value + "' is not an " + (target == "ip" ? "IPv4" : "IPv6") + " address");
+    }
+    normalized = ip_text(*rd);
+  } else if (target == "ip_range") {
+    auto p = AddressPool::parse(value);
+    if (!p) return badr("configuration.value '" + value + "' is not an address range (e.g. 192.0.2.0/24)");
+    normalized = p->text();
+  } else {
+    return badr("configuration.target must be \"ip\", \"ip6\" or \"ip_range\"");
+  }
+  if (body.contains("notes") && !body["notes"].is_null() && !body["notes"].is_string()) {
+    return badr("notes must be a string");
+  }
+  return json{{"mode", mode},
+              {"configuration", {{"target", target}, {"value", normalized}}},
+              {"notes", body.contains("notes") && body["notes"].is_string() ? body["notes"] : json("")}};
+}
+
+void apply_access_rules(view::ServedApp& app, const json& rules) {
+  app.allow.clear();
+  app.deny.clear();
+  if (!app.ip_firewall || !rules.is_array()) return;
+  for (const auto& r : rules) {
+    std::string v = r["configuration"]["value"].get<std::string>();
+    if (v.find('/') == std::string::npos) v += v.find(':') == std::string::npos ? "/32" : "/128";
+    (r["mode"] == "block" ? app.deny : app.allow).push_back(v);
+  }
+}
+
 // ---- Controller ------------------------------------------------------------------------------
 
 Result<void> Controller::load_apps(StoreZone& z) {
+  auto setting = store_->get_setting(z.zone.id, kAccessRulesSetting);
+  if (!setting) return make_error("store: access rules of " + z.zone.name + ": " + setting.error().message);
+  if (*setting) {
+    try {
+      json rules = json::parse((*setting)->value_json);
+      if (rules.is_array()) z.access_rules = std::move(rules);
+    } catch (const std::exception&) {
+      log("event=access-rules-skipped zone=" + z.zone.name + " reason=\"not JSON\"");
+    }
+  }
   auto rows = store_->list_apps(z.zone.id);
   if (!rows) return make_error("store: apps of " + z.zone.name + ": " + rows.error().message);
   for (auto& row : *rows) {
@@ -317,6 +378,7 @@ Result<void> Controller::load_apps(StoreZone& z) {
       continue;
     }
     p->app.id = row.id;
+    apply_access_rules(p->app, z.access_rules);
     z.apps.emplace(row.id, AppInfo{row, std::move(p->app)});
   }
   return {};
@@ -428,6 +490,7 @@ Result<AppInfo> Controller::stage_app(const StoreZone& z, const json& body, cons
                    app_errc::kOverlap};
     }
   }
+  apply_access_rules(a, z.access_rules);
   AppInfo info;
   info.app = std::move(a);
   info.row.id = info.app.id;
@@ -442,7 +505,8 @@ Result<AppInfo> Controller::stage_app(const StoreZone& z, const json& body, cons
 // Compiles the zone with `next` apps, writes the app change, bumps the serial, commits and
 // publishes; nothing changes when a step fails.
 Result<void> Controller::commit_apps(StoreZone& z, std::map<std::string, AppInfo> next, const std::string& op,
-                                     const AppInfo* write, const std::string& removed_id) {
+                                     const AppInfo* write, const std::string& removed_id,
+                                     const json* access_rules) {
   uint32_t serial = z.zone.serial + 1;
   auto v = compile(z, z.records, z.settings, serial, &next);
   if (!v) {
@@ -456,8 +520,12 @@ Result<void> Controller::commit_apps(StoreZone& z, std::map<std::string, AppInfo
     auto r = z.apps.contains(write->row.id) ? tx->update_app(write->row) : tx->insert_app(write->row);
     if (!r) return store_fail(r.error());
   }
-  if (!removed_id.empty()) {
+  if (!removed_id.empty() && access_rules == nullptr) {
     if (auto r = tx->delete_app(z.zone.id, removed_id); !r) return store_fail(r.error());
+  }
+  if (access_rules != nullptr) {
+    const zone::ZoneSetting row{z.zone.id, kAccessRulesSetting, access_rules->dump(), now()};
+    if (auto r = tx->put_setting(row); !r) return store_fail(r.error());
   }
   auto bumped = tx->bump_serial(z.zone.id);
   if (!bumped) return store_fail(bumped.error());
@@ -467,12 +535,13 @@ Result<void> Controller::commit_apps(StoreZone& z, std::map<std::string, AppInfo
     if (!v) return Error{v.error().message, errc::kCompile};
   }
   const std::string stamp = now();
-  json change = {{"op", op}, {"app", write ? write->row.id : removed_id}};
+  json change = {{"op", op}, {"id", write ? write->row.id : removed_id}};
   if (auto r = tx->insert_journal(zone::JournalEntry{z.zone.id, serial, stamp, change.dump()}); !r) {
     return store_fail(r.error());
   }
   if (auto r = tx->commit(); !r) return store_fail(r.error());
   z.apps = std::move(next);
+  if (access_rules != nullptr) z.access_rules = *access_rules;
   z.zone.serial = serial;
   z.zone.modified_on = stamp;
   z.view = *v;
@@ -512,6 +581,58 @@ Result<void> Controller::delete_app(const std::string& zone_id, const std::strin
   auto next = (*z)->apps;
   next.erase(id);
   return commit_apps(**z, std::move(next), "delete-app", nullptr, id);
+}
+
+Result<json> Controller::access_rules(const std::string& zone_id) const {
+  auto it = zones_.find(zone_id);
+  if (it != zones_.end()) return it->second.access_rules;
+  if (file_zone(zone_id) != nullptr) return json::array();
+  return Error{"Could not route to /client/v4/zones/" + zone_id + ", perhaps your object identifier is invalid?",
+               errc::kZoneNotFound};
+}
+
+Result<json> Controller::create_access_rule(const std::string& zone_id, const json& body) {
+  auto z = writable(zone_id);
+  if (!z) return z.error();
+  auto rule = parse_access_rule(body);
+  if (!rule) return rule.error();
+  for (const auto& r : (*z)->access_rules) {
+    if (r["configuration"] == (*rule)["configuration"]) {
+      return Error{"An access rule for " + r["configuration"]["value"].get<std::string>() + " already exists (" +
+                       r["id"].get<std::string>() + ").",
+                   app_errc::kBadRule};
+    }
+  }
+  const std::string stamp = now();
+  (*rule)["id"] = zone::new_id();
+  (*rule)["created_on"] = stamp;
+  (*rule)["modified_on"] = stamp;
+  json rules = (*z)->access_rules;
+  rules.push_back(*rule);
+  auto next = (*z)->apps;
+  for (auto& [id, a] : next) apply_access_rules(a.app, rules);
+  if (auto r = commit_apps(**z, std::move(next), "create-access-rule", nullptr, (*rule)["id"], &rules); !r) {
+    return r.error();
+  }
+  return *rule;
+}
+
+Result<void> Controller::delete_access_rule(const std::string& zone_id, const std::string& id) {
+  auto z = writable(zone_id);
+  if (!z) return z.error();
+  json rules = json::array();
+  bool found = false;
+  for (const auto& r : (*z)->access_rules) {
+    if (r["id"] == id) {
+      found = true;
+    } else {
+      rules.push_back(r);
+    }
+  }
+  if (!found) return Error{"Access rule " + id + " does not exist in this zone.", app_errc::kRuleNotFound};
+  auto next = (*z)->apps;
+  for (auto& [aid, a] : next) apply_access_rules(a.app, rules);
+  return commit_apps(**z, std::move(next), "delete-access-rule", nullptr, id, &rules);
 }
 
 }  // namespace dnsedge::control

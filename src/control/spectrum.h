@@ -36,7 +36,22 @@ inline constexpr int kBadApp = 11000;         // a field is missing or invalid (
 inline constexpr int kOverlap = 11001;        // protocol/port overlaps another app on the same address
 inline constexpr int kPoolExhausted = 11002;  // no free address in --spectrum-pool (or no pool)
 inline constexpr int kAppNotFound = 11003;    // 404
+inline constexpr int kBadRule = 11010;        // an IP access rule is invalid or unsupported
+inline constexpr int kRuleNotFound = 11011;   // 404
 }  // namespace app_errc
+
+// The zone setting that holds its IP access rules (a JSON array of rule objects).
+inline constexpr const char* kAccessRulesSetting = "ip_access_rules";
+
+// POST /zones/{id}/firewall/access_rules/rules: {"mode": "block" | "whitelist",
+// "configuration": {"target": "ip" | "ip6" | "ip_range", "value": ...}, "notes": "..."} → the
+// stored rule object (id, mode, configuration with the value normalized, notes). kBadRule
+// otherwise (challenge modes, asn and country targets are refused: a TCP edge cannot apply
+// them).
+Result<nlohmann::json> parse_access_rule(const nlohmann::json& body);
+
+// Fills each app's allow/deny from `rules` when its ip_firewall is on (clears them otherwise).
+void apply_access_rules(view::ServedApp& app, const nlohmann::json& rules);
 
 struct ParsedApp {
   view::ServedApp app;       // id, edge_ips empty unless static

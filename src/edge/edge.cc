@@ -319,8 +319,14 @@ class EdgeImpl final : public Edge {
             (void)rt_.routes();
             c = internal::make_tls_conn(rt_, std::move(s));
             break;
-          case ListenerInfo::Kind::kApp:
+          case ListenerInfo::Kind::kApp: {
+            const auto peer = s.remote_endpoint(ec);
+            if (ec || !l->app->admits(internal::from_asio(peer).addr)) {
+              s.close(ec);  // ip_firewall: a blocked client is closed at once, as Spectrum does
+              continue;
+            }
             c = internal::make_app_conn(rt_, std::move(s), l->app);
+          }
             break;
         }
         internal::Conn::launch(std::move(c));

@@ -75,6 +75,50 @@ TEST_F(EdgeTest, RejectsAppsOnTheProxyPortsOrWithoutAddress) {
   EXPECT_TRUE(edge_->apps().empty());       // nothing changed
 }
 
+// API apps arrive in the published catalog (view::ZoneView::apps()); sync_catalog() applies
+// them beside the flag apps, and an app that clashes with a flag app is skipped.
+TEST_F(EdgeTest, CatalogAppsOpenAndCloseListenersWithEachPublish) {
+  const uint16_t app_port = free_port();
+  const std::string apex = dns::name_from_text("example.com.").value();
+  auto publish_with = [&](std::vector<view::ServedApp> apps) {
+    auto zt = dns::parse_zone_text("$TTL 300\n@ SOA ns hm 1 1 1 1 1\n@ NS ns\nns A 192.0.2.53\n", apex);
+    auto z = view::ZoneView::compile(apex, zt.value().records, view::CompileOptions{.apps = &apps});
+    ASSERT_TRUE(z) << z.error().message;
+    publisher_.publish(view::Catalog::build({*z}));
+    edge_->sync_catalog();
+  };
+  view::ServedApp api;
+  api.id = "0123456789abcdef0123456789abcdef";
+  api.protocol = "tcp/" + std::to_string(app_port);
+  api.dns_name = "smtp.example.com";
+  api.origin_direct = {"tcp://127.0.0.31:1"};
+  api.proxy_protocol = "v1";
+  api.edge_ips = {std::string("\x7f\x00\x00\x16", 4)};  // kAppAddr
+  publish_with({api});
+  ASSERT_EQ(edge_->apps().size(), 1u);
+  EXPECT_EQ(edge_->apps()[0].id, api.id);
+  EXPECT_EQ(edge_->apps()[0].proxy_protocol, ProxyProtocol::kV1);
+  {
+    Fd c(connect_to(kAppAddr, app_port));
+    EXPECT_GE(c.fd, 0);
+  }
+  // A flag app on the same address and port wins; the API app is skipped, not fatal.
+  auto flag = parse_app_spec("tcp/" + std::to_string(app_port) + "=127.0.0.31:2,edge_ip=" + kAppAddr);
+  ASSERT_TRUE(flag);
+  auto set = edge_->set_apps({*flag});
+  ASSERT_TRUE(set) << set.error().message;
+  ASSERT_EQ(set->size(), 1u);
+  EXPECT_EQ((*set)[0].id, "");
+  ASSERT_TRUE(edge_->set_apps({}));
+  EXPECT_EQ(edge_->apps().size(), 1u);  // the API app is back
+  publish_with({});
+  EXPECT_TRUE(edge_->apps().empty());
+  Fd refused(connect_to(kAppAddr, app_port));
+  EXPECT_LT(refused.fd, 0);
+  edge_->sync_catalog();  // nothing changed: no effect
+  EXPECT_TRUE(edge_->apps().empty());
+}
+
 TEST(EdgeStartTest, AListenerThatCannotBindIsReportedNotFatal) {
   Fd taken(listen_on(kEdgeAddr, 0));
   const uint16_t port = port_of(taken.fd);

@@ -104,8 +104,24 @@ awaitable<HttpConn::Head> HttpConn::read_request_head(bool first, size_t* head_l
     }
     if (cin.size() >= http::kMaxHead) co_return Head::kTooLarge;
     if (cin.space() == 0) cin.compact();
-    const size_t n =
-        co_await client.async_read_some(asio::buffer(cin.tail(), cin.space()), redirect_error(use_awaitable, ec));
+    size_t n = 0;
+    if (cin.size() == 0 && oin.size() == 0) {
+      // Between requests: read what is there; when nothing is, wait with both buffers given
+      // back, so an idle keep-alive connection holds no buffer memory (bench/README.md).
+      if (!client.non_blocking()) client.non_blocking(true, ec);  // once per connection
+      n = client.read_some(asio::buffer(cin.tail(), cin.space()), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        cin.release();
+        oin.release();
+        co_await client.async_wait(tcp::socket::wait_read, redirect_error(use_awaitable, ec));
+        cin.ensure();
+        oin.ensure();
+        if (ec) co_return expired ? Head::kTimeout : Head::kClosed;
+        continue;
+      }
+    } else {
+      n = co_await client.async_read_some(asio::buffer(cin.tail(), cin.space()), redirect_error(use_awaitable, ec));
+    }
     if (ec) co_return expired ? Head::kTimeout : Head::kClosed;
     cin.end += n;
     if (!started && cin.size() > 0) {

@@ -56,6 +56,16 @@ uint16_t SpectrumApp::origin_port(uint16_t edge_port, uint16_t direct_port) cons
   return static_cast<uint16_t>(origin_port_first + offset);
 }
 
+bool SpectrumApp::admits(const IpAddress& client) const noexcept {
+  if (!ip_firewall) return true;
+  int best_allow = -1, best_deny = -1;
+  for (const auto& p : allow)
+    if (p.contains(client)) best_allow = std::max(best_allow, static_cast<int>(p.length));
+  for (const auto& p : deny)
+    if (p.contains(client)) best_deny = std::max(best_deny, static_cast<int>(p.length));
+  return best_deny < 0 || best_allow > best_deny;
+}
+
 Result<std::pair<uint16_t, uint16_t>> parse_protocol(std::string_view protocol) {
   if (protocol.starts_with("udp/")) return make_error("protocol '" + std::string(protocol) + "': only tcp apps are supported");
   if (!protocol.starts_with("tcp/")) {
@@ -242,6 +252,13 @@ Result<SpectrumApp> app_from_view(const view::ServedApp& v) {
   if (!pp) return make_error("spectrum app " + v.id + ": proxy_protocol '" + v.proxy_protocol + "'");
   app.proxy_protocol = *pp;
   app.ip_firewall = v.ip_firewall;
+  for (auto [from, to] : {std::pair{&v.allow, &app.allow}, {&v.deny, &app.deny}}) {
+    for (const auto& text : *from) {
+      auto p = IpPrefix::parse(text);
+      if (!p) return make_error("spectrum app " + v.id + ": access rule '" + text + "' is not a prefix");
+      to->push_back(*p);
+    }
+  }
   for (const auto& rd : v.edge_ips) {
     auto a = IpAddress::from_rdata(rd);
     if (!a) return make_error("spectrum app " + v.id + ": bad edge address");

@@ -55,6 +55,12 @@ struct SpectrumApp {
   ProxyProtocol proxy_protocol = ProxyProtocol::kOff;
   bool ip_firewall = false;
   std::vector<IpAddress> edge_ips;  // static, or assigned from the pool by assign_edge_ips()
+  // ip_firewall: the zone's IP access rules (API apps only; view::ServedApp).
+  std::vector<IpPrefix> allow, deny;
+
+  // Whether a client may connect: always without ip_firewall; with it, the most specific rule
+  // that contains the address decides (block wins a tie), and no matching rule admits.
+  bool admits(const IpAddress& client) const noexcept;
 
   // The origin port for a connection on `edge_port` to `origin`'s port (origin_direct) or to
   // origin_port (origin_dns), keeping the offset inside a range.

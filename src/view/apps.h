@@ -30,6 +30,9 @@ struct ServedApp {
   std::string origin_port;                 // "25" or "1000-2000"; "" with origin_direct
   std::string proxy_protocol = "off";      // off | v1 | v2
   bool ip_firewall = false;
+  // ip_firewall: the zone's IP access rules as client prefixes ("192.0.2.0/24", "2001:db8::1/128");
+  // the most specific match decides, block wins a tie, no match admits (docs/edge.md).
+  std::vector<std::string> allow, deny;
   std::vector<std::string> edge_ips;       // rdata: 4 (A) or 16 (AAAA) octets
 
   bool operator==(const ServedApp&) const = default;

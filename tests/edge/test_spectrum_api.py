@@ -337,3 +337,108 @@ def test_app_and_its_address_survive_a_restart_and_the_pool_runs_out(tmp_path):
         wait_port(ip, port, timeout=5)
     finally:
         d.stop()
+
+
+# --------------------------------------------------------------------------------------------
+# ip_firewall: the zone's IP access rules (block / whitelist by client address)
+
+
+class Greeter:
+    """A TCP origin that greets each connection and counts them."""
+
+    def __init__(self, host, port):
+        import threading
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, port))
+        self.sock.listen(16)
+        self.accepted = 0
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            c.sendall(b"hello\n")
+            c.close()
+
+    def stop(self):
+        self.sock.close()
+
+
+def greet(ip, port, source):
+    """What the app answers a client at `source`: b"hello\n", or b"" when the edge closed."""
+    s = socket.create_connection((ip, port), timeout=3, source_address=(source, 0))
+    try:
+        out = b""
+        while True:
+            try:
+                chunk = s.recv(64)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        return out
+    finally:
+        s.close()
+
+
+def test_ip_firewall_applies_the_zones_access_rules(api_edge):
+    d = api_edge
+    port = free_port("127.0.0.112", "127.0.0.113", ORIGIN2)
+    origin = Greeter(ORIGIN2, port)
+    rules = []
+    try:
+        st, out = call(d, "POST", f"/zones/{d.zone_id}/spectrum/apps",
+                       app_body(port, name="fw.apps.test", ip_firewall=True))
+        assert st == 200, out
+        app = out["result"]
+        ip = app["edge_ips"]["ips"][0]
+        assert greet(ip, port, CLIENT) == b"hello\n"  # no rules: everyone passes
+        base = f"/zones/{d.zone_id}/firewall/access_rules/rules"
+        st, out = call(d, "POST", base, {"mode": "block", "configuration": {"target": "ip_range", "value": "127.0.0.96/28"},
+                                         "notes": "the test's client range"})
+        assert st == 200, out
+        rules.append(out["result"]["id"])
+        assert out["result"]["configuration"] == {"target": "ip_range", "value": "127.0.0.96/28"}
+        assert out["result"]["mode"] == "block" and out["result"]["scope"] == {"type": "zone"}
+        seen = origin.accepted
+        assert greet(ip, port, CLIENT) == b""          # blocked: closed by the edge at once
+        assert origin.accepted == seen                 # and never carried to the origin
+        assert greet(ip, port, "127.0.0.1") == b"hello\n"  # outside the range
+        # A more specific whitelist entry wins over the range.
+        st, out = call(d, "POST", base, {"mode": "whitelist", "configuration": {"target": "ip", "value": CLIENT}})
+        assert st == 200, out
+        rules.append(out["result"]["id"])
+        assert greet(ip, port, CLIENT) == b"hello\n"
+        st, out = call(d, "GET", base)
+        assert st == 200 and [r["id"] for r in out["result"]] == rules
+        # An app without ip_firewall ignores the rules.
+        st, out = call(d, "DELETE", f"{base}/{rules.pop()}")
+        assert st == 200
+        st, out = call(d, "PUT", f"/zones/{d.zone_id}/spectrum/apps/{app['id']}",
+                       app_body(port, name="fw.apps.test", ip_firewall=False))
+        assert st == 200, out
+        assert greet(ip, port, CLIENT) == b"hello\n"
+        # Bad rules are refused and change nothing.
+        for body, msg in [({"mode": "challenge", "configuration": {"target": "ip", "value": CLIENT}}, "cannot challenge"),
+                          ({"mode": "block", "configuration": {"target": "country", "value": "NL"}}, "not supported"),
+                          ({"mode": "block", "configuration": {"target": "ip", "value": "::1"}}, "not an IPv4"),
+                          ({"mode": "block", "configuration": {"target": "ip_range", "value": "10.0.0.0/99"}}, "range"),
+                          ({"mode": "block", "configuration": {"target": "ip_range", "value": "127.0.0.96/28"}},
+                           "already exists")]:
+            st, out = call(d, "POST", base, body)
+            assert st == 400 and out["errors"][0]["code"] == 11010 and msg in out["errors"][0]["message"], out
+        st, out = call(d, "GET", base)
+        assert [r["id"] for r in out["result"]] == rules
+        st, out = call(d, "DELETE", f"{base}/{'0' * 32}")
+        assert st == 404 and out["errors"][0]["code"] == 11011
+        call(d, "DELETE", f"/zones/{d.zone_id}/spectrum/apps/{app['id']}")
+    finally:
+        for r in rules:
+            call(d, "DELETE", f"/zones/{d.zone_id}/firewall/access_rules/rules/{r}")
+        origin.stop()
