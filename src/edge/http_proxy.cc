@@ -75,7 +75,8 @@ class HttpConn final : public Conn {
   awaitable<void> fail(ErrorKind kind, std::string context = {});
   bool upload_running() const noexcept { return upload_done_ && !upload_done_->fired(); }
 
-  http::RequestHead req_;
+  // On the heap (kMaxHeaders fields: over 4 KiB), and given back while the connection is idle.
+  std::unique_ptr<http::RequestHead> req_ = std::make_unique<http::RequestHead>();
   http::ResponseHead resp_;
   std::string out_;            // the upstream head, or an error page
   std::string host_;           // the request's Host, for error pages
@@ -113,9 +114,11 @@ awaitable<HttpConn::Head> HttpConn::read_request_head(bool first, size_t* head_l
       if (ec == asio::error::would_block || ec == asio::error::try_again) {
         cin.release();
         oin.release();
+        req_.reset();
         co_await client.async_wait(tcp::socket::wait_read, redirect_error(use_awaitable, ec));
         cin.ensure();
         oin.ensure();
+        req_ = std::make_unique<http::RequestHead>();
         if (ec) co_return expired ? Head::kTimeout : Head::kClosed;
         continue;
       }
@@ -225,22 +228,22 @@ awaitable<void> HttpConn::run() {
       case Head::kTooLarge: co_await fail(ErrorKind::kHeadTooLarge); co_return;
       default: co_return;  // the client closed
     }
-    const auto ps = http::parse_request(cin.view().substr(0, head_len), &req_);
+    const auto ps = http::parse_request(cin.view().substr(0, head_len), req_.get());
     if (ps != http::ParseStatus::kOk) {
       co_await fail(ps == http::ParseStatus::kVersion          ? ErrorKind::kVersionNotSupported
                     : ps == http::ParseStatus::kTooManyHeaders ? ErrorKind::kHeadTooLarge
                                                                : ErrorKind::kBadRequest);
       co_return;
     }
-    host_.assign(req_.host);
-    if (req_.method == "CONNECT") {
+    host_.assign(req_->host);
+    if (req_->method == "CONNECT") {
       co_await fail(ErrorKind::kBadRequest, "CONNECT is not supported: this is a reverse proxy");
       co_return;
     }
 
     // --- request_filter: Host → route ---
-    const HostName host = parse_host(req_.host);
-    if (req_.host.empty() || host.kind == HostName::Kind::kIpLiteral) {
+    const HostName host = parse_host(req_->host);
+    if (req_->host.empty() || host.kind == HostName::Kind::kIpLiteral) {
       co_await fail(ErrorKind::kDirectIpAccess, "use the name of a proxied site, not an IP address");
       co_return;
     }
@@ -261,12 +264,12 @@ awaitable<void> HttpConn::run() {
     }
 
     // --- upstream_request ---
-    http::build_upstream_head(req_, client_ip_, "http", &out_);
-    const bool head_request = req_.method == "HEAD";
-    const bool upgrade = req_.wants_upgrade() && req_.body == http::BodyKind::kNone;
-    const bool client_keep_alive = req_.keep_alive();
-    const http::BodyKind body = req_.body;
-    const uint64_t body_length = req_.content_length;
+    http::build_upstream_head(*req_, client_ip_, "http", &out_);
+    const bool head_request = req_->method == "HEAD";
+    const bool upgrade = req_->wants_upgrade() && req_->body == http::BodyKind::kNone;
+    const bool client_keep_alive = req_->keep_alive();
+    const http::BodyKind body = req_->body;
+    const uint64_t body_length = req_->content_length;
     cin.consume(head_len);  // req_'s views are dead from here on
 
     Head h = Head::kOk;
