@@ -338,6 +338,7 @@ class EdgeImpl final : public Edge {
 
   void shutdown() {
     rt_.shutting_down = true;
+    work_.reset();
     error_code ec;
     for (auto& l : proxy_listeners_) l->acceptor.close(ec);
     for (auto& [k, l] : app_listeners_) l->acceptor.close(ec);
@@ -348,6 +349,9 @@ class EdgeImpl final : public Edge {
   // the io_context (and with it every coroutine frame) before the runtime they refer to.
   internal::Runtime rt_;
   asio::io_context ioc_{1};
+  // Keeps run() going while no listener is open (no edge address, no app yet): API apps may
+  // arrive with any publish, and sync_catalog() posts to this context. shutdown() releases it.
+  asio::executor_work_guard<asio::io_context::executor_type> work_{ioc_.get_executor()};
   std::vector<std::shared_ptr<Listener>> proxy_listeners_;
   std::map<ListenKey, std::shared_ptr<Listener>> app_listeners_;  // edge thread only
   std::mutex set_mu_;                   // serializes set_apps() and sync_catalog()

@@ -136,5 +136,35 @@ TEST(EdgeStartTest, AListenerThatCannotBindIsReportedNotFatal) {
   (*e)->stop();  // idempotent
 }
 
+// Regression: with no edge address and no app the edge's io_context had no work, its thread
+// ended at once, and the first API app's sync_catalog() waited for it forever (the API hung).
+TEST(EdgeStartTest, RunsWithNothingToListenOnAndTakesCatalogAppsLater) {
+  common::SnapshotPublisher<view::Catalog> pub(catalog_for(kOrigin1));
+  EdgeOptions o;
+  o.http_ports = {};
+  o.https_ports = {};
+  auto e = Edge::start(o, pub);
+  ASSERT_TRUE(e) << e.error().message;
+  EXPECT_TRUE((*e)->listeners().empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the thread would have ended by now
+  const uint16_t port = free_port();
+  std::vector<view::ServedApp> apps(1);
+  apps[0].id = "0123456789abcdef0123456789abcdef";
+  apps[0].protocol = "tcp/" + std::to_string(port);
+  apps[0].dns_name = "smtp.example.com";
+  apps[0].origin_direct = {"tcp://127.0.0.31:1"};
+  apps[0].edge_ips = {std::string("\x7f\x00\x00\x16", 4)};  // kAppAddr
+  const std::string apex = dns::name_from_text("example.com.").value();
+  auto zt = dns::parse_zone_text("$TTL 300\n@ SOA ns hm 1 1 1 1 1\n@ NS ns\nns A 192.0.2.53\n", apex);
+  auto z = view::ZoneView::compile(apex, zt.value().records, view::CompileOptions{.apps = &apps});
+  ASSERT_TRUE(z) << z.error().message;
+  pub.publish(view::Catalog::build({*z}));
+  (*e)->sync_catalog();
+  ASSERT_EQ((*e)->listeners().size(), 1u);
+  Fd c(connect_to(kAppAddr, port));
+  EXPECT_GE(c.fd, 0);
+  (*e)->stop();
+}
+
 }  // namespace
 }  // namespace dnsedge::edge

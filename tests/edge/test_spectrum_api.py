@@ -442,3 +442,43 @@ def test_ip_firewall_applies_the_zones_access_rules(api_edge):
         for r in rules:
             call(d, "DELETE", f"/zones/{d.zone_id}/firewall/access_rules/rules/{r}")
         origin.stop()
+
+
+def test_a_static_app_works_without_edge_addresses_or_pool(tmp_path):
+    """The edge runs even when nothing is configured for it: API apps may appear at any time."""
+    import subprocess
+    import time
+    binary = os.environ.get("DNSEDGE_BIN", "/work/main/build/dnsedge")
+    if not os.path.exists(binary):
+        pytest.skip("dnsedge binary not found")
+    log = tmp_path / "dnsedge.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([binary, "serve", "--data", str(tmp_path / "data"),
+                                 "--dns-listen", f"127.0.0.1:{free_port('127.0.0.1')}",
+                                 "--api-listen", "127.0.0.1:0", "--api-token", TOKEN],
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while not (m := re.search(r"api: listening on http://(\S+)/client/v4", log.read_text())):
+            assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
+            time.sleep(0.05)
+
+        class D:
+            api = m.group(1)
+        zid = make_zone(D)
+        port = free_port("127.0.0.124", ORIGIN2)
+        st, out = call(D, "POST", f"/zones/{zid}/spectrum/apps",
+                       app_body(port, name="static.apps.test", edge_ips={"type": "static", "ips": ["127.0.0.124"]}))
+        assert st == 200, out
+        socket.create_connection(("127.0.0.124", port), timeout=2).close()
+        # Without a pool, an app that needs an address is refused with the reason.
+        st, out = call(D, "POST", f"/zones/{zid}/spectrum/apps", app_body(port, name="pooled.apps.test"))
+        assert st == 400 and out["errors"][0]["code"] == 11002 and "--spectrum-pool" in out["errors"][0]["message"]
+    finally:
+        proc.send_signal(2)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise AssertionError("dnsedge did not stop on SIGINT:\n" + log.read_text())
