@@ -72,10 +72,13 @@ run: build
 bench: build
 	$(PY) bench/bench.py --dnsedge $(abspath $(BUILD)/dnsedge)
 
+FUZZ_TARGETS ?= fuzz_packet fuzz_http_head fuzz_client_hello
+
 fuzz: deps
 	cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DDNSEDGE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build build-fuzz --target fuzz_packet
-	mkdir -p build-fuzz/corpus && ./build-fuzz/tests/fuzz_packet -max_total_time=$${FUZZ_SECONDS:-60} build-fuzz/corpus tests/fuzz/corpus/packet
+	cmake --build build-fuzz --target $(FUZZ_TARGETS)
+	for t in $(FUZZ_TARGETS); do mkdir -p build-fuzz/corpus/$$t && \
+	  ./build-fuzz/tests/$$t -max_total_time=$${FUZZ_SECONDS:-60} build-fuzz/corpus/$$t tests/fuzz/corpus/$${t#fuzz_} || exit 1; done
 
 clean:
 	rm -rf $(BUILD) build-fuzz

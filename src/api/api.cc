@@ -8,6 +8,7 @@
 #include "api/mail_doctor.h"
 #include "api/multipart.h"
 #include "api/sha256.h"
+#include "api/spectrum_api.h"
 #include "control/errors.h"
 #include "dns/name.h"
 #include "dns/types.h"
@@ -154,6 +155,8 @@ class Handler {
       if (m == "PATCH") return patch_flattening(*info);
       return method_not_allowed();
     }
+    if (seg[2] == "spectrum") return spectrum_route(c_, req_, query_, *info, seg);  // api/spectrum_api.h
+    if (seg[2] == "firewall") return access_rules_route(c_, req_, *info, seg);     // (ip_firewall)
     if (seg[2] != "dns_records") return no_route(path_);
     if (seg.size() == 3) {
       if (m == "GET") return list_records(*info);

@@ -5,6 +5,7 @@
 #include "api/server.h"
 #include "api/sha256.h"
 #include "control/controller.h"
+#include "edge/spectrum.h"
 #include "spdlog/spdlog.h"
 
 namespace dnsedge::app {
@@ -13,7 +14,8 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
                                                           common::SnapshotPublisher<view::Catalog>& catalog,
                                                           const view::Catalog& file_zones,
                                                           const view::TargetSource* external,
-                                                          std::function<void()> on_external_change) {
+                                                          std::function<void()> on_external_change,
+                                                          std::function<void()> on_publish) {
   std::unique_ptr<ControlPlane> cp(new ControlPlane());
   control::ControllerOptions o;
   o.data_dir = cfg.data_dir;
@@ -24,6 +26,14 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
   o.log = [](const std::string& text) { spdlog::warn("control: {}", text); };
   o.on_external_change = std::move(on_external_change);
   o.preflight = api::CachedPreflight();  // the mail doctor's new findings in write answers
+  // Spectrum apps created through the API take addresses from --spectrum-pool, never one an
+  // app from flags or the config file holds (the edge assigns those the same way at its start).
+  for (const auto& p : cfg.edge_proxy.options.spectrum_pools) o.spectrum_pools.push_back(p.to_string());
+  if (auto flag_apps = edge::assign_edge_ips(cfg.edge_proxy.apps, cfg.edge_proxy.options.spectrum_pools)) {
+    for (const auto& a : *flag_apps)
+      for (const auto& ip : a.edge_ips) o.spectrum_reserved.push_back(ip.to_string());
+  }
+  o.on_publish = std::move(on_publish);
   auto c = control::Controller::open(std::move(o), catalog);
   if (!c) return c.error();
   cp->controller_ = std::move(*c);

@@ -34,12 +34,15 @@ class ControlPlane {
   // `file_zones`: the catalog of the file-backed zones (ZoneSet); `external`: resolved
   // external names for CNAME flattening (may be null; see update_external());
   // `on_external_change`: called (on the writer thread) when an API write needs new external
-  // names resolved; the caller then re-reads external_names().
+  // names resolved; the caller then re-reads external_names(). `on_publish`: called on the
+  // writer thread after every publish, before the batch's writes are acknowledged (the edge
+  // applies Spectrum app changes there).
   [[nodiscard]] static Result<std::unique_ptr<ControlPlane>> start(const ServeConfig& cfg,
                                                                    common::SnapshotPublisher<view::Catalog>& catalog,
                                                                    const view::Catalog& file_zones,
                                                                    const view::TargetSource* external,
-                                                                   std::function<void()> on_external_change = {});
+                                                                   std::function<void()> on_external_change = {},
+                                                                   std::function<void()> on_publish = {});
   ~ControlPlane();
   ControlPlane(const ControlPlane&) = delete;
   ControlPlane& operator=(const ControlPlane&) = delete;

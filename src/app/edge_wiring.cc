@@ -237,9 +237,8 @@ Result<std::unique_ptr<edge::Edge>> start_edge(const EdgeConfig& config, bool di
                  config.apps.empty() ? "" : ": the Spectrum apps do not run either");
     return std::unique_ptr<edge::Edge>();
   }
-  if (config.options.addresses.empty() && config.apps.empty() && config.options.spectrum_pools.empty()) {
-    return std::unique_ptr<edge::Edge>();  // nothing to listen on, and no pool for API apps
-  }
+  // Started even with nothing to listen on yet: API apps (static edge_ips need no pool) may
+  // appear with any publish. Idle, it is one sleeping thread.
   return edge::Edge::start(config.options, catalog, config.apps);
 }
 

@@ -21,8 +21,8 @@
 //   origin_direct = ["tcp://192.0.2.1:25"]   # or origin_dns = "mail.example.com" + origin_port = 25
 //   proxy_protocol = "v1"                    ip_firewall = false     edge_ips = ["203.0.113.64"]
 //
-// The edge runs when edge addresses (--edge-ipv4/--edge-ipv6) or Spectrum apps are configured,
-// unless --no-edge-proxy turns it off entirely.
+// The edge always runs (API Spectrum apps may appear at any publish), unless --no-edge-proxy
+// turns it off entirely; with no edge address and no app it listens nowhere.
 
 #include <memory>
 #include <optional>
@@ -62,7 +62,7 @@ void add_edge_flags(CLI::App* serve, EdgeFlags& flags);
 Result<EdgeConfig> resolve_edge_config(const EdgeFlags& flags, const std::string& config_file,
                                        const view::EdgeAddresses& addresses);
 
-// Starts the edge; nullptr when it is off (--no-edge-proxy, or nothing to listen on).
+// Starts the edge; nullptr when it is off (--no-edge-proxy).
 Result<std::unique_ptr<edge::Edge>> start_edge(const EdgeConfig& config, bool disabled,
                                                const common::SnapshotPublisher<view::Catalog>& catalog);
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -220,9 +221,15 @@ int run_serve(const ServeConfig& cfg) {
   common::SnapshotPublisher<view::Catalog> catalog(*loaded);
   // The store-backed zones and the REST API come up before DNS opens, so the first DNS answer
   // means the whole server is ready. API writes that need new external names raise SIGUSR1.
+  // The edge, once running, applies Spectrum app changes of each publish before the API
+  // acknowledges them (app/edge_wiring.h).
+  std::atomic<edge::Edge*> live_edge{nullptr};
   {
-    auto cp = ControlPlane::start(cfg, catalog, **loaded, &external,
-                                  [main_thread]() { pthread_kill(main_thread, SIGUSR1); });
+    auto cp = ControlPlane::start(
+        cfg, catalog, **loaded, &external, [main_thread]() { pthread_kill(main_thread, SIGUSR1); },
+        [&live_edge]() {
+          if (edge::Edge* e = live_edge.load()) e->sync_catalog();
+        });
     if (!cp) {
       spdlog::error("{}", cp.error().message);
       return kExitUsage;
@@ -245,6 +252,10 @@ int run_serve(const ServeConfig& cfg) {
     (*srv)->stop();
     control_plane->stop();
     return kExitUsage;
+  }
+  if (*edge) {
+    live_edge = edge->get();
+    (*edge)->sync_catalog();  // a publish between the edge's start and now
   }
 
   for (;;) {
@@ -270,6 +281,7 @@ int run_serve(const ServeConfig& cfg) {
       continue;
     }
     spdlog::info("{}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    live_edge = nullptr;
     if (*edge) (*edge)->stop();
     (*srv)->stop();
     control_plane->stop();

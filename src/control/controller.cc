@@ -8,6 +8,7 @@
 #include <set>
 
 #include "control/errors.h"
+#include "control/spectrum.h"
 #include "dns/name.h"
 #include "dns/types.h"
 #include "view/view_targets.h"
@@ -95,6 +96,8 @@ int http_status(int code) {
     case errc::kZoneNotFound:
     case errc::kRecordNotFound:
     case errc::kAccountNotFound:
+    case app_errc::kAppNotFound:
+    case app_errc::kRuleNotFound:
       return 404;
     case errc::kInternal:
       return 500;
@@ -177,6 +180,7 @@ Result<void> Controller::load_zones(store::Reader& db) {
       }
       z.records.emplace(r.id, Entry{r, std::move(*rr)});
     }
+    if (auto r = load_apps(z, db); !r) return r;
     zones_.emplace(zrow.id, std::move(z));
   }
   // Compile every zone; those that looked up names in other zones again once those have views.
@@ -300,6 +304,7 @@ void Controller::publish_now() {
     if (z.view && apexes.insert(z.apex).second) views.push_back(z.view);
   }
   publisher_.publish(view::Catalog::build(std::move(views)));
+  if (options_.on_publish) options_.on_publish();
 }
 
 // ---- tokens, accounts ------------------------------------------------------------------------
@@ -573,7 +578,8 @@ Result<void> Controller::stage_delete(Pending& p, const std::string& id, zone::R
 
 Result<std::shared_ptr<const view::ZoneView>> Controller::compile(const StoreZone& z,
                                                                   const std::map<std::string, Entry>& records,
-                                                                  const DnsSettings& settings, uint32_t serial) const {
+                                                                  const DnsSettings& settings, uint32_t serial,
+                                                                  const std::map<std::string, AppInfo>* apps) const {
   auto gen = generated_records(z.zone.name, z.apex, serial, settings, options_.nameservers);
   if (!gen) return gen.error();
   std::vector<dns::ZoneRecord> rrs = std::move(*gen);
@@ -587,12 +593,15 @@ Result<std::shared_ptr<const view::ZoneView>> Controller::compile(const StoreZon
     if (o.view && id != z.zone.id) others.push_back(o.view.get());
   }
   view::ViewTargets targets(std::move(others), options_.external);
+  std::vector<view::ServedApp> served_apps;
+  for (const auto& [id, a] : apps ? *apps : z.apps) served_apps.push_back(a.app);
   return view::ZoneView::compile(
       z.apex, rrs,
       view::CompileOptions{.source = "zone " + z.zone.name,
                            .edge = &options_.edge,
                            .flattening = settings.flatten_all ? view::Flattening::kAll : view::Flattening::kAtRoot,
-                           .targets = &targets});
+                           .targets = &targets,
+                           .apps = &served_apps});
 }
 
 Result<uint32_t> Controller::commit(StoreZone& z, Pending& p, std::vector<ApiMessage>* messages,
@@ -620,7 +629,10 @@ Result<uint32_t> Controller::commit(StoreZone& z, Pending& p, std::vector<ApiMes
 
   uint32_t serial = z.zone.serial + 1;  // RFC 1982 §3.1; wraps like Transaction::bump_serial
   auto v = compile(z, p.records, p.settings, serial);
-  if (!v) return err(v.error().code == errc::kBlockedTarget ? errc::kBlockedTarget : errc::kCompile, v.error().message);
+  if (!v) {
+    const int c = v.error().code;  // a blocked target, or a name a Spectrum app holds: their own codes
+    return err(c == errc::kBlockedTarget || c == errc::kAddressConflict ? c : errc::kCompile, v.error().message);
+  }
   // The mail doctor on the zone before and after (local checks only, no network).
   std::vector<ApiMessage> doctor = messages != nullptr ? preflight(z, p, *v) : std::vector<ApiMessage>{};
   if (opt.dry_run) {

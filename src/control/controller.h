@@ -106,6 +106,19 @@ struct ControllerOptions {
   std::function<void()> on_external_change;
   size_t max_batch = 64;                  // jobs run between two publishes
   Preflight preflight;                    // may be empty: no pre-flight messages
+  // Spectrum apps (control/spectrum.h): pools API apps take an address from ("127.0.0.64/28"),
+  // addresses held by apps from flags/config (never handed out), and a hook run on the writer
+  // thread after every publish, before the writes of that batch are acknowledged (the edge
+  // opens and closes app listeners there, so an acknowledged app change is in effect).
+  std::vector<std::string> spectrum_pools;
+  std::vector<std::string> spectrum_reserved;
+  std::function<void()> on_publish;
+};
+
+// A Spectrum app of a zone: the stored row and its checked form.
+struct AppInfo {
+  zone::SpectrumApp row;
+  view::ServedApp app;
 };
 
 struct ZoneInfo {
@@ -239,6 +252,19 @@ class Controller {
   // stored records of every zone (of `zone_id` only when !all_zones). 7003 when unknown.
   [[nodiscard]] Result<DoctorState> doctor_state(const std::string& zone_id, bool all_zones = true) const;
 
+  // Spectrum apps (control/spectrum.cc). Writes recompile the zone (the app's name answers its
+  // edge address), bump its serial, commit and publish. 404 (11003) for an unknown app id.
+  [[nodiscard]] Result<std::vector<AppInfo>> apps(const std::string& zone_id) const;
+  [[nodiscard]] Result<AppInfo> app(const std::string& zone_id, const std::string& id) const;
+  [[nodiscard]] Result<AppInfo> create_app(const std::string& zone_id, const nlohmann::json& body);
+  [[nodiscard]] Result<AppInfo> update_app(const std::string& zone_id, const std::string& id,
+                                           const nlohmann::json& body);
+  [[nodiscard]] Result<void> delete_app(const std::string& zone_id, const std::string& id);
+  // The zone's IP access rules (apps with ip_firewall apply them): a JSON array of rule objects.
+  [[nodiscard]] Result<nlohmann::json> access_rules(const std::string& zone_id) const;
+  [[nodiscard]] Result<nlohmann::json> create_access_rule(const std::string& zone_id, const nlohmann::json& body);
+  [[nodiscard]] Result<void> delete_access_rule(const std::string& zone_id, const std::string& id);
+
   // The view DNS answers from right now.
   [[nodiscard]] Result<std::shared_ptr<const view::ZoneView>> served_view(const std::string& zone_id) const;
 
@@ -259,6 +285,8 @@ class Controller {
     std::string apex;  // wire
     std::map<std::string, Entry> records;  // by id
     DnsSettings settings;
+    std::map<std::string, AppInfo> apps;  // by id
+    nlohmann::json access_rules = nlohmann::json::array();  // IP access rules (control/spectrum.h)
     std::shared_ptr<const view::ZoneView> view;
   };
   struct FileZone {
@@ -315,7 +343,14 @@ class Controller {
   const std::vector<zone::Record>& file_records(const FileZone& f) const;
 
   Result<std::shared_ptr<const view::ZoneView>> compile(const StoreZone& z, const std::map<std::string, Entry>& records,
-                                                        const DnsSettings& settings, uint32_t serial) const;
+                                                        const DnsSettings& settings, uint32_t serial,
+                                                        const std::map<std::string, AppInfo>* apps = nullptr) const;
+  // Spectrum apps (control/spectrum.cc).
+  Result<void> load_apps(StoreZone& z, store::Reader& db);
+  Result<AppInfo> stage_app(const StoreZone& z, const nlohmann::json& body, const AppInfo* base);
+  Result<void> commit_apps(StoreZone& z, std::map<std::string, AppInfo> apps, const std::string& op,
+                           const AppInfo* write, const std::string& removed_id,
+                           const nlohmann::json* access_rules = nullptr);
   // Validates one item against the candidate and applies it. `base_id` empty: a new record.
   Result<zone::Record> stage(const StoreZone& z, Pending& p, const RecordInput& in, const std::string& base_id,
                              bool replace);

@@ -46,6 +46,7 @@ struct IpPrefix {
   // base + offset (offset < size()).
   IpAddress at(uint64_t offset) const noexcept;
   std::string to_string() const;
+  bool operator==(const IpPrefix&) const = default;
 };
 
 }  // namespace dnsedge::edge

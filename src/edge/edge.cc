@@ -93,8 +93,10 @@ class EdgeImpl final : public Edge {
     }
     auto checked = check_apps(std::move(apps));
     if (!checked) return checked.error();
-    apply_apps(*checked);
-    publish_info(*checked);
+    base_apps_ = *checked;
+    auto merged = merge_catalog_apps();
+    apply_apps(merged);
+    publish_info(merged);
     for (auto& l : proxy_listeners_)
       if (l->acceptor.is_open()) asio::co_spawn(ioc_, accept_loop(l), asio::detached);
     try {
@@ -110,18 +112,17 @@ class EdgeImpl final : public Edge {
     auto checked = check_apps(std::move(apps));
     if (!checked) return checked.error();
     if (!thread_.joinable()) return make_error("edge: not running");
-    std::promise<void> applied;
-    asio::post(ioc_, [&] {
-      try {
-        apply_apps(*checked);
-      } catch (const std::exception& e) {
-        spdlog::error("edge: applying spectrum apps: {}", e.what());
-      }
-      applied.set_value();
-    });
-    applied.get_future().wait();
-    publish_info(*checked);
-    return *checked;
+    base_apps_ = *checked;
+    auto merged = merge_catalog_apps();
+    apply_on_thread(merged);
+    return merged;
+  }
+
+  void sync_catalog() override {
+    std::lock_guard serial(set_mu_);
+    if (!thread_.joinable()) return;
+    if (catalog_apps() == catalog_apps_) return;  // no app changed in this publish
+    apply_on_thread(merge_catalog_apps());
   }
 
   std::vector<SpectrumApp> apps() const override {
@@ -135,12 +136,55 @@ class EdgeImpl final : public Edge {
   }
 
   void stop() override {
+    std::lock_guard serial(set_mu_);  // not while an app change is being applied
     if (!thread_.joinable()) return;
     asio::post(ioc_, [this] { shutdown(); });
     thread_.join();
   }
 
  private:
+  // The API apps of the current catalog, in catalog order.
+  std::vector<view::ServedApp> catalog_apps() const {
+    std::vector<view::ServedApp> out;
+    const auto cat = rt_.publisher.current();
+    if (!cat) return out;
+    for (const auto& z : cat->zones()) out.insert(out.end(), z->apps().begin(), z->apps().end());
+    return out;
+  }
+
+  // base_apps_ plus every catalog app that fits beside them (REQUIRES set_mu_ or init).
+  std::vector<SpectrumApp> merge_catalog_apps() {
+    catalog_apps_ = catalog_apps();
+    std::vector<SpectrumApp> merged = base_apps_;
+    for (const auto& v : catalog_apps_) {
+      auto app = app_from_view(v);
+      if (!app) {
+        spdlog::warn("spectrum: skipping API app: {}", app.error().message);
+        continue;
+      }
+      merged.push_back(std::move(*app));
+      if (auto ok = check_apps(merged); !ok) {
+        spdlog::warn("spectrum: skipping API app {} ({} {}): {}", v.id, v.protocol, v.dns_name, ok.error().message);
+        merged.pop_back();
+      }
+    }
+    return merged;
+  }
+
+  void apply_on_thread(const std::vector<SpectrumApp>& apps) {
+    std::promise<void> applied;
+    asio::post(ioc_, [&] {
+      try {
+        apply_apps(apps);
+      } catch (const std::exception& e) {
+        spdlog::error("edge: applying spectrum apps: {}", e.what());
+      }
+      applied.set_value();
+    });
+    applied.get_future().wait();
+    publish_info(apps);
+  }
+
   static std::string fmt_list(const std::vector<std::string>& v) {
     std::string s;
     for (const auto& e : v) s += (s.empty() ? "" : ",") + e;
@@ -275,8 +319,14 @@ class EdgeImpl final : public Edge {
             (void)rt_.routes();
             c = internal::make_tls_conn(rt_, std::move(s));
             break;
-          case ListenerInfo::Kind::kApp:
+          case ListenerInfo::Kind::kApp: {
+            const auto peer = s.remote_endpoint(ec);
+            if (ec || !l->app->admits(internal::from_asio(peer).addr)) {
+              s.close(ec);  // ip_firewall: a blocked client is closed at once, as Spectrum does
+              continue;
+            }
             c = internal::make_app_conn(rt_, std::move(s), l->app);
+          }
             break;
         }
         internal::Conn::launch(std::move(c));
@@ -288,6 +338,7 @@ class EdgeImpl final : public Edge {
 
   void shutdown() {
     rt_.shutting_down = true;
+    work_.reset();
     error_code ec;
     for (auto& l : proxy_listeners_) l->acceptor.close(ec);
     for (auto& [k, l] : app_listeners_) l->acceptor.close(ec);
@@ -298,9 +349,14 @@ class EdgeImpl final : public Edge {
   // the io_context (and with it every coroutine frame) before the runtime they refer to.
   internal::Runtime rt_;
   asio::io_context ioc_{1};
+  // Keeps run() going while no listener is open (no edge address, no app yet): API apps may
+  // arrive with any publish, and sync_catalog() posts to this context. shutdown() releases it.
+  asio::executor_work_guard<asio::io_context::executor_type> work_{ioc_.get_executor()};
   std::vector<std::shared_ptr<Listener>> proxy_listeners_;
   std::map<ListenKey, std::shared_ptr<Listener>> app_listeners_;  // edge thread only
-  std::mutex set_mu_;                   // serializes set_apps()
+  std::mutex set_mu_;                   // serializes set_apps() and sync_catalog()
+  std::vector<SpectrumApp> base_apps_;  // flag/config apps, checked (guarded by set_mu_)
+  std::vector<view::ServedApp> catalog_apps_;  // the catalog's apps last applied (set_mu_)
   mutable std::mutex mu_;
   std::vector<SpectrumApp> apps_;       // guarded by mu_
   std::vector<ListenerInfo> infos_;     // guarded by mu_

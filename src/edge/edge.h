@@ -78,7 +78,14 @@ class Edge {
   // pool addresses, then opens and closes listeners on the edge thread; connections already
   // running keep their app. Returns the apps with edge_ips filled in, or the first problem
   // (nothing changes then). A listener that cannot bind is reported through listeners().
+  // These are the apps from flags and the config file; the apps of the published catalog (API
+  // apps, view::ZoneView::apps()) are merged with them (sync_catalog()).
   virtual Result<std::vector<SpectrumApp>> set_apps(std::vector<SpectrumApp> apps) = 0;
+  // Reads the apps of the currently published catalog and, when they changed, opens and closes
+  // app listeners to match (flag/config apps + catalog apps) before it returns. An API app that
+  // would clash with a flag app or an HTTP/HTTPS listener is skipped with a warning. Cheap when
+  // nothing changed. The control plane calls it after every publish.
+  virtual void sync_catalog() = 0;
   virtual std::vector<SpectrumApp> apps() const = 0;
   virtual std::vector<ListenerInfo> listeners() const = 0;
 

@@ -75,6 +75,50 @@ TEST_F(EdgeTest, RejectsAppsOnTheProxyPortsOrWithoutAddress) {
   EXPECT_TRUE(edge_->apps().empty());       // nothing changed
 }
 
+// API apps arrive in the published catalog (view::ZoneView::apps()); sync_catalog() applies
+// them beside the flag apps, and an app that clashes with a flag app is skipped.
+TEST_F(EdgeTest, CatalogAppsOpenAndCloseListenersWithEachPublish) {
+  const uint16_t app_port = free_port();
+  const std::string apex = dns::name_from_text("example.com.").value();
+  auto publish_with = [&](std::vector<view::ServedApp> apps) {
+    auto zt = dns::parse_zone_text("$TTL 300\n@ SOA ns hm 1 1 1 1 1\n@ NS ns\nns A 192.0.2.53\n", apex);
+    auto z = view::ZoneView::compile(apex, zt.value().records, view::CompileOptions{.apps = &apps});
+    ASSERT_TRUE(z) << z.error().message;
+    publisher_.publish(view::Catalog::build({*z}));
+    edge_->sync_catalog();
+  };
+  view::ServedApp api;
+  api.id = "0123456789abcdef0123456789abcdef";
+  api.protocol = "tcp/" + std::to_string(app_port);
+  api.dns_name = "smtp.example.com";
+  api.origin_direct = {"tcp://127.0.0.31:1"};
+  api.proxy_protocol = "v1";
+  api.edge_ips = {std::string("\x7f\x00\x00\x16", 4)};  // kAppAddr
+  publish_with({api});
+  ASSERT_EQ(edge_->apps().size(), 1u);
+  EXPECT_EQ(edge_->apps()[0].id, api.id);
+  EXPECT_EQ(edge_->apps()[0].proxy_protocol, ProxyProtocol::kV1);
+  {
+    Fd c(connect_to(kAppAddr, app_port));
+    EXPECT_GE(c.fd, 0);
+  }
+  // A flag app on the same address and port wins; the API app is skipped, not fatal.
+  auto flag = parse_app_spec("tcp/" + std::to_string(app_port) + "=127.0.0.31:2,edge_ip=" + kAppAddr);
+  ASSERT_TRUE(flag);
+  auto set = edge_->set_apps({*flag});
+  ASSERT_TRUE(set) << set.error().message;
+  ASSERT_EQ(set->size(), 1u);
+  EXPECT_EQ((*set)[0].id, "");
+  ASSERT_TRUE(edge_->set_apps({}));
+  EXPECT_EQ(edge_->apps().size(), 1u);  // the API app is back
+  publish_with({});
+  EXPECT_TRUE(edge_->apps().empty());
+  Fd refused(connect_to(kAppAddr, app_port));
+  EXPECT_LT(refused.fd, 0);
+  edge_->sync_catalog();  // nothing changed: no effect
+  EXPECT_TRUE(edge_->apps().empty());
+}
+
 TEST(EdgeStartTest, AListenerThatCannotBindIsReportedNotFatal) {
   Fd taken(listen_on(kEdgeAddr, 0));
   const uint16_t port = port_of(taken.fd);
@@ -90,6 +134,36 @@ TEST(EdgeStartTest, AListenerThatCannotBindIsReportedNotFatal) {
   EXPECT_FALSE(l[0].error.empty());
   (*e)->stop();
   (*e)->stop();  // idempotent
+}
+
+// Regression: with no edge address and no app the edge's io_context had no work, its thread
+// ended at once, and the first API app's sync_catalog() waited for it forever (the API hung).
+TEST(EdgeStartTest, RunsWithNothingToListenOnAndTakesCatalogAppsLater) {
+  common::SnapshotPublisher<view::Catalog> pub(catalog_for(kOrigin1));
+  EdgeOptions o;
+  o.http_ports = {};
+  o.https_ports = {};
+  auto e = Edge::start(o, pub);
+  ASSERT_TRUE(e) << e.error().message;
+  EXPECT_TRUE((*e)->listeners().empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the thread would have ended by now
+  const uint16_t port = free_port();
+  std::vector<view::ServedApp> apps(1);
+  apps[0].id = "0123456789abcdef0123456789abcdef";
+  apps[0].protocol = "tcp/" + std::to_string(port);
+  apps[0].dns_name = "smtp.example.com";
+  apps[0].origin_direct = {"tcp://127.0.0.31:1"};
+  apps[0].edge_ips = {std::string("\x7f\x00\x00\x16", 4)};  // kAppAddr
+  const std::string apex = dns::name_from_text("example.com.").value();
+  auto zt = dns::parse_zone_text("$TTL 300\n@ SOA ns hm 1 1 1 1 1\n@ NS ns\nns A 192.0.2.53\n", apex);
+  auto z = view::ZoneView::compile(apex, zt.value().records, view::CompileOptions{.apps = &apps});
+  ASSERT_TRUE(z) << z.error().message;
+  pub.publish(view::Catalog::build({*z}));
+  (*e)->sync_catalog();
+  ASSERT_EQ((*e)->listeners().size(), 1u);
+  Fd c(connect_to(kAppAddr, port));
+  EXPECT_GE(c.fd, 0);
+  (*e)->stop();
 }
 
 }  // namespace

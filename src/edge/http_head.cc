@@ -217,6 +217,7 @@ ParseStatus parse_request(std::string_view head, RequestHead* out) noexcept {
   if (!parse_fields(head.substr(eol + 2, head.size() - eol - 4), out->headers, &out->header_count, &f, &too_many)) {
     return too_many ? ParseStatus::kTooManyHeaders : ParseStatus::kBadRequest;
   }
+  if (out->header_count > kMaxHeaders - kAddedHeaders) return ParseStatus::kTooManyHeaders;
   // RFC 9112 §3.2: HTTP/1.1 requests carry exactly one Host.
   if (f.host_count > 1 || (out->version_minor == 1 && f.host_count == 0)) return ParseStatus::kBadRequest;
   out->host = f.host;

@@ -93,6 +93,24 @@ TEST(HttpHeadTest, RejectsMalformedAndAmbiguousRequests) {
   EXPECT_EQ(req(many + "\r\n", &r), ParseStatus::kTooManyHeaders);
 }
 
+// Regression (fuzz_http_head): a request with 126 fields was accepted, and the head forwarded
+// with the edge's 3 added fields had 129, more than the edge itself accepts.
+TEST(HttpHeadTest, TheForwardedHeadStaysWithinTheFieldLimit) {
+  static RequestHead r;
+  std::string most = "GET / HTTP/1.1\r\nHost: a\r\n";
+  for (size_t i = 1; i < kMaxHeaders - kAddedHeaders; ++i) most += "X-" + std::to_string(i) + ": v\r\n";
+  most += "\r\n";
+  ASSERT_EQ(req(most, &r), ParseStatus::kOk);
+  EXPECT_EQ(r.header_count, kMaxHeaders - kAddedHeaders);
+  std::string up;
+  build_upstream_head(r, "192.0.2.1", "http", &up);
+  size_t lines = 0;
+  for (size_t p = up.find("\r\n"); p != std::string::npos; p = up.find("\r\n", p + 2)) ++lines;
+  EXPECT_EQ(lines, 1 + kMaxHeaders + 1);  // request line, exactly kMaxHeaders fields, empty line
+  const std::string one_more = most.substr(0, most.size() - 2) + "X-last: v\r\n\r\n";
+  EXPECT_EQ(req(one_more, &r), ParseStatus::kTooManyHeaders);
+}
+
 TEST(HttpHeadTest, ResponseFraming) {
   ResponseHead r;
   ASSERT_EQ(parse_response("HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n", false, &r), ParseStatus::kOk);

@@ -75,7 +75,8 @@ class HttpConn final : public Conn {
   awaitable<void> fail(ErrorKind kind, std::string context = {});
   bool upload_running() const noexcept { return upload_done_ && !upload_done_->fired(); }
 
-  http::RequestHead req_;
+  // On the heap (kMaxHeaders fields: over 4 KiB), and given back while the connection is idle.
+  std::unique_ptr<http::RequestHead> req_ = std::make_unique<http::RequestHead>();
   http::ResponseHead resp_;
   std::string out_;            // the upstream head, or an error page
   std::string host_;           // the request's Host, for error pages
@@ -104,8 +105,26 @@ awaitable<HttpConn::Head> HttpConn::read_request_head(bool first, size_t* head_l
     }
     if (cin.size() >= http::kMaxHead) co_return Head::kTooLarge;
     if (cin.space() == 0) cin.compact();
-    const size_t n =
-        co_await client.async_read_some(asio::buffer(cin.tail(), cin.space()), redirect_error(use_awaitable, ec));
+    size_t n = 0;
+    if (cin.size() == 0 && oin.size() == 0) {
+      // Between requests: read what is there; when nothing is, wait with both buffers given
+      // back, so an idle keep-alive connection holds no buffer memory (bench/README.md).
+      if (!client.non_blocking()) client.non_blocking(true, ec);  // once per connection
+      n = client.read_some(asio::buffer(cin.tail(), cin.space()), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        cin.release();
+        oin.release();
+        req_.reset();
+        co_await client.async_wait(tcp::socket::wait_read, redirect_error(use_awaitable, ec));
+        cin.ensure();
+        oin.ensure();
+        req_ = std::make_unique<http::RequestHead>();
+        if (ec) co_return expired ? Head::kTimeout : Head::kClosed;
+        continue;
+      }
+    } else {
+      n = co_await client.async_read_some(asio::buffer(cin.tail(), cin.space()), redirect_error(use_awaitable, ec));
+    }
     if (ec) co_return expired ? Head::kTimeout : Head::kClosed;
     cin.end += n;
     if (!started && cin.size() > 0) {
@@ -209,22 +228,22 @@ awaitable<void> HttpConn::run() {
       case Head::kTooLarge: co_await fail(ErrorKind::kHeadTooLarge); co_return;
       default: co_return;  // the client closed
     }
-    const auto ps = http::parse_request(cin.view().substr(0, head_len), &req_);
+    const auto ps = http::parse_request(cin.view().substr(0, head_len), req_.get());
     if (ps != http::ParseStatus::kOk) {
       co_await fail(ps == http::ParseStatus::kVersion          ? ErrorKind::kVersionNotSupported
                     : ps == http::ParseStatus::kTooManyHeaders ? ErrorKind::kHeadTooLarge
                                                                : ErrorKind::kBadRequest);
       co_return;
     }
-    host_.assign(req_.host);
-    if (req_.method == "CONNECT") {
+    host_.assign(req_->host);
+    if (req_->method == "CONNECT") {
       co_await fail(ErrorKind::kBadRequest, "CONNECT is not supported: this is a reverse proxy");
       co_return;
     }
 
     // --- request_filter: Host → route ---
-    const HostName host = parse_host(req_.host);
-    if (req_.host.empty() || host.kind == HostName::Kind::kIpLiteral) {
+    const HostName host = parse_host(req_->host);
+    if (req_->host.empty() || host.kind == HostName::Kind::kIpLiteral) {
       co_await fail(ErrorKind::kDirectIpAccess, "use the name of a proxied site, not an IP address");
       co_return;
     }
@@ -245,12 +264,12 @@ awaitable<void> HttpConn::run() {
     }
 
     // --- upstream_request ---
-    http::build_upstream_head(req_, client_ip_, "http", &out_);
-    const bool head_request = req_.method == "HEAD";
-    const bool upgrade = req_.wants_upgrade() && req_.body == http::BodyKind::kNone;
-    const bool client_keep_alive = req_.keep_alive();
-    const http::BodyKind body = req_.body;
-    const uint64_t body_length = req_.content_length;
+    http::build_upstream_head(*req_, client_ip_, "http", &out_);
+    const bool head_request = req_->method == "HEAD";
+    const bool upgrade = req_->wants_upgrade() && req_->body == http::BodyKind::kNone;
+    const bool client_keep_alive = req_->keep_alive();
+    const http::BodyKind body = req_->body;
+    const uint64_t body_length = req_->content_length;
     cin.consume(head_len);  // req_'s views are dead from here on
 
     Head h = Head::kOk;
@@ -320,10 +339,17 @@ awaitable<void> HttpConn::run() {
     }
 
     // --- response body ---
+    // The head and the part of the body that came with it go out in one write: one system call
+    // for a small response (bench/edge_bench.py --only http).
     response_started_ = true;
-    if (!co_await write_all(client, oin.head(), resp_head_len)) co_return;
-    oin.consume(resp_head_len);
     http::BodyFramer framer(resp_.body, resp_.content_length);
+    http::BodyFramer::Step first;
+    if (!framer.done() && oin.size() > resp_head_len) {
+      first = framer.feed(oin.head() + resp_head_len, oin.size() - resp_head_len);
+    }
+    if (!co_await write_all(client, oin.head(), resp_head_len + first.consumed)) co_return;
+    oin.consume(resp_head_len + first.consumed);
+    if (first.error) co_return;  // malformed chunked framing: nothing more can be forwarded, close
     set_deadline(rt.options.idle_timeout);
     if (co_await stream_body(*this, origin, client, oin, framer) != Stream::kDone) co_return;  // cannot signal: close
 

@@ -56,6 +56,16 @@ uint16_t SpectrumApp::origin_port(uint16_t edge_port, uint16_t direct_port) cons
   return static_cast<uint16_t>(origin_port_first + offset);
 }
 
+bool SpectrumApp::admits(const IpAddress& client) const noexcept {
+  if (!ip_firewall) return true;
+  int best_allow = -1, best_deny = -1;
+  for (const auto& p : allow)
+    if (p.contains(client)) best_allow = std::max(best_allow, static_cast<int>(p.length));
+  for (const auto& p : deny)
+    if (p.contains(client)) best_deny = std::max(best_deny, static_cast<int>(p.length));
+  return best_deny < 0 || best_allow > best_deny;
+}
+
 Result<std::pair<uint16_t, uint16_t>> parse_protocol(std::string_view protocol) {
   if (protocol.starts_with("udp/")) return make_error("protocol '" + std::string(protocol) + "': only tcp apps are supported");
   if (!protocol.starts_with("tcp/")) {
@@ -215,6 +225,48 @@ Result<std::vector<SpectrumApp>> assign_edge_ips(std::vector<SpectrumApp> apps, 
     }
   }
   return apps;
+}
+
+Result<SpectrumApp> app_from_view(const view::ServedApp& v) {
+  SpectrumApp app;
+  app.id = v.id;
+  app.protocol = v.protocol;
+  auto ports = parse_protocol(v.protocol);
+  if (!ports) return make_error("spectrum app " + v.id + ": " + ports.error().message);
+  app.port_first = ports->first;
+  app.port_last = ports->second;
+  app.dns_name = lower_name(v.dns_name);
+  for (const auto& o : v.origin_direct) {
+    auto ep = IpEndpoint::parse(o);
+    if (!ep) return make_error("spectrum app " + v.id + ": origin '" + o + "' is not tcp://IP:PORT");
+    app.origin_direct.push_back(*ep);
+  }
+  app.origin_dns = lower_name(v.origin_dns);
+  if (!v.origin_port.empty()) {
+    auto r = parse_port_range(v.origin_port);
+    if (!r) return make_error("spectrum app " + v.id + ": origin_port '" + v.origin_port + "'");
+    app.origin_port_first = r->first;
+    app.origin_port_last = r->second;
+  }
+  auto pp = parse_proxy_protocol(v.proxy_protocol);
+  if (!pp) return make_error("spectrum app " + v.id + ": proxy_protocol '" + v.proxy_protocol + "'");
+  app.proxy_protocol = *pp;
+  app.ip_firewall = v.ip_firewall;
+  for (auto [from, to] : {std::pair{&v.allow, &app.allow}, {&v.deny, &app.deny}}) {
+    for (const auto& text : *from) {
+      auto p = IpPrefix::parse(text);
+      if (!p) return make_error("spectrum app " + v.id + ": access rule '" + text + "' is not a prefix");
+      to->push_back(*p);
+    }
+  }
+  for (const auto& rd : v.edge_ips) {
+    auto a = IpAddress::from_rdata(rd);
+    if (!a) return make_error("spectrum app " + v.id + ": bad edge address");
+    app.edge_ips.push_back(*a);
+  }
+  if (app.edge_ips.empty()) return make_error("spectrum app " + v.id + ": no edge address");
+  if (auto ok = validate_app(app); !ok) return make_error("spectrum app " + v.id + ": " + ok.error().message);
+  return app;
 }
 
 std::string describe_app(const SpectrumApp& app) {

@@ -14,7 +14,7 @@
 //                   a name in our zones (a proxied name's origin, or its A/AAAA) and a port or a
 //                   range as large as the edge range (edge port N → same offset in the range)
 //   proxy_protocol  off | v1 | v2
-//   ip_firewall     accepted and kept; no IP access rules exist yet
+//   ip_firewall     accepted and kept (see docs/edge.md)
 //   edge_ips        static edge addresses; empty: one address from the Spectrum pool
 //
 // The command-line form (--spectrum-app) is
@@ -35,6 +35,7 @@
 #include "common/result.h"
 #include "edge/address.h"
 #include "edge/proxy_protocol.h"
+#include "view/apps.h"
 
 namespace dnsedge::edge {
 
@@ -54,6 +55,12 @@ struct SpectrumApp {
   ProxyProtocol proxy_protocol = ProxyProtocol::kOff;
   bool ip_firewall = false;
   std::vector<IpAddress> edge_ips;  // static, or assigned from the pool by assign_edge_ips()
+  // ip_firewall: the zone's IP access rules (API apps only; view::ServedApp).
+  std::vector<IpPrefix> allow, deny;
+
+  // Whether a client may connect: always without ip_firewall; with it, the most specific rule
+  // that contains the address decides (block wins a tie), and no matching rule admits.
+  bool admits(const IpAddress& client) const noexcept;
 
   // The origin port for a connection on `edge_port` to `origin`'s port (origin_direct) or to
   // origin_port (origin_dns), keeping the offset inside a range.
@@ -75,6 +82,10 @@ Result<void> validate_app(const SpectrumApp& app);
 // linear probing, so it is stable across restarts while the set of names is.
 // Fails when the pools are exhausted or two apps claim the same address and port.
 Result<std::vector<SpectrumApp>> assign_edge_ips(std::vector<SpectrumApp> apps, const std::vector<IpPrefix>& pools);
+
+// An app created through the API, as its zone's view publishes it (view/apps.h), in the edge's
+// form. Fails only for data the controller would not have accepted.
+Result<SpectrumApp> app_from_view(const view::ServedApp& app);
 
 // "tcp/25 smtp.example.com → 127.0.0.1:2525 (proxy v1) on 127.0.0.64"
 std::string describe_app(const SpectrumApp& app);

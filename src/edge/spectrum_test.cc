@@ -69,5 +69,41 @@ TEST(SpectrumAppTest, DescribeNamesEverything) {
   EXPECT_EQ(describe_app(*a), "tcp/25 smtp.example.com -> 127.0.0.1:2525 (proxy_protocol v1) on 127.0.0.64");
 }
 
+TEST(SpectrumFromView, ConvertsTheApiForm) {
+  view::ServedApp v;
+  v.id = "abc";
+  v.protocol = "tcp/1000-1009";
+  v.dns_name = "game.example.com";
+  v.origin_dns = "origin.example.com";
+  v.origin_port = "2000-2009";
+  v.proxy_protocol = "v2";
+  v.edge_ips = {std::string(16, '\0')};
+  auto a = app_from_view(v);
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->port_first, 1000);
+  EXPECT_EQ(a->origin_port(1005, 0), 2005);
+  EXPECT_EQ(a->proxy_protocol, ProxyProtocol::kV2);
+  EXPECT_EQ(a->edge_ips[0].to_string(), "::");
+  v.edge_ips.clear();
+  EXPECT_FALSE(app_from_view(v));  // no address
+  v.edge_ips = {std::string(4, '\1')};
+  v.proxy_protocol = "v3";
+  EXPECT_FALSE(app_from_view(v));
+}
+
+TEST(SpectrumFirewall, MostSpecificRuleDecidesBlockWinsTies) {
+  SpectrumApp a;
+  auto ip = [](const char* t) { return *IpAddress::parse(t); };
+  a.deny = {*IpPrefix::parse("192.0.2.0/24"), *IpPrefix::parse("198.51.100.7/32")};
+  a.allow = {*IpPrefix::parse("192.0.2.9/32"), *IpPrefix::parse("198.51.100.7/32")};
+  EXPECT_TRUE(a.admits(ip("192.0.2.1")));  // ip_firewall off: rules do not apply
+  a.ip_firewall = true;
+  EXPECT_FALSE(a.admits(ip("192.0.2.1")));    // the /24 block
+  EXPECT_TRUE(a.admits(ip("192.0.2.9")));     // a /32 whitelist is more specific
+  EXPECT_FALSE(a.admits(ip("198.51.100.7")));  // equally specific: block wins
+  EXPECT_TRUE(a.admits(ip("203.0.113.1")));   // no rule: admitted
+  EXPECT_TRUE(a.admits(ip("2001:db8::1")));
+}
+
 }  // namespace
 }  // namespace dnsedge::edge

@@ -41,11 +41,32 @@ class ZoneBuilder {
 };
 
 Result<std::shared_ptr<const ZoneView>> ZoneView::compile(std::string_view origin,
-                                                          const std::vector<dns::ZoneRecord>& records,
+                                                          const std::vector<dns::ZoneRecord>& stored,
                                                           const CompileOptions& options) {
+  // Spectrum apps first: their names answer their edge addresses like any A/AAAA.
+  const std::vector<dns::ZoneRecord>* recs = &stored;
+  std::vector<dns::ZoneRecord> with_apps;
+  if (options.apps != nullptr && !options.apps->empty()) {
+    auto r = add_app_records(origin, stored, *options.apps, options.source);
+    if (!r) return r.error();
+    with_apps = std::move(*r);
+    recs = &with_apps;
+  }
+  const std::vector<dns::ZoneRecord>& records = *recs;
+  auto finish = [&](ZoneView& v) {
+    if (options.apps == nullptr) return;
+    v.apps_ = *options.apps;
+    for (const ServedApp& a : v.apps_) {
+      auto name = dns::name_from_text(a.dns_name + ".");
+      if (!name) continue;
+      v.notes_[*name].push_back("Spectrum app " + a.protocol + " (" + a.id + "): the name answers the app's edge address; "
+                                "the edge carries the connection to its origin");
+    }
+  };
   if (served_as_stored(origin, records, options.flattening)) {
     auto z = ZoneBuilder::build(origin, records, options, nullptr);
     if (!z) return z.error();
+    finish(**z);
     return std::shared_ptr<const ZoneView>(std::move(*z));
   }
   auto served = serve(origin, records,
@@ -63,6 +84,7 @@ Result<std::shared_ptr<const ZoneView>> ZoneView::compile(std::string_view origi
   v.origins_ = std::move(served->origins);
   v.servfail_ = std::move(served->servfail);
   v.external_ = std::move(served->external);
+  finish(v);
   return std::shared_ptr<const ZoneView>(std::move(*z));
 }
 

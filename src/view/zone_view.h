@@ -19,6 +19,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "common/result.h"
 #include "dns/zonefile.h"
+#include "view/apps.h"
 #include "view/served.h"
 
 namespace dnsedge::view {
@@ -61,6 +62,9 @@ struct CompileOptions {
   const EdgeAddresses* edge = nullptr;     // null: no edge addresses (proxied records fail)
   Flattening flattening = Flattening::kAtRoot;
   const TargetSource* targets = nullptr;   // other served zones and resolved external names
+  // Spectrum apps of the zone (view/apps.h): their names answer their edge addresses, and the
+  // view carries them for the edge. Null: none.
+  const std::vector<ServedApp>* apps = nullptr;
 };
 
 class ZoneView {
@@ -109,6 +113,8 @@ class ZoneView {
   const absl::flat_hash_map<std::string, Origin>& origins() const noexcept { return origins_; }
   // Names outside this zone the compile looked up (external targets, other zones' names).
   const std::vector<std::string>& external_names() const noexcept { return external_; }
+  // The zone's Spectrum apps, as compiled (CompileOptions::apps).
+  const std::vector<ServedApp>& apps() const noexcept { return apps_; }
 
  private:
   ZoneView() = default;
@@ -130,6 +136,7 @@ class ZoneView {
   absl::flat_hash_map<std::string, Origin> origins_;
   absl::flat_hash_map<std::string, uint16_t> servfail_;
   std::vector<std::string> external_;
+  std::vector<ServedApp> apps_;
 };
 
 // The set of zones served, looked up by longest matching suffix. Immutable once built.

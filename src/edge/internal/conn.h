@@ -70,6 +70,15 @@ struct Buffer {
     if (begin == end) begin = end = 0;
   }
   void clear() noexcept { begin = end = 0; }
+  // An idle connection gives its memory back (release) and takes it again before the next use
+  // (ensure); capacity stays. REQUIRES for release(): nothing buffered.
+  void release() noexcept {
+    data.reset();
+    begin = end = 0;
+  }
+  void ensure() {
+    if (!data) data = std::make_unique_for_overwrite<uint8_t[]>(cap);
+  }
   // Moves the data to the front so space() is as large as it can be.
   void compact() noexcept;
 

@@ -1,0 +1,638 @@
+// Spectrum apps through the API: body checks, the address pool, and the Controller's app
+// methods (see control/spectrum.h and controller.h).
+
+#include "control/spectrum.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "control/controller.h"
+#include "control/errors.h"
+#include "dns/name.h"
+
+namespace dnsedge::control {
+namespace {
+
+using nlohmann::json;
+
+constexpr unsigned kMaxAppPorts = 1024;  // as edge/spectrum.h: each port is a listening socket
+
+Error bad(std::string message) { return Error{std::move(message), app_errc::kBadApp}; }
+
+std::optional<unsigned> parse_uint(std::string_view s) {
+  unsigned v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// "25" or "1000-2000"; ports 1..65535, first <= last.
+std::optional<std::pair<uint16_t, uint16_t>> parse_range(std::string_view s) {
+  const size_t dash = s.find('-');
+  auto a = parse_uint(s.substr(0, dash));
+  auto b = dash == std::string_view::npos ? a : parse_uint(s.substr(dash + 1));
+  if (!a || !b || *a < 1 || *b > 65535 || *a > *b) return std::nullopt;
+  return std::pair{static_cast<uint16_t>(*a), static_cast<uint16_t>(*b)};
+}
+
+std::string lower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return s;
+}
+
+// A name of the request in presentation form, lowercase, without the trailing dot; checked.
+Result<std::string> app_name(const json& v, const std::string& field) {
+  if (!v.is_string() || v.get<std::string>().empty()) return bad(field + " must be a host name");
+  std::string n = lower(v.get<std::string>());
+  if (n.back() == '.') n.pop_back();
+  if (!dns::name_from_text(n + ".")) return bad(field + " '" + v.get<std::string>() + "' is not a valid host name");
+  return n;
+}
+
+// "tcp://192.0.2.1:25" / "tcp://[2001:db8::1]:25" → (rdata, port).
+std::optional<std::pair<std::string, uint16_t>> parse_origin(std::string_view s) {
+  if (!s.starts_with("tcp://")) return std::nullopt;
+  s.remove_prefix(6);
+  std::string_view host, port;
+  if (s.starts_with("[")) {
+    const size_t close = s.find(']');
+    if (close == std::string_view::npos || close + 1 >= s.size() || s[close + 1] != ':') return std::nullopt;
+    host = s.substr(1, close - 1);
+    port = s.substr(close + 2);
+  } else {
+    const size_t colon = s.rfind(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    host = s.substr(0, colon);
+    port = s.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos) return std::nullopt;  // IPv6 needs brackets
+  }
+  auto ip = ip_rdata(host);
+  auto p = parse_uint(port);
+  if (!ip || !p || *p < 1 || *p > 65535) return std::nullopt;
+  if (s.starts_with("[") != (ip->size() == 16)) return std::nullopt;
+  return std::pair{*ip, static_cast<uint16_t>(*p)};
+}
+
+std::string origin_text(const std::string& rdata, uint16_t port) {
+  return "tcp://" + (rdata.size() == 16 ? "[" + ip_text(rdata) + "]" : ip_text(rdata)) + ":" + std::to_string(port);
+}
+
+bool overlaps(const ParsedApp& a, uint16_t first, uint16_t last) {
+  return a.port_first <= last && first <= a.port_last;
+}
+
+Error not_found_app(const std::string& id) {
+  return Error{"Spectrum app " + id + " does not exist in this zone.", app_errc::kAppNotFound};
+}
+
+}  // namespace
+
+// ---- free functions --------------------------------------------------------------------------
+
+std::optional<std::string> ip_rdata(std::string_view text) {
+  const std::string t(text);
+  unsigned char buf[16];
+  if (t.find(':') == std::string::npos) {
+    if (::inet_pton(AF_INET, t.c_str(), buf) != 1) return std::nullopt;
+    return std::string(reinterpret_cast<const char*>(buf), 4);
+  }
+  if (::inet_pton(AF_INET6, t.c_str(), buf) != 1) return std::nullopt;
+  return std::string(reinterpret_cast<const char*>(buf), 16);
+}
+
+std::string ip_text(std::string_view rdata) {
+  char buf[INET6_ADDRSTRLEN];
+  if (rdata.size() == 4 && ::inet_ntop(AF_INET, rdata.data(), buf, sizeof buf)) return buf;
+  if (rdata.size() == 16 && ::inet_ntop(AF_INET6, rdata.data(), buf, sizeof buf)) return buf;
+  return {};
+}
+
+std::optional<AddressPool> AddressPool::parse(std::string_view cidr) {
+  const size_t slash = cidr.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  auto ip = ip_rdata(cidr.substr(0, slash));
+  auto len = parse_uint(cidr.substr(slash + 1));
+  if (!ip || !len || *len > ip->size() * 8) return std::nullopt;
+  AddressPool p;
+  p.length = *len;
+  p.base = *ip;
+  for (size_t bit = p.length; bit < p.base.size() * 8; ++bit) {
+    p.base[bit / 8] = static_cast<char>(static_cast<uint8_t>(p.base[bit / 8]) & ~(0x80u >> (bit % 8)));
+  }
+  return p;
+}
+
+uint64_t AddressPool::size() const noexcept {
+  const unsigned host_bits = static_cast<unsigned>(base.size() * 8) - length;
+  return host_bits >= 32 ? (uint64_t{1} << 32) : (uint64_t{1} << host_bits);
+}
+
+std::string AddressPool::at(uint64_t offset) const {
+  std::string out = base;
+  uint64_t carry = offset;
+  for (size_t i = out.size(); i-- > 0 && carry != 0;) {
+    const uint64_t v = static_cast<uint8_t>(out[i]) + (carry & 0xff);
+    out[i] = static_cast<char>(v & 0xff);
+    carry = (carry >> 8) + (v >> 8);
+  }
+  return out;
+}
+
+bool AddressPool::contains(std::string_view rdata) const noexcept {
+  if (rdata.size() != base.size()) return false;
+  for (size_t bit = 0; bit < length; ++bit) {
+    const uint8_t m = 0x80u >> (bit % 8);
+    if ((static_cast<uint8_t>(rdata[bit / 8]) & m) != (static_cast<uint8_t>(base[bit / 8]) & m)) return false;
+  }
+  return true;
+}
+
+std::string AddressPool::text() const { return ip_text(base) + "/" + std::to_string(length); }
+
+Result<std::pair<uint16_t, uint16_t>> parse_app_protocol(std::string_view protocol) {
+  const std::string p(protocol);
+  if (p.starts_with("udp/")) return bad("protocol '" + p + "': only TCP apps are supported (tcp/PORT or tcp/FIRST-LAST)");
+  if (!p.starts_with("tcp/")) return bad("protocol '" + p + "': expected tcp/PORT or tcp/FIRST-LAST, e.g. tcp/25");
+  auto r = parse_range(protocol.substr(4));
+  if (!r) return bad("protocol '" + p + "': ports must be 1-65535 with FIRST <= LAST");
+  if (unsigned(r->second - r->first) + 1 > kMaxAppPorts) {
+    return bad("protocol '" + p + "': an app spans at most " + std::to_string(kMaxAppPorts) + " ports");
+  }
+  return *r;
+}
+
+Result<ParsedApp> parse_app_body(const json& body, const std::string& zone_name) {
+  if (!body.is_object()) return bad("the body must be a JSON object");
+  ParsedApp out;
+  view::ServedApp& a = out.app;
+
+  const json* protocol = body.contains("protocol") ? &body["protocol"] : nullptr;
+  if (protocol == nullptr || !protocol->is_string()) return bad("protocol is required: \"tcp/25\" or \"tcp/1000-2000\"");
+  auto ports = parse_app_protocol(protocol->get<std::string>());
+  if (!ports) return ports.error();
+  a.protocol = protocol->get<std::string>();
+  out.port_first = ports->first;
+  out.port_last = ports->second;
+
+  if (!body.contains("dns") || !body["dns"].is_object()) {
+    return bad("dns is required: {\"type\": \"ADDRESS\" or \"CNAME\", \"name\": \"app.<zone>\"}");
+  }
+  const json& dnsj = body["dns"];
+  const std::string type = dnsj.contains("type") && dnsj["type"].is_string() ? dnsj["type"].get<std::string>() : "";
+  if (type != "ADDRESS" && type != "CNAME") return bad("dns.type must be \"ADDRESS\" or \"CNAME\"");
+  a.dns_type = type;
+  auto name = app_name(dnsj.contains("name") ? dnsj["name"] : json(), "dns.name");
+  if (!name) return name.error();
+  if (*name != zone_name && !(name->size() > zone_name.size() && name->ends_with("." + zone_name))) {
+    return bad("dns.name " + *name + " is outside the zone " + zone_name);
+  }
+  a.dns_name = *name;
+
+  const bool direct = body.contains("origin_direct") && !body["origin_direct"].is_null();
+  const bool by_dns = body.contains("origin_dns") && !body["origin_dns"].is_null();
+  if (direct == by_dns) {
+    return bad("give either origin_direct ([\"tcp://IP:PORT\"]) or origin_dns ({\"name\": ...}) with origin_port");
+  }
+  if (direct) {
+    const json& od = body["origin_direct"];
+    if (!od.is_array() || od.empty()) return bad("origin_direct must be a non-empty array of \"tcp://IP:PORT\"");
+    for (const auto& o : od) {
+      auto ep = o.is_string() ? parse_origin(o.get<std::string>()) : std::nullopt;
+      if (!ep) {
+        return bad("origin_direct entry " + (o.is_string() ? "'" + o.get<std::string>() + "'" : o.dump()) +
+                   " is not tcp://IP:PORT (IPv6: tcp://[IP]:PORT)");
+      }
+      a.origin_direct.push_back(origin_text(ep->first, ep->second));
+    }
+    if (body.contains("origin_port") && !body["origin_port"].is_null()) {
+      return bad("origin_port goes with origin_dns; origin_direct entries carry their port");
+    }
+  } else {
+    const json& od = body["origin_dns"];
+    if (!od.is_object()) return bad("origin_dns must be an object {\"name\": \"origin.example.com\"}");
+    auto on = app_name(od.contains("name") ? od["name"] : json(), "origin_dns.name");
+    if (!on) return on.error();
+    a.origin_dns = *on;
+    const json* op = body.contains("origin_port") ? &body["origin_port"] : nullptr;
+    std::optional<std::pair<uint16_t, uint16_t>> r;
+    if (op != nullptr && op->is_number_integer()) {
+      const int64_t v = op->get<int64_t>();
+      if (v >= 1 && v <= 65535) r = std::pair{static_cast<uint16_t>(v), static_cast<uint16_t>(v)};
+    } else if (op != nullptr && op->is_string()) {
+      r = parse_range(op->get<std::string>());
+    }
+    if (!r) return bad("origin_dns needs origin_port: a port (1-65535) or \"FIRST-LAST\"");
+    const unsigned edge_n = unsigned(out.port_last - out.port_first) + 1;
+    const unsigned origin_n = unsigned(r->second - r->first) + 1;
+    if (origin_n != 1 && origin_n != edge_n) {
+      return bad("origin_port range " + std::to_string(r->first) + "-" + std::to_string(r->second) +
+                 " must be one port or as large as the edge range (" + std::to_string(edge_n) + " ports)");
+    }
+    a.origin_port = r->first == r->second ? std::to_string(r->first)
+                                          : std::to_string(r->first) + "-" + std::to_string(r->second);
+  }
+
+  if (body.contains("proxy_protocol") && !body["proxy_protocol"].is_null()) {
+    const json& pp = body["proxy_protocol"];
+    const std::string v = pp.is_string() ? pp.get<std::string>() : "";
+    if (v == "simple") return bad("proxy_protocol \"simple\" is for UDP apps; a TCP app takes off, v1 or v2");
+    if (v != "off" && v != "v1" && v != "v2") return bad("proxy_protocol must be \"off\", \"v1\" or \"v2\"");
+    a.proxy_protocol = v;
+  }
+  if (body.contains("ip_firewall") && !body["ip_firewall"].is_null()) {
+    if (!body["ip_firewall"].is_boolean()) return bad("ip_firewall must be true or false");
+    a.ip_firewall = body["ip_firewall"].get<bool>();
+  }
+  if (body.contains("tls") && !body["tls"].is_null() && body["tls"] != "off") {
+    return bad("tls must be \"off\": the edge passes TCP through without terminating TLS");
+  }
+  if (body.contains("traffic_type") && !body["traffic_type"].is_null() && body["traffic_type"] != "direct") {
+    return bad("traffic_type must be \"direct\" (HTTP and HTTPS names are proxied by proxied records)");
+  }
+  if (body.contains("edge_ips") && !body["edge_ips"].is_null()) {
+    const json& e = body["edge_ips"];
+    const std::string t = e.is_object() && e.contains("type") && e["type"].is_string() ? e["type"].get<std::string>() : "";
+    if (t == "static") {
+      if (!e.contains("ips") || !e["ips"].is_array() || e["ips"].empty()) {
+        return bad("edge_ips {\"type\": \"static\"} needs \"ips\": [\"IP\", ...]");
+      }
+      std::set<std::string> seen;
+      for (const auto& ip : e["ips"]) {
+        auto rd = ip.is_string() ? ip_rdata(ip.get<std::string>()) : std::nullopt;
+        if (!rd) return bad("edge_ips.ips entry " + ip.dump() + " is not an IP address");
+        if (seen.insert(*rd).second) a.edge_ips.push_back(*rd);
+      }
+      out.needs_address = false;
+    } else if (t != "dynamic") {
+      return bad("edge_ips must be {\"type\": \"static\", \"ips\": [...]} or {\"type\": \"dynamic\"}");
+    }
+  }
+  return out;
+}
+
+json app_config(const view::ServedApp& a) {
+  json c = {{"protocol", a.protocol},
+            {"dns", {{"type", a.dns_type}, {"name", a.dns_name}}},
+            {"proxy_protocol", a.proxy_protocol},
+            {"ip_firewall", a.ip_firewall},
+            {"tls", "off"},
+            {"traffic_type", "direct"}};
+  if (!a.origin_direct.empty()) {
+    c["origin_direct"] = a.origin_direct;
+  } else {
+    c["origin_dns"] = {{"name", a.origin_dns}};
+    const auto r = parse_range(a.origin_port);
+    if (r && r->first == r->second) {
+      c["origin_port"] = r->first;
+    } else {
+      c["origin_port"] = a.origin_port;
+    }
+  }
+  json ips = json::array();
+  for (const auto& ip : a.edge_ips) ips.push_back(ip_text(ip));
+  c["edge_ips"] = {{"type", "static"}, {"ips", ips}};
+  return c;
+}
+
+Result<json> parse_access_rule(const json& body) {
+  auto badr = [](std::string m) { return Error{std::move(m), app_errc::kBadRule}; };
+  if (!body.is_object()) return badr("the body must be a JSON object");
+  const std::string mode = body.contains("mode") && body["mode"].is_string() ? body["mode"].get<std::string>() : "";
+  if (mode == "challenge" || mode == "js_challenge" || mode == "managed_challenge") {
+    return badr("mode '" + mode + "' is not supported: the edge carries TCP and cannot challenge a client; "
+                "use block or whitelist");
+  }
+  if (mode != "block" && mode != "whitelist") return badr("mode must be \"block\" or \"whitelist\"");
+  if (!body.contains("configuration") || !body["configuration"].is_object()) {
+    return badr("configuration is required: {\"target\": \"ip\" | \"ip6\" | \"ip_range\", \"value\": ...}");
+  }
+  const json& c = body["configuration"];
+  const std::string target = c.contains("target") && c["target"].is_string() ? c["target"].get<std::string>() : "";
+  const std::string value = c.contains("value") && c["value"].is_string() ? c["value"].get<std::string>() : "";
+  if (target == "asn" || target == "country") {
+    return badr("configuration.target '" + target + "' is not supported: dnsedge has no ASN or country data");
+  }
+  std::string normalized;
+  if (target == "ip" || target == "ip6") {
+    auto rd = ip_rdata(value);
+    if (!rd || (rd->size() == 4) != (target == "ip")) {
+      return badr("configuration.value '" + value + "' is not an " + (target == "ip" ? "IPv4" : "IPv6") + " address");
+    }
+    normalized = ip_text(*rd);
+  } else if (target == "ip_range") {
+    auto p = AddressPool::parse(value);
+    if (!p) return badr("configuration.value '" + value + "' is not an address range (e.g. 192.0.2.0/24)");
+    normalized = p->text();
+  } else {
+    return badr("configuration.target must be \"ip\", \"ip6\" or \"ip_range\"");
+  }
+  if (body.contains("notes") && !body["notes"].is_null() && !body["notes"].is_string()) {
+    return badr("notes must be a string");
+  }
+  return json{{"mode", mode},
+              {"configuration", {{"target", target}, {"value", normalized}}},
+              {"notes", body.contains("notes") && body["notes"].is_string() ? body["notes"] : json("")}};
+}
+
+void apply_access_rules(view::ServedApp& app, const json& rules) {
+  app.allow.clear();
+  app.deny.clear();
+  if (!app.ip_firewall || !rules.is_array()) return;
+  for (const auto& r : rules) {
+    std::string v = r["configuration"]["value"].get<std::string>();
+    if (v.find('/') == std::string::npos) v += v.find(':') == std::string::npos ? "/32" : "/128";
+    (r["mode"] == "block" ? app.deny : app.allow).push_back(v);
+  }
+}
+
+// ---- Controller ------------------------------------------------------------------------------
+
+Result<void> Controller::load_apps(StoreZone& z, store::Reader& db) {
+  auto setting = db.get_setting(z.zone.id, kAccessRulesSetting);
+  if (!setting) return make_error("store: access rules of " + z.zone.name + ": " + setting.error().message);
+  if (*setting) {
+    try {
+      json rules = json::parse((*setting)->value_json);
+      if (rules.is_array()) z.access_rules = std::move(rules);
+    } catch (const std::exception&) {
+      log("event=access-rules-skipped zone=" + z.zone.name + " reason=\"not JSON\"");
+    }
+  }
+  auto rows = db.list_apps(z.zone.id);
+  if (!rows) return make_error("store: apps of " + z.zone.name + ": " + rows.error().message);
+  for (auto& row : *rows) {
+    json cfg;
+    try {
+      cfg = json::parse(row.config_json);
+    } catch (const std::exception&) {
+      cfg = nullptr;
+    }
+    auto p = parse_app_body(cfg, z.zone.name);
+    if (!p || p->needs_address) {
+      log("event=app-skipped zone=" + z.zone.name + " id=" + row.id + " reason=\"" +
+          (p ? std::string("no edge address stored") : p.error().message) + "\"");
+      continue;
+    }
+    p->app.id = row.id;
+    apply_access_rules(p->app, z.access_rules);
+    z.apps.emplace(row.id, AppInfo{row, std::move(p->app)});
+  }
+  return {};
+}
+
+Result<std::vector<AppInfo>> Controller::apps(const std::string& zone_id) const {
+  auto it = zones_.find(zone_id);
+  if (it == zones_.end()) {
+    if (file_zone(zone_id) != nullptr) return std::vector<AppInfo>{};  // file zones hold no apps
+    return Error{"Could not route to /client/v4/zones/" + zone_id + ", perhaps your object identifier is invalid?",
+                 errc::kZoneNotFound};
+  }
+  std::vector<AppInfo> out;
+  for (const auto& [id, a] : it->second.apps) out.push_back(a);
+  std::sort(out.begin(), out.end(), [](const AppInfo& a, const AppInfo& b) {
+    return std::tie(a.row.created_on, a.row.id) < std::tie(b.row.created_on, b.row.id);
+  });
+  return out;
+}
+
+Result<AppInfo> Controller::app(const std::string& zone_id, const std::string& id) const {
+  auto all = apps(zone_id);
+  if (!all) return all.error();
+  for (auto& a : *all)
+    if (a.row.id == id) return a;
+  return not_found_app(id);
+}
+
+// Checks a body against every app of every zone (overlap on an address), picks the edge
+// address, and returns the app as it would be stored. `base`: the app a PUT replaces.
+Result<AppInfo> Controller::stage_app(const StoreZone& z, const json& body, const AppInfo* base) {
+  auto parsed = parse_app_body(body, z.zone.name);
+  if (!parsed) return parsed.error();
+  view::ServedApp& a = parsed->app;
+  a.id = base ? base->row.id : zone::new_id();
+
+  std::vector<const AppInfo*> others;
+  for (const auto& [zid, oz] : zones_) {
+    for (const auto& [id, o] : oz.apps)
+      if (id != a.id) others.push_back(&o);
+  }
+  std::set<std::string> edge_addrs(options_.edge.v4.begin(), options_.edge.v4.end());
+  edge_addrs.insert(options_.edge.v6.begin(), options_.edge.v6.end());
+  for (const auto& ip : a.edge_ips) {
+    if (edge_addrs.contains(ip)) {
+      return bad("edge_ips: " + ip_text(ip) + " is an edge address of proxied names (HTTP/HTTPS); "
+                 "give a Spectrum address or leave edge_ips out to take one from --spectrum-pool");
+    }
+  }
+  if (parsed->needs_address) {
+    // Apps that share a name share its address; a PUT keeps the app's address while no app of
+    // another name uses it; otherwise the first free address of the pool.
+    for (const AppInfo* o : others) {
+      if (o->app.dns_name == a.dns_name) {
+        a.edge_ips = o->app.edge_ips;
+        break;
+      }
+    }
+    if (a.edge_ips.empty() && base != nullptr) {
+      bool shared = false;
+      for (const AppInfo* o : others) {
+        for (const auto& ip : o->app.edge_ips) {
+          shared = shared || std::find(base->app.edge_ips.begin(), base->app.edge_ips.end(), ip) !=
+                                 base->app.edge_ips.end();
+        }
+      }
+      if (!shared) a.edge_ips = base->app.edge_ips;
+    }
+    if (a.edge_ips.empty()) {
+      std::vector<AddressPool> pools;
+      for (const auto& text : options_.spectrum_pools) {
+        if (auto p = AddressPool::parse(text)) pools.push_back(*p);
+      }
+      if (pools.empty()) {
+        return Error{"No edge address for " + a.dns_name +
+                         ": edge_ips were not given and the server has no --spectrum-pool to take one from",
+                     app_errc::kPoolExhausted};
+      }
+      const AddressPool* pool = &pools.front();
+      for (const auto& p : pools)
+        if (p.base.size() == 4 && pool->base.size() != 4) pool = &p;
+      std::set<std::string> used;
+      for (const AppInfo* o : others) used.insert(o->app.edge_ips.begin(), o->app.edge_ips.end());
+      for (const auto& text : options_.spectrum_reserved) {
+        if (auto rd = ip_rdata(text)) used.insert(*rd);
+      }
+      used.insert(edge_addrs.begin(), edge_addrs.end());
+      for (uint64_t i = 0; i < pool->size() && i < 65536; ++i) {
+        std::string ip = pool->at(i);
+        if (!used.contains(ip)) {
+          a.edge_ips.push_back(std::move(ip));
+          break;
+        }
+      }
+      if (a.edge_ips.empty()) {
+        return Error{"Spectrum pool " + pool->text() + " is exhausted: every address is held by an app (" +
+                         std::to_string(used.size()) + " in use); delete an app or add a --spectrum-pool",
+                     app_errc::kPoolExhausted};
+      }
+    }
+  }
+  for (const AppInfo* o : others) {
+    auto oports = parse_app_protocol(o->app.protocol);
+    if (!oports || !overlaps(*parsed, oports->first, oports->second)) continue;
+    for (const auto& ip : a.edge_ips) {
+      if (std::find(o->app.edge_ips.begin(), o->app.edge_ips.end(), ip) == o->app.edge_ips.end()) continue;
+      return Error{"protocol " + a.protocol + " on " + ip_text(ip) + " overlaps Spectrum app " + o->row.id + " (" +
+                       o->app.protocol + " " + o->app.dns_name + ") on the same edge address",
+                   app_errc::kOverlap};
+    }
+  }
+  apply_access_rules(a, z.access_rules);
+  AppInfo info;
+  info.app = std::move(a);
+  info.row.id = info.app.id;
+  info.row.zone_id = z.zone.id;
+  info.row.config_json = app_config(info.app).dump();
+  const std::string stamp = now();
+  info.row.created_on = base ? base->row.created_on : stamp;
+  info.row.modified_on = stamp;
+  return info;
+}
+
+// Compiles the zone with `next` apps, writes the app change, bumps the serial, commits and
+// publishes; nothing changes when a step fails.
+Result<void> Controller::commit_apps(StoreZone& z, std::map<std::string, AppInfo> next, const std::string& op,
+                                     const AppInfo* write, const std::string& removed_id,
+                                     const json* access_rules) {
+  uint32_t serial = z.zone.serial + 1;
+  auto v = compile(z, z.records, z.settings, serial, &next);
+  if (!v) {
+    const int c = v.error().code;
+    return Error{v.error().message, c == errc::kAddressConflict ? c : errc::kCompile};
+  }
+  auto tx = store_->begin();
+  if (!tx) return Error{"Internal error: the store failed: " + tx.error().message, errc::kInternal};
+  auto store_fail = [](const Error& e) { return Error{"Internal error: the store failed: " + e.message, errc::kInternal}; };
+  if (write != nullptr) {
+    auto r = z.apps.contains(write->row.id) ? tx->update_app(write->row) : tx->insert_app(write->row);
+    if (!r) return store_fail(r.error());
+  }
+  if (!removed_id.empty() && access_rules == nullptr) {
+    if (auto r = tx->delete_app(z.zone.id, removed_id); !r) return store_fail(r.error());
+  }
+  if (access_rules != nullptr) {
+    const zone::ZoneSetting row{z.zone.id, kAccessRulesSetting, access_rules->dump(), now()};
+    if (auto r = tx->put_setting(row); !r) return store_fail(r.error());
+  }
+  auto bumped = tx->bump_serial(z.zone.id);
+  if (!bumped) return store_fail(bumped.error());
+  if (*bumped != serial) {
+    serial = *bumped;
+    v = compile(z, z.records, z.settings, serial, &next);
+    if (!v) return Error{v.error().message, errc::kCompile};
+  }
+  const std::string stamp = now();
+  json change = {{"op", op}, {"id", write ? write->row.id : removed_id}};
+  if (auto r = tx->insert_journal(zone::JournalEntry{z.zone.id, serial, stamp, change.dump()}); !r) {
+    return store_fail(r.error());
+  }
+  if (auto r = tx->commit(); !r) return store_fail(r.error());
+  z.apps = std::move(next);
+  if (access_rules != nullptr) z.access_rules = *access_rules;
+  z.zone.serial = serial;
+  z.zone.modified_on = stamp;
+  z.view = *v;
+  recompile_dependents(z);
+  publish();
+  return {};
+}
+
+Result<AppInfo> Controller::create_app(const std::string& zone_id, const json& body) {
+  auto z = writable(zone_id);
+  if (!z) return z.error();
+  auto info = stage_app(**z, body, nullptr);
+  if (!info) return info.error();
+  auto next = (*z)->apps;
+  next[info->row.id] = *info;
+  if (auto r = commit_apps(**z, std::move(next), "create-app", &*info, {}); !r) return r.error();
+  return info;
+}
+
+Result<AppInfo> Controller::update_app(const std::string& zone_id, const std::string& id, const json& body) {
+  auto z = writable(zone_id);
+  if (!z) return z.error();
+  auto it = (*z)->apps.find(id);
+  if (it == (*z)->apps.end()) return not_found_app(id);
+  auto info = stage_app(**z, body, &it->second);
+  if (!info) return info.error();
+  auto next = (*z)->apps;
+  next[id] = *info;
+  if (auto r = commit_apps(**z, std::move(next), "update-app", &*info, {}); !r) return r.error();
+  return info;
+}
+
+Result<void> Controller::delete_app(const std::string& zone_id, const std::string& id) {
+  auto z = writable(zone_id);
+  if (!z) return z.error();
+  if (!(*z)->apps.contains(id)) return not_found_app(id);
+  auto next = (*z)->apps;
+  next.erase(id);
+  return commit_apps(**z, std::move(next), "delete-app", nullptr, id);
+}
+
+Result<json> Controller::access_rules(const std::string& zone_id) const {
+  auto it = zones_.find(zone_id);
+  if (it != zones_.end()) return it->second.access_rules;
+  if (file_zone(zone_id) != nullptr) return json::array();
+  return Error{"Could not route to /client/v4/zones/" + zone_id + ", perhaps your object identifier is invalid?",
+               errc::kZoneNotFound};
+}
+
+Result<json> Controller::create_access_rule(const std::string& zone_id, const json& body) {
+  auto z = writable(zone_id);
+  if (!z) return z.error();
+  auto rule = parse_access_rule(body);
+  if (!rule) return rule.error();
+  for (const auto& r : (*z)->access_rules) {
+    if (r["configuration"] == (*rule)["configuration"]) {
+      return Error{"An access rule for " + r["configuration"]["value"].get<std::string>() + " already exists (" +
+                       r["id"].get<std::string>() + ").",
+                   app_errc::kBadRule};
+    }
+  }
+  const std::string stamp = now();
+  (*rule)["id"] = zone::new_id();
+  (*rule)["created_on"] = stamp;
+  (*rule)["modified_on"] = stamp;
+  json rules = (*z)->access_rules;
+  rules.push_back(*rule);
+  auto next = (*z)->apps;
+  for (auto& [id, a] : next) apply_access_rules(a.app, rules);
+  if (auto r = commit_apps(**z, std::move(next), "create-access-rule", nullptr, (*rule)["id"], &rules); !r) {
+    return r.error();
+  }
+  return *rule;
+}
+
+Result<void> Controller::delete_access_rule(const std::string& zone_id, const std::string& id) {
+  auto z = writable(zone_id);
+  if (!z) return z.error();
+  json rules = json::array();
+  bool found = false;
+  for (const auto& r : (*z)->access_rules) {
+    if (r["id"] == id) {
+      found = true;
+    } else {
+      rules.push_back(r);
+    }
+  }
+  if (!found) return Error{"Access rule " + id + " does not exist in this zone.", app_errc::kRuleNotFound};
+  auto next = (*z)->apps;
+  for (auto& [aid, a] : next) apply_access_rules(a.app, rules);
+  return commit_apps(**z, std::move(next), "delete-access-rule", nullptr, id, &rules);
+}
+
+}  // namespace dnsedge::control
