@@ -6,6 +6,7 @@
 #include "api/json_io.h"
 #include "api/list_query.h"
 #include "api/multipart.h"
+#include "api/secondary_dns.h"
 #include "api/sha256.h"
 #include "control/errors.h"
 #include "dns/name.h"
@@ -92,7 +93,7 @@ std::string text_no_dot(std::string_view wire) {
 // One request being handled: the parsed request plus the controller.
 class Handler {
  public:
-  Handler(control::Controller& c, const HttpRequest& req) : c_(c), req_(req) {
+  Handler(control::Controller& c, SecondaryDns& sd, const HttpRequest& req) : c_(c), sd_(sd), req_(req) {
     const size_t q = req.target.find('?');
     path_ = req.target.substr(0, q);
     query_ = Query::parse(q == std::string::npos ? std::string_view() : std::string_view(req.target).substr(q + 1));
@@ -113,6 +114,7 @@ class Handler {
     if (seg[0] == "accounts") {
       if (seg.size() == 1) return m == "GET" ? list_accounts() : method_not_allowed();
       if (seg.size() == 2) return m == "GET" ? get_account(seg[1]) : method_not_allowed();
+      if (seg[2] == "secondary_dns") return sd_.account(m, seg[1], {seg.begin() + 3, seg.end()}, req_.body);
       return no_route(path_);
     }
     if (seg[0] != "zones") return no_route(path_);
@@ -141,6 +143,7 @@ class Handler {
       if (m == "PATCH") return patch_flattening(*info);
       return method_not_allowed();
     }
+    if (seg[2] == "secondary_dns") return sd_.zone(m, *info, {seg.begin() + 3, seg.end()}, req_.body);
     if (seg[2] != "dns_records") return no_route(path_);
     if (seg.size() == 3) {
       if (m == "GET") return list_records(*info);
@@ -589,6 +592,7 @@ class Handler {
   }
 
   control::Controller& c_;
+  SecondaryDns& sd_;
   const HttpRequest& req_;
   std::string path_;
   Query query_;
@@ -602,7 +606,12 @@ HttpResponse error_response(int status, int code, const std::string& message) {
   return reply(status, failure({Error{message, code}}));
 }
 
-HttpResponse Api::dispatch(const HttpRequest& request) { return Handler(controller_, request).run(); }
+Api::Api(control::Controller& controller, std::function<void()> on_secondary_dns_change)
+    : controller_(controller), secondary_dns_(std::make_unique<SecondaryDns>(controller, std::move(on_secondary_dns_change))) {}
+
+Api::~Api() = default;
+
+HttpResponse Api::dispatch(const HttpRequest& request) { return Handler(controller_, *secondary_dns_, request).run(); }
 
 HttpResponse Api::handle(const HttpRequest& request) noexcept {
   try {

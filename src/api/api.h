@@ -8,6 +8,8 @@
 // request there as a job), because it calls the controller's writer-thread methods. It never
 // throws: anything that escapes a handler becomes a 500 envelope.
 
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "api/http.h"
@@ -17,14 +19,19 @@ namespace dnsedge::api {
 
 inline constexpr std::string_view kPrefix = "/client/v4";
 
+class SecondaryDns;
+
 class Api {
  public:
-  explicit Api(control::Controller& controller) : controller_(controller) {}
+  // `on_secondary_dns_change`: called (on the writer thread) after a secondary_dns object changed.
+  explicit Api(control::Controller& controller, std::function<void()> on_secondary_dns_change = {});
+  ~Api();
   HttpResponse handle(const HttpRequest& request) noexcept;
 
  private:
   HttpResponse dispatch(const HttpRequest& request);
   control::Controller& controller_;
+  std::unique_ptr<SecondaryDns> secondary_dns_;
 };
 
 // The response for errors detected before a request reaches handle() (body too large,

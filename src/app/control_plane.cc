@@ -1,10 +1,12 @@
 #include "app/control_plane.h"
 
 #include "api/api.h"
+#include "api/secondary_dns.h"
 #include "api/server.h"
 #include "api/sha256.h"
 #include "control/controller.h"
 #include "spdlog/spdlog.h"
+#include "xfr/service.h"
 
 namespace dnsedge::app {
 
@@ -37,7 +39,7 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
   spdlog::info("control: store {} opened: {} API zone(s), {} file-backed zone(s)", cfg.data_dir, zones, files);
 
   cp->controller_->start();
-  cp->api_ = std::make_unique<api::Api>(*cp->controller_);
+  cp->api_ = std::make_unique<api::Api>(*cp->controller_, [raw = cp.get()]() { raw->refresh_xfr(); });
   api::ApiServerOptions so;
   so.listen = cfg.api_listen.to_string();
   auto server = api::ApiServer::start(so, *cp->controller_, *cp->api_);
@@ -75,6 +77,25 @@ void ControlPlane::update_external(const std::function<void()>& apply) {
 
 std::vector<std::string> ControlPlane::external_names() {
   return controller_->call([&] { return controller_->external_names(); });
+}
+
+void ControlPlane::set_xfr(xfr::Service* service, const xfr::Config& base) {
+  auto b = std::make_shared<const xfr::Config>(base);
+  controller_->call([&] {
+    xfr_ = service;
+    xfr_base_ = b;
+    refresh_xfr();
+  });
+}
+
+void ControlPlane::refresh_xfr() {
+  if (xfr_ == nullptr) return;
+  auto cfg = std::make_shared<const xfr::Config>(api::secondary_dns_config(*controller_, *xfr_base_));
+  size_t peers = 0;
+  for (const auto& [apex, o] : cfg->outgoing) peers += o.peers.size();
+  spdlog::info("xfr: configuration: {} TSIG key(s), {} zone(s) with outgoing transfers, {} peer(s)", cfg->keys.size(),
+               cfg->outgoing.size(), peers);
+  xfr_->set_config(std::move(cfg));
 }
 
 std::string ControlPlane::api_address() const { return server_ ? server_->address() : std::string(); }

@@ -26,6 +26,10 @@ class ApiServer;
 namespace dnsedge::control {
 class Controller;
 }  // namespace dnsedge::control
+namespace dnsedge::xfr {
+class Service;
+struct Config;
+}  // namespace dnsedge::xfr
 
 namespace dnsedge::app {
 
@@ -59,11 +63,19 @@ class ControlPlane {
 
   std::string api_address() const;
 
+  // Zone transfers: from now on, `service` gets the transfer configuration: `base` (the config
+  // file's) merged with the secondary_dns objects of the store, again after every API change.
+  void set_xfr(xfr::Service* service, const xfr::Config& base);
+
  private:
   ControlPlane() = default;
   std::unique_ptr<control::Controller> controller_;
   std::unique_ptr<api::Api> api_;
   std::unique_ptr<api::ApiServer> server_;
+  // Writer thread only.
+  void refresh_xfr();
+  xfr::Service* xfr_ = nullptr;
+  std::shared_ptr<const xfr::Config> xfr_base_;
 };
 
 }  // namespace dnsedge::app

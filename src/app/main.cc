@@ -29,7 +29,9 @@
 #include "resolve/flatten_cache.h"
 #include "resolve/resolver.h"
 #include "server/server.h"
+#include "app/xfr_wiring.h"
 #include "spdlog/spdlog.h"
+#include "xfr/service.h"
 
 namespace dnsedge::app {
 namespace {
@@ -228,9 +230,22 @@ int run_serve(const ServeConfig& cfg) {
     control_plane = std::move(*cp);
     if (!control_plane->external_names().empty()) pthread_kill(main_thread, SIGUSR1);
   }
+  // Zone transfers, NOTIFY, TSIG (src/xfr): the journal lives in the store.
+  auto journal = StoreJournal::open(cfg.data_dir);
+  if (!journal) {
+    spdlog::error("{}", journal.error().message);
+    return kExitUsage;
+  }
+  xfr::Service xfr_service(catalog, xfr::ServiceOptions{.journal = journal->get()});
+  control_plane->set_xfr(&xfr_service, cfg.xfr);
+  if (auto r = xfr_service.start(); !r) {
+    spdlog::error("{}", r.error().message);
+    return kExitUsage;
+  }
   server::ServerOptions sopt;
   sopt.listen = cfg.dns_listen;
   sopt.threads = cfg.threads;
+  sopt.xfr = &xfr_service;
   auto srv = server::DnsServer::start(sopt, catalog);
   if (!srv) {
     spdlog::error("{}", srv.error().message);
@@ -270,6 +285,7 @@ int run_serve(const ServeConfig& cfg) {
     spdlog::info("{}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     if (*edge) (*edge)->stop();
     (*srv)->stop();
+    xfr_service.stop();
     control_plane->stop();
     return 0;
   }
@@ -306,6 +322,7 @@ int main(int argc, char** argv) {
   serve->add_option("--dns-listen", flags.dns_listen,
                     "DNS listen address ADDR:PORT or [ADDR]:PORT, repeatable (default 127.0.0.1:5353 and [::1]:5353)");
   serve->add_option("--threads", flags.threads, "UDP worker threads (default 1)");
+  serve->add_option("--xfr-journal-max", flags.xfr_journal_max, "IXFR: view diffs kept per zone (default 100)");
   serve->add_flag("--no-edge-proxy", flags.no_edge_proxy, "do not run the edge proxy");
   add_edge_flags(serve, flags.edge);
   add_zone_flags(serve, flags);

@@ -1,7 +1,5 @@
 #include "control/controller.h"
 
-#include "view/view_targets.h"
-
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -10,6 +8,7 @@
 #include "control/errors.h"
 #include "dns/name.h"
 #include "dns/types.h"
+#include "view/digest.h"
 #include "view/view_targets.h"
 
 namespace dnsedge::control {
@@ -193,6 +192,11 @@ Result<void> Controller::load() {
       z.view = *v;
     }
     if (round > 0 && !again) break;
+  }
+  for (auto& [id, z] : zones_) {
+    auto v = settle_serial(z, z.view, "load");
+    if (!v) return make_error("zone " + z.zone.name + ": " + v.error().message);
+    z.view = *v;
   }
   publish_now();
   return {};
@@ -393,6 +397,7 @@ Result<ZoneInfo> Controller::create_zone(const std::string& name_in, const std::
       !r) {
     return store_error(r.error());
   }
+  if (auto r = tx->put_served_view(z.zone.name, z.zone.serial, view::content_digest(**v)); !r) return store_error(r.error());
   if (auto r = tx->commit(); !r) return store_error(r.error());
   z.view = *v;
   ZoneInfo info{z.zone, false, {}};
@@ -567,6 +572,7 @@ Result<uint32_t> Controller::commit(StoreZone& z, Pending p, std::vector<ApiMess
   if (auto r = tx->insert_journal(zone::JournalEntry{z.zone.id, serial, stamp, change.dump()}); !r) {
     return store_error(r.error());
   }
+  if (auto r = tx->put_served_view(z.zone.name, serial, view::content_digest(**v)); !r) return store_error(r.error());
   if (serial % 100 == 0 && serial > kJournalKeep) {
     if (auto r = tx->delete_journal_before(z.zone.id, serial - kJournalKeep); !r) return store_error(r.error());
   }
@@ -605,7 +611,12 @@ void Controller::recompile_dependents(const StoreZone& changed) {
       log("event=dependent-recompile-failed zone=" + z.zone.name + " reason=\"" + v.error().message + "\"");
       continue;
     }
-    z.view = *v;
+    auto settled = settle_serial(z, *v, "dependency");
+    if (!settled) {
+      log("event=serial-bump-failed zone=" + z.zone.name + " reason=\"" + settled.error().message + "\"");
+      continue;
+    }
+    z.view = *settled;
   }
 }
 
@@ -894,7 +905,12 @@ void Controller::recompile_external() {
       log("event=recompile-failed zone=" + z.zone.name + " reason=\"" + v.error().message + "\"");
       continue;
     }
-    z.view = *v;
+    auto settled = settle_serial(z, *v, "external");
+    if (!settled) {
+      log("event=serial-bump-failed zone=" + z.zone.name + " reason=\"" + settled.error().message + "\"");
+      continue;
+    }
+    z.view = *settled;
   }
   publish();
 }

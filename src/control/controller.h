@@ -25,9 +25,15 @@
 //
 // Cross-zone data: a store zone that flattens a CNAME (or proxies one) to a name of another
 // zone we serve sees that zone's current view; when a store zone changes, the store zones that
-// looked up names in it are recompiled (same serial). External names come from
+// looked up names in it are recompiled. External names come from
 // ControllerOptions::external (the background resolver's results); after it changes, call
 // recompile_external() on the writer thread.
+//
+// Serial discipline (RFC 1982): the serial of a store zone moves forward whenever what it
+// serves changes, not only on writes: a recompile caused by another zone or by an external
+// target that changes the view bumps the serial too, persisted with a digest of the served
+// view (store table served_views), which is also compared at load so a view that changed while
+// the server was down gets a new serial (controller_serial.cc).
 
 #include <atomic>
 #include <condition_variable>
@@ -259,6 +265,15 @@ class Controller {
   // Compiles, writes, commits, swaps in and publishes. Returns the new serial.
   Result<uint32_t> commit(StoreZone& z, Pending p, std::vector<ApiMessage>* messages);
   void recompile_dependents(const StoreZone& changed);
+  // Serial discipline: `v`, compiled with z.zone.serial, is what z will serve. If it differs from
+  // the last served view (digest in the store), bumps and persists the serial and recompiles.
+  // Returns the view to serve (v itself when nothing changed).
+  Result<std::shared_ptr<const view::ZoneView>> settle_serial(StoreZone& z, std::shared_ptr<const view::ZoneView> v,
+                                                              const char* why);
+ public:
+  // The store, for the writer thread's other owners (secondary_dns objects, api/secondary_dns.cc).
+  store::Store& store() noexcept { return *store_; }
+ private:
   std::vector<ApiMessage> dc_messages(const StoreZone& z, const view::ZoneView* before,
                                       const std::vector<std::string>& written_ids) const;
   void publish();

@@ -219,8 +219,9 @@ TEST(StoreOpenTest, ReopeningKeepsDataAndDoesNotMigrateAgain) {
     auto h = store->schema_history();
     ASSERT_TRUE(h);
     history = *h;
-    ASSERT_EQ(history.size(), 1u);
+    ASSERT_EQ(history.size(), static_cast<size_t>(store::Store::kSchemaVersion));
     EXPECT_EQ(history[0].first, 1);
+    EXPECT_EQ(history.back().first, store::Store::kSchemaVersion);
     EXPECT_TRUE(zone::parse_rfc3339(history[0].second)) << history[0].second;
     auto tx = store->begin();
     ASSERT_TRUE(tx);
