@@ -178,7 +178,7 @@ zone:
 """
         cpath = w / "nsd.conf"
         cpath.write_text(conf)
-        self.spawn([NSD, "-d", "-c", str(cpath), "-L", "2"])
+        self.spawn([NSD, "-d", "-c", str(cpath)])
         return self
 
 
