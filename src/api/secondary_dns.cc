@@ -185,36 +185,36 @@ HttpResponse SecondaryDns::zone(const std::string& method, const control::ZoneIn
                                 const std::vector<std::string>& rest, const std::string& body) {
   if (rest.size() != 1 || (rest[0] != "outgoing" && rest[0] != "incoming")) return no_route();
   const std::string kind = rest[0];
-  if (kind == "incoming") {
-    // Secondary zones are not implemented yet: no zone can be of type "secondary".
-    if (method != "GET" && method != "POST" && method != "PUT" && method != "PATCH" && method != "DELETE") return not_allowed();
+  const bool incoming = kind == "incoming";
+  const std::string what = incoming ? "incoming" : "outgoing";
+  if (incoming && info.zone.type != zone::kZoneTypeSecondary && method != "GET" && method != "DELETE") {
     return fail(400, errc::kValidation,
                 "Zone " + info.zone.name + " is not a secondary zone: incoming transfers need a zone created with "
-                "\"type\": \"secondary\", which this dnsedge does not support yet.");
+                "\"type\": \"secondary\".");
   }
   std::optional<store::XfrObject> existing;
-  for (auto& o : list(c_, "outgoing")) {
+  for (auto& o : list(c_, kind.c_str())) {
     if (o.scope == info.zone.id) existing = o;
   }
   if (method == "GET") {
-    if (!existing) return fail(404, kObjectNotFound, "Zone " + info.zone.name + " has no outgoing transfer configuration.");
+    if (!existing) return fail(404, kObjectNotFound, "Zone " + info.zone.name + " has no " + what + " transfer configuration.");
     return ok(object_json(*existing));
   }
   if (method == "DELETE") {
-    if (!existing) return fail(404, kObjectNotFound, "Zone " + info.zone.name + " has no outgoing transfer configuration.");
+    if (!existing) return fail(404, kObjectNotFound, "Zone " + info.zone.name + " has no " + what + " transfer configuration.");
     auto tx = c_.store().begin();
     if (!tx) return store_fail(tx.error());
-    if (auto r = tx->delete_xfr_object("outgoing", existing->id); !r) return store_fail(r.error());
+    if (auto r = tx->delete_xfr_object(kind, existing->id); !r) return store_fail(r.error());
     if (auto r = tx->commit(); !r) return store_fail(r.error());
     if (on_change_) on_change_();
     return ok(OJson{{"id", existing->id}});
   }
   if (method != "POST" && method != "PUT" && method != "PATCH") return not_allowed();
   if (method == "POST" && existing) {
-    return fail(400, errc::kValidation, "Zone " + info.zone.name + " already has an outgoing transfer configuration; use PUT.");
+    return fail(400, errc::kValidation, "Zone " + info.zone.name + " already has an " + what + " transfer configuration; use PUT.");
   }
   if (method != "POST" && !existing) {
-    return fail(404, kObjectNotFound, "Zone " + info.zone.name + " has no outgoing transfer configuration.");
+    return fail(404, kObjectNotFound, "Zone " + info.zone.name + " has no " + what + " transfer configuration.");
   }
   auto in = parse_body(body);
   if (!in) return fail(400, in.error().code, in.error().message);
@@ -240,8 +240,18 @@ HttpResponse SecondaryDns::zone(const std::string& method, const control::ZoneIn
     }
     if (std::find(peers.begin(), peers.end(), pid) == peers.end()) peers.push_back(pid);
   }
-  store::XfrObject o{"outgoing", existing ? existing->id : zone::new_id(), info.zone.id,
-                     InJson{{"name", zone_fqdn}, {"peers", peers}}.dump()};
+  InJson stored{{"name", zone_fqdn}, {"peers", peers}};
+  if (incoming) {
+    if (peers.empty()) return bad("'peers': a secondary zone needs at least one primary");
+    int64_t every = 0;
+    if (merged.contains("auto_refresh_seconds") && !merged["auto_refresh_seconds"].is_null()) {
+      if (!merged["auto_refresh_seconds"].is_number_integer()) return fail(400, kInvalidBody, "'auto_refresh_seconds' must be an integer");
+      every = merged["auto_refresh_seconds"].get<int64_t>();
+      if (every != 0 && (every < 1 || every > 604800)) return bad("'auto_refresh_seconds' must be 1..604800 (0: the SOA's refresh)");
+    }
+    stored["auto_refresh_seconds"] = every;
+  }
+  store::XfrObject o{kind, existing ? existing->id : zone::new_id(), info.zone.id, stored.dump()};
   auto tx = c_.store().begin();
   if (!tx) return store_fail(tx.error());
   if (auto r = tx->put_xfr_object(o); !r) return store_fail(r.error());
@@ -279,17 +289,28 @@ xfr::Config secondary_dns_config(control::Controller& c, const xfr::Config& base
     }
     peers[o.id] = p;
   }
-  for (const auto& o : list(c, "outgoing")) {
-    auto z = c.zone(o.scope);
-    if (!z) continue;
-    auto apex = dns::name_from_text(fqdn(z->zone.name));
-    if (!apex) continue;
-    const auto b = InJson::parse(o.body, nullptr, false);
-    if (!b.is_object()) continue;
-    auto& out = cfg.outgoing[*apex];
-    for (const auto& pid : b.value("peers", InJson::array())) {
-      if (!pid.is_string()) continue;
-      if (auto it = peers.find(pid.get<std::string>()); it != peers.end()) out.peers.push_back(it->second);
+  for (const char* kind : {"outgoing", "incoming"}) {
+    for (const auto& o : list(c, kind)) {
+      auto z = c.zone(o.scope);
+      if (!z) continue;
+      auto apex = dns::name_from_text(fqdn(z->zone.name));
+      if (!apex) continue;
+      const auto b = InJson::parse(o.body, nullptr, false);
+      if (!b.is_object()) continue;
+      std::vector<xfr::Peer> list_peers;
+      for (const auto& pid : b.value("peers", InJson::array())) {
+        if (!pid.is_string()) continue;
+        if (auto it = peers.find(pid.get<std::string>()); it != peers.end()) list_peers.push_back(it->second);
+      }
+      if (std::string(kind) == "outgoing") {
+        auto& out = cfg.outgoing[*apex];
+        out.peers.insert(out.peers.end(), list_peers.begin(), list_peers.end());
+      } else if (z->zone.type == zone::kZoneTypeSecondary) {
+        auto& in = cfg.incoming[*apex];
+        in.zone_id = z->zone.id;
+        in.primaries = std::move(list_peers);
+        in.auto_refresh = static_cast<uint32_t>(b.value("auto_refresh_seconds", int64_t{0}));
+      }
     }
   }
   return cfg;

@@ -31,6 +31,7 @@
 #include "server/server.h"
 #include "app/xfr_wiring.h"
 #include "spdlog/spdlog.h"
+#include "xfr/secondary.h"
 #include "xfr/service.h"
 
 namespace dnsedge::app {
@@ -236,12 +237,19 @@ int run_serve(const ServeConfig& cfg) {
     spdlog::error("{}", journal.error().message);
     return kExitUsage;
   }
-  xfr::Service xfr_service(catalog, xfr::ServiceOptions{.journal = journal->get()});
-  control_plane->set_xfr(&xfr_service, cfg.xfr);
+  // Secondary zones: pulled from their primaries, served and persisted by the control plane.
+  xfr::Secondary secondary(xfr::SecondaryOptions{
+      .on_zone = [&](const xfr::PulledZone& z) { control_plane->secondary_data(z); },
+      .on_expired = [&](const std::string& apex) { control_plane->secondary_expired(apex); }});
+  control_plane->seed_secondary(secondary);
+  xfr::Service xfr_service(catalog, xfr::ServiceOptions{.journal = journal->get(),
+                                                        .on_notify = [&](const std::string& apex) { secondary.notify(apex); }});
+  control_plane->set_xfr(&xfr_service, &secondary, cfg.xfr);
   if (auto r = xfr_service.start(); !r) {
     spdlog::error("{}", r.error().message);
     return kExitUsage;
   }
+  secondary.start();
   server::ServerOptions sopt;
   sopt.listen = cfg.dns_listen;
   sopt.threads = cfg.threads;
@@ -285,6 +293,7 @@ int run_serve(const ServeConfig& cfg) {
     spdlog::info("{}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     if (*edge) (*edge)->stop();
     (*srv)->stop();
+    secondary.stop();
     xfr_service.stop();
     control_plane->stop();
     return 0;

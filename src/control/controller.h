@@ -213,6 +213,21 @@ class Controller {
   // External names (outside every zone we serve) the store zones need resolved.
   std::vector<std::string> external_names() const;
 
+  // ---- secondary zones (type "secondary", controller_secondary.cc) ----
+  // Their records come from their primaries (xfr::Secondary): serves `records` (SOA first) for
+  // the secondary zone at `apex` (wire) and persists them with `confirmed` (unix seconds).
+  [[nodiscard]] Result<void> set_secondary_data(const std::string& apex, const std::vector<dns::ZoneRecord>& records,
+                                                uint32_t serial, int64_t confirmed);
+  // The zone's SOA expire passed without a primary: every query at it gets SERVFAIL.
+  [[nodiscard]] Result<void> expire_secondary(const std::string& apex);
+  struct SecondaryZone {
+    std::string id, apex;
+    uint32_t serial = 0;
+    std::vector<dns::ZoneRecord> records;  // empty: nothing pulled yet
+    int64_t confirmed = 0;
+  };
+  std::vector<SecondaryZone> secondary_zones() const;
+
  private:
   struct Entry {
     zone::Record rec;
@@ -288,6 +303,10 @@ class Controller {
   std::map<std::string, zone::ApiToken> tokens_;  // by secret hash
   std::map<std::string, StoreZone> zones_;        // by id
   std::vector<FileZone> file_zones_;
+  std::map<std::string, std::vector<dns::ZoneRecord>> secondary_records_;  // by zone id
+  std::map<std::string, int64_t> secondary_confirmed_;                      // by zone id
+  Result<std::shared_ptr<const view::ZoneView>> compile_secondary(const StoreZone& z, bool expired) const;
+  Result<void> load_secondary(StoreZone& z);
 
   // writer thread
   std::mutex mu_;

@@ -441,6 +441,15 @@ CREATE TABLE xfr_journal (
 ) STRICT;
 CREATE INDEX xfr_journal_zone ON xfr_journal(zone, seq);
 
+-- What a secondary zone pulled from its primary: the zone as text (one RR a line), and when a
+-- primary last confirmed it current (unix seconds; SOA expire counts from there).
+CREATE TABLE secondary_data (
+  zone_id      TEXT NOT NULL PRIMARY KEY REFERENCES zones(id) ON DELETE CASCADE,
+  serial       INTEGER NOT NULL CHECK (serial BETWEEN 0 AND 4294967295),
+  data         TEXT NOT NULL,
+  confirmed_on INTEGER NOT NULL
+) STRICT;
+
 CREATE TABLE served_views (
   zone        TEXT NOT NULL PRIMARY KEY CHECK (zone <> ''),
   serial      INTEGER NOT NULL CHECK (serial BETWEEN 0 AND 4294967295),
@@ -1210,6 +1219,24 @@ Result<void> Transaction::put_served_view(std::string_view zone, uint32_t serial
   Query q(*db_, "INSERT OR REPLACE INTO served_views (zone, serial, digest) VALUES (?1, ?2, ?3)",
           what("put served view of", zone));
   auto r = q.bind(zone, serial, digest).run();
+  if (!r) return r.error();
+  return {};
+}
+
+Result<std::optional<SecondaryData>> Reader::secondary_data(std::string_view zone_id) {
+  Query q(db(), "SELECT serial, data, confirmed_on FROM secondary_data WHERE zone_id = ?1",
+          what("read secondary data of zone", zone_id));
+  q.bind(zone_id);
+  return first<SecondaryData>(q, [](const Query& row) {
+    return SecondaryData{static_cast<uint32_t>(row.i64(0)), row.text(1), row.i64(2)};
+  });
+}
+
+Result<void> Transaction::put_secondary_data(std::string_view zone_id, const SecondaryData& d) {
+  if (auto ok = still_open(db_); !ok) return ok.error();
+  Query q(*db_, "INSERT OR REPLACE INTO secondary_data (zone_id, serial, data, confirmed_on) VALUES (?1, ?2, ?3, ?4)",
+          what("put secondary data of zone", zone_id));
+  auto r = q.bind(zone_id, d.serial, d.text, d.confirmed_on).run();
   if (!r) return r.error();
   return {};
 }

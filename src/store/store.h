@@ -105,6 +105,13 @@ struct XfrObject {
   bool operator==(const XfrObject&) const = default;
 };
 
+// What a secondary zone holds: the zone as text, and when a primary last confirmed it.
+struct SecondaryData {
+  uint32_t serial = 0;
+  std::string text;
+  int64_t confirmed_on = 0;  // unix seconds
+};
+
 // The last served state of a zone (file or store zone): its serial and a digest of its view.
 struct ServedView {
   uint32_t serial = 0;
@@ -178,6 +185,7 @@ class Reader {
   // The IXFR journal (view diffs, xfr::encode_diff) of a zone (its name), oldest first.
   [[nodiscard]] Result<std::vector<std::string>> xfr_journal(std::string_view zone);
   [[nodiscard]] Result<std::optional<ServedView>> served_view(std::string_view zone);
+  [[nodiscard]] Result<std::optional<SecondaryData>> secondary_data(std::string_view zone_id);
 
   // A read transaction: every read until it ends sees one committed state of the database.
   // Ends (and releases its WAL snapshot) when destroyed. Keep it short: while it is open,
@@ -277,6 +285,7 @@ class Transaction {
   [[nodiscard]] Result<void> append_xfr_journal(std::string_view zone, uint32_t from, uint32_t to,
                                                 std::string_view diff, size_t keep);
   [[nodiscard]] Result<void> put_served_view(std::string_view zone, uint32_t serial, std::string_view digest);
+  [[nodiscard]] Result<void> put_secondary_data(std::string_view zone_id, const SecondaryData& d);
 
  private:
   friend class Store;

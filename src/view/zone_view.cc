@@ -71,6 +71,7 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin,
   std::shared_ptr<ZoneView> z(new ZoneView());
   z->apex_ = std::string(origin);
   z->source_ = opt.source;
+  z->expired_ = opt.expired;
 
   // 1. Owner names → temporary node ids (views into the records' owner strings), with every
   //    ancestor up to the apex present (empty non-terminals).

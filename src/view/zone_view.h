@@ -61,6 +61,8 @@ struct CompileOptions {
   const EdgeAddresses* edge = nullptr;     // null: no edge addresses (proxied records fail)
   Flattening flattening = Flattening::kAtRoot;
   const TargetSource* targets = nullptr;   // other served zones and resolved external names
+  // A secondary zone past its SOA expire (RFC 1035 §3.3.13): every query at it gets SERVFAIL.
+  bool expired = false;
 };
 
 class ZoneView {
@@ -75,6 +77,7 @@ class ZoneView {
 
   std::string_view apex() const noexcept { return apex_; }
   uint32_t serial() const noexcept { return serial_; }
+  bool expired() const noexcept { return expired_; }
   size_t node_count() const noexcept { return nodes_.size(); }
   size_t record_count() const noexcept { return record_count_; }
   const std::string& source() const noexcept { return source_; }
@@ -117,6 +120,7 @@ class ZoneView {
   std::string apex_;
   std::string source_;
   uint32_t serial_ = 0;
+  bool expired_ = false;
   uint32_t negative_ttl_ = 0;
   uint32_t soa_rrset_ = 0;
   size_t record_count_ = 0;

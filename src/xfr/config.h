@@ -55,9 +55,17 @@ struct ZoneOutgoing {
   std::vector<AllowEntry> allow;   // may transfer, not notified
 };
 
+// A secondary zone: where it is pulled from (secondary_dns/incoming).
+struct ZoneIncoming {
+  std::string zone_id;
+  std::vector<Peer> primaries;  // tried in order; NOTIFY is accepted from these addresses
+  uint32_t auto_refresh = 0;    // seconds between SOA checks; 0: the SOA's refresh
+};
+
 struct Config {
   Keyring keys;
   std::map<std::string, ZoneOutgoing> outgoing;  // by apex (lowercase wire)
+  std::map<std::string, ZoneIncoming> incoming;  // by apex
   size_t journal_max = 100;  // view diffs kept per zone for IXFR (older serials get AXFR)
 };
 

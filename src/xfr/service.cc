@@ -440,6 +440,7 @@ void Service::stop() {
 
 void Service::set_config(std::shared_ptr<const Config> config) {
   std::lock_guard lock(mu_);
+  has_incoming_.store(!config->incoming.empty(), std::memory_order_relaxed);
   config_ = std::move(config);
 }
 
@@ -451,7 +452,8 @@ std::shared_ptr<const Config> Service::config() const {
 Kind Service::kind(std::span<const uint8_t> query, bool tcp) const noexcept {
   const Kind k = classify(query, tcp);
   // NOTIFY to a server without secondary zones: auth::answer's NOTIMP (unless signed).
-  return k == Kind::kNotify ? Kind::kAnswer : k;
+  if (k == Kind::kNotify && !has_incoming_.load(std::memory_order_relaxed)) return Kind::kAnswer;
+  return k;
 }
 
 std::unique_ptr<MessageStream> Service::tcp(std::span<const uint8_t> query, const sockaddr_storage& peer) {
@@ -546,6 +548,35 @@ std::unique_ptr<MessageStream> Service::handle(std::span<const uint8_t> query, c
 
   const uint16_t qtype = knot_pkt_qtype(pkt.get());
   const uint8_t opcode = knot_wire_get_opcode(pkt->wire);
+  if (opcode == KNOT_OPCODE_NOTIFY && !cfg->incoming.empty()) {
+    // NOTIFY in (RFC 1996 §3.7): from a primary of a secondary zone, with its key if it has one.
+    const std::string apex = lower_wire(knot_pkt_qname(pkt.get()));
+    const std::string zone_text = dns::name_to_text(apex);
+    auto it = cfg->incoming.find(apex);
+    if (it == cfg->incoming.end()) {
+      spdlog::warn("xfr: event=notify-refused zone={} peer={} rcode=NOTAUTH reason=\"not a secondary zone here\"", zone_text, who);
+      return signed_reply(error_reply(stripped, rcode::kNotAuth));
+    }
+    std::string why = "not one of the zone's primaries";
+    bool ok = false;
+    for (const Peer& p : it->second.primaries) {
+      if (!p.address.contains(peer)) continue;
+      if (!p.key || (check.key && check.key->name_wire() == p.key->name_wire())) {
+        ok = true;
+        break;
+      }
+      why = "primary " + p.name + " must sign with key " + p.key->name();
+    }
+    if (!ok) {
+      spdlog::warn("xfr: event=notify-refused zone={} peer={} rcode=REFUSED reason=\"{}\"", zone_text, who, why);
+      return signed_reply(error_reply(stripped, rcode::kRefused));
+    }
+    spdlog::info("xfr: event=notify-in zone={} peer={}", zone_text, who);
+    if (options_.on_notify) options_.on_notify(apex);
+    auto reply = error_reply(stripped, rcode::kNoError);
+    if (reply.size() > 2) reply[2] |= 0x04;  // AA
+    return signed_reply(std::move(reply));
+  }
   if (opcode != KNOT_OPCODE_QUERY || (qtype != rrtype::kAXFR && qtype != rrtype::kIXFR) ||
       (!tcp && qtype == rrtype::kAXFR)) {
     // A signed ordinary query (or NOTIFY, or AXFR over UDP): the answer engine answers, we sign.

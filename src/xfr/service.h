@@ -25,6 +25,7 @@
 // Thread safety: kind(), tcp(), udp() and set_config() may be called from any thread.
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -45,6 +46,8 @@ struct ServiceOptions {
   std::chrono::milliseconds notify_first_retry{1000};
   unsigned notify_attempts = 6;  // 1 s, 2 s, 4 s, ... between attempts
   std::chrono::milliseconds watch_interval{50};
+  // A NOTIFY from a primary of a secondary zone (Config::incoming) was accepted: check the zone.
+  std::function<void(const std::string& apex)> on_notify;
 };
 
 class Service final : public Handler {
@@ -87,6 +90,7 @@ class Service final : public Handler {
   ServiceOptions options_;
   mutable std::mutex mu_;
   std::shared_ptr<const Config> config_;
+  std::atomic<bool> has_incoming_{false};  // NOTIFY is ours only when we have secondary zones
   Stats stats_;
   std::unique_ptr<UdpQueue> queue_;
   std::unique_ptr<Notifier> notifier_;
