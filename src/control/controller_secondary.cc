@@ -19,7 +19,10 @@ std::vector<dns::ZoneRecord> placeholder(const std::string& apex) {
   soa.type = dns::rrtype::kSOA;
   soa.ttl = 0;
   soa.rdata = dns::rdata_from_text(dns::rrtype::kSOA, "invalid. invalid. 0 3600 600 604800 0", apex).value();
-  return {soa};
+  dns::ZoneRecord ns = soa;
+  ns.type = dns::rrtype::kNS;
+  ns.rdata = dns::rdata_from_text(dns::rrtype::kNS, "invalid.", apex).value();
+  return {soa, ns};
 }
 
 Error err(int code, std::string message) { return Error{std::move(message), code}; }

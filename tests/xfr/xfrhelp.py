@@ -189,3 +189,66 @@ def answer_lines(msg: dns.message.Message) -> list[str]:
         for rd in rrset:
             out.append(f"{rrset.name} {rrset.ttl} {dns.rdatatype.to_text(rrset.rdtype)} {rd.to_text()}")
     return sorted(out)
+
+
+class KnotPrimary(Peer):
+    """Knot DNS serving `zone` from a zone file, allowing transfers with `key`, NOTIFYing dnsedge."""
+
+    name = "knot-primary"
+
+    def start(self, zone: str, zone_text: str, key_name: str, key_secret: str, notify_port: int):
+        if not os.path.exists(KNOTD):
+            pytest.skip(f"knotd not found at {KNOTD}")
+        for d in ("run", "db", "zones"):
+            (self.workdir / d).mkdir(exist_ok=True)
+        self.zone_file = self.workdir / "zones" / f"{zone}zone"
+        self.zone_file.write_text(zone_text)
+        conf = f"""server:
+    rundir: "{self.workdir / 'run'}"
+    listen: 127.0.0.1@{self.port}
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+database:
+    storage: "{self.workdir / 'db'}"
+log:
+  - target: stderr
+    any: info
+key:
+  - id: {key_name}
+    algorithm: hmac-sha256
+    secret: {key_secret}
+remote:
+  - id: dnsedge
+    address: 127.0.0.1@{notify_port}
+    key: {key_name}
+acl:
+  - id: xfr_with_key
+    address: 127.0.0.1
+    key: {key_name}
+    action: transfer
+template:
+  - id: default
+    storage: "{self.workdir / 'zones'}"
+    semantic-checks: off
+    zonefile-load: difference
+    journal-content: changes
+    zonefile-sync: -1
+zone:
+  - domain: {zone}
+    file: "{self.zone_file}"
+    acl: xfr_with_key
+    notify: dnsedge
+"""
+        cpath = self.workdir / "knot.conf"
+        cpath.write_text(conf)
+        self.spawn([KNOTD, "-c", str(cpath)])
+        deadline = time.time() + 20
+        while time.time() < deadline and self.serial(zone) is None:
+            time.sleep(0.05)
+        return self
+
+    def update(self, zone_text: str):
+        """New zone file contents, then reload (SIGHUP): Knot computes the IXFR delta and NOTIFYs."""
+        self.zone_file.write_text(zone_text)
+        self.proc.send_signal(signal.SIGHUP)
