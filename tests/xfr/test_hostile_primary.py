@@ -173,10 +173,17 @@ def test_bad_streams_are_rejected_and_the_zone_keeps_serving(tmp_path):
             assert www(srv) == (dns.rcode.NOERROR, ["192.0.2.80"]), mode
             assert srv.query(ZONE, "SOA").answer[0][0].serial == 10, mode
 
-        # NOTIFY from an address that is not a primary of the zone, or for a zone that is not
-        # secondary here: refused, nothing pulled.
-        r = notify(srv.dns_port)
-        assert r.rcode() == dns.rcode.NOERROR
+        # NOTIFY from an address that is not a primary of the zone (127.0.0.2): REFUSED; for a
+        # zone that is not secondary here: NOTAUTH. Both logged.
+        n = dns.message.make_query(ZONE, "SOA")
+        n.set_opcode(dns.opcode.NOTIFY)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.2", 0))
+        s.settimeout(3)
+        s.sendto(n.to_wire(), ("127.0.0.1", srv.dns_port))
+        assert dns.message.from_wire(s.recv(4096)).rcode() == dns.rcode.REFUSED
+        s.close()
+        assert "event=notify-refused zone=hostile.test. peer=127.0.0.2 rcode=REFUSED" in srv.log_text()
         n = dns.message.make_query("other.test.", "SOA")
         n.set_opcode(dns.opcode.NOTIFY)
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
