@@ -907,7 +907,7 @@ void Controller::set_file_zones(std::vector<std::shared_ptr<const view::ZoneView
     f.id = stable_id("file-zone", f.name);
     f.file = v->source();
     f.loaded_on = stamp;
-    f.view = std::move(v);
+    f.view = file_serial(f.name, std::move(v));
     for (const auto& [id, z] : zones_) {
       if (z.apex == f.apex) log("event=zone-shadowed zone=" + f.name + " reason=\"served from " + f.file + "; the API zone " + id + " is not published\"");
     }

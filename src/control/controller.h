@@ -285,6 +285,9 @@ class Controller {
   // Returns the view to serve (v itself when nothing changed).
   Result<std::shared_ptr<const view::ZoneView>> settle_serial(StoreZone& z, std::shared_ptr<const view::ZoneView> v,
                                                               const char* why);
+  // File zones: served serial = max(file serial, last served serial + 1) when the view changed
+  // (RFC 1982), the last served serial when it did not; persisted in served_views.
+  std::shared_ptr<const view::ZoneView> file_serial(const std::string& name, std::shared_ptr<const view::ZoneView> v);
  public:
   // The store, for the writer thread's other owners (secondary_dns objects, api/secondary_dns.cc).
   store::Store& store() noexcept { return *store_; }

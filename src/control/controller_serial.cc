@@ -44,4 +44,36 @@ Result<std::shared_ptr<const view::ZoneView>> Controller::settle_serial(StoreZon
   return next;
 }
 
+std::shared_ptr<const view::ZoneView> Controller::file_serial(const std::string& name,
+                                                               std::shared_ptr<const view::ZoneView> v) {
+  const std::string digest = view::content_digest(*v);
+  auto prev = store_->served_view(name);
+  if (!prev) {
+    log("event=serial-check-failed zone=" + name + " reason=\"" + prev.error().message + "\"");
+    return v;
+  }
+  const uint32_t file = v->serial();
+  uint32_t served = file;
+  if (*prev) {
+    const uint32_t last = (*prev)->serial;
+    const auto newer = [](uint32_t a, uint32_t b) { return a != b && static_cast<uint32_t>(a - b) < 0x80000000u; };
+    if ((*prev)->digest == digest) {
+      served = newer(file, last) ? file : last;  // unchanged view: never back
+    } else {
+      served = newer(file, last) ? file : last + 1;  // changed view: forward
+    }
+    if (served == last && (*prev)->digest == digest) return served == file ? v : v->with_serial(served);
+  }
+  auto tx = store_->begin();
+  if (tx) {
+    auto r = tx->put_served_view(name, served, digest);
+    if (r) r = tx->commit();
+    if (!r) log("event=serial-check-failed zone=" + name + " reason=\"" + r.error().message + "\"");
+  }
+  if (served == file) return v;
+  log("event=serial-bumped zone=" + name + " serial=" + std::to_string(served) + " reason=file-view-changed file_serial=" +
+      std::to_string(file));
+  return v->with_serial(served);
+}
+
 }  // namespace dnsedge::control

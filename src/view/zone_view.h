@@ -77,6 +77,9 @@ class ZoneView {
 
   std::string_view apex() const noexcept { return apex_; }
   uint32_t serial() const noexcept { return serial_; }
+  // The same view with another SOA serial (serial discipline of file zones: a changed view
+  // whose file kept its serial is served with the next one).
+  std::shared_ptr<const ZoneView> with_serial(uint32_t serial) const;
   bool expired() const noexcept { return expired_; }
   size_t node_count() const noexcept { return nodes_.size(); }
   size_t record_count() const noexcept { return record_count_; }

@@ -62,3 +62,36 @@ def test_dependent_zone_gets_a_new_serial_and_restarts_keep_it(tmp_path):
         assert "event=serial-bumped zone=a.test" in srv.log_path.read_text(errors="replace")
     finally:
         srv.stop()
+
+
+def test_file_zone_changed_without_a_new_serial_is_served_with_the_next_one(tmp_path):
+    """File zones: served serial = max(file serial, last served serial + 1) on a changed view,
+    the last served serial on an unchanged one, persisted across restarts (docs/xfr.md)."""
+    import signal as _signal
+
+    zf = tmp_path / "f.test.zone"
+
+    def write(serial, www):
+        zf.write_text(f"$ORIGIN f.test.\n$TTL 300\n@ SOA ns1 h {serial} 3600 600 1209600 300\n@ NS ns1\n"
+                      f"ns1 A 192.0.2.53\nwww A {www}\n")
+
+    write(100, "192.0.2.1")
+    (tmp_path / "d").mkdir()
+    srv = Server(tmp_path / "d", zone_files=[zf]).start()
+    try:
+        assert soa_serial(srv, "f.test.") == 100
+        # The operator changes the file but forgets the serial: served as 101.
+        write(100, "192.0.2.2")
+        srv.proc.send_signal(_signal.SIGHUP)
+        assert wait_for(lambda: addrs(srv, "www.f.test.") == ["192.0.2.2"])
+        assert soa_serial(srv, "f.test.") == 101
+        # Restart with the same file: still 101, never back to 100.
+        srv.restart()
+        assert soa_serial(srv, "f.test.") == 101
+        # A newer file serial wins when it is ahead.
+        write(200, "192.0.2.3")
+        srv.proc.send_signal(_signal.SIGHUP)
+        assert wait_for(lambda: addrs(srv, "www.f.test.") == ["192.0.2.3"])
+        assert soa_serial(srv, "f.test.") == 200
+    finally:
+        srv.stop()
