@@ -7,6 +7,7 @@
 #include "api/list_query.h"
 #include "api/mail_doctor.h"
 #include "api/multipart.h"
+#include "api/secondary_dns.h"
 #include "api/sha256.h"
 #include "api/spectrum_api.h"
 #include "control/errors.h"
@@ -94,7 +95,8 @@ std::string text_no_dot(std::string_view wire) {
 // One request being handled: the parsed request plus the controller.
 class Handler {
  public:
-  Handler(control::Controller& c, const ApiOptions& o, const HttpRequest& req) : c_(c), o_(o), req_(req) {
+  Handler(control::Controller& c, const ApiOptions& o, SecondaryDns& sd, const HttpRequest& req)
+      : c_(c), o_(o), sd_(sd), req_(req) {
     const size_t q = req.target.find('?');
     path_ = req.target.substr(0, q);
     query_ = Query::parse(q == std::string::npos ? std::string_view() : std::string_view(req.target).substr(q + 1));
@@ -115,6 +117,7 @@ class Handler {
     if (seg[0] == "accounts") {
       if (seg.size() == 1) return m == "GET" ? list_accounts() : method_not_allowed();
       if (seg.size() == 2) return m == "GET" ? get_account(seg[1]) : method_not_allowed();
+      if (seg[2] == "secondary_dns") return sd_.account(m, seg[1], {seg.begin() + 3, seg.end()}, req_.body);
       return no_route(path_);
     }
     if (seg[0] != "zones") return no_route(path_);
@@ -157,6 +160,7 @@ class Handler {
     }
     if (seg[2] == "spectrum") return spectrum_route(c_, req_, query_, *info, seg);  // api/spectrum_api.h
     if (seg[2] == "firewall") return access_rules_route(c_, req_, *info, seg);     // (ip_firewall)
+    if (seg[2] == "secondary_dns") return sd_.zone(m, *info, {seg.begin() + 3, seg.end()}, req_.body);
     if (seg[2] != "dns_records") return no_route(path_);
     if (seg.size() == 3) {
       if (m == "GET") return list_records(*info);
@@ -653,6 +657,7 @@ class Handler {
 
   control::Controller& c_;
   const ApiOptions& o_;
+  SecondaryDns& sd_;
   const HttpRequest& req_;
   std::string path_;
   Query query_;
@@ -667,7 +672,16 @@ HttpResponse error_response(int status, int code, const std::string& message) {
   return reply(status, failure({Error{message, code}}));
 }
 
-HttpResponse Api::dispatch(const HttpRequest& request) { return Handler(controller_, options_, request).run(); }
+Api::Api(control::Controller& controller, ApiOptions options, std::function<void()> on_secondary_dns_change)
+    : controller_(controller),
+      options_(std::move(options)),
+      secondary_dns_(std::make_unique<SecondaryDns>(controller, std::move(on_secondary_dns_change))) {}
+
+Api::~Api() = default;
+
+HttpResponse Api::dispatch(const HttpRequest& request) {
+  return Handler(controller_, options_, *secondary_dns_, request).run();
+}
 
 HttpResponse Api::handle(const HttpRequest& request) noexcept {
   try {

@@ -10,6 +10,8 @@
 // is set (GET mail_doctor) is not the answer yet: the caller runs `deferred` off the writer
 // thread and answers its result (ApiServer does; unit tests call it directly).
 
+#include <functional>
+#include <memory>
 #include <string>
 
 #include <vector>
@@ -27,16 +29,21 @@ struct ApiOptions {
   std::vector<std::string> doctor_upstreams;
 };
 
+class SecondaryDns;
+
 class Api {
  public:
-  explicit Api(control::Controller& controller, ApiOptions options = {})
-      : controller_(controller), options_(std::move(options)) {}
+  // `on_secondary_dns_change`: called (on the writer thread) after a secondary_dns object changed.
+  explicit Api(control::Controller& controller, ApiOptions options = {},
+               std::function<void()> on_secondary_dns_change = {});
+  ~Api();
   HttpResponse handle(const HttpRequest& request) noexcept;
 
  private:
   HttpResponse dispatch(const HttpRequest& request);
   control::Controller& controller_;
   ApiOptions options_;
+  std::unique_ptr<SecondaryDns> secondary_dns_;
 };
 
 // The response for errors detected before a request reaches handle() (body too large,

@@ -1,3 +1,4 @@
+#include "app/xfr_wiring.h"
 #include "app/config.h"
 
 #include "dns/name.h"
@@ -45,12 +46,15 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
     static constexpr std::string_view kKnown[] = {"data",          "dns_listen", "zone_files", "threads",
                                                   "no_edge_proxy", "edge_ipv4",  "edge_ipv6",  "upstream",
                                                   "flatten_all",   "api_listen", "api_token",  "nameservers",
-                                                  "edge",          "spectrum_app"};
+                                                  "edge",          "spectrum_app", "xfr"};
     for (const auto& [k, v] : t) {
       bool known = false;
       for (auto kk : kKnown) known = known || k.str() == kk;
       if (!known) return make_error(flags.config_file + ": unknown setting '" + std::string(k.str()) + "'");
     }
+    auto x = xfr_config_from_toml(t, flags.config_file);
+    if (!x) return x.error();
+    cfg.xfr = std::move(*x);
     if (const auto* n = t.get("data")) {
       if (!n->is_string()) return make_error(flags.config_file + ": 'data' must be a string");
       cfg.data_dir = n->as_string()->get();
@@ -89,6 +93,10 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   if (!flags.zone_files.empty()) cfg.zone_files = flags.zone_files;
   if (flags.threads) threads = flags.threads;
   if (flags.no_edge_proxy) cfg.no_edge_proxy = true;
+  if (flags.xfr_journal_max) {
+    if (*flags.xfr_journal_max < 0 || *flags.xfr_journal_max > 100000) return make_error("--xfr-journal-max must be 0..100000");
+    cfg.xfr.journal_max = static_cast<size_t>(*flags.xfr_journal_max);
+  }
   if (!flags.edge_ipv4.empty()) edge4 = flags.edge_ipv4;
   if (!flags.edge_ipv6.empty()) edge6 = flags.edge_ipv6;
   if (!flags.upstream.empty()) upstream = flags.upstream;

@@ -15,6 +15,7 @@
 //   api_token = "..."                      # first API token (or env DNSEDGE_API_TOKEN)
 //   nameservers = ["ns1.example.net", "ns2.example.net"]  # apex NS of API-created zones
 //   [edge] / [[spectrum_app]]              # edge proxy settings, see app/edge_wiring.h
+//   [xfr] / [[xfr.tsig]] / [[xfr.outgoing]] # zone transfers, see app/xfr_wiring.h
 
 #include <optional>
 #include <string>
@@ -24,6 +25,7 @@
 #include "common/result.h"
 #include "server/server.h"
 #include "view/served.h"
+#include "xfr/config.h"
 
 namespace dnsedge::app {
 
@@ -42,6 +44,7 @@ struct ServeFlags {  // as given on the command line (empty/unset = not given)
   std::string api_token;
   std::vector<std::string> nameservers;
   EdgeFlags edge;  // edge proxy flags (app/edge_wiring.h)
+  std::optional<long> xfr_journal_max;
 };
 
 struct ServeConfig {  // validated, defaults applied
@@ -57,6 +60,7 @@ struct ServeConfig {  // validated, defaults applied
   std::string api_token;                 // "" = none given (flag, config or DNSEDGE_API_TOKEN)
   std::vector<std::string> nameservers;  // wire form; default ns1/ns2.dnsedge.invalid.
   EdgeConfig edge_proxy;                 // edge proxy listeners, timeouts, Spectrum apps
+  xfr::Config xfr;                       // [xfr] of the config file (+ the API's, at run time)
 };
 
 Result<ServeConfig> resolve_serve_config(const ServeFlags& flags);

@@ -1,12 +1,17 @@
 #include "app/control_plane.h"
 
+#include <chrono>
+
 #include "api/api.h"
 #include "api/mail_doctor.h"
+#include "api/secondary_dns.h"
 #include "api/server.h"
 #include "api/sha256.h"
 #include "control/controller.h"
 #include "edge/spectrum.h"
 #include "spdlog/spdlog.h"
+#include "xfr/secondary.h"
+#include "xfr/service.h"
 
 namespace dnsedge::app {
 
@@ -49,7 +54,8 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
   spdlog::info("control: store {} opened: {} API zone(s), {} file-backed zone(s)", cfg.data_dir, zones, files);
 
   cp->controller_->start();
-  cp->api_ = std::make_unique<api::Api>(*cp->controller_, api::ApiOptions{.doctor_upstreams = cfg.upstreams});
+  cp->api_ = std::make_unique<api::Api>(*cp->controller_, api::ApiOptions{.doctor_upstreams = cfg.upstreams},
+                                        [raw = cp.get()]() { raw->refresh_xfr(); });
   api::ApiServerOptions so;
   so.listen = cfg.api_listen.to_string();
   auto server = api::ApiServer::start(so, *cp->controller_, *cp->api_);
@@ -87,6 +93,51 @@ void ControlPlane::update_external(const std::function<void()>& apply) {
 
 std::vector<std::string> ControlPlane::external_names() {
   return controller_->call([&] { return controller_->external_names(); });
+}
+
+void ControlPlane::set_xfr(xfr::Service* service, xfr::Secondary* secondary, const xfr::Config& base) {
+  auto b = std::make_shared<const xfr::Config>(base);
+  controller_->call([&] {
+    xfr_ = service;
+    secondary_ = secondary;
+    xfr_base_ = b;
+    refresh_xfr();
+  });
+}
+
+void ControlPlane::refresh_xfr() {
+  if (xfr_ == nullptr) return;
+  auto cfg = std::make_shared<const xfr::Config>(api::secondary_dns_config(*controller_, *xfr_base_));
+  size_t peers = 0;
+  for (const auto& [apex, o] : cfg->outgoing) peers += o.peers.size();
+  spdlog::info("xfr: configuration: {} TSIG key(s), {} zone(s) with outgoing transfers, {} peer(s)", cfg->keys.size(),
+               cfg->outgoing.size(), peers);
+  if (secondary_ != nullptr) secondary_->set_config(cfg);
+  xfr_->set_config(std::move(cfg));
+}
+
+void ControlPlane::seed_secondary(xfr::Secondary& secondary) {
+  auto zones = controller_->call([&] { return controller_->secondary_zones(); });
+  for (auto& z : zones) {
+    if (z.records.empty()) continue;
+    xfr::PulledZone p;
+    p.apex = z.apex;
+    p.serial = z.serial;
+    p.records = std::move(z.records);
+    secondary.seed(p, std::chrono::system_clock::time_point(std::chrono::seconds(z.confirmed)));
+  }
+}
+
+void ControlPlane::secondary_data(const xfr::PulledZone& zone) {
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto r = controller_->call([&] { return controller_->set_secondary_data(zone.apex, zone.records, zone.serial, now); });
+  if (!r) spdlog::error("xfr: cannot serve the new data of a secondary zone: {}", r.error().message);
+}
+
+void ControlPlane::secondary_expired(const std::string& apex) {
+  auto r = controller_->call([&] { return controller_->expire_secondary(apex); });
+  if (!r) spdlog::error("xfr: {}", r.error().message);
 }
 
 std::string ControlPlane::api_address() const { return server_ ? server_->address() : std::string(); }

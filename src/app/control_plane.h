@@ -26,6 +26,12 @@ class ApiServer;
 namespace dnsedge::control {
 class Controller;
 }  // namespace dnsedge::control
+namespace dnsedge::xfr {
+class Service;
+class Secondary;
+struct Config;
+struct PulledZone;
+}  // namespace dnsedge::xfr
 
 namespace dnsedge::app {
 
@@ -62,11 +68,24 @@ class ControlPlane {
 
   std::string api_address() const;
 
+  // Zone transfers: from now on, `service` gets the transfer configuration: `base` (the config
+  // file's) merged with the secondary_dns objects of the store, again after every API change.
+  void set_xfr(xfr::Service* service, xfr::Secondary* secondary, const xfr::Config& base);
+  // Secondary zones: what the store holds (to seed xfr::Secondary), new data, expiry.
+  void seed_secondary(xfr::Secondary& secondary);
+  void secondary_data(const xfr::PulledZone& zone);
+  void secondary_expired(const std::string& apex);
+
  private:
   ControlPlane() = default;
   std::unique_ptr<control::Controller> controller_;
   std::unique_ptr<api::Api> api_;
   std::unique_ptr<api::ApiServer> server_;
+  // Writer thread only.
+  void refresh_xfr();
+  xfr::Service* xfr_ = nullptr;
+  xfr::Secondary* secondary_ = nullptr;
+  std::shared_ptr<const xfr::Config> xfr_base_;
 };
 
 }  // namespace dnsedge::app

@@ -32,7 +32,10 @@
 #include "resolve/flatten_cache.h"
 #include "resolve/resolver.h"
 #include "server/server.h"
+#include "app/xfr_wiring.h"
 #include "spdlog/spdlog.h"
+#include "xfr/secondary.h"
+#include "xfr/service.h"
 
 namespace dnsedge::app {
 namespace {
@@ -237,9 +240,29 @@ int run_serve(const ServeConfig& cfg) {
     control_plane = std::move(*cp);
     if (!control_plane->external_names().empty()) pthread_kill(main_thread, SIGUSR1);
   }
+  // Zone transfers, NOTIFY, TSIG (src/xfr): the journal lives in the store.
+  auto journal = StoreJournal::open(cfg.data_dir);
+  if (!journal) {
+    spdlog::error("{}", journal.error().message);
+    return kExitUsage;
+  }
+  // Secondary zones: pulled from their primaries, served and persisted by the control plane.
+  xfr::Secondary secondary(xfr::SecondaryOptions{
+      .on_zone = [&](const xfr::PulledZone& z) { control_plane->secondary_data(z); },
+      .on_expired = [&](const std::string& apex) { control_plane->secondary_expired(apex); }});
+  control_plane->seed_secondary(secondary);
+  xfr::Service xfr_service(catalog, xfr::ServiceOptions{.journal = journal->get(),
+                                                        .on_notify = [&](const std::string& apex) { secondary.notify(apex); }});
+  control_plane->set_xfr(&xfr_service, &secondary, cfg.xfr);
+  if (auto r = xfr_service.start(); !r) {
+    spdlog::error("{}", r.error().message);
+    return kExitUsage;
+  }
+  secondary.start();
   server::ServerOptions sopt;
   sopt.listen = cfg.dns_listen;
   sopt.threads = cfg.threads;
+  sopt.xfr = &xfr_service;
   auto srv = server::DnsServer::start(sopt, catalog);
   if (!srv) {
     spdlog::error("{}", srv.error().message);
@@ -284,6 +307,8 @@ int run_serve(const ServeConfig& cfg) {
     live_edge = nullptr;
     if (*edge) (*edge)->stop();
     (*srv)->stop();
+    secondary.stop();
+    xfr_service.stop();
     control_plane->stop();
     return 0;
   }
@@ -320,6 +345,7 @@ int main(int argc, char** argv) {
   serve->add_option("--dns-listen", flags.dns_listen,
                     "DNS listen address ADDR:PORT or [ADDR]:PORT, repeatable (default 127.0.0.1:5353 and [::1]:5353)");
   serve->add_option("--threads", flags.threads, "UDP worker threads (default 1)");
+  serve->add_option("--xfr-journal-max", flags.xfr_journal_max, "IXFR: view diffs kept per zone (default 100)");
   serve->add_flag("--no-edge-proxy", flags.no_edge_proxy, "do not run the edge proxy");
   add_edge_flags(serve, flags.edge);
   add_zone_flags(serve, flags);

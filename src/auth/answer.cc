@@ -528,6 +528,9 @@ size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std:
       c.rcode = dns::rcode::kRefused;
       c.ede = 20;  // RFC 8914 §4.21 Not Authoritative (as Knot DNS)
       c.aa = false;
+    } else if (z->expired()) {
+      c.rcode = dns::rcode::kServFail;  // a secondary zone past its SOA expire
+      c.aa = false;
     } else {
       resolve(c, z, q.qname, q.qtype);
       if (!c.tc) put_additional(c);

@@ -1,7 +1,5 @@
 #include "control/controller.h"
 
-#include "view/view_targets.h"
-
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -11,6 +9,7 @@
 #include "control/spectrum.h"
 #include "dns/name.h"
 #include "dns/types.h"
+#include "view/digest.h"
 #include "view/view_targets.h"
 
 namespace dnsedge::control {
@@ -181,12 +180,16 @@ Result<void> Controller::load_zones(store::Reader& db) {
       z.records.emplace(r.id, Entry{r, std::move(*rr)});
     }
     if (auto r = load_apps(z, db); !r) return r;
+    if (z.zone.type == zone::kZoneTypeSecondary) {
+      if (auto r = load_secondary(z, db); !r) return r.error();
+    }
     zones_.emplace(zrow.id, std::move(z));
   }
   // Compile every zone; those that looked up names in other zones again once those have views.
   for (int round = 0; round < kSettleRounds; ++round) {
     bool again = false;
     for (auto& [id, z] : zones_) {
+      if (z.zone.type == zone::kZoneTypeSecondary) continue;
       if (round > 0 && (!z.view || z.view->external_names().empty())) continue;
       auto v = compile(z, z.records, z.settings, z.zone.serial);
       if (!v) {
@@ -214,6 +217,12 @@ Result<void> Controller::load_zones(store::Reader& db) {
       z.view = *v;
     }
     if (round > 0 && !again) break;
+  }
+  for (auto& [id, z] : zones_) {
+    if (z.zone.type == zone::kZoneTypeSecondary) continue;
+    auto v = settle_serial(z, z.view, "load");
+    if (!v) return make_error("zone " + z.zone.name + ": " + v.error().message);
+    z.view = *v;
   }
   publish_now();
   return {};
@@ -392,8 +401,8 @@ Result<ZoneInfo> Controller::create_zone(const std::string& name_in, const std::
     if (!a) return store_error(a.error());
     if (!*a) return err(errc::kAccountNotFound, "Account " + account_id + " does not exist.");
   }
-  if (!type.empty() && type != "full") {
-    return err(errc::kValidation, "Zone type '" + type + "' is not supported: dnsedge serves full zones only.");
+  if (!type.empty() && type != "full" && type != zone::kZoneTypeSecondary) {
+    return err(errc::kValidation, "Zone type '" + type + "' is not supported: use \"full\" or \"secondary\".");
   }
   StoreZone z;
   z.zone.id = zone::new_id();
@@ -401,6 +410,7 @@ Result<ZoneInfo> Controller::create_zone(const std::string& name_in, const std::
   z.zone.account_id = acct;
   z.zone.serial = initial_serial(*clock_);
   z.zone.created_on = z.zone.modified_on = now();
+  if (type == zone::kZoneTypeSecondary) z.zone.type = std::string(zone::kZoneTypeSecondary);
   z.apex = dns::name_from_text(*name + ".").value();
   auto tx = store_->begin();
   if (!tx) return store_error(tx.error());
@@ -410,13 +420,15 @@ Result<ZoneInfo> Controller::create_zone(const std::string& name_in, const std::
     return store_error(serial.error());
   }
   z.zone.serial = *serial;
-  auto v = compile(z, z.records, z.settings, z.zone.serial);
+  auto v = z.zone.type == zone::kZoneTypeSecondary ? compile_secondary(z, true)
+                                                   : compile(z, z.records, z.settings, z.zone.serial);
   if (!v) return err(errc::kCompile, v.error().message);
   if (auto r = tx->insert_journal(zone::JournalEntry{z.zone.id, z.zone.serial, z.zone.created_on,
                                                      json{{"op", "create-zone"}}.dump()});
       !r) {
     return store_error(r.error());
   }
+  if (auto r = tx->put_served_view(z.zone.name, z.zone.serial, view::content_digest(**v)); !r) return store_error(r.error());
   if (auto r = tx->commit(); !r) return store_error(r.error());
   z.view = *v;
   ZoneInfo info{z.zone, false, {}};
@@ -426,6 +438,10 @@ Result<ZoneInfo> Controller::create_zone(const std::string& name_in, const std::
 }
 
 Result<ZoneInfo> Controller::update_zone(const std::string& id, const std::optional<std::string>& type) {
+  if (auto it = zones_.find(id); it != zones_.end() && it->second.zone.type == zone::kZoneTypeSecondary) {
+    if (type && *type != zone::kZoneTypeSecondary) return err(errc::kValidation, "A secondary zone cannot change its type.");
+    return ZoneInfo{it->second.zone, false, {}};
+  }
   auto z = writable(id);
   if (!z) return z.error();
   if (type && *type != "full") {
@@ -435,8 +451,11 @@ Result<ZoneInfo> Controller::update_zone(const std::string& id, const std::optio
 }
 
 Result<void> Controller::delete_zone(const std::string& id) {
-  auto z = writable(id);
+  const bool secondary = zones_.count(id) && zones_.at(id).zone.type == zone::kZoneTypeSecondary;
+  auto z = secondary ? Result<StoreZone*>(&zones_.at(id)) : writable(id);
   if (!z) return z.error();
+  secondary_records_.erase(id);
+  secondary_confirmed_.erase(id);
   auto tx = store_->begin();
   if (!tx) return store_error(tx.error());
   if (auto r = tx->delete_zone(id); !r) return store_error(r.error());
@@ -448,7 +467,13 @@ Result<void> Controller::delete_zone(const std::string& id) {
 
 Result<Controller::StoreZone*> Controller::writable(const std::string& zone_id) {
   if (!store_) return err(errc::kInternal, "the store is open read-only");
-  if (auto it = zones_.find(zone_id); it != zones_.end()) return &it->second;
+  if (auto it = zones_.find(zone_id); it != zones_.end()) {
+    if (it->second.zone.type == zone::kZoneTypeSecondary) {
+      return err(errc::kValidation, "Zone " + it->second.zone.name +
+                                        " is a secondary zone: its records come from its primaries (secondary_dns/incoming).");
+    }
+    return &it->second;
+  }
   if (const FileZone* f = file_zone(zone_id)) {
     return err(errc::kFileBacked, "Zone " + f->name + " is file-backed (served from " + f->file +
                                       "): it is read-only through the API; edit the file and send SIGHUP, "
@@ -674,6 +699,7 @@ Result<uint32_t> Controller::commit(StoreZone& z, Pending& p, std::vector<ApiMes
   if (auto r = tx->insert_journal(zone::JournalEntry{z.zone.id, serial, stamp, change.dump()}); !r) {
     return store_error(r.error());
   }
+  if (auto r = tx->put_served_view(z.zone.name, serial, view::content_digest(**v)); !r) return store_error(r.error());
   if (serial % 100 == 0 && serial > kJournalKeep) {
     if (auto r = tx->delete_journal_before(z.zone.id, serial - kJournalKeep); !r) return store_error(r.error());
   }
@@ -705,7 +731,7 @@ Result<uint32_t> Controller::commit(StoreZone& z, Pending& p, std::vector<ApiMes
 
 void Controller::recompile_dependents(const StoreZone& changed) {
   for (auto& [id, z] : zones_) {
-    if (id == changed.zone.id || !z.view) continue;
+    if (id == changed.zone.id || !z.view || z.zone.type == zone::kZoneTypeSecondary) continue;
     bool depends = false;
     for (const auto& n : z.view->external_names()) depends = depends || dns::is_subdomain(n, changed.apex);
     if (!depends) continue;
@@ -714,7 +740,12 @@ void Controller::recompile_dependents(const StoreZone& changed) {
       log("event=dependent-recompile-failed zone=" + z.zone.name + " reason=\"" + v.error().message + "\"");
       continue;
     }
-    z.view = *v;
+    auto settled = settle_serial(z, *v, "dependency");
+    if (!settled) {
+      log("event=serial-bump-failed zone=" + z.zone.name + " reason=\"" + settled.error().message + "\"");
+      continue;
+    }
+    z.view = *settled;
   }
 }
 
@@ -1082,7 +1113,7 @@ void Controller::set_file_zones(std::vector<std::shared_ptr<const view::ZoneView
     f.id = stable_id("file-zone", f.name);
     f.file = v->source();
     f.loaded_on = stamp;
-    f.view = std::move(v);
+    f.view = file_serial(f.name, std::move(v));
     for (const auto& [id, z] : zones_) {
       if (z.apex == f.apex) log("event=zone-shadowed zone=" + f.name + " reason=\"served from " + f.file + "; the API zone " + id + " is not published\"");
     }
@@ -1094,13 +1125,18 @@ void Controller::set_file_zones(std::vector<std::shared_ptr<const view::ZoneView
 
 void Controller::recompile_external() {
   for (auto& [id, z] : zones_) {
-    if (!z.view || z.view->external_names().empty()) continue;
+    if (!z.view || z.view->external_names().empty() || z.zone.type == zone::kZoneTypeSecondary) continue;
     auto v = compile(z, z.records, z.settings, z.zone.serial);
     if (!v) {
       log("event=recompile-failed zone=" + z.zone.name + " reason=\"" + v.error().message + "\"");
       continue;
     }
-    z.view = *v;
+    auto settled = settle_serial(z, *v, "external");
+    if (!settled) {
+      log("event=serial-bump-failed zone=" + z.zone.name + " reason=\"" + settled.error().message + "\"");
+      continue;
+    }
+    z.view = *settled;
   }
   publish();
 }

@@ -25,9 +25,15 @@
 //
 // Cross-zone data: a store zone that flattens a CNAME (or proxies one) to a name of another
 // zone we serve sees that zone's current view; when a store zone changes, the store zones that
-// looked up names in it are recompiled (same serial). External names come from
+// looked up names in it are recompiled. External names come from
 // ControllerOptions::external (the background resolver's results); after it changes, call
 // recompile_external() on the writer thread.
+//
+// Serial discipline (RFC 1982): the serial of a store zone moves forward whenever what it
+// serves changes, not only on writes: a recompile caused by another zone or by an external
+// target that changes the view bumps the serial too, persisted with a digest of the served
+// view (store table served_views), which is also compared at load so a view that changed while
+// the server was down gets a new serial (controller_serial.cc).
 
 #include <atomic>
 #include <condition_variable>
@@ -275,6 +281,21 @@ class Controller {
   // External names (outside every zone we serve) the store zones need resolved.
   std::vector<std::string> external_names() const;
 
+  // ---- secondary zones (type "secondary", controller_secondary.cc) ----
+  // Their records come from their primaries (xfr::Secondary): serves `records` (SOA first) for
+  // the secondary zone at `apex` (wire) and persists them with `confirmed` (unix seconds).
+  [[nodiscard]] Result<void> set_secondary_data(const std::string& apex, const std::vector<dns::ZoneRecord>& records,
+                                                uint32_t serial, int64_t confirmed);
+  // The zone's SOA expire passed without a primary: every query at it gets SERVFAIL.
+  [[nodiscard]] Result<void> expire_secondary(const std::string& apex);
+  struct SecondaryZone {
+    std::string id, apex;
+    uint32_t serial = 0;
+    std::vector<dns::ZoneRecord> records;  // empty: nothing pulled yet
+    int64_t confirmed = 0;
+  };
+  std::vector<SecondaryZone> secondary_zones() const;
+
  private:
   struct Entry {
     zone::Record rec;
@@ -363,6 +384,18 @@ class Controller {
   std::vector<ApiMessage> preflight(const StoreZone& z, const Pending& p,
                                     const std::shared_ptr<const view::ZoneView>& candidate) const;
   void recompile_dependents(const StoreZone& changed);
+  // Serial discipline: `v`, compiled with z.zone.serial, is what z will serve. If it differs from
+  // the last served view (digest in the store), bumps and persists the serial and recompiles.
+  // Returns the view to serve (v itself when nothing changed).
+  Result<std::shared_ptr<const view::ZoneView>> settle_serial(StoreZone& z, std::shared_ptr<const view::ZoneView> v,
+                                                              const char* why);
+  // File zones: served serial = max(file serial, last served serial + 1) when the view changed
+  // (RFC 1982), the last served serial when it did not; persisted in served_views.
+  std::shared_ptr<const view::ZoneView> file_serial(const std::string& name, std::shared_ptr<const view::ZoneView> v);
+ public:
+  // The store, for the writer thread's other owners (secondary_dns objects, api/secondary_dns.cc).
+  store::Store& store() noexcept { return *store_; }
+ private:
   std::vector<ApiMessage> dc_messages(const StoreZone& z, const view::ZoneView* before,
                                       const std::vector<std::string>& written_ids) const;
   void publish();
@@ -378,6 +411,10 @@ class Controller {
   std::map<std::string, zone::ApiToken> tokens_;  // by secret hash
   std::map<std::string, StoreZone> zones_;        // by id
   std::vector<FileZone> file_zones_;
+  std::map<std::string, std::vector<dns::ZoneRecord>> secondary_records_;  // by zone id
+  std::map<std::string, int64_t> secondary_confirmed_;                      // by zone id
+  Result<std::shared_ptr<const view::ZoneView>> compile_secondary(const StoreZone& z, bool expired) const;
+  Result<void> load_secondary(StoreZone& z, store::Reader& db);
 
   // writer thread
   std::mutex mu_;

@@ -196,12 +196,13 @@ Result<std::unique_ptr<DnsServer>> start_impl(const ServerOptions& options,
     std::vector<UdpSocket> sockets;
     for (BoundEndpoint& b : bound) sockets.push_back(std::move(b.udp[w]));
     server->workers_.push_back(
-        std::make_unique<internal::UdpWorker>(std::move(sockets), catalog, server->stop_fd_.get()));
+        std::make_unique<internal::UdpWorker>(std::move(sockets), catalog, server->stop_fd_.get(), options.xfr));
   }
   auto tcp = internal::TcpServer::create(
       std::move(listeners),
       internal::TcpOptions{.idle_timeout = options.tcp_idle_timeout,
-                           .max_clients = options.tcp_max_clients},
+                           .max_clients = options.tcp_max_clients,
+                           .xfr = options.xfr},
       catalog);
   if (!tcp) return tcp.error();
   server->tcp_ = std::move(tcp).value();

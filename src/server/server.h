@@ -17,6 +17,7 @@
 #include "common/result.h"
 #include "common/snapshot.h"
 #include "view/zone_view.h"
+#include "xfr/handler.h"
 
 namespace dnsedge::server {
 
@@ -35,6 +36,9 @@ struct ServerOptions {
   unsigned threads = 1;  // UDP worker threads (each serves every UDP listener)
   std::chrono::milliseconds tcp_idle_timeout{10000};
   size_t tcp_max_clients = 1024;
+  // Zone transfers, NOTIFY and TSIG-signed queries go to this handler (null: auth::answer
+  // answers everything: transfers REFUSED, NOTIFY NOTIMP). Must outlive the server.
+  xfr::Handler* xfr = nullptr;
 };
 
 class DnsServer {

@@ -3,6 +3,7 @@
 
 #include "server/internal/tcp_server.h"
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -216,6 +217,28 @@ class TcpServerImpl final : public TcpServer {
         if (!co_await fill(c, kLengthPrefix + len)) co_return;
       }
 
+      const std::span<const uint8_t> query(c.in.get() + c.begin + kLengthPrefix, len);
+      if (options_.xfr != nullptr && options_.xfr->kind(query, true) != xfr::Kind::kAnswer) {
+        // Transfers (many messages), NOTIFY, signed queries: the xfr handler builds the reply
+        // from its own snapshot; each message is written before the next is built.
+        auto stream = options_.xfr->tcp(query, peer_of(c));
+        c.begin += kLengthPrefix + len;
+        if (c.begin == c.end) c.begin = c.end = 0;
+        bool any = false;
+        while (stream) {
+          auto msg = stream->next();
+          if (!msg || msg->empty() || msg->size() > kMaxMessage) break;
+          any = true;
+          const uint8_t prefix[kLengthPrefix] = {static_cast<uint8_t>(msg->size() >> 8), static_cast<uint8_t>(msg->size())};
+          c.deadline.expires_after(options_.idle_timeout);
+          error_code ec;
+          const std::array<asio::const_buffer, 2> bufs{asio::buffer(prefix), asio::buffer(*msg)};
+          co_await asio::async_write(c.socket, bufs, asio::redirect_error(use_awaitable, ec));
+          if (ec) co_return;
+        }
+        if (!any) co_return;
+        continue;
+      }
       // One snapshot per query; nothing is awaited between get() and the end of answer().
       const view::Catalog& catalog = reader_.get();
       const size_t n = auth::answer(
@@ -236,6 +259,14 @@ class TcpServerImpl final : public TcpServer {
                                  asio::redirect_error(use_awaitable, ec));
       if (ec) co_return;
     }
+  }
+
+  static sockaddr_storage peer_of(Connection& c) {
+    sockaddr_storage out{};
+    error_code ec;
+    const tcp::endpoint ep = c.socket.remote_endpoint(ec);
+    if (!ec && ep.size() <= sizeof out) std::memcpy(&out, ep.data(), ep.size());
+    return out;
   }
 
   // Keeps the TCP thread's snapshot fresh while no query comes in.

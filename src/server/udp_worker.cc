@@ -66,10 +66,12 @@ struct UdpWorker::Buffers {
 };
 
 UdpWorker::UdpWorker(std::vector<UdpSocket> sockets,
-                     const common::SnapshotPublisher<view::Catalog>& catalog, int stop_fd)
+                     const common::SnapshotPublisher<view::Catalog>& catalog, int stop_fd,
+                     xfr::Handler* xfr)
     : sockets_(std::move(sockets)),
       reader_(catalog),
       stop_fd_(stop_fd),
+      xfr_(xfr),
       buffers_(std::make_unique<Buffers>()) {
   Buffers& b = *buffers_;
   std::memset(b.rx, 0, sizeof b.rx);
@@ -160,6 +162,15 @@ void UdpWorker::drain(const UdpSocket& socket) noexcept {
       const msghdr& in = b.rx[i].msg_hdr;
       if (in.msg_flags & MSG_TRUNC) continue;  // larger than any query we serve
       Buffers::Slot& slot = b.slots[i];
+      const std::span<const uint8_t> query(slot.query, b.rx[i].msg_len);
+      if (xfr_ != nullptr && xfr_->kind(query, false) != xfr::Kind::kAnswer) [[unlikely]] {
+        // Handed off (copied into the handler's preallocated queue); it replies from its thread.
+        msghdr& h = b.rx[i].msg_hdr;
+        const bool ctl = socket.pktinfo && h.msg_controllen > 0 && !(h.msg_flags & MSG_CTRUNC);
+        if (ctl) pktinfo_for_reply(&h);
+        (void)xfr_->udp(fd, query, slot.peer, h.msg_namelen, ctl ? slot.control : nullptr, ctl ? h.msg_controllen : 0);
+        continue;
+      }
       const size_t len =
           auth::answer(catalog, std::span<const uint8_t>(slot.query, b.rx[i].msg_len),
                        std::span<uint8_t>(slot.reply, sizeof slot.reply), auth::Transport::kUdp);

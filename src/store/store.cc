@@ -138,6 +138,11 @@ namespace {
 
 using internal::Db;
 
+// Bytes bound as a BLOB.
+struct Blob {
+  std::string_view s;
+};
+
 // An empty string bound as SQL NULL (nullable text columns).
 struct NullIfEmpty {
   std::string_view s;
@@ -191,6 +196,11 @@ class Query {
 
   bool is_null(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
   int64_t i64(int col) const { return sqlite3_column_int64(st_, col); }
+  std::string blob(int col) const {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(st_, col));
+    if (p == nullptr) return {};
+    return std::string(p, static_cast<size_t>(sqlite3_column_bytes(st_, col)));
+  }
   std::string text(int col) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st_, col));
     if (p == nullptr) return {};
@@ -219,6 +229,11 @@ class Query {
     if (st_ != nullptr) note(sqlite3_bind_int64(st_, next_++, v));
   }
   void bind_one(uint32_t v) { bind_one(static_cast<int64_t>(v)); }
+  void bind_one(Blob v) {
+    if (st_ != nullptr) {
+      note(sqlite3_bind_blob64(st_, next_++, v.s.data() != nullptr ? v.s.data() : "", v.s.size(), SQLITE_TRANSIENT));
+    }
+  }
   void bind_one(int v) { bind_one(static_cast<int64_t>(v)); }
   void bind_one(bool v) { bind_one(static_cast<int64_t>(v ? 1 : 0)); }
   void bind_one(const std::optional<uint16_t>& v) {
@@ -405,6 +420,41 @@ CREATE TABLE journal (
   UNIQUE (zone_id, serial)
 ) STRICT;
 CREATE INDEX journal_zone ON journal(zone_id);
+)sql"},
+    // Zone transfers (src/xfr): secondary_dns objects, the IXFR journal of view diffs, and the
+    // last served (serial, content digest) of every zone, so serials never go back.
+    {2, R"sql(
+CREATE TABLE xfr_objects (
+  kind        TEXT NOT NULL CHECK (kind IN ('tsig', 'peer', 'outgoing', 'incoming')),
+  id          TEXT NOT NULL CHECK (length(id) = 32 AND id NOT GLOB '*[^0-9a-f]*'),
+  scope       TEXT NOT NULL,
+  body        TEXT NOT NULL CHECK (json_valid(body) AND json_type(body) = 'object'),
+  PRIMARY KEY (kind, id)
+) STRICT;
+
+CREATE TABLE xfr_journal (
+  seq         INTEGER PRIMARY KEY,
+  zone        TEXT NOT NULL CHECK (zone <> ''),
+  serial_from INTEGER NOT NULL CHECK (serial_from BETWEEN 0 AND 4294967295),
+  serial_to   INTEGER NOT NULL CHECK (serial_to BETWEEN 0 AND 4294967295),
+  diff        BLOB NOT NULL
+) STRICT;
+CREATE INDEX xfr_journal_zone ON xfr_journal(zone, seq);
+
+-- What a secondary zone pulled from its primary: the zone as text (one RR a line), and when a
+-- primary last confirmed it current (unix seconds; SOA expire counts from there).
+CREATE TABLE secondary_data (
+  zone_id      TEXT NOT NULL PRIMARY KEY REFERENCES zones(id) ON DELETE CASCADE,
+  serial       INTEGER NOT NULL CHECK (serial BETWEEN 0 AND 4294967295),
+  data         TEXT NOT NULL,
+  confirmed_on INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE served_views (
+  zone        TEXT NOT NULL PRIMARY KEY CHECK (zone <> ''),
+  serial      INTEGER NOT NULL CHECK (serial BETWEEN 0 AND 4294967295),
+  digest      TEXT NOT NULL
+) STRICT;
 )sql"},
 };
 
@@ -1121,6 +1171,90 @@ Result<std::vector<std::pair<int, std::string>>> Store::schema_history() {
   return collect<std::pair<int, std::string>>(q, [](const Query& row) {
     return std::pair<int, std::string>(static_cast<int>(row.i64(0)), row.text(1));
   });
+}
+
+// ---- zone transfers (migration 2) -----------------------------------------------------------
+
+Result<std::vector<XfrObject>> Reader::list_xfr_objects(std::string_view kind) {
+  Query q(db(), "SELECT kind, id, scope, body FROM xfr_objects WHERE kind = ?1 ORDER BY rowid",
+          what("list xfr objects", kind));
+  q.bind(kind);
+  return collect<XfrObject>(q, [](const Query& row) { return XfrObject{row.text(0), row.text(1), row.text(2), row.text(3)}; });
+}
+
+Result<std::vector<std::string>> Reader::xfr_journal(std::string_view zone) {
+  Query q(db(), "SELECT diff FROM xfr_journal WHERE zone = ?1 ORDER BY seq", what("read xfr journal of", zone));
+  q.bind(zone);
+  return collect<std::string>(q, [](const Query& row) { return row.blob(0); });
+}
+
+Result<std::optional<ServedView>> Reader::served_view(std::string_view zone) {
+  Query q(db(), "SELECT serial, digest FROM served_views WHERE zone = ?1", what("read served view of", zone));
+  q.bind(zone);
+  return first<ServedView>(q, [](const Query& row) { return ServedView{static_cast<uint32_t>(row.i64(0)), row.text(1)}; });
+}
+
+Result<void> Transaction::put_xfr_object(const XfrObject& o) {
+  if (auto ok = still_open(db_); !ok) return ok.error();
+  Query q(*db_, "INSERT OR REPLACE INTO xfr_objects (kind, id, scope, body) VALUES (?1, ?2, ?3, ?4)",
+          what("put xfr object", o.id));
+  auto r = q.bind(o.kind, o.id, o.scope, o.body).run();
+  if (!r) return r.error();
+  return {};
+}
+
+Result<void> Transaction::delete_xfr_object(std::string_view kind, std::string_view id) {
+  if (auto ok = still_open(db_); !ok) return ok.error();
+  Query q(*db_, "DELETE FROM xfr_objects WHERE kind = ?1 AND id = ?2", what("delete xfr object", id));
+  auto r = q.bind(kind, id).run();
+  if (!r) return r.error();
+  if (*r == 0) return store_error(StoreErrc::kNotFound, std::string(kind) + " " + std::string(id) + " not found");
+  return {};
+}
+
+Result<void> Transaction::append_xfr_journal(std::string_view zone, uint32_t from, uint32_t to, std::string_view diff,
+                                             size_t keep) {
+  if (auto ok = still_open(db_); !ok) return ok.error();
+  {
+    Query q(*db_, "INSERT INTO xfr_journal (zone, serial_from, serial_to, diff) VALUES (?1, ?2, ?3, ?4)",
+            what("append xfr journal of", zone));
+    auto r = q.bind(zone, from, to, Blob{diff}).run();
+    if (!r) return r.error();
+  }
+  Query q(*db_,
+          "DELETE FROM xfr_journal WHERE zone = ?1 AND seq NOT IN"
+          " (SELECT seq FROM xfr_journal WHERE zone = ?1 ORDER BY seq DESC LIMIT ?2)",
+          what("compact xfr journal of", zone));
+  auto r = q.bind(zone, static_cast<int64_t>(keep)).run();
+  if (!r) return r.error();
+  return {};
+}
+
+Result<void> Transaction::put_served_view(std::string_view zone, uint32_t serial, std::string_view digest) {
+  if (auto ok = still_open(db_); !ok) return ok.error();
+  Query q(*db_, "INSERT OR REPLACE INTO served_views (zone, serial, digest) VALUES (?1, ?2, ?3)",
+          what("put served view of", zone));
+  auto r = q.bind(zone, serial, digest).run();
+  if (!r) return r.error();
+  return {};
+}
+
+Result<std::optional<SecondaryData>> Reader::secondary_data(std::string_view zone_id) {
+  Query q(db(), "SELECT serial, data, confirmed_on FROM secondary_data WHERE zone_id = ?1",
+          what("read secondary data of zone", zone_id));
+  q.bind(zone_id);
+  return first<SecondaryData>(q, [](const Query& row) {
+    return SecondaryData{static_cast<uint32_t>(row.i64(0)), row.text(1), row.i64(2)};
+  });
+}
+
+Result<void> Transaction::put_secondary_data(std::string_view zone_id, const SecondaryData& d) {
+  if (auto ok = still_open(db_); !ok) return ok.error();
+  Query q(*db_, "INSERT OR REPLACE INTO secondary_data (zone_id, serial, data, confirmed_on) VALUES (?1, ?2, ?3, ?4)",
+          what("put secondary data of zone", zone_id));
+  auto r = q.bind(zone_id, d.serial, d.text, d.confirmed_on).run();
+  if (!r) return r.error();
+  return {};
 }
 
 }  // namespace dnsedge::store

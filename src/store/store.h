@@ -98,6 +98,26 @@ struct ZoneQuery {
   std::optional<std::string> status;
 };
 
+// A secondary_dns object (kind "tsig", "peer", "outgoing", "incoming") as the API shows it:
+// `scope` is the account id (tsig, peer) or the zone id (outgoing, incoming); `body` a JSON object.
+struct XfrObject {
+  std::string kind, id, scope, body;
+  bool operator==(const XfrObject&) const = default;
+};
+
+// What a secondary zone holds: the zone as text, and when a primary last confirmed it.
+struct SecondaryData {
+  uint32_t serial = 0;
+  std::string text;
+  int64_t confirmed_on = 0;  // unix seconds
+};
+
+// The last served state of a zone (file or store zone): its serial and a digest of its view.
+struct ServedView {
+  uint32_t serial = 0;
+  std::string digest;
+};
+
 namespace internal {
 class Db;  // one SQLite connection plus its prepared-statement cache (store.cc)
 }  // namespace internal
@@ -159,6 +179,13 @@ class Reader {
                                                                       uint32_t serial);
   // The serial of the oldest journal entry still kept for a zone; nullopt if none.
   [[nodiscard]] Result<std::optional<uint32_t>> oldest_journal_serial(std::string_view zone_id);
+
+  // Zone transfers (migration 2). Objects of one kind in insertion order.
+  [[nodiscard]] Result<std::vector<XfrObject>> list_xfr_objects(std::string_view kind);
+  // The IXFR journal (view diffs, xfr::encode_diff) of a zone (its name), oldest first.
+  [[nodiscard]] Result<std::vector<std::string>> xfr_journal(std::string_view zone);
+  [[nodiscard]] Result<std::optional<ServedView>> served_view(std::string_view zone);
+  [[nodiscard]] Result<std::optional<SecondaryData>> secondary_data(std::string_view zone_id);
 
   // A read transaction: every read until it ends sees one committed state of the database.
   // Ends (and releases its WAL snapshot) when destroyed. Keep it short: while it is open,
@@ -251,6 +278,15 @@ class Transaction {
   // Deletes the zone's entries whose serial comes before `serial` (RFC 1982); returns how many.
   [[nodiscard]] Result<int64_t> delete_journal_before(std::string_view zone_id, uint32_t serial);
 
+  // Zone transfers (migration 2).
+  [[nodiscard]] Result<void> put_xfr_object(const XfrObject& o);  // insert or replace
+  [[nodiscard]] Result<void> delete_xfr_object(std::string_view kind, std::string_view id);  // kNotFound
+  // Appends a diff and keeps only the newest `keep` of the zone.
+  [[nodiscard]] Result<void> append_xfr_journal(std::string_view zone, uint32_t from, uint32_t to,
+                                                std::string_view diff, size_t keep);
+  [[nodiscard]] Result<void> put_served_view(std::string_view zone, uint32_t serial, std::string_view digest);
+  [[nodiscard]] Result<void> put_secondary_data(std::string_view zone_id, const SecondaryData& d);
+
  private:
   friend class Store;
   explicit Transaction(internal::Db* db) : db_(db) {}
@@ -261,7 +297,7 @@ class Transaction {
 class Store : public Reader {
  public:
   // The schema version this binary creates and understands.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens DIR/dnsedge.db, creating DIR (mode 0700) and the file (mode 0600) if missing, and
   // migrates it to kSchemaVersion.

@@ -175,14 +175,14 @@ TEST(StoreOpenTest, CreatesDatabaseInWalModeWithPrivateFile) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   RawDb raw(dir.path());
   EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(raw.text("SELECT version FROM schema_version"), "1");
+  EXPECT_EQ(raw.text("SELECT max(version) FROM schema_version"), std::to_string(Store::kSchemaVersion));
   EXPECT_EQ(
       raw.text("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"),
-      "accounts\napi_tokens\njournal\nrecords\nschema_version\nspectrum_apps\nzone_serial_floors\n"
-      "zone_settings\nzones");
+      "accounts\napi_tokens\njournal\nrecords\nschema_version\nsecondary_data\nserved_views\nspectrum_apps\n"
+      "xfr_journal\nxfr_objects\nzone_serial_floors\nzone_settings\nzones");
   EXPECT_EQ(raw.text("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
                      " ORDER BY name"),
-            "journal_zone\nrecords_identity\nspectrum_apps_zone\nzones_account");
+            "journal_zone\nrecords_identity\nspectrum_apps_zone\nxfr_journal_zone\nzones_account");
 }
 
 TEST(StoreOpenTest, CreatesMissingDataDirectories) {
@@ -219,8 +219,9 @@ TEST(StoreOpenTest, ReopeningKeepsDataAndDoesNotMigrateAgain) {
     auto h = store->schema_history();
     ASSERT_TRUE(h);
     history = *h;
-    ASSERT_EQ(history.size(), 1u);
+    ASSERT_EQ(history.size(), static_cast<size_t>(store::Store::kSchemaVersion));
     EXPECT_EQ(history[0].first, 1);
+    EXPECT_EQ(history.back().first, store::Store::kSchemaVersion);
     EXPECT_TRUE(zone::parse_rfc3339(history[0].second)) << history[0].second;
     auto tx = store->begin();
     ASSERT_TRUE(tx);
@@ -244,9 +245,11 @@ TEST(StoreOpenTest, RefusesADatabaseFromANewerVersion) {
   { ASSERT_TRUE(open_ok(dir.path())); }
   {
     RawDb raw(dir.path());
-    raw.exec("INSERT INTO schema_version VALUES (2, '2030-01-01T00:00:00.000000Z')");
+    raw.exec("INSERT INTO schema_version VALUES (" + std::to_string(Store::kSchemaVersion + 1) +
+             ", '2030-01-01T00:00:00.000000Z')");
   }
-  expect_fails(Store::open(dir.path()), StoreErrc::kSchema, "schema version 2 is newer");
+  expect_fails(Store::open(dir.path()), StoreErrc::kSchema,
+               "schema version " + std::to_string(Store::kSchemaVersion + 1) + " is newer");
 }
 
 TEST(StoreOpenTest, ReadOnlyReaderWithoutAStore) {
@@ -265,9 +268,11 @@ TEST(StoreOpenTest, ReadOnlyReaderWithoutAStore) {
   EXPECT_EQ(accounts->size(), 1u);
   {
     RawDb raw(dir.path());
-    raw.exec("INSERT INTO schema_version VALUES (2, '2030-01-01T00:00:00.000000Z')");
+    raw.exec("INSERT INTO schema_version VALUES (" + std::to_string(Store::kSchemaVersion + 1) +
+             ", '2030-01-01T00:00:00.000000Z')");
   }
-  expect_fails(Store::open_reader(dir.path()), StoreErrc::kSchema, "schema version 2");
+  expect_fails(Store::open_reader(dir.path()), StoreErrc::kSchema,
+               "schema version " + std::to_string(Store::kSchemaVersion + 1));
 }
 
 // ---- accounts --------------------------------------------------------------------------------
@@ -1433,6 +1438,49 @@ TEST(StoreCrashTest, AckedCommitsSurviveSigkillAndPartialOnesVanish) {
   std::printf(
       "[ crash    ] %d rounds, %d transactions survived, %d committed but unacked; seed %u\n",
       kRounds, committed, unacked_commits, seed);
+}
+
+// ---- zone transfers (migration 2) ------------------------------------------------------------
+
+TEST(StoreXfrTest, ObjectsJournalServedViewsAndSecondaryData) {
+  Fixture f;
+  const XfrObject tsig{"tsig", zone::new_id(), f.account.id, R"({"name":"k1."})"};
+  {
+    auto tx = f.store->begin();
+    ASSERT_TRUE(tx);
+    expect_ok(tx->put_xfr_object(tsig));
+    expect_fails(tx->put_xfr_object(XfrObject{"bogus", zone::new_id(), "", "{}"}), StoreErrc::kConstraint);
+    expect_fails(tx->put_xfr_object(XfrObject{"peer", zone::new_id(), "", "not json"}), StoreErrc::kConstraint);
+    for (uint32_t s = 1; s <= 5; ++s) expect_ok(tx->append_xfr_journal("example.com", s, s + 1, std::string("d\0") + char('0' + s), 3));
+    expect_ok(tx->put_served_view("example.com", 7, "abc"));
+    expect_ok(tx->put_secondary_data(f.zone.id, SecondaryData{9, "zone text", 1234}));
+    expect_ok(tx->commit());
+  }
+  auto objs = f.store->list_xfr_objects("tsig");
+  ASSERT_TRUE(objs);
+  ASSERT_EQ(objs->size(), 1u);
+  EXPECT_EQ(objs->front(), tsig);
+  auto j = f.store->xfr_journal("example.com");
+  ASSERT_TRUE(j);
+  ASSERT_EQ(j->size(), 3u);  // compacted to the newest 3, oldest first, bytes kept (a NUL inside)
+  EXPECT_EQ(j->front(), std::string("d\0") + '3');
+  auto sv = f.store->served_view("example.com");
+  ASSERT_TRUE(sv && *sv);
+  EXPECT_EQ((*sv)->serial, 7u);
+  auto sd = f.store->secondary_data(f.zone.id);
+  ASSERT_TRUE(sd && *sd);
+  EXPECT_EQ((*sd)->text, "zone text");
+  EXPECT_EQ((*sd)->confirmed_on, 1234);
+  {
+    auto tx = f.store->begin();
+    ASSERT_TRUE(tx);
+    expect_ok(tx->delete_xfr_object("tsig", tsig.id));
+    expect_fails(tx->delete_xfr_object("tsig", tsig.id), StoreErrc::kNotFound);
+    expect_ok(tx->delete_zone(f.zone.id));  // secondary data goes with the zone
+    expect_ok(tx->commit());
+  }
+  EXPECT_TRUE(f.store->list_xfr_objects("tsig")->empty());
+  EXPECT_FALSE(f.store->secondary_data(f.zone.id)->has_value());
 }
 
 }  // namespace

@@ -88,6 +88,24 @@ Result<std::shared_ptr<const ZoneView>> ZoneView::compile(std::string_view origi
   return std::shared_ptr<const ZoneView>(std::move(*z));
 }
 
+std::shared_ptr<const ZoneView> ZoneView::with_serial(uint32_t serial) const {
+  std::shared_ptr<ZoneView> z(new ZoneView(*this));
+  z->serial_ = serial;
+  const RRset& soa = z->rrsets_[z->soa_rrset_];
+  size_t off = soa.rdata_off + 2;  // past the rdlength
+  for (int names = 0; names < 2; ++names) {
+    while (off < z->rdata_.size() && z->rdata_[off] != 0) off += 1 + static_cast<uint8_t>(z->rdata_[off]);
+    ++off;
+  }
+  if (off + 4 <= z->rdata_.size()) {
+    for (int k = 0; k < 4; ++k) z->rdata_[off + static_cast<size_t>(k)] = static_cast<char>(serial >> (24 - 8 * k));
+  }
+  // The index keys point into names_: re-point them at the copy's.
+  z->index_.clear();
+  for (uint32_t i = 0; i < z->nodes_.size(); ++i) z->index_.emplace(z->node_name(z->nodes_[i]), i);
+  return z;
+}
+
 template <class Rec>
 Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin, const std::vector<Rec>& records,
                                                      const CompileOptions& opt, const Served* served) {
@@ -96,6 +114,7 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin, co
   std::shared_ptr<ZoneView> z(new ZoneView());
   z->apex_ = std::string(origin);
   z->source_ = opt.source;
+  z->expired_ = opt.expired;
 
   // 1. Owner names → temporary node ids (views into the records' owner strings), with every
   //    ancestor up to the apex present (empty non-terminals).

@@ -65,6 +65,8 @@ struct CompileOptions {
   // Spectrum apps of the zone (view/apps.h): their names answer their edge addresses, and the
   // view carries them for the edge. Null: none.
   const std::vector<ServedApp>* apps = nullptr;
+  // A secondary zone past its SOA expire (RFC 1035 §3.3.13): every query at it gets SERVFAIL.
+  bool expired = false;
 };
 
 class ZoneView {
@@ -79,6 +81,10 @@ class ZoneView {
 
   std::string_view apex() const noexcept { return apex_; }
   uint32_t serial() const noexcept { return serial_; }
+  // The same view with another SOA serial (serial discipline of file zones: a changed view
+  // whose file kept its serial is served with the next one).
+  std::shared_ptr<const ZoneView> with_serial(uint32_t serial) const;
+  bool expired() const noexcept { return expired_; }
   size_t node_count() const noexcept { return nodes_.size(); }
   size_t record_count() const noexcept { return record_count_; }
   const std::string& source() const noexcept { return source_; }
@@ -123,6 +129,7 @@ class ZoneView {
   std::string apex_;
   std::string source_;
   uint32_t serial_ = 0;
+  bool expired_ = false;
   uint32_t negative_ttl_ = 0;
   uint32_t soa_rrset_ = 0;
   size_t record_count_ = 0;

@@ -116,3 +116,25 @@ TEST(CatalogTest, LongestSuffixWins) {
 
 }  // namespace
 }  // namespace dnsedge::view
+
+namespace dnsedge::view {
+namespace {
+
+TEST(ZoneViewTest, WithSerialChangesOnlyTheSerial) {
+  auto z = compile_text(kZone);
+  ASSERT_TRUE(z) << z.error().message;
+  auto s = (*z)->with_serial(4000000000u);
+  EXPECT_EQ(s->serial(), 4000000000u);
+  EXPECT_EQ((*z)->serial(), 7u);
+  auto a = (*z)->records();
+  auto b = s->records();
+  ASSERT_EQ(a.size(), b.size());
+  size_t differ = 0;
+  for (size_t i = 0; i < a.size(); ++i) differ += !(a[i] == b[i]);
+  EXPECT_EQ(differ, 1u);  // the SOA
+  EXPECT_NE(s->find(W("a.b.c.example.com.")), kNone);  // the index works on the copy
+  EXPECT_EQ(s->find(W("a.b.c.example.com.")), (*z)->find(W("a.b.c.example.com.")));
+}
+
+}  // namespace
+}  // namespace dnsedge::view

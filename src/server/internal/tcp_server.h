@@ -20,6 +20,7 @@
 #include "common/snapshot.h"
 #include "common/unique_fd.h"
 #include "view/zone_view.h"
+#include "xfr/handler.h"
 
 namespace dnsedge::server::internal {
 
@@ -33,6 +34,7 @@ struct TcpOptions {
   size_t max_clients = 1024;
   // The TCP thread refreshes its snapshot at least this often, even without traffic.
   std::chrono::milliseconds idle_refresh{1000};
+  xfr::Handler* xfr = nullptr;  // transfers, NOTIFY, signed queries (see server.h)
 };
 
 class TcpServer {

@@ -19,6 +19,7 @@
 #include "common/snapshot.h"
 #include "common/unique_fd.h"
 #include "view/zone_view.h"
+#include "xfr/handler.h"
 
 namespace dnsedge::server::internal {
 
@@ -40,7 +41,7 @@ class UdpWorker {
 
   // `stop_fd` is an eventfd owned by the caller; once it is readable the worker exits.
   UdpWorker(std::vector<UdpSocket> sockets, const common::SnapshotPublisher<view::Catalog>& catalog,
-            int stop_fd);
+            int stop_fd, xfr::Handler* xfr = nullptr);
   ~UdpWorker();
   UdpWorker(const UdpWorker&) = delete;
   UdpWorker& operator=(const UdpWorker&) = delete;
@@ -58,6 +59,7 @@ class UdpWorker {
   std::vector<UdpSocket> sockets_;
   common::SnapshotReader<view::Catalog> reader_;
   int stop_fd_;
+  xfr::Handler* xfr_;  // transfers, NOTIFY, signed queries: queued to it (never answered here)
   common::UniqueFd epoll_;
   std::unique_ptr<Buffers> buffers_;
   std::thread thread_;

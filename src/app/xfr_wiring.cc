@@ -1,0 +1,144 @@
+#include "app/xfr_wiring.h"
+
+#include "dns/name.h"
+
+namespace dnsedge::app {
+namespace {
+
+std::string str(const toml::table& t, const char* key) {
+  const auto* n = t.get(key);
+  return n != nullptr && n->is_string() ? n->as_string()->get() : std::string();
+}
+
+}  // namespace
+
+Result<xfr::Config> xfr_config_from_toml(const toml::table& root, const std::string& file) {
+  xfr::Config cfg;
+  const toml::node* x = root.get("xfr");
+  if (x == nullptr) return cfg;
+  const toml::table* t = x->as_table();
+  if (t == nullptr) return make_error(file + ": 'xfr' must be a table");
+  for (const auto& [k, v] : *t) {
+    if (k.str() != "journal_max" && k.str() != "tsig" && k.str() != "outgoing") {
+      return make_error(file + ": unknown setting 'xfr." + std::string(k.str()) + "'");
+    }
+  }
+  if (const auto* n = t->get("journal_max")) {
+    if (!n->is_integer() || n->as_integer()->get() < 0) return make_error(file + ": 'xfr.journal_max' must be an integer >= 0");
+    cfg.journal_max = static_cast<size_t>(n->as_integer()->get());
+  }
+  if (const auto* n = t->get("tsig")) {
+    const toml::array* a = n->as_array();
+    if (a == nullptr) return make_error(file + ": 'xfr.tsig' must be an array of tables ([[xfr.tsig]])");
+    for (const auto& e : *a) {
+      const toml::table* k = e.as_table();
+      if (k == nullptr) return make_error(file + ": each [[xfr.tsig]] must be a table");
+      auto key = xfr::TsigKey::make(str(*k, "name"), str(*k, "algo"), str(*k, "secret"));
+      if (!key) return make_error(file + ": [[xfr.tsig]]: " + key.error().message);
+      cfg.keys[(*key)->name_wire()] = *key;
+    }
+  }
+  auto key_named = [&](const std::string& name) -> Result<std::shared_ptr<const xfr::TsigKey>> {
+    if (name.empty()) return std::shared_ptr<const xfr::TsigKey>();
+    std::string n = name;
+    if (n.back() != '.') n += '.';
+    auto w = dns::name_from_text(n);
+    if (!w) return make_error("TSIG key name '" + name + "': " + w.error().message);
+    auto it = cfg.keys.find(*w);
+    if (it == cfg.keys.end()) return make_error("TSIG key '" + name + "' is not defined in [[xfr.tsig]]");
+    return it->second;
+  };
+  if (const auto* n = t->get("outgoing")) {
+    const toml::array* a = n->as_array();
+    if (a == nullptr) return make_error(file + ": 'xfr.outgoing' must be an array of tables ([[xfr.outgoing]])");
+    for (const auto& e : *a) {
+      const toml::table* o = e.as_table();
+      if (o == nullptr) return make_error(file + ": each [[xfr.outgoing]] must be a table");
+      std::string zone = str(*o, "zone");
+      if (zone.empty()) return make_error(file + ": [[xfr.outgoing]] needs 'zone'");
+      if (zone.back() != '.') zone += '.';
+      auto apex = dns::name_from_text(zone);
+      if (!apex) return make_error(file + ": [[xfr.outgoing]] zone '" + zone + "': " + apex.error().message);
+      auto& out = cfg.outgoing[*apex];
+      const std::string where = file + ": [[xfr.outgoing]] " + zone + ": ";
+      if (const auto* p = o->get("peers")) {
+        if (!p->is_array()) return make_error(where + "'peers' must be an array of tables");
+        for (const auto& pe : *p->as_array()) {
+          const toml::table* pt = pe.as_table();
+          if (pt == nullptr) return make_error(where + "each peer must be a table {name, ip, port, tsig}");
+          xfr::Peer peer;
+          peer.ip = str(*pt, "ip");
+          auto addr = xfr::Prefix::parse(peer.ip);
+          if (!addr || peer.ip.find('/') != std::string::npos) return make_error(where + "peer ip '" + peer.ip + "' is not an address");
+          peer.address = *addr;
+          peer.name = str(*pt, "name").empty() ? peer.ip : str(*pt, "name");
+          peer.id = "config:" + peer.name;
+          if (const auto* port = pt->get("port")) {
+            if (!port->is_integer() || port->as_integer()->get() < 1 || port->as_integer()->get() > 65535) {
+              return make_error(where + "peer port must be 1..65535");
+            }
+            peer.port = static_cast<uint16_t>(port->as_integer()->get());
+          }
+          auto k = key_named(str(*pt, "tsig"));
+          if (!k) return make_error(where + k.error().message);
+          peer.key = *k;
+          out.peers.push_back(std::move(peer));
+        }
+      }
+      if (const auto* al = o->get("allow")) {
+        if (!al->is_array()) return make_error(where + "'allow' must be an array of tables");
+        for (const auto& ae : *al->as_array()) {
+          const toml::table* at = ae.as_table();
+          if (at == nullptr) return make_error(where + "each allow entry must be a table {prefix, tsig}");
+          xfr::AllowEntry entry;
+          if (const std::string pfx = str(*at, "prefix"); !pfx.empty()) {
+            auto pr = xfr::Prefix::parse(pfx);
+            if (!pr) return make_error(where + pr.error().message);
+            entry.prefix = *pr;
+          }
+          auto k = key_named(str(*at, "tsig"));
+          if (!k) return make_error(where + k.error().message);
+          entry.key = *k;
+          if (!entry.prefix && !entry.key) return make_error(where + "an allow entry needs a prefix, a tsig key or both");
+          out.allow.push_back(std::move(entry));
+        }
+      }
+    }
+  }
+  return cfg;
+}
+
+Result<std::unique_ptr<StoreJournal>> StoreJournal::open(const std::string& data_dir) {
+  auto st = store::Store::open(data_dir);
+  if (!st) return make_error("xfr journal: store " + data_dir + ": " + st.error().message);
+  auto j = std::make_unique<StoreJournal>();
+  j->store_ = std::move(*st);
+  return j;
+}
+
+Result<void> StoreJournal::append(std::string_view apex, const xfr::Diff& d, size_t keep) {
+  std::lock_guard lock(mu_);
+  auto tx = store_->begin();
+  if (!tx) return tx.error();
+  if (auto r = tx->append_xfr_journal(dns::name_to_text(apex), d.from, d.to, xfr::encode_diff(d), keep); !r) return r;
+  return tx->commit();
+}
+
+Result<std::vector<xfr::Diff>> StoreJournal::load(std::string_view apex) {
+  std::vector<std::string> blobs;
+  {
+    std::lock_guard lock(mu_);
+    auto all = store_->xfr_journal(dns::name_to_text(apex));
+    if (!all) return all.error();
+    blobs = std::move(*all);
+  }
+  std::vector<xfr::Diff> out;
+  for (const auto& b : blobs) {
+    auto d = xfr::decode_diff(b);
+    if (!d) return d.error();
+    out.push_back(std::move(*d));
+  }
+  return out;
+}
+
+}  // namespace dnsedge::app

@@ -1,0 +1,45 @@
+#pragma once
+// Zone transfers in `dnsedge serve` (src/xfr): the [xfr] table of the TOML file, and the IXFR
+// journal kept in the store.
+//
+// TOML:
+//   [xfr]
+//   journal_max = 100                      # view diffs kept per zone (--xfr-journal-max)
+//   [[xfr.tsig]]
+//   name = "k1."  algo = "hmac-sha256."  secret = "<base64>"
+//   [[xfr.outgoing]]
+//   zone = "example.com"
+//   peers = [{ name = "knot", ip = "127.0.0.1", port = 53, tsig = "k1." }]   # notified, may transfer
+//   allow = [{ prefix = "192.0.2.0/24", tsig = "k1." }]                    # may transfer
+//
+// The same objects can be managed through the API (secondary_dns); both are merged.
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <toml++/toml.h>
+
+#include "common/result.h"
+#include "store/store.h"
+#include "xfr/config.h"
+#include "xfr/journal.h"
+
+namespace dnsedge::app {
+
+// Parses the [xfr] table (absent: an empty config). Errors name the file and the entry.
+Result<xfr::Config> xfr_config_from_toml(const toml::table& root, const std::string& file);
+
+// The xfr::Journal over its own store connection (thread-safe: a mutex around it).
+class StoreJournal final : public xfr::Journal {
+ public:
+  static Result<std::unique_ptr<StoreJournal>> open(const std::string& data_dir);
+  Result<void> append(std::string_view apex, const xfr::Diff& d, size_t keep) override;
+  Result<std::vector<xfr::Diff>> load(std::string_view apex) override;
+
+ private:
+  std::mutex mu_;
+  std::unique_ptr<store::Store> store_;
+};
+
+}  // namespace dnsedge::app

@@ -1,0 +1,71 @@
+#pragma once
+// IXFR deltas: the differences between successive published views of a zone (RFC 1995), and
+// the interface through which they are kept (the store implements it; DESIGN.md keeps xfr
+// independent of the store).
+//
+// A Diff lists the RRs that left the view (the old SOA first) and those that entered it (the
+// new SOA first), which is exactly one delta sequence of an IXFR reply.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "view/zone_view.h"
+#include "xfr/wire.h"
+
+namespace dnsedge::xfr {
+
+struct Diff {
+  uint32_t from = 0, to = 0;
+  std::vector<Rr> removed, added;
+  size_t bytes() const noexcept;  // wire size of the RRs (uncompressed), for sizing decisions
+};
+
+// Every RR of a view, in view order (SOA first). `f(owner, type, ttl, rdata)` with string_views
+// into the view.
+template <typename F>
+void for_each_rr(const view::ZoneView& z, F&& f) {
+  const view::RRset& soa = z.soa();
+  {
+    const uint8_t* p = z.rdata(soa);
+    const size_t len = size_t{p[0]} << 8 | p[1];
+    f(z.apex(), uint16_t{6}, soa.ttl, std::string_view(reinterpret_cast<const char*>(p + 2), len));
+  }
+  for (uint32_t i = 0; i < z.node_count(); ++i) {
+    const view::Node& n = z.node(i);
+    const std::string_view owner = z.node_name(n);
+    const view::RRset* s = z.rrsets_begin(n);
+    for (uint32_t k = 0; k < n.rrset_count; ++k, ++s) {
+      if (i == z.apex_node() && s->type == 6) continue;  // the SOA went first
+      const uint8_t* p = z.rdata(*s);
+      for (uint16_t r = 0; r < s->count; ++r) {
+        const size_t len = size_t{p[0]} << 8 | p[1];
+        f(owner, s->type, s->ttl, std::string_view(reinterpret_cast<const char*>(p + 2), len));
+        p += 2 + len;
+      }
+    }
+  }
+}
+
+// The delta from `before` to `after` (serials from their SOAs).
+Diff diff_views(const view::ZoneView& before, const view::ZoneView& after);
+
+std::string encode_diff(const Diff& d);
+Result<Diff> decode_diff(std::string_view blob);
+
+// The chain of diffs that leads from `serial` to `current`, oldest first, picked from `all`
+// (a zone's kept diffs, oldest first). Empty when the journal does not cover it.
+std::vector<Diff> chain(std::vector<Diff> all, uint32_t serial, uint32_t current);
+
+class Journal {
+ public:
+  virtual ~Journal() = default;
+  // Appends a diff of the zone `apex` (lowercase wire) and keeps at most `keep` diffs of it.
+  virtual Result<void> append(std::string_view apex, const Diff& d, size_t keep) = 0;
+  // Every kept diff of the zone, oldest first.
+  virtual Result<std::vector<Diff>> load(std::string_view apex) = 0;
+};
+
+}  // namespace dnsedge::xfr
