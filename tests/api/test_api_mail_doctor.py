@@ -131,11 +131,20 @@ def test_slow_outside_lookups_never_hold_up_writes(tmp_path):
     import time
 
     # A loopback "resolver" that takes queries and never answers (UDP and TCP on one port).
-    sink_udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sink_udp.bind(("127.0.0.1", 0))
-    port = sink_udp.getsockname()[1]
-    sink_tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sink_tcp.bind(("127.0.0.1", port))
+    # The same port number must be free for both: retry until a UDP port's TCP twin is free too.
+    for _ in range(100):
+        sink_udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sink_udp.bind(("127.0.0.1", 0))
+        port = sink_udp.getsockname()[1]
+        sink_tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sink_tcp.bind(("127.0.0.1", port))
+            break
+        except OSError:
+            sink_tcp.close()
+            sink_udp.close()
+    else:
+        raise RuntimeError("no loopback port free for both UDP and TCP")
     sink_tcp.listen(16)
     s = Server(tmp_path, extra=["--upstream", f"127.0.0.1:{port}"]).start()
     try:
