@@ -306,6 +306,7 @@ xfr::Config secondary_dns_config(control::Controller& c, const xfr::Config& base
         auto& out = cfg.outgoing[*apex];
         out.peers.insert(out.peers.end(), list_peers.begin(), list_peers.end());
       } else if (z->zone.type == zone::kZoneTypeSecondary) {
+        if (base.incoming.count(*apex)) continue;  // [[xfr.incoming]] of the config file wins
         auto& in = cfg.incoming[*apex];
         in.zone_id = z->zone.id;
         in.primaries = std::move(list_peers);
