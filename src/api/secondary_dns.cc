@@ -192,6 +192,12 @@ HttpResponse SecondaryDns::zone(const std::string& method, const control::ZoneIn
                 "Zone " + info.zone.name + " is not a secondary zone: incoming transfers need a zone created with "
                 "\"type\": \"secondary\".");
   }
+  if (incoming && method != "GET" &&
+      std::find(config_incoming_.begin(), config_incoming_.end(), info.zone.name) != config_incoming_.end()) {
+    return fail(400, errc::kValidation,
+                "The incoming transfers of zone " + info.zone.name +
+                    " are defined in the config file ([[xfr.incoming]]): change them there and restart dnsedge.");
+  }
   std::optional<store::XfrObject> existing;
   for (auto& o : list(c_, kind.c_str())) {
     if (o.scope == info.zone.id) existing = o;

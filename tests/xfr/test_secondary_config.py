@@ -80,6 +80,17 @@ def test_config_secondary_of_knot(tmp_path):
         # The records come from the primary: the API cannot write them.
         w = srv.post(f"/zones/{zid}/dns_records", {"type": "A", "name": "x", "content": "192.0.2.1"})
         assert w.status == 400, w
+        # Its incoming transfers are the config file's: the API refuses to change them.
+        acct = srv.get("/accounts").result[0]["id"]
+        tsig = srv.post(f"/accounts/{acct}/secondary_dns/tsigs",
+                        {"name": "other.", "algo": "hmac-sha256.", "secret": secret("other")}).result["id"]
+        peer = srv.post(f"/accounts/{acct}/secondary_dns/peers",
+                        {"name": "elsewhere", "ip": "127.0.0.9", "port": 53, "tsig_id": tsig}).result["id"]
+        for method in ("post", "put", "patch", "delete"):
+            body = None if method == "delete" else {"name": ZONE, "peers": [peer]}
+            r = getattr(srv, method)(f"/zones/{zid}/secondary_dns/incoming", body) if body is not None \
+                else srv.delete(f"/zones/{zid}/secondary_dns/incoming")
+            assert r.status == 400 and "config file" in r.json["errors"][0]["message"], (method, r)
 
         # Restart without the primary: served from the store, the same zone (not created twice).
         knot.stop()
