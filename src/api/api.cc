@@ -675,7 +675,7 @@ HttpResponse error_response(int status, int code, const std::string& message) {
 Api::Api(control::Controller& controller, ApiOptions options, std::function<void()> on_secondary_dns_change)
     : controller_(controller),
       options_(std::move(options)),
-      secondary_dns_(std::make_unique<SecondaryDns>(controller, std::move(on_secondary_dns_change))) {}
+      secondary_dns_(std::make_unique<SecondaryDns>(controller, std::move(on_secondary_dns_change), options_.config_incoming)) {}
 
 Api::~Api() = default;
 

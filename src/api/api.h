@@ -27,6 +27,9 @@ struct ApiOptions {
   // GET mail_doctor: resolvers for names outside our zones (serve's --upstream; empty: full
   // recursion), as `dnsedge doctor` local mode uses them.
   std::vector<std::string> doctor_upstreams;
+  // Zones ("example.org") whose incoming transfers come from the config file ([[xfr.incoming]]):
+  // secondary_dns/incoming refuses to change them (the file is their source of truth).
+  std::vector<std::string> config_incoming;
 };
 
 class SecondaryDns;

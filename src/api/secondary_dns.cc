@@ -192,6 +192,12 @@ HttpResponse SecondaryDns::zone(const std::string& method, const control::ZoneIn
                 "Zone " + info.zone.name + " is not a secondary zone: incoming transfers need a zone created with "
                 "\"type\": \"secondary\".");
   }
+  if (incoming && method != "GET" &&
+      std::find(config_incoming_.begin(), config_incoming_.end(), info.zone.name) != config_incoming_.end()) {
+    return fail(400, errc::kValidation,
+                "The incoming transfers of zone " + info.zone.name +
+                    " are defined in the config file ([[xfr.incoming]]): change them there and restart dnsedge.");
+  }
   std::optional<store::XfrObject> existing;
   for (auto& o : list(c_, kind.c_str())) {
     if (o.scope == info.zone.id) existing = o;
@@ -306,6 +312,7 @@ xfr::Config secondary_dns_config(control::Controller& c, const xfr::Config& base
         auto& out = cfg.outgoing[*apex];
         out.peers.insert(out.peers.end(), list_peers.begin(), list_peers.end());
       } else if (z->zone.type == zone::kZoneTypeSecondary) {
+        if (base.incoming.count(*apex)) continue;  // [[xfr.incoming]] of the config file wins
         auto& in = cfg.incoming[*apex];
         in.zone_id = z->zone.id;
         in.primaries = std::move(list_peers);

@@ -25,7 +25,9 @@ namespace dnsedge::api {
 
 class SecondaryDns {
  public:
-  SecondaryDns(control::Controller& c, std::function<void()> on_change) : c_(c), on_change_(std::move(on_change)) {}
+  // `config_incoming`: zones whose incoming configuration is the config file's (ApiOptions).
+  SecondaryDns(control::Controller& c, std::function<void()> on_change, std::vector<std::string> config_incoming = {})
+      : c_(c), on_change_(std::move(on_change)), config_incoming_(std::move(config_incoming)) {}
 
   // `rest`: the path segments after "secondary_dns" ("tsigs" [, id]).
   HttpResponse account(const std::string& method, const std::string& account_id, const std::vector<std::string>& rest,
@@ -37,6 +39,7 @@ class SecondaryDns {
  private:
   control::Controller& c_;
   std::function<void()> on_change_;
+  std::vector<std::string> config_incoming_;
 };
 
 // The transfer configuration of the stored objects, merged into `base` (the config file's).

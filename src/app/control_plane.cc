@@ -8,6 +8,7 @@
 #include "api/server.h"
 #include "api/sha256.h"
 #include "control/controller.h"
+#include "dns/name.h"
 #include "edge/spectrum.h"
 #include "spdlog/spdlog.h"
 #include "xfr/secondary.h"
@@ -54,7 +55,13 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
   spdlog::info("control: store {} opened: {} API zone(s), {} file-backed zone(s)", cfg.data_dir, zones, files);
 
   cp->controller_->start();
-  cp->api_ = std::make_unique<api::Api>(*cp->controller_, api::ApiOptions{.doctor_upstreams = cfg.upstreams},
+  api::ApiOptions aopt{.doctor_upstreams = cfg.upstreams};
+  for (const auto& [apex, in] : cfg.xfr.incoming) {  // [[xfr.incoming]]: the file's, not the API's
+    std::string name = dns::name_to_text(apex);
+    if (!name.empty() && name.back() == '.') name.pop_back();
+    aopt.config_incoming.push_back(std::move(name));
+  }
+  cp->api_ = std::make_unique<api::Api>(*cp->controller_, std::move(aopt),
                                         [raw = cp.get()]() { raw->refresh_xfr(); });
   api::ApiServerOptions so;
   so.listen = cfg.api_listen.to_string();

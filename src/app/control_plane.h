@@ -71,6 +71,10 @@ class ControlPlane {
   // Zone transfers: from now on, `service` gets the transfer configuration: `base` (the config
   // file's) merged with the secondary_dns objects of the store, again after every API change.
   void set_xfr(xfr::Service* service, xfr::Secondary* secondary, const xfr::Config& base);
+  // Secondary zones of the config file ([[xfr.incoming]], control_plane_xfr.cc): creates each as a
+  // secondary store zone in the default account if missing and fills in its zone_id. Errors when
+  // the name is a --zone-file zone or a store zone that is not secondary (nothing is changed then).
+  [[nodiscard]] Result<void> ensure_config_secondaries(xfr::Config& cfg);
   // Secondary zones: what the store holds (to seed xfr::Secondary), new data, expiry.
   void seed_secondary(xfr::Secondary& secondary);
   void secondary_data(const xfr::PulledZone& zone);

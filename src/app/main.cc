@@ -250,10 +250,15 @@ int run_serve(const ServeConfig& cfg) {
   xfr::Secondary secondary(xfr::SecondaryOptions{
       .on_zone = [&](const xfr::PulledZone& z) { control_plane->secondary_data(z); },
       .on_expired = [&](const std::string& apex) { control_plane->secondary_expired(apex); }});
+  xfr::Config xfr_config = cfg.xfr;  // [[xfr.incoming]] zones get their store ids here
+  if (auto r = control_plane->ensure_config_secondaries(xfr_config); !r) {
+    spdlog::error("config: {}", r.error().message);
+    return kExitUsage;
+  }
   control_plane->seed_secondary(secondary);
   xfr::Service xfr_service(catalog, xfr::ServiceOptions{.journal = journal->get(),
                                                         .on_notify = [&](const std::string& apex) { secondary.notify(apex); }});
-  control_plane->set_xfr(&xfr_service, &secondary, cfg.xfr);
+  control_plane->set_xfr(&xfr_service, &secondary, xfr_config);
   if (auto r = xfr_service.start(); !r) {
     spdlog::error("{}", r.error().message);
     return kExitUsage;

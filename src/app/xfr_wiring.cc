@@ -19,7 +19,8 @@ Result<xfr::Config> xfr_config_from_toml(const toml::table& root, const std::str
   const toml::table* t = x->as_table();
   if (t == nullptr) return make_error(file + ": 'xfr' must be a table");
   for (const auto& [k, v] : *t) {
-    if (k.str() != "journal_max" && k.str() != "tsig" && k.str() != "outgoing") {
+    if (k.str() != "journal_max" && k.str() != "tsig" && k.str() != "outgoing" &&
+        k.str() != "incoming") {
       return make_error(file + ": unknown setting 'xfr." + std::string(k.str()) + "'");
     }
   }
@@ -48,6 +49,26 @@ Result<xfr::Config> xfr_config_from_toml(const toml::table& root, const std::str
     if (it == cfg.keys.end()) return make_error("TSIG key '" + name + "' is not defined in [[xfr.tsig]]");
     return it->second;
   };
+  // A peer table {name, ip, port, tsig}; `where` prefixes errors.
+  auto parse_peer = [&](const toml::table& pt, const std::string& where) -> Result<xfr::Peer> {
+    xfr::Peer peer;
+    peer.ip = str(pt, "ip");
+    auto addr = xfr::Prefix::parse(peer.ip);
+    if (!addr || peer.ip.find('/') != std::string::npos) return make_error(where + "peer ip '" + peer.ip + "' is not an address");
+    peer.address = *addr;
+    peer.name = str(pt, "name").empty() ? peer.ip : str(pt, "name");
+    peer.id = "config:" + peer.name;
+    if (const auto* port = pt.get("port")) {
+      if (!port->is_integer() || port->as_integer()->get() < 1 || port->as_integer()->get() > 65535) {
+        return make_error(where + "peer port must be 1..65535");
+      }
+      peer.port = static_cast<uint16_t>(port->as_integer()->get());
+    }
+    auto k = key_named(str(pt, "tsig"));
+    if (!k) return make_error(where + k.error().message);
+    peer.key = *k;
+    return peer;
+  };
   if (const auto* n = t->get("outgoing")) {
     const toml::array* a = n->as_array();
     if (a == nullptr) return make_error(file + ": 'xfr.outgoing' must be an array of tables ([[xfr.outgoing]])");
@@ -66,23 +87,9 @@ Result<xfr::Config> xfr_config_from_toml(const toml::table& root, const std::str
         for (const auto& pe : *p->as_array()) {
           const toml::table* pt = pe.as_table();
           if (pt == nullptr) return make_error(where + "each peer must be a table {name, ip, port, tsig}");
-          xfr::Peer peer;
-          peer.ip = str(*pt, "ip");
-          auto addr = xfr::Prefix::parse(peer.ip);
-          if (!addr || peer.ip.find('/') != std::string::npos) return make_error(where + "peer ip '" + peer.ip + "' is not an address");
-          peer.address = *addr;
-          peer.name = str(*pt, "name").empty() ? peer.ip : str(*pt, "name");
-          peer.id = "config:" + peer.name;
-          if (const auto* port = pt->get("port")) {
-            if (!port->is_integer() || port->as_integer()->get() < 1 || port->as_integer()->get() > 65535) {
-              return make_error(where + "peer port must be 1..65535");
-            }
-            peer.port = static_cast<uint16_t>(port->as_integer()->get());
-          }
-          auto k = key_named(str(*pt, "tsig"));
-          if (!k) return make_error(where + k.error().message);
-          peer.key = *k;
-          out.peers.push_back(std::move(peer));
+          auto peer = parse_peer(*pt, where);
+          if (!peer) return peer.error();
+          out.peers.push_back(std::move(*peer));
         }
       }
       if (const auto* al = o->get("allow")) {
@@ -103,6 +110,55 @@ Result<xfr::Config> xfr_config_from_toml(const toml::table& root, const std::str
           out.allow.push_back(std::move(entry));
         }
       }
+    }
+  }
+  if (const auto* n = t->get("incoming")) {
+    const toml::array* a = n->as_array();
+    if (a == nullptr) return make_error(file + ": 'xfr.incoming' must be an array of tables ([[xfr.incoming]])");
+    for (const auto& e : *a) {
+      const toml::table* o = e.as_table();
+      if (o == nullptr) return make_error(file + ": each [[xfr.incoming]] must be a table");
+      const toml::node* zn = o->get("zone");
+      if (zn == nullptr || !zn->is_string() || zn->as_string()->get().empty()) {
+        return make_error(file + ": [[xfr.incoming]] needs 'zone' (a zone name)");
+      }
+      std::string zone = zn->as_string()->get();
+      if (zone.back() != '.') zone += '.';
+      auto apex = dns::name_from_text(zone);
+      if (!apex) return make_error(file + ": [[xfr.incoming]] zone '" + zone + "': " + apex.error().message);
+      if (*apex == dns::name_from_text(".").value()) return make_error(file + ": [[xfr.incoming]] zone '.': the root cannot be a secondary zone");
+      const std::string where = file + ": [[xfr.incoming]] " + zone + ": ";
+      for (const auto& [ik, iv] : *o) {
+        if (ik.str() != "zone" && ik.str() != "primaries" && ik.str() != "auto_refresh_seconds") {
+          return make_error(where + "unknown setting '" + std::string(ik.str()) + "' (zone, primaries, auto_refresh_seconds)");
+        }
+      }
+      if (cfg.incoming.count(*apex)) return make_error(where + "the zone is listed twice in [[xfr.incoming]]");
+      xfr::ZoneIncoming in;
+      const toml::node* p = o->get("primaries");
+      if (p == nullptr || !p->is_array() || p->as_array()->empty()) {
+        return make_error(where + "'primaries' is required: an array of at least one {ip, port, tsig}");
+      }
+      for (const auto& pe : *p->as_array()) {
+        const toml::table* pt = pe.as_table();
+        if (pt == nullptr) return make_error(where + "each primary must be a table {name, ip, port, tsig}");
+        for (const auto& [pk, pv] : *pt) {
+          if (pk.str() != "name" && pk.str() != "ip" && pk.str() != "port" && pk.str() != "tsig") {
+            return make_error(where + "unknown primary setting '" + std::string(pk.str()) + "' (name, ip, port, tsig)");
+          }
+        }
+        auto peer = parse_peer(*pt, where);
+        if (!peer) return peer.error();
+        in.primaries.push_back(std::move(*peer));
+      }
+      if (const auto* r = o->get("auto_refresh_seconds")) {
+        const int64_t every = r->is_integer() ? r->as_integer()->get() : -1;
+        if (every < 0 || every > 604800) {
+          return make_error(where + "'auto_refresh_seconds' must be an integer 1..604800 (0: the SOA's refresh)");
+        }
+        in.auto_refresh = static_cast<uint32_t>(every);
+      }
+      cfg.incoming[*apex] = std::move(in);
     }
   }
   return cfg;

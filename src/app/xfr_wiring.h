@@ -12,7 +12,13 @@
 //   peers = [{ name = "knot", ip = "127.0.0.1", port = 53, tsig = "k1." }]   # notified, may transfer
 //   allow = [{ prefix = "192.0.2.0/24", tsig = "k1." }]                    # may transfer
 //
-// The same objects can be managed through the API (secondary_dns); both are merged.
+//   [[xfr.incoming]]                       # a secondary zone (created in the store at start)
+//   zone = "example.org"
+//   primaries = [{ ip = "192.0.2.1", port = 53, tsig = "k1." }]
+//   auto_refresh_seconds = 0               # optional; 0: the SOA's refresh
+//
+// The same objects can be managed through the API (secondary_dns); both are merged, except that
+// the file's [[xfr.incoming]] of a zone replaces any API incoming configuration of that zone.
 
 #include <memory>
 #include <mutex>
