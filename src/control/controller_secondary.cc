@@ -13,7 +13,7 @@ namespace dnsedge::control {
 namespace {
 
 // What a secondary zone serves before its first transfer: nothing (SERVFAIL, as an expired zone).
-std::vector<dns::ZoneRecord> placeholder(const std::string& apex) {
+std::vector<dns::ZoneRecord> unpulled_zone(const std::string& apex) {
   dns::ZoneRecord soa;
   soa.owner = apex;
   soa.type = dns::rrtype::kSOA;
@@ -50,7 +50,7 @@ uint32_t soa_expire(const std::vector<dns::ZoneRecord>& rrs) {
 Result<std::shared_ptr<const view::ZoneView>> Controller::compile_secondary(const StoreZone& z, bool expired) const {
   auto it = secondary_records_.find(z.zone.id);
   const bool empty = it == secondary_records_.end() || it->second.empty();
-  const std::vector<dns::ZoneRecord> rrs = empty ? placeholder(z.apex) : it->second;
+  const std::vector<dns::ZoneRecord> rrs = empty ? unpulled_zone(z.apex) : it->second;
   return view::ZoneView::compile(z.apex, rrs,
                                  view::CompileOptions{.source = "secondary zone " + z.zone.name, .expired = expired || empty});
 }
