@@ -568,14 +568,23 @@ Controller::Pending::~Pending() {
   zone->records = std::move(records);
 }
 
-std::map<std::string, Controller::Entry> Controller::Pending::original() const {
-  auto out = records;
-  for (const auto& [id, was] : before) {
-    if (was) {
-      out.insert_or_assign(id, *was);
-    } else {
-      out.erase(id);
+std::vector<dns::ZoneRecord> Controller::Pending::original_rrs() const {
+  // A merge of records and before (both ordered by id), so the result is in the order the zone's
+  // own record map had: the same vector a doctor_zone() of the unchanged zone gives (the
+  // pre-flight cache compares them). No copy of the record map: this runs on every write.
+  std::vector<dns::ZoneRecord> out;
+  out.reserve(records.size() + before.size());
+  auto it = records.begin();
+  auto bt = before.begin();
+  while (it != records.end() || bt != before.end()) {
+    if (bt == before.end() || (it != records.end() && it->first < bt->first)) {
+      out.push_back(it->second.rr);
+      ++it;
+      continue;
     }
+    if (bt->second) out.push_back(bt->second->rr);
+    if (it != records.end() && it->first == bt->first) ++it;
+    ++bt;
   }
   return out;
 }
@@ -1043,7 +1052,11 @@ std::vector<ApiMessage> Controller::preflight(const StoreZone& z, const Pending&
   // write's cost grow with the whole store (docs/doctor.md).
   // z.records was moved into p (see Pending): the zone as it was is p.records with every touched
   // record put back.
-  before.zones.push_back(doctor_zone(z, p.original(), z.settings.flatten_all));
+  DoctorZone was;
+  was.apex = z.apex;
+  was.flatten_all = z.settings.flatten_all;
+  was.stored = p.original_rrs();
+  before.zones.push_back(std::move(was));
   after.zones.push_back(doctor_zone(z, p.records, p.settings.flatten_all));
   try {
     return options_.preflight(before, after);

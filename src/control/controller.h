@@ -333,8 +333,8 @@ class Controller {
     Pending& operator=(const Pending&) = delete;
     // Call before changing or erasing records[id].
     void touch(const std::string& id);
-    // The zone's records as they were before this change (a copy).
-    std::map<std::string, Entry> original() const;
+    // The zone's records as they were before this change, in id order (copies of the rrs only).
+    std::vector<dns::ZoneRecord> original_rrs() const;
 
     StoreZone* zone;
     std::map<std::string, Entry> records;
