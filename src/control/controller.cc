@@ -568,14 +568,23 @@ Controller::Pending::~Pending() {
   zone->records = std::move(records);
 }
 
-std::map<std::string, Controller::Entry> Controller::Pending::original() const {
-  auto out = records;
-  for (const auto& [id, was] : before) {
-    if (was) {
-      out.insert_or_assign(id, *was);
-    } else {
-      out.erase(id);
+std::vector<dns::ZoneRecord> Controller::Pending::original_rrs() const {
+  // A merge of records and before (both ordered by id), so the result is in the order the zone's
+  // own record map had: the same vector a doctor_zone() of the unchanged zone gives (the
+  // pre-flight cache compares them). No copy of the record map: this runs on every write.
+  std::vector<dns::ZoneRecord> out;
+  out.reserve(records.size() + before.size());
+  auto it = records.begin();
+  auto bt = before.begin();
+  while (it != records.end() || bt != before.end()) {
+    if (bt == before.end() || (it != records.end() && it->first < bt->first)) {
+      out.push_back(it->second.rr);
+      ++it;
+      continue;
     }
+    if (bt->second) out.push_back(bt->second->rr);
+    if (it != records.end() && it->first == bt->first) ++it;
+    ++bt;
   }
   return out;
 }
@@ -659,7 +668,13 @@ Result<uint32_t> Controller::commit(StoreZone& z, Pending& p, std::vector<ApiMes
     return err(c == errc::kBlockedTarget || c == errc::kAddressConflict ? c : errc::kCompile, v.error().message);
   }
   // The mail doctor on the zone before and after (local checks only, no network).
-  std::vector<ApiMessage> doctor = messages != nullptr ? preflight(z, p, *v) : std::vector<ApiMessage>{};
+  std::vector<dns::ZoneRecord> doctor_after;
+  bool doctor_ran = false;
+  std::vector<ApiMessage> doctor;
+  if (messages != nullptr) {
+    doctor = preflight(z, p, *v, &doctor_after);
+    doctor_ran = true;
+  }
   if (opt.dry_run) {
     if (messages != nullptr) {
       StoreZone candidate = z;
@@ -716,6 +731,13 @@ Result<uint32_t> Controller::commit(StoreZone& z, Pending& p, std::vector<ApiMes
   z.zone.serial = serial;
   z.zone.modified_on = stamp;
   z.view = *v;
+  if (doctor_ran && !doctor_after.empty()) {
+    z.doctor_rrs = std::move(doctor_after);
+    z.doctor_serial = serial;
+  } else {
+    z.doctor_rrs.clear();
+    z.doctor_serial.reset();
+  }
   if (messages != nullptr) {
     auto m = dc_messages(z, before.get(), written);
     messages->insert(messages->end(), m.begin(), m.end());
@@ -1025,8 +1047,9 @@ Result<DoctorState> Controller::doctor_state(const std::string& zone_id, bool al
   return st;
 }
 
-std::vector<ApiMessage> Controller::preflight(const StoreZone& z, const Pending& p,
-                                              const std::shared_ptr<const view::ZoneView>& candidate) const {
+std::vector<ApiMessage> Controller::preflight(StoreZone& z, const Pending& p,
+                                              const std::shared_ptr<const view::ZoneView>& candidate,
+                                              std::vector<dns::ZoneRecord>* after_rrs) const {
   if (!options_.preflight) return {};
   // A store zone shadowed by a file zone is not served: nothing a write does to it reaches DNS.
   for (const auto& f : file_zones_) {
@@ -1042,15 +1065,24 @@ std::vector<ApiMessage> Controller::preflight(const StoreZone& z, const Pending&
   // Only the written zone's stored records: copying every zone's on each write would make the
   // write's cost grow with the whole store (docs/doctor.md).
   // z.records was moved into p (see Pending): the zone as it was is p.records with every touched
-  // record put back.
-  before.zones.push_back(doctor_zone(z, p.original(), z.settings.flatten_all));
+  // record put back -- or, when the last committed write left it (same serial: the records have
+  // not changed since), that write's "after" copy, lent for the call and handed back.
+  const bool cached = z.doctor_serial && *z.doctor_serial == z.zone.serial;
+  DoctorZone was;
+  was.apex = z.apex;
+  was.flatten_all = z.settings.flatten_all;
+  was.stored = cached ? std::move(z.doctor_rrs) : p.original_rrs();
+  before.zones.push_back(std::move(was));
   after.zones.push_back(doctor_zone(z, p.records, p.settings.flatten_all));
+  std::vector<ApiMessage> out;
   try {
-    return options_.preflight(before, after);
+    out = options_.preflight(before, after);
   } catch (const std::exception& e) {
     log(std::string("event=preflight-failed zone=") + z.zone.name + " reason=\"" + e.what() + "\"");
-    return {};
   }
+  if (cached) z.doctor_rrs = std::move(before.zones[0].stored);
+  if (after_rrs != nullptr) *after_rrs = std::move(after.zones[0].stored);
+  return out;
 }
 
 Result<std::shared_ptr<const view::ZoneView>> Controller::served_view(const std::string& zone_id) const {

@@ -309,6 +309,10 @@ class Controller {
     std::map<std::string, AppInfo> apps;  // by id
     nlohmann::json access_rules = nlohmann::json::array();  // IP access rules (control/spectrum.h)
     std::shared_ptr<const view::ZoneView> view;
+    // The pre-flight's copy of the records' rrs as of serial doctor_serial (what the last
+    // committed write's "after" state held): the next write's "before" without another copy.
+    std::vector<dns::ZoneRecord> doctor_rrs;
+    std::optional<uint32_t> doctor_serial;
   };
   struct FileZone {
     std::string id;
@@ -333,8 +337,8 @@ class Controller {
     Pending& operator=(const Pending&) = delete;
     // Call before changing or erasing records[id].
     void touch(const std::string& id);
-    // The zone's records as they were before this change (a copy).
-    std::map<std::string, Entry> original() const;
+    // The zone's records as they were before this change, in id order (copies of the rrs only).
+    std::vector<dns::ZoneRecord> original_rrs() const;
 
     StoreZone* zone;
     std::map<std::string, Entry> records;
@@ -381,8 +385,10 @@ class Controller {
   std::shared_ptr<const view::Catalog> catalog_with(const std::string& zone_id,
                                                     std::shared_ptr<const view::ZoneView> view) const;
   DoctorZone doctor_zone(const StoreZone& z, const std::map<std::string, Entry>& records, bool flatten_all) const;
-  std::vector<ApiMessage> preflight(const StoreZone& z, const Pending& p,
-                                    const std::shared_ptr<const view::ZoneView>& candidate) const;
+  // after_rrs: the "after" state's rrs, for StoreZone::doctor_rrs once the write is committed.
+  std::vector<ApiMessage> preflight(StoreZone& z, const Pending& p,
+                                    const std::shared_ptr<const view::ZoneView>& candidate,
+                                    std::vector<dns::ZoneRecord>* after_rrs) const;
   void recompile_dependents(const StoreZone& changed);
   // Serial discipline: `v`, compiled with z.zone.serial, is what z will serve. If it differs from
   // the last served view (digest in the store), bumps and persists the serial and recompiles.

@@ -95,6 +95,32 @@ TEST(PreflightTest, HookSeesCurrentAndCandidateStatesAndItsMessagesAreAppended) 
   EXPECT_EQ(s.c->records(s.zid).value().size(), 2u);
 }
 
+// The "before" state a write hands over is the zone as stored, whether it was rebuilt from the
+// pending change or reused from the previous write's "after" (same serial): after creates,
+// updates, deletes, a dry run and a refused write in between.
+TEST(PreflightTest, BeforeStateIsAlwaysTheStoredZone) {
+  World s;
+  auto stored = [&] { return s.c->doctor_state(s.zid, false).value().zones.at(0).stored; };
+  auto write_and_check = [&](auto&& write) {
+    const auto was = stored();
+    ASSERT_TRUE(write());
+    EXPECT_EQ(s.calls.before.zones.at(0).stored, was);
+    EXPECT_EQ(s.calls.after.zones.at(0).stored, stored());
+  };
+  write_and_check([&] { return s.c->create_record(s.zid, World::a("a.example.com", "192.0.2.1")); });
+  write_and_check([&] { return s.c->create_record(s.zid, World::a("b.example.com", "192.0.2.2")); });
+  const std::string rid = s.c->records(s.zid).value().at(0).id;
+  write_and_check([&] { return s.c->update_record(s.zid, rid, World::a("a.example.com", "192.0.2.7"), true); });
+  // A dry run and a refused write change nothing: the next write still starts from the store.
+  ASSERT_TRUE(s.c->create_record(s.zid, World::a("dry.example.com", "192.0.2.8"), WriteOptions{.dry_run = true}));
+  ASSERT_FALSE(s.c->create_record(s.zid, World::a("b.example.com", "192.0.2.2")));
+  write_and_check([&] { return s.c->delete_record(s.zid, rid); });
+  write_and_check([&] { return s.c->create_record(s.zid, World::a("c.example.com", "192.0.2.3", true)); });
+  const auto last = stored();
+  ASSERT_EQ(last.size(), 2u);  // b and c
+  EXPECT_EQ(s.calls.n, 6);     // five writes and the dry run (the refused one fails before the pre-flight)
+}
+
 TEST(PreflightTest, DryRunStoresAndPublishesNothing) {
   World s;
   ASSERT_TRUE(s.c->create_record(s.zid, World::a("www.example.com", "192.0.2.1")));
