@@ -145,7 +145,10 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin, co
   for (size_t i = 0; i < records.size(); ++i) {
     const auto& r = records[i];
     if (r.rclass != dns::rrclass::kIN) return make_error(where(opt, r) + "only class IN is served");
-    if (!dns::is_subdomain(r.owner, origin)) {
+    // Records of one name usually come together (a file's A and AAAA, the edge set of a proxied
+    // name): the owner checks and the node id of the last record hold for this one.
+    const bool same_owner = i > 0 && std::string_view(records[i - 1].owner) == std::string_view(r.owner);
+    if (!same_owner && !dns::is_subdomain(r.owner, origin)) {
       return make_error(where(opt, r) + "record owner " + dns::name_to_text(r.owner) +
                         " is outside the zone " + dns::name_to_text(origin));
     }
@@ -157,10 +160,7 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin, co
     if (r.type == rrtype::kSOA && r.owner != origin) {
       return make_error(where(opt, r) + "SOA record outside the zone apex");
     }
-    // Records of one name usually come together (a file's A and AAAA, the edge set of a proxied
-    // name): reuse the last id rather than hash the name again.
-    rec_node[i] = i > 0 && std::string_view(records[i - 1].owner) == std::string_view(r.owner) ? rec_node[i - 1]
-                                                                                                 : ensure(r.owner);
+    rec_node[i] = same_owner ? rec_node[i - 1] : ensure(r.owner);
   }
   if (served != nullptr) {
     // Names whose data the rules removed (a flattened CNAME whose target has no addresses, a
