@@ -21,7 +21,6 @@
 #include "dns/zonefile.h"
 #include "view/apps.h"
 #include "view/served.h"
-#include "view/sv_hash.h"
 
 namespace dnsedge::view {
 
@@ -139,7 +138,7 @@ class ZoneView {
   std::vector<Node> nodes_;
   std::vector<RRset> rrsets_;
   std::vector<uint32_t> targets_;
-  absl::flat_hash_map<std::string_view, uint32_t, SvHash> index_;  // keys point into names_
+  absl::flat_hash_map<std::string_view, uint32_t> index_;  // keys point into names_
   absl::flat_hash_map<std::string, std::vector<std::string>> notes_;
   absl::flat_hash_map<std::string, Origin> origins_;
   absl::flat_hash_map<std::string, uint16_t> servfail_;
