@@ -30,20 +30,35 @@ std::string where(const ServeOptions& o, const ZoneRecord& r) {
 
 std::string text(std::string_view wire) { return dns::name_to_text(wire); }
 
-std::string addr_text(const std::string& rdata) {
-  char buf[64];
+// Appends the text of an A (dotted quad, formatted here: no snprintf per address) or AAAA rdata.
+void append_addr(std::string& s, std::string_view rdata) {
   if (rdata.size() == 4) {
-    std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", uint8_t(rdata[0]), uint8_t(rdata[1]),
-                  uint8_t(rdata[2]), uint8_t(rdata[3]));
-    return buf;
+    for (int k = 0; k < 4; ++k) {
+      if (k) s += '.';
+      const unsigned v = static_cast<uint8_t>(rdata[static_cast<size_t>(k)]);
+      if (v >= 100) s += static_cast<char>('0' + v / 100);
+      if (v >= 10) s += static_cast<char>('0' + v / 10 % 10);
+      s += static_cast<char>('0' + v % 10);
+    }
+    return;
   }
   auto r = dns::rdata_to_text(rrtype::kAAAA, rdata);
-  return r ? *r : std::string("?");
+  s += r ? *r : std::string("?");
 }
 
-std::string list_text(const std::vector<std::string>& v) {
+std::string addr_text(std::string_view rdata) {
   std::string s;
-  for (const auto& a : v) s += (s.empty() ? "" : ", ") + addr_text(a);
+  append_addr(s, rdata);
+  return s;
+}
+
+template <class List>
+std::string list_text(const List& v) {
+  std::string s;
+  for (std::string_view a : v) {
+    if (!s.empty()) s += ", ";
+    append_addr(s, a);
+  }
   return s.empty() ? "none" : s;
 }
 
@@ -80,11 +95,6 @@ struct Addrs {
 
 std::vector<std::string> strings(const AddrList& v) { return std::vector<std::string>(v.begin(), v.end()); }
 
-std::string list_text(const AddrList& v) {
-  std::string s;
-  for (auto a : v) s += (s.empty() ? "" : ", ") + addr_text(std::string(a));
-  return s.empty() ? "none" : s;
-}
 
 class Server {
  public:
@@ -402,7 +412,7 @@ class Server {
     d.from = &r;
     d.v4 = t.origin_v4;
     d.v6 = t.origin_v6;
-    const std::string type = dns::type_to_string(r.type), target_text = text(target);
+    const std::string type = r.type == rrtype::kMX ? "MX" : "SRV", target_text = text(target);
     const std::string why = type + " target " + target_text + " is proxied";
     if (d.why.find(why) == std::string::npos) d.why += (d.why.empty() ? "" : "; ") + why;
     groups_[group].noted = true;
@@ -473,11 +483,11 @@ std::string dc_name(std::string_view zone, std::string_view target) {
   };
   mix(zone);
   mix(target);
-  char label[12];
-  std::snprintf(label, sizeof label, "dc-%08x", h);
   std::string out;
+  out.reserve(12 + zone.size());
   out += static_cast<char>(11);
-  out.append(label, 11);
+  out += "dc-";
+  for (int shift = 28; shift >= 0; shift -= 4) out += "0123456789abcdef"[(h >> shift) & 0xf];
   out.append(zone);
   return out;
 }

@@ -145,7 +145,10 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin, co
   for (size_t i = 0; i < records.size(); ++i) {
     const auto& r = records[i];
     if (r.rclass != dns::rrclass::kIN) return make_error(where(opt, r) + "only class IN is served");
-    if (!dns::is_subdomain(r.owner, origin)) {
+    // Records of one name usually come together (a file's A and AAAA, the edge set of a proxied
+    // name): the owner checks and the node id of the last record hold for this one.
+    const bool same_owner = i > 0 && std::string_view(records[i - 1].owner) == std::string_view(r.owner);
+    if (!same_owner && !dns::is_subdomain(r.owner, origin)) {
       return make_error(where(opt, r) + "record owner " + dns::name_to_text(r.owner) +
                         " is outside the zone " + dns::name_to_text(origin));
     }
@@ -157,10 +160,7 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin, co
     if (r.type == rrtype::kSOA && r.owner != origin) {
       return make_error(where(opt, r) + "SOA record outside the zone apex");
     }
-    // Records of one name usually come together (a file's A and AAAA, the edge set of a proxied
-    // name): reuse the last id rather than hash the name again.
-    rec_node[i] = i > 0 && std::string_view(records[i - 1].owner) == std::string_view(r.owner) ? rec_node[i - 1]
-                                                                                                 : ensure(r.owner);
+    rec_node[i] = same_owner ? rec_node[i - 1] : ensure(r.owner);
   }
   if (served != nullptr) {
     // Names whose data the rules removed (a flattened CNAME whose target has no addresses, a
@@ -194,6 +194,7 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin, co
   std::vector<uint32_t> group;
   std::vector<std::string_view> rdatas;
   SvMap<uint32_t> shared;  // A/AAAA rdata block → its offset
+  uint32_t last_shared[2] = {kNone, kNone};  // per A/AAAA: offset of the block last shared
   for (uint32_t id = 0; id < n_nodes; ++id) {
     Node& node = z->nodes_[id];
     node.name_off = static_cast<uint32_t>(z->names_.size());
@@ -252,11 +253,20 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin, co
       if (rdatas.size() > 1 && (type == rrtype::kA || type == rrtype::kAAAA)) {
         // Address sets repeat: every proxied name answers the same edge set. Keep one copy of
         // each (the view of rdata_ stays valid: it was reserved for every record up front).
+        // The block just shared is the likeliest match: compare with it before hashing.
         const std::string_view block(z->rdata_.data() + set.rdata_off, set.rdata_len);
-        auto [it, inserted] = shared.try_emplace(block, set.rdata_off);
-        if (!inserted) {
+        uint32_t& last = type == rrtype::kA ? last_shared[0] : last_shared[1];
+        if (last != kNone && last + set.rdata_len <= set.rdata_off &&
+            std::string_view(z->rdata_.data() + last, set.rdata_len) == block) {
           z->rdata_.resize(set.rdata_off);
-          set.rdata_off = it->second;
+          set.rdata_off = last;
+        } else {
+          auto [it, inserted] = shared.try_emplace(block, set.rdata_off);
+          if (!inserted) {
+            z->rdata_.resize(set.rdata_off);
+            set.rdata_off = it->second;
+          }
+          last = set.rdata_off;
         }
       }
       z->rrsets_.push_back(set);
