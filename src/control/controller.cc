@@ -757,18 +757,22 @@ void Controller::recompile_dependents(const StoreZone& changed) {
     bool depends = false;
     for (const auto& n : z.view->external_names()) depends = depends || dns::is_subdomain(n, changed.apex);
     if (!depends) continue;
-    auto v = compile(z, z.records, z.settings, z.zone.serial);
-    if (!v) {
-      log("event=dependent-recompile-failed zone=" + z.zone.name + " reason=\"" + v.error().message + "\"");
-      continue;
-    }
-    auto settled = settle_serial(z, *v, "dependency");
-    if (!settled) {
-      log("event=serial-bump-failed zone=" + z.zone.name + " reason=\"" + settled.error().message + "\"");
-      continue;
-    }
-    z.view = *settled;
+    recompile_settled(z, "dependency", "dependent-recompile-failed");
   }
+}
+
+void Controller::recompile_settled(StoreZone& z, const char* why, const char* fail_event) {
+  auto v = compile(z, z.records, z.settings, z.zone.serial);
+  if (!v) {
+    log(std::string("event=") + fail_event + " zone=" + z.zone.name + " reason=\"" + v.error().message + "\"");
+    return;
+  }
+  auto settled = settle_serial(z, *v, why);
+  if (!settled) {
+    log("event=serial-bump-failed zone=" + z.zone.name + " reason=\"" + settled.error().message + "\"");
+    return;
+  }
+  z.view = *settled;
 }
 
 std::vector<ApiMessage> Controller::dc_messages(const StoreZone& z, const view::ZoneView* before,
@@ -1158,17 +1162,7 @@ void Controller::set_file_zones(std::vector<std::shared_ptr<const view::ZoneView
 void Controller::recompile_external() {
   for (auto& [id, z] : zones_) {
     if (!z.view || z.view->external_names().empty() || z.zone.type == zone::kZoneTypeSecondary) continue;
-    auto v = compile(z, z.records, z.settings, z.zone.serial);
-    if (!v) {
-      log("event=recompile-failed zone=" + z.zone.name + " reason=\"" + v.error().message + "\"");
-      continue;
-    }
-    auto settled = settle_serial(z, *v, "external");
-    if (!settled) {
-      log("event=serial-bump-failed zone=" + z.zone.name + " reason=\"" + settled.error().message + "\"");
-      continue;
-    }
-    z.view = *settled;
+    recompile_settled(z, "external", "recompile-failed");
   }
   publish();
 }

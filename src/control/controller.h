@@ -390,6 +390,9 @@ class Controller {
                                     const std::shared_ptr<const view::ZoneView>& candidate,
                                     std::vector<dns::ZoneRecord>* after_rrs) const;
   void recompile_dependents(const StoreZone& changed);
+  // Recompiles z from its stored state and settles its serial (a changed view gets a new one);
+  // a failure is logged as `fail_event` and z keeps serving its old view.
+  void recompile_settled(StoreZone& z, const char* why, const char* fail_event);
   // Serial discipline: `v`, compiled with z.zone.serial, is what z will serve. If it differs from
   // the last served view (digest in the store), bumps and persists the serial and recompiles.
   // Returns the view to serve (v itself when nothing changed).
