@@ -93,22 +93,24 @@ class Peer:
                              f"{self.log_text()[-4000:]}")
 
 
-class KnotSecondary(Peer):
-    name = "knotd"
+def _knot_dirs(workdir):
+    """Skips the test without knotd; makes the run, db and zones directories Knot is given."""
+    if not os.path.exists(KNOTD):
+        pytest.skip(f"knotd not found at {KNOTD}")
+    for d in ("run", "db", "zones"):
+        (workdir / d).mkdir(exist_ok=True)
 
-    def start(self, zone: str, primary_port: int, key_name: str, key_secret: str):
-        if not os.path.exists(KNOTD):
-            pytest.skip(f"knotd not found at {KNOTD}")
-        for d in ("run", "db", "zones"):
-            (self.workdir / d).mkdir(exist_ok=True)
-        conf = f"""server:
-    rundir: "{self.workdir / 'run'}"
-    listen: 127.0.0.1@{self.port}
+
+def _knot_conf_head(workdir, port: int, key_name: str, key_secret: str) -> str:
+    """The server/database/log/key part of a knotd config on 127.0.0.1@port with one TSIG key."""
+    return f"""server:
+    rundir: "{workdir / 'run'}"
+    listen: 127.0.0.1@{port}
     udp-workers: 1
     tcp-workers: 1
     background-workers: 1
 database:
-    storage: "{self.workdir / 'db'}"
+    storage: "{workdir / 'db'}"
 log:
   - target: stderr
     any: info
@@ -116,7 +118,15 @@ key:
   - id: {key_name}
     algorithm: hmac-sha256
     secret: {key_secret}
-remote:
+"""
+
+
+class KnotSecondary(Peer):
+    name = "knotd"
+
+    def start(self, zone: str, primary_port: int, key_name: str, key_secret: str):
+        _knot_dirs(self.workdir)
+        conf = _knot_conf_head(self.workdir, self.port, key_name, key_secret) + f"""remote:
   - id: primary
     address: 127.0.0.1@{primary_port}
     key: {key_name}
@@ -197,28 +207,10 @@ class KnotPrimary(Peer):
     name = "knot-primary"
 
     def start(self, zone: str, zone_text: str, key_name: str, key_secret: str, notify_port: int):
-        if not os.path.exists(KNOTD):
-            pytest.skip(f"knotd not found at {KNOTD}")
-        for d in ("run", "db", "zones"):
-            (self.workdir / d).mkdir(exist_ok=True)
+        _knot_dirs(self.workdir)
         self.zone_file = self.workdir / "zones" / f"{zone}zone"
         self.zone_file.write_text(zone_text)
-        conf = f"""server:
-    rundir: "{self.workdir / 'run'}"
-    listen: 127.0.0.1@{self.port}
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-database:
-    storage: "{self.workdir / 'db'}"
-log:
-  - target: stderr
-    any: info
-key:
-  - id: {key_name}
-    algorithm: hmac-sha256
-    secret: {key_secret}
-remote:
+        conf = _knot_conf_head(self.workdir, self.port, key_name, key_secret) + f"""remote:
   - id: dnsedge
     address: 127.0.0.1@{notify_port}
     key: {key_name}
