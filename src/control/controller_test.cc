@@ -1,3 +1,4 @@
+#include "common/temp_dir.h"
 #include "control/controller.h"
 
 #include <gtest/gtest.h>
@@ -20,17 +21,9 @@ std::string ip4(const char* text) { return dns::rdata_from_text(rrtype::kA, text
 std::string ip6(const char* text) { return dns::rdata_from_text(rrtype::kAAAA, text, std::string(1, '\0')).value(); }
 std::string wire(const char* text) { return dns::name_from_text(text).value(); }
 
-class TempDir {
+class TempDir : public common::TempDir {
  public:
-  TempDir() {
-    char tmpl[] = "/tmp/dnsedge-control-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : common::TempDir("dnsedge-control") {}
 };
 
 struct Fixture {

@@ -1,3 +1,4 @@
+#include "common/temp_dir.h"
 #include "control/spectrum.h"
 
 #include <gtest/gtest.h>
@@ -113,17 +114,9 @@ TEST(AddressPool, EnumeratesAndContains) {
 
 // ---- through the Controller: store, view, pool ----
 
-class TempDir {
+class TempDir : public common::TempDir {
  public:
-  TempDir() {
-    char tmpl[] = "/tmp/dnsedge-spectrum-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : common::TempDir("dnsedge-spectrum") {}
 };
 
 struct Fixture {

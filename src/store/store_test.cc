@@ -1,3 +1,4 @@
+#include "common/temp_dir.h"
 #include "store/store.h"
 
 #include <gtest/gtest.h>
@@ -27,22 +28,9 @@ using namespace std::chrono_literals;
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-class TempDir {
+class TempDir : public common::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "dnsedge-store-XXXXXX").string();
-    char* p = ::mkdtemp(tmpl.data());
-    if (p == nullptr) std::abort();
-    path_ = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : common::TempDir("dnsedge-store") {}
 };
 
 zone::FakeClock& test_clock() {
