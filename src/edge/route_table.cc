@@ -101,6 +101,7 @@ std::shared_ptr<const RouteTable> RouteTable::build(const view::Catalog& catalog
     }
     if (wildcard_parents.empty()) continue;
     for (size_t i = 0; i < z->node_count(); ++i) {
+      if (z->node(static_cast<uint32_t>(i)).flags & view::node_flag::kDead) continue;
       const std::string_view name = z->node_name(z->node(static_cast<uint32_t>(i)));
       if (z->origins().contains(av(name))) continue;
       for (std::string_view p = dns::parent(name); p.size() >= z->apex().size(); p = dns::parent(p)) {

@@ -1,7 +1,8 @@
 #pragma once
 // The proxy and mail-safety rules of SPEC §1–3, applied to a zone's stored records before they
-// are compiled: what each name *serves*. A pure function: stored records + edge addresses +
-// settings + what is known about names outside the zone → served records and the reasons.
+// are compiled: what each name *serves*. The rules live in view/model.cc (ZoneModel, which also
+// recompiles a changed zone name by name); these are their types: stored records + edge
+// addresses + settings + what is known about names outside the zone → served records and reasons.
 //
 //  - proxied A/AAAA/CNAME names answer the edge addresses (TTL 300), never the origin;
 //  - CNAMEs are flattened at the apex (always), everywhere with flatten_all, or per record;
@@ -16,7 +17,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/node_hash_map.h"
 #include "common/result.h"
 #include "dns/zonefile.h"
 
@@ -56,9 +56,9 @@ struct Origin {
   bool ipv4_only = false, ipv6_only = false;  // settings of the name (no AAAA / no A answered)
 };
 
-// One record the zone serves. The views point into the stored records given to serve(), the
-// edge addresses of ServeOptions, or the Served that holds the record (names and rdata the rules
-// made): valid while those live. A served zone is mostly its stored records, so they are not copied.
+// One record the zone serves. The views point into the zone's stored records, its edge
+// addresses, or names and rdata the rules made, all held by the ZoneModel that made the record
+// (view/model.h). A served zone is mostly its stored records, so they are not copied.
 struct ServedRecord {
   std::string_view owner;  // wire form, lowercase
   std::string_view rdata;  // wire form
@@ -77,33 +77,10 @@ struct Served {
   absl::flat_hash_map<std::string, Origin> origins;                  // proxied owners
   absl::flat_hash_map<std::string, uint16_t> servfail;  // owner → EDE code for A/AAAA
   std::vector<std::string> external;  // names looked up through the TargetSource
-  // Storage the records view: names and rdata made by the rules (dc names, rewritten MX/SRV
-  // rdata) and what the TargetSource said about each name outside the zone. Node-stable: moving
-  // a Served keeps every view valid.
-  std::deque<std::string> arena;
-  absl::node_hash_map<std::string, std::optional<TargetAddrs>> outside;
 };
 
 // The reasons a proxied owner answers what it does (explain), from its Origin.
 std::vector<std::string> proxied_notes(const Origin& origin);
-
-struct ServeOptions {
-  std::string source;  // for "source:line: reason"
-  const EdgeAddresses* edge = nullptr;
-  Flattening flattening = Flattening::kAtRoot;
-  const TargetSource* targets = nullptr;
-};
-
-// True when `records` need none of the rules above (no proxied record, no CNAME to flatten):
-// then they are served as stored and serve() need not run.
-bool served_as_stored(std::string_view origin, const std::vector<dns::ZoneRecord>& records,
-                      Flattening flattening);
-
-// Applies the rules. Fails, with "source:line: reason", for a proxied record of another type
-// than A/AAAA/CNAME, a proxied record pointing at an edge address, a proxied record whose
-// family has no edge address (fail closed), or a proxied CNAME to a DKIM/verification host.
-Result<Served> serve(std::string_view origin, const std::vector<dns::ZoneRecord>& records,
-                     const ServeOptions& options);
 
 // "dc-" + 8 lowercase hex digits of FNV-1a-32 over the zone and target names (lowercase wire),
 // then the zone: stable across restarts and replicas. Wire form.

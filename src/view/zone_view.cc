@@ -1,11 +1,15 @@
 #include "view/zone_view.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <iterator>
+#include <type_traits>
 #include <string>
 
 #include "dns/name.h"
 #include "dns/types.h"
+#include "view/model.h"
 #include "view/sv_hash.h"
 
 namespace dnsedge::view {
@@ -38,54 +42,54 @@ class ZoneBuilder {
   template <class Rec>
   static Result<std::shared_ptr<ZoneView>> build(std::string_view origin, const std::vector<Rec>& records,
                                                  const CompileOptions& opt, const Served* served);
+  // Appends the RRsets of one node, made of records[group[...]] (any order; `group` is reordered),
+  // to z and sets node.rrset_begin/rrset_count and kCname. Checks what is checked per name.
+  struct NodeScratch {
+    std::vector<std::string_view> rdatas;
+    SvMap<uint32_t> shared;                    // A/AAAA rdata block → its offset
+    uint32_t last_shared[2] = {kNone, kNone};  // per A/AAAA: offset of the block last shared
+    bool use_map = true;  // `shared` views rdata_: only while rdata_ cannot reallocate
+  };
+  static Result<void> apex_facts(ZoneView& zv, const std::string& src);
+  static void set_targets(ZoneView& zv, RRset& set);
+  template <class Rec>
+  static Result<void> node_rrsets(ZoneView& zv, Node& node, std::string_view name, const std::vector<Rec>& records,
+                                  std::vector<uint32_t>& group, const CompileOptions& opt, NodeScratch& sc);
 };
 
 Result<std::shared_ptr<const ZoneView>> ZoneView::compile(std::string_view origin,
-                                                          const std::vector<dns::ZoneRecord>& stored,
+                                                          const std::vector<dns::ZoneRecord>& records,
                                                           const CompileOptions& options) {
-  // Spectrum apps first: their names answer their edge addresses like any A/AAAA.
-  const std::vector<dns::ZoneRecord>* recs = &stored;
-  std::vector<dns::ZoneRecord> with_apps;
-  if (options.apps != nullptr && !options.apps->empty()) {
-    auto r = add_app_records(origin, stored, *options.apps, options.source);
-    if (!r) return r.error();
-    with_apps = std::move(*r);
-    recs = &with_apps;
-  }
-  const std::vector<dns::ZoneRecord>& records = *recs;
-  auto finish = [&](ZoneView& v) {
-    if (options.apps == nullptr) return;
-    v.apps_ = *options.apps;
-    for (const ServedApp& a : v.apps_) {
-      auto name = dns::name_from_text(a.dns_name + ".");
-      if (!name) continue;
-      v.notes_[*name].push_back("Spectrum app " + a.protocol + " (" + a.id + "): the name answers the app's edge address; "
-                                "the edge carries the connection to its origin");
-    }
-  };
-  if (served_as_stored(origin, records, options.flattening)) {
-    auto z = ZoneBuilder::build(origin, records, options, nullptr);
-    if (!z) return z.error();
-    finish(**z);
-    return std::shared_ptr<const ZoneView>(std::move(*z));
-  }
-  auto served = serve(origin, records,
-                      ServeOptions{.source = options.source, .edge = options.edge,
-                                   .flattening = options.flattening, .targets = options.targets});
-  if (!served) return served.error();
-  auto z = ZoneBuilder::build(origin, served->records, options, &*served);
+  return compile(origin, std::vector<dns::ZoneRecord>(records), options);
+}
+
+Result<std::shared_ptr<const ZoneView>> ZoneView::compile(std::string_view origin, std::vector<dns::ZoneRecord>&& records,
+                                                          const CompileOptions& options) {
+  auto m = ZoneModel::build(origin, std::move(records), options);
+  if (!m) return m.error();
+  return (*m)->view();
+}
+
+Result<std::shared_ptr<ZoneView>> ZoneView::build_served(std::string_view origin, const std::vector<ServedRecord>& records,
+                                                         const CompileOptions& options, const Served& served) {
+  auto z = ZoneBuilder::build(origin, records, options, &served);
   if (!z) return z.error();
   ZoneView& v = **z;
-  for (auto& [name, ede] : served->servfail) {
+  for (const auto& [name, ede] : served.servfail) {
     const uint32_t id = v.find(name);
     if (id != kNone) v.nodes_[id].flags |= node_flag::kAddrServfail;
   }
-  v.notes_ = std::move(served->notes);
-  v.origins_ = std::move(served->origins);
-  v.servfail_ = std::move(served->servfail);
-  v.external_ = std::move(served->external);
-  finish(v);
-  return std::shared_ptr<const ZoneView>(std::move(*z));
+  v.notes_ = std::make_shared<const Notes>(served.notes);
+  v.origins_ = std::make_shared<const Origins>(served.origins);
+  v.servfail_ = std::make_shared<const Servfail>(served.servfail);
+  v.external_ = std::make_shared<const std::vector<std::string>>(served.external);
+  if (options.apps != nullptr) v.apps_ = *options.apps;
+  return z;
+}
+
+uint64_t ZoneView::next_id() noexcept {
+  static std::atomic<uint64_t> ids{0};
+  return ids.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
 std::shared_ptr<const ZoneView> ZoneView::with_serial(uint32_t serial) const {
@@ -100,10 +104,91 @@ std::shared_ptr<const ZoneView> ZoneView::with_serial(uint32_t serial) const {
   if (off + 4 <= z->rdata_.size()) {
     for (int k = 0; k < 4; ++k) z->rdata_[off + static_cast<size_t>(k)] = static_cast<char>(serial >> (24 - 8 * k));
   }
-  // The index keys point into names_: re-point them at the copy's.
-  z->index_.clear();
-  for (uint32_t i = 0; i < z->nodes_.size(); ++i) z->index_.emplace(z->node_name(z->nodes_[i]), i);
+  z->id_ = next_id();
+  z->lineage_.clear();  // the serial differs from every ancestor's
   return z;
+}
+
+template <class Rec>
+Result<void> ZoneBuilder::node_rrsets(ZoneView& zv, Node& node, std::string_view name, const std::vector<Rec>& records,
+                                      std::vector<uint32_t>& group, const CompileOptions& opt, NodeScratch& sc) {
+  node.rrset_begin = static_cast<uint32_t>(zv.rrsets_.size());
+  if (group.empty()) return {};
+  // By type, stable (records keep their order within a type). Insertion sort: a node has a
+  // few records, and std::stable_sort would allocate a buffer for every node.
+  for (size_t i = 1; i < group.size(); ++i) {
+    const uint32_t v = group[i];
+    size_t j = i;
+    for (; j > 0 && records[group[j - 1]].type > records[v].type; --j) group[j] = group[j - 1];
+    group[j] = v;
+  }
+  bool has_cname = false, has_other = false;
+  const Rec* first_other = nullptr;
+  for (size_t g = 0; g < group.size();) {
+    const uint16_t type = records[group[g]].type;
+    size_t e = g;
+    sc.rdatas.clear();
+    while (e < group.size() && records[group[e]].type == type) sc.rdatas.emplace_back(records[group[e++]].rdata);
+    const Rec& head = records[group[g]];
+    std::sort(sc.rdatas.begin(), sc.rdatas.end(), rdata_less);
+    sc.rdatas.erase(std::unique(sc.rdatas.begin(), sc.rdatas.end()), sc.rdatas.end());
+    if (type == rrtype::kCNAME) {
+      if (sc.rdatas.size() > 1) {
+        return make_error(where(opt, records[group[g + 1]]) + "more than one CNAME record at " +
+                          dns::name_to_text(name));
+      }
+      has_cname = true;
+    } else if (type != rrtype::kRRSIG && type != rrtype::kNSEC) {
+      has_other = true;
+      if (!first_other) first_other = &head;
+    }
+    if (type == rrtype::kSOA && sc.rdatas.size() > 1) {
+      return make_error(where(opt, records[group[g + 1]]) + "more than one SOA record");
+    }
+    RRset set;
+    set.type = type;
+    set.ttl = head.ttl;
+    set.count = static_cast<uint16_t>(std::min<size_t>(sc.rdatas.size(), 0xffff));
+    set.rdata_off = static_cast<uint32_t>(zv.rdata_.size());
+    for (auto rd : sc.rdatas) {
+      if (rd.size() > 0xffff) return make_error(where(opt, head) + "rdata longer than 65535 octets");
+      zv.rdata_ += static_cast<char>(rd.size() >> 8);
+      zv.rdata_ += static_cast<char>(rd.size() & 0xff);
+      zv.rdata_.append(rd);
+    }
+    set.rdata_len = static_cast<uint32_t>(zv.rdata_.size()) - set.rdata_off;
+    if (sc.rdatas.size() > 1 && (type == rrtype::kA || type == rrtype::kAAAA)) {
+      // Address sets repeat: every proxied name answers the same edge set. Keep one copy of
+      // each (the view of rdata_ stays valid: it was reserved for every record up front).
+      // The block just shared is the likeliest match: compare with it before hashing.
+      const std::string_view block(zv.rdata_.data() + set.rdata_off, set.rdata_len);
+      uint32_t& last = type == rrtype::kA ? sc.last_shared[0] : sc.last_shared[1];
+      if (last != kNone && last + set.rdata_len <= set.rdata_off &&
+          std::string_view(zv.rdata_.data() + last, set.rdata_len) == block) {
+        zv.rdata_.resize(set.rdata_off);
+        set.rdata_off = last;
+      } else {
+        if (sc.use_map) {
+          auto [it, inserted] = sc.shared.try_emplace(block, set.rdata_off);
+          if (!inserted) {
+            zv.rdata_.resize(set.rdata_off);
+            set.rdata_off = it->second;
+          }
+        }
+        last = set.rdata_off;
+      }
+    }
+    zv.rrsets_.push_back(set);
+    zv.record_count_ += sc.rdatas.size();
+    g = e;
+  }
+  if (has_cname && has_other) {
+    return make_error(where(opt, *first_other) + "CNAME beside other data at " +
+                      dns::name_to_text(name) + " (RFC 1034 §3.6.2)");
+  }
+  if (has_cname) node.flags |= node_flag::kCname;
+  node.rrset_count = static_cast<uint32_t>(zv.rrsets_.size()) - node.rrset_begin;
+  return {};
 }
 
 template <class Rec>
@@ -192,124 +277,26 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin, co
   z->rdata_.reserve(rdata_bytes);
 
   std::vector<uint32_t> group;
-  std::vector<std::string_view> rdatas;
-  SvMap<uint32_t> shared;  // A/AAAA rdata block → its offset
-  uint32_t last_shared[2] = {kNone, kNone};  // per A/AAAA: offset of the block last shared
+  NodeScratch scratch;
   for (uint32_t id = 0; id < n_nodes; ++id) {
     Node& node = z->nodes_[id];
     node.name_off = static_cast<uint32_t>(z->names_.size());
     node.name_len = static_cast<uint8_t>(names[id].size());
     node.labels = static_cast<uint8_t>(dns::label_count(as_bytes(names[id])));
     z->names_.append(names[id]);
-    node.rrset_begin = static_cast<uint32_t>(z->rrsets_.size());
     group.assign(order.begin() + start[id], order.begin() + start[id + 1]);
-    if (group.empty()) {
-      if (id != 0) node.flags |= node_flag::kEmptyNonTerminal;
-      continue;
-    }
-    // By type, stable (records keep their order within a type). Insertion sort: a node has a
-    // few records, and std::stable_sort would allocate a buffer for every node.
-    for (size_t i = 1; i < group.size(); ++i) {
-      const uint32_t v = group[i];
-      size_t j = i;
-      for (; j > 0 && records[group[j - 1]].type > records[v].type; --j) group[j] = group[j - 1];
-      group[j] = v;
-    }
-    bool has_cname = false, has_other = false;
-    const Rec* first_other = nullptr;
-    for (size_t g = 0; g < group.size();) {
-      const uint16_t type = records[group[g]].type;
-      size_t e = g;
-      rdatas.clear();
-      while (e < group.size() && records[group[e]].type == type) rdatas.emplace_back(records[group[e++]].rdata);
-      const Rec& head = records[group[g]];
-      std::sort(rdatas.begin(), rdatas.end(), rdata_less);
-      rdatas.erase(std::unique(rdatas.begin(), rdatas.end()), rdatas.end());
-      if (type == rrtype::kCNAME) {
-        if (rdatas.size() > 1) {
-          return make_error(where(opt, records[group[g + 1]]) + "more than one CNAME record at " +
-                            dns::name_to_text(names[id]));
-        }
-        has_cname = true;
-      } else if (type != rrtype::kRRSIG && type != rrtype::kNSEC) {
-        has_other = true;
-        if (!first_other) first_other = &head;
-      }
-      if (type == rrtype::kSOA && rdatas.size() > 1) {
-        return make_error(where(opt, records[group[g + 1]]) + "more than one SOA record");
-      }
-      RRset set;
-      set.type = type;
-      set.ttl = head.ttl;
-      set.count = static_cast<uint16_t>(std::min<size_t>(rdatas.size(), 0xffff));
-      set.rdata_off = static_cast<uint32_t>(z->rdata_.size());
-      for (auto rd : rdatas) {
-        if (rd.size() > 0xffff) return make_error(where(opt, head) + "rdata longer than 65535 octets");
-        z->rdata_ += static_cast<char>(rd.size() >> 8);
-        z->rdata_ += static_cast<char>(rd.size() & 0xff);
-        z->rdata_.append(rd);
-      }
-      set.rdata_len = static_cast<uint32_t>(z->rdata_.size()) - set.rdata_off;
-      if (rdatas.size() > 1 && (type == rrtype::kA || type == rrtype::kAAAA)) {
-        // Address sets repeat: every proxied name answers the same edge set. Keep one copy of
-        // each (the view of rdata_ stays valid: it was reserved for every record up front).
-        // The block just shared is the likeliest match: compare with it before hashing.
-        const std::string_view block(z->rdata_.data() + set.rdata_off, set.rdata_len);
-        uint32_t& last = type == rrtype::kA ? last_shared[0] : last_shared[1];
-        if (last != kNone && last + set.rdata_len <= set.rdata_off &&
-            std::string_view(z->rdata_.data() + last, set.rdata_len) == block) {
-          z->rdata_.resize(set.rdata_off);
-          set.rdata_off = last;
-        } else {
-          auto [it, inserted] = shared.try_emplace(block, set.rdata_off);
-          if (!inserted) {
-            z->rdata_.resize(set.rdata_off);
-            set.rdata_off = it->second;
-          }
-          last = set.rdata_off;
-        }
-      }
-      z->rrsets_.push_back(set);
-      z->record_count_ += rdatas.size();
-      g = e;
-    }
-    if (has_cname && has_other) {
-      return make_error(where(opt, *first_other) + "CNAME beside other data at " +
-                        dns::name_to_text(names[id]) + " (RFC 1034 §3.6.2)");
-    }
-    if (has_cname) node.flags |= node_flag::kCname;
-    node.rrset_count = static_cast<uint32_t>(z->rrsets_.size()) - node.rrset_begin;
+    if (auto r = node_rrsets(*z, node, names[id], records, group, opt, scratch); !r) return r.error();
+    if (group.empty() && id != 0) node.flags |= node_flag::kEmptyNonTerminal;
   }
 
   if (z->rdata_.capacity() - z->rdata_.size() > 4096) z->rdata_.shrink_to_fit();  // shared address sets
 
-  // 3. Index (keys view the final names_ buffer, which no longer grows).
-  z->index_.reserve(n_nodes);
-  for (uint32_t id = 0; id < n_nodes; ++id) z->index_.emplace(z->node_name(z->nodes_[id]), id);
+  // 3. Index.
+  z->index_build();
+  z->id_ = ZoneView::next_id();
 
   // 4. Apex facts: SOA, negative TTL (RFC 2308 §5), serial.
-  Node& apex = z->nodes_[0];
-  apex.flags |= node_flag::kApex;
-  apex.flags &= static_cast<uint16_t>(~node_flag::kEmptyNonTerminal);
-  const RRset* soa = z->rrset(apex, rrtype::kSOA);
-  if (!soa) return make_error(src + ": no SOA record at the zone apex " + dns::name_to_text(origin));
-  z->soa_rrset_ = static_cast<uint32_t>(soa - z->rrsets_.data());
-  {
-    const uint8_t* rd = z->rdata(*soa) + 2;
-    const size_t rdlen = static_cast<size_t>(rd[-2]) << 8 | rd[-1];
-    const size_t mlen = dns::name_length(rd);
-    const size_t rlen = dns::name_length(rd + mlen);
-    if (mlen + rlen + 20 != rdlen) return make_error(src + ": malformed SOA rdata");
-    const uint8_t* nums = rd + mlen + rlen;
-    z->serial_ = rd32(nums);
-    z->negative_ttl_ = std::min(soa->ttl, rd32(nums + 16));
-  }
-  if (z->rrset(apex, rrtype::kNS) == nullptr) {
-    return make_error(src + ": no NS record at the zone apex " + dns::name_to_text(origin));
-  }
-  if (apex.flags & node_flag::kCname) {
-    return make_error(src + ": CNAME at the zone apex " + dns::name_to_text(origin));
-  }
+  if (auto r = apex_facts(*z, src); !r) return r.error();
 
   // 5. Zone cuts: process nodes by depth so a parent's cut is known before its children's.
   //    (A counting sort by label count: at most 128 labels.)
@@ -339,62 +326,213 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin, co
 
   // 6. Targets of NS/MX/SRV/CNAME rdata → node index in this zone (exact, or the wildcard that
   //    would synthesize it), for additional data and chasing without a lookup at query time.
-  for (auto& set : z->rrsets_) {
-    // PTR targets need no additional data or chasing.
-    const int toff = set.type == rrtype::kPTR ? -1 : dns::rdata_target_offset(set.type);
-    if (toff < 0) continue;
-    set.targets_off = static_cast<uint32_t>(z->targets_.size());
-    const uint8_t* p = z->rdata(set);
-    for (uint16_t i = 0; i < set.count; ++i) {
-      const size_t rdlen = static_cast<size_t>(p[0]) << 8 | p[1];
-      const uint8_t* rd = p + 2;
-      uint32_t target = kNone;
-      if (static_cast<size_t>(toff) < rdlen) {
-        const std::string_view tname = as_view(rd + toff, dns::name_length(rd + toff));
-        if (dns::is_subdomain(tname, origin)) {
-          target = z->find(tname);
-          if (target == kNone) {
-            // Closest encloser, then its wildcard child (RFC 4592).
-            std::string_view ce = tname;
-            uint32_t ce_id = kNone;
-            while (ce_id == kNone && ce.size() > origin.size()) {
-              ce = dns::parent(ce);
-              ce_id = z->find(ce);
-            }
-            if (ce_id != kNone && (z->nodes_[ce_id].flags & node_flag::kWildcardChild)) {
-              std::string wc("\1*", 2);
-              wc.append(ce);
-              target = z->find(wc);
-            }
-          }
-        }
-      }
-      z->targets_.push_back(target);
-      p += 2 + rdlen;
-    }
-  }
+  for (auto& set : z->rrsets_) set_targets(*z, set);
   // rrsets_ was reserved for one RRset per record; a view lives long, keep only what it uses.
   z->rrsets_.shrink_to_fit();
   z->targets_.shrink_to_fit();
   return z;
 }
 
+Result<void> ZoneBuilder::apex_facts(ZoneView& zv, const std::string& src) {
+  const std::string_view origin = zv.apex_;
+  Node& apex = zv.nodes_[0];
+  apex.flags |= node_flag::kApex;
+  apex.flags &= static_cast<uint16_t>(~node_flag::kEmptyNonTerminal);
+  const RRset* soa = zv.rrset(apex, rrtype::kSOA);
+  if (!soa) return make_error(src + ": no SOA record at the zone apex " + dns::name_to_text(origin));
+  zv.soa_rrset_ = static_cast<uint32_t>(soa - zv.rrsets_.data());
+  {
+    const uint8_t* rd = zv.rdata(*soa) + 2;
+    const size_t rdlen = static_cast<size_t>(rd[-2]) << 8 | rd[-1];
+    const size_t mlen = dns::name_length(rd);
+    const size_t rlen = dns::name_length(rd + mlen);
+    if (mlen + rlen + 20 != rdlen) return make_error(src + ": malformed SOA rdata");
+    const uint8_t* nums = rd + mlen + rlen;
+    zv.serial_ = rd32(nums);
+    zv.negative_ttl_ = std::min(soa->ttl, rd32(nums + 16));
+  }
+  if (zv.rrset(apex, rrtype::kNS) == nullptr) {
+    return make_error(src + ": no NS record at the zone apex " + dns::name_to_text(origin));
+  }
+  if (apex.flags & node_flag::kCname) {
+    return make_error(src + ": CNAME at the zone apex " + dns::name_to_text(origin));
+  }
+  return {};
+}
+
+void ZoneBuilder::set_targets(ZoneView& zv, RRset& set) {
+  // PTR targets need no additional data or chasing.
+  const int toff = set.type == rrtype::kPTR ? -1 : dns::rdata_target_offset(set.type);
+  if (toff < 0) return;
+  const std::string_view origin = zv.apex_;
+  set.targets_off = static_cast<uint32_t>(zv.targets_.size());
+  const uint8_t* p = zv.rdata(set);
+  for (uint16_t i = 0; i < set.count; ++i) {
+    const size_t rdlen = static_cast<size_t>(p[0]) << 8 | p[1];
+    const uint8_t* rd = p + 2;
+    uint32_t target = kNone;
+    if (static_cast<size_t>(toff) < rdlen) {
+      const std::string_view tname = as_view(rd + toff, dns::name_length(rd + toff));
+      if (dns::is_subdomain(tname, origin)) {
+        target = zv.find(tname);
+        if (target == kNone) {
+          // Closest encloser, then its wildcard child (RFC 4592).
+          std::string_view ce = tname;
+          uint32_t ce_id = kNone;
+          while (ce_id == kNone && ce.size() > origin.size()) {
+            ce = dns::parent(ce);
+            ce_id = zv.find(ce);
+          }
+          if (ce_id != kNone && (zv.nodes_[ce_id].flags & node_flag::kWildcardChild)) {
+            std::string wc("\1*", 2);
+            wc.append(ce);
+            target = zv.find(wc);
+          }
+        }
+      }
+    }
+    zv.targets_.push_back(target);
+    p += 2 + rdlen;
+  }
+}
+
+Result<std::shared_ptr<const ZoneView>> ZoneView::patch(const ZoneView& prev, std::vector<NodePatch> nodes,
+                                                        std::shared_ptr<const std::vector<std::string>> external) {
+  std::shared_ptr<ZoneView> z(new ZoneView(prev));
+  z->id_ = next_id();
+  const CompileOptions opt{.source = prev.source_};
+  const std::string src = prev.source_.empty() ? std::string("<zone>") : prev.source_;
+  // Parents before children: a new name's node takes its zone-cut state from its parent's.
+  std::sort(nodes.begin(), nodes.end(), [](const NodePatch& a, const NodePatch& b) {
+    return a.name.size() != b.name.size() ? a.name.size() < b.name.size() : a.name < b.name;
+  });
+  Notes* notes = nullptr;
+  Origins* origins = nullptr;
+  Servfail* servfail = nullptr;
+  auto own = [](auto& shared, auto*& mine) {
+    using M = std::remove_const_t<typename std::remove_reference_t<decltype(shared)>::element_type>;
+    if (mine == nullptr) {
+      auto copy = std::make_shared<M>(*shared);
+      mine = copy.get();
+      shared = std::move(copy);
+    }
+    return mine;
+  };
+  auto key = [](std::string_view s) { return absl::string_view(s.data(), s.size()); };
+  const size_t first_new_set = z->rrsets_.size();
+  std::vector<uint32_t> group;
+  ZoneBuilder::NodeScratch scratch;
+  scratch.use_map = false;  // rdata_ may move as it grows: no views into it
+  std::vector<std::string> changed;
+  changed.reserve(nodes.size());
+  for (NodePatch& np : nodes) {
+    changed.emplace_back(np.name);
+    uint32_t id = z->find(np.name);
+    if (id != kNone) {
+      // Out with the old data.
+      Node& n = z->nodes_[id];
+      const RRset* s = z->rrsets_begin(n);
+      for (uint32_t k = 0; k < n.rrset_count; ++k) z->record_count_ -= s[k].count;
+      n.rrset_count = 0;
+      n.flags &= static_cast<uint16_t>(~(node_flag::kCname | node_flag::kAddrServfail | node_flag::kEmptyNonTerminal));
+      if (!np.exists) {
+        if (id == 0) return make_error(src + ": the zone apex cannot be removed");
+        z->index_erase(id);
+        n.flags = node_flag::kDead;
+      }
+    } else if (np.exists) {
+      if (np.name.size() > 255 || !dns::is_subdomain(np.name, prev.apex_)) {
+        return make_error(src + ": record owner " + dns::name_to_text(np.name) + " is outside the zone");
+      }
+      Node n;
+      n.name_off = static_cast<uint32_t>(z->names_.size());
+      n.name_len = static_cast<uint8_t>(np.name.size());
+      n.labels = static_cast<uint8_t>(dns::label_count(as_bytes(np.name)));
+      z->names_.append(np.name);
+      const uint32_t par = z->find(dns::parent(np.name));
+      if (par == kNone) return make_error(src + ": internal: no parent node for " + dns::name_to_text(np.name));
+      if (z->nodes_[par].cut != kNone) {
+        n.cut = z->nodes_[par].cut;
+        n.flags |= node_flag::kBelowCut;
+      }
+      id = static_cast<uint32_t>(z->nodes_.size());
+      z->nodes_.push_back(n);
+      z->index_insert(id);
+    }
+    // Owner-keyed data.
+    const auto k = key(np.name);
+    const bool had_notes = z->notes_->contains(k), had_origin = z->origins_->contains(k),
+               had_servfail = z->servfail_->contains(k);
+    if (had_notes || !np.notes.empty()) {
+      Notes* m = own(z->notes_, notes);
+      if (np.exists && !np.notes.empty()) {
+        (*m)[std::string(np.name)] = std::move(np.notes);
+      } else {
+        m->erase(k);
+      }
+    }
+    if (had_origin || np.origin != nullptr) {
+      Origins* m = own(z->origins_, origins);
+      if (np.exists && np.origin != nullptr) {
+        (*m)[std::string(np.name)] = *np.origin;
+      } else {
+        m->erase(k);
+      }
+    }
+    if (had_servfail || np.servfail != 0) {
+      Servfail* m = own(z->servfail_, servfail);
+      if (np.exists && np.servfail != 0) {
+        (*m)[std::string(np.name)] = np.servfail;
+      } else {
+        m->erase(k);
+      }
+    }
+    if (!np.exists) continue;
+    Node& n = z->nodes_[id];
+    group.resize(np.records.size());
+    for (uint32_t i = 0; i < group.size(); ++i) group[i] = i;
+    if (auto r = ZoneBuilder::node_rrsets(*z, n, np.name, np.records, group, opt, scratch); !r) return r.error();
+    if (np.records.empty() && id != 0) n.flags |= node_flag::kEmptyNonTerminal;
+    if (np.servfail != 0) n.flags |= node_flag::kAddrServfail;
+  }
+  // Targets: the rewritten RRsets', against the final index. Sets of untouched nodes keep
+  // theirs: a name that appears or goes is patched together with the names that point at it.
+  for (size_t i = first_new_set; i < z->rrsets_.size(); ++i) ZoneBuilder::set_targets(*z, z->rrsets_[i]);
+  if (auto r = ZoneBuilder::apex_facts(*z, src); !r) return r.error();
+  if (external) z->external_ = std::move(external);
+  // Lineage: what changed since each recent ancestor.
+  std::sort(changed.begin(), changed.end());
+  changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+  constexpr size_t kMaxChanged = 4096;
+  std::vector<Ancestor> lineage;
+  lineage.push_back(Ancestor{prev.id_, std::make_shared<const std::vector<std::string>>(changed)});
+  for (const Ancestor& a : prev.lineage_) {
+    if (lineage.size() >= kLineage || a.changed->size() + changed.size() > kMaxChanged) break;
+    std::vector<std::string> u;
+    u.reserve(a.changed->size() + changed.size());
+    std::set_union(a.changed->begin(), a.changed->end(), changed.begin(), changed.end(), std::back_inserter(u));
+    lineage.push_back(Ancestor{a.id, std::make_shared<const std::vector<std::string>>(std::move(u))});
+  }
+  z->lineage_ = std::move(lineage);
+  return std::shared_ptr<const ZoneView>(std::move(z));
+}
+
 uint16_t ZoneView::servfail_ede(std::string_view name) const noexcept {
-  auto it = servfail_.find(absl::string_view(name.data(), name.size()));
-  return it == servfail_.end() ? 0 : it->second;
+  auto it = servfail_->find(absl::string_view(name.data(), name.size()));
+  return it == servfail_->end() ? 0 : it->second;
 }
 
 std::vector<std::string> ZoneView::explain(std::string_view name) const {
   const absl::string_view key(name.data(), name.size());
-  auto it = notes_.find(key);
-  auto org = origins_.find(key);
+  auto it = notes_->find(key);
+  auto org = origins_->find(key);
   std::vector<std::string> out;
-  bool placed = org == origins_.end();
-  if (!placed && (it == notes_.end() || std::find(it->second.begin(), it->second.end(), "") == it->second.end())) {
+  bool placed = org == origins_->end();
+  if (!placed && (it == notes_->end() || std::find(it->second.begin(), it->second.end(), "") == it->second.end())) {
     out = proxied_notes(org->second);  // a proxied owner's reasons come first
     placed = true;
   }
-  if (it == notes_.end()) return out;
+  if (it == notes_->end()) return out;
   for (const auto& why : it->second) {
     if (!why.empty()) {
       out.push_back(why);
@@ -407,9 +545,77 @@ std::vector<std::string> ZoneView::explain(std::string_view name) const {
   return out;
 }
 
+namespace {
+constexpr uint64_t kEmptySlot = ~uint64_t{0};
+constexpr uint64_t kDeletedSlot = ~uint64_t{0} - 1;
+inline uint64_t name_hash(std::string_view s) noexcept { return SvHash{}(s); }
+}  // namespace
+
 uint32_t ZoneView::find(std::string_view lower_name) const noexcept {
-  auto it = index_.find(lower_name);
-  return it == index_.end() ? kNone : it->second;
+  if (index_.empty()) return kNone;
+  const uint64_t h = name_hash(lower_name);
+  const uint64_t tag = h >> 32 << 32;
+  const size_t mask = index_.size() - 1;
+  for (size_t i = static_cast<size_t>(h) & mask;; i = (i + 1) & mask) {
+    const uint64_t slot = index_[i];
+    if (slot == kEmptySlot) return kNone;
+    if (slot == kDeletedSlot || (slot & 0xffffffff00000000ull) != tag) continue;
+    const uint32_t id = static_cast<uint32_t>(slot);
+    if (node_name(nodes_[id]) == lower_name) return id;
+  }
+}
+
+void ZoneView::index_insert(uint32_t node) {
+  if ((index_used_ + 1) * 2 > index_.size()) {
+    // Grow (or sweep deleted slots): the rebuild indexes every live node, `node` included.
+    index_build();
+    return;
+  }
+  const std::string_view name = node_name(nodes_[node]);
+  const uint64_t h = name_hash(name);
+  const size_t mask = index_.size() - 1;
+  size_t i = static_cast<size_t>(h) & mask;
+  while (index_[i] != kEmptySlot && index_[i] != kDeletedSlot) i = (i + 1) & mask;
+  if (index_[i] == kEmptySlot) ++index_used_;
+  index_[i] = (h >> 32 << 32) | node;
+}
+
+void ZoneView::index_erase(uint32_t node) {
+  const std::string_view name = node_name(nodes_[node]);
+  const uint64_t h = name_hash(name);
+  const size_t mask = index_.size() - 1;
+  for (size_t i = static_cast<size_t>(h) & mask;; i = (i + 1) & mask) {
+    if (index_[i] == kEmptySlot) return;
+    if (index_[i] != kDeletedSlot && static_cast<uint32_t>(index_[i]) == node) {
+      index_[i] = kDeletedSlot;
+      return;
+    }
+  }
+}
+
+void ZoneView::index_build() {
+  size_t live = 0;
+  for (const Node& n : nodes_) live += !(n.flags & node_flag::kDead);
+  size_t cap = 16;
+  while (cap < (live + 1) * 2 + 2) cap <<= 1;
+  index_.assign(cap, kEmptySlot);
+  index_used_ = 0;
+  const size_t mask = cap - 1;
+  for (uint32_t id = 0; id < nodes_.size(); ++id) {
+    if (nodes_[id].flags & node_flag::kDead) continue;
+    const uint64_t h = name_hash(node_name(nodes_[id]));
+    size_t i = static_cast<size_t>(h) & mask;
+    while (index_[i] != kEmptySlot) i = (i + 1) & mask;
+    index_[i] = (h >> 32 << 32) | id;
+    ++index_used_;
+  }
+}
+
+const std::vector<std::string>* ZoneView::changed_since(uint64_t ancestor_id) const noexcept {
+  for (const Ancestor& a : lineage_) {
+    if (a.id == ancestor_id) return a.changed.get();
+  }
+  return nullptr;
 }
 
 const RRset* ZoneView::rrset(const Node& n, uint16_t type) const noexcept {

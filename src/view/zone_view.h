@@ -44,6 +44,7 @@ inline constexpr uint16_t kWildcardChild = 8;    // "*.<this>" exists
 inline constexpr uint16_t kCname = 16;           // holds a CNAME
 inline constexpr uint16_t kApex = 32;
 inline constexpr uint16_t kAddrServfail = 64;    // flattened target unusable: A/AAAA → SERVFAIL
+inline constexpr uint16_t kDead = 128;           // removed by a patch: not in the index, no RRsets
 }  // namespace node_flag
 
 struct Node {
@@ -69,6 +70,16 @@ struct CompileOptions {
   bool expired = false;
 };
 
+// One name's new data for ZoneView::patch (view/model.h builds them).
+struct NodePatch {
+  std::string_view name;                 // wire, lowercase
+  bool exists = false;                   // false: the name is gone (NXDOMAIN now)
+  std::vector<ServedRecord> records;     // what it serves (empty: an empty non-terminal or NODATA)
+  std::vector<std::string> notes;        // explain reasons (see Served::notes)
+  const Origin* origin = nullptr;        // proxied: its origin
+  uint16_t servfail = 0;                 // EDE code when A/AAAA answer SERVFAIL
+};
+
 class ZoneView {
  public:
   // Builds the view of the zone `origin` (wire form, lowercase) from `records`.
@@ -78,6 +89,15 @@ class ZoneView {
   static Result<std::shared_ptr<const ZoneView>> compile(std::string_view origin,
                                                          const std::vector<dns::ZoneRecord>& records,
                                                          const CompileOptions& options = {});
+  static Result<std::shared_ptr<const ZoneView>> compile(std::string_view origin, std::vector<dns::ZoneRecord>&& records,
+                                                         const CompileOptions& options = {});
+
+  // A copy of `prev` with the nodes of `nodes` rewritten (names in any order; every new name's
+  // missing ancestors must be among them). Zone cuts and wildcards must not change (the model
+  // compiles those changes in full); the apex is checked as compile() checks it. `external`:
+  // the new external_names() (nullptr: unchanged).
+  static Result<std::shared_ptr<const ZoneView>> patch(const ZoneView& prev, std::vector<NodePatch> nodes,
+                                                       std::shared_ptr<const std::vector<std::string>> external);
 
   std::string_view apex() const noexcept { return apex_; }
   uint32_t serial() const noexcept { return serial_; }
@@ -85,6 +105,7 @@ class ZoneView {
   // whose file kept its serial is served with the next one).
   std::shared_ptr<const ZoneView> with_serial(uint32_t serial) const;
   bool expired() const noexcept { return expired_; }
+  // Nodes, dead ones (node_flag::kDead: removed by a patch, without RRsets) included.
   size_t node_count() const noexcept { return nodes_.size(); }
   size_t record_count() const noexcept { return record_count_; }
   const std::string& source() const noexcept { return source_; }
@@ -116,15 +137,27 @@ class ZoneView {
   // Why a name answers what it does (proxied, flattened, dc-record...); empty for plain names.
   std::vector<std::string> explain(std::string_view name) const;
   // Origins of proxied names (owner wire → addresses), for the edge and for other zones.
-  const absl::flat_hash_map<std::string, Origin>& origins() const noexcept { return origins_; }
+  const absl::flat_hash_map<std::string, Origin>& origins() const noexcept { return *origins_; }
   // Names outside this zone the compile looked up (external targets, other zones' names).
-  const std::vector<std::string>& external_names() const noexcept { return external_; }
+  const std::vector<std::string>& external_names() const noexcept { return *external_; }
+
+  // Lineage, for transfers: a unique id per view, and the names (wire) whose data may differ
+  // between this view and an earlier one it was patched from, for up to kLineage ancestors.
+  // nullptr: not known (compiled in full since, or too far back): compare everything.
+  static constexpr size_t kLineage = 64;
+  uint64_t id() const noexcept { return id_; }
+  const std::vector<std::string>* changed_since(uint64_t ancestor_id) const noexcept;
   // The zone's Spectrum apps, as compiled (CompileOptions::apps).
   const std::vector<ServedApp>& apps() const noexcept { return apps_; }
 
  private:
   ZoneView() = default;
   friend class ZoneBuilder;
+  friend class ZoneModel;
+  // The full build of a view from served records (view/model.cc gathers them).
+  static Result<std::shared_ptr<ZoneView>> build_served(std::string_view origin, const std::vector<ServedRecord>& records,
+                                                        const CompileOptions& options, const Served& served);
+  static uint64_t next_id() noexcept;
 
   std::string apex_;
   std::string source_;
@@ -138,12 +171,30 @@ class ZoneView {
   std::vector<Node> nodes_;
   std::vector<RRset> rrsets_;
   std::vector<uint32_t> targets_;
-  absl::flat_hash_map<std::string_view, uint32_t> index_;  // keys point into names_
-  absl::flat_hash_map<std::string, std::vector<std::string>> notes_;
-  absl::flat_hash_map<std::string, Origin> origins_;
-  absl::flat_hash_map<std::string, uint16_t> servfail_;
-  std::vector<std::string> external_;
+  // Name → node: open addressing, linear probing, power-of-two size, at most half full. A slot
+  // holds (hash >> 32) << 32 | node, kEmptySlot or kDeletedSlot; keys are the nodes' names. Plain
+  // integers, so a patched copy of a view copies it as it is.
+  std::vector<uint64_t> index_;
+  size_t index_used_ = 0;  // live + deleted slots
+  void index_insert(uint32_t node);
+  void index_erase(uint32_t node);
+  void index_build();
+  // Owner-keyed data, shared between a view and the views patched from it until a patch
+  // changes them.
+  using Notes = absl::flat_hash_map<std::string, std::vector<std::string>>;
+  using Origins = absl::flat_hash_map<std::string, Origin>;
+  using Servfail = absl::flat_hash_map<std::string, uint16_t>;
+  std::shared_ptr<const Notes> notes_ = std::make_shared<Notes>();
+  std::shared_ptr<const Origins> origins_ = std::make_shared<Origins>();
+  std::shared_ptr<const Servfail> servfail_ = std::make_shared<Servfail>();
+  std::shared_ptr<const std::vector<std::string>> external_ = std::make_shared<std::vector<std::string>>();
   std::vector<ServedApp> apps_;
+  uint64_t id_ = 0;
+  struct Ancestor {
+    uint64_t id;
+    std::shared_ptr<const std::vector<std::string>> changed;  // sorted, unique
+  };
+  std::vector<Ancestor> lineage_;  // nearest first
 };
 
 // The set of zones served, looked up by longest matching suffix. Immutable once built.
