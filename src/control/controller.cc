@@ -219,6 +219,7 @@ Result<void> Controller::load_zones(store::Reader& db) {
     if (round > 0 && !again) break;
   }
   for (auto& [id, z] : zones_) {
+    reindex(z);
     if (z.zone.type == zone::kZoneTypeSecondary) continue;
     auto v = settle_serial(z, z.view, "load");
     if (!v) return make_error("zone " + z.zone.name + ": " + v.error().message);
@@ -519,15 +520,9 @@ Result<zone::Record> Controller::stage(const StoreZone& z, Pending& p, const Rec
   auto r = build_record(ctx, in, base, replace);
   if (!r) return r.error();
   std::vector<const zone::Record*> same;
-  if (p.by_name) {
-    if (auto it = p.by_name->find(r->name); it != p.by_name->end()) {
-      for (const auto& id : it->second) {
-        if (id != base_id) same.push_back(&p.records.at(id).rec);
-      }
-    }
-  } else {
-    for (const auto& [id, e] : p.records) {
-      if (id != base_id && e.rec.name == r->name) same.push_back(&e.rec);
+  if (auto owner = dns::name_from_text(r->name + ".")) {
+    for (const auto& id : ids_at(p, *owner)) {
+      if (id != base_id) same.push_back(&p.records.at(id).rec);
     }
   }
   if (auto c = check_conflicts(ctx, *r, same); !c) return c.error();
@@ -543,10 +538,8 @@ Result<zone::Record> Controller::stage(const StoreZone& z, Pending& p, const Rec
   r->zone_id = z.zone.id;
   r->modified_on = stamp;
   p.touch(r->id);
-  if (p.by_name && (base == nullptr || base->name != r->name)) {
-    if (base != nullptr) std::erase((*p.by_name)[base->name], base_id);
-    (*p.by_name)[r->name].push_back(r->id);
-  }
+  auto& staged = p.staged_at[rr->owner];
+  if (std::find(staged.begin(), staged.end(), r->id) == staged.end()) staged.push_back(r->id);
   p.records[r->id] = Entry{*r, std::move(*rr)};
   return *r;
 }
@@ -595,9 +588,28 @@ void Controller::Pending::touch(const std::string& id) {
   before.emplace(id, it == records.end() ? std::nullopt : std::optional<Entry>(it->second));
 }
 
-void Controller::index_names(Pending& p) {
-  p.by_name.emplace();
-  for (const auto& [id, e] : p.records) (*p.by_name)[e.rec.name].push_back(id);
+std::vector<std::string> Controller::ids_at(const Pending& p, const std::string& owner) {
+  std::vector<std::string> out;
+  // Committed records at the name that this change has not touched, and those it staged there.
+  if (auto it = p.zone->by_owner.find(owner); it != p.zone->by_owner.end()) {
+    for (const auto& id : it->second) {
+      if (!p.before.count(id)) out.push_back(id);
+    }
+  }
+  if (auto it = p.staged_at.find(owner); it != p.staged_at.end()) {
+    for (const auto& id : it->second) {
+      auto e = p.records.find(id);
+      if (e != p.records.end() && e->second.rr.owner == owner) out.push_back(id);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void Controller::reindex(StoreZone& z) {
+  z.by_owner.clear();
+  for (const auto& [id, e] : z.records) z.by_owner[e.rr.owner].push_back(id);  // map order: by id
 }
 
 Result<void> Controller::stage_delete(Pending& p, const std::string& id, zone::Record* deleted) {
@@ -605,20 +617,11 @@ Result<void> Controller::stage_delete(Pending& p, const std::string& id, zone::R
   if (it == p.records.end()) return record_not_found();
   *deleted = it->second.rec;
   p.touch(id);
-  if (p.by_name) std::erase((*p.by_name)[it->second.rec.name], id);
   p.records.erase(it);
   return {};
 }
 
-Result<std::shared_ptr<const view::ZoneView>> Controller::compile(const StoreZone& z,
-                                                                  const std::map<std::string, Entry>& records,
-                                                                  const DnsSettings& settings, uint32_t serial,
-                                                                  const std::map<std::string, AppInfo>* apps) const {
-  auto gen = generated_records(z.zone.name, z.apex, serial, settings, options_.nameservers);
-  if (!gen) return gen.error();
-  std::vector<dns::ZoneRecord> rrs = std::move(*gen);
-  rrs.reserve(rrs.size() + records.size());
-  for (const auto& [id, e] : records) rrs.push_back(e.rr);
+view::ViewTargets Controller::targets_for(const StoreZone& z) const {
   std::vector<const view::ZoneView*> others;
   for (const auto& f : file_zones_) {
     if (f.view) others.push_back(f.view.get());
@@ -626,16 +629,82 @@ Result<std::shared_ptr<const view::ZoneView>> Controller::compile(const StoreZon
   for (const auto& [id, o] : zones_) {
     if (o.view && id != z.zone.id) others.push_back(o.view.get());
   }
-  view::ViewTargets targets(std::move(others), options_.external);
+  return view::ViewTargets(std::move(others), options_.external);
+}
+
+Result<std::shared_ptr<view::ZoneModel>> Controller::compile_model(const StoreZone& z,
+                                                                   const std::map<std::string, Entry>& records,
+                                                                   const DnsSettings& settings, uint32_t serial,
+                                                                   const std::map<std::string, AppInfo>* apps) const {
+  auto gen = generated_records(z.zone.name, z.apex, serial, settings, options_.nameservers);
+  if (!gen) return gen.error();
+  std::vector<dns::ZoneRecord> rrs = std::move(*gen);
+  rrs.reserve(rrs.size() + records.size());
+  for (const auto& [id, e] : records) rrs.push_back(e.rr);
+  const view::ViewTargets targets = targets_for(z);
   std::vector<view::ServedApp> served_apps;
   for (const auto& [id, a] : apps ? *apps : z.apps) served_apps.push_back(a.app);
-  return view::ZoneView::compile(
-      z.apex, rrs,
+  auto m = view::ZoneModel::build(
+      z.apex, std::move(rrs),
       view::CompileOptions{.source = "zone " + z.zone.name,
                            .edge = &options_.edge,
                            .flattening = settings.flatten_all ? view::Flattening::kAll : view::Flattening::kAtRoot,
                            .targets = &targets,
                            .apps = &served_apps});
+  if (!m) return m.error();
+  return std::shared_ptr<view::ZoneModel>(std::move(*m));
+}
+
+Result<std::shared_ptr<const view::ZoneView>> Controller::compile(const StoreZone& z,
+                                                                  const std::map<std::string, Entry>& records,
+                                                                  const DnsSettings& settings, uint32_t serial,
+                                                                  const std::map<std::string, AppInfo>* apps) const {
+  auto m = compile_model(z, records, settings, serial, apps);
+  if (!m) return m.error();
+  return (*m)->view();
+}
+
+Result<std::shared_ptr<const view::ZoneView>> Controller::compile_candidate(StoreZone& z, const Pending& p,
+                                                                            uint32_t serial,
+                                                                            std::shared_ptr<view::ZoneModel>* model,
+                                                                            std::vector<view::OwnerChange>* undo) const {
+  undo->clear();
+  if (p.settings_changed || !z.model || z.model->view() != z.view) {
+    auto m = compile_model(z, p.records, p.settings, serial);
+    if (!m) return m.error();
+    *model = *m;
+    return (*m)->view();
+  }
+  // The names the change touched (where each touched record was and is), and the apex: the
+  // serial moves with every write.
+  std::vector<std::string> owners{z.apex};
+  for (const auto& [id, was] : p.before) {
+    if (was) owners.push_back(was->rr.owner);
+    if (auto it = p.records.find(id); it != p.records.end()) owners.push_back(it->second.rr.owner);
+  }
+  std::sort(owners.begin(), owners.end());
+  owners.erase(std::unique(owners.begin(), owners.end()), owners.end());
+  std::vector<view::OwnerChange> changes;
+  changes.reserve(owners.size());
+  for (const auto& owner : owners) {
+    view::OwnerChange c{owner, {}};
+    if (owner == z.apex) {
+      auto gen = generated_records(z.zone.name, z.apex, serial, p.settings, options_.nameservers);
+      if (!gen) return gen.error();
+      c.records = std::move(*gen);
+    }
+    for (const auto& id : ids_at(p, owner)) c.records.push_back(p.records.at(id).rr);
+    undo->push_back(view::OwnerChange{owner, z.model->records_of(owner)});
+    changes.push_back(std::move(c));
+  }
+  const view::ViewTargets targets = targets_for(z);
+  auto v = z.model->update(std::move(changes), &targets);
+  if (!v) {
+    undo->clear();  // nothing changed
+    return v.error();
+  }
+  *model = z.model;
+  return v;
 }
 
 Result<uint32_t> Controller::commit(StoreZone& z, Pending& p, std::vector<ApiMessage>* messages,
@@ -662,11 +731,29 @@ Result<uint32_t> Controller::commit(StoreZone& z, Pending& p, std::vector<ApiMes
   }
 
   uint32_t serial = z.zone.serial + 1;  // RFC 1982 §3.1; wraps like Transaction::bump_serial
-  auto v = compile(z, p.records, p.settings, serial);
+  std::shared_ptr<view::ZoneModel> model;
+  std::vector<view::OwnerChange> undo;
+  auto v = compile_candidate(z, p, serial, &model, &undo);
   if (!v) {
     const int c = v.error().code;  // a blocked target, or a name a Spectrum app holds: their own codes
     return err(c == errc::kBlockedTarget || c == errc::kAddressConflict ? c : errc::kCompile, v.error().message);
   }
+  // Until the write is committed, a failure puts the zone's model back as it was.
+  struct Restore {
+    const Controller* c;
+    StoreZone& z;
+    std::vector<view::OwnerChange>& undo;
+    bool armed = true;
+    ~Restore() {
+      if (!armed || undo.empty()) return;
+      const view::ViewTargets targets = c->targets_for(z);
+      if (z.model->update(std::move(undo), &targets)) {
+        z.model->rebase(z.view);
+      } else {
+        z.model.reset();  // cannot happen (those records compiled before); compile in full next time
+      }
+    }
+  } restore{this, z, undo};
   // The mail doctor on the zone before and after (local checks only, no network).
   std::vector<dns::ZoneRecord> doctor_after;
   bool doctor_ran = false;
@@ -677,7 +764,9 @@ Result<uint32_t> Controller::commit(StoreZone& z, Pending& p, std::vector<ApiMes
   }
   if (opt.dry_run) {
     if (messages != nullptr) {
-      StoreZone candidate = z;
+      StoreZone candidate;
+      candidate.zone = z.zone;
+      candidate.apex = z.apex;
       candidate.records = p.records;
       candidate.view = *v;
       auto m = dc_messages(candidate, z.view.get(), written);
@@ -705,9 +794,12 @@ Result<uint32_t> Controller::commit(StoreZone& z, Pending& p, std::vector<ApiMes
   auto bumped = tx->bump_serial(z.zone.id);
   if (!bumped) return store_error(bumped.error());
   if (*bumped != serial) {
+    // The store's serial went elsewhere (it wraps): the apex again, with that one.
     serial = *bumped;
-    v = compile(z, p.records, p.settings, serial);
-    if (!v) return err(errc::kCompile, v.error().message);
+    auto m = compile_model(z, p.records, p.settings, serial);
+    if (!m) return err(errc::kCompile, m.error().message);
+    model = *m;
+    v = model->view();
   }
   json change = {{"op", p.op}, {"removed", removed}, {"written", written}};
   if (p.settings_changed) change["settings"] = true;
@@ -721,8 +813,18 @@ Result<uint32_t> Controller::commit(StoreZone& z, Pending& p, std::vector<ApiMes
   if (auto r = tx->commit(); !r) return store_error(r.error());
 
   // Committed: swap in, publish.
+  restore.armed = false;
   std::shared_ptr<const view::ZoneView> before = z.view;
+  for (const auto& [id, was] : p.before) {
+    if (was) std::erase(z.by_owner[was->rr.owner], id);
+    if (auto it = p.records.find(id); it != p.records.end()) {
+      auto& ids = z.by_owner[it->second.rr.owner];
+      ids.insert(std::lower_bound(ids.begin(), ids.end(), id), id);
+    }
+    if (was && z.by_owner[was->rr.owner].empty()) z.by_owner.erase(was->rr.owner);
+  }
   z.records = std::move(p.records);
+  z.model = std::move(model);
   p.committed = true;
   if (p.settings_changed) {
     z.settings = p.settings;
@@ -739,7 +841,17 @@ Result<uint32_t> Controller::commit(StoreZone& z, Pending& p, std::vector<ApiMes
     z.doctor_serial.reset();
   }
   if (messages != nullptr) {
-    auto m = dc_messages(z, before.get(), written);
+    // The MX/SRV records that can have a new dc-record: those at names the view rewrote (all of
+    // them when it was compiled in full).
+    std::vector<std::string> ids;
+    const std::vector<std::string>* changed = before ? z.view->changed_since(before->id()) : nullptr;
+    if (changed != nullptr) {
+      for (const auto& name : *changed) {
+        if (auto it = z.by_owner.find(name); it != z.by_owner.end()) ids.insert(ids.end(), it->second.begin(), it->second.end());
+      }
+      std::sort(ids.begin(), ids.end());
+    }
+    auto m = dc_messages(z, before.get(), written, changed != nullptr ? &ids : nullptr);
     messages->insert(messages->end(), m.begin(), m.end());
     messages->insert(messages->end(), doctor.begin(), doctor.end());
   }
@@ -776,10 +888,21 @@ void Controller::recompile_settled(StoreZone& z, const char* why, const char* fa
 }
 
 std::vector<ApiMessage> Controller::dc_messages(const StoreZone& z, const view::ZoneView* before,
-                                                const std::vector<std::string>& written_ids) const {
+                                                const std::vector<std::string>& written_ids,
+                                                const std::vector<std::string>* ids) const {
   std::vector<ApiMessage> out;
   std::set<std::string> seen;
-  for (const auto& [id, e] : z.records) {
+  std::vector<std::pair<const std::string*, const Entry*>> look;
+  if (ids != nullptr) {
+    for (const auto& id : *ids) {
+      if (auto it = z.records.find(id); it != z.records.end()) look.emplace_back(&it->first, &it->second);
+    }
+  } else {
+    for (const auto& [id, e] : z.records) look.emplace_back(&id, &e);
+  }
+  for (const auto& [idp, ep] : look) {
+    const std::string& id = *idp;
+    const Entry& e = *ep;
     const uint16_t t = e.rr.type;
     if (t != rrtype::kMX && t != rrtype::kSRV) continue;
     const size_t off = static_cast<size_t>(dns::rdata_target_offset(t));
@@ -860,7 +983,6 @@ Result<BatchResult> Controller::batch(const std::string& zone_id, const BatchInp
   auto z = writable(zone_id);
   if (!z) return z.error();
   Pending p(**z, "batch");
-  if (in.deletes.size() + in.patches.size() + in.puts.size() + in.posts.size() > 1) index_names(p);
   BatchResult out;
   auto fail = [](const char* list, size_t i, const Error& e) {
     return Error{std::string(list) + "[" + std::to_string(i) + "]: " + e.message, e.code};
@@ -901,7 +1023,6 @@ Result<ImportResult> Controller::import_zone(const std::string& zone_id, std::st
   auto parsed = dns::parse_zone_text(text, (*z)->apex, "import");
   if (!parsed) return err(errc::kImportParse, parsed.error().message);
   Pending p(**z, "import");
-  index_names(p);
   ImportResult out;
   for (const auto& rr : parsed->records) {
     if (rr.type == rrtype::kSOA || (rr.type == rrtype::kNS && rr.owner == (*z)->apex)) continue;

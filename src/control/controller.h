@@ -58,6 +58,8 @@
 #include "control/validate.h"
 #include "control/zone_settings.h"
 #include "store/store.h"
+#include "view/model.h"
+#include "view/view_targets.h"
 #include "view/zone_view.h"
 #include "zone/record.h"
 
@@ -309,6 +311,13 @@ class Controller {
     std::map<std::string, AppInfo> apps;  // by id
     nlohmann::json access_rules = nlohmann::json::array();  // IP access rules (control/spectrum.h)
     std::shared_ptr<const view::ZoneView> view;
+    // The compile state `view` was made from (view/model.h): a write recompiles only the names it
+    // touches when model->view() is `view`; otherwise (a view made another way since: load,
+    // settings, apps, a dependency) the write compiles in full and keeps the new model.
+    std::shared_ptr<view::ZoneModel> model;
+    // Record ids by owner (wire), each list in id order, as committed: what stage() checks a new
+    // record against and what a recompile of one name reads, without a walk over the zone.
+    std::unordered_map<std::string, std::vector<std::string>> by_owner;
     // The pre-flight's copy of the records' rrs as of serial doctor_serial (what the last
     // committed write's "after" state held): the next write's "before" without another copy.
     std::vector<dns::ZoneRecord> doctor_rrs;
@@ -347,12 +356,13 @@ class Controller {
     std::string op;  // journal: "create", "update", "delete", "batch", "import", "settings"
     std::map<std::string, std::optional<Entry>> before;  // by id; nullopt: did not exist
     bool committed = false;
-    // Record ids by name, kept by stage()/stage_delete() once index_names() built it: the
-    // conflict check of a many-record write (import, batch) then looks at one name, not every
-    // record (an import of n records was O(n^2)).
-    std::optional<std::unordered_map<std::string, std::vector<std::string>>> by_name;
+    // Ids staged (created or changed) by this change, by the owner (wire) they were staged at;
+    // with StoreZone::by_owner this gives the candidate's records at a name (ids_at()).
+    std::unordered_map<std::string, std::vector<std::string>> staged_at;
   };
-  static void index_names(Pending& p);
+  // The ids the candidate `p` holds at `owner` (wire), in id order.
+  static std::vector<std::string> ids_at(const Pending& p, const std::string& owner);
+  static void reindex(StoreZone& z);
 
   Controller(ControllerOptions options, common::SnapshotPublisher<view::Catalog>& publisher,
              std::unique_ptr<store::Store> store);
@@ -370,6 +380,17 @@ class Controller {
   Result<std::shared_ptr<const view::ZoneView>> compile(const StoreZone& z, const std::map<std::string, Entry>& records,
                                                         const DnsSettings& settings, uint32_t serial,
                                                         const std::map<std::string, AppInfo>* apps = nullptr) const;
+  Result<std::shared_ptr<view::ZoneModel>> compile_model(const StoreZone& z, const std::map<std::string, Entry>& records,
+                                                         const DnsSettings& settings, uint32_t serial,
+                                                         const std::map<std::string, AppInfo>* apps = nullptr) const;
+  // The candidate view of a record write: z's model updated name by name when it made z.view,
+  // else a full compile. *model: the model the view came from; *undo: what puts the model back
+  // (empty after a full compile: the zone's model is then untouched).
+  Result<std::shared_ptr<const view::ZoneView>> compile_candidate(StoreZone& z, const Pending& p, uint32_t serial,
+                                                                  std::shared_ptr<view::ZoneModel>* model,
+                                                                  std::vector<view::OwnerChange>* undo) const;
+  // Lists the other zones' views and the external names, as compile() uses them.
+  view::ViewTargets targets_for(const StoreZone& z) const;
   // Spectrum apps (control/spectrum.cc).
   Result<void> load_apps(StoreZone& z, store::Reader& db);
   Result<AppInfo> stage_app(const StoreZone& z, const nlohmann::json& body, const AppInfo* base);
@@ -405,8 +426,10 @@ class Controller {
   // The store, for the writer thread's other owners (secondary_dns objects, api/secondary_dns.cc).
   store::Store& store() noexcept { return *store_; }
  private:
+  // `ids`: the records to look at (nullptr: every record of z).
   std::vector<ApiMessage> dc_messages(const StoreZone& z, const view::ZoneView* before,
-                                      const std::vector<std::string>& written_ids) const;
+                                      const std::vector<std::string>& written_ids,
+                                      const std::vector<std::string>* ids = nullptr) const;
   void publish();
   void publish_now();
 

@@ -25,40 +25,52 @@ struct Lanes {
 
 }  // namespace
 
-std::string content_digest(const ZoneView& z) {
+std::array<uint64_t, 2> node_digest(const ZoneView& z, uint32_t i) {
+  const Node& n = z.node(i);
+  const bool servfail = n.flags & node_flag::kAddrServfail;
+  if (n.rrset_count == 0 && !servfail) return {0, 0};
   Lanes h;
-  h.add(z.apex().data(), z.apex().size());
-  for (uint32_t i = 0; i < z.node_count(); ++i) {
-    const Node& n = z.node(i);
-    const RRset* s = z.rrsets_begin(n);
-    for (uint32_t k = 0; k < n.rrset_count; ++k, ++s) {
-      const std::string_view owner = z.node_name(n);
-      const uint8_t* p = z.rdata(*s);
-      for (uint16_t r = 0; r < s->count; ++r) {
-        const size_t len = size_t{p[0]} << 8 | p[1];
-        std::string rd(reinterpret_cast<const char*>(p + 2), len);
-        if (s->type == 6 && i == z.apex_node()) {
-          // SOA: blank the serial (after mname and rname).
-          size_t off = 0;
-          for (int names = 0; names < 2; ++names) {
-            while (off < rd.size() && rd[off] != 0) off += 1 + static_cast<uint8_t>(rd[off]);
-            ++off;
-          }
-          for (size_t j = off; j < off + 4 && j < rd.size(); ++j) rd[j] = 0;
+  const std::string_view owner = z.node_name(n);
+  h.u32(static_cast<uint32_t>(owner.size()));
+  h.add(owner.data(), owner.size());
+  const RRset* s = z.rrsets_begin(n);
+  for (uint32_t k = 0; k < n.rrset_count; ++k, ++s) {
+    const uint8_t* p = z.rdata(*s);
+    for (uint16_t r = 0; r < s->count; ++r) {
+      const size_t len = size_t{p[0]} << 8 | p[1];
+      const uint8_t* rd = p + 2;
+      h.u32(s->type);
+      h.u32(s->ttl);
+      h.u32(static_cast<uint32_t>(len));
+      if (s->type == 6 && i == z.apex_node()) {
+        // SOA: the serial (after mname and rname) counts as zero.
+        size_t off = 0;
+        for (int names = 0; names < 2; ++names) {
+          while (off < len && rd[off] != 0) off += 1 + rd[off];
+          ++off;
         }
-        h.u32(static_cast<uint32_t>(owner.size()));
-        h.add(owner.data(), owner.size());
-        h.u32(s->type);
-        h.u32(s->ttl);
-        h.u32(static_cast<uint32_t>(len));
-        h.add(rd.data(), rd.size());
-        p += 2 + len;
+        const size_t serial = std::min(off, len);
+        h.add(rd, serial);
+        const unsigned char zero[4] = {0, 0, 0, 0};
+        h.add(zero, std::min<size_t>(4, len - serial));
+        if (serial + 4 < len) h.add(rd + serial + 4, len - serial - 4);
+      } else {
+        h.add(rd, len);
       }
+      p += 2 + len;
     }
-    h.u32(n.flags & node_flag::kAddrServfail);
   }
+  h.u32(servfail ? 1 : 0);
+  return {h.a, h.b};
+}
+
+std::string content_digest(const ZoneView& z) {
+  Lanes apex;
+  apex.add(z.apex().data(), z.apex().size());
+  const auto& sum = z.digest_sum();
   char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(h.a), static_cast<unsigned long long>(h.b));
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(apex.a + sum[0]),
+                static_cast<unsigned long long>(apex.b + sum[1]));
   return buf;
 }
 

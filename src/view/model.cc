@@ -930,6 +930,7 @@ Result<std::shared_ptr<const ZoneView>> ZoneModel::update(std::vector<OwnerChang
   // resolved: crossing that line changes every MX/SRV owner.
   if ((m.rules_records == 0) != (static_cast<int64_t>(m.rules_records) + rules_delta == 0)) full = true;
   if (m.garbage > 1024 && m.garbage > m.pool.size() / 2) full = true;
+  if (changes.size() > 64 && changes.size() * 4 > m.owners.size()) full = true;  // most of the zone: compile it
 
   if (full) return rebuild(std::move(changes), targets);
 

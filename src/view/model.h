@@ -64,6 +64,9 @@ class ZoneModel {
 
   // The current view.
   const std::shared_ptr<const ZoneView>& view() const noexcept { return view_; }
+  // After an update() was undone by another (the old records of the same owners): `v`, the view
+  // the model had before, serves exactly what the model holds again; patch from it from now on.
+  void rebase(std::shared_ptr<const ZoneView> v) { view_ = std::move(v); }
   // The records an owner has now (for undoing an update), in the order given.
   std::vector<dns::ZoneRecord> records_of(std::string_view owner) const;
 

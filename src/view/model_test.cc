@@ -14,6 +14,7 @@
 
 #include "dns/name.h"
 #include "dns/types.h"
+#include "view/digest.h"
 
 namespace dnsedge::view {
 namespace {
@@ -63,6 +64,7 @@ struct Canon {
   std::map<std::string, std::tuple<std::vector<std::string>, std::vector<std::string>, std::string>> origins;
   uint32_t serial = 0, negative_ttl = 0;
   size_t record_count = 0;
+  std::string digest;
   bool operator==(const Canon&) const = default;
 };
 
@@ -92,6 +94,7 @@ Canon canon(const ZoneView& v) {
   c.serial = v.serial();
   c.negative_ttl = v.negative_ttl();
   c.record_count = v.record_count();
+  c.digest = content_digest(v);
   return c;
 }
 
@@ -251,6 +254,7 @@ TEST(ZoneModelTest, IncrementalEqualsFullCompileOnRandomZonesAndChanges) {
       ASSERT_EQ(a.serial, b.serial);
       ASSERT_EQ(a.negative_ttl, b.negative_ttl);
       ASSERT_EQ(a.record_count, b.record_count);
+      ASSERT_EQ(a.digest, b.digest) << "seed " << seed << " step " << step << " changes " << what;
     }
   }
   // Most changes are patched, not compiled in full; some are refused like a full compile refuses them.

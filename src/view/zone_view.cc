@@ -9,6 +9,7 @@
 
 #include "dns/name.h"
 #include "dns/types.h"
+#include "view/digest.h"
 #include "view/model.h"
 #include "view/sv_hash.h"
 
@@ -84,6 +85,7 @@ Result<std::shared_ptr<ZoneView>> ZoneView::build_served(std::string_view origin
   v.servfail_ = std::make_shared<const Servfail>(served.servfail);
   v.external_ = std::make_shared<const std::vector<std::string>>(served.external);
   if (options.apps != nullptr) v.apps_ = *options.apps;
+  for (uint32_t i = 0; i < v.nodes_.size(); ++i) v.digest_add(i, false);
   return z;
 }
 
@@ -430,6 +432,7 @@ Result<std::shared_ptr<const ZoneView>> ZoneView::patch(const ZoneView& prev, st
     uint32_t id = z->find(np.name);
     if (id != kNone) {
       // Out with the old data.
+      z->digest_add(id, true);
       Node& n = z->nodes_[id];
       const RRset* s = z->rrsets_begin(n);
       for (uint32_t k = 0; k < n.rrset_count; ++k) z->record_count_ -= s[k].count;
@@ -494,6 +497,7 @@ Result<std::shared_ptr<const ZoneView>> ZoneView::patch(const ZoneView& prev, st
     if (auto r = ZoneBuilder::node_rrsets(*z, n, np.name, np.records, group, opt, scratch); !r) return r.error();
     if (np.records.empty() && id != 0) n.flags |= node_flag::kEmptyNonTerminal;
     if (np.servfail != 0) n.flags |= node_flag::kAddrServfail;
+    z->digest_add(id, false);
   }
   // Targets: the rewritten RRsets', against the final index. Sets of untouched nodes keep
   // theirs: a name that appears or goes is patched together with the names that point at it.
@@ -515,6 +519,11 @@ Result<std::shared_ptr<const ZoneView>> ZoneView::patch(const ZoneView& prev, st
   }
   z->lineage_ = std::move(lineage);
   return std::shared_ptr<const ZoneView>(std::move(z));
+}
+
+void ZoneView::digest_add(uint32_t node, bool remove) {
+  const auto h = node_digest(*this, node);
+  for (int k = 0; k < 2; ++k) digest_sum_[k] = remove ? digest_sum_[k] - h[k] : digest_sum_[k] + h[k];
 }
 
 uint16_t ZoneView::servfail_ede(std::string_view name) const noexcept {

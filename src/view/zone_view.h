@@ -10,6 +10,7 @@
 //
 // Thread safety: a ZoneView is immutable after compile(); any number of threads may read it.
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -146,6 +147,8 @@ class ZoneView {
   // nullptr: not known (compiled in full since, or too far back): compare everything.
   static constexpr size_t kLineage = 64;
   uint64_t id() const noexcept { return id_; }
+  // Sum of node_digest() over the nodes (view/digest.h), kept up to date by patch().
+  const std::array<uint64_t, 2>& digest_sum() const noexcept { return digest_sum_; }
   const std::vector<std::string>* changed_since(uint64_t ancestor_id) const noexcept;
   // The zone's Spectrum apps, as compiled (CompileOptions::apps).
   const std::vector<ServedApp>& apps() const noexcept { return apps_; }
@@ -190,6 +193,8 @@ class ZoneView {
   std::shared_ptr<const std::vector<std::string>> external_ = std::make_shared<std::vector<std::string>>();
   std::vector<ServedApp> apps_;
   uint64_t id_ = 0;
+  std::array<uint64_t, 2> digest_sum_{0, 0};
+  void digest_add(uint32_t node, bool remove);
   struct Ancestor {
     uint64_t id;
     std::shared_ptr<const std::vector<std::string>> changed;  // sorted, unique

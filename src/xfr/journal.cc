@@ -61,6 +61,27 @@ std::vector<Key> keys(const view::ZoneView& z) {
   return out;
 }
 
+// The RRs of the nodes named in `names` only (the SOA with the apex).
+std::vector<Key> keys_at(const view::ZoneView& z, const std::vector<std::string>& names) {
+  std::vector<Key> out;
+  for (const auto& name : names) {
+    const uint32_t id = z.find(name);
+    if (id == view::kNone) continue;
+    const view::Node& n = z.node(id);
+    const view::RRset* s = z.rrsets_begin(n);
+    for (uint32_t k = 0; k < n.rrset_count; ++k, ++s) {
+      const uint8_t* p = z.rdata(*s);
+      for (uint16_t r = 0; r < s->count; ++r) {
+        const size_t len = size_t{p[0]} << 8 | p[1];
+        out.emplace_back(z.node_name(n), s->type, std::string_view(reinterpret_cast<const char*>(p + 2), len), s->ttl);
+        p += 2 + len;
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace
 
 size_t Diff::bytes() const noexcept {
@@ -75,8 +96,17 @@ Diff diff_views(const view::ZoneView& before, const view::ZoneView& after) {
   Diff d;
   d.from = before.serial();
   d.to = after.serial();
-  const auto a = keys(before);
-  const auto b = keys(after);
+  // A view patched from `before` (view/model.h) says which names changed: compare only those.
+  std::vector<Key> a, b;
+  if (const std::vector<std::string>* changed = after.changed_since(before.id())) {
+    std::vector<std::string> names = *changed;
+    if (std::find(names.begin(), names.end(), std::string(after.apex())) == names.end()) names.emplace_back(after.apex());
+    a = keys_at(before, names);
+    b = keys_at(after, names);
+  } else {
+    a = keys(before);
+    b = keys(after);
+  }
   std::vector<Key> gone, came;
   std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(gone));
   std::set_difference(b.begin(), b.end(), a.begin(), a.end(), std::back_inserter(came));
