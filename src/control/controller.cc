@@ -1059,6 +1059,7 @@ std::vector<ApiMessage> Controller::preflight(StoreZone& z, const Pending& p,
   for (const auto& f : file_zones_) {
     if (f.apex == z.apex) return {};
   }
+  if (options_.preflight_needed && !preflight_needed(z, p, candidate)) return {};  // z.doctor_rrs goes stale
   DoctorState before, after;
   before.zone_id = after.zone_id = z.zone.id;
   before.zone_name = after.zone_name = z.zone.name;
@@ -1087,6 +1088,50 @@ std::vector<ApiMessage> Controller::preflight(StoreZone& z, const Pending& p,
   if (cached) z.doctor_rrs = std::move(before.zones[0].stored);
   if (after_rrs != nullptr) *after_rrs = std::move(after.zones[0].stored);
   return out;
+}
+
+bool Controller::preflight_needed(const StoreZone& z, const Pending& p,
+                                  const std::shared_ptr<const view::ZoneView>& candidate) const {
+  // What the write changed, O(touched records): the old and new versions of every record it
+  // touched (unchanged ones left out), the settings, the views (docs/doctor.md).
+  PreflightChange c;
+  c.zone_id = z.zone.id;
+  c.apex = z.apex;
+  c.edge = &options_.edge;
+  for (const auto& [id, was] : p.before) {
+    auto it = p.records.find(id);
+    if (was && it != p.records.end() && was->rr == it->second.rr) continue;
+    if (was) c.removed.push_back(was->rr);
+    if (it != p.records.end()) c.added.push_back(it->second.rr);
+  }
+  c.settings_changed = p.settings_changed;
+  c.flatten_all_before = z.settings.flatten_all;
+  c.flatten_all_after = p.settings.flatten_all;
+  c.before = z.view;
+  c.after = candidate;
+  c.for_each_before = [&p](const std::function<void(const dns::ZoneRecord&)>& fn) {
+    for (const auto& [id, e] : p.records) {
+      if (p.before.count(id) == 0) fn(e.rr);
+    }
+    for (const auto& [id, was] : p.before) {
+      if (was) fn(was->rr);
+    }
+  };
+  c.for_each_other = [this, &z](const std::function<void(const std::shared_ptr<const view::ZoneView>&)>& fn) {
+    std::set<std::string> apexes = {z.apex};  // as catalog_with(): a file zone wins its apex
+    for (const auto& f : file_zones_) {
+      if (f.view && apexes.insert(f.apex).second) fn(f.view);
+    }
+    for (const auto& [id, o] : zones_) {
+      if (o.view && apexes.insert(o.apex).second) fn(o.view);
+    }
+  };
+  try {
+    return options_.preflight_needed(c);
+  } catch (const std::exception& e) {
+    log(std::string("event=preflight-filter-failed zone=") + z.zone.name + " reason=\"" + e.what() + "\"");
+    return true;
+  }
 }
 
 Result<std::shared_ptr<const view::ZoneView>> Controller::served_view(const std::string& zone_id) const {
