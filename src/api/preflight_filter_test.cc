@@ -291,6 +291,26 @@ TEST(PreflightFilterTest, ControllerSkipsThePreflightWhenTheFilterSaysSo) {
   EXPECT_TRUE(reported);
 }
 
+TEST(PreflightFilterTest, ChangesTheDoctorSeesOnlyThroughAWildcardOrAMailCnameAreRelevant) {
+  World w;
+  const std::string z = w.zone("example.com",
+                               "example.com. 300 IN MX 10 q.x.w.example.com.\n"
+                               "*.w.example.com. 300 IN A 198.51.100.30\n"
+                               "_dmarc.example.com. 300 IN CNAME policy.example.com.\n"
+                               "policy.example.com. 300 IN TXT \"v=DMARC1; p=reject\"\n");
+  w.zone_id = z;
+  // x.w appears: q.x.w (the MX target) is no longer synthesized by *.w and has no address.
+  EXPECT_EQ(w.write([&] { return bool(w.c->create_record(z, rec("x.w.example.com", "TXT", "x"), kDry)); }), true);
+  EXPECT_FALSE(w.messages.empty());
+  // The DMARC record is reached through _dmarc's CNAME.
+  const std::string id = w.id_of(z, "policy.example.com", "TXT");
+  EXPECT_EQ(w.write([&] {
+              return bool(w.c->update_record(z, id, rec("policy.example.com", "TXT", "v=DMARC1; p=maybe"), false, kDry));
+            }),
+            true);
+  EXPECT_FALSE(w.messages.empty());
+}
+
 // ---- randomized soundness ------------------------------------------------------------------
 
 struct Gen {
@@ -311,9 +331,19 @@ struct Gen {
       "example.com.",       "www.example.com.",  "mail.example.com.",  "mx1.example.com.", "in.example.com.",
       "h1.example.com.",    "h2.example.com.",   "h3.example.com.",    "a.h1.example.com.", "sender.example.com.",
       "x.w.example.com.",   "nx.example.com.",   "alias.example.com.", "origin.example.com.",
-      "keys.example.com.",  "ref.other.test.",   "mx.other.test.",     "ext.example.net.", "dkim.example.net."};
+      "keys.example.com.",  "ref.other.test.",   "mx.other.test.",     "ext.example.net.", "dkim.example.net.",
+      "q.x.w.example.com.", "z.w.example.com."};
   const std::vector<std::string> v4 = {"192.0.2.1", "192.0.2.2", "198.51.100.25", "10.0.0.1", "127.0.0.11", "203.0.113.9"};
   const std::vector<std::string> v6 = {"2001:db8::1", "2001:db8::2", "fd00::11"};
+  const std::vector<std::string> spfs = {
+      "\"v=spf1 mx -all\"",
+      "\"v=spf1 a:sender.example.com include:_spf.example.com -all\"",
+      "\"v=spf1 a:www.example.com a:h1.example.com ~all\"",
+      "\"v=spf1 a mx:h2.example.com -all\"",
+      "\"v=spf1 include:_spf.other.test -all\"",
+      "\"v=spf1 mx:other.test exists:x.h3.example.com a:alias.example.com -all\"",
+      "\"v=spf1 a:nx.example.com a:x.w.example.com include:nx2.example.com -all\"",
+      "\"v=spf1 a:q.x.w.example.com a:z.w.example.com -all\""};
   const std::vector<std::string> txts = {
       "\"v=spf1 mx -all\"",
       "\"v=spf1 a:sender.example.com include:_spf.example.com -all\"",
@@ -340,7 +370,7 @@ struct Gen {
     if (type == "A") return one(v4);
     if (type == "AAAA") return one(v6);
     if (type == "CNAME") return one(targets);
-    if (type == "TXT") return one(txts);
+    if (type == "TXT") return chance(40) ? one(spfs) : one(txts);
     if (type == "MX") return std::to_string(pick(3) * 10) + " " + one(targets);
     return "10 5 5060 " + one(targets);  // SRV
   }
@@ -365,7 +395,7 @@ struct Gen {
 TEST(PreflightFilterSoundnessTest, RandomZonesAndWritesNeverSkipAWriteWithMessages) {
   Gen g(20261126);
   size_t cases = 0, skipped = 0, relevant_with_messages = 0;
-  for (int zone = 0; zone < 24; ++zone) {
+  for (int zone = 0; zone < 40; ++zone) {
     World w;
     // Another zone we serve, pointing into example.com (CNAME, MX, SPF).
     w.zone("other.test",
@@ -373,6 +403,12 @@ TEST(PreflightFilterSoundnessTest, RandomZonesAndWritesNeverSkipAWriteWithMessag
            "mx.other.test. 300 IN CNAME h2.example.com.\n"
            "other.test. 300 IN MX 10 h3.example.com.\n"
            "_spf.other.test. 300 IN TXT \"v=spf1 a:origin.example.com -all\"\n");
+    // A mail skeleton most zones start from (apex MX, SPF, DMARC), then random records.
+    std::string skeleton;
+    if (g.chance(80)) skeleton += "example.com. 300 IN MX 10 " + g.one(g.targets) + "\n";
+    if (g.chance(40)) skeleton += "example.com. 300 IN MX 20 " + g.one(g.targets) + "\n";
+    if (g.chance(80)) skeleton += "example.com. 300 IN TXT " + g.one(g.spfs) + "\n";
+    if (g.chance(50)) skeleton += "_dmarc.example.com. 300 IN TXT \"v=DMARC1; p=reject\"\n";
     const std::string z = w.zone("example.com", "", zone % 4 == 3);
     w.zone_id = z;
     auto count = [&](std::optional<bool> need) {
@@ -381,6 +417,7 @@ TEST(PreflightFilterSoundnessTest, RandomZonesAndWritesNeverSkipAWriteWithMessag
       if (!*need) ++skipped;
       if (*need && !w.messages.empty()) ++relevant_with_messages;
     };
+    if (!skeleton.empty()) count(w.write([&] { return bool(w.c->import_zone(z, skeleton, std::nullopt)); }));
     for (int i = 0; i < 12; ++i) {
       const std::string text = g.line();
       count(w.write([&] { return bool(w.c->import_zone(z, text, std::nullopt)); }));
