@@ -9,10 +9,15 @@
 // Controller (SQLite store in a temp directory, Durability::kNormal so fsync does not drown the
 // figure). Each iteration is one PATCH of a record's content (alternating two addresses), i.e. the
 // full write path: validate, compile the candidate, [pre-flight], store transaction, publish.
-//   BM_Write/N/0  without the pre-flight (ControllerOptions::preflight empty)
-//   BM_Write/N/1  with api::preflight (two doctor runs per write)
-//   BM_Write/N/2  with api::CachedPreflight, as `dnsedge serve` runs it (the "before" report is
-//                 usually the previous write's "after": one doctor run per write)
+//   BM_Write/N/0/R  without the pre-flight (ControllerOptions::preflight empty)
+//   BM_Write/N/1/R  with api::preflight (two doctor runs per write)
+//   BM_Write/N/2/R  with api::CachedPreflight, as `dnsedge serve` ran it before the relevance
+//                   filter (the "before" report is usually the previous write's "after": one
+//                   doctor run per write)
+//   BM_Write/N/3/R  with api::CachedPreflight and api::PreflightFilter, as `dnsedge serve` runs it
+//                   now: writes that cannot change the doctor's messages skip it
+// R is the record PATCHed: 0 = h5.example.com A (nothing mail-related points at it: the filter
+// skips the pre-flight), 1 = mail.example.com A (the apex's MX target: the pre-flight runs).
 //   BM_Preflight/N  api::preflight alone on the zone's current state (before = after)
 // No timing assertions; compare medians, and mind the load average it prints.
 
@@ -24,6 +29,7 @@
 #include <string>
 
 #include "api/mail_doctor.h"
+#include "api/preflight_filter.h"
 #include "control/controller.h"
 #include "dns/name.h"
 #include "dns/types.h"
@@ -64,7 +70,7 @@ struct Setup {
   std::unique_ptr<control::Controller> c;
   std::string zid, rid;
 
-  Setup(int n, int preflight) {
+  Setup(int n, int preflight, int record = 0) {
     char tmpl[] = "/tmp/dnsedge-bench-preflight-XXXXXX";
     dir = ::mkdtemp(tmpl);
     control::ControllerOptions o;
@@ -75,7 +81,8 @@ struct Setup {
     o.edge.v6 = {dns::rdata_from_text(dns::rrtype::kAAAA, "2001:db8:e::1", std::string(1, '\0')).value()};
     o.nameservers = {dns::name_from_text("ns1.example.net.").value()};
     if (preflight == 1) o.preflight = api::preflight;
-    if (preflight == 2) o.preflight = api::CachedPreflight();
+    if (preflight >= 2) o.preflight = api::CachedPreflight();
+    if (preflight == 3) o.preflight_needed = api::PreflightFilter();
     c = control::Controller::open(std::move(o), publisher).value();
     zid = c->create_zone("example.com", "", "").value().zone.id;
     auto imported = c->import_zone(zid, zone_text(n), std::nullopt);
@@ -83,7 +90,7 @@ struct Setup {
     auto recs = c->records(zid);
     if (!recs) std::abort();
     for (const auto& r : *recs) {
-      if (r.name == "h5.example.com") rid = r.id;
+      if (r.name == (record == 0 ? "h5.example.com" : "mail.example.com")) rid = r.id;
     }
     if (rid.empty()) std::abort();
   }
@@ -94,24 +101,28 @@ struct Setup {
 };
 
 void BM_Write(benchmark::State& state) {
-  Setup s(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  const bool mail = state.range(2) == 1;
+  Setup s(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)), mail ? 1 : 0);
   bool flip = false;
   size_t messages = 0;
   for (auto _ : state) {
     control::RecordInput in;
-    in.content = flip ? "192.0.2.200" : "192.0.2.201";
+    in.content = mail ? (flip ? "198.51.100.26" : "198.51.100.25") : (flip ? "192.0.2.200" : "192.0.2.201");
     flip = !flip;
     auto r = s.c->update_record(s.zid, s.rid, in, false);
     if (!r) state.SkipWithError(r.error().message.c_str());
     messages += r ? r->messages.size() : 0;
   }
   state.counters["messages"] = static_cast<double>(messages);
-  state.SetLabel(state.range(1) == 0 ? "without pre-flight"
-                 : state.range(1) == 1 ? "with pre-flight, two doctor runs"
-                                       : "with pre-flight as serve runs it (CachedPreflight)");
+  const int64_t mode = state.range(1);
+  state.SetLabel(std::string(mode == 0   ? "without pre-flight"
+                             : mode == 1 ? "with pre-flight, two doctor runs"
+                             : mode == 2 ? "CachedPreflight, no filter"
+                                         : "CachedPreflight + PreflightFilter (serve)") +
+                 (mail ? ", PATCH the MX target" : ", PATCH an unrelated A"));
 }
 BENCHMARK(BM_Write)
-    ->ArgsProduct({{100, 1000, 10000}, {0, 1, 2}})
+    ->ArgsProduct({{100, 1000, 10000}, {0, 1, 2, 3}, {0, 1}})
     ->Unit(benchmark::kMillisecond)
     ->MinTime(1.0);
 
