@@ -1118,12 +1118,12 @@ bool Controller::preflight_needed(const StoreZone& z, const Pending& p,
     }
   };
   c.for_each_other = [this, &z](const std::function<void(const std::shared_ptr<const view::ZoneView>&)>& fn) {
-    std::set<std::string> apexes = {z.apex};  // as catalog_with(): a file zone wins its apex
+    // Also a store zone a file zone shadows (not served): one view too many is harmless.
     for (const auto& f : file_zones_) {
-      if (f.view && apexes.insert(f.apex).second) fn(f.view);
+      if (f.view && f.apex != z.apex) fn(f.view);
     }
     for (const auto& [id, o] : zones_) {
-      if (o.view && apexes.insert(o.apex).second) fn(o.view);
+      if (o.view && id != z.zone.id) fn(o.view);
     }
   };
   try {

@@ -32,8 +32,8 @@ struct PreflightChange {
   std::shared_ptr<const view::ZoneView> before, after;
   // Calls `fn` for every stored record of the zone as it was before the write (any order).
   std::function<void(const std::function<void(const dns::ZoneRecord&)>& fn)> for_each_before;
-  // Calls `fn` for the served view of every other zone in the catalog (a file zone wins its
-  // apex, as in the published catalog).
+  // Calls `fn` for the served view of every other zone (file and store zones; possibly also a
+  // store zone a file zone of the same name shadows).
   std::function<void(const std::function<void(const std::shared_ptr<const view::ZoneView>&)>& fn)> for_each_other;
 };
 
