@@ -361,7 +361,10 @@ bool needed(const PreflightChange& c, const RefIndex& ix, const ForeignRefs& for
     for (const auto& r : *set) {
       if (!inert_type(r.type) || r.owner == apex || !dns::is_subdomain(r.owner, apex)) return true;
       if (wildcard(r.owner) || mail_name(r.owner, apex) || is_edge_addr(r)) return true;
-      if (doctor::has_underscore_label(r.owner, apex) && (r.proxied || (flatten_all && r.type == rrtype::kCNAME))) {
+      // A name is proxied when any of its A/AAAA/CNAME is: a DNS-only record beside a proxied one
+      // changes the records proxy.txt_name_proxied lists.
+      const bool proxied_name = r.proxied || vb.origins().contains(av(r.owner)) || va.origins().contains(av(r.owner));
+      if (doctor::has_underscore_label(r.owner, apex) && (proxied_name || (flatten_all && r.type == rrtype::kCNAME))) {
         return true;
       }
       if (r.type == rrtype::kCNAME && flatten_all) {
