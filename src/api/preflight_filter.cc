@@ -414,7 +414,8 @@ bool needed(const PreflightChange& c, const RefIndex& ix, const ForeignRefs& for
   while (!queue.empty()) {
     const std::string t = std::move(queue.front());
     queue.pop_front();
-    if (t == apex || mail_name(t, apex) || spf_names.contains(t) || foreign.contains(t)) return true;
+    // A wildcard stands for every name it synthesizes (an MX target among them): relevant.
+    if (t == apex || wildcard(t) || mail_name(t, apex) || spf_names.contains(t) || foreign.contains(t)) return true;
     const RefIndex::Map* maps[] = {&ix.referrers, &added_edges};
     for (const RefIndex::Map* map : maps) {
       auto it = map->find(t);

@@ -8,12 +8,12 @@
 //  - a settings change (flatten_all ...), anything at the apex, any record type other than
 //    A/AAAA/CNAME/TXT and a few inert ones (MX, SRV, NS, SPF, DNAME ... always matter),
 //    wildcards, mail names (mail/smtp/mx... hosts, webmail/autodiscover..., mta-sts, dc-*,
-//    _dmarc/_domainkey/_mta-sts/_smtp/_tls/_report), proxied or flattened underscore names,
+//    _dmarc/_domainkey/_mta-sts/_smtp/_tls/_report), records at proxied underscore names,
 //    mail CNAMEs under flatten-all, A/AAAA holding an edge address;
 //  - a name whose existence changes (or whose ancestors' does) below a wildcard;
 //  - a changed name from which, walking back along stored CNAME/MX/SRV records (before or
-//    after the write), one reaches the apex, an MX or SRV record anywhere in the zone, a mail
-//    name, a name the apex's SPF tree looks up, a mail CNAME under flatten-all, or a name that
+//    after the write), one reaches the apex, an MX or SRV record anywhere in the zone, a
+//    wildcard (it stands for the names it synthesizes), a mail name, a name the apex's SPF tree looks up, a mail CNAME under flatten-all, or a name that
 //    another zone we serve points at (CNAME/MX/SRV);
 // everything else — an ordinary A/AAAA/TXT/CNAME nothing mail-related points at, proxied or
 // not — cannot change a reported finding (errors, proxy.mx/srv_target_proxied).

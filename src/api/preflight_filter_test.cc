@@ -204,6 +204,19 @@ TEST_F(TableTest, SpfDmarcDkimAndMailNamesAreRelevant) {
   EXPECT_EQ(create(rec("_x.example.com", "A", "192.0.2.73", true)), true);  // proxied underscore name
 }
 
+TEST(PreflightFilterTest, ANameAWildcardPointsAtIsRelevant) {
+  // Found by the randomized test (seed 43): the MX target x.w is synthesized by *.w, a proxied
+  // CNAME to alias; alias's address is the dc-record's (the origin), listed by mx_target_proxied.
+  World w;
+  const std::string z = w.zone("example.com",
+                               "example.com. 300 IN MX 10 x.w.example.com.\n"
+                               "*.w.example.com. 300 IN CNAME alias.example.com. ; cf_tags=cf-proxied:true\n");
+  w.zone_id = z;
+  EXPECT_EQ(w.write([&] { return bool(w.c->create_record(z, rec("alias.example.com", "A", "192.0.2.1"), kDry)); }),
+            true);
+  EXPECT_FALSE(w.messages.empty());
+}
+
 TEST(PreflightFilterTest, ADnsOnlyRecordBesideAProxiedOneAtAnUnderscoreNameIsRelevant) {
   // Found by the randomized test (seed 3): the name is proxied through its AAAA, so a DNS-only A
   // added there changes the records proxy.txt_name_proxied lists.
@@ -411,7 +424,7 @@ TEST(PreflightFilterSoundnessTest, RandomZonesAndWritesNeverSkipAWriteWithMessag
   for (int zone = 0; zone < 40; ++zone) {
     World w;
     // Another zone we serve, pointing into example.com (CNAME, MX, SPF).
-    w.zone("other.test",
+    const std::string other = w.zone("other.test",
            "ref.other.test. 300 IN CNAME h1.example.com.\n"
            "mx.other.test. 300 IN CNAME h2.example.com.\n"
            "other.test. 300 IN MX 10 h3.example.com.\n"
@@ -438,6 +451,17 @@ TEST(PreflightFilterSoundnessTest, RandomZonesAndWritesNeverSkipAWriteWithMessag
     for (int step = 0; step < 18; ++step) {
       auto recs = w.c->records(z).value();
       const size_t op = g.pick(100);
+      if (op >= 95) {
+        // A write to the other zone: what it points at in example.com changes (checked as a
+        // write to other.test; example.com's next writes see the new references).
+        static const std::vector<std::string> lines = {
+            "x.other.test. 300 IN CNAME " , "other.test. 300 IN MX 20 ", "y.other.test. 300 IN CNAME "};
+        const std::string text = g.one(lines) + g.one(g.targets) + "\n";
+        w.zone_id = other;
+        count(w.write([&] { return bool(w.c->import_zone(other, text, std::nullopt)); }));
+        w.zone_id = z;
+        continue;
+      }
       if (recs.empty() || op < 35) {
         std::string text = g.line();
         if (g.chance(30)) text += g.line();
