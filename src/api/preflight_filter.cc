@@ -22,8 +22,8 @@
 //               i.e. the addresses at the end of the proxied CNAME's own chain): walk back
 //               reaches the MX/SRV record.
 //   proxy.mail_host_proxied, proxy.txt_name_proxied
-//               proxied names with a mail host label or an underscore label: mail names;
-//               proxied underscore names.
+//               proxied names with a mail host label or an underscore label: mail names; any
+//               record at a proxied underscore name (the finding lists all its A/AAAA/CNAME).
 //   proxy.implicit_mx_to_edge  D (apex).
 //   proxy.mx_target_edge_ip    D's MX targets' addresses (walk back), edge addresses.
 //   proxy.flatten_all_mail_cname
@@ -33,6 +33,9 @@
 //   flatten_no_address ...), doctor.lookup_failed: never reported on writes.
 // Origins of proxied names reach a reported finding only through dc-records (MX/SRV targets),
 // so a proxied record nothing mail-related points at is not relevant.
+// Wildcards: a wildcard record, a name whose existence changes below one (what it synthesizes
+// there changes), and a name a wildcard points at (it stands for every name it synthesizes, MX
+// targets among them) are relevant.
 //
 // Lookups the doctor makes leave our zone (other zones we serve) and may come back: the walk
 // back stops as relevant at any name another zone's served CNAME/MX/SRV points at, and the SPF
