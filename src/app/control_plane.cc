@@ -4,6 +4,7 @@
 
 #include "api/api.h"
 #include "api/mail_doctor.h"
+#include "api/preflight_filter.h"
 #include "api/secondary_dns.h"
 #include "api/server.h"
 #include "api/sha256.h"
@@ -32,6 +33,7 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
   o.log = [](const std::string& text) { spdlog::warn("control: {}", text); };
   o.on_external_change = std::move(on_external_change);
   o.preflight = api::CachedPreflight();  // the mail doctor's new findings in write answers
+  o.preflight_needed = api::PreflightFilter();  // skipped for writes that cannot change them
   // Spectrum apps created through the API take addresses from --spectrum-pool, never one an
   // app from flags or the config file holds (the edge assigns those the same way at its start).
   for (const auto& p : cfg.edge_proxy.options.spectrum_pools) o.spectrum_pools.push_back(p.to_string());

@@ -1180,6 +1180,7 @@ std::vector<ApiMessage> Controller::preflight(StoreZone& z, const Pending& p,
   for (const auto& f : file_zones_) {
     if (f.apex == z.apex) return {};
   }
+  if (options_.preflight_needed && !preflight_needed(z, p, candidate)) return {};  // z.doctor_rrs goes stale
   DoctorState before, after;
   before.zone_id = after.zone_id = z.zone.id;
   before.zone_name = after.zone_name = z.zone.name;

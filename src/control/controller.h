@@ -54,6 +54,7 @@
 
 #include "common/result.h"
 #include "common/snapshot.h"
+#include "control/preflight_change.h"
 #include "control/unique_function.h"
 #include "control/validate.h"
 #include "control/zone_settings.h"
@@ -114,6 +115,10 @@ struct ControllerOptions {
   std::function<void()> on_external_change;
   size_t max_batch = 64;                  // jobs run between two publishes
   Preflight preflight;                    // may be empty: no pre-flight messages
+  // Asked before the pre-flight runs (and before any DoctorState is built): false skips it for
+  // this write, so it must answer false only when the pre-flight's messages would be empty
+  // (api::PreflightFilter). Empty: the pre-flight runs on every write.
+  std::function<bool(const PreflightChange&)> preflight_needed;
   // Spectrum apps (control/spectrum.h): pools API apps take an address from ("127.0.0.64/28"),
   // addresses held by apps from flags/config (never handed out), and a hook run on the writer
   // thread after every publish, before the writes of that batch are acknowledged (the edge
@@ -410,6 +415,9 @@ class Controller {
   std::vector<ApiMessage> preflight(StoreZone& z, const Pending& p,
                                     const std::shared_ptr<const view::ZoneView>& candidate,
                                     std::vector<dns::ZoneRecord>* after_rrs) const;
+  // ControllerOptions::preflight_needed on what p changes (true: run the pre-flight).
+  bool preflight_needed(const StoreZone& z, const Pending& p,
+                        const std::shared_ptr<const view::ZoneView>& candidate) const;
   void recompile_dependents(const StoreZone& changed);
   // Recompiles z from its stored state and settles its serial (a changed view gets a new one);
   // a failure is logged as `fail_event` and z keeps serving its old view.

@@ -17,31 +17,6 @@ namespace {
 
 namespace rrtype = dns::rrtype;
 
-// Host names mail clients and servers use for SMTP/IMAP/POP (ports the edge does not carry).
-bool mail_protocol_label(const std::string& l) {
-  static const char* const kNames[] = {"mail", "smtp", "imap",  "imaps",      "pop",   "pop3",   "pop3s",
-                                       "pops", "mx",   "smtps", "submission", "relay", "mailin", "mailout"};
-  std::string base = l;
-  while (!base.empty() && base.back() >= '0' && base.back() <= '9') base.pop_back();  // mail2, mx1
-  if (!base.empty() && base.back() == '-') base.pop_back();
-  for (const char* n : kNames) {
-    if (base == n) return true;
-  }
-  return false;
-}
-
-// Host names for mail over HTTP(S): the web part passes the edge, mail clients often reuse them.
-bool mail_web_label(const std::string& l) {
-  return l == "webmail" || l == "autodiscover" || l == "autoconfig" || l == "owa";
-}
-
-bool has_underscore_label(std::string_view wire, std::string_view stop) {
-  for (std::string_view p = wire; p.size() > stop.size(); p = dns::parent(p)) {
-    if (p.size() > 1 && p[1] == '_') return true;
-  }
-  return false;
-}
-
 std::vector<dns::ZoneRecord> at(const std::vector<dns::ZoneRecord>& set, std::string_view owner, uint16_t type) {
   std::vector<dns::ZoneRecord> out;
   for (const auto& r : set) {
@@ -313,19 +288,6 @@ void exposed_origins(Context& ctx, const ProxyFacts& facts, const ProxyFacts::Zo
   }
 }
 
-bool mail_cname(const dns::ZoneRecord& c, std::string_view domain) {
-  if (has_underscore_label(c.owner, domain)) return true;
-  const std::string l = first_label(c.owner);
-  if (l == "autodiscover" || l == "autoconfig") return true;
-  if (view::is_blocked_proxy_target(c.rdata)) return true;
-  for (std::string_view p = c.rdata; p.size() > 1; p = dns::parent(p)) {
-    const std::string tl = first_label(p);
-    if (tl.find("dkim") != std::string::npos || tl == "_domainkey" || tl.find("verif") != std::string::npos)
-      return true;
-  }
-  return false;
-}
-
 void flattening(Context& ctx, const ProxyFacts& facts, const ProxyFacts::Zone& zone) {
   const std::string& domain = ctx.domain();
   // The served A/AAAA by owner, once: with flatten-all every CNAME is flattened, and scanning the
@@ -343,7 +305,7 @@ void flattening(Context& ctx, const ProxyFacts& facts, const ProxyFacts::Zone& z
     std::vector<std::string> recs = {rr_text(c)};
     const auto [first, last] = served_addrs.equal_range(c.owner);
     for (auto it = first; it != last; ++it) recs.push_back(rr_text(*it->second) + " ; served");
-    if (zone.flatten_all && c.owner != zone.apex && !c.flatten_cname && mail_cname(c, domain)) {
+    if (zone.flatten_all && c.owner != zone.apex && !c.flatten_cname && mail_cname(c.owner, c.rdata, domain)) {
       ctx.add({"proxy.flatten_all_mail_cname", Severity::kError,
                "Flatten-all hides the CNAME " + n + " that mail needs", recs,
                name_text(zone.apex) + " flattens every CNAME: " + n + " never answers its CNAME to " + t +

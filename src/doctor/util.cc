@@ -6,6 +6,7 @@
 
 #include "dns/name.h"
 #include "dns/types.h"
+#include "view/served.h"
 
 namespace dnsedge::doctor {
 
@@ -122,6 +123,42 @@ std::optional<std::string> prepend(std::string_view labels_text, std::string_vie
   auto r = dns::name_from_text(labels_text, wire);
   if (!r) return std::nullopt;
   return *r;
+}
+
+bool mail_protocol_label(const std::string& l) {
+  static const char* const kNames[] = {"mail", "smtp", "imap",  "imaps",      "pop",   "pop3",   "pop3s",
+                                       "pops", "mx",   "smtps", "submission", "relay", "mailin", "mailout"};
+  std::string base = l;
+  while (!base.empty() && base.back() >= '0' && base.back() <= '9') base.pop_back();  // mail2, mx1
+  if (!base.empty() && base.back() == '-') base.pop_back();
+  for (const char* n : kNames) {
+    if (base == n) return true;
+  }
+  return false;
+}
+
+bool mail_web_label(const std::string& l) {
+  return l == "webmail" || l == "autodiscover" || l == "autoconfig" || l == "owa";
+}
+
+bool has_underscore_label(std::string_view wire, std::string_view stop) {
+  for (std::string_view p = wire; p.size() > stop.size(); p = dns::parent(p)) {
+    if (p.size() > 1 && p[1] == '_') return true;
+  }
+  return false;
+}
+
+bool mail_cname(std::string_view owner, std::string_view target, std::string_view domain) {
+  if (has_underscore_label(owner, domain)) return true;
+  const std::string l = first_label(owner);
+  if (l == "autodiscover" || l == "autoconfig") return true;
+  if (view::is_blocked_proxy_target(target)) return true;
+  for (std::string_view p = target; p.size() > 1; p = dns::parent(p)) {
+    const std::string tl = first_label(p);
+    if (tl.find("dkim") != std::string::npos || tl == "_domainkey" || tl.find("verif") != std::string::npos)
+      return true;
+  }
+  return false;
 }
 
 std::string lower(std::string_view s) {

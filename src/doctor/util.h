@@ -38,6 +38,18 @@ bool same_neighbourhood(std::string_view a, std::string_view b);
 std::string first_label(std::string_view wire);  // lowercase text of the first label
 // Prepends labels given in text ("_dmarc") to a wire name; nullopt if too long or invalid.
 std::optional<std::string> prepend(std::string_view labels_text, std::string_view wire);
+// Mail-related names (used by the proxy checks and by the write pre-flight's relevance filter,
+// api/preflight_filter.h, which must agree with them):
+// a host label mail clients and servers use for SMTP/IMAP/POP ("mail", "smtp", "mx1", "mail-2"...);
+bool mail_protocol_label(const std::string& label);
+// a host label for mail over HTTP(S) ("webmail", "autodiscover", "autoconfig", "owa");
+bool mail_web_label(const std::string& label);
+// an underscore label in `wire` strictly below `stop` ("_dmarc", "_domainkey", ...);
+bool has_underscore_label(std::string_view wire, std::string_view stop);
+// a CNAME (owner -> target, wire) mail needs to see as a CNAME: under an underscore label,
+// autodiscover/autoconfig, or a target that is a DKIM/verification host. With flatten-all such
+// a CNAME is flattened and its TXT data vanishes (proxy.flatten_all_mail_cname).
+bool mail_cname(std::string_view owner, std::string_view target, std::string_view domain);
 // ASCII lowercase copy.
 std::string lower(std::string_view s);
 // Trims spaces and tabs at both ends.

@@ -1,0 +1,55 @@
+// The write pre-flight's relevance filter, the controller's side (docs/doctor.md "Pre-flight on
+// writes"): what a write changes, handed to ControllerOptions::preflight_needed.
+
+#include <exception>
+#include <string>
+
+#include "control/controller.h"
+
+namespace dnsedge::control {
+
+bool Controller::preflight_needed(const StoreZone& z, const Pending& p,
+                                  const std::shared_ptr<const view::ZoneView>& candidate) const {
+  // What the write changed, O(touched records): the old and new versions of every record it
+  // touched (unchanged ones left out), the settings, the views (docs/doctor.md).
+  PreflightChange c;
+  c.zone_id = z.zone.id;
+  c.apex = z.apex;
+  c.edge = &options_.edge;
+  for (const auto& [id, was] : p.before) {
+    auto it = p.records.find(id);
+    if (was && it != p.records.end() && was->rr == it->second.rr) continue;
+    if (was) c.removed.push_back(was->rr);
+    if (it != p.records.end()) c.added.push_back(it->second.rr);
+  }
+  c.settings_changed = p.settings_changed;
+  c.flatten_all_before = z.settings.flatten_all;
+  c.flatten_all_after = p.settings.flatten_all;
+  c.before = z.view;
+  c.after = candidate;
+  c.for_each_before = [&p](const std::function<void(const dns::ZoneRecord&)>& fn) {
+    for (const auto& [id, e] : p.records) {
+      if (p.before.count(id) == 0) fn(e.rr);
+    }
+    for (const auto& [id, was] : p.before) {
+      if (was) fn(was->rr);
+    }
+  };
+  c.for_each_other = [this, &z](const std::function<void(const std::shared_ptr<const view::ZoneView>&)>& fn) {
+    // Also a store zone a file zone shadows (not served): one view too many is harmless.
+    for (const auto& f : file_zones_) {
+      if (f.view && f.apex != z.apex) fn(f.view);
+    }
+    for (const auto& [id, o] : zones_) {
+      if (o.view && id != z.zone.id) fn(o.view);
+    }
+  };
+  try {
+    return options_.preflight_needed(c);
+  } catch (const std::exception& e) {
+    log(std::string("event=preflight-filter-failed zone=") + z.zone.name + " reason=\"" + e.what() + "\"");
+    return true;
+  }
+}
+
+}  // namespace dnsedge::control
