@@ -844,14 +844,14 @@ Result<uint32_t> Controller::commit(StoreZone& z, Pending& p, std::vector<ApiMes
     // The MX/SRV records that can have a new dc-record: those at names the view rewrote (all of
     // them when it was compiled in full).
     std::vector<std::string> ids;
-    const std::vector<std::string>* changed = before ? z.view->changed_since(before->id()) : nullptr;
-    if (changed != nullptr) {
+    const auto changed = before ? z.view->changed_since(before->id()) : std::nullopt;
+    if (changed) {
       for (const auto& name : *changed) {
         if (auto it = z.by_owner.find(name); it != z.by_owner.end()) ids.insert(ids.end(), it->second.begin(), it->second.end());
       }
       std::sort(ids.begin(), ids.end());
     }
-    auto m = dc_messages(z, before.get(), written, changed != nullptr ? &ids : nullptr);
+    auto m = dc_messages(z, before.get(), written, changed ? &ids : nullptr);
     messages->insert(messages->end(), m.begin(), m.end());
     messages->insert(messages->end(), doctor.begin(), doctor.end());
   }

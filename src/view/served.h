@@ -54,6 +54,7 @@ struct Origin {
   std::vector<std::string> v4, v6;  // rdata
   std::string cname;                // wire form when the proxied record is a CNAME
   bool ipv4_only = false, ipv6_only = false;  // settings of the name (no AAAA / no A answered)
+  bool operator==(const Origin&) const = default;
 };
 
 // One record the zone serves. The views point into the zone's stored records, its edge

@@ -462,11 +462,22 @@ Result<std::shared_ptr<const ZoneView>> ZoneView::patch(const ZoneView& prev, st
       z->nodes_.push_back(n);
       z->index_insert(id);
     }
-    // Owner-keyed data.
+    // Owner-keyed data: the shared maps are copied only when an entry really changes.
     const auto k = key(np.name);
-    const bool had_notes = z->notes_->contains(k), had_origin = z->origins_->contains(k),
-               had_servfail = z->servfail_->contains(k);
-    if (had_notes || !np.notes.empty()) {
+    if (!np.exists) {
+      np.notes.clear();
+      np.origin = nullptr;
+      np.servfail = 0;
+    }
+    const auto old_notes = z->notes_->find(k);
+    const auto old_origin = z->origins_->find(k);
+    const auto old_servfail = z->servfail_->find(k);
+    const bool had_notes = old_notes != z->notes_->end(), had_origin = old_origin != z->origins_->end(),
+               had_servfail = old_servfail != z->servfail_->end();
+    const bool same_notes = had_notes ? old_notes->second == np.notes : np.notes.empty();
+    const bool same_origin = had_origin ? np.origin != nullptr && old_origin->second == *np.origin : np.origin == nullptr;
+    const bool same_servfail = had_servfail ? old_servfail->second == np.servfail : np.servfail == 0;
+    if (!same_notes) {
       Notes* m = own(z->notes_, notes);
       if (np.exists && !np.notes.empty()) {
         (*m)[std::string(np.name)] = std::move(np.notes);
@@ -474,7 +485,7 @@ Result<std::shared_ptr<const ZoneView>> ZoneView::patch(const ZoneView& prev, st
         m->erase(k);
       }
     }
-    if (had_origin || np.origin != nullptr) {
+    if (!same_origin) {
       Origins* m = own(z->origins_, origins);
       if (np.exists && np.origin != nullptr) {
         (*m)[std::string(np.name)] = *np.origin;
@@ -482,7 +493,7 @@ Result<std::shared_ptr<const ZoneView>> ZoneView::patch(const ZoneView& prev, st
         m->erase(k);
       }
     }
-    if (had_servfail || np.servfail != 0) {
+    if (!same_servfail) {
       Servfail* m = own(z->servfail_, servfail);
       if (np.exists && np.servfail != 0) {
         (*m)[std::string(np.name)] = np.servfail;
@@ -504,18 +515,15 @@ Result<std::shared_ptr<const ZoneView>> ZoneView::patch(const ZoneView& prev, st
   for (size_t i = first_new_set; i < z->rrsets_.size(); ++i) ZoneBuilder::set_targets(*z, z->rrsets_[i]);
   if (auto r = ZoneBuilder::apex_facts(*z, src); !r) return r.error();
   if (external) z->external_ = std::move(external);
-  // Lineage: what changed since each recent ancestor.
+  // Lineage: the names this patch changed, then what changed since each older ancestor.
   std::sort(changed.begin(), changed.end());
   changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
-  constexpr size_t kMaxChanged = 4096;
   std::vector<Ancestor> lineage;
-  lineage.push_back(Ancestor{prev.id_, std::make_shared<const std::vector<std::string>>(changed)});
+  lineage.reserve(std::min(prev.lineage_.size() + 1, kLineage));
+  lineage.push_back(Ancestor{prev.id_, std::make_shared<const std::vector<std::string>>(std::move(changed))});
   for (const Ancestor& a : prev.lineage_) {
-    if (lineage.size() >= kLineage || a.changed->size() + changed.size() > kMaxChanged) break;
-    std::vector<std::string> u;
-    u.reserve(a.changed->size() + changed.size());
-    std::set_union(a.changed->begin(), a.changed->end(), changed.begin(), changed.end(), std::back_inserter(u));
-    lineage.push_back(Ancestor{a.id, std::make_shared<const std::vector<std::string>>(std::move(u))});
+    if (lineage.size() >= kLineage) break;
+    lineage.push_back(a);
   }
   z->lineage_ = std::move(lineage);
   return std::shared_ptr<const ZoneView>(std::move(z));
@@ -620,11 +628,19 @@ void ZoneView::index_build() {
   }
 }
 
-const std::vector<std::string>* ZoneView::changed_since(uint64_t ancestor_id) const noexcept {
+std::optional<std::vector<std::string>> ZoneView::changed_since(uint64_t ancestor_id) const {
+  constexpr size_t kMaxChanged = 4096;  // beyond that, comparing everything is as cheap
+  std::vector<std::string> out;
   for (const Ancestor& a : lineage_) {
-    if (a.id == ancestor_id) return a.changed.get();
+    out.insert(out.end(), a.changed->begin(), a.changed->end());
+    if (out.size() > kMaxChanged) return std::nullopt;
+    if (a.id == ancestor_id) {
+      std::sort(out.begin(), out.end());
+      out.erase(std::unique(out.begin(), out.end()), out.end());
+      return out;
+    }
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 const RRset* ZoneView::rrset(const Node& n, uint16_t type) const noexcept {

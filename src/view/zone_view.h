@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -143,13 +144,14 @@ class ZoneView {
   const std::vector<std::string>& external_names() const noexcept { return *external_; }
 
   // Lineage, for transfers: a unique id per view, and the names (wire) whose data may differ
-  // between this view and an earlier one it was patched from, for up to kLineage ancestors.
-  // nullptr: not known (compiled in full since, or too far back): compare everything.
+  // between this view and an earlier one it was patched from, for up to kLineage ancestors
+  // (sorted, unique). nullopt: not known (compiled in full since, or too far back): compare
+  // everything.
   static constexpr size_t kLineage = 64;
   uint64_t id() const noexcept { return id_; }
+  std::optional<std::vector<std::string>> changed_since(uint64_t ancestor_id) const;
   // Sum of node_digest() over the nodes (view/digest.h), kept up to date by patch().
   const std::array<uint64_t, 2>& digest_sum() const noexcept { return digest_sum_; }
-  const std::vector<std::string>* changed_since(uint64_t ancestor_id) const noexcept;
   // The zone's Spectrum apps, as compiled (CompileOptions::apps).
   const std::vector<ServedApp>& apps() const noexcept { return apps_; }
 
@@ -197,7 +199,7 @@ class ZoneView {
   void digest_add(uint32_t node, bool remove);
   struct Ancestor {
     uint64_t id;
-    std::shared_ptr<const std::vector<std::string>> changed;  // sorted, unique
+    std::shared_ptr<const std::vector<std::string>> changed;  // names patched in its child
   };
   std::vector<Ancestor> lineage_;  // nearest first
 };

@@ -98,8 +98,8 @@ Diff diff_views(const view::ZoneView& before, const view::ZoneView& after) {
   d.to = after.serial();
   // A view patched from `before` (view/model.h) says which names changed: compare only those.
   std::vector<Key> a, b;
-  if (const std::vector<std::string>* changed = after.changed_since(before.id())) {
-    std::vector<std::string> names = *changed;
+  if (auto changed = after.changed_since(before.id())) {
+    std::vector<std::string> names = std::move(*changed);
     if (std::find(names.begin(), names.end(), std::string(after.apex())) == names.end()) names.emplace_back(after.apex());
     a = keys_at(before, names);
     b = keys_at(after, names);
