@@ -66,6 +66,21 @@ Result<std::shared_ptr<const ZoneView>> ZoneView::compile(std::string_view origi
 
 Result<std::shared_ptr<const ZoneView>> ZoneView::compile(std::string_view origin, std::vector<dns::ZoneRecord>&& records,
                                                           const CompileOptions& options) {
+  // A zone none of the rules touch (no proxied record, no CNAME to flatten, no app) is served as
+  // stored: build it straight from the records, without the model's bookkeeping (a one-off
+  // compile, e.g. of a zone file, does not keep the model).
+  const bool as_stored = (options.apps == nullptr || options.apps->empty()) &&
+                         std::none_of(records.begin(), records.end(), [&](const dns::ZoneRecord& r) {
+                           return r.proxied || r.flatten_cname ||
+                                  (r.type == rrtype::kCNAME &&
+                                   (options.flattening == Flattening::kAll || r.owner == origin));
+                         });
+  if (as_stored) {
+    auto z = ZoneBuilder::build(origin, records, options, nullptr);
+    if (!z) return z.error();
+    for (uint32_t i = 0; i < (*z)->nodes_.size(); ++i) (*z)->digest_add(i, false);
+    return std::shared_ptr<const ZoneView>(std::move(*z));
+  }
   auto m = ZoneModel::build(origin, std::move(records), options);
   if (!m) return m.error();
   return (*m)->view();
