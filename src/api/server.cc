@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "common/thread_priority.h"
 #include "control/errors.h"
 
 namespace dnsedge::api {
@@ -265,6 +266,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const ApiServerOptions& opti
   asio::co_spawn(impl->ioc, impl->accept_loop(), asio::detached);
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] {
+    common::lower_thread_priority();
     for (;;) {
       try {
         raw->ioc.run();

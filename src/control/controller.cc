@@ -5,6 +5,7 @@
 #include <ctime>
 #include <set>
 
+#include "common/thread_priority.h"
 #include "control/errors.h"
 #include "control/spectrum.h"
 #include "dns/name.h"
@@ -236,7 +237,10 @@ void Controller::start() {
   if (running_) return;
   stopping_ = false;
   running_ = true;
-  worker_ = std::thread([this] { run(); });
+  worker_ = std::thread([this] {
+    common::lower_thread_priority();
+    run();
+  });
 }
 
 void Controller::stop() {

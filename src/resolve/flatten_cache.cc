@@ -9,6 +9,7 @@
 #include <thread>
 #include <utility>
 
+#include "common/thread_priority.h"
 #include "dns/name.h"
 #include "dns/types.h"
 
@@ -387,7 +388,10 @@ Result<std::unique_ptr<TargetCache>> TargetCache::create(Resolver& resolver,
   }
   auto impl = std::make_shared<Impl>(resolver, std::move(options));
   try {
-    impl->thread = std::thread([raw = impl.get()] { raw->run(); });
+    impl->thread = std::thread([raw = impl.get()] {
+      common::lower_thread_priority();
+      raw->run();
+    });
   } catch (const std::system_error& e) {
     return make_error(std::string("cannot start target cache thread: ") + e.what(),
                       static_cast<int>(ErrorCode::kUnbound));

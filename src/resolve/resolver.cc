@@ -23,6 +23,7 @@
 
 #include <unbound.h>
 
+#include "common/thread_priority.h"
 #include "common/unique_fd.h"
 #include "dns/name.h"
 #include "dns/types.h"
@@ -435,7 +436,10 @@ Result<std::unique_ptr<Resolver>> Resolver::create(const ResolverOptions& option
 
   Impl* raw = impl.get();
   try {
-    raw->thread = std::thread([raw] { raw->run(); });
+    raw->thread = std::thread([raw] {
+      common::lower_thread_priority();
+      raw->run();
+    });
   } catch (const std::system_error& e) {
     return err(ErrorCode::kUnbound, std::string("cannot start resolver thread: ") + e.what());
   }

@@ -157,6 +157,7 @@ class ZoneView {
 
  private:
   ZoneView() = default;
+  // Adding a member? patch() copies them one by one (zone_view.cc): add it there too.
   friend class ZoneBuilder;
   friend class ZoneModel;
   // The full build of a view from served records (view/model.cc gathers them).

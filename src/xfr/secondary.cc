@@ -15,6 +15,7 @@ extern "C" {
 #include <random>
 #include <set>
 
+#include "common/thread_priority.h"
 #include "common/unique_fd.h"
 #include "dns/name.h"
 #include "dns/types.h"
@@ -356,7 +357,12 @@ Secondary::Secondary(SecondaryOptions options) : options_(std::move(options)), c
 
 Secondary::~Secondary() { stop(); }
 
-void Secondary::start() { thread_ = std::thread([this] { run(); }); }
+void Secondary::start() {
+  thread_ = std::thread([this] {
+    common::lower_thread_priority();
+    run();
+  });
+}
 
 void Secondary::stop() {
   {

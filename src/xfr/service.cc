@@ -15,6 +15,7 @@ extern "C" {
 #include <cstring>
 #include <random>
 
+#include "common/thread_priority.h"
 #include "auth/answer.h"
 #include "dns/name.h"
 #include "dns/types.h"
@@ -419,8 +420,14 @@ Result<void> Service::start() {
   wake_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (!wake_.valid()) return make_error(std::string("xfr: eventfd: ") + std::strerror(errno));
   try {
-    udp_thread_ = std::thread([this] { udp_loop(); });
-    watch_thread_ = std::thread([this] { watch_loop(); });
+    udp_thread_ = std::thread([this] {
+      common::lower_thread_priority();
+      udp_loop();
+    });
+    watch_thread_ = std::thread([this] {
+      common::lower_thread_priority();
+      watch_loop();
+    });
   } catch (const std::exception& e) {
     stop();
     return make_error(std::string("xfr: cannot start its threads: ") + e.what());
