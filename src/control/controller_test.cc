@@ -11,6 +11,7 @@
 #include "control/errors.h"
 #include "dns/name.h"
 #include "dns/types.h"
+#include "view/served.h"
 
 namespace dnsedge::control {
 namespace {
@@ -364,6 +365,60 @@ TEST(ControllerTest, TokensAreStoredOnce) {
   EXPECT_FALSE(f.c->token_by_hash(std::string(64, 'b')));
   f.reopen();
   EXPECT_TRUE(f.c->token_by_hash(h));
+}
+
+// Writes recompile name by name (view/model.h); whatever sequence of writes, failed writes and
+// dry runs, the served view is what a full compile of the stored records serves, and a restart
+// (a full compile) serves the same.
+TEST(ControllerTest, IncrementalWritesServeWhatAFullCompileServes) {
+  Fixture f;
+  const std::string id = f.zone("example.com");
+  auto rows = [&] {
+    auto cat = f.publisher.current();
+    std::vector<std::tuple<std::string, uint16_t, uint32_t, std::string>> out;
+    for (const auto& rr : cat->find_zone(wire("example.com."))->records()) {
+      if (rr.type != rrtype::kSOA) out.emplace_back(rr.owner, rr.type, rr.ttl, rr.rdata);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  auto mx = rec("example.com", "MX", "mail.example.com");
+  mx.priority = 10;
+  ASSERT_TRUE(f.c->create_record(id, mx));
+  auto mail = f.c->create_record(id, rec("mail", "A", "192.0.2.25"));
+  ASSERT_TRUE(mail);
+  ASSERT_TRUE(f.c->create_record(id, rec("www", "CNAME", "mail.example.com")));
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(f.c->create_record(id, rec("h" + std::to_string(i), "A", "192.0.2.1")));
+  // Proxy the mail host: the MX gets a dc-record; a dry run and a refused write change nothing.
+  RecordInput proxy;
+  proxy.proxied = true;
+  auto dry = f.c->update_record(id, mail->records[0].id, proxy, false, WriteOptions{.dry_run = true});
+  ASSERT_TRUE(dry) << dry.error().message;
+  EXPECT_TRUE(f.served("mail.example.com.", rrtype::kA) == std::vector<std::string>{"192.0.2.25"});
+  EXPECT_FALSE(f.c->create_record(id, rec("www", "A", "192.0.2.7")));  // CNAME beside other data
+  ASSERT_TRUE(f.c->update_record(id, mail->records[0].id, proxy, false));
+  const std::string dc = dns::name_to_text(view::dc_name(wire("example.com."), wire("mail.example.com.")));
+  EXPECT_EQ(f.served(dc.c_str(), rrtype::kA), std::vector<std::string>{"192.0.2.25"});
+  EXPECT_EQ(f.served("mail.example.com.", rrtype::kA), (std::vector<std::string>{"127.0.0.11", "127.0.0.12"}));
+  // Delete a host, rename another (its old name goes, the new one comes).
+  auto all = f.c->records(id);
+  ASSERT_TRUE(all);
+  for (const auto& r : *all) {
+    if (r.name == "h3.example.com") {
+      ASSERT_TRUE(f.c->delete_record(id, r.id));
+    }
+    if (r.name == "h4.example.com") {
+      auto moved = f.c->update_record(id, r.id, rec("moved.deep.example.com", "A", "192.0.2.4"), true);
+      ASSERT_TRUE(moved) << moved.error().message;
+    }
+  }
+  EXPECT_TRUE(f.served("h3.example.com.", rrtype::kA).empty());
+  EXPECT_EQ(f.served("moved.deep.example.com.", rrtype::kA), std::vector<std::string>{"192.0.2.4"});
+  const auto incremental = rows();
+  const uint32_t serial = f.serial(id);
+  f.reopen();  // compiles every zone in full
+  EXPECT_EQ(rows(), incremental);
+  EXPECT_EQ(f.serial(id), serial);  // the same digest: no serial bump at load
 }
 
 }  // namespace

@@ -10,6 +10,7 @@ extern "C" {
 
 #include "dns/name.h"
 #include "dns/zonefile.h"
+#include "view/model.h"
 #include "xfr/journal.h"
 #include "xfr/tsig.h"
 #include "xfr/wire.h"
@@ -311,6 +312,49 @@ TEST(XfrJournalTest, DiffRoundTripAndChain) {
   EXPECT_EQ(chain({d}, 1, 2).size(), 1u);
   EXPECT_TRUE(chain({d}, 1, 3).empty());  // a gap
   EXPECT_TRUE(chain({d}, 0, 2).empty());  // older than the journal
+}
+
+// A view patched from another (an API write) is diffed over the names the patch lists only, and
+// the result is the same as comparing the whole zones.
+TEST(XfrJournalTest, DiffOfAPatchedViewEqualsTheFullDiff) {
+  auto parsed = dns::parse_zone_text(zone_text(1, 200), W("example.com."), "t.zone");
+  ASSERT_TRUE(parsed);
+  auto model = view::ZoneModel::build(W("example.com."), parsed->records, {});
+  ASSERT_TRUE(model) << model.error().message;
+  const auto v1 = (*model)->view();
+  auto next = dns::parse_zone_text(zone_text(2, 200) + "h5 TXT \"new\"\nextra A 192.0.2.99\n", W("example.com."), "t.zone");
+  ASSERT_TRUE(next);
+  std::vector<view::OwnerChange> changes;
+  for (const char* n : {"example.com.", "h5.example.com.", "h7.example.com.", "extra.example.com."}) {
+    view::OwnerChange c{W(n), {}};
+    for (const auto& r : next->records) {
+      if (r.owner == c.owner && std::string(n) != "h7.example.com.") c.records.push_back(r);  // h7 goes
+    }
+    changes.push_back(std::move(c));
+  }
+  auto v2 = (*model)->update(changes, nullptr);
+  ASSERT_TRUE(v2) << v2.error().message;
+  ASSERT_TRUE((*v2)->changed_since(v1->id()));
+  std::vector<dns::ZoneRecord> all;
+  for (const auto& r : next->records) {
+    if (r.owner != W("h7.example.com.")) all.push_back(r);
+  }
+  auto full = view::ZoneView::compile(W("example.com."), all);  // no lineage: the whole zones compared
+  ASSERT_TRUE(full);
+  ASSERT_FALSE((*full)->changed_since(v1->id()));
+  const Diff quick = diff_views(*v1, **v2), slow = diff_views(*v1, **full);
+  auto sorted = [](std::vector<Rr> v) {
+    std::sort(v.begin(), v.end(), [](const Rr& a, const Rr& b) {
+      return std::tie(a.owner, a.type, a.rdata, a.ttl) < std::tie(b.owner, b.type, b.rdata, b.ttl);
+    });
+    return v;
+  };
+  EXPECT_EQ(sorted(quick.removed), sorted(slow.removed));
+  EXPECT_EQ(sorted(quick.added), sorted(slow.added));
+  EXPECT_EQ(quick.removed.size(), 2u);  // SOA 1, h7 A
+  EXPECT_EQ(quick.added.size(), 3u);    // SOA 2, h5 TXT, extra A
+  EXPECT_EQ(quick.removed.front().type, 6);
+  EXPECT_EQ(quick.added.front().type, 6);
 }
 
 }  // namespace
