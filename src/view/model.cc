@@ -976,7 +976,7 @@ Result<std::shared_ptr<const ZoneView>> ZoneModel::update(std::vector<OwnerChang
   for (std::string_view n : existence) reach.push_back(n);
 
   // 3. Who depends on what changed: referrers, through CNAME chains.
-  absl::flat_hash_set<uint32_t> todo(changed_ids.begin(), changed_ids.end());
+  absl::flat_hash_set<uint32_t> reached(changed_ids.begin(), changed_ids.end());
   {
     absl::flat_hash_set<std::string_view, SvHash> seen(reach.begin(), reach.end());
     std::vector<std::string_view> queue = reach;
@@ -995,14 +995,14 @@ Result<std::shared_ptr<const ZoneView>> ZoneModel::update(std::vector<OwnerChang
       for (std::string_view r : it->second) {
         auto oid = m.owner_ids.find(r);
         if (oid == m.owner_ids.end()) continue;
-        todo.insert(oid->second);
+        reached.insert(oid->second);
         if (m.owners[oid->second].cname && seen.insert(r).second) queue.push_back(r);
       }
     }
   }
   // 4. Recompute them, then the dc-records of the MX/SRV targets involved.
   std::vector<std::string_view> dc_touched;
-  for (uint32_t id : todo) m.recompute(id, dc_touched);
+  for (uint32_t id : reached) m.recompute(id, dc_touched);
   std::sort(dc_touched.begin(), dc_touched.end());
   dc_touched.erase(std::unique(dc_touched.begin(), dc_touched.end()), dc_touched.end());
   std::vector<std::string_view> dirty;
@@ -1017,7 +1017,7 @@ Result<std::shared_ptr<const ZoneView>> ZoneModel::update(std::vector<OwnerChang
   m.outside_cache.clear();
 
   // 5. Patch the view: every recomputed owner, every name that appeared or went.
-  for (uint32_t id : todo) dirty.push_back(m.owners[id].name);
+  for (uint32_t id : reached) dirty.push_back(m.owners[id].name);
   for (std::string_view n : existence) dirty.push_back(n);
   std::sort(dirty.begin(), dirty.end());
   dirty.erase(std::unique(dirty.begin(), dirty.end()), dirty.end());
@@ -1032,7 +1032,7 @@ Result<std::shared_ptr<const ZoneView>> ZoneModel::update(std::vector<OwnerChang
   auto v = ZoneView::patch(*view_, std::move(patches), std::move(external));
   if (!v) return v.error();
   view_ = std::move(*v);
-  stats_ = Stats{.patched_names = dirty.size(), .recomputed_owners = todo.size(), .full = false};
+  stats_ = Stats{.patched_names = dirty.size(), .recomputed_owners = reached.size(), .full = false};
   return view_;
 }
 
