@@ -631,7 +631,7 @@ uint32_t ZoneView::find(std::string_view lower_name) const noexcept {
 }
 
 void ZoneView::index_insert(uint32_t node) {
-  if ((index_used_ + 1) * 2 > index_.size()) {
+  if ((index_used_ + 1) * 5 > index_.size() * 4) {  // past 80% live + deleted
     // Grow (or sweep deleted slots): the rebuild indexes every live node, `node` included.
     index_build();
     return;
@@ -662,7 +662,7 @@ void ZoneView::index_build() {
   size_t live = 0;
   for (const Node& n : nodes_) live += !(n.flags & node_flag::kDead);
   size_t cap = 16;
-  while (cap < (live + 1) * 2 + 2) cap <<= 1;
+  while ((live + 1) * 10 > cap * 7) cap <<= 1;  // at most 70% full after a build
   index_.assign(cap, kEmptySlot);
   index_used_ = 0;
   const size_t mask = cap - 1;

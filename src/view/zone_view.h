@@ -177,7 +177,8 @@ class ZoneView {
   std::vector<Node> nodes_;
   std::vector<RRset> rrsets_;
   std::vector<uint32_t> targets_;
-  // Name → node: open addressing, linear probing, power-of-two size, at most half full. A slot
+  // Name → node: open addressing, linear probing, power-of-two size, at most 70% full when
+  // built (rebuilt past 80% live + deleted slots). A slot
   // holds (hash >> 32) << 32 | node, kEmptySlot or kDeletedSlot; keys are the nodes' names. Plain
   // integers, so a patched copy of a view copies it as it is.
   std::vector<uint64_t> index_;
