@@ -133,19 +133,6 @@ bool wildcard_child(const view::ZoneView& v, std::string_view name) {
   return i != view::kNone && (v.node(i).flags & view::node_flag::kWildcardChild) != 0;
 }
 
-std::vector<std::string> rdatas(const view::ZoneView& v, uint32_t node, uint16_t type) {
-  std::vector<std::string> out;
-  const view::RRset* s = v.rrset(v.node(node), type);
-  if (s == nullptr) return out;
-  const uint8_t* p = v.rdata(*s);
-  for (uint16_t i = 0; i < s->count; ++i) {
-    const size_t len = size_t(p[0]) << 8 | p[1];
-    out.emplace_back(reinterpret_cast<const char*>(p + 2), len);
-    p += 2 + len;
-  }
-  return out;
-}
-
 // Who points at each name of one zone: target (wire) → (owner, type) of its CNAME/MX/SRV records.
 struct RefIndex {
   struct Edge {
@@ -287,7 +274,7 @@ class SpfWalk {
         node = v->find(wc);
         if (node == view::kNone) return {v, view::kNone};
       }
-      auto cname = rdatas(*v, node, rrtype::kCNAME);
+      auto cname = view::rrset_rdatas(*v, v->rrset(v->node(node), rrtype::kCNAME));
       if (cname.empty()) return {v, node};
       name = doctor::lower(cname.front());
     }
@@ -303,7 +290,7 @@ class SpfWalk {
     if (!stack_.insert(domain).second) return;  // a loop: the doctor stops there too
     auto [v, node] = chase(domain);
     if (v != nullptr && node != view::kNone) {
-      for (const auto& rd : rdatas(*v, node, rrtype::kTXT)) {
+      for (const auto& rd : view::rrset_rdatas(*v, v->rrset(v->node(node), rrtype::kTXT))) {
         auto txt = doctor::txt_joined(rd);
         if (!txt || !doctor::spf::is_spf(*txt)) continue;
         auto rec = doctor::spf::parse(*txt);
@@ -325,7 +312,7 @@ class SpfWalk {
           }
           auto [tv, tn] = chase(target);
           if (t.kind == doctor::spf::Kind::kMx && tv != nullptr && tn != view::kNone) {
-            for (const auto& mx : rdatas(*tv, tn, rrtype::kMX)) {
+            for (const auto& mx : view::rrset_rdatas(*tv, tv->rrset(tv->node(tn), rrtype::kMX))) {
               if (mx.size() > 3) chase(doctor::lower(std::string_view(mx).substr(2)));
             }
           }

@@ -60,18 +60,6 @@ std::string text_no_dot(std::string_view wire) {
   return t;
 }
 
-std::vector<std::string> rrset_rdatas(const view::ZoneView& z, const view::RRset* s) {
-  std::vector<std::string> out;
-  if (s == nullptr) return out;
-  const uint8_t* p = z.rdata(*s);
-  for (uint16_t i = 0; i < s->count; ++i) {
-    const size_t len = size_t(p[0]) << 8 | p[1];
-    out.emplace_back(reinterpret_cast<const char*>(p + 2), len);
-    p += 2 + len;
-  }
-  return out;
-}
-
 bool record_less(const zone::Record& a, const zone::Record& b) {
   return std::tie(a.name, a.type, a.content, a.priority) < std::tie(b.name, b.type, b.content, b.priority);
 }
@@ -922,7 +910,7 @@ std::vector<ApiMessage> Controller::dc_messages(const StoreZone& z, const view::
     std::string origin;
     const view::Node& n = z.view->node(node);
     for (uint16_t at : {rrtype::kA, rrtype::kAAAA}) {
-      for (const auto& rd : rrset_rdatas(*z.view, z.view->rrset(n, at))) origin += (origin.empty() ? "" : ", ") + addr_text(rd);
+      for (const auto& rd : view::rrset_rdatas(*z.view, z.view->rrset(n, at))) origin += (origin.empty() ? "" : ", ") + addr_text(rd);
     }
     const std::string tname = text_no_dot(target);
     out.push_back(ApiMessage{

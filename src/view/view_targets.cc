@@ -12,18 +12,6 @@ namespace {
 namespace rrtype = dns::rrtype;
 constexpr int kMaxDepth = 16;
 
-std::vector<std::string> rrset_rdatas(const ZoneView& z, const RRset* s) {
-  std::vector<std::string> out;
-  if (s == nullptr) return out;
-  const uint8_t* p = z.rdata(*s);
-  for (uint16_t i = 0; i < s->count; ++i) {
-    const size_t len = size_t(p[0]) << 8 | p[1];
-    out.emplace_back(reinterpret_cast<const char*>(p + 2), len);
-    p += 2 + len;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::optional<TargetAddrs> ViewTargets::lookup(std::string_view name, int depth) const {

@@ -723,6 +723,18 @@ std::vector<dns::ZoneRecord> ZoneView::records() const {
   return out;
 }
 
+std::vector<std::string> rrset_rdatas(const ZoneView& z, const RRset* s) {
+  std::vector<std::string> out;
+  if (s == nullptr) return out;
+  const uint8_t* p = z.rdata(*s);
+  for (uint16_t i = 0; i < s->count; ++i) {
+    const size_t len = size_t(p[0]) << 8 | p[1];
+    out.emplace_back(reinterpret_cast<const char*>(p + 2), len);
+    p += 2 + len;
+  }
+  return out;
+}
+
 // --- Catalog ---
 
 std::shared_ptr<const Catalog> Catalog::build(std::vector<std::shared_ptr<const ZoneView>> zones) {

@@ -206,6 +206,9 @@ class ZoneView {
   std::vector<Ancestor> lineage_;  // nearest first
 };
 
+// The rdata of an RRset of `z` (none for nullptr), copied out. Not for the query path.
+std::vector<std::string> rrset_rdatas(const ZoneView& z, const RRset* s);
+
 // The set of zones served, looked up by longest matching suffix. Immutable once built.
 class Catalog {
  public:
