@@ -1,14 +1,13 @@
 #include "view/model.h"
 
 #include <algorithm>
-#include <map>
-#include <set>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/container/node_hash_map.h"
 #include "dns/name.h"
 #include "dns/types.h"
+#include "view/record_checks.h"
 #include "view/sv_hash.h"
 
 namespace dnsedge::view {
@@ -105,9 +104,10 @@ struct ZoneModel::Impl {
   std::vector<uint32_t> next;  // per pool record: the next record of its owner, or kNil
   size_t garbage = 0;          // pool records no owner has
   std::deque<std::string> arena;  // names and rdata the rules made; also garbage-collected by a full compile
-  size_t arena_garbage = 0;
+  size_t arena_garbage = 0;       // arena strings no output uses any more
 
   struct Out {
+    size_t kept = 0;  // strings it put in the arena (garbage once it is replaced)
     std::vector<ServedRecord> recs;
     std::vector<std::string> notes;
     std::optional<Origin> origin;
@@ -249,23 +249,10 @@ struct ZoneModel::Impl {
 
   // ===== validation =====
 
-  std::string where(const ZoneRecord& r) const {
-    std::string s = source.empty() ? std::string("<zone>") : source;
-    if (r.line != 0) s += ":" + std::to_string(r.line);
-    return s + ": ";
-  }
+  std::string where(const ZoneRecord& r) const { return view::where(source, r); }
 
   Result<void> check_record(const ZoneRecord& r) const {
-    if (r.rclass != dns::rrclass::kIN) return make_error(where(r) + "only class IN is served");
-    if (!dns::is_subdomain(r.owner, origin)) {
-      return make_error(where(r) + "record owner " + text(r.owner) + " is outside the zone " + text(origin));
-    }
-    if (r.type == rrtype::kOPT || r.type == rrtype::kTSIG || r.type == rrtype::kTKEY ||
-        (r.type >= 249 && r.type <= 255)) {
-      return make_error(where(r) + "type " + dns::type_to_string(r.type) + " is a meta type and cannot be in a zone");
-    }
-    if (r.type == rrtype::kSOA && r.owner != origin) return make_error(where(r) + "SOA record outside the zone apex");
-    if (r.rdata.size() > 0xffff) return make_error(where(r) + "rdata longer than 65535 octets");
+    if (auto e = check_record_shape(source, origin, r); !e) return e.error();
     if (!r.proxied) return {};
     if (r.type != rrtype::kA && r.type != rrtype::kAAAA && r.type != rrtype::kCNAME) {
       return make_error(where(r) + dns::type_to_string(r.type) + " records cannot be proxied (only A, AAAA and CNAME)");
@@ -610,14 +597,19 @@ struct ZoneModel::Impl {
           external_changed = true;
         }
       }
-      arena_garbage += old.recs.size();
+      arena_garbage += old.kept;
       old = Out{};
       free_outs.push_back(o.out);
       o.out = kNil;
     }
     if (!o.exists()) return;
+    const size_t arena_before = arena.size();
     std::optional<Out> out = compute(id);
-    if (!out) return;
+    if (!out) {
+      arena_garbage += arena.size() - arena_before;
+      return;
+    }
+    out->kept = arena.size() - arena_before;
     for (const auto& [t, type] : out->mail) {
       Dc& d = dcs[t];
       (type == rrtype::kMX ? d.mx : d.srv)++;
@@ -930,6 +922,7 @@ Result<std::shared_ptr<const ZoneView>> ZoneModel::update(std::vector<OwnerChang
   // resolved: crossing that line changes every MX/SRV owner.
   if ((m.rules_records == 0) != (static_cast<int64_t>(m.rules_records) + rules_delta == 0)) full = true;
   if (m.garbage > 1024 && m.garbage > m.pool.size() / 2) full = true;
+  if (m.arena_garbage > 1024 && m.arena_garbage > m.arena.size() / 2) full = true;
   if (changes.size() > 64 && changes.size() * 4 > m.owners.size()) full = true;  // most of the zone: compile it
 
   if (full) return rebuild(std::move(changes), targets);

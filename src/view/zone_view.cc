@@ -11,6 +11,7 @@
 #include "dns/types.h"
 #include "view/digest.h"
 #include "view/model.h"
+#include "view/record_checks.h"
 #include "view/sv_hash.h"
 
 namespace dnsedge::view {
@@ -21,13 +22,6 @@ using dns::as_view;
 namespace rrtype = dns::rrtype;
 
 uint32_t rd32(const uint8_t* p) { return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3]; }
-
-template <class Rec>
-std::string where(const CompileOptions& o, const Rec& r) {
-  std::string s = o.source.empty() ? std::string("<zone>") : o.source;
-  if (r.line != 0) s += ":" + std::to_string(r.line);
-  return s + ": ";
-}
 
 // Canonical rdata order (RFC 4034 §6.3), as Knot keeps its rdatasets.
 bool rdata_less(std::string_view a, std::string_view b) {
@@ -151,7 +145,7 @@ Result<void> ZoneBuilder::node_rrsets(ZoneView& zv, Node& node, std::string_view
     sc.rdatas.erase(std::unique(sc.rdatas.begin(), sc.rdatas.end()), sc.rdatas.end());
     if (type == rrtype::kCNAME) {
       if (sc.rdatas.size() > 1) {
-        return make_error(where(opt, records[group[g + 1]]) + "more than one CNAME record at " +
+        return make_error(where(opt.source, records[group[g + 1]]) + "more than one CNAME record at " +
                           dns::name_to_text(name));
       }
       has_cname = true;
@@ -160,15 +154,14 @@ Result<void> ZoneBuilder::node_rrsets(ZoneView& zv, Node& node, std::string_view
       if (!first_other) first_other = &head;
     }
     if (type == rrtype::kSOA && sc.rdatas.size() > 1) {
-      return make_error(where(opt, records[group[g + 1]]) + "more than one SOA record");
+      return make_error(where(opt.source, records[group[g + 1]]) + "more than one SOA record");
     }
     RRset set;
     set.type = type;
     set.ttl = head.ttl;
     set.count = static_cast<uint16_t>(std::min<size_t>(sc.rdatas.size(), 0xffff));
     set.rdata_off = static_cast<uint32_t>(zv.rdata_.size());
-    for (auto rd : sc.rdatas) {
-      if (rd.size() > 0xffff) return make_error(where(opt, head) + "rdata longer than 65535 octets");
+    for (auto rd : sc.rdatas) {  // at most 65535 octets each (check_record_shape)
       zv.rdata_ += static_cast<char>(rd.size() >> 8);
       zv.rdata_ += static_cast<char>(rd.size() & 0xff);
       zv.rdata_.append(rd);
@@ -200,7 +193,7 @@ Result<void> ZoneBuilder::node_rrsets(ZoneView& zv, Node& node, std::string_view
     g = e;
   }
   if (has_cname && has_other) {
-    return make_error(where(opt, *first_other) + "CNAME beside other data at " +
+    return make_error(where(opt.source, *first_other) + "CNAME beside other data at " +
                       dns::name_to_text(name) + " (RFC 1034 §3.6.2)");
   }
   if (has_cname) node.flags |= node_flag::kCname;
@@ -246,22 +239,10 @@ Result<std::shared_ptr<ZoneView>> ZoneBuilder::build(std::string_view origin, co
   ensure(origin);  // node 0 is the apex
   for (size_t i = 0; i < records.size(); ++i) {
     const auto& r = records[i];
-    if (r.rclass != dns::rrclass::kIN) return make_error(where(opt, r) + "only class IN is served");
     // Records of one name usually come together (a file's A and AAAA, the edge set of a proxied
     // name): the owner checks and the node id of the last record hold for this one.
     const bool same_owner = i > 0 && std::string_view(records[i - 1].owner) == std::string_view(r.owner);
-    if (!same_owner && !dns::is_subdomain(r.owner, origin)) {
-      return make_error(where(opt, r) + "record owner " + dns::name_to_text(r.owner) +
-                        " is outside the zone " + dns::name_to_text(origin));
-    }
-    if (r.type == rrtype::kOPT || r.type == rrtype::kTSIG || r.type == rrtype::kTKEY ||
-        (r.type >= 249 && r.type <= 255)) {
-      return make_error(where(opt, r) + "type " + dns::type_to_string(r.type) +
-                        " is a meta type and cannot be in a zone");
-    }
-    if (r.type == rrtype::kSOA && r.owner != origin) {
-      return make_error(where(opt, r) + "SOA record outside the zone apex");
-    }
+    if (auto e = check_record_shape(opt.source, origin, r, same_owner); !e) return e.error();
     rec_node[i] = same_owner ? rec_node[i - 1] : ensure(r.owner);
   }
   if (served != nullptr) {
@@ -510,45 +491,22 @@ Result<std::shared_ptr<const ZoneView>> ZoneView::patch(const ZoneView& prev, st
       z->nodes_.push_back(n);
       z->index_insert(id);
     }
-    // Owner-keyed data: the shared maps are copied only when an entry really changes.
+    // Owner-keyed data: set (value) or remove (nullptr) the name's entry in each shared map; a
+    // map is copied (once per patch) only when an entry really changes.
     const auto k = key(np.name);
-    if (!np.exists) {
-      np.notes.clear();
-      np.origin = nullptr;
-      np.servfail = 0;
-    }
-    const auto old_notes = z->notes_->find(k);
-    const auto old_origin = z->origins_->find(k);
-    const auto old_servfail = z->servfail_->find(k);
-    const bool had_notes = old_notes != z->notes_->end(), had_origin = old_origin != z->origins_->end(),
-               had_servfail = old_servfail != z->servfail_->end();
-    const bool same_notes = had_notes ? old_notes->second == np.notes : np.notes.empty();
-    const bool same_origin = had_origin ? np.origin != nullptr && old_origin->second == *np.origin : np.origin == nullptr;
-    const bool same_servfail = had_servfail ? old_servfail->second == np.servfail : np.servfail == 0;
-    if (!same_notes) {
-      Notes* m = own(z->notes_, notes);
-      if (np.exists && !np.notes.empty()) {
-        (*m)[std::string(np.name)] = std::move(np.notes);
+    auto set_entry = [&](auto& shared, auto*& mine, const auto* value) {
+      const auto it = shared->find(k);
+      if (it == shared->end() ? value == nullptr : value != nullptr && it->second == *value) return;
+      auto* m = own(shared, mine);
+      if (value != nullptr) {
+        (*m)[std::string(np.name)] = *value;
       } else {
         m->erase(k);
       }
-    }
-    if (!same_origin) {
-      Origins* m = own(z->origins_, origins);
-      if (np.exists && np.origin != nullptr) {
-        (*m)[std::string(np.name)] = *np.origin;
-      } else {
-        m->erase(k);
-      }
-    }
-    if (!same_servfail) {
-      Servfail* m = own(z->servfail_, servfail);
-      if (np.exists && np.servfail != 0) {
-        (*m)[std::string(np.name)] = np.servfail;
-      } else {
-        m->erase(k);
-      }
-    }
+    };
+    set_entry(z->notes_, notes, np.exists && !np.notes.empty() ? &np.notes : nullptr);
+    set_entry(z->origins_, origins, np.exists ? np.origin : nullptr);
+    set_entry(z->servfail_, servfail, np.exists && np.servfail != 0 ? &np.servfail : nullptr);
     if (!np.exists) continue;
     Node& n = z->nodes_[id];
     group.resize(np.records.size());
