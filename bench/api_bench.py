@@ -90,15 +90,26 @@ def visible(sock, name):
 
 # --------------------------------------------------------------------------- the two servers
 
-class Dnsedge:
-    name = "dnsedge"
+class Peer:
+    """What both servers share: a run directory, a DNS port, a write counter."""
+    name = ""
 
     def __init__(self, args, rundir, used):
         self.args = args
-        self.rundir = os.path.join(rundir, "dnsedge")
+        self.rundir = os.path.join(rundir, self.name)
         os.makedirs(self.rundir, exist_ok=True)
         self.port = B.free_port(used)
         used.add(self.port)
+        self.seq = 0
+        self.seq_lock = threading.Lock()
+        self.server = None
+
+
+class Dnsedge(Peer):
+    name = "dnsedge"
+
+    def __init__(self, args, rundir, used):
+        super().__init__(args, rundir, used)
         self.api_port = B.free_port(used)
         used.add(self.api_port)
         upstream = B.free_port(used)    # nothing listens there; no external names anyway
@@ -112,8 +123,6 @@ class Dnsedge:
                                state_dirs=[os.path.join(self.rundir, "data")])
         self.local = threading.local()    # one keep-alive connection per writer thread
         self.zone_id = None
-        self.seq = 0
-        self.seq_lock = threading.Lock()
 
     def api(self, method, path, body=None, raw=None, ctype=None):
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
@@ -181,18 +190,8 @@ class Dnsedge:
         self.server.stop()
 
 
-class Knot:
+class Knot(Peer):
     name = "knot"
-
-    def __init__(self, args, rundir, used):
-        self.args = args
-        self.rundir = os.path.join(rundir, "knot")
-        os.makedirs(self.rundir, exist_ok=True)
-        self.port = B.free_port(used)
-        used.add(self.port)
-        self.seq = 0
-        self.seq_lock = threading.Lock()
-        self.server = None
 
     def start(self, zone_file):
         argv = B.knot_config(self.rundir, self.port, zone_file)

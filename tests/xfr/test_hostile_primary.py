@@ -10,7 +10,6 @@ from __future__ import annotations
 import socket
 import struct
 import threading
-import time
 
 import dns.message
 import dns.name
@@ -19,7 +18,7 @@ import dns.rdatatype
 import dns.rrset
 import pytest
 
-from xfrhelp import Server, free_port
+from xfrhelp import Server, free_port, wait_for
 
 ZONE = "hostile.test."
 
@@ -125,15 +124,6 @@ def www(srv):
     return r.rcode(), [rd.to_text() for rrset in r.answer for rd in rrset]
 
 
-def wait_for(pred, timeout=15.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 import dns.flags  # noqa: E402
 import dns.opcode  # noqa: E402
 import dns.rdataclass  # noqa: E402
@@ -159,14 +149,14 @@ def test_bad_streams_are_rejected_and_the_zone_keeps_serving(tmp_path):
                         {"name": "fake", "ip": "127.0.0.1", "port": fake.port}).result["id"]
         zid = srv.post("/zones", {"name": ZONE, "type": "secondary"}).result["id"]
         assert srv.post(f"/zones/{zid}/secondary_dns/incoming", {"peers": [peer], "auto_refresh_seconds": 3600}).status == 200
-        assert wait_for(lambda: www(srv) == (dns.rcode.NOERROR, ["192.0.2.80"])), srv.log_text()
+        assert wait_for(lambda: www(srv) == (dns.rcode.NOERROR, ["192.0.2.80"]), timeout=15.0), srv.log_text()
 
         for mode, reason in CASES:
             fake.mode = mode
             fake.serial += 1
             before = srv.log_path.read_text(errors="replace").count("event=xfr-in-rejected")
             assert notify(srv.dns_port).rcode() == dns.rcode.NOERROR
-            assert wait_for(lambda: srv.log_path.read_text(errors="replace").count("event=xfr-in-rejected") > before), \
+            assert wait_for(lambda: srv.log_path.read_text(errors="replace").count("event=xfr-in-rejected") > before, timeout=15.0), \
                 (mode, srv.log_text())
             line = [l for l in srv.log_path.read_text(errors="replace").splitlines() if "event=xfr-in-rejected" in l][-1]
             assert reason in line, (mode, line)
@@ -196,7 +186,7 @@ def test_bad_streams_are_rejected_and_the_zone_keeps_serving(tmp_path):
         fake.mode = "good"
         fake.serial += 1
         notify(srv.dns_port)
-        assert wait_for(lambda: srv.query(ZONE, "SOA").answer[0][0].serial == fake.serial), srv.log_text()
+        assert wait_for(lambda: srv.query(ZONE, "SOA").answer[0][0].serial == fake.serial, timeout=15.0), srv.log_text()
     finally:
         srv.stop()
         fake.close()

@@ -7,11 +7,10 @@ zones stop the start with exit 2 and a clear message, changing nothing.
 from __future__ import annotations
 
 import subprocess
-import time
 
 import dns.rcode
 
-from xfrhelp import DNSEDGE_BIN, KnotPrimary, Server, free_port, secret
+from xfrhelp import DNSEDGE_BIN, KnotPrimary, Server, addrs, free_port, secret, wait_for
 
 ZONE = "cfgsec.test."
 
@@ -37,20 +36,6 @@ zone = "{zone}"
 primaries = [{{ name = "knot", ip = "127.0.0.1", port = {knot_port}, tsig = "cfg-key." }}]
 auto_refresh_seconds = 3600
 {extra}"""
-
-
-def addrs(srv, name):
-    r = srv.query(name, "A")
-    return r.rcode(), sorted(rd.to_text() for rrset in r.answer for rd in rrset)
-
-
-def wait_for(pred, timeout=20.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def run_failing(tmp_path, conf_text: str, extra=()):

@@ -6,11 +6,10 @@ passes without the primary.
 
 from __future__ import annotations
 
-import time
 
 import dns.rcode
 
-from xfrhelp import KnotPrimary, Server, secret
+from xfrhelp import KnotPrimary, Server, addrs, secret, wait_for
 
 ZONE = "sec.test."
 
@@ -26,20 +25,6 @@ www A 192.0.2.80
 mail A 192.0.2.25
 {extra}
 """
-
-
-def addrs(srv, name):
-    r = srv.query(name, "A")
-    return r.rcode(), sorted(rd.to_text() for rrset in r.answer for rd in rrset)
-
-
-def wait_for(pred, timeout=20.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def setup_secondary(srv, knot, refresh_seconds):

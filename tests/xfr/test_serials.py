@@ -5,9 +5,8 @@ and never goes back, across restarts too.
 
 from __future__ import annotations
 
-import time
 
-from xfrhelp import Server
+from xfrhelp import Server, wait_for
 
 
 def soa_serial(srv, zone):
@@ -17,15 +16,6 @@ def soa_serial(srv, zone):
 def addrs(srv, name):
     r = srv.query(name, "A")
     return sorted(rd.to_text() for rrset in r.answer for rd in rrset)
-
-
-def wait_for(pred, timeout=10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_dependent_zone_gets_a_new_serial_and_restarts_keep_it(tmp_path):
@@ -45,7 +35,7 @@ def test_dependent_zone_gets_a_new_serial_and_restarts_keep_it(tmp_path):
 
         # A change in b.test changes what a.test serves: both serials move.
         assert srv.patch(f"/zones/{zb}/dns_records/{host_id}", {"content": "192.0.2.2"}).status == 200
-        assert wait_for(lambda: addrs(srv, "www.a.test.") == ["192.0.2.2"])
+        assert wait_for(lambda: addrs(srv, "www.a.test.") == ["192.0.2.2"], timeout=10.0)
         a2, b2 = soa_serial(srv, "a.test."), soa_serial(srv, "b.test.")
         assert b2 == b1 + 1
         assert a2 == a1 + 1, "a.test's view changed (its flattened www) but its serial did not"
@@ -83,7 +73,7 @@ def test_file_zone_changed_without_a_new_serial_is_served_with_the_next_one(tmp_
         # The operator changes the file but forgets the serial: served as 101.
         write(100, "192.0.2.2")
         srv.proc.send_signal(_signal.SIGHUP)
-        assert wait_for(lambda: addrs(srv, "www.f.test.") == ["192.0.2.2"])
+        assert wait_for(lambda: addrs(srv, "www.f.test.") == ["192.0.2.2"], timeout=10.0)
         assert soa_serial(srv, "f.test.") == 101
         # Restart with the same file: still 101, never back to 100.
         srv.restart()
@@ -91,7 +81,7 @@ def test_file_zone_changed_without_a_new_serial_is_served_with_the_next_one(tmp_
         # A newer file serial wins when it is ahead.
         write(200, "192.0.2.3")
         srv.proc.send_signal(_signal.SIGHUP)
-        assert wait_for(lambda: addrs(srv, "www.f.test.") == ["192.0.2.3"])
+        assert wait_for(lambda: addrs(srv, "www.f.test.") == ["192.0.2.3"], timeout=10.0)
         assert soa_serial(srv, "f.test.") == 200
     finally:
         srv.stop()

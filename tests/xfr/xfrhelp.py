@@ -244,3 +244,19 @@ zone:
         """New zone file contents, then reload (SIGHUP): Knot computes the IXFR delta and NOTIFYs."""
         self.zone_file.write_text(zone_text)
         self.proc.send_signal(signal.SIGHUP)
+
+
+def addrs(srv, name):
+    """(rcode, sorted A addresses) of `name` from `srv`."""
+    r = srv.query(name, "A")
+    return r.rcode(), sorted(rd.to_text() for rrset in r.answer for rd in rrset)
+
+
+def wait_for(pred, timeout=20.0):
+    """True once pred() is, polling every 50 ms; False after `timeout` seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return False
