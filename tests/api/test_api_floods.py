@@ -97,17 +97,39 @@ def _unread_listing(port: int, path: str) -> socket.socket:
     return c
 
 
+def _big_zone(s: Server, records: int) -> str:
+    """Imports a zone of `records` TXT records; returns the path listing all of them."""
+    zid = s.create_zone("big.example")
+    pad = "x" * 80
+    text = "$ORIGIN big.example.\n$TTL 300\n" + "".join(f"r{i} TXT \"{pad}{i}\"\n" for i in range(records))
+    body, ctype = _multipart(text)
+    r = s.post(f"/zones/{zid}/dns_records/import", raw=body, content_type=ctype, timeout=120)
+    assert r.status == 200, r
+    return f"/zones/{zid}/dns_records?per_page=50000"
+
+
+def test_a_client_that_does_not_read_is_closed_at_the_write_timeout(tmp_path):
+    s = start(tmp_path, "--api-write-timeout", "1")
+    try:
+        listing = _big_zone(s, 10000)  # about 4.7 MB: more than the socket buffers hold
+        c = _unread_listing(s.api_port, listing)
+        try:
+            time.sleep(3)  # not reading, three times the write timeout
+            # Closed: what the server had already handed to its socket arrives, then EOF. Not
+            # closed: the whole response would arrive and the kept-alive connection stay open.
+            assert closed_by_peer(c, 5), "a client that never reads kept its connection"
+        finally:
+            c.close()
+        assert s.get("/zones").status == 200
+    finally:
+        s.stop()
+
+
 def test_unread_big_listings_neither_grow_memory_nor_stop_other_calls(tmp_path):
     s = start(tmp_path, "--api-max-pending-response-bytes", str(4 << 20))
     readers = []
     try:
-        zid = s.create_zone("big.example")
-        pad = "x" * 80
-        text = "$ORIGIN big.example.\n$TTL 300\n" + "".join(f"r{i} TXT \"{pad}{i}\"\n" for i in range(8000))
-        body, ctype = _multipart(text)
-        r = s.post(f"/zones/{zid}/dns_records/import", raw=body, content_type=ctype, timeout=120)
-        assert r.status == 200, r
-        listing = f"/zones/{zid}/dns_records?per_page=50000"
+        listing = _big_zone(s, 8000)
         big = s.get(listing, timeout=60)
         assert big.status == 200 and len(big.body) > 3 << 20, len(big.body)
         before = vm_rss_kib(s.proc.pid)
@@ -118,7 +140,7 @@ def test_unread_big_listings_neither_grow_memory_nor_stop_other_calls(tmp_path):
         r = s.get("/zones", timeout=120)
         assert r.status == 200, r
         # 12 unread listings of 3.6 MiB each: over 43 MiB if all were held (twice that with a
-        # copy each, as before). The cap keeps one; the connections of the others are closed and
+        # copy each). The cap keeps one; the connections of the others are closed and
         # their memory freed (polled: the closes finish on the I/O thread just after the answer).
         grown_mib = 0.0
         for _ in range(50):
