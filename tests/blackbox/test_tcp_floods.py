@@ -47,8 +47,10 @@ def closed_by_peer(s: socket.socket, timeout: float) -> bool:
 
 @pytest.fixture
 def server(tmp_path, procs):
-    srv = Dnsedge(tmp_path, [ZONES / "example.com.zone"],
-                  extra=["--tcp-max-connections", str(LIMIT), "--tcp-query-timeout", "30"])
+    # The limits from the config file's top-level keys (the flags are used below).
+    config = tmp_path / "dnsedge.toml"
+    config.write_text(f"tcp_max_connections = {LIMIT}\ntcp_query_timeout = 30\n")
+    srv = Dnsedge(tmp_path, [ZONES / "example.com.zone"], extra=["--config", str(config)])
     procs.append(srv)
     return srv.start("example.com.")
 
@@ -99,12 +101,22 @@ def test_a_trickled_query_is_cut_at_the_whole_query_timeout(tmp_path, procs):
         assert sent < len(framed)
 
 
-def test_bad_limit_flags_are_refused(tmp_path):
+def test_bad_limits_are_refused(tmp_path):
     import subprocess
     from conftest import DNSEDGE_BIN, need_dnsedge
     need_dnsedge()
-    for flag, value in [("--tcp-max-connections", "0"), ("--tcp-query-timeout", "-1")]:
-        p = subprocess.run([DNSEDGE_BIN, "serve", "--data", str(tmp_path / "d"), flag, value],
-                           capture_output=True, text=True, timeout=20)
+    base = [DNSEDGE_BIN, "serve", "--data", str(tmp_path / "d")]
+    for flag, value in [("--tcp-max-connections", "0"), ("--tcp-query-timeout", "-1"),
+                        ("--api-max-connections", "0"), ("--api-request-timeout", "0"),
+                        ("--api-write-timeout", "nan"), ("--api-max-pending-response-bytes", "10"),
+                        ("--edge-max-connections", "0")]:
+        p = subprocess.run(base + [flag, value], capture_output=True, text=True, timeout=20)
         assert p.returncode == 2, (flag, p.stderr)
-        assert flag in p.stderr
+        assert flag in p.stderr, (flag, p.stderr)
+    for key, value in [("tcp_max_connections", "-5"), ("api_write_timeout", '"soon"'),
+                       ("api_max_pending_response_bytes", "1.5")]:
+        config = tmp_path / "bad.toml"
+        config.write_text(f"{key} = {value}\n")
+        p = subprocess.run(base + ["--config", str(config)], capture_output=True, text=True, timeout=20)
+        assert p.returncode == 2, (key, p.stderr)
+        assert key in p.stderr, (key, p.stderr)
