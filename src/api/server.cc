@@ -94,8 +94,9 @@ struct ApiServer::Impl {
     explicit Session(tcp::socket s) : stream(std::move(s)) {}
     beast::tcp_stream stream;
     common::ConnTable<Session*>::Entry* entry = nullptr;  // nullptr once shed or ended
-    size_t pending = 0;   // bytes of the response being written (counted in pending_bytes)
-    std::list<Session*>::iterator writer;  // in `writers` while pending > 0
+    bool writing = false;  // in `writers`, its response counted in pending_bytes
+    size_t pending = 0;    // bytes of the response being written
+    std::list<Session*>::iterator writer;
   };
 
   ApiServerOptions options;
@@ -152,15 +153,17 @@ struct ApiServer::Impl {
       ++shed_writers;
       log_shedding();
     }
+    s.writer = writers.insert(writers.end(), &s);
+    s.writing = true;
     s.pending = bytes;
     pending_bytes += bytes;
-    s.writer = writers.insert(writers.end(), &s);
   }
 
   void end_write(Session& s) {
-    if (s.pending == 0) return;
+    if (!s.writing) return;
     pending_bytes -= s.pending;
     s.pending = 0;
+    s.writing = false;
     writers.erase(s.writer);
   }
 
