@@ -158,7 +158,7 @@ int run_serve(const ServeConfig& cfg) {
   signal(SIGPIPE, SIG_IGN);
   // Listeners, the store, the resolver, thread wake-ups: well under this many descriptors.
   constexpr size_t kOtherFds = 512;
-  raise_fd_limit(cfg.limits, cfg.edge_proxy.options.max_connections, kOtherFds);
+  raise_fd_limit(cfg.limits, cfg.no_edge_proxy ? 0 : cfg.edge_proxy.options.max_connections, kOtherFds);
 
   if (::mkdir(cfg.data_dir.c_str(), 0750) != 0 && errno != EEXIST) {
     spdlog::error("cannot create data directory {}: {}", cfg.data_dir, std::strerror(errno));
