@@ -115,7 +115,8 @@ Result<LimitsConfig> resolve_limits(const LimitFlags& flags, const std::string& 
     cfg.api_max_connections = *n;
   }
   if (v.api_max_pending_response_bytes) {
-    auto n = count(*v.api_max_pending_response_bytes, "--api-max-pending-response-bytes (api_max_pending_response_bytes)", 1 << 16, kMaxPendingBytes);
+    auto n = count(*v.api_max_pending_response_bytes,
+                   "--api-max-pending-response-bytes (api_max_pending_response_bytes)", 1 << 16, kMaxPendingBytes);
     if (!n) return n.error();
     cfg.api_max_pending_response_bytes = *n;
   }
