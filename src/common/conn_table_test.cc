@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <vector>
 
 namespace dnsedge::common {
@@ -129,11 +130,15 @@ TEST(ConnTable, ForEachWaitingGoesOldestFirst) {
 }
 
 TEST(ConnTable, DestroyingWithEntriesLeftFreesThem) {
-  Table t(4);
-  t.add(addr(1), 1);
-  auto* b = t.add(addr(1), 2);
-  t.set_waiting(b, false);
-  // The destructor frees both (the sanitizers' leak check covers this).
+  auto token = std::make_shared<int>(7);
+  {
+    ConnTable<std::shared_ptr<int>> t(4);
+    t.add(addr(1), token);
+    auto* b = t.add(addr(1), token);
+    t.set_waiting(b, false);  // a busy entry is freed too
+    EXPECT_EQ(token.use_count(), 3);
+  }
+  EXPECT_EQ(token.use_count(), 1);
 }
 
 TEST(PeerAddress, FamiliesDiffer) {
