@@ -2,15 +2,17 @@
 
 #include "api/server.h"
 
-#include <atomic>
+#include <list>
 #include <thread>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "common/conn_table.h"
 #include "common/thread_priority.h"
 #include "control/errors.h"
+#include "spdlog/spdlog.h"
 
 namespace dnsedge::api {
 namespace {
@@ -30,6 +32,16 @@ constexpr int kBadRequest = 1006;  // errors[].code of an unparsable HTTP reques
 // reset), up to this much and this long.
 constexpr size_t kDrainLimit = 64u << 20;
 constexpr auto kDrainTime = std::chrono::seconds(5);
+// Shedding (connection limit, pending response bytes) is logged at most this often.
+constexpr auto kShedLogInterval = std::chrono::seconds(60);
+
+common::PeerAddress peer_address(const tcp::endpoint& ep) {
+  const auto a = ep.address();
+  if (a.is_v4()) return common::PeerAddress::v4(a.to_v4().to_bytes().data());
+  const auto v6 = a.to_v6();
+  if (v6.is_v4_mapped()) return common::PeerAddress::v4(asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_bytes().data());
+  return common::PeerAddress::v6(v6.to_bytes().data());
+}
 
 Result<tcp::endpoint> parse_listen(const std::string& text) {
   std::string host, port;
@@ -75,18 +87,85 @@ HttpResponse run_deferred(std::function<HttpResponse()>& work) {
 
 struct ApiServer::Impl {
   Impl(const ApiServerOptions& o, control::Controller& c, Api& a)
-      : options(o), controller(c), api(a), acceptor(ioc) {}
+      : options(o), controller(c), api(a), table(o.max_connections), acceptor(ioc) {}
+
+  // One connection, on the I/O thread.
+  struct Session {
+    explicit Session(tcp::socket s) : stream(std::move(s)) {}
+    beast::tcp_stream stream;
+    common::ConnTable<Session*>::Entry* entry = nullptr;  // nullptr once shed or ended
+    bool writing = false;  // in `writers`, its response counted in pending_bytes
+    size_t pending = 0;    // bytes of the response being written
+    std::list<Session*>::iterator writer;
+  };
 
   ApiServerOptions options;
   control::Controller& controller;
   Api& api;
+  // Connection bookkeeping, I/O thread only. Declared before ioc: the coroutine frames that
+  // point into them go first.
+  common::ConnTable<Session*> table;
+  std::list<Session*> writers;  // sessions writing a response, oldest first
+  size_t pending_bytes = 0;     // sum of their responses' sizes
+  size_t shed_connections = 0;  // since the last log line
+  size_t shed_writers = 0;
+  std::chrono::steady_clock::time_point last_shed_log{};
   asio::io_context ioc{1};
   tcp::acceptor acceptor;
   std::thread thread;
   // Deferred handlers (HttpResponse::deferred). Declared after ioc: joined before it goes.
   asio::thread_pool workers{2};
-  std::atomic<size_t> connections{0};
   bool stopped = false;
+
+  void log_shedding() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_shed_log < kShedLogInterval) return;
+    if (shed_connections > 0) {
+      spdlog::warn("api: {} connections (the limit): closed {} idle or incomplete connection(s) to admit new ones",
+                   table.limit(), shed_connections);
+    }
+    if (shed_writers > 0) {
+      spdlog::warn("api: responses waiting for their readers reached {} bytes (the limit): closed {} connection(s)",
+                   options.max_pending_response_bytes, shed_writers);
+    }
+    last_shed_log = now;
+    shed_connections = shed_writers = 0;
+  }
+
+  // Closes a connection to make room; its coroutine ends when it next resumes.
+  void close_session(Session* s) {
+    if (s->entry != nullptr) table.remove(s->entry);
+    s->entry = nullptr;
+    end_write(*s);
+    error_code ec;
+    s->stream.socket().close(ec);
+  }
+
+  void set_waiting(Session& s, bool waiting) {
+    if (s.entry != nullptr) table.set_waiting(s.entry, waiting);
+  }
+
+  // Accounts a response about to be written; above the cap, closes the connections whose
+  // responses have waited longest for their readers until it fits.
+  void begin_write(Session& s, size_t bytes) {
+    while (!writers.empty() && pending_bytes + bytes > options.max_pending_response_bytes) {
+      close_session(writers.front());
+      ++shed_writers;
+      log_shedding();
+    }
+    s.writer = writers.insert(writers.end(), &s);
+    s.writing = true;
+    s.pending = bytes;
+    pending_bytes += bytes;
+  }
+
+  void end_write(Session& s) {
+    if (!s.writing) return;
+    pending_bytes -= s.pending;
+    s.pending = 0;
+    s.writing = false;
+    writers.erase(s.writer);
+  }
 
   awaitable<void> accept_loop() {
     for (;;) {
@@ -98,22 +177,39 @@ struct ApiServer::Impl {
         co_await backoff.async_wait(asio::redirect_error(use_awaitable, ec));
         continue;
       }
-      if (connections.load() >= options.max_connections) continue;  // socket closes here
-      ++connections;
-      asio::co_spawn(ioc, serve(std::move(socket)), asio::detached);
+      const tcp::endpoint peer = socket.remote_endpoint(ec);
+      if (ec) continue;  // already gone
+      const common::PeerAddress from = peer_address(peer);
+      if (table.full()) {
+        // The waiting connection that has waited longest, the newcomer's own address first;
+        // when every connection has a request in the controller, the newcomer is closed.
+        auto* victim = table.victim(from);
+        if (victim == nullptr) continue;  // socket closes here
+        close_session(victim->value());
+        ++shed_connections;
+        log_shedding();
+      }
+      try {
+        auto s = std::make_shared<Session>(std::move(socket));
+        s->entry = table.add(from, s.get());
+        asio::co_spawn(ioc, serve(std::move(s)), asio::detached);
+      } catch (const std::exception&) {
+        // out of memory: the connection closes
+      }
     }
   }
 
   // Note on g++ 12 (PR 99576): inside a co_await expression, never pass a class by value or a
   // temporary to a coroutine: its destructor may run twice. Locals are passed by reference.
-  awaitable<void> serve(tcp::socket socket) {
+  awaitable<void> serve(std::shared_ptr<Session> s) {
     try {
-      beast::tcp_stream stream(std::move(socket));
-      co_await session(stream);
+      co_await session(*s);
     } catch (...) {
       // a connection's failure never reaches the server
     }
-    --connections;
+    end_write(*s);
+    if (s->entry != nullptr) table.remove(s->entry);
+    s->entry = nullptr;
   }
 
   // Initiates one request on the controller's writer thread; the completion handler runs on
@@ -158,22 +254,25 @@ struct ApiServer::Impl {
     co_return co_await asio::async_initiate<decltype(use_awaitable), void(HttpResponse)>(op, use_awaitable);
   }
 
-  awaitable<bool> write(beast::tcp_stream& stream, unsigned version, const HttpResponse& r, bool keep_alive) {
+  // Writes the response (its body is moved out of `r`). The client must take it in within the
+  // write timeout.
+  awaitable<bool> write(beast::tcp_stream& stream, unsigned version, HttpResponse& r, bool keep_alive) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
     res.set(http::field::server, "dnsedge");
     res.set(http::field::content_type, r.content_type);
     res.keep_alive(keep_alive);
-    res.body() = r.body;
+    res.body() = std::move(r.body);
     res.prepare_payload();
     error_code ec;
-    stream.expires_after(options.idle_timeout);
+    stream.expires_after(options.write_timeout);
     co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
     co_return !ec;
   }
 
   // Answers an error and closes, reading what the client still sends so it gets the answer.
   awaitable<void> refuse(beast::tcp_stream& stream, const HttpResponse& response) {
-    co_await write(stream, 11, response, false);
+    HttpResponse copy = response;
+    co_await write(stream, 11, copy, false);
     error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream.expires_after(kDrainTime);
@@ -187,7 +286,8 @@ struct ApiServer::Impl {
     stream.socket().close(ec);
   }
 
-  awaitable<void> session(beast::tcp_stream& stream) {
+  awaitable<void> session(Session& s) {
+    beast::tcp_stream& stream = s.stream;
     beast::flat_buffer buffer;
     const HttpResponse too_large = error_response(
         413, kTooLarge, "Request body too large (the limit is " + std::to_string(options.max_body) + " bytes)");
@@ -196,6 +296,10 @@ struct ApiServer::Impl {
       parser.header_limit(kHeaderLimit);
       parser.body_limit(options.max_body);
       error_code ec;
+      // Idle or receiving: sheddable at the connection limit, youngest from here. The timeout
+      // bounds the whole request, head and body, whatever the gaps between its bytes.
+      set_waiting(s, false);
+      set_waiting(s, true);
       stream.expires_after(options.idle_timeout);
       co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
       if (ec == http::error::body_limit) {
@@ -238,8 +342,15 @@ struct ApiServer::Impl {
       req->body = std::move(msg.body());
       const bool keep_alive = msg.keep_alive();
       const unsigned version = msg.version();
+      set_waiting(s, false);  // in the controller's hands
       HttpResponse resp = co_await dispatch(req);
-      if (!co_await write(stream, version, resp, keep_alive)) co_return;
+      if (s.entry == nullptr) co_return;  // shed meanwhile
+      // Waiting for the client to read: sheddable again, and counted in the pending bytes.
+      set_waiting(s, true);
+      begin_write(s, resp.body.size());
+      const bool written = co_await write(stream, version, resp, keep_alive);
+      end_write(s);
+      if (!written) co_return;
       if (!keep_alive) {
         stream.socket().shutdown(tcp::socket::shutdown_send, ec);
         co_return;

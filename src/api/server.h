@@ -8,6 +8,15 @@
 // threads, so slow lookups never hold up the writer; stop() waits for a running one (bounded by
 // the doctor's 10 s budget) and drops queued ones.
 //
+// Fair sharing: at max_connections, a new connection is admitted by closing the waiting one
+// (idle keep-alive, request not complete, or response not taken in) that has waited longest,
+// of the new client's own address first (common/conn_table.h); only when every connection has
+// a request in the controller is the new one accepted and closed. A whole request (head and
+// body) must arrive within idle_timeout, a response be taken in within write_timeout. The
+// responses held for clients are capped in total (max_pending_response_bytes): above it the
+// connection whose response has waited longest for its reader is closed. Per connection at most
+// one response is held: the next request is not read before the response is written.
+//
 // Thread safety: start() and stop() from one controlling thread. The Controller must be
 // running, and outlive the server; stop the server before the controller.
 
@@ -25,8 +34,11 @@ namespace dnsedge::api {
 struct ApiServerOptions {
   std::string listen = "127.0.0.1:8080";  // "ADDR:PORT" or "[ADDR]:PORT"; port 0 = ephemeral
   size_t max_body = 1 << 20;              // 1 MiB
-  std::chrono::seconds idle_timeout{30};  // a whole request must arrive within this
+  // A whole request (head and body) must arrive within this, from accept or the previous response.
+  std::chrono::milliseconds idle_timeout{30'000};
+  std::chrono::milliseconds write_timeout{30'000};  // the client must take a response in by then
   size_t max_connections = 512;
+  size_t max_pending_response_bytes = size_t{64} << 20;  // responses held for clients, in total
 };
 
 class ApiServer {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <vector>
 
 #include "api/sha256.h"
 #include "dns/name.h"
@@ -108,6 +109,34 @@ TEST_F(ApiServerTest, RefusesABusyAddress) {
   auto again = ApiServer::start(ApiServerOptions{.listen = server_->address()}, *controller_, *api_);
   EXPECT_FALSE(again);
   EXPECT_FALSE(ApiServer::start(ApiServerOptions{.listen = "nonsense"}, *controller_, *api_));
+}
+
+// At max_connections the idle connection that has waited longest is closed to admit a new one;
+// idle connections never lock a new client out.
+TEST_F(ApiServerTest, AtTheLimitClosesTheOldestIdleConnectionForANewOne) {
+  server_->stop();
+  auto s = ApiServer::start(ApiServerOptions{.listen = "127.0.0.1:0", .max_connections = 3}, *controller_, *api_);
+  ASSERT_TRUE(s) << s.error().message;
+  server_ = std::move(*s);
+  std::vector<int> idle;
+  for (int i = 0; i < 5; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(server_->port());
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+    idle.push_back(fd);
+  }
+  const std::string ok = exchange(server_->port(), "GET /client/v4/zones HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                                   "Authorization: Bearer tok\r\n\r\n");
+  EXPECT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u) << ok;
+  // The first idle connection was shed: the server closed it.
+  timeval tv{5, 0};
+  ::setsockopt(idle[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char c = 0;
+  EXPECT_EQ(::recv(idle[0], &c, 1, 0), 0);
+  for (int fd : idle) ::close(fd);
 }
 
 }  // namespace

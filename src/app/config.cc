@@ -50,6 +50,7 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
     for (const auto& [k, v] : t) {
       bool known = false;
       for (auto kk : kKnown) known = known || k.str() == kk;
+      known = known || is_limit_key(k.str());
       if (!known) return make_error(flags.config_file + ": unknown setting '" + std::string(k.str()) + "'");
     }
     auto x = xfr_config_from_toml(t, flags.config_file);
@@ -157,6 +158,9 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   auto edge_proxy = resolve_edge_config(flags.edge, flags.config_file, cfg.edge);
   if (!edge_proxy) return edge_proxy.error();
   cfg.edge_proxy = std::move(*edge_proxy);
+  auto limits = resolve_limits(flags.limits, flags.config_file);
+  if (!limits) return limits.error();
+  cfg.limits = *limits;
   return cfg;
 }
 

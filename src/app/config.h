@@ -15,6 +15,7 @@
 //   api_token = "..."                      # first API token (or env DNSEDGE_API_TOKEN)
 //   nameservers = ["ns1.example.net", "ns2.example.net"]  # apex NS of API-created zones
 //   [edge] / [[spectrum_app]]              # edge proxy settings, see app/edge_wiring.h
+//   tcp_max_connections = 1024 ... api_write_timeout = 30  # see app/listener_limits.h
 //   [xfr] / [[xfr.tsig]] / [[xfr.outgoing]] # zone transfers, see app/xfr_wiring.h
 
 #include <optional>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "app/edge_wiring.h"
+#include "app/listener_limits.h"
 #include "common/result.h"
 #include "server/server.h"
 #include "view/served.h"
@@ -45,6 +47,7 @@ struct ServeFlags {  // as given on the command line (empty/unset = not given)
   std::vector<std::string> nameservers;
   EdgeFlags edge;  // edge proxy flags (app/edge_wiring.h)
   std::optional<long> xfr_journal_max;
+  LimitFlags limits;  // DNS/TCP and API connection limits and timeouts (app/listener_limits.h)
 };
 
 struct ServeConfig {  // validated, defaults applied
@@ -61,6 +64,7 @@ struct ServeConfig {  // validated, defaults applied
   std::vector<std::string> nameservers;  // wire form; default ns1/ns2.dnsedge.invalid.
   EdgeConfig edge_proxy;                 // edge proxy listeners, timeouts, Spectrum apps
   xfr::Config xfr;                       // [xfr] of the config file (+ the API's, at run time)
+  LimitsConfig limits;                   // DNS/TCP and API connection limits and timeouts
 };
 
 Result<ServeConfig> resolve_serve_config(const ServeFlags& flags);

@@ -67,6 +67,10 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
                                         [raw = cp.get()]() { raw->refresh_xfr(); });
   api::ApiServerOptions so;
   so.listen = cfg.api_listen.to_string();
+  so.max_connections = cfg.limits.api_max_connections;
+  so.idle_timeout = cfg.limits.api_request_timeout;
+  so.write_timeout = cfg.limits.api_write_timeout;
+  so.max_pending_response_bytes = cfg.limits.api_max_pending_response_bytes;
   auto server = api::ApiServer::start(so, *cp->controller_, *cp->api_);
   if (!server) return server.error();
   cp->server_ = std::move(*server);

@@ -128,6 +128,11 @@ void add_edge_flags(CLI::App* serve, EdgeFlags& flags) {
   serve->add_option("--edge-connect-timeout", flags.connect_timeout, "seconds per origin connect attempt (default 5)");
   serve->add_option("--edge-origin-timeout", flags.origin_timeout,
                     "seconds for the origin's response head (default 100)");
+  serve->add_option("--edge-keepalive-timeout", flags.keepalive_timeout,
+                    "seconds an idle keep-alive connection waits for its next request (default 60)");
+  serve->add_option("--edge-max-connections", flags.max_connections,
+                    "client connections; at the limit the oldest idle or incomplete one is closed to admit a new one "
+                    "(default 4096)");
   serve->add_option("--spectrum-pool", flags.spectrum_pools, "address block for Spectrum apps (CIDR), repeatable");
   serve->add_option("--spectrum-app", flags.spectrum_apps,
                     "Spectrum TCP app, repeatable: tcp/PORT[-LAST]=IP:PORT[,IP:PORT...][,proxy=off|v1|v2]"
@@ -206,11 +211,18 @@ Result<EdgeConfig> resolve_edge_config(const EdgeFlags& flags, const std::string
   for (auto [value, dest, what] :
        {std::tuple{flags.header_timeout, &o.header_timeout, "--edge-header-timeout"},
         {flags.connect_timeout, &o.connect_timeout, "--edge-connect-timeout"},
-        {flags.origin_timeout, &o.origin_timeout, "--edge-origin-timeout"}}) {
+        {flags.origin_timeout, &o.origin_timeout, "--edge-origin-timeout"},
+        {flags.keepalive_timeout, &o.keepalive_timeout, "--edge-keepalive-timeout"}}) {
     if (!value) continue;
     auto ms = parse_seconds(*value, what);
     if (!ms) return ms.error();
     *dest = *ms;
+  }
+  if (flags.max_connections) {
+    if (*flags.max_connections < 1 || *flags.max_connections > 1'000'000) {
+      return make_error("--edge-max-connections must be between 1 and 1000000");
+    }
+    o.max_connections = static_cast<size_t>(*flags.max_connections);
   }
   for (const auto& p : pools) {
     auto prefix = edge::IpPrefix::parse(p);

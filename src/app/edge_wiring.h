@@ -8,6 +8,9 @@
 //   --edge-header-timeout S           request head / ClientHello deadline (default 10 s)
 //   --edge-connect-timeout S          per origin address (default 5 s)
 //   --edge-origin-timeout S           origin response head deadline (default 100 s)
+//   --edge-keepalive-timeout S        idle keep-alive connection between requests (default 60 s)
+//   --edge-max-connections N          client connections; at the limit the oldest idle or
+//                                     incomplete one is closed for a new one (default 4096)
 //   --spectrum-pool CIDR              addresses for Spectrum apps, repeatable
 //   --spectrum-app SPEC               a Spectrum TCP app, repeatable (edge/spectrum.h for SPEC)
 // TOML (flags override):
@@ -47,6 +50,8 @@ struct EdgeFlags {  // as given on the command line (empty/unset = not given)
   std::optional<double> header_timeout;
   std::optional<double> connect_timeout;
   std::optional<double> origin_timeout;
+  std::optional<double> keepalive_timeout;
+  std::optional<long> max_connections;
   std::vector<std::string> spectrum_pools;
   std::vector<std::string> spectrum_apps;
 };

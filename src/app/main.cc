@@ -156,6 +156,9 @@ int run_serve(const ServeConfig& cfg) {
   sigaddset(&sigs, SIGUSR1);  // internal: resolved external targets changed
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // Listeners, the store, the resolver, thread wake-ups: well under this many descriptors.
+  constexpr size_t kOtherFds = 512;
+  raise_fd_limit(cfg.limits, cfg.no_edge_proxy ? 0 : cfg.edge_proxy.options.max_connections, kOtherFds);
 
   if (::mkdir(cfg.data_dir.c_str(), 0750) != 0 && errno != EEXIST) {
     spdlog::error("cannot create data directory {}: {}", cfg.data_dir, std::strerror(errno));
@@ -268,6 +271,8 @@ int run_serve(const ServeConfig& cfg) {
   sopt.listen = cfg.dns_listen;
   sopt.threads = cfg.threads;
   sopt.xfr = &xfr_service;
+  sopt.tcp_max_clients = cfg.limits.tcp_max_connections;
+  sopt.tcp_idle_timeout = cfg.limits.tcp_query_timeout;
   auto srv = server::DnsServer::start(sopt, catalog);
   if (!srv) {
     spdlog::error("{}", srv.error().message);
@@ -353,6 +358,7 @@ int main(int argc, char** argv) {
   serve->add_option("--xfr-journal-max", flags.xfr_journal_max, "IXFR: view diffs kept per zone (default 100)");
   serve->add_flag("--no-edge-proxy", flags.no_edge_proxy, "do not run the edge proxy");
   add_edge_flags(serve, flags.edge);
+  add_limit_flags(serve, flags.limits);
   add_zone_flags(serve, flags);
   serve->add_option("--api-listen", flags.api_listen, "REST API address ADDR:PORT (default 127.0.0.1:8080)");
   serve->add_option("--api-token", flags.api_token, "first API token (or env DNSEDGE_API_TOKEN)");

@@ -89,9 +89,13 @@ Conn::Conn(Runtime& runtime, tcp::socket s, size_t in_size, size_t out_size)
   if (!ec) local_ep = from_asio(local);
 }
 
-void Conn::launch(std::shared_ptr<Conn> c) {
+void Conn::launch(std::shared_ptr<Conn> c, bool waiting) {
   const auto ex = c->client.get_executor();
-  c->rt.live.insert(c.get());
+  const IpAddress& a = c->client_ep.addr;
+  c->entry_ = c->rt.table.add(a.family == 6 ? common::PeerAddress::v6(a.bytes.data())
+                                            : common::PeerAddress::v4(a.bytes.data()),
+                              c.get());
+  c->set_waiting(waiting);
   asio::co_spawn(ex, c->watchdog(c), asio::detached);
   asio::co_spawn(ex, c->serve(c), asio::detached);
 }
@@ -109,6 +113,16 @@ void Conn::extend_deadline(std::chrono::milliseconds d) noexcept {
   if (t > deadline_ || deadline_ == Clock::time_point::max()) deadline_ = t;
 }
 
+void Conn::set_waiting(bool waiting) noexcept {
+  if (entry_ != nullptr) rt.table.set_waiting(entry_, waiting);
+}
+
+void Conn::shed() noexcept {
+  if (entry_ != nullptr) rt.table.remove(entry_);
+  entry_ = nullptr;
+  abort();
+}
+
 void Conn::abort() noexcept {
   error_code ec;
   client.close(ec);
@@ -123,7 +137,8 @@ awaitable<void> Conn::serve(std::shared_ptr<Conn> /*self: keeps the connection a
   finished_ = true;
   timer_.cancel();
   abort();
-  rt.live.erase(this);
+  if (entry_ != nullptr) rt.table.remove(entry_);
+  entry_ = nullptr;
 }
 
 awaitable<void> Conn::watchdog(std::shared_ptr<Conn> /*self*/) {
@@ -188,6 +203,7 @@ awaitable<ConnectOutcome> connect_origin(Conn& c, std::span<const IpAddress> add
     *detail = "no origin address";
     co_return ConnectOutcome::kRefused;
   }
+  c.set_waiting(false);  // its head or ClientHello is complete: no longer sheddable
   const size_t start = c.rt.round_robin++ % n;
   bool timed_out = false;
   for (size_t k = 0; k < n; ++k) {

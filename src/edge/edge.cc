@@ -24,6 +24,8 @@ using internal::error_code;
 namespace asio = internal::asio;
 
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+// Shedding at the connection limit is logged at most this often.
+constexpr auto kShedLogInterval = std::chrono::seconds(60);
 
 struct Listener {
   Listener(asio::io_context& ioc, ListenerInfo i) : info(std::move(i)), acceptor(ioc) {}
@@ -303,8 +305,8 @@ class EdgeImpl final : public Edge {
         }
         continue;
       }
-      if (rt_.live.size() >= rt_.options.max_connections) {
-        s.close(ec);  // over the limit: accept and close at once
+      if (rt_.table.full() && !shed_for(s)) {
+        s.close(ec);  // every connection is busy proxying: accept and close at once
         continue;
       }
       try {
@@ -329,11 +331,35 @@ class EdgeImpl final : public Edge {
           }
             break;
         }
-        internal::Conn::launch(std::move(c));
+        // A Spectrum stream is busy from the start: nothing tells idle from quiet in raw TCP.
+        internal::Conn::launch(std::move(c), kind != ListenerInfo::Kind::kApp);
       } catch (const std::exception& e) {
         spdlog::warn("edge: dropping a connection: {}", e.what());  // out of memory
       }
     }
+  }
+
+  // At the connection limit: closes the waiting connection (idle keep-alive, head or ClientHello
+  // not complete) that has waited longest, of the new client's own address first. False when
+  // every connection is busy.
+  bool shed_for(const tcp::socket& s) {
+    error_code ec;
+    const auto peer = s.remote_endpoint(ec);
+    if (ec) return false;
+    const IpAddress a = internal::from_asio(peer).addr;
+    const auto from = a.family == 6 ? common::PeerAddress::v6(a.bytes.data()) : common::PeerAddress::v4(a.bytes.data());
+    auto* victim = rt_.table.victim(from);
+    if (victim == nullptr) return false;
+    victim->value()->shed();
+    ++rt_.shed;
+    const auto now = internal::Clock::now();
+    if (now - rt_.last_shed_log >= kShedLogInterval) {
+      spdlog::warn("edge: {} connections (the limit): closed {} idle or incomplete connection(s) to admit new ones",
+                   rt_.table.limit(), rt_.shed);
+      rt_.last_shed_log = now;
+      rt_.shed = 0;
+    }
+    return true;
   }
 
   void shutdown() {
@@ -342,7 +368,7 @@ class EdgeImpl final : public Edge {
     error_code ec;
     for (auto& l : proxy_listeners_) l->acceptor.close(ec);
     for (auto& [k, l] : app_listeners_) l->acceptor.close(ec);
-    for (internal::Conn* c : rt_.live) c->abort();
+    rt_.table.for_each([](internal::Conn* c) { c->abort(); });
   }
 
   // Declaration order matters for destruction: the listeners (acceptors) before the io_context,

@@ -42,8 +42,9 @@ struct EdgeOptions {
   std::vector<uint16_t> http_ports = kDefaultHttpPorts;
   std::vector<uint16_t> https_ports = kDefaultHttpsPorts;
   std::vector<IpPrefix> spectrum_pools;  // where Spectrum apps without edge_ips get an address
-  // A request head (or ClientHello) must be complete this long after its first byte, and the
-  // first request this long after accept (slowloris): then 408 (HTTP) or close (TLS).
+  // The first request head (or ClientHello) must be complete this long after accept, a later one
+  // this long after its first byte: the whole head, not the gaps between bytes (slowloris).
+  // Then 408 (HTTP) or close (TLS).
   std::chrono::milliseconds header_timeout{10'000};
   // An idle keep-alive connection is closed after this.
   std::chrono::milliseconds keepalive_timeout{60'000};
@@ -53,7 +54,10 @@ struct EdgeOptions {
   std::chrono::milliseconds origin_timeout{100'000};
   // A body, a WebSocket or a tunnel with no byte in either direction for this long is closed.
   std::chrono::milliseconds idle_timeout{300'000};
-  size_t max_connections = 4096;  // beyond: accept and close at once
+  // Client connections of all listeners. At the limit a new one is admitted by closing the idle
+  // or incomplete one (keep-alive, head or ClientHello not complete) that has waited longest,
+  // the new client's own address first; only when every one is busy is it accepted and closed.
+  size_t max_connections = 4096;
 };
 
 struct ListenerInfo {

@@ -92,6 +92,7 @@ class HttpConn final : public Conn {
 awaitable<HttpConn::Head> HttpConn::read_request_head(bool first, size_t* head_len) {
   bool started = cin.size() > 0;  // a pipelined request may be here already
   set_deadline(first || started ? rt.options.header_timeout : rt.options.keepalive_timeout);
+  set_waiting(true);  // idle or incomplete: may be shed at the connection limit
   size_t scanned = 0;
   error_code ec;
   for (;;) {
@@ -101,6 +102,7 @@ awaitable<HttpConn::Head> HttpConn::read_request_head(bool first, size_t* head_l
     }
     if (const size_t end = http::find_head_end(cin.view(), &scanned); end > 0) {
       *head_len = end;
+      set_waiting(false);
       co_return Head::kOk;
     }
     if (cin.size() >= http::kMaxHead) co_return Head::kTooLarge;
@@ -129,7 +131,9 @@ awaitable<HttpConn::Head> HttpConn::read_request_head(bool first, size_t* head_l
     cin.end += n;
     if (!started && cin.size() > 0) {
       started = true;
-      set_deadline(rt.options.header_timeout);  // the slowloris clock starts with the first byte
+      // After a keep-alive wait the head's clock starts with its first byte; the first head's
+      // started at accept. Later bytes never move it (slowloris).
+      if (!first) set_deadline(rt.options.header_timeout);
     }
   }
 }

@@ -10,12 +10,12 @@
 #include <span>
 #include <string>
 #include <thread>
-#include <unordered_set>
 #include <utility>
 
 #include <boost/asio.hpp>
 
 #include "auth/answer.h"
+#include "common/conn_table.h"
 #include "dns/types.h"
 #include "spdlog/spdlog.h"
 
@@ -33,6 +33,19 @@ constexpr size_t kLengthPrefix = 2;
 constexpr size_t kMaxMessage = 65535;
 // After a failed accept (EMFILE, ENOBUFS, …) wait this long before trying again.
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+// Shedding at the connection limit is logged at most this often.
+constexpr auto kShedLogInterval = std::chrono::seconds(60);
+
+struct Connection;
+using Table = common::ConnTable<Connection*>;
+
+common::PeerAddress peer_address(const tcp::endpoint& ep) {
+  const auto a = ep.address();
+  if (a.is_v4()) return common::PeerAddress::v4(a.to_v4().to_bytes().data());
+  const auto v6 = a.to_v6();
+  if (v6.is_v4_mapped()) return common::PeerAddress::v4(asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_bytes().data());
+  return common::PeerAddress::v6(v6.to_bytes().data());
+}
 
 struct Connection {
   Connection(tcp::socket s, std::chrono::milliseconds idle)
@@ -53,12 +66,14 @@ struct Connection {
   size_t begin = 0;
   size_t end = 0;
   std::unique_ptr<uint8_t[]> out;  // length prefix + answer
+  // Its place in the connection table; nullptr once shed (closed to make room).
+  Table::Entry* entry = nullptr;
 };
 
 class TcpServerImpl final : public TcpServer {
  public:
   TcpServerImpl(const TcpOptions& options, const common::SnapshotPublisher<view::Catalog>& catalog)
-      : options_(options), reader_(catalog) {}
+      : options_(options), reader_(catalog), table_(options.max_clients) {}
 
   ~TcpServerImpl() override { stop(); }
 
@@ -113,10 +128,10 @@ class TcpServerImpl final : public TcpServer {
     error_code ec;
     for (tcp::acceptor& a : acceptors_) a.close(ec);
     refresh_timer_.cancel();
-    for (Connection* c : connections_) {
+    table_.for_each([&](Connection* c) {
       c->socket.close(ec);
       c->deadline.cancel();
-    }
+    });
   }
 
   awaitable<void> accept_loop(tcp::acceptor& acceptor) {
@@ -138,24 +153,48 @@ class TcpServerImpl final : public TcpServer {
           pause = ec != asio::error::connection_aborted;  // EMFILE, ENOBUFS, …: back off
           continue;
         }
-        if (clients_ >= options_.max_clients) {
-          socket.close(ec);  // over the limit: accept and close at once
+        const tcp::endpoint peer = socket.remote_endpoint(ec);
+        if (ec) continue;  // already gone
+        const common::PeerAddress from = peer_address(peer);
+        if (table_.full() && !shed(from)) {
+          socket.close(ec);  // every connection is busy: accept and close at once
           continue;
         }
         socket.set_option(tcp::no_delay(true), ec);  // pipelined answers must not wait for ACKs
         auto c = std::make_shared<Connection>(std::move(socket), options_.idle_timeout);
+        c->entry = table_.add(from, c.get());  // serve() removes it when the connection ends
         asio::co_spawn(ioc_, serve(std::move(c)), asio::detached);
-        ++clients_;  // serve() runs later on this thread and decrements it when it ends
       } catch (const std::exception&) {
         pause = true;  // out of memory: the new connection (if any) was closed by its destructor
       }
     }
   }
 
+  // At the limit (RFC 7766 §6.2.3): closes the idle or incomplete connection that has waited
+  // longest, of the newcomer's own address first. False when every connection is busy.
+  bool shed(const common::PeerAddress& from) {
+    Table::Entry* victim = table_.victim(from);
+    if (victim == nullptr) return false;
+    Connection* v = victim->value();
+    table_.remove(victim);
+    v->entry = nullptr;
+    error_code ec;
+    v->socket.close(ec);
+    v->deadline.cancel();
+    ++shed_;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_shed_log_ >= kShedLogInterval) {
+      spdlog::warn("tcp: {} connections (the limit): closed {} idle or incomplete connection(s) to admit new ones",
+                   table_.limit(), shed_);
+      last_shed_log_ = now;
+      shed_ = 0;
+    }
+    return true;
+  }
+
   // The connection boundary: nothing escapes it, the connection is closed whatever happens.
   awaitable<void> serve(std::shared_ptr<Connection> c) {
     try {
-      connections_.insert(c.get());
       asio::co_spawn(ioc_, watchdog(c), asio::detached);
       co_await session(*c);
     } catch (...) {  // NOLINT(bugprone-empty-catch): closing the connection is the handling
@@ -163,8 +202,13 @@ class TcpServerImpl final : public TcpServer {
     error_code ec;
     c->socket.close(ec);
     c->deadline.cancel();
-    connections_.erase(c.get());
-    --clients_;
+    if (c->entry != nullptr) table_.remove(c->entry);
+    c->entry = nullptr;
+  }
+
+  // Idle or incomplete (sheddable at the limit) or busy (answering); not once shed.
+  void set_waiting(Connection& c, bool waiting) noexcept {
+    if (c.entry != nullptr) table_.set_waiting(c.entry, waiting);
   }
 
   awaitable<void> watchdog(std::shared_ptr<Connection> c) {
@@ -199,23 +243,32 @@ class TcpServerImpl final : public TcpServer {
     co_return true;
   }
 
+  // The length of the query at c.in[begin] when it is wholly buffered, else 0.
+  static size_t buffered_query(const Connection& c) noexcept {
+    if (c.end - c.begin < kLengthPrefix) return 0;
+    const uint8_t* p = c.in.get() + c.begin;
+    const size_t len = (size_t{p[0]} << 8) | p[1];
+    return c.end - c.begin >= kLengthPrefix + len ? len : 0;
+  }
+
   awaitable<void> session(Connection& c) {
     for (;;) {
-      // RFC 7766 §6.2.3: a complete query must arrive within the idle timeout. Pipelined
-      // queries already buffered are answered without re-arming.
-      bool armed = false;
-      if (c.end - c.begin < kLengthPrefix) {
+      // RFC 7766 §6.2.3: the whole query, from the end of the previous answer (or from accept)
+      // to its last byte, must arrive within the timeout; bytes that trickle in do not extend
+      // it. Pipelined queries already buffered are answered without re-arming. While waiting,
+      // the connection may be shed to admit a new one at the connection limit.
+      size_t len = buffered_query(c);
+      if (len == 0) {
+        set_waiting(c, true);
         c.deadline.expires_after(options_.idle_timeout);
-        armed = true;
         if (!co_await fill(c, kLengthPrefix)) co_return;
-      }
-      const uint8_t* p = c.in.get() + c.begin;
-      const size_t len = (size_t{p[0]} << 8) | p[1];
-      if (len < dns::kHeaderSize) co_return;  // not a DNS message: close
-      if (c.end - c.begin < kLengthPrefix + len) {
-        if (!armed) c.deadline.expires_after(options_.idle_timeout);
+        const uint8_t* p = c.in.get() + c.begin;
+        len = (size_t{p[0]} << 8) | p[1];
+        if (len < dns::kHeaderSize) co_return;  // not a DNS message: close
         if (!co_await fill(c, kLengthPrefix + len)) co_return;
       }
+      if (len < dns::kHeaderSize) co_return;
+      set_waiting(c, false);
 
       const std::span<const uint8_t> query(c.in.get() + c.begin + kLengthPrefix, len);
       if (options_.xfr != nullptr && options_.xfr->kind(query, true) != xfr::Kind::kAnswer) {
@@ -287,9 +340,10 @@ class TcpServerImpl final : public TcpServer {
   // coroutines refer to, the acceptors and timer before the io_context.
   TcpOptions options_;
   common::SnapshotReader<view::Catalog> reader_;
-  size_t clients_ = 0;
   bool shutting_down_ = false;
-  std::unordered_set<Connection*> connections_;
+  Table table_;  // every open connection (RFC 7766 §6.2.3 shedding at options_.max_clients)
+  size_t shed_ = 0;  // since the last log line
+  std::chrono::steady_clock::time_point last_shed_log_{};
   asio::io_context ioc_{1};
   std::vector<tcp::acceptor> acceptors_;
   asio::steady_timer refresh_timer_{ioc_};

@@ -124,24 +124,44 @@ TEST_F(TcpServerTest, ClosesOnAMessageShorterThanAHeader) {
   EXPECT_TRUE(closed_by_peer(fd.get(), Clock::now() + kDeadline));
 }
 
-TEST_F(TcpServerTest, ClosesConnectionsBeyondMaxClients) {
-  auto server = start_tcp(milliseconds(10000), /*max_clients=*/1);
+// RFC 7766 §6.2.3: at the limit the idle connection that has waited longest is closed to admit
+// the new one; a new client is never locked out by idle connections.
+TEST_F(TcpServerTest, AtTheLimitClosesTheOldestIdleConnectionForANewOne) {
+  auto server = start_tcp(milliseconds(10000), /*max_clients=*/2);
   ASSERT_TRUE(server);
   const Endpoint ep = server->bound()[0];
   common::UniqueFd first = tcp_connect(ep);
   ASSERT_TRUE(send_all(first.get(), framed(make_query(1, "www.example.org", kTypeA))));
-  ASSERT_TRUE(tcp_receive(first.get(), Clock::now() + kDeadline));  // accepted and served
+  ASSERT_TRUE(tcp_receive(first.get(), Clock::now() + kDeadline));  // served, now idle
+  common::UniqueFd second = tcp_connect(ep);
+  ASSERT_TRUE(send_all(second.get(), framed(make_query(2, "www.example.org", kTypeA))));
+  ASSERT_TRUE(tcp_receive(second.get(), Clock::now() + kDeadline));  // idle, younger
 
-  common::UniqueFd second = tcp_connect(ep);  // the kernel completes the handshake
-  EXPECT_TRUE(closed_by_peer(second.get(), Clock::now() + kDeadline));
+  common::UniqueFd third = tcp_connect(ep);
+  ASSERT_TRUE(send_all(third.get(), framed(make_query(3, "www.example.org", kTypeA))));
+  auto reply = tcp_receive(third.get(), Clock::now() + kDeadline);
+  ASSERT_TRUE(reply) << "the newcomer is served";
+  EXPECT_EQ(parse_response(*reply)->id, 3);
+  EXPECT_TRUE(closed_by_peer(first.get(), Clock::now() + kDeadline)) << "the oldest idle one was shed";
+  ASSERT_TRUE(send_all(second.get(), framed(make_query(4, "www.example.org", kTypeA))));
+  EXPECT_TRUE(tcp_receive(second.get(), Clock::now() + kDeadline)) << "the younger one stays";
+}
 
-  first.reset();  // frees the slot
-  const auto deadline = Clock::now() + kDeadline;
-  bool served = false;
-  while (!served && Clock::now() < deadline) {  // the server notices the close asynchronously
-    served = tcp_ask(ep, make_query(2, "www.example.org", kTypeA)).has_value();
+// A query trickling in byte by byte does not extend the timeout: it bounds the whole query.
+TEST_F(TcpServerTest, TheTimeoutBoundsTheWholeQueryNotTheGaps) {
+  auto server = start_tcp(milliseconds(400));
+  ASSERT_TRUE(server);
+  common::UniqueFd fd = tcp_connect(server->bound()[0]);
+  const Bytes f = framed(make_query(1, "www.example.org", kTypeA));
+  ASSERT_GT(f.size(), 20u);
+  bool closed = false;
+  for (size_t i = 0; i < f.size() && !closed; ++i) {
+    (void)send_all(fd.get(), Bytes{f[i]});
+    // 100 ms between bytes, each gap far below the timeout; the whole query takes longer.
+    closed = wait_readable(fd.get(), Clock::now() + milliseconds(100));
   }
-  EXPECT_TRUE(served);
+  EXPECT_TRUE(closed) << "closed before the trickled query was complete";
+  EXPECT_TRUE(closed_by_peer(fd.get(), Clock::now() + kDeadline)) << "and not answered";
 }
 
 TEST_F(TcpServerTest, StopClosesOpenConnections) {

@@ -20,6 +20,7 @@
 
 #include <boost/asio.hpp>
 
+#include "common/conn_table.h"
 #include "common/snapshot.h"
 #include "edge/address.h"
 #include "edge/edge.h"
@@ -39,7 +40,7 @@ class Conn;
 // What sessions need from the edge; owned by the edge implementation, used on its thread only.
 struct Runtime {
   Runtime(const EdgeOptions& o, const common::SnapshotPublisher<view::Catalog>& pub)
-      : options(o), publisher(pub), reader(pub) {}
+      : options(o), publisher(pub), reader(pub), table(o.max_connections) {}
 
   // The route table of the current catalog: rebuilt once per published generation, on the
   // edge thread, then shared by every request until the next publish.
@@ -53,7 +54,12 @@ struct Runtime {
   uint64_t route_generation = 0;
   std::shared_ptr<const RouteTable> route_table;
   size_t round_robin = 0;
-  std::unordered_set<Conn*> live;  // for shutdown
+  // Every open client connection. At options.max_connections a new one is admitted by closing
+  // the waiting one (idle keep-alive, head or ClientHello not complete) that has waited longest,
+  // of the newcomer's own address first (common/conn_table.h); shutdown closes them all.
+  common::ConnTable<Conn*> table;
+  size_t shed = 0;  // connections closed to admit new ones since the last log line
+  Clock::time_point last_shed_log{};
   bool shutting_down = false;
 };
 
@@ -115,7 +121,14 @@ class Conn : public std::enable_shared_from_this<Conn> {
   Conn(const Conn&) = delete;
   Conn& operator=(const Conn&) = delete;
 
-  static void launch(std::shared_ptr<Conn> c);
+  // Registers it in rt.table (waiting: its head or ClientHello may be shed at the limit; busy:
+  // a Spectrum stream, never shed). REQUIRES: rt.table is not full.
+  static void launch(std::shared_ptr<Conn> c, bool waiting = true);
+  // Waiting for a request head or ClientHello (sheddable at the connection limit) or busy.
+  // Going back to waiting makes it the youngest waiter.
+  void set_waiting(bool waiting) noexcept;
+  // Closes it to admit a new connection at the limit, and forgets it in rt.table.
+  void shed() noexcept;
 
   // The deadline: when it passes, `expired` is set and every pending operation on both sockets
   // is cancelled. set_deadline() replaces it (and clears `expired`); extend_deadline() only
@@ -145,6 +158,7 @@ class Conn : public std::enable_shared_from_this<Conn> {
   asio::steady_timer timer_;
   Clock::time_point deadline_ = Clock::time_point::max();
   bool finished_ = false;
+  common::ConnTable<Conn*>::Entry* entry_ = nullptr;  // nullptr once shed or finished
 };
 
 tcp::endpoint to_asio(const IpAddress& a, uint16_t port);

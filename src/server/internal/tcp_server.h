@@ -7,8 +7,11 @@
 // the connection. Queries are answered one after the other, so pipelined queries (RFC 7766
 // §6.2.1.1) get their answers in order. A connection that does not deliver a complete query
 // within the idle timeout is closed (RFC 7766 §6.2.3), as is one whose peer does not take an
-// answer within the same time. Beyond max_clients connections, new ones are accepted and closed
-// at once.
+// answer within the same time; the timeout bounds the whole query, from accept or the end of the
+// previous answer to its last byte, not the gaps between bytes. At max_clients connections, a
+// new one is admitted by closing the idle or incomplete connection that has waited longest, one
+// of the newcomer's own address first (common/conn_table.h); only when every connection is busy
+// answering is the new one accepted and closed at once.
 //
 // Thread safety: create(), start() and stop() from the controlling thread.
 
@@ -30,8 +33,8 @@ struct TcpListener {
 };
 
 struct TcpOptions {
-  std::chrono::milliseconds idle_timeout{10000};
-  size_t max_clients = 1024;
+  std::chrono::milliseconds idle_timeout{10000};  // --tcp-query-timeout
+  size_t max_clients = 1024;                       // --tcp-max-connections
   // The TCP thread refreshes its snapshot at least this often, even without traffic.
   std::chrono::milliseconds idle_refresh{1000};
   xfr::Handler* xfr = nullptr;  // transfers, NOTIFY, signed queries (see server.h)
