@@ -16,6 +16,11 @@
 //   nameservers = ["ns1.example.net", "ns2.example.net"]  # apex NS of API-created zones
 //   [edge] / [[spectrum_app]]              # edge proxy settings, see app/edge_wiring.h
 //   [xfr] / [[xfr.tsig]] / [[xfr.outgoing]] # zone transfers, see app/xfr_wiring.h
+//   [rrl]                                  # response rate limiting (UDP), see server/rrl.h
+//   rate = 200                             #   responses/s per prefix and response kind; 0 = off
+//   slip = 2                               #   every Nth limited response sent truncated; 0 = none
+//   ipv4_prefix = 24
+//   ipv6_prefix = 64
 
 #include <optional>
 #include <string>
@@ -45,6 +50,7 @@ struct ServeFlags {  // as given on the command line (empty/unset = not given)
   std::vector<std::string> nameservers;
   EdgeFlags edge;  // edge proxy flags (app/edge_wiring.h)
   std::optional<long> xfr_journal_max;
+  std::optional<long> rrl_rate, rrl_slip, rrl_ipv4_prefix, rrl_ipv6_prefix;
 };
 
 struct ServeConfig {  // validated, defaults applied
@@ -61,6 +67,7 @@ struct ServeConfig {  // validated, defaults applied
   std::vector<std::string> nameservers;  // wire form; default ns1/ns2.dnsedge.invalid.
   EdgeConfig edge_proxy;                 // edge proxy listeners, timeouts, Spectrum apps
   xfr::Config xfr;                       // [xfr] of the config file (+ the API's, at run time)
+  server::RrlOptions rrl;                // [rrl], --rrl-*: NSD's defaults (rate 200, slip 2, /24, /64)
 };
 
 Result<ServeConfig> resolve_serve_config(const ServeFlags& flags);
