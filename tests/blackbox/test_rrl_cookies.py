@@ -233,10 +233,10 @@ def test_rrl_table_in_the_config_file(tmp_path, zone_file, procs):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--rrl-rate", "-1"], "--rrl-rate"),
-    (["--rrl-slip", "101"], "--rrl-slip"),
-    (["--rrl-ipv4-prefix", "33"], "--rrl-ipv4-prefix"),
-    (["--rrl-ipv6-prefix", "129"], "--rrl-ipv6-prefix"),
+    (["--rrl-rate", "-1"], "--rrl-rate must be 0..1048574"),
+    (["--rrl-slip", "101"], "--rrl-slip must be 0..100"),
+    (["--rrl-ipv4-prefix", "33"], "--rrl-ipv4-prefix must be 0..32"),
+    (["--rrl-ipv6-prefix", "129"], "--rrl-ipv6-prefix must be 0..128"),
 ])
 def test_bad_rrl_settings_are_refused(tmp_path, args, message):
     need_dnsedge()
