@@ -15,8 +15,8 @@ Part 1, cost (dnsperf, the normal query mix of bench.py, one dnsedge worker pinn
            the on/off difference is the OPT record alone.
   Rounds rotate the order; the median QPS of each is compared with off in the same run.
 
-Part 2, a spoofed-source flood of one large answer (a TXT RRset of ~1.1 KB), the same query
-repeated from one address as fast as this script sends it, against dnsedge (defaults) and NSD
+Part 2, a spoofed-source flood of one large answer (a TXT RRset of ~1.1 KB; a name of its own
+in each round, so every round starts from an empty bucket), the same query repeated from one address as fast as this script sends it, against dnsedge (defaults) and NSD
 with its default RRL (rrl-ratelimit 200, rrl-slip 2) in the same run: amplification = bytes the
 flooding socket received / bytes it sent. Meanwhile a legitimate client at the same address
 (the victim's own resolver) asks the same name with a valid server cookie; its share of full
@@ -47,8 +47,7 @@ $TTL 300
 @    IN SOA ns1 hostmaster 1 7200 3600 1209600 300
 @    IN NS  ns1
 ns1  IN A   192.0.2.53
-big  IN TXT %s
-""" % BIG
+""" + "".join("big%d IN TXT %s\n" % (i, BIG) for i in range(16))
 
 
 def log(msg):
@@ -180,6 +179,9 @@ def part_cost(args, zkey):
             "median_qps": statistics.median([r.get("qps", 0) for r in runs]) if runs else None,
             "lost": sum(r.get("lost", 0) for r in runs),
             "other_cpu_pct": [r["other_cpu_pct"] for r in runs],
+            # server CPU time per answered query: less sensitive than QPS to other processes
+            "us_per_q": [r["cpu_us_per_q"] for r in runs],
+            "median_us_per_q": statistics.median([r["cpu_us_per_q"] or 0 for r in runs]) if runs else None,
             "rcodes": runs[-1].get("rcodes") if runs else None,
         }
     return res
@@ -202,9 +204,9 @@ def is_full(reply):
     return not flags & 0x0200 and an > 0
 
 
-def flood(port, n, batch, legit_cookie):
-    """n identical queries for big.amp.test TXT from one socket; after each batch, one query of
-    the legitimate client (another socket, same address) with `legit_cookie`."""
+def flood(port, n, batch, legit_cookie, name):
+    """n identical queries for `name` TXT from one socket; after each batch, one query of the
+    legitimate client (another socket, same address) for the same name with `legit_cookie`."""
     f = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     f.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
     f.connect(("127.0.0.1", port))
@@ -215,10 +217,10 @@ def flood(port, n, batch, legit_cookie):
     try:
         for start in range(0, n, batch):
             for i in range(start, min(n, start + batch)):
-                q = query_wire("big.amp.test.", 16, i & 0xFFFF)
+                q = query_wire(name, 16, i & 0xFFFF)
                 f.send(q)
                 sent_bytes += len(q)
-            g.send(query_wire("big.amp.test.", 16, start & 0xFFFF, legit_cookie))
+            g.send(query_wire(name, 16, start & 0xFFFF, legit_cookie))
             legit_sent += 1
             replies += drain(f, 0.0005)
             legit += drain(g, 0.0005)
@@ -268,8 +270,9 @@ def part_flood(args):
         for rnd in range(args.flood_rounds):
             k = rnd % len(servers)
             for s in servers[k:] + servers[:k]:
-                time.sleep(3.0)      # every bucket back to zero
-                r = flood(s.port, args.flood, 50, s.cookie)
+                time.sleep(1.0)
+                # A name of its own per round: a fresh bucket, as in the first round.
+                r = flood(s.port, args.flood, 50, s.cookie, "big%d.amp.test." % rnd)
                 s.result["rounds"].append(r)
                 log("  flood %d/%d %-8s %d queries in %.2f s: %d full, %d TC, %d dropped; amplification %.2fx "
                     "(unlimited %.1fx); legitimate client with cookie: %d/%d full"
@@ -332,17 +335,21 @@ def main():
     for z, r in out["cost"].items():
         v = r["variants"]
         off = v["off"]["median_qps"]
-        print("\nzone %s: median QPS of %d rounds (ratios to off, same run)" % (z, args.rounds))
+        us_off = v["off"]["median_us_per_q"]
+        print("\nzone %s: median of %d rounds (ratios to off, same run)" % (z, args.rounds))
         for name in ("off", "on", "acct", "off-edns"):
             if name in v and v[name]["median_qps"]:
-                print("  %-9s %9.0f QPS  %.3fx  lost %d  runs %s" % (name, v[name]["median_qps"], v[name]["median_qps"] / off,
-                                                                   v[name]["lost"], [round(q) for q in v[name]["qps"]]))
+                us = v[name]["median_us_per_q"]
+                print("  %-9s %9.0f QPS  %.3fx   server CPU %.2f us/query  %.3fx   lost %d  QPS runs %s"
+                      % (name, v[name]["median_qps"], v[name]["median_qps"] / off, us, us / us_off if us_off else 0,
+                         v[name]["lost"], [round(q) for q in v[name]["qps"]]))
     if "flood" in out:
-        print("\nflood of %d identical queries (big.amp.test TXT), median of %d rounds:" % (args.flood, args.flood_rounds))
+        print("\nflood of %d identical queries (bigN.amp.test TXT, a new name each round), median of %d rounds:" % (args.flood, args.flood_rounds))
         for name, r in out["flood"]["servers"].items():
-            last = r["rounds"][-1]
-            print("  %-8s amplification %.2fx (unlimited %.1fx); legitimate client with cookie %.0f%% full answers"
-                  % (name, r["median_amplification"], last["unlimited_amplification"], 100 * r["median_legit_ratio"]))
+            unlimited = max(x["unlimited_amplification"] for x in r["rounds"])
+            print("  %-8s amplification %.2fx (every query answered in full: %.1fx); legitimate client with cookie"
+                  " %.0f%% full answers; rounds %s" % (name, r["median_amplification"], unlimited, 100 * r["median_legit_ratio"],
+                                                      [x["amplification"] for x in r["rounds"]]))
         a = out["flood"]["servers"]
         if "dnsedge" in a and "nsd" in a:
             print("  dnsedge / NSD amplification: %.2f" % (a["dnsedge"]["median_amplification"] / a["nsd"]["median_amplification"]))
