@@ -385,10 +385,11 @@ def dnsedge_cmd(binary, extra, rundir, port, zone_file):
     data = os.path.join(rundir, "data")      # emptied before every start (Server.state_dirs)
     # Response rate limiting off (--rrl-rate 0), as Knot (no RRL module) and NSD (rrl-ratelimit:
     # 0) run here: dnsperf sends everything from 127.0.0.1, and the NXDOMAIN share of the mix
-    # alone is far over 200/s for one zone. bench/rrl_bench.py measures dnsedge with it on.
+    # alone is far over 200/s for one zone. bench/rrl_bench.py measures dnsedge with it on; a
+    # --rrl-rate in --dnsedge-args replaces this one (the flag may be given once).
+    rrl = [] if "--rrl-rate" in extra else ["--rrl-rate", "0"]
     return [binary, "serve", "--zone-file", zone_file, "--dns-listen", "127.0.0.1:%d" % port,
-            "--threads", "1", "--no-edge-proxy", "--api-listen", "127.0.0.1:0", "--data", data,
-            "--rrl-rate", "0"] + extra
+            "--threads", "1", "--no-edge-proxy", "--api-listen", "127.0.0.1:0", "--data", data] + rrl + extra
 
 
 class Server:

@@ -135,11 +135,9 @@ def part_cost(args, zkey):
         port = B.free_port(used)
         sdir = os.path.join(rdir, name)
         os.makedirs(sdir, exist_ok=True)
-        argv = B.dnsedge_cmd(args.dnsedge, [], sdir, port, meta["zone_file"])
-        argv = [a for a in argv]
-        i = argv.index("--rrl-rate")
-        del argv[i:i + 2]          # bench.py turns RRL off; each variant says what it wants
-        srv = B.Server(name, argv + flags, sdir, port, [os.path.join(sdir, "data")])
+        # each variant says what it wants (bench.py's default is --rrl-rate 0)
+        argv = B.dnsedge_cmd(args.dnsedge, flags or ["--rrl-rate", "200"], sdir, port, meta["zone_file"])
+        srv = B.Server(name, argv, sdir, port, [os.path.join(sdir, "data")])
         servers.append(srv)
     res = {"zone": zkey, "variants": {}}
     try:
@@ -252,9 +250,7 @@ def part_flood(args):
     port = B.free_port(used)
     d = os.path.join(rdir, "dnsedge")
     os.makedirs(d, exist_ok=True)
-    argv = B.dnsedge_cmd(args.dnsedge, [], d, port, zone)
-    i = argv.index("--rrl-rate")
-    del argv[i:i + 2]              # dnsedge's defaults: RRL on
+    argv = B.dnsedge_cmd(args.dnsedge, ["--rrl-rate", "200"], d, port, zone)  # dnsedge's default rate
     servers.append(B.Server("dnsedge", argv, d, port, [os.path.join(d, "data")]))
     port = B.free_port(used)
     d = os.path.join(rdir, "nsd")
