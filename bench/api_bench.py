@@ -117,7 +117,9 @@ class Dnsedge(Peer):
         argv = [args.dnsedge, "serve", "--data", os.path.join(self.rundir, "data"),
                 "--dns-listen", "127.0.0.1:%d" % self.port, "--api-listen", "127.0.0.1:%d" % self.api_port,
                 "--api-token", TOKEN, "--edge-ipv4", EDGE4, "--no-edge-proxy", "--threads", "1",
-                "--upstream", "127.0.0.1:%d" % upstream]
+                "--upstream", "127.0.0.1:%d" % upstream,
+                # Rate limiting off: dnsperf's mix from 127.0.0.1 would be limited (bench.py).
+                "--rrl-rate", "0"]
         # Started with an empty store: the zone comes through the API (import).
         self.server = B.Server("dnsedge", argv, self.rundir, self.port,
                                state_dirs=[os.path.join(self.rundir, "data")])

@@ -383,8 +383,13 @@ zone:
 
 def dnsedge_cmd(binary, extra, rundir, port, zone_file):
     data = os.path.join(rundir, "data")      # emptied before every start (Server.state_dirs)
+    # Response rate limiting off (--rrl-rate 0), as Knot (no RRL module) and NSD (rrl-ratelimit:
+    # 0) run here: dnsperf sends everything from 127.0.0.1, and the NXDOMAIN share of the mix
+    # alone is far over 200/s for one zone. bench/rrl_bench.py measures dnsedge with it on; a
+    # --rrl-rate in --dnsedge-args replaces this one (the flag may be given once).
+    rrl = [] if "--rrl-rate" in extra else ["--rrl-rate", "0"]
     return [binary, "serve", "--zone-file", zone_file, "--dns-listen", "127.0.0.1:%d" % port,
-            "--threads", "1", "--no-edge-proxy", "--api-listen", "127.0.0.1:0", "--data", data] + extra
+            "--threads", "1", "--no-edge-proxy", "--api-listen", "127.0.0.1:0", "--data", data] + rrl + extra
 
 
 class Server:
@@ -505,13 +510,14 @@ def wait_quiet(args):
 
 
 def run_dnsperf(args, port, qfile, duration, server_pid, outfile, qps=None, verbose=False, stats=None,
-                during=None):
+                during=None, extra=()):
     """One dnsperf run.  stats=N: dnsperf -S N (per-interval QPS in r["interval_qps"]).
     during: a callable returning an object with start()/stop() that runs while dnsperf does
-    (the SIGHUP sender of --reload-during); stop() returns what it did (r["during"])."""
+    (the SIGHUP sender of --reload-during); stop() returns what it did (r["during"]).
+    extra: more dnsperf arguments (e.g. -E for an EDNS option)."""
     argv = ["taskset", "-c", str(args.client_cpu), "dnsperf", "-s", "127.0.0.1", "-p", str(port),
             "-d", qfile, "-l", str(duration), "-c", str(args.clients), "-q", str(args.outstanding),
-            "-T", str(args.threads)]
+            "-T", str(args.threads)] + list(extra)
     if qps:
         argv += ["-Q", str(qps)]
     if verbose:

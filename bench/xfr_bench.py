@@ -121,7 +121,9 @@ peers = [{{ name = "knot", ip = "127.0.0.1", port = {knot_port} }}]
             extra = ["--zone-file", str(zone_file), "--config", str(work / "dnsedge.toml")]
         edge = subprocess.Popen([args.dnsedge, "serve", "--data", str(work / "data"), "--dns-listen", f"127.0.0.1:{dns_port}",
                                  "--api-listen", f"127.0.0.1:{api_port}", "--api-token", TOKEN, "--no-edge-proxy",
-                                 "--threads", "1"] + extra, stdout=log, stderr=subprocess.STDOUT)
+                                 "--threads", "1",
+                                 # Rate limiting off: the measured queries all come from 127.0.0.1.
+                                 "--rrl-rate", "0"] + extra, stdout=log, stderr=subprocess.STDOUT)
         procs.append(edge)
         for _ in range(200):
             if serial(dns_port, 0.1) is None and edge.poll() is None:

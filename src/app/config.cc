@@ -34,6 +34,7 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   std::vector<std::string> edge4, edge6, upstream, flat, nameservers;
   std::string api_listen, api_token;
   std::optional<long> threads;
+  long rrl_rate = cfg.rrl.rate, rrl_slip = cfg.rrl.slip, rrl_v4 = cfg.rrl.ipv4_prefix, rrl_v6 = cfg.rrl.ipv6_prefix;
   if (!flags.config_file.empty()) {
     toml::table t;
     try {
@@ -46,7 +47,7 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
     static constexpr std::string_view kKnown[] = {"data",          "dns_listen", "zone_files", "threads",
                                                   "no_edge_proxy", "edge_ipv4",  "edge_ipv6",  "upstream",
                                                   "flatten_all",   "api_listen", "api_token",  "nameservers",
-                                                  "edge",          "spectrum_app", "xfr"};
+                                                  "edge",          "spectrum_app", "xfr",        "rrl"};
     for (const auto& [k, v] : t) {
       bool known = false;
       for (auto kk : kKnown) known = known || k.str() == kk;
@@ -84,6 +85,17 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
       if (!n->is_integer()) return make_error(flags.config_file + ": 'threads' must be an integer");
       threads = n->as_integer()->get();
     }
+    if (const auto* rrl = t.get("rrl")) {
+      const toml::table* rt = rrl->as_table();
+      if (rt == nullptr) return make_error(flags.config_file + ": 'rrl' must be a table");
+      for (const auto& [k, v] : *rt) {
+        long* dest = k.str() == "rate" ? &rrl_rate : k.str() == "slip" ? &rrl_slip
+                   : k.str() == "ipv4_prefix" ? &rrl_v4 : k.str() == "ipv6_prefix" ? &rrl_v6 : nullptr;
+        if (dest == nullptr) return make_error(flags.config_file + ": unknown setting 'rrl." + std::string(k.str()) + "'");
+        if (!v.is_integer()) return make_error(flags.config_file + ": 'rrl." + std::string(k.str()) + "' must be an integer");
+        *dest = static_cast<long>(v.as_integer()->get());
+      }
+    }
     if (const auto* n = t.get("no_edge_proxy")) {
       if (!n->is_boolean()) return make_error(flags.config_file + ": 'no_edge_proxy' must be true or false");
       cfg.no_edge_proxy = n->as_boolean()->get();
@@ -98,6 +110,18 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
     if (*flags.xfr_journal_max < 0 || *flags.xfr_journal_max > 100000) return make_error("--xfr-journal-max must be 0..100000");
     cfg.xfr.journal_max = static_cast<size_t>(*flags.xfr_journal_max);
   }
+  if (flags.rrl_rate) rrl_rate = *flags.rrl_rate;
+  if (flags.rrl_slip) rrl_slip = *flags.rrl_slip;
+  if (flags.rrl_ipv4_prefix) rrl_v4 = *flags.rrl_ipv4_prefix;
+  if (flags.rrl_ipv6_prefix) rrl_v6 = *flags.rrl_ipv6_prefix;
+  if (rrl_rate < 0 || rrl_rate > static_cast<long>(server::RrlTable::kMaxRate)) {
+    return make_error("--rrl-rate must be 0.." + std::to_string(server::RrlTable::kMaxRate) + " (0 turns rate limiting off)");
+  }
+  if (rrl_slip < 0 || rrl_slip > 100) return make_error("--rrl-slip must be 0..100");
+  if (rrl_v4 < 0 || rrl_v4 > 32) return make_error("--rrl-ipv4-prefix must be 0..32");
+  if (rrl_v6 < 0 || rrl_v6 > 128) return make_error("--rrl-ipv6-prefix must be 0..128");
+  cfg.rrl = server::RrlOptions{.rate = static_cast<uint32_t>(rrl_rate), .slip = static_cast<uint32_t>(rrl_slip),
+                               .ipv4_prefix = static_cast<uint8_t>(rrl_v4), .ipv6_prefix = static_cast<uint8_t>(rrl_v6)};
   if (!flags.edge_ipv4.empty()) edge4 = flags.edge_ipv4;
   if (!flags.edge_ipv6.empty()) edge6 = flags.edge_ipv6;
   if (!flags.upstream.empty()) upstream = flags.upstream;

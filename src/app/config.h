@@ -17,6 +17,11 @@
 //   [edge] / [[spectrum_app]]              # edge proxy settings, see app/edge_wiring.h
 //   tcp_max_connections = 1024 ... api_write_timeout = 30  # see app/listener_limits.h
 //   [xfr] / [[xfr.tsig]] / [[xfr.outgoing]] # zone transfers, see app/xfr_wiring.h
+//   [rrl]                                  # response rate limiting (UDP), see server/rrl.h
+//   rate = 200                             #   responses/s per prefix and response kind; 0 = off
+//   slip = 2                               #   every Nth limited response sent truncated; 0 = none
+//   ipv4_prefix = 24
+//   ipv6_prefix = 64
 
 #include <optional>
 #include <string>
@@ -48,6 +53,7 @@ struct ServeFlags {  // as given on the command line (empty/unset = not given)
   EdgeFlags edge;  // edge proxy flags (app/edge_wiring.h)
   std::optional<long> xfr_journal_max;
   LimitFlags limits;  // DNS/TCP and API connection limits and timeouts (app/listener_limits.h)
+  std::optional<long> rrl_rate, rrl_slip, rrl_ipv4_prefix, rrl_ipv6_prefix;
 };
 
 struct ServeConfig {  // validated, defaults applied
@@ -65,6 +71,7 @@ struct ServeConfig {  // validated, defaults applied
   EdgeConfig edge_proxy;                 // edge proxy listeners, timeouts, Spectrum apps
   xfr::Config xfr;                       // [xfr] of the config file (+ the API's, at run time)
   LimitsConfig limits;                   // DNS/TCP and API connection limits and timeouts
+  server::RrlOptions rrl;                // [rrl], --rrl-*: NSD's defaults (rate 200, slip 2, /24, /64)
 };
 
 Result<ServeConfig> resolve_serve_config(const ServeFlags& flags);

@@ -273,6 +273,7 @@ int run_serve(const ServeConfig& cfg) {
   sopt.xfr = &xfr_service;
   sopt.tcp_max_clients = cfg.limits.tcp_max_connections;
   sopt.tcp_idle_timeout = cfg.limits.tcp_query_timeout;
+  sopt.rrl = cfg.rrl;
   auto srv = server::DnsServer::start(sopt, catalog);
   if (!srv) {
     spdlog::error("{}", srv.error().message);
@@ -356,6 +357,12 @@ int main(int argc, char** argv) {
                     "DNS listen address ADDR:PORT or [ADDR]:PORT, repeatable (default 127.0.0.1:5353 and [::1]:5353)");
   serve->add_option("--threads", flags.threads, "UDP worker threads (default 1)");
   serve->add_option("--xfr-journal-max", flags.xfr_journal_max, "IXFR: view diffs kept per zone (default 100)");
+  serve->add_option("--rrl-rate", flags.rrl_rate,
+                    "UDP response rate limiting: responses/s per client prefix and response kind (default 200; 0 = off)");
+  serve->add_option("--rrl-slip", flags.rrl_slip,
+                    "every Nth rate-limited response is sent truncated, the others dropped (default 2; 0 = drop all)");
+  serve->add_option("--rrl-ipv4-prefix", flags.rrl_ipv4_prefix, "rate limiting: IPv4 client prefix length (default 24)");
+  serve->add_option("--rrl-ipv6-prefix", flags.rrl_ipv6_prefix, "rate limiting: IPv6 client prefix length (default 64)");
   serve->add_flag("--no-edge-proxy", flags.no_edge_proxy, "do not run the edge proxy");
   add_edge_flags(serve, flags.edge);
   add_limit_flags(serve, flags.limits);

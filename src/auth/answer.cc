@@ -20,6 +20,8 @@ namespace rrtype = dns::rrtype;
 namespace node_flag = view::node_flag;
 
 constexpr size_t kOptSize = 11;     // root owner, type, class, ttl, rdlength=0
+constexpr size_t kEdeSize = 6;      // Extended DNS Error option with its info-code
+constexpr size_t kCookieSize = 4 + dns::cookie::kClientLen + dns::cookie::kServerLen;
 constexpr int kMaxChain = 5;        // CNAMEs in one answer, as Knot DNS (loop guard)
 constexpr int kMaxAdditional = 32;  // distinct targets considered for additional data
 constexpr int kComprEntries = 96;
@@ -164,6 +166,8 @@ struct Ctx {
   bool aa = true;
   uint16_t rcode = dns::rcode::kNoError;
   int ede = -1;  // RFC 8914 Extended DNS Error info-code for the OPT, or -1
+  bool referral = false;  // for rate limiting: the response is a referral
+  bool wildcard = false;  // ... or synthesized from a wildcard
   Pending pending[kMaxAdditional];
   int npending = 0;
 };
@@ -305,6 +309,7 @@ void put_referral(Ctx& c, const ZoneView& z, uint32_t cut, bool after_cname) noe
                                   as_view(target, dns::name_length(target)), cut_name);
                               c.pending[c.npending++] = Pending{&z, node, pos, glue};
                             });
+  c.referral = true;
   if (!ok) c.tc = true;
 }
 
@@ -418,6 +423,7 @@ void resolve(Ctx& c, const ZoneView* z, const uint8_t* qname, uint16_t qtype) no
       return;
     }
     const Node& n = z->node(l.node);
+    if (l.wildcard) c.wildcard = true;
     if ((n.flags & node_flag::kAddrServfail) && (qtype == rrtype::kA || qtype == rrtype::kAAAA)) {
       // A flattened target that cannot be resolved (SPEC §2): SERVFAIL with an Extended DNS
       // Error for the addresses only; the name's other types keep answering.
@@ -470,10 +476,21 @@ void resolve(Ctx& c, const ZoneView* z, const uint8_t* qname, uint16_t qtype) no
   }
 }
 
+// RFC 7873 §5.2: whether the client's COOKIE holds a server cookie we made (with the current
+// or the previous secret) for this client and address.
+CookieStatus check_cookie(const dns::Query& q, const CookieContext& k) noexcept {
+  if (q.cookie_len == dns::cookie::kClientLen) return CookieStatus::kClientOnly;
+  const std::span<const uint8_t> server(q.cookie + dns::cookie::kClientLen, q.cookie_len - dns::cookie::kClientLen);
+  const bool valid = dns::cookie::server_cookie_valid(*k.current, q.cookie, server, k.client_ip, k.now) ||
+                     (k.previous != nullptr &&
+                      dns::cookie::server_cookie_valid(*k.previous, q.cookie, server, k.client_ip, k.now));
+  return valid ? CookieStatus::kValid : CookieStatus::kClientOnly;
+}
+
 }  // namespace
 
 size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std::span<uint8_t> out,
-              Transport transport) noexcept {
+              Transport transport, const CookieContext* cookies, AnswerInfo* info) noexcept {
   dns::Query q;
   const dns::ParseStatus st = dns::parse_query(query, q);
   if (st == dns::ParseStatus::kDrop) return 0;
@@ -486,7 +503,11 @@ size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std:
   }
   limit = std::min(limit, out.size());
   const bool opt = st == dns::ParseStatus::kOk && q.has_edns;
-  Ctx c(out.data(), limit - (opt ? kOptSize : 0));
+  // A COOKIE is answered with the client cookie and a fresh server cookie (RFC 7873 §5.2.3-5,
+  // RFC 9018 §4.3: we always hand out a new one), whatever the client's server cookie was.
+  const bool cookie = opt && q.cookie != nullptr && cookies != nullptr && cookies->current != nullptr;
+  const CookieStatus cookie_status = cookie ? check_cookie(q, *cookies) : CookieStatus::kNone;
+  Ctx c(out.data(), limit - (opt ? kOptSize + (cookie ? kCookieSize : 0) : 0));
 
   // Header + question (the client's own bytes: its case is preserved).
   uint8_t hdr[dns::kHeaderSize] = {};
@@ -497,6 +518,8 @@ size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std:
     c.w.remember(q.qname, dns::kHeaderSize);
     qdcount = 1;
   }
+  const size_t question_end = c.w.size();
+  const ZoneView* zone = nullptr;
 
   uint16_t ext_rcode = 0;
   if (st == dns::ParseStatus::kFormErr) {
@@ -519,6 +542,7 @@ size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std:
   } else {
     const std::string_view qn = as_view(q.qname, q.qname_len);
     const ZoneView* z = catalog.find_zone(qn);
+    zone = z;
     if (z != nullptr && q.qtype == rrtype::kDS && qn == z->apex() && qn.size() > 1) {
       // DS lives on the parent side of a cut (RFC 4035 §2.4): answer from the parent zone when
       // we serve it too.
@@ -538,26 +562,65 @@ size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std:
   }
 
   size_t len = c.w.size();
+  const size_t opt_begin = len;
   if (opt) {
     // OPT (RFC 6891 §6.1.2): our payload size, extended rcode high bits, version 0, DO echoed,
-    // and an Extended DNS Error option when there is one and it fits (RFC 8914).
-    uint8_t o[kOptSize + 6] = {0};
+    // the COOKIE (room for it was kept), and an Extended DNS Error option when there is one
+    // and it fits (RFC 8914).
+    uint8_t o[kOptSize + kCookieSize + kEdeSize] = {0};
     wr16(o + 1, rrtype::kOPT);
     wr16(o + 3, dns::kMaxUdpPayload);
     o[5] = static_cast<uint8_t>(ext_rcode >> 4);
     o[6] = 0;
     o[7] = q.edns_do ? 0x80 : 0;
     size_t olen = kOptSize;
-    if (c.ede >= 0 && len + kOptSize + 6 <= limit) {
-      wr16(o + 9, 6);
-      wr16(o + 11, 15);  // option code EDE
-      wr16(o + 13, 2);
-      wr16(o + 15, static_cast<uint16_t>(c.ede));
-      olen += 6;
+    if (cookie) {
+      wr16(o + olen, dns::cookie::kOptionCode);
+      wr16(o + olen + 2, static_cast<uint16_t>(kCookieSize - 4));
+      std::memcpy(o + olen + 4, q.cookie, dns::cookie::kClientLen);
+      dns::cookie::make_server_cookie(*cookies->current, q.cookie, cookies->client_ip, cookies->now,
+                                      o + olen + 4 + dns::cookie::kClientLen);
+      olen += kCookieSize;
     }
+    if (c.ede >= 0 && len + olen + kEdeSize <= limit) {
+      wr16(o + olen, 15);  // option code EDE
+      wr16(o + olen + 2, 2);
+      wr16(o + olen + 4, static_cast<uint16_t>(c.ede));
+      olen += kEdeSize;
+    }
+    wr16(o + 9, static_cast<uint16_t>(olen - kOptSize));
     std::memcpy(out.data() + len, o, olen);
     len += olen;
     c.counts[2] += 1;
+  }
+
+  if (info != nullptr) {
+    info->cookie = cookie_status;
+    info->qtype = q.qtype;
+    info->question_end = static_cast<uint16_t>(question_end);
+    info->opt_begin = opt ? static_cast<uint16_t>(opt_begin) : 0;
+    info->opt_end = opt ? static_cast<uint16_t>(len) : 0;
+    info->name = nullptr;
+    info->name_len = 0;
+    const bool error = (c.rcode != dns::rcode::kNoError && c.rcode != dns::rcode::kNxDomain) || ext_rcode != 0 ||
+                       zone == nullptr;
+    if (error) {
+      info->response = ResponseClass::kError;
+    } else {
+      const bool by_zone = c.rcode == dns::rcode::kNxDomain || c.referral || c.wildcard;
+      info->response = c.rcode == dns::rcode::kNxDomain ? ResponseClass::kNxDomain
+                       : c.referral                      ? ResponseClass::kReferral
+                       : c.wildcard                      ? ResponseClass::kWildcard
+                       : c.counts[0] > 0                 ? ResponseClass::kAnswer
+                                                         : ResponseClass::kNoData;
+      if (by_zone) {
+        info->name = as_bytes(zone->apex());
+        info->name_len = zone->apex().size();
+      } else {
+        info->name = q.qname_wire;
+        info->name_len = q.qname_len;
+      }
+    }
   }
 
   uint8_t* h = out.data();
@@ -573,6 +636,22 @@ size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std:
   wr16(h + 8, c.counts[1]);
   wr16(h + 10, c.counts[2]);
   return len;
+}
+
+size_t truncated_response(std::span<uint8_t> out, size_t len, const AnswerInfo& info) noexcept {
+  if (len < dns::kHeaderSize || info.question_end < dns::kHeaderSize || info.question_end > len) return len;
+  uint8_t* h = out.data();
+  const bool opt = info.opt_end > info.opt_begin && info.opt_end <= len && info.opt_begin >= info.question_end;
+  size_t n = info.question_end;
+  if (opt) {
+    std::memmove(h + n, h + info.opt_begin, info.opt_end - info.opt_begin);
+    n += info.opt_end - info.opt_begin;
+  }
+  h[2] |= static_cast<uint8_t>(dns::flag::kTC >> 8);
+  wr16(h + 6, 0);
+  wr16(h + 8, 0);
+  wr16(h + 10, opt ? 1 : 0);
+  return n;
 }
 
 }  // namespace dnsedge::auth

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 
+#include "dns/cookie.h"
 #include "view/zone_view.h"
 
 namespace dnsedge::auth {
@@ -16,10 +17,51 @@ enum class Transport : uint8_t { kUdp, kTcp };
 // Largest response we ever build (TCP); UDP responses are limited by EDNS negotiation.
 inline constexpr size_t kMaxResponse = 65535;
 
+// What answer() needs for DNS cookies (RFC 7873, server cookies of RFC 9018). Without it a
+// COOKIE option is checked for its length only and the response carries none.
+struct CookieContext {
+  const dns::cookie::Secret* current = nullptr;   // makes the server cookies handed out
+  const dns::cookie::Secret* previous = nullptr;  // also accepted (after a rotation); may be null
+  std::span<const uint8_t> client_ip;             // the client's address, 4 or 16 octets
+  uint32_t now = 0;                               // seconds since the epoch (modulo 2^32)
+};
+
+enum class CookieStatus : uint8_t {
+  kNone,        // no COOKIE option (or no CookieContext)
+  kClientOnly,  // a client cookie, alone or with a server cookie that is not (or no longer) ours
+  kValid,       // a server cookie we made for this client and address, within its lifetime
+};
+
+// How response rate limiting accounts a response (as NSD and Knot DNS classify them): the
+// class and the name whose bucket it goes to. Names that an attacker can vary at will
+// (NXDOMAIN, wildcard, referral) account to the zone; errors to no name at all.
+enum class ResponseClass : uint8_t { kAnswer, kNoData, kNxDomain, kReferral, kWildcard, kError };
+
+struct AnswerInfo {
+  CookieStatus cookie = CookieStatus::kNone;
+  ResponseClass response = ResponseClass::kError;
+  // The name accounted to: the qname as in the query (any case) or a zone apex (lowercase
+  // wire). Points into the query or the catalog; empty for errors.
+  const uint8_t* name = nullptr;
+  size_t name_len = 0;
+  uint16_t qtype = 0;
+  // Where the question ends and where the OPT record is in the response (0 when none), for
+  // truncated_response().
+  uint16_t question_end = 0;
+  uint16_t opt_begin = 0, opt_end = 0;
+};
+
 // Answers `query` into `out`. Returns the response length, or 0 when the query must be dropped
 // (shorter than a header, or QR set). `out` must hold at least kMaxResponse bytes for TCP and
-// at least dns::kMaxUdpPayload bytes for UDP. `query` and `out` must not overlap.
+// at least dns::kMaxUdpPayload bytes for UDP. `query` and `out` must not overlap. With
+// `cookies`, a COOKIE option is checked and answered with a fresh server cookie; `info`, when
+// given, receives what rate limiting needs to know about the response.
 size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std::span<uint8_t> out,
-              Transport transport) noexcept;
+              Transport transport, const CookieContext* cookies = nullptr, AnswerInfo* info = nullptr) noexcept;
+
+// Rewrites a response answer() built (`len` bytes in `out`, described by `info`) into the
+// truncated reply response rate limiting "slips" (as NSD and BIND): the header with TC=1, the
+// question, no records but the OPT (with its cookie). Returns the new length.
+size_t truncated_response(std::span<uint8_t> out, size_t len, const AnswerInfo& info) noexcept;
 
 }  // namespace dnsedge::auth

@@ -66,15 +66,39 @@ sip AAAA 2001:db8::5
       queries.push_back(query(n, t, true));
     }
   }
+  // The same queries with a client cookie, and with a client and server cookie.
+  const size_t plain = queries.size();
+  const dns::cookie::Secret secret{7};
+  const uint8_t client_ip[4] = {192, 0, 2, 1};
+  const uint8_t client[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  uint8_t server[dns::cookie::kServerLen];
+  dns::cookie::make_server_cookie(secret, client, client_ip, 1000, server);
+  for (size_t i = 0; i < plain; ++i) {
+    if (queries[i][11] == 0) continue;  // without EDNS
+    for (size_t len : {size_t{8}, size_t{24}}) {
+      std::vector<uint8_t> q = queries[i];
+      q[q.size() - 1] = static_cast<uint8_t>(4 + len);
+      q.insert(q.end(), {0, 10, 0, static_cast<uint8_t>(len)});
+      q.insert(q.end(), client, client + 8);
+      if (len == 24) q.insert(q.end(), server, server + sizeof server);
+      queries.push_back(q);
+    }
+  }
+  const CookieContext cookies{.current = &secret, .previous = &secret, .client_ip = client_ip, .now = 1000};
   std::vector<uint8_t> out(kMaxResponse);
-  size_t answered = 0;
+  size_t answered = 0, valid = 0;
   counting = true;
   for (const auto& q : queries) {
     answered += answer(*cat, q, out, Transport::kUdp) > 0;
     answered += answer(*cat, q, out, Transport::kTcp) > 0;
+    AnswerInfo info;
+    const size_t n = answer(*cat, q, out, Transport::kUdp, &cookies, &info);
+    valid += info.cookie == CookieStatus::kValid;
+    answered += truncated_response(out, n, info) > 0;
   }
   counting = false;
-  EXPECT_EQ(answered, queries.size() * 2);
+  EXPECT_EQ(answered, queries.size() * 3);
+  EXPECT_EQ(valid, (queries.size() - plain) / 2);
   EXPECT_EQ(allocations, 0u);
 
   // The counter itself works: one allocation under counting is seen.

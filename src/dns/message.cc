@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "dns/cookie.h"
 #include "dns/name.h"
 
 namespace dnsedge::dns {
@@ -41,6 +42,8 @@ ParseStatus parse_query(std::span<const uint8_t> pkt, Query& q) noexcept {
   q.arcount = rd16(h + 10);
   q.qname_len = 0;
   q.has_edns = false;
+  q.cookie = nullptr;
+  q.cookie_len = 0;
   q.question_end = kHeaderSize;
 
   // Knot DNS is the reference for malformed input: a question that cannot be parsed is dropped;
@@ -91,9 +94,15 @@ ParseStatus parse_query(std::span<const uint8_t> pkt, Query& q) noexcept {
     const size_t oend = rpos + rdlen;
     while (o < oend) {
       if (o + 4 > oend) return ParseStatus::kFormErr;
+      const uint16_t code = rd16(pkt.data() + o);
       const uint16_t olen = rd16(pkt.data() + o + 2);
+      if (o + 4 + olen > oend) return ParseStatus::kFormErr;
+      if (code == cookie::kOptionCode && q.cookie == nullptr) {  // a second one is ignored
+        if (!cookie::well_formed_length(olen)) return ParseStatus::kFormErr;
+        q.cookie = pkt.data() + o + 4;
+        q.cookie_len = olen;
+      }
       o += 4 + olen;
-      if (o > oend) return ParseStatus::kFormErr;
     }
   }
   if (pos != pkt.size()) return ParseStatus::kFormErr;  // trailing bytes

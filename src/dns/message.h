@@ -34,11 +34,16 @@ struct Query {
   uint8_t edns_version = 0;
   bool edns_do = false;
   uint16_t edns_ext_rcode = 0;  // upper 8 bits of the extended rcode as sent
+  // COOKIE option (RFC 7873): points into the packet; cookie_len is 8 (client cookie only) or
+  // 16..40 (client and server cookie), 0 when the query has none.
+  const uint8_t* cookie = nullptr;
+  size_t cookie_len = 0;
 };
 
 // Parses `pkt` into `q`. Never reads outside `pkt`. Knot DNS is the reference for which bad
 // input is dropped and which gets FORMERR (tests/blackbox/KNOT_BEHAVIOUR.md). kFormErr covers:
-// records that run past the end, more than one OPT, malformed EDNS options, trailing bytes.
+// records that run past the end, more than one OPT, malformed EDNS options, trailing bytes,
+// and a COOKIE option of a length RFC 7873 §5.2.2 does not allow (not 8 and not 16..40).
 ParseStatus parse_query(std::span<const uint8_t> pkt, Query& q) noexcept;
 
 }  // namespace dnsedge::dns

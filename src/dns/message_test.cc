@@ -92,6 +92,37 @@ TEST(MessageTest, FormErrCases) {
   EXPECT_EQ(parse_query(badopt, q), ParseStatus::kFormErr);
 }
 
+// A query with an OPT carrying one option `code` of `len` octets (0x11 each).
+std::vector<uint8_t> with_option(uint16_t code, size_t len) {
+  auto p = make_query("example.com.", 1, 1232);
+  const size_t rdlen = 4 + len;
+  p[p.size() - 2] = static_cast<uint8_t>(rdlen >> 8);
+  p[p.size() - 1] = static_cast<uint8_t>(rdlen);
+  p.insert(p.end(), {static_cast<uint8_t>(code >> 8), static_cast<uint8_t>(code), static_cast<uint8_t>(len >> 8),
+                     static_cast<uint8_t>(len)});
+  p.insert(p.end(), len, 0x11);
+  return p;
+}
+
+// RFC 7873 §5.2.2: a COOKIE of 8 octets (client cookie) or 16..40 (with a server cookie) is
+// parsed; any other length is FORMERR.
+TEST(MessageTest, CookieOption) {
+  Query q;
+  for (size_t len = 0; len <= 44; ++len) {
+    const auto p = with_option(10, len);
+    const bool good = len == 8 || (len >= 16 && len <= 40);
+    ASSERT_EQ(parse_query(p, q), good ? ParseStatus::kOk : ParseStatus::kFormErr) << len;
+    if (good) {
+      EXPECT_EQ(q.cookie_len, len);
+      EXPECT_EQ(q.cookie, p.data() + p.size() - len);
+    }
+  }
+  // Another option is not a cookie.
+  ASSERT_EQ(parse_query(with_option(8, 9), q), ParseStatus::kOk);
+  EXPECT_EQ(q.cookie, nullptr);
+  EXPECT_EQ(q.cookie_len, 0u);
+}
+
 TEST(MessageTest, UnknownOpcodeIsNotImp) {
   Query q;
   auto p = make_query("example.com.", rrtype::kA, -1, 0, false, 0x7800);  // opcode 15

@@ -3,6 +3,7 @@
 #include "server/server.h"
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include <utility>
 
 #include "common/unique_fd.h"
+#include "server/cookies.h"
 #include "server/internal/tcp_server.h"
 #include "server/internal/udp_worker.h"
 #include "spdlog/spdlog.h"
@@ -152,6 +154,7 @@ class DnsServerImpl final : public DnsServer {
       }
     }
     for (auto& w : workers_) w->join();
+    if (rotator_.joinable()) rotator_.join();
     if (tcp_) tcp_->stop();
     workers_.clear();  // closes the UDP sockets
     tcp_.reset();      // closes the TCP listener and connections
@@ -159,8 +162,46 @@ class DnsServerImpl final : public DnsServer {
 
   std::vector<Endpoint> bound() const override { return bound_; }
 
+  RrlCounters rrl_counters() const override {
+    RrlCounters sum;
+    for (const auto& w : workers_) {
+      const RrlCounters c = w->rrl_counters();
+      sum.limited += c.limited;
+      sum.slipped += c.slipped;
+      sum.dropped += c.dropped;
+      sum.cookie_exempt += c.cookie_exempt;
+    }
+    return sum;
+  }
+
+  // Replaces the cookie secret every `period` until the stop eventfd is signalled.
+  void rotate_cookies(std::chrono::seconds period) {
+    const long ms = std::chrono::duration_cast<std::chrono::milliseconds>(period).count();
+    const int timeout = static_cast<int>(std::clamp<long>(ms, 1000, 24L * 3600 * 1000));
+    pollfd p{stop_fd_.get(), POLLIN, 0};
+    for (;;) {
+      const int r = poll(&p, 1, timeout);
+      if (r > 0) return;
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        spdlog::error("dns cookies: poll: {}; the secret is no longer rotated", os_error(errno));
+        return;
+      }
+      auto next = CookieSecrets::random_secret();
+      if (!next) {
+        spdlog::error("{}; the previous secret stays in use", next.error().message);
+        continue;
+      }
+      cookies_->rotate(*next);
+    }
+  }
+
   std::vector<Endpoint> bound_;
   UniqueFd stop_fd_;
+  // Declared before the workers, which use them until they are joined.
+  std::unique_ptr<CookieSecrets> cookies_;
+  std::unique_ptr<RrlTable> rrl_;
+  std::thread rotator_;
   std::vector<std::unique_ptr<internal::UdpWorker>> workers_;
   std::unique_ptr<internal::TcpServer> tcp_;
   bool stopped_ = false;
@@ -187,6 +228,15 @@ Result<std::unique_ptr<DnsServer>> start_impl(const ServerOptions& options,
   server->stop_fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!server->stop_fd_.valid()) return make_error("eventfd: " + os_error(errno));
 
+  auto first_secret = CookieSecrets::random_secret();
+  if (!first_secret) return first_secret.error();
+  server->cookies_ = std::make_unique<CookieSecrets>(*first_secret);
+  if (options.rrl.rate != 0) {
+    auto hash_key = CookieSecrets::random_secret();  // the bucket hash is keyed at random too
+    if (!hash_key) return hash_key.error();
+    server->rrl_ = std::make_unique<RrlTable>(options.rrl, *hash_key);
+  }
+
   std::vector<TcpListener> listeners;
   for (BoundEndpoint& b : bound) {
     server->bound_.push_back(b.bound);
@@ -196,7 +246,8 @@ Result<std::unique_ptr<DnsServer>> start_impl(const ServerOptions& options,
     std::vector<UdpSocket> sockets;
     for (BoundEndpoint& b : bound) sockets.push_back(std::move(b.udp[w]));
     server->workers_.push_back(
-        std::make_unique<internal::UdpWorker>(std::move(sockets), catalog, server->stop_fd_.get(), options.xfr));
+        std::make_unique<internal::UdpWorker>(std::move(sockets), catalog, server->stop_fd_.get(), options.xfr,
+                                              server->cookies_.get(), server->rrl_.get()));
   }
   auto tcp = internal::TcpServer::create(
       std::move(listeners),
@@ -212,6 +263,11 @@ Result<std::unique_ptr<DnsServer>> start_impl(const ServerOptions& options,
     if (auto r = w->start(); !r) return r.error();
   }
   if (auto r = server->tcp_->start(); !r) return r.error();
+  try {
+    server->rotator_ = std::thread([s = server.get(), period = options.cookie_rotation] { s->rotate_cookies(period); });
+  } catch (const std::system_error& e) {
+    return make_error(std::string("cannot start the cookie secret rotation: ") + e.what());
+  }
 
   std::string where;
   for (const Endpoint& ep : server->bound_) {
@@ -219,6 +275,12 @@ Result<std::unique_ptr<DnsServer>> start_impl(const ServerOptions& options,
     where += ep.to_string();
   }
   spdlog::info("listening on {} (udp, {} workers) and tcp", where, threads);
+  if (options.rrl.rate != 0) {
+    spdlog::info("response rate limiting: {} responses/s per /{} (IPv4) and /{} (IPv6) prefix, slip {}",
+                 options.rrl.rate, options.rrl.ipv4_prefix, options.rrl.ipv6_prefix, options.rrl.slip);
+  } else {
+    spdlog::info("response rate limiting: off");
+  }
   return std::unique_ptr<DnsServer>(std::move(server));
 }
 

@@ -16,6 +16,7 @@
 
 #include "common/result.h"
 #include "common/snapshot.h"
+#include "server/rrl.h"
 #include "view/zone_view.h"
 #include "xfr/handler.h"
 
@@ -39,6 +40,10 @@ struct ServerOptions {
   // Zone transfers, NOTIFY and TSIG-signed queries go to this handler (null: auth::answer
   // answers everything: transfers REFUSED, NOTIFY NOTIMP). Must outlive the server.
   xfr::Handler* xfr = nullptr;
+  // Response rate limiting of UDP answers (server/rrl.h); rrl.rate = 0 turns it off.
+  RrlOptions rrl;
+  // DNS cookies: the server secret is replaced this often (the previous one stays accepted).
+  std::chrono::seconds cookie_rotation{3600};
 };
 
 class DnsServer {
@@ -52,6 +57,8 @@ class DnsServer {
   virtual void stop() = 0;
   // The endpoints actually bound (ports resolved when 0 was asked).
   virtual std::vector<Endpoint> bound() const = 0;
+  // Rate limiting counters, summed over the UDP workers (any thread).
+  virtual RrlCounters rrl_counters() const = 0;
 };
 
 }  // namespace dnsedge::server

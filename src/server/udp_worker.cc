@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <cerrno>
 #include <cstdint>
@@ -48,6 +49,22 @@ void pktinfo_for_reply(msghdr* msg) noexcept {
   }
 }
 
+// The client's address octets (4 or 16), for its DNS cookie.
+std::span<const uint8_t> address_octets(const sockaddr_storage& peer) noexcept {
+  if (peer.ss_family == AF_INET6) {
+    const auto* sa = reinterpret_cast<const sockaddr_in6*>(&peer);
+    return {reinterpret_cast<const uint8_t*>(&sa->sin6_addr), 16};
+  }
+  const auto* sa = reinterpret_cast<const sockaddr_in*>(&peer);
+  return {reinterpret_cast<const uint8_t*>(&sa->sin_addr), 4};
+}
+
+uint32_t coarse_seconds(clockid_t clock) noexcept {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<uint32_t>(ts.tv_sec);
+}
+
 }  // namespace
 
 // Everything a batch needs, allocated once per worker.
@@ -67,11 +84,13 @@ struct UdpWorker::Buffers {
 
 UdpWorker::UdpWorker(std::vector<UdpSocket> sockets,
                      const common::SnapshotPublisher<view::Catalog>& catalog, int stop_fd,
-                     xfr::Handler* xfr)
+                     xfr::Handler* xfr, const CookieSecrets* cookies, RrlTable* rrl)
     : sockets_(std::move(sockets)),
       reader_(catalog),
       stop_fd_(stop_fd),
       xfr_(xfr),
+      cookies_(cookies),
+      rrl_(rrl != nullptr && rrl->enabled() ? rrl : nullptr),
       buffers_(std::make_unique<Buffers>()) {
   Buffers& b = *buffers_;
   std::memset(b.rx, 0, sizeof b.rx);
@@ -155,8 +174,20 @@ void UdpWorker::drain(const UdpSocket& socket) noexcept {
     }
     if (received == 0) return;
 
-    // One snapshot for the whole batch.
+    // One snapshot, one copy of the cookie secrets and one reading of the clocks per batch.
     const view::Catalog& catalog = reader_.get();
+    auth::CookieContext cookie_ctx;
+    if (cookies_ != nullptr) {
+      const uint64_t g = cookies_->generation();
+      if (g != secrets_generation_) {
+        secrets_ = cookies_->read();
+        secrets_generation_ = g;
+      }
+      cookie_ctx.current = &secrets_.current;
+      cookie_ctx.previous = secrets_.has_previous ? &secrets_.previous : nullptr;
+      cookie_ctx.now = coarse_seconds(CLOCK_REALTIME_COARSE);
+    }
+    const uint32_t rrl_now = rrl_ != nullptr ? coarse_seconds(CLOCK_MONOTONIC_COARSE) : 0;
     unsigned replies = 0;
     for (int i = 0; i < received; ++i) {
       const msghdr& in = b.rx[i].msg_hdr;
@@ -171,10 +202,20 @@ void UdpWorker::drain(const UdpSocket& socket) noexcept {
         (void)xfr_->udp(fd, query, slot.peer, h.msg_namelen, ctl ? slot.control : nullptr, ctl ? h.msg_controllen : 0);
         continue;
       }
-      const size_t len =
-          auth::answer(catalog, std::span<const uint8_t>(slot.query, b.rx[i].msg_len),
-                       std::span<uint8_t>(slot.reply, sizeof slot.reply), auth::Transport::kUdp);
+      cookie_ctx.client_ip = address_octets(slot.peer);
+      auth::AnswerInfo info;
+      const std::span<uint8_t> reply(slot.reply, sizeof slot.reply);
+      size_t len = auth::answer(catalog, std::span<const uint8_t>(slot.query, b.rx[i].msg_len), reply,
+                                auth::Transport::kUdp, cookies_ != nullptr ? &cookie_ctx : nullptr, &info);
       if (len == 0) continue;  // dropped by the answer engine
+      if (rrl_ != nullptr) {
+        if (info.cookie == auth::CookieStatus::kValid) {
+          slip_.cookie_exempt();
+        } else if (rrl_->over(rrl_->key(slot.peer, info), rrl_now)) {
+          if (slip_.limited(rrl_->options().slip) == RrlAction::kDrop) continue;
+          len = auth::truncated_response(reply, len, info);
+        }
+      }
       b.tx_iov[replies] = {slot.reply, len};
       msghdr& out = b.tx[replies].msg_hdr;
       out.msg_name = &slot.peer;

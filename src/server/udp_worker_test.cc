@@ -39,7 +39,8 @@ TEST_F(UdpWorkerTest, AnswersOverIpv6) {
 // Many clients, each sending a burst back to back: the workers read them in recvmmsg batches
 // and answer every one.
 TEST_F(UdpWorkerTest, AnswersEveryQueryOfABurst) {
-  auto server = start_on("127.0.0.1:0", /*threads=*/2);
+  // Rate limiting off: this burst of one answer to one /24 is far over the default rate.
+  auto server = start(ServerOptions{.listen = {endpoint("127.0.0.1:0")}, .threads = 2, .rrl = RrlOptions{.rate = 0}});
   ASSERT_TRUE(server);
   const Endpoint ep = server->bound()[0];
   constexpr int kClients = 8;
@@ -114,6 +115,50 @@ TEST_F(UdpWorkerTest, RefusesNamesOutsideItsZones) {
   auto r = udp_ask(server->bound()[0], make_query(3, "www.example.net", kTypeA));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->rcode, 5);  // REFUSED
+}
+
+// Past the rate, every second limited response is sent truncated (TC, no answer) and the
+// others are dropped; the counters say so. The workers share one table: two threads.
+TEST_F(UdpWorkerTest, RateLimitsABurstOfIdenticalQueries) {
+  auto server = start(ServerOptions{.listen = {endpoint("127.0.0.1:0")}, .threads = 2,
+                                    .rrl = RrlOptions{.rate = 20, .slip = 2}});
+  ASSERT_TRUE(server);
+  constexpr int kQueries = 300;
+  std::vector<common::UniqueFd> clients;  // several source ports: spread over both workers
+  for (int c = 0; c < 4; ++c) clients.push_back(udp_client(server->bound()[0]));
+  for (int i = 0; i < kQueries; ++i) {
+    const Bytes q = make_query(static_cast<uint16_t>(i), "www.example.org", kTypeA);
+    ASSERT_EQ(send(clients[i % 4].get(), q.data(), q.size(), 0), static_cast<ssize_t>(q.size()));
+  }
+  int full = 0, truncated = 0;
+  const auto deadline = Clock::now() + kDeadline;
+  // Every query is either answered, slipped or dropped; read until all are accounted for.
+  for (;;) {
+    for (auto& fd : clients) {
+      while (auto reply = udp_receive(fd.get(), Clock::now() + std::chrono::milliseconds(20))) {
+        auto r = parse_response(*reply);
+        ASSERT_TRUE(r);
+        if (r->flags & 0x0200) {
+          EXPECT_EQ(r->ancount, 0);
+          ++truncated;
+        } else {
+          EXPECT_EQ(r->answer_a, std::vector<std::string>{"192.0.2.1"});
+          ++full;
+        }
+      }
+    }
+    const RrlCounters c = server->rrl_counters();
+    if (full + c.limited == static_cast<uint64_t>(kQueries) && static_cast<uint64_t>(truncated) == c.slipped) break;
+    if (Clock::now() > deadline) break;
+  }
+  const RrlCounters c = server->rrl_counters();
+  EXPECT_EQ(c.limited, static_cast<uint64_t>(kQueries - full));
+  EXPECT_EQ(c.slipped, static_cast<uint64_t>(truncated));
+  EXPECT_EQ(c.dropped, c.limited - c.slipped);
+  EXPECT_LT(full, kQueries / 2) << "at 20/s most of the burst is limited";
+  EXPECT_GE(full, 19);
+  EXPECT_GT(truncated, 0);
+  EXPECT_GT(c.dropped, 0u);
 }
 
 }  // namespace

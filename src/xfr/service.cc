@@ -408,6 +408,7 @@ Service::Service(const common::SnapshotPublisher<view::Catalog>& catalog, Servic
     : catalog_(catalog),
       options_(options),
       config_(std::make_shared<Config>()),
+      rejection_log_(options_.rejection_logs_per_second),
       queue_(std::make_unique<UdpQueue>()),
       notifier_(std::make_unique<Notifier>()) {
   notifier_->options = options_;
@@ -518,6 +519,15 @@ void Service::udp_loop() {
   }
 }
 
+bool Service::log_rejection() {
+  const LogLimit::Pass p = rejection_log_.pass();
+  if (p.suppressed > 0) {
+    spdlog::warn("xfr: event=log-suppressed count={} (suppressed {} similar messages about rejected requests)",
+                 p.suppressed, p.suppressed);
+  }
+  return p.log;
+}
+
 std::unique_ptr<MessageStream> Service::handle(std::span<const uint8_t> query, const sockaddr_storage& peer, bool tcp) {
   const std::string who = address_text(peer);
   if (query.size() < dns::kHeaderSize || query.size() > kMaxMessage) return single({});
@@ -525,7 +535,7 @@ std::unique_ptr<MessageStream> Service::handle(std::span<const uint8_t> query, c
   std::unique_ptr<knot_pkt_t, PktDeleter> pkt(knot_pkt_new(wire.data(), static_cast<uint16_t>(wire.size()), nullptr));
   if (!pkt) return single({});
   if (knot_pkt_parse(pkt.get(), 0) != KNOT_EOK || knot_wire_get_qdcount(pkt->wire) != 1) {
-    spdlog::info("xfr: event=malformed peer={} reason=\"cannot parse the request\"", who);
+    if (log_rejection()) spdlog::info("xfr: event=malformed peer={} reason=\"cannot parse the request\"", who);
     return single(error_reply(query, rcode::kFormErr));
   }
   const auto cfg = config();
@@ -534,7 +544,7 @@ std::unique_ptr<MessageStream> Service::handle(std::span<const uint8_t> query, c
   TsigCheck check = check_request(pkt->tsig_rr, stripped, cfg->keys);
   if (check.status != TsigCheck::Status::kUnsigned && check.status != TsigCheck::Status::kOk) {
     stats_.tsig_errors++;
-    spdlog::warn("xfr: event=tsig-rejected peer={} key={} error={}", who, check.key_name, check.text());
+    if (log_rejection()) spdlog::warn("xfr: event=tsig-rejected peer={} key={} error={}", who, check.key_name, check.text());
     auto reply = error_reply(stripped, rcode::kNotAuth);
     if (check.status == TsigCheck::Status::kBadTime && check.key) {
       Signer s(check.key, check.mac);
@@ -561,7 +571,10 @@ std::unique_ptr<MessageStream> Service::handle(std::span<const uint8_t> query, c
     const std::string zone_text = dns::name_to_text(apex);
     auto it = cfg->incoming.find(apex);
     if (it == cfg->incoming.end()) {
-      spdlog::warn("xfr: event=notify-refused zone={} peer={} rcode=NOTAUTH reason=\"not a secondary zone here\"", zone_text, who);
+      if (log_rejection()) {
+        spdlog::warn("xfr: event=notify-refused zone={} peer={} rcode=NOTAUTH reason=\"not a secondary zone here\"",
+                     zone_text, who);
+      }
       return signed_reply(error_reply(stripped, rcode::kNotAuth));
     }
     std::string why = "not one of the zone's primaries";
@@ -575,7 +588,9 @@ std::unique_ptr<MessageStream> Service::handle(std::span<const uint8_t> query, c
       why = "primary " + p.name + " must sign with key " + p.key->name();
     }
     if (!ok) {
-      spdlog::warn("xfr: event=notify-refused zone={} peer={} rcode=REFUSED reason=\"{}\"", zone_text, who, why);
+      if (log_rejection()) {
+        spdlog::warn("xfr: event=notify-refused zone={} peer={} rcode=REFUSED reason=\"{}\"", zone_text, who, why);
+      }
       return signed_reply(error_reply(stripped, rcode::kRefused));
     }
     spdlog::info("xfr: event=notify-in zone={} peer={}", zone_text, who);
@@ -612,15 +627,19 @@ std::unique_ptr<MessageStream> Service::handle(std::span<const uint8_t> query, c
   const std::shared_ptr<const view::ZoneView> zone = snap->zone(apex);
   if (knot_pkt_qclass(pkt.get()) != dns::rrclass::kIN || zone == nullptr) {
     stats_.refused++;
-    spdlog::warn("xfr: event=xfr-refused type={} zone={} peer={} key={} rcode=NOTAUTH reason=\"not authoritative\"", kind,
-                 zone_text, who, key_text);
+    if (log_rejection()) {
+      spdlog::warn("xfr: event=xfr-refused type={} zone={} peer={} key={} rcode=NOTAUTH reason=\"not authoritative\"",
+                   kind, zone_text, who, key_text);
+    }
     return signed_reply(error_reply(stripped, rcode::kNotAuth));
   }
   const AclDecision acl = check_transfer(*cfg, apex, peer, check.key.get());
   if (!acl.allowed) {
     stats_.refused++;
-    spdlog::warn("xfr: event=xfr-refused type={} zone={} peer={} key={} rcode=REFUSED reason=\"{}\"", kind, zone_text, who,
-                 key_text, acl.reason);
+    if (log_rejection()) {
+      spdlog::warn("xfr: event=xfr-refused type={} zone={} peer={} key={} rcode=REFUSED reason=\"{}\"", kind, zone_text,
+                   who, key_text, acl.reason);
+    }
     return signed_reply(error_reply(stripped, rcode::kRefused));
   }
   const size_t qend = question_end(stripped);

@@ -38,6 +38,7 @@
 #include "xfr/config.h"
 #include "xfr/handler.h"
 #include "xfr/journal.h"
+#include "xfr/log_limit.h"
 
 namespace dnsedge::xfr {
 
@@ -48,6 +49,9 @@ struct ServiceOptions {
   std::chrono::milliseconds watch_interval{50};
   // A NOTIFY from a primary of a secondary zone (Config::incoming) was accepted: check the zone.
   std::function<void(const std::string& apex)> on_notify;
+  // Log lines about rejected requests (bad TSIG, refused NOTIFY or transfer, malformed) per
+  // second; the rest are summed up in one "suppressed" line.
+  unsigned rejection_logs_per_second = 10;
 };
 
 class Service final : public Handler {
@@ -85,6 +89,8 @@ class Service final : public Handler {
   void udp_loop();
   void watch_loop();
   void on_publish(const view::Catalog& next);
+  // True when a line about a rejected request may be logged now (see rejection_logs_per_second).
+  bool log_rejection();
 
   const common::SnapshotPublisher<view::Catalog>& catalog_;
   ServiceOptions options_;
@@ -92,6 +98,7 @@ class Service final : public Handler {
   std::shared_ptr<const Config> config_;
   std::atomic<bool> has_incoming_{false};  // NOTIFY is ours only when we have secondary zones
   Stats stats_;
+  LogLimit rejection_log_;
   std::unique_ptr<UdpQueue> queue_;
   std::unique_ptr<Notifier> notifier_;
   common::UniqueFd wake_;  // eventfd: UDP work queued, or stop

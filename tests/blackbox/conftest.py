@@ -397,8 +397,14 @@ class Dnsedge(_Process):
     name = "dnsedge"
 
     def __init__(self, workdir, zone_files: Iterable, *, threads: int = 2,
-                 listen: list[str] | None = None, extra: list[str] | None = None):
+                 listen: list[str] | None = None, extra: list[str] | None = None,
+                 rrl_off: bool = True):
         super().__init__(workdir)
+        # Response rate limiting is off (--rrl-rate 0) unless asked for: these tests send
+        # bursts of queries from 127.0.0.1 (the barrage, the differential test), which the
+        # default rate (200/s per /24 and response kind) would limit. test_rrl_cookies.py
+        # runs with the defaults.
+        self.rrl_off = rrl_off
         self.zone_files = [str(z) for z in zone_files]
         self.threads = threads
         self.data = self.workdir / "data"
@@ -416,6 +422,8 @@ class Dnsedge(_Process):
             argv += ["--dns-listen", l]
         for z in self.zone_files:
             argv += ["--zone-file", z]
+        if self.rrl_off:
+            argv += ["--rrl-rate", "0"]
         return argv + self.extra
 
     def start(self, probe_name: str, timeout: float = 20.0) -> "Dnsedge":

@@ -45,5 +45,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t n = dnsedge::auth::answer(catalog(), in, out, dnsedge::auth::Transport::kUdp);
   if (n > 1232) __builtin_trap();  // a UDP answer never exceeds our EDNS maximum
   dnsedge::auth::answer(catalog(), in, out, dnsedge::auth::Transport::kTcp);
+  // With DNS cookies, and the truncated reply rate limiting sends instead.
+  static const dnsedge::dns::cookie::Secret secret{1, 2, 3};
+  static const uint8_t client_ip[4] = {192, 0, 2, 1};
+  const dnsedge::auth::CookieContext cookies{.current = &secret, .previous = &secret, .client_ip = client_ip, .now = 1000};
+  dnsedge::auth::AnswerInfo info;
+  const size_t m = dnsedge::auth::answer(catalog(), in, out, dnsedge::auth::Transport::kUdp, &cookies, &info);
+  if (m > 1232) __builtin_trap();
+  if (m > 0 && dnsedge::auth::truncated_response(out, m, info) > m) __builtin_trap();
   return 0;
 }

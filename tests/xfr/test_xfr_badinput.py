@@ -11,10 +11,13 @@ transfer configuration in the TOML file ([xfr], [[xfr.tsig]], [[xfr.outgoing]]):
 
 from __future__ import annotations
 
+import re
 import socket
 import struct
+import time
 
 import dns.message
+import dns.opcode
 import dns.query
 import dns.rcode
 import dns.rdatatype
@@ -25,7 +28,7 @@ import dns.xfr
 import dns.zone
 import pytest
 
-from xfrhelp import Server, secret
+from xfrhelp import Server, secret, wait_for
 
 ZONE = "bad.test."
 KEY = "k1."
@@ -186,3 +189,58 @@ def test_bad_secondary_dns_input_changes_nothing(srv):
     r = srv.post(f"/zones/{zid}/secondary_dns/outgoing", {"name": ZONE, "peers": ["0" * 32]})
     assert r.status == 400 and "peer" in r.json["errors"][0]["message"], r
     assert srv.get(f"/zones/{zid}/secondary_dns/outgoing").status == 404
+
+
+def test_a_flood_of_rejections_logs_at_a_bounded_rate(tmp_path):
+    """500 NOTIFYs from an address that is not the zone's primary and 500 queries with a bad
+    TSIG: each is answered (REFUSED, NOTAUTH), but the log gets at most 10 such lines a second
+    and then one line that says how many were suppressed."""
+    cfg = tmp_path / "dnsedge.toml"
+    cfg.write_text(f"""[xfr]
+[[xfr.tsig]]
+name = "{KEY}"
+algo = "hmac-sha256."
+secret = "{secret('good')}"
+[[xfr.incoming]]
+zone = "flood.test"
+primaries = [{{ name = "far", ip = "127.0.0.9", port = 9 }}]
+auto_refresh_seconds = 3600
+""")
+    (tmp_path / "d").mkdir()
+    srv = Server(tmp_path / "d", extra=["--config", str(cfg)]).start()
+    try:
+        n = dns.message.make_query("flood.test.", "SOA")
+        n.set_opcode(dns.opcode.NOTIFY)
+        bad = dns.message.make_query("flood.test.", "SOA")
+        bad.use_tsig(ring(secret("evil")), keyname=KEY, algorithm=dns.tsig.HMAC_SHA256)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+        s.settimeout(3)
+        answered = 0
+        t0 = time.monotonic()
+        for batch in range(20):
+            for i in range(25):
+                s.sendto(n.to_wire(), ("127.0.0.1", srv.dns_port))
+                s.sendto(bad.to_wire(), ("127.0.0.1", srv.dns_port))
+            for i in range(50):
+                try:
+                    s.recv(4096)
+                    answered += 1
+                except socket.timeout:
+                    break
+        seconds = time.monotonic() - t0
+        assert answered >= 900, "every rejection is still answered"
+        # One more, a second later: it is logged, after the summary of what was held back.
+        time.sleep(1.1)
+        s.sendto(n.to_wire(), ("127.0.0.1", srv.dns_port))
+        assert dns.message.from_wire(s.recv(4096)).rcode() == dns.rcode.REFUSED
+        s.close()
+        assert wait_for(lambda: "event=log-suppressed" in srv.log_text(), timeout=5.0), srv.log_text()[-3000:]
+        log = srv.log_text()
+        lines = [l for l in log.splitlines() if "event=notify-refused" in l or "event=tsig-rejected" in l]
+        bound = 10 * (int(seconds) + 2) + 1
+        assert 10 <= len(lines) <= bound, f"{len(lines)} lines in {seconds:.1f} s"
+        suppressed = sum(int(m) for m in re.findall(r"event=log-suppressed count=(\d+)", log))
+        assert suppressed + len(lines) >= 1000, (suppressed, len(lines))
+    finally:
+        srv.stop()

@@ -8,6 +8,11 @@
 // sends the batch's replies with one sendmmsg. Every buffer is allocated once, in the
 // constructor; the loop itself allocates nothing, takes no lock and does not log.
 //
+// Each answer carries a fresh server cookie when the query had a COOKIE (the secrets are
+// copied once per batch, when they were rotated), and goes through response rate limiting:
+// a client with a valid server cookie is exempt, the others' responses over the rate are
+// slipped (sent truncated) or dropped (server/rrl.h).
+//
 // Thread safety: construct and start() from the controlling thread; after start() only the
 // worker thread touches the object until join() returns.
 
@@ -18,6 +23,8 @@
 #include "common/result.h"
 #include "common/snapshot.h"
 #include "common/unique_fd.h"
+#include "server/cookies.h"
+#include "server/rrl.h"
 #include "view/zone_view.h"
 #include "xfr/handler.h"
 
@@ -40,8 +47,11 @@ class UdpWorker {
   static constexpr int kIdleRefreshMs = 1000;
 
   // `stop_fd` is an eventfd owned by the caller; once it is readable the worker exits.
+  // `cookies` (DNS cookie secrets) and `rrl` (the shared rate limiting table) may be null (no
+  // cookies, no rate limiting); both must outlive the worker.
   UdpWorker(std::vector<UdpSocket> sockets, const common::SnapshotPublisher<view::Catalog>& catalog,
-            int stop_fd, xfr::Handler* xfr = nullptr);
+            int stop_fd, xfr::Handler* xfr = nullptr, const CookieSecrets* cookies = nullptr,
+            RrlTable* rrl = nullptr);
   ~UdpWorker();
   UdpWorker(const UdpWorker&) = delete;
   UdpWorker& operator=(const UdpWorker&) = delete;
@@ -50,6 +60,8 @@ class UdpWorker {
   Result<void> start();
   // Waits for the thread to exit (after the stop eventfd was signalled). Idempotent.
   void join();
+  // This worker's rate limiting counters (any thread).
+  RrlCounters rrl_counters() const noexcept { return slip_.counters(); }
 
  private:
   struct Buffers;
@@ -60,6 +72,11 @@ class UdpWorker {
   common::SnapshotReader<view::Catalog> reader_;
   int stop_fd_;
   xfr::Handler* xfr_;  // transfers, NOTIFY, signed queries: queued to it (never answered here)
+  const CookieSecrets* cookies_;
+  CookieSecrets::Pair secrets_;          // the worker's copy, taken at ...
+  uint64_t secrets_generation_ = ~uint64_t{0};  // ... this generation
+  RrlTable* rrl_;
+  RrlSlip slip_;
   common::UniqueFd epoll_;
   std::unique_ptr<Buffers> buffers_;
   std::thread thread_;
