@@ -1,5 +1,7 @@
 #include "api/audit.h"
 
+#include "api/tokens.h"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -79,7 +81,7 @@ namespace {
 Result<std::string> time_param(const std::string& name, const std::string& v) {
   std::string t = v;
   if (t.size() == 10) t += "T00:00:00Z";
-  auto p = zone::parse_rfc3339(t);
+  auto p = parse_api_time(t);
   if (!p) return Error{name + " must be an RFC 3339 time (2026-12-06T10:00:00Z) or a date (2026-12-06), not \"" + v + "\"",
                        kBadQuery};
   return zone::format_rfc3339(*p);

@@ -97,7 +97,7 @@ Result<std::optional<std::chrono::system_clock::time_point>> time_field(const In
   auto it = body.find(key);
   if (it == body.end() || it->is_null()) return std::optional<std::chrono::system_clock::time_point>();
   if (!it->is_string()) return Error{std::string(key) + " must be a string (YYYY-MM-DDTHH:MM:SSZ)", kBadToken};
-  auto t = zone::parse_rfc3339(it->get<std::string>());
+  auto t = parse_api_time(it->get<std::string>());
   if (!t) {
     return Error{std::string(key) + " \"" + it->get<std::string>() + "\" is not a time (YYYY-MM-DDTHH:MM:SSZ)",
                  kBadToken};
@@ -434,6 +434,12 @@ bool Cidr::contains(std::string_view address) const {
 }
 
 // ---- tokens -----------------------------------------------------------------------------------
+
+Result<std::chrono::system_clock::time_point> parse_api_time(std::string_view text) {
+  const bool year_ok = text.size() >= 4 && text.substr(0, 4) >= "1970" && text.substr(0, 4) <= "2261";
+  if (!year_ok) return make_error("\"" + std::string(text) + "\" is not a time of the years 1970..2261");
+  return zone::parse_rfc3339(text);
+}
 
 std::string new_token_secret() {
   uint8_t raw[30];

@@ -156,6 +156,10 @@ class TokenRegistry {
 // not_before, expires_on, last_used_on, policies, condition.
 nlohmann::ordered_json token_json(const CachedToken& t, std::chrono::system_clock::time_point now);
 
+// An RFC 3339 time as zone::parse_rfc3339 reads it, in the years 1970..2261 (what the system
+// clock holds: a later year would overflow it).
+Result<std::chrono::system_clock::time_point> parse_api_time(std::string_view text);
+
 // A new token secret: 40 characters of [A-Za-z0-9_-] (240 random bits), as long as Cloudflare's.
 std::string new_token_secret();
 

@@ -196,6 +196,7 @@ def test_bad_token_bodies_are_refused_with_a_reason(server):
         ({"name": "x", "policies": [dict(good, resources={"com.cloudflare.api.user.*": "*"})]}, "applies to"),
         ({"name": "x", "policies": [good], "condition": {"request_ip": {"in": ["300.1.1.1/8"]}}}, "CIDR"),
         ({"name": "x", "policies": [good], "expires_on": "tomorrow"}, "expires_on"),
+        ({"name": "x", "policies": [good], "expires_on": "9999-12-31T00:00:00Z"}, "expires_on"),
         ({"name": "x", "policies": [good], "not_before": "2030-01-02T00:00:00Z", "expires_on": "2030-01-01T00:00:00Z"},
          "after not_before"),
     ]
@@ -266,9 +267,11 @@ def test_audit_log_records_writes_and_failures(server):
     asc = s.get(f"/accounts/{acct}/audit_logs?direction=asc&per_page=2")
     assert [e["id"] for e in asc.result] == [e["id"] for e in reversed(entries)][:2]
     assert asc.json["result_info"]["total_count"] == len(entries)
-    assert s.get(f"/accounts/{acct}/audit_logs?since=2999-01-01").result == []
-    assert len(s.get(f"/accounts/{acct}/audit_logs?before=2999-01-01T00:00:00Z&per_page=1000").result) == len(entries)
-    assert s.get(f"/accounts/{acct}/audit_logs?since=yesterday").status == 400
+    assert s.get(f"/accounts/{acct}/audit_logs?since=2200-01-01").result == []
+    assert len(s.get(f"/accounts/{acct}/audit_logs?before=2200-01-01T00:00:00Z&per_page=1000").result) == len(entries)
+    assert s.get(f"/accounts/{acct}/audit_logs?before=2000-01-01").result == []
+    for bad in ("yesterday", "9999-01-01"):
+        assert s.get(f"/accounts/{acct}/audit_logs?since={bad}").status == 400
     # an acknowledged write's entry is durable with it (stored in the same transaction)
     s.add(z, type="TXT", name="t", content="x")
     s.kill9()
