@@ -4,7 +4,7 @@
 // routed. A request whose route is not in the table is refused to every token that does not
 // hold every permission (so a route added without its entry fails closed).
 //
-// Patterns are paths below /client/v4 whose segments are literals or placeholders:
+// Patterns are paths below /client/v4 whose segments are literals or parameters:
 // {zone_id} and {account_id} name the resource the permission is checked on, {id} is any one
 // segment. The first matching entry wins (literals are listed before {id} at the same place).
 

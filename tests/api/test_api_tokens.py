@@ -305,6 +305,19 @@ def test_api_token_file_and_short_token_warning(tmp_path):
         assert "on the command line is readable" not in log
     finally:
         s.stop()
+    # the config file's api_token_file
+    cfg = tmp_path / "dnsedge.toml"
+    f.write_text("  from-the-config-file-0123  \n")
+    cfg.write_text(f'api_token_file = "{f}"\n')
+    s = Server(tmp_path, token_args=["--config", str(cfg)]).start()
+    try:
+        assert s.get("/user/tokens/verify", token="from-the-config-file-0123").status == 200
+        assert "easy to guess" not in s.log_text()
+    finally:
+        s.stop()
+    both = subprocess.run([DNSEDGE_BIN, "serve", "--data", str(tmp_path / "d3"), "--api-token", TOKEN,
+                           "--api-token-file", str(f)], capture_output=True, text=True, timeout=20)
+    assert both.returncode == 2 and "not both" in both.stderr, both
     (tmp_path / "empty").write_text("\n")
     p = subprocess.run([DNSEDGE_BIN, "serve", "--data", str(tmp_path / "d2"), "--api-token-file", str(tmp_path / "empty"),
                         "--dns-listen", f"127.0.0.1:{free_port()}", "--api-listen", f"127.0.0.1:{free_port()}",
