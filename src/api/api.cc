@@ -1,12 +1,14 @@
 #include "api/api.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 
 #include "api/json_io.h"
 #include "api/list_query.h"
 #include "api/mail_doctor.h"
 #include "api/multipart.h"
+#include "api/routes.h"
 #include "api/secondary_dns.h"
 #include "api/sha256.h"
 #include "api/spectrum_api.h"
@@ -22,7 +24,9 @@ using InJson = nlohmann::json;  // request bodies
 namespace errc = control::errc;
 
 constexpr int kAuthMissing = 9106;
-constexpr int kAuthFailed = 10000;
+constexpr int kAuthFailed = 10000;   // also: the token lacks the permission (zone, account)
+constexpr int kUnauthorized = 9109;  // the token lacks the permission (user: token management)
+constexpr int kTooManyFailures = 971;  // Cloudflare's "Please wait and consider throttling your request speed"
 constexpr int kNoRoute = 7000;
 constexpr int kMethodNotAllowed = 7001;
 constexpr int kBadSetting = 1007;
@@ -39,7 +43,10 @@ int status_of(int code) {
   switch (code) {
     case kAuthMissing:
     case kAuthFailed:
+    case kUnauthorized:
       return 403;
+    case kTooManyFailures:
+      return 429;
     case kNoRoute:
       return 404;
     case kMethodNotAllowed:
@@ -92,11 +99,23 @@ std::string text_no_dot(std::string_view wire) {
   return t;
 }
 
+// What every request shares: the controller, the options and the API's own state.
+struct Shared {
+  control::Controller& c;
+  const ApiOptions& o;
+  SecondaryDns& sd;
+  TokenRegistry& tokens;
+  AuthThrottle& throttle;
+  LogLimiter& auth_log;
+};
+
+bool is_write(const std::string& m) { return m == "POST" || m == "PATCH" || m == "PUT" || m == "DELETE"; }
+
 // One request being handled: the parsed request plus the controller.
 class Handler {
  public:
-  Handler(control::Controller& c, const ApiOptions& o, SecondaryDns& sd, const HttpRequest& req)
-      : c_(c), o_(o), sd_(sd), req_(req) {
+  Handler(const Shared& s, const HttpRequest& req)
+      : c_(s.c), o_(s.o), sd_(s.sd), s_(s), req_(req) {
     const size_t q = req.target.find('?');
     path_ = req.target.substr(0, q);
     query_ = Query::parse(q == std::string::npos ? std::string_view() : std::string_view(req.target).substr(q + 1));
@@ -106,18 +125,57 @@ class Handler {
     if (!path_.starts_with(kPrefix) || (path_.size() > kPrefix.size() && path_[kPrefix.size()] != '/')) {
       return reply(404, failure({Error{"No route for that URI", kNoRoute}}));
     }
-    if (auto a = authenticate(); !a) return fail(a.error());
+    const auto steady = std::chrono::steady_clock::now();
+    if (const int64_t wait = s_.throttle.retry_after(req_.remote_address, steady); wait > 0) {
+      HttpResponse r = reply(429, failure({Error{"Too many failed authentication attempts from " + req_.remote_address +
+                                                     "; retry after " + std::to_string(wait) + " s",
+                                                 kTooManyFailures}}));
+      r.headers.emplace_back("Retry-After", std::to_string(wait));
+      return r;
+    }
+    if (auto a = authenticate(); !a) {
+      auth_failed(a.error(), steady);
+      return fail(a.error());
+    }
     const auto seg = split_path(std::string_view(path_).substr(kPrefix.size()));
+    const auto match = match_route(req_.method, seg);
+    if (!is_write(req_.method)) {
+      if (auto ok = authorize(match); !ok) return fail(ok.error());
+      return route(seg);
+    }
+    // A write: its audit entry is staged so that the write's own transaction stores it; if
+    // nothing was stored (refused, invalid, dry run), it is written here with the answer.
+    c_.store().stage_audit(audit_entry(match, 200));
+    HttpResponse r;
+    try {
+      auto ok = authorize(match);
+      r = ok ? route(seg) : fail(ok.error());
+    } catch (...) {
+      (void)c_.store().unstage_audit();
+      throw;
+    }
+    for (auto& e : c_.store().unstage_audit()) {
+      e.status = r.status;
+      e.result = r.status < 400;
+      write_audit(e);
+    }
+    return r;
+  }
+
+ private:
+  // The routes below /client/v4 (the permission is already checked).
+  HttpResponse route(const std::vector<std::string>& seg) {
     const std::string& m = req_.method;
     if (seg.empty()) return no_route(path_);
 
-    if (seg[0] == "user" && seg.size() == 3 && seg[1] == "tokens" && seg[2] == "verify") {
-      return m == "GET" ? verify() : method_not_allowed();
+    if (seg[0] == "user" && seg.size() >= 2 && seg[1] == "tokens") {
+      return s_.tokens.route(m, {seg.begin() + 2, seg.end()}, query_, req_.body, *token_);
     }
     if (seg[0] == "accounts") {
       if (seg.size() == 1) return m == "GET" ? list_accounts() : method_not_allowed();
       if (seg.size() == 2) return m == "GET" ? get_account(seg[1]) : method_not_allowed();
       if (seg[2] == "secondary_dns") return sd_.account(m, seg[1], {seg.begin() + 3, seg.end()}, req_.body);
+      if (seg[2] == "audit_logs" && seg.size() == 3) return m == "GET" ? audit_logs(seg[1]) : method_not_allowed();
       return no_route(path_);
     }
     if (seg[0] != "zones") return no_route(path_);
@@ -188,17 +246,155 @@ class Handler {
     return method_not_allowed();
   }
 
- private:
   Result<void> authenticate() {
     const std::string h = trim(req_.authorization);
-    if (h.empty()) return Error{"Missing X-Auth-Key, X-Auth-Email or Authorization headers", kAuthMissing};
+    if (h.empty()) {
+      refusal_ = "no Authorization header";
+      return Error{"Missing X-Auth-Key, X-Auth-Email or Authorization headers", kAuthMissing};
+    }
+    refusal_ = "not a Bearer token";
     if (h.size() < 7 || lower(h.substr(0, 7)) != "bearer ") return Error{"Authentication error", kAuthFailed};
     const std::string secret = trim(std::string_view(h).substr(7));
     if (secret.empty()) return Error{"Authentication error", kAuthFailed};
-    auto t = c_.token_by_hash(sha256_hex(secret));
-    if (!t) return Error{"Authentication error", kAuthFailed};
-    token_ = *t;
+    Refusal why = Refusal::kUnknown;
+    const CachedToken* t = s_.tokens.authenticate(sha256_hex(secret), req_.remote_address,
+                                                  std::chrono::system_clock::now(), &why);
+    refused_token_ = t;
+    refusal_ = std::string(refusal_text(why));
+    if (t == nullptr || why != Refusal::kNone) return Error{"Authentication error", kAuthFailed};
+    token_ = t;
     return {};
+  }
+
+  // A failed authentication: counted against its source (a presented token only: a request
+  // without one guesses nothing), logged at a bounded rate and audited.
+  void auth_failed(const Error& e, std::chrono::steady_clock::time_point now) {
+    const std::string& addr = req_.remote_address;
+    if (e.code == kAuthFailed) s_.throttle.failure(addr, now);
+    uint64_t skipped = 0;
+    if (o_.log && s_.auth_log.allow(now, &skipped)) {
+      std::string line = "authentication failed from " + (addr.empty() ? std::string("?") : addr) + ": " + refusal_ +
+                         " (" + req_.method + " " + path_ + ")";
+      if (skipped > 0) line += "; " + std::to_string(skipped) + " more failure(s) not logged";
+      o_.log(line);
+    }
+    zone::AuditEntry a = base_entry("authenticate", e.code == kAuthMissing ? 403 : status_of(e.code));
+    a.result = false;
+    a.resource_type = "token";
+    if (refused_token_ != nullptr) {
+      a.actor_id = refused_token_->row.id;
+      a.resource_id = refused_token_->row.id;
+    }
+    a.account_id = c_.default_account().id;
+    OJson meta{{"reason", refusal_}, {"method", req_.method}, {"path", path_}};
+    a.metadata_json = meta.dump();
+    write_audit(a);
+  }
+
+  zone::AuditEntry base_entry(const char* action, int status) const {
+    zone::AuditEntry a;
+    a.id = zone::new_id();
+    a.time = zone::now_rfc3339();
+    a.action = action;
+    a.status = status;
+    a.result = status < 400;
+    a.actor_ip = req_.remote_address;
+    a.method = req_.method;
+    a.path = path_.substr(0, 512);
+    return a;
+  }
+
+  // The audit entry of this write: the token, the zone or account, the object the path names.
+  zone::AuditEntry audit_entry(const std::optional<RouteMatch>& match, int status) {
+    const std::string& m = req_.method;
+    zone::AuditEntry a = base_entry(m == "POST" ? "create" : m == "DELETE" ? "delete" : "update", status);
+    a.actor_id = token_->row.id;
+    a.account_id = c_.default_account().id;
+    const auto seg = split_path(std::string_view(path_).substr(std::min(path_.size(), kPrefix.size())));
+    for (auto it = seg.rbegin(); it != seg.rend(); ++it) {
+      if (zone::is_id(*it)) {
+        if (a.resource_id.empty()) a.resource_id = *it;
+        continue;
+      }
+      a.resource_type = *it;
+      break;
+    }
+    if (match && zone::is_id(match->zone_id)) {
+      a.zone_id = match->zone_id;
+      if (auto z = c_.zone(match->zone_id)) a.account_id = z->zone.account_id;
+    } else if (match && zone::is_id(match->account_id)) {
+      a.account_id = match->account_id;
+    }
+    OJson meta{{"token_name", token_->row.name}, {"method", m}, {"path", path_}};
+    if (!query_.items().empty()) meta["query"] = req_.target.substr(std::min(req_.target.size(), path_.size() + 1), 512);
+    a.metadata_json = meta.dump();
+    return a;
+  }
+
+  void write_audit(const zone::AuditEntry& a) {
+    auto tx = c_.store().begin();
+    if (!tx) return;
+    if (auto r = tx->insert_audit(a); !r) return;
+    if (auto r = tx->commit(); !r && o_.log) o_.log("audit: cannot store an entry: " + r.error().message);
+  }
+
+  // The token's permission for this route (api/routes.h). A route the table does not know is
+  // refused to all but tokens with every permission. Unknown zones are left to routing (404).
+  Result<void> authorize(const std::optional<RouteMatch>& match) {
+    const TokenScope& scope = token_->scope;
+    if (scope.is_all()) return {};
+    const Error denied{"Authentication error", kAuthFailed};
+    if (!match) return denied;
+    const RoutePermission& rule = *match->rule;
+    Target t;
+    switch (rule.on) {
+      case On::kToken:
+      case On::kNewZone:  // checked against the body's account: create_zone()
+      case On::kListZones:
+      case On::kListAccounts:
+        return {};
+      case On::kUser:
+        t.scope = Scope::kUser;
+        if (scope.allows(rule.area, rule.access, t)) return {};
+        return Error{"Unauthorized to access requested resource", kUnauthorized};
+      case On::kAccount:
+        t.scope = Scope::kAccount;
+        t.account_id = match->account_id;
+        break;
+      case On::kZone: {
+        if (!zone::is_id(match->zone_id)) return {};
+        auto z = c_.zone(match->zone_id);
+        if (!z) return {};
+        t.scope = Scope::kZone;
+        t.zone_id = match->zone_id;
+        t.account_id = z->zone.account_id;
+        break;
+      }
+    }
+    if (scope.allows(rule.area, rule.access, t)) return {};
+    return denied;
+  }
+
+  bool may_see(const control::ZoneInfo& z) const {
+    return token_->scope.allows(std::nullopt, Access::kRead, Target{Scope::kZone, z.zone.id, z.zone.account_id});
+  }
+
+  // GET /accounts/{id}/audit_logs (api/audit.h).
+  HttpResponse audit_logs(const std::string& account_id) {
+    auto all = c_.accounts();
+    if (!all) return fail(all.error());
+    if (std::none_of(all->begin(), all->end(), [&](const zone::Account& a) { return a.id == account_id; })) {
+      return no_route(path_);
+    }
+    Paging paging;
+    auto q = audit_query(query_, account_id, &paging);
+    if (!q) return fail(q.error());
+    auto page = c_.store().list_audit(*q);
+    if (!page) return fail(Error{"Internal error: the store failed: " + page.error().message, errc::kInternal});
+    json out = json::array();
+    for (const auto& e : page->entries) out.push_back(audit_json(e));
+    const json info = result_info(paging, page->entries.size(), static_cast<size_t>(page->total));
+    return ok(out, {}, &info);
   }
 
   // ?dry_run=true|false on the write endpoints (docs/api.md).
@@ -253,11 +449,6 @@ class Handler {
 
   // ---- user, accounts ----
 
-  HttpResponse verify() {
-    return ok(json{{"id", token_.id}, {"status", token_.status}},
-              {control::ApiMessage{kAuthFailed, "This API Token is valid and active"}});
-  }
-
   static json account_json(const zone::Account& a) {
     return {{"id", a.id},
             {"name", a.name},
@@ -269,6 +460,9 @@ class Handler {
   HttpResponse list_accounts() {
     auto all = c_.accounts();
     if (!all) return fail(all.error());
+    std::erase_if(*all, [&](const zone::Account& a) {
+      return !token_->scope.allows(Area::kAccount, Access::kRead, Target{Scope::kAccount, "", a.id});
+    });
     auto paging = parse_paging(query_, 20, 1000);
     if (!paging) return fail(paging.error());
     const auto [b, e] = page_bounds(*paging, all->size());
@@ -320,6 +514,7 @@ class Handler {
 
   HttpResponse list_zones() {
     auto zones = c_.zones();
+    std::erase_if(zones, [&](const control::ZoneInfo& z) { return !may_see(z); });
     std::vector<std::function<bool(const control::ZoneInfo&)>> preds;
     if (auto n = query_.get("name")) {
       std::string v = lower(*n);
@@ -365,9 +560,6 @@ class Handler {
   HttpResponse create_zone() {
     auto b = body();
     if (!b) return fail(b.error());
-    auto name = b->find("name");
-    if (name == b->end() || name->is_null()) return fail(Error{"Request body is invalid: name is required", kInvalidBody});
-    if (!name->is_string()) return fail(Error{"Request body is invalid: name must be a string", kInvalidBody});
     std::string account_id;
     if (auto a = b->find("account"); a != b->end() && !a->is_null()) {
       if (!a->is_object()) return fail(Error{"Request body is invalid: account must be an object", kInvalidBody});
@@ -376,6 +568,14 @@ class Handler {
         account_id = id->get<std::string>();
       }
     }
+    // Creating a zone needs Zone Write on every zone of the account it goes into.
+    const std::string target_account = account_id.empty() ? c_.default_account().id : account_id;
+    if (!token_->scope.allows(Area::kZone, Access::kWrite, Target{Scope::kZone, "*", target_account})) {
+      return fail(Error{"Authentication error", kAuthFailed});
+    }
+    auto name = b->find("name");
+    if (name == b->end() || name->is_null()) return fail(Error{"Request body is invalid: name is required", kInvalidBody});
+    if (!name->is_string()) return fail(Error{"Request body is invalid: name must be a string", kInvalidBody});
     std::string type;
     if (auto t = b->find("type"); t != b->end() && !t->is_null()) {
       if (!t->is_string()) return fail(Error{"Request body is invalid: type must be a string", kInvalidBody});
@@ -658,10 +858,13 @@ class Handler {
   control::Controller& c_;
   const ApiOptions& o_;
   SecondaryDns& sd_;
+  const Shared& s_;
   const HttpRequest& req_;
   std::string path_;
   Query query_;
-  zone::ApiToken token_;
+  const CachedToken* token_ = nullptr;          // the authenticated token
+  const CachedToken* refused_token_ = nullptr;  // a known token that was refused
+  std::string refusal_;
   std::optional<std::vector<zone::Account>> accounts_;
   control::WriteOptions write_;
 };
@@ -675,12 +878,18 @@ HttpResponse error_response(int status, int code, const std::string& message) {
 Api::Api(control::Controller& controller, ApiOptions options, std::function<void()> on_secondary_dns_change)
     : controller_(controller),
       options_(std::move(options)),
-      secondary_dns_(std::make_unique<SecondaryDns>(controller, std::move(on_secondary_dns_change), options_.config_incoming)) {}
+      secondary_dns_(std::make_unique<SecondaryDns>(controller, std::move(on_secondary_dns_change), options_.config_incoming)),
+      tokens_(controller) {}
 
 Api::~Api() = default;
 
+Result<void> Api::bootstrap_token(const std::string& secret_hash) { return tokens_.bootstrap(secret_hash); }
+
+bool Api::no_tokens() { return tokens_.empty(); }
+
 HttpResponse Api::dispatch(const HttpRequest& request) {
-  return Handler(controller_, options_, *secondary_dns_, request).run();
+  const Shared shared{controller_, options_, *secondary_dns_, tokens_, throttle_, auth_log_};
+  return Handler(shared, request).run();
 }
 
 HttpResponse Api::handle(const HttpRequest& request) noexcept {

@@ -1,8 +1,11 @@
 #pragma once
 // The REST API under /client/v4, shaped like Cloudflare's v4 API (docs/api.md lists the
 // endpoints, the error codes and the dnsedge additions). Api::handle() turns one HTTP request
-// into one response: authentication (Bearer token, SHA-256 looked up in the store), routing,
-// JSON in and out, and the controller calls.
+// into one response: authentication (Bearer token, SHA-256 looked up in the store; its
+// validity, source-address condition and the per-source failure throttle, api/audit.h), the
+// token's permission for the route (api/routes.h, api/tokens.h), routing, JSON in and out, the
+// controller calls, and the audit log entry of every write and every failed authentication
+// (written in the write's own store transaction when it stores anything).
 //
 // Thread safety: handle() must run on the controller's writer thread (ApiServer posts every
 // request there as a job), because it calls the controller's writer-thread methods. It never
@@ -16,7 +19,9 @@
 
 #include <vector>
 
+#include "api/audit.h"
 #include "api/http.h"
+#include "api/tokens.h"
 #include "control/controller.h"
 
 namespace dnsedge::api {
@@ -30,6 +35,8 @@ struct ApiOptions {
   // Zones ("example.org") whose incoming transfers come from the config file ([[xfr.incoming]]):
   // secondary_dns/incoming refuses to change them (the file is their source of truth).
   std::vector<std::string> config_incoming;
+  // Warnings ("authentication failed from ADDR"); may be empty.
+  std::function<void(const std::string&)> log;
 };
 
 class SecondaryDns;
@@ -42,11 +49,20 @@ class Api {
   ~Api();
   HttpResponse handle(const HttpRequest& request) noexcept;
 
+  // Writer thread. Makes the token with this secret hash (the --api-token) exist, active, with
+  // every permission on every resource.
+  [[nodiscard]] Result<void> bootstrap_token(const std::string& secret_hash);
+  // Writer thread. True when no token is stored (every request is refused).
+  bool no_tokens();
+
  private:
   HttpResponse dispatch(const HttpRequest& request);
   control::Controller& controller_;
   ApiOptions options_;
   std::unique_ptr<SecondaryDns> secondary_dns_;
+  TokenRegistry tokens_;
+  AuthThrottle throttle_;
+  LogLimiter auth_log_;
 };
 
 // The response for errors detected before a request reaches handle() (body too large,

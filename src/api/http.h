@@ -4,6 +4,8 @@
 
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace dnsedge::api {
 
@@ -13,12 +15,14 @@ struct HttpRequest {
   std::string authorization;  // the Authorization header, "" when absent
   std::string content_type;
   std::string body;
+  std::string remote_address;  // the client's address, "192.0.2.1" or "2001:db8::1"; "" when unknown
 };
 
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // more header fields ("Retry-After")
   // Work that must not hold the controller's writer thread (GET mail_doctor, which may look
   // names up outside): when set, the server runs it on its worker pool and answers its result
   // instead. It must own everything it reads (a snapshot), never the controller.

@@ -260,6 +260,7 @@ struct ApiServer::Impl {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
     res.set(http::field::server, "dnsedge");
     res.set(http::field::content_type, r.content_type);
+    for (const auto& [name, value] : r.headers) res.set(name, value);
     res.keep_alive(keep_alive);
     res.body() = std::move(r.body);
     res.prepare_payload();
@@ -340,6 +341,7 @@ struct ApiServer::Impl {
       req->authorization = std::string(msg[http::field::authorization]);
       req->content_type = std::string(msg[http::field::content_type]);
       req->body = std::move(msg.body());
+      if (const auto peer = stream.socket().remote_endpoint(ec); !ec) req->remote_address = peer.address().to_string();
       const bool keep_alive = msg.keep_alive();
       const unsigned version = msg.version();
       set_waiting(s, false);  // in the controller's hands

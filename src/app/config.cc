@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 
 namespace dnsedge::app {
 namespace {
@@ -26,13 +27,29 @@ Result<std::vector<std::string>> string_array(const toml::table& t, std::string_
   return out;
 }
 
+// The token in a file: its first line, surrounding white space removed.
+Result<std::string> read_token_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error("--api-token-file " + path + ": cannot open");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.size() > 4096) return make_error("--api-token-file " + path + ": more than 4096 bytes: not a token file");
+  if (const size_t nl = text.find('\n'); nl != std::string::npos) text.resize(nl);
+  const auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+  while (!text.empty() && ws(text.back())) text.pop_back();
+  size_t b = 0;
+  while (b < text.size() && ws(text[b])) ++b;
+  text.erase(0, b);
+  if (text.empty()) return make_error("--api-token-file " + path + ": the file holds no token");
+  return text;
+}
+
 }  // namespace
 
 Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   ServeConfig cfg;
   std::vector<std::string> listen;
   std::vector<std::string> edge4, edge6, upstream, flat, nameservers;
-  std::string api_listen, api_token;
+  std::string api_listen, api_token, api_token_file;
   std::optional<long> threads;
   long rrl_rate = cfg.rrl.rate, rrl_slip = cfg.rrl.slip, rrl_v4 = cfg.rrl.ipv4_prefix, rrl_v6 = cfg.rrl.ipv6_prefix;
   if (!flags.config_file.empty()) {
@@ -47,7 +64,8 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
     static constexpr std::string_view kKnown[] = {"data",          "dns_listen", "zone_files", "threads",
                                                   "no_edge_proxy", "edge_ipv4",  "edge_ipv6",  "upstream",
                                                   "flatten_all",   "api_listen", "api_token",  "nameservers",
-                                                  "edge",          "spectrum_app", "xfr",        "rrl"};
+                                                  "edge",          "spectrum_app", "xfr",        "rrl",
+                                                  "api_token_file"};
     for (const auto& [k, v] : t) {
       bool known = false;
       for (auto kk : kKnown) known = known || k.str() == kk;
@@ -75,7 +93,7 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
       *dest = *v;
     }
     for (auto [key, dest] : {std::pair<const char*, std::string*>{"api_listen", &api_listen},
-                             {"api_token", &api_token}}) {
+                             {"api_token", &api_token}, {"api_token_file", &api_token_file}}) {
       if (const auto* n = t.get(key)) {
         if (!n->is_string()) return make_error(flags.config_file + ": '" + key + "' must be a string");
         *dest = n->as_string()->get();
@@ -128,8 +146,23 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   if (!flags.flatten_all.empty()) flat = flags.flatten_all;
 
   if (!flags.api_listen.empty()) api_listen = flags.api_listen;
-  if (!flags.api_token.empty()) api_token = flags.api_token;
+  if (!flags.api_token.empty() && !flags.api_token_file.empty()) {
+    return make_error("give --api-token or --api-token-file, not both");
+  }
+  if (!flags.api_token_file.empty()) {  // the flag wins over the config file's token
+    api_token_file = flags.api_token_file;
+    api_token.clear();
+  }
+  if (!flags.api_token.empty()) {
+    api_token = flags.api_token;
+    api_token_file.clear();
+  }
   if (!flags.nameservers.empty()) nameservers = flags.nameservers;
+  if (api_token.empty() && !api_token_file.empty()) {
+    auto t = read_token_file(api_token_file);
+    if (!t) return t.error();
+    api_token = *t;
+  }
   if (api_token.empty()) {
     if (const char* env = std::getenv("DNSEDGE_API_TOKEN")) api_token = env;
   }

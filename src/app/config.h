@@ -13,6 +13,7 @@
 //   flatten_all = ["example.com"]          # zones with flatten_all (default: flatten at root)
 //   api_listen = "127.0.0.1:8080"          # REST API (Cloudflare v4 shape) under /client/v4
 //   api_token = "..."                      # first API token (or env DNSEDGE_API_TOKEN)
+//   api_token_file = "/etc/dnsedge/token"  # ... read from this file instead (kept out of ps)
 //   nameservers = ["ns1.example.net", "ns2.example.net"]  # apex NS of API-created zones
 //   [edge] / [[spectrum_app]]              # edge proxy settings, see app/edge_wiring.h
 //   tcp_max_connections = 1024 ... api_write_timeout = 30  # see app/listener_limits.h
@@ -49,6 +50,7 @@ struct ServeFlags {  // as given on the command line (empty/unset = not given)
   std::vector<std::string> flatten_all;
   std::string api_listen;
   std::string api_token;
+  std::string api_token_file;
   std::vector<std::string> nameservers;
   EdgeFlags edge;  // edge proxy flags (app/edge_wiring.h)
   std::optional<long> xfr_journal_max;

@@ -47,11 +47,6 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
   cp->controller_ = std::move(*c);
   cp->controller_->set_file_zones(file_zones.zones());
 
-  if (!cfg.api_token.empty()) {
-    auto added = cp->controller_->ensure_token("api-token", api::sha256_hex(cfg.api_token));
-    if (!added) return make_error("store: cannot store the API token: " + added.error().message);
-    if (*added) spdlog::info("api: stored the --api-token (as its SHA-256)");
-  }
   size_t zones = 0, files = 0;
   for (const auto& z : cp->controller_->zones()) (z.file_backed ? files : zones)++;
   spdlog::info("control: store {} opened: {} API zone(s), {} file-backed zone(s)", cfg.data_dir, zones, files);
@@ -63,8 +58,14 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
     if (!name.empty() && name.back() == '.') name.pop_back();
     aopt.config_incoming.push_back(std::move(name));
   }
+  aopt.log = [](const std::string& text) { spdlog::warn("api: {}", text); };
   cp->api_ = std::make_unique<api::Api>(*cp->controller_, std::move(aopt),
                                         [raw = cp.get()]() { raw->refresh_xfr(); });
+  // The --api-token is the first token, with every permission on every resource.
+  if (!cfg.api_token.empty()) {
+    auto stored = cp->controller_->call([&] { return cp->api_->bootstrap_token(api::sha256_hex(cfg.api_token)); });
+    if (!stored) return make_error("store: cannot store the API token: " + stored.error().message);
+  }
   api::ApiServerOptions so;
   so.listen = cfg.api_listen.to_string();
   so.max_connections = cfg.limits.api_max_connections;
@@ -75,7 +76,7 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
   if (!server) return server.error();
   cp->server_ = std::move(*server);
   spdlog::info("api: listening on http://{}/client/v4", cp->server_->address());
-  if (cfg.api_token.empty() && !cp->controller_->call([&] { return cp->controller_->has_tokens(); })) {
+  if (cfg.api_token.empty() && cp->controller_->call([&] { return cp->api_->no_tokens(); })) {
     spdlog::warn("api: no API token configured (--api-token or DNSEDGE_API_TOKEN): every request is refused");
   }
   return cp;

@@ -146,6 +146,50 @@ int run_explain(const ServeConfig& cfg, const std::string& name_text, const std:
   return 0;
 }
 
+// The data directory holds token hashes and the audit log: created 0700, and everything dnsedge
+// creates in it is the owner's only whatever the umask (the store 0600; SQLite gives its WAL and
+// SHM the database's mode). A directory others may write to is refused.
+Result<void> prepare_data_dir(const std::string& dir) {
+  ::umask(077);
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return make_error("cannot create data directory " + dir + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return make_error("data directory " + dir + ": " + std::strerror(errno));
+  if (!S_ISDIR(st.st_mode)) return make_error("data directory " + dir + " is not a directory");
+  if ((st.st_mode & S_IWOTH) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return make_error("data directory " + dir + " is world-writable (mode " + mode +
+                      "): anyone could replace the store; refusing to use it (chmod o-w " + dir + ")");
+  }
+  for (const char* f : {"dnsedge.db", "dnsedge.db-wal", "dnsedge.db-shm"}) {
+    const std::string path = dir + "/" + f;
+    if (::chmod(path.c_str(), 0600) != 0 && errno != ENOENT) {
+      return make_error("cannot make " + path + " private (chmod 0600): " + std::strerror(errno));
+    }
+  }
+  return {};
+}
+
+// A token given as `--api-token VALUE` or `--api-token=VALUE` is visible in ps and
+// /proc/PID/cmdline: its characters are overwritten in place. True when one was found.
+bool scrub_token_argv(int argc, char** argv) {
+  bool found = false;
+  for (int i = 1; i < argc; ++i) {
+    char* value = nullptr;
+    if (std::strcmp(argv[i], "--api-token") == 0 && i + 1 < argc) {
+      value = argv[++i];
+    } else if (std::strncmp(argv[i], "--api-token=", 12) == 0) {
+      value = argv[i] + 12;
+    }
+    if (value == nullptr) continue;
+    std::memset(value, 'x', std::strlen(value));
+    found = true;
+  }
+  return found;
+}
+
 int run_serve(const ServeConfig& cfg) {
   // Signals are handled by this thread with sigwait; every other thread has them blocked.
   sigset_t sigs;
@@ -160,9 +204,12 @@ int run_serve(const ServeConfig& cfg) {
   constexpr size_t kOtherFds = 512;
   raise_fd_limit(cfg.limits, cfg.no_edge_proxy ? 0 : cfg.edge_proxy.options.max_connections, kOtherFds);
 
-  if (::mkdir(cfg.data_dir.c_str(), 0750) != 0 && errno != EEXIST) {
-    spdlog::error("cannot create data directory {}: {}", cfg.data_dir, std::strerror(errno));
+  if (auto d = prepare_data_dir(cfg.data_dir); !d) {
+    spdlog::error("{}", d.error().message);
     return kExitUsage;
+  }
+  if (!cfg.api_token.empty() && cfg.api_token.size() < 16) {
+    spdlog::warn("api: the API token has {} characters: fewer than 16 are easy to guess", cfg.api_token.size());
   }
 
   // External CNAME targets (flattening) are resolved in the background by libunbound,
@@ -369,6 +416,8 @@ int main(int argc, char** argv) {
   add_zone_flags(serve, flags);
   serve->add_option("--api-listen", flags.api_listen, "REST API address ADDR:PORT (default 127.0.0.1:8080)");
   serve->add_option("--api-token", flags.api_token, "first API token (or env DNSEDGE_API_TOKEN)");
+  serve->add_option("--api-token-file", flags.api_token_file,
+                    "read the first API token from this file (keeps it out of ps)");
   serve->add_option("--nameserver", flags.nameservers,
                     "name server host name for the apex NS of API-created zones, repeatable");
 
@@ -410,6 +459,10 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  if (serve->parsed() && scrub_token_argv(argc, argv)) {
+    spdlog::warn("api: --api-token on the command line is readable by every local user (ps) until it is "
+                 "overwritten at start; use --api-token-file or DNSEDGE_API_TOKEN");
+  }
   if (doctor->parsed()) return run_doctor(doctor_flags);
   if (api_commands.parsed()) return cli::run(api_commands.args());
   auto cfg = resolve_serve_config(flags);

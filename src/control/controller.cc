@@ -325,6 +325,7 @@ Result<bool> Controller::ensure_token(const std::string& name, const std::string
   t.name = name;
   t.secret_hash = secret_hash;
   t.created_on = now();
+  t.policies_json = std::string(zone::kAllPolicies);
   auto tx = store_->begin();
   if (!tx) return store_error(tx.error());
   if (auto r = tx->insert_token(t); !r) return store_error(r.error());

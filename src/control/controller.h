@@ -218,7 +218,7 @@ class Controller {
   // Tokens: the stored token whose secret hashes to `secret_hash` (64 lowercase hex), if active.
   std::optional<zone::ApiToken> token_by_hash(const std::string& secret_hash) const;
   bool has_tokens() const noexcept { return !tokens_.empty(); }
-  // Stores a token with this hash unless one exists. True if it was added.
+  // Stores a token with this hash and every permission unless one exists. True if it was added.
   [[nodiscard]] Result<bool> ensure_token(const std::string& name, const std::string& secret_hash);
 
   [[nodiscard]] Result<std::vector<zone::Account>> accounts();

@@ -126,6 +126,7 @@ class Db {
   }
 
   bool in_transaction = false;  // a Transaction or ReadTransaction is open
+  std::vector<zone::AuditEntry> staged_audit;  // Store::stage_audit
 
  private:
   ConnPtr h_;  // declared first: closed after every statement is finalized
@@ -304,8 +305,30 @@ zone::SpectrumApp read_app(const Query& q) {
   return {q.text(0), q.text(1), q.text(2), q.text(3), q.text(4)};
 }
 zone::ApiToken read_token(const Query& q) {
-  return {q.text(0), q.text(1), q.text(2), q.text(3), q.text(4)};
+  return {q.text(0), q.text(1), q.text(2), q.text(3), q.text(4),
+          q.text(5), q.text(6), q.text(7), q.text(8), q.text(9)};
 }
+zone::AuditEntry read_audit(const Query& q) {
+  zone::AuditEntry e;
+  e.seq = q.i64(0);
+  e.id = q.text(1);
+  e.time = q.text(2);
+  e.account_id = q.text(3);
+  e.action = q.text(4);
+  e.result = q.i64(5) != 0;
+  e.status = static_cast<int>(q.i64(6));
+  e.actor_id = q.text(7);
+  e.actor_ip = q.text(8);
+  e.method = q.text(9);
+  e.path = q.text(10);
+  e.zone_id = q.text(11);
+  e.resource_type = q.text(12);
+  e.resource_id = q.text(13);
+  e.metadata_json = q.text(14);
+  return e;
+}
+constexpr const char* kTokenColumns =
+    "id, name, secret_hash, status, created_on, policies, condition, not_before, expires_on, modified_on";
 zone::JournalEntry read_journal(const Query& q) {
   return {q.text(0), static_cast<uint32_t>(q.i64(1)), q.text(2), q.text(3)};
 }
@@ -455,6 +478,37 @@ CREATE TABLE served_views (
   serial      INTEGER NOT NULL CHECK (serial BETWEEN 0 AND 4294967295),
   digest      TEXT NOT NULL
 ) STRICT;
+)sql"},
+    // Scoped API tokens (policies, validity, source-address condition) and the audit log.
+    // Tokens stored before get every permission ('"all"'), as they had.
+    {3, R"sql(
+ALTER TABLE api_tokens ADD COLUMN policies TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(policies));
+ALTER TABLE api_tokens ADD COLUMN condition TEXT NOT NULL DEFAULT '{}'
+  CHECK (json_valid(condition) AND json_type(condition) = 'object');
+ALTER TABLE api_tokens ADD COLUMN not_before TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_tokens ADD COLUMN expires_on TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_tokens ADD COLUMN modified_on TEXT NOT NULL DEFAULT '';
+UPDATE api_tokens SET policies = '"all"';
+
+-- seq (the rowid) orders entries by insertion; no foreign keys: entries outlive what they name.
+CREATE TABLE audit_log (
+  seq           INTEGER PRIMARY KEY,
+  id            TEXT NOT NULL UNIQUE CHECK (length(id) = 32 AND id NOT GLOB '*[^0-9a-f]*'),
+  time          TEXT NOT NULL CHECK (time <> ''),
+  account_id    TEXT NOT NULL,
+  action        TEXT NOT NULL CHECK (action <> ''),
+  result        INTEGER NOT NULL CHECK (result IN (0, 1)),
+  status        INTEGER NOT NULL,
+  actor_id      TEXT NOT NULL,
+  actor_ip      TEXT NOT NULL,
+  method        TEXT NOT NULL,
+  path          TEXT NOT NULL,
+  zone_id       TEXT NOT NULL,
+  resource_type TEXT NOT NULL,
+  resource_id   TEXT NOT NULL,
+  metadata      TEXT NOT NULL CHECK (json_valid(metadata) AND json_type(metadata) = 'object')
+) STRICT;
+CREATE INDEX audit_log_time ON audit_log(time);
 )sql"},
 };
 
@@ -702,25 +756,21 @@ Result<std::optional<zone::SpectrumApp>> Reader::get_app(std::string_view zone_i
 }
 
 Result<std::vector<zone::ApiToken>> Reader::list_tokens() {
-  Query q(db(),
-          "SELECT id, name, secret_hash, status, created_on FROM api_tokens"
-          " ORDER BY created_on, id",
-          "list tokens");
+  static const std::string sql = std::string("SELECT ") + kTokenColumns + " FROM api_tokens ORDER BY created_on, id";
+  Query q(db(), sql.c_str(), "list tokens");
   return collect<zone::ApiToken>(q, read_token);
 }
 
 Result<std::optional<zone::ApiToken>> Reader::get_token(std::string_view id) {
-  Query q(db(), "SELECT id, name, secret_hash, status, created_on FROM api_tokens WHERE id = ?1",
-          what("get token", id));
+  static const std::string sql = std::string("SELECT ") + kTokenColumns + " FROM api_tokens WHERE id = ?1";
+  Query q(db(), sql.c_str(), what("get token", id));
   q.bind(id);
   return first<zone::ApiToken>(q, read_token);
 }
 
 Result<std::optional<zone::ApiToken>> Reader::get_token_by_hash(std::string_view secret_hash) {
-  Query q(db(),
-          "SELECT id, name, secret_hash, status, created_on FROM api_tokens"
-          " WHERE secret_hash = ?1",
-          "get token by hash");
+  static const std::string sql = std::string("SELECT ") + kTokenColumns + " FROM api_tokens WHERE secret_hash = ?1";
+  Query q(db(), sql.c_str(), "get token by hash");
   q.bind(secret_hash);
   return first<zone::ApiToken>(q, read_token);
 }
@@ -818,7 +868,19 @@ Result<void> Transaction::finish(const char* sql, const char* label) {
   return r;
 }
 
-Result<void> Transaction::commit() { return finish("COMMIT", "commit"); }
+Result<void> Transaction::commit() {
+  // Audit entries staged for the write in progress go into this transaction: durable with it,
+  // at no extra fsync. One that does not fit stays staged for its caller to write.
+  Db* db = db_;
+  bool wrote = false;
+  if (db != nullptr && !db->staged_audit.empty() && sqlite3_get_autocommit(db->handle()) == 0) {
+    wrote = true;
+    for (const auto& e : db->staged_audit) wrote = insert_audit(e).has_value() && wrote;
+  }
+  auto r = finish("COMMIT", "commit");
+  if (r && wrote) db->staged_audit.clear();
+  return r;
+}
 Result<void> Transaction::rollback() { return finish("ROLLBACK", "rollback"); }
 
 Result<void> Transaction::insert_account(const zone::Account& a) {
@@ -1025,20 +1087,26 @@ Result<void> Transaction::delete_app(std::string_view zone_id, std::string_view 
 Result<void> Transaction::insert_token(const zone::ApiToken& t) {
   if (auto ok = still_open(db_); !ok) return ok;
   Query q(*db_,
-          "INSERT INTO api_tokens (id, name, secret_hash, status, created_on)"
-          " VALUES (?1, ?2, ?3, ?4, ?5)",
+          "INSERT INTO api_tokens (id, name, secret_hash, status, created_on, policies, condition,"
+          " not_before, expires_on, modified_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
           what("insert token", t.id));
-  auto r = q.bind(t.id, t.name, t.secret_hash, t.status, t.created_on).run();
+  auto r = q.bind(t.id, t.name, t.secret_hash, t.status, t.created_on, t.policies_json, t.condition_json,
+                  t.not_before, t.expires_on, t.modified_on)
+               .run();
   if (!r) return r.error();
   return {};
 }
 
 Result<void> Transaction::update_token(const zone::ApiToken& t) {
   if (auto ok = still_open(db_); !ok) return ok;
-  Query q(*db_, "UPDATE api_tokens SET name = ?2, status = ?3 WHERE id = ?1",
+  Query q(*db_,
+          "UPDATE api_tokens SET name = ?2, status = ?3, policies = ?4, condition = ?5, not_before = ?6,"
+          " expires_on = ?7, modified_on = ?8, secret_hash = ?9 WHERE id = ?1",
           what("update token", t.id));
-  return expect_one(q.bind(t.id, t.name, t.status).run(), StoreErrc::kNotFound,
-                    "token " + t.id + " not found");
+  return expect_one(q.bind(t.id, t.name, t.status, t.policies_json, t.condition_json, t.not_before, t.expires_on,
+                           t.modified_on, t.secret_hash)
+                        .run(),
+                    StoreErrc::kNotFound, "token " + t.id + " not found");
 }
 
 Result<void> Transaction::delete_token(std::string_view id) {
@@ -1255,6 +1323,63 @@ Result<void> Transaction::put_secondary_data(std::string_view zone_id, const Sec
   auto r = q.bind(zone_id, d.serial, d.text, d.confirmed_on).run();
   if (!r) return r.error();
   return {};
+}
+
+// ---- audit log (migration 3) ----------------------------------------------------------------
+
+void Store::stage_audit(zone::AuditEntry e) { db().staged_audit.push_back(std::move(e)); }
+
+std::vector<zone::AuditEntry> Store::unstage_audit() { return std::exchange(db().staged_audit, {}); }
+
+Result<void> Transaction::insert_audit(const zone::AuditEntry& e) {
+  if (auto ok = still_open(db_); !ok) return ok;
+  {
+    Query q(*db_,
+            "INSERT INTO audit_log (id, time, account_id, action, result, status, actor_id, actor_ip, method, path,"
+            " zone_id, resource_type, resource_id, metadata)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            what("insert audit entry", e.id));
+    auto r = q.bind(e.id, e.time, e.account_id, e.action, e.result, e.status, e.actor_id, e.actor_ip, e.method, e.path,
+                    e.zone_id, e.resource_type, e.resource_id, e.metadata_json)
+                 .run();
+    if (!r) return r.error();
+  }
+  {
+    Query q(*db_, "DELETE FROM audit_log WHERE seq <= (SELECT max(seq) FROM audit_log) - ?1", "prune audit log");
+    auto r = q.bind(kAuditKeepRows).run();
+    if (!r) return r.error();
+  }
+  if (auto t = zone::parse_rfc3339(e.time)) {
+    const std::string cutoff = zone::format_rfc3339(*t - std::chrono::hours(24 * kAuditKeepDays));
+    Query q(*db_, "DELETE FROM audit_log WHERE time < ?1", "prune audit log");
+    auto r = q.bind(cutoff).run();
+    if (!r) return r.error();
+  }
+  return {};
+}
+
+Result<AuditPage> Reader::list_audit(const AuditQuery& aq) {
+  constexpr const char* kWhere =
+      " WHERE (?1 = '' OR account_id = ?1) AND (?2 = '' OR time >= ?2) AND (?3 = '' OR time < ?3)";
+  AuditPage page;
+  {
+    static const std::string sql = std::string("SELECT count(*) FROM audit_log") + kWhere;
+    Query q(db(), sql.c_str(), "count audit log");
+    auto r = q.bind(aq.account_id, aq.since, aq.before).step();
+    if (!r) return r.error();
+    page.total = q.i64(0);
+  }
+  static const std::string cols =
+      "SELECT seq, id, time, account_id, action, result, status, actor_id, actor_ip, method, path, zone_id,"
+      " resource_type, resource_id, metadata FROM audit_log";
+  static const std::string desc = cols + kWhere + " ORDER BY seq DESC LIMIT ?4 OFFSET ?5";
+  static const std::string asc = cols + kWhere + " ORDER BY seq ASC LIMIT ?4 OFFSET ?5";
+  Query q(db(), (aq.newest_first ? desc : asc).c_str(), "list audit log");
+  q.bind(aq.account_id, aq.since, aq.before, aq.limit, aq.offset);
+  auto entries = collect<zone::AuditEntry>(q, read_audit);
+  if (!entries) return entries.error();
+  page.entries = std::move(*entries);
+  return page;
 }
 
 }  // namespace dnsedge::store

@@ -38,7 +38,8 @@
 //
 // Schema. A `schema_version` table lists the migrations applied; open() applies the missing ones
 // in one transaction, and refuses a database whose version is newer than this binary knows
-// (StoreErrc::kSchema). Migration 1 creates every table.
+// (StoreErrc::kSchema). Migration 1 creates every table; 2 adds zone transfers; 3 token scopes
+// and the audit log.
 //
 // Thread safety: a Store is one read-write connection and must be used by one thread at a time
 // (the control module's single writer thread). Its reads go through the same connection, so
@@ -103,6 +104,27 @@ struct ZoneQuery {
 struct XfrObject {
   std::string kind, id, scope, body;
   bool operator==(const XfrObject&) const = default;
+};
+
+// Audit log retention: the newest kAuditKeepRows entries no older than kAuditKeepDays are kept;
+// every insert_audit() drops what falls outside.
+inline constexpr int64_t kAuditKeepRows = 100000;
+inline constexpr int kAuditKeepDays = 90;
+
+// Filters of list_audit(); times are RFC 3339 as format_rfc3339 writes them (so they compare
+// as text). Empty strings match everything.
+struct AuditQuery {
+  std::string account_id;
+  std::string since;   // time >= since
+  std::string before;  // time < before
+  bool newest_first = true;
+  int64_t offset = 0;
+  int64_t limit = 100;
+};
+
+struct AuditPage {
+  std::vector<zone::AuditEntry> entries;
+  int64_t total = 0;  // entries matching the filters, all pages
 };
 
 // What a secondary zone holds: the zone as text, and when a primary last confirmed it.
@@ -171,6 +193,9 @@ class Reader {
   // REQUIRES: secret_hash is the SHA-256 of the presented secret as 64 lowercase hex digits.
   [[nodiscard]] Result<std::optional<zone::ApiToken>> get_token_by_hash(
       std::string_view secret_hash);
+
+  // Audit log entries matching q (migration 3), one page, in seq order.
+  [[nodiscard]] Result<AuditPage> list_audit(const AuditQuery& q);
 
   // Journal entries of a zone whose serial comes after `serial` in RFC 1982 order, oldest
   // first (the changes a secondary at `serial` is missing). Use oldest_journal_serial() to tell
@@ -270,8 +295,13 @@ class Transaction {
   [[nodiscard]] Result<void> delete_app(std::string_view zone_id, std::string_view id);
 
   [[nodiscard]] Result<void> insert_token(const zone::ApiToken& t);
-  [[nodiscard]] Result<void> update_token(const zone::ApiToken& t);  // name, status
+  // Every field but id and created_on.
+  [[nodiscard]] Result<void> update_token(const zone::ApiToken& t);
   [[nodiscard]] Result<void> delete_token(std::string_view id);
+
+  // Appends an entry (its seq is assigned) and applies the retention (kAuditKeepRows,
+  // kAuditKeepDays counted back from e.time).
+  [[nodiscard]] Result<void> insert_audit(const zone::AuditEntry& e);
 
   // kDuplicate if the zone already has an entry with this serial.
   [[nodiscard]] Result<void> insert_journal(const zone::JournalEntry& e);
@@ -297,7 +327,7 @@ class Transaction {
 class Store : public Reader {
  public:
   // The schema version this binary creates and understands.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens DIR/dnsedge.db, creating DIR (mode 0700) and the file (mode 0600) if missing, and
   // migrates it to kSchemaVersion.
@@ -316,6 +346,12 @@ class Store : public Reader {
 
   // Starts a write transaction. kMisuse if one is already open on this Store.
   [[nodiscard]] Result<Transaction> begin();
+
+  // Audit entries of the write in progress: the next Transaction that commits writes them in
+  // the same commit (and forgets them); unstage_audit() returns and forgets those no commit
+  // took (the write failed before it stored anything), for the caller to write on their own.
+  void stage_audit(zone::AuditEntry e);
+  std::vector<zone::AuditEntry> unstage_audit();
 
   // Returns the oldest account; if there is none, creates one named `name` (stamped with
   // `clock`) and returns it.

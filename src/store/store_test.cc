@@ -166,11 +166,11 @@ TEST(StoreOpenTest, CreatesDatabaseInWalModeWithPrivateFile) {
   EXPECT_EQ(raw.text("SELECT max(version) FROM schema_version"), std::to_string(Store::kSchemaVersion));
   EXPECT_EQ(
       raw.text("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"),
-      "accounts\napi_tokens\njournal\nrecords\nschema_version\nsecondary_data\nserved_views\nspectrum_apps\n"
-      "xfr_journal\nxfr_objects\nzone_serial_floors\nzone_settings\nzones");
+      "accounts\napi_tokens\naudit_log\njournal\nrecords\nschema_version\nsecondary_data\nserved_views\n"
+      "spectrum_apps\nxfr_journal\nxfr_objects\nzone_serial_floors\nzone_settings\nzones");
   EXPECT_EQ(raw.text("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
                      " ORDER BY name"),
-            "journal_zone\nrecords_identity\nspectrum_apps_zone\nxfr_journal_zone\nzones_account");
+            "audit_log_time\njournal_zone\nrecords_identity\nspectrum_apps_zone\nxfr_journal_zone\nzones_account");
 }
 
 TEST(StoreOpenTest, CreatesMissingDataDirectories) {
@@ -950,6 +950,172 @@ TEST(StoreTokenTest, RoundTripsByHash) {
   auto gone = store->get_token_by_hash(hash1);
   ASSERT_TRUE(gone);
   EXPECT_FALSE(gone->has_value());
+}
+
+TEST(StoreTokenTest, ScopeFieldsRoundTripAndAreChecked) {
+  TempDir dir;
+  auto store = open_ok(dir.path());
+  ASSERT_TRUE(store);
+  zone::ApiToken t{zone::new_id(), "scoped", std::string(64, 'd'), "active", stamp()};
+  t.policies_json = R"([{"id":"p","effect":"allow","permission_groups":[],"resources":{}}])";
+  t.condition_json = R"({"request_ip":{"in":["192.0.2.0/24"]}})";
+  t.not_before = "2026-01-01T00:00:00Z";
+  t.expires_on = "2027-01-01T00:00:00Z";
+  {
+    auto tx = store->begin();
+    ASSERT_TRUE(tx);
+    expect_ok(tx->insert_token(t));
+    zone::ApiToken bad{zone::new_id(), "bad", std::string(64, 'e'), "active", stamp()};
+    bad.policies_json = "[not json";
+    expect_fails(tx->insert_token(bad), StoreErrc::kConstraint);
+    bad.policies_json = "[]";
+    bad.condition_json = "[]";  // an object only
+    expect_fails(tx->insert_token(bad), StoreErrc::kConstraint);
+    expect_ok(tx->commit());
+  }
+  auto got = store->get_token(t.id);
+  ASSERT_TRUE(got && got->has_value());
+  EXPECT_EQ(**got, t);
+  // update replaces every field but id and created_on, the secret hash included (a rolled token)
+  zone::ApiToken rolled = t;
+  rolled.secret_hash = std::string(64, 'f');
+  rolled.policies_json = std::string(zone::kAllPolicies);
+  rolled.expires_on.clear();
+  rolled.modified_on = stamp();
+  {
+    auto tx = store->begin();
+    ASSERT_TRUE(tx);
+    expect_ok(tx->update_token(rolled));
+    expect_ok(tx->commit());
+  }
+  auto by_new = store->get_token_by_hash(rolled.secret_hash);
+  ASSERT_TRUE(by_new && by_new->has_value());
+  EXPECT_EQ(**by_new, rolled);
+}
+
+TEST(StoreTokenTest, TokensFromBeforeScopesKeepEveryPermission) {
+  TempDir dir;
+  {
+    auto store = open_ok(dir.path());
+    ASSERT_TRUE(store);
+  }
+  {  // the database as schema version 2 left it, with a token
+    RawDb raw(dir.path());
+    raw.exec("DROP TABLE audit_log");
+    for (const char* c : {"policies", "condition", "not_before", "expires_on", "modified_on"}) {
+      raw.exec(std::string("ALTER TABLE api_tokens DROP COLUMN ") + c);
+    }
+    raw.exec("DELETE FROM schema_version WHERE version = 3");
+    raw.exec("INSERT INTO api_tokens VALUES ('" + std::string(32, 'a') + "', 'old', '" + std::string(64, 'b') +
+             "', 'active', '2026-01-01T00:00:00Z')");
+  }
+  auto store = open_ok(dir.path());
+  ASSERT_TRUE(store);
+  auto t = store->get_token_by_hash(std::string(64, 'b'));
+  ASSERT_TRUE(t && t->has_value());
+  EXPECT_EQ((*t)->policies_json, zone::kAllPolicies);
+  EXPECT_EQ((*t)->condition_json, "{}");
+  EXPECT_EQ((*t)->expires_on, "");
+}
+
+zone::AuditEntry audit_entry(const std::string& time, const std::string& account = std::string(32, 'a')) {
+  zone::AuditEntry e;
+  e.id = zone::new_id();
+  e.time = time;
+  e.account_id = account;
+  e.action = "create";
+  e.result = true;
+  e.status = 200;
+  e.actor_id = std::string(32, 'c');
+  e.actor_ip = "192.0.2.1";
+  e.method = "POST";
+  e.path = "/client/v4/zones";
+  e.resource_type = "zones";
+  e.metadata_json = R"({"k":"v"})";
+  return e;
+}
+
+TEST(StoreAuditTest, ListsFiltersPagesAndDropsOldEntries) {
+  TempDir dir;
+  auto store = open_ok(dir.path());
+  ASSERT_TRUE(store);
+  std::vector<zone::AuditEntry> in;
+  for (int d = 1; d <= 5; ++d) in.push_back(audit_entry("2026-11-0" + std::to_string(d) + "T10:00:00.000000Z"));
+  in.push_back(audit_entry("2026-11-05T11:00:00.000000Z", std::string(32, 'b')));
+  {
+    auto tx = store->begin();
+    ASSERT_TRUE(tx);
+    for (const auto& e : in) expect_ok(tx->insert_audit(e));
+    zone::AuditEntry bad = audit_entry("2026-11-05T12:00:00.000000Z");
+    bad.metadata_json = "[]";
+    expect_fails(tx->insert_audit(bad), StoreErrc::kConstraint);
+    expect_ok(tx->commit());
+  }
+  AuditQuery q;
+  q.account_id = std::string(32, 'a');
+  auto all = store->list_audit(q);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->total, 5);
+  ASSERT_EQ(all->entries.size(), 5u);
+  EXPECT_EQ(all->entries.front().id, in[4].id);  // newest first
+  zone::AuditEntry want = in[4];
+  want.seq = all->entries.front().seq;
+  EXPECT_EQ(all->entries.front(), want);
+  q.since = "2026-11-02T00:00:00.000000Z";
+  q.before = "2026-11-04T00:00:00.000000Z";
+  q.newest_first = false;
+  auto window = store->list_audit(q);
+  ASSERT_TRUE(window);
+  ASSERT_EQ(window->entries.size(), 2u);
+  EXPECT_EQ(window->entries[0].id, in[1].id);
+  EXPECT_EQ(window->entries[1].id, in[2].id);
+  q = AuditQuery{};
+  q.limit = 2;
+  q.offset = 4;
+  auto page = store->list_audit(q);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->total, 6);
+  ASSERT_EQ(page->entries.size(), 2u);
+  EXPECT_EQ(page->entries[1].id, in[0].id);
+  // an entry 90 days on drops everything older than 90 days before it
+  {
+    auto tx = store->begin();
+    ASSERT_TRUE(tx);
+    expect_ok(tx->insert_audit(audit_entry("2027-01-30T10:00:01.000000Z")));  // 2026-11-01T10:00:01 + 90 days
+    expect_ok(tx->commit());
+  }
+  auto left = store->list_audit(AuditQuery{});
+  ASSERT_TRUE(left);
+  EXPECT_EQ(left->total, 6);  // 2026-11-01 is gone, the new one came
+  EXPECT_EQ(left->entries.back().id, in[1].id);
+}
+
+TEST(StoreAuditTest, StagedEntriesCommitWithTheNextTransactionOnly) {
+  TempDir dir;
+  auto store = open_ok(dir.path());
+  ASSERT_TRUE(store);
+  const zone::AuditEntry e = audit_entry("2026-11-26T08:00:00.000000Z");
+  store->stage_audit(e);
+  {
+    auto tx = store->begin();  // rolled back: the entry stays staged
+    ASSERT_TRUE(tx);
+    expect_ok(tx->insert_account({zone::new_id(), "x", stamp()}));
+  }
+  {
+    auto tx = store->begin();
+    ASSERT_TRUE(tx);
+    expect_ok(tx->insert_account({zone::new_id(), "y", stamp()}));
+    expect_ok(tx->commit());
+  }
+  EXPECT_TRUE(store->unstage_audit().empty());
+  auto after = store->list_audit(AuditQuery{});
+  ASSERT_TRUE(after);
+  ASSERT_EQ(after->entries.size(), 1u);
+  EXPECT_EQ(after->entries[0].id, e.id);
+  // nothing committed: the caller gets it back
+  store->stage_audit(audit_entry("2026-11-26T08:00:01.000000Z"));
+  EXPECT_EQ(store->unstage_audit().size(), 1u);
+  EXPECT_TRUE(store->unstage_audit().empty());
 }
 
 TEST(StoreJournalTest, SinceReturnsLaterEntriesInOrder) {

@@ -104,16 +104,49 @@ struct SpectrumApp {
 
 inline constexpr std::string_view kTokenStatusActive = "active";
 
+// The policies_json of a token that holds every permission on every resource: the --api-token's,
+// and tokens stored before tokens had policies.
+inline constexpr std::string_view kAllPolicies = "\"all\"";
+
 // An API token. Only the SHA-256 of the secret is kept (64 lowercase hex digits); the secret is
-// shown once at creation and never stored.
+// shown once at creation and never stored. Its scope (Cloudflare's token model) is kept as JSON
+// the api module owns: policies_json is a JSON array of policies ({id, effect, permission_groups,
+// resources}) or kAllPolicies; condition_json a JSON object ({"request_ip": {"in", "not_in"}}).
 struct ApiToken {
   std::string id;
   std::string name;
   std::string secret_hash;                 // SHA-256 of the secret, 64 lowercase hex digits
   std::string status{kTokenStatusActive};  // active | disabled | expired
   std::string created_on;
+  std::string policies_json{"[]"};
+  std::string condition_json{"{}"};
+  std::string not_before;   // RFC 3339; "" = no lower bound
+  std::string expires_on;   // RFC 3339; "" = never expires
+  std::string modified_on;  // "" = never modified (created_on)
 
   bool operator==(const ApiToken&) const = default;
+};
+
+// One entry of the audit log: a write through the API (what, by which token, from where, with
+// what outcome) or a failed authentication. `metadata_json` is a JSON object.
+struct AuditEntry {
+  int64_t seq = 0;          // assigned by the store, increasing
+  std::string id;           // 32 lowercase hex digits
+  std::string time;         // RFC 3339 (format_rfc3339)
+  std::string account_id;   // the account it belongs to
+  std::string action;       // "create" | "update" | "delete" | "authenticate"
+  bool result = false;      // the request succeeded
+  int status = 0;           // HTTP status answered
+  std::string actor_id;     // token id; "" when no token was recognized
+  std::string actor_ip;     // the client's address
+  std::string method;       // "POST"
+  std::string path;         // "/client/v4/zones/.../dns_records"
+  std::string zone_id;      // "" when not zone-scoped
+  std::string resource_type;
+  std::string resource_id;
+  std::string metadata_json{"{}"};
+
+  bool operator==(const AuditEntry&) const = default;
 };
 
 // One change of a zone: the serial it produced, when, and a JSON description of what changed

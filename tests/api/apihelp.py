@@ -89,11 +89,14 @@ class Response:
 class Server:
     """One `dnsedge serve` process with its data directory."""
 
-    def __init__(self, workdir: pathlib.Path, zone_files=(), extra=()):
+    def __init__(self, workdir: pathlib.Path, zone_files=(), extra=(), token_args=None, umask: int | None = None):
         self.workdir = workdir
         self.data = workdir / "data"
         self.zone_files = list(zone_files)
         self.extra = list(extra)
+        # How the first API token is given (default: --api-token TOKEN); the process's umask.
+        self.token_args = ["--api-token", TOKEN] if token_args is None else list(token_args)
+        self.umask = umask
         self.dns_port = free_port()
         self.api_port = free_port()
         self.proc: subprocess.Popen | None = None
@@ -107,14 +110,15 @@ class Server:
         argv = [DNSEDGE_BIN, "serve", "--data", str(self.data),
                 "--dns-listen", f"127.0.0.1:{self.dns_port}",
                 "--api-listen", f"127.0.0.1:{self.api_port}",
-                "--api-token", TOKEN,
+                *self.token_args,
                 "--edge-ipv4", ",".join(EDGE4), "--edge-ipv6", ",".join(EDGE6),
                 "--no-edge-proxy"]
         for f in self.zone_files:
             argv += ["--zone-file", str(f)]
         argv += self.extra
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT)
+        kw = {} if self.umask is None else {"umask": self.umask}
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, **kw)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:

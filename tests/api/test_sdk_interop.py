@@ -80,3 +80,17 @@ def test_cloudflare_sdk_drives_dnsedge(server):
     r = s.post(f"/zones/{zid}/dns_records/import", raw=out["export"].encode(), content_type="text/plain")
     assert r.status == 200, r
     assert sorted((r["name"], r["type"], r["content"], r["proxied"]) for r in s.records(zid)) == before
+
+
+def test_cloudflare_sdk_manages_scoped_tokens(server):
+    """user.tokens.permissionGroups.list / create / list / get / verify / update / delete through the
+    SDK (tests/api/sdk/tokens.mjs), and a scoped token's refusals as the SDK sees them."""
+    s = server
+    sdk = sdk_dir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDFLARE_")}
+    env.update(SDK_DIR=str(sdk), DNSEDGE_API=f"http://127.0.0.1:{s.api_port}/client/v4", DNSEDGE_TOKEN=TOKEN)
+    p = subprocess.run(["node", str(HERE / "sdk" / "tokens.mjs")], env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, f"tokens.mjs failed:\n{p.stderr}\n{p.stdout}"
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    assert out["groups"] >= 16 and out["tokens_listed"] == 2
+    assert [t["name"] for t in s.get("/user/tokens").result] == ["api-token"]
