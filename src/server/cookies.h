@@ -12,6 +12,10 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <span>
+
+#include <sys/socket.h>
+#include <netinet/in.h>
 
 #include "common/result.h"
 #include "dns/cookie.h"
@@ -45,5 +49,15 @@ class CookieSecrets {
   std::array<std::array<std::atomic<uint64_t>, 2>, kSlots> slots_{};
   std::atomic<uint64_t> generation_{0};
 };
+
+// The client's address octets (4 or 16) from a socket address: what a server cookie is bound to.
+inline std::span<const uint8_t> address_octets(const sockaddr_storage& peer) noexcept {
+  if (peer.ss_family == AF_INET6) {
+    const auto* sa = reinterpret_cast<const sockaddr_in6*>(&peer);
+    return {reinterpret_cast<const uint8_t*>(&sa->sin6_addr), 16};
+  }
+  const auto* sa = reinterpret_cast<const sockaddr_in*>(&peer);
+  return {reinterpret_cast<const uint8_t*>(&sa->sin_addr), 4};
+}
 
 }  // namespace dnsedge::server

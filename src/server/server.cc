@@ -253,7 +253,8 @@ Result<std::unique_ptr<DnsServer>> start_impl(const ServerOptions& options,
       std::move(listeners),
       internal::TcpOptions{.idle_timeout = options.tcp_idle_timeout,
                            .max_clients = options.tcp_max_clients,
-                           .xfr = options.xfr},
+                           .xfr = options.xfr,
+                           .cookies = server->cookies_.get()},
       catalog);
   if (!tcp) return tcp.error();
   server->tcp_ = std::move(tcp).value();

@@ -68,6 +68,7 @@ struct Connection {
   std::unique_ptr<uint8_t[]> out;  // length prefix + answer
   // Its place in the connection table; nullptr once shed (closed to make room).
   Table::Entry* entry = nullptr;
+  sockaddr_storage peer{};  // the client's address, taken once at accept
 };
 
 class TcpServerImpl final : public TcpServer {
@@ -162,6 +163,7 @@ class TcpServerImpl final : public TcpServer {
         }
         socket.set_option(tcp::no_delay(true), ec);  // pipelined answers must not wait for ACKs
         auto c = std::make_shared<Connection>(std::move(socket), options_.idle_timeout);
+        if (peer.size() <= sizeof c->peer) std::memcpy(&c->peer, peer.data(), peer.size());
         c->entry = table_.add(from, c.get());  // serve() removes it when the connection ends
         asio::co_spawn(ioc_, serve(std::move(c)), asio::detached);
       } catch (const std::exception&) {
@@ -274,7 +276,7 @@ class TcpServerImpl final : public TcpServer {
       if (options_.xfr != nullptr && options_.xfr->kind(query, true) != xfr::Kind::kAnswer) {
         // Transfers (many messages), NOTIFY, signed queries: the xfr handler builds the reply
         // from its own snapshot; each message is written before the next is built.
-        auto stream = options_.xfr->tcp(query, peer_of(c));
+        auto stream = options_.xfr->tcp(query, c.peer);
         c.begin += kLengthPrefix + len;
         if (c.begin == c.end) c.begin = c.end = 0;
         bool any = false;
@@ -294,10 +296,21 @@ class TcpServerImpl final : public TcpServer {
       }
       // One snapshot per query; nothing is awaited between get() and the end of answer().
       const view::Catalog& catalog = reader_.get();
+      // DNS cookies as over UDP (TCP answers are never rate limited, so only the cookie itself).
+      auth::CookieContext cookie_ctx;
+      CookieSecrets::Pair secrets;
+      if (options_.cookies != nullptr) {
+        secrets = options_.cookies->read();
+        cookie_ctx.current = &secrets.current;
+        cookie_ctx.previous = secrets.has_previous ? &secrets.previous : nullptr;
+        cookie_ctx.client_ip = address_octets(c.peer);
+        cookie_ctx.now = static_cast<uint32_t>(
+            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+      }
       const size_t n = auth::answer(
           catalog, std::span<const uint8_t>(c.in.get() + c.begin + kLengthPrefix, len),
           std::span<uint8_t>(c.out.get() + kLengthPrefix, auth::kMaxResponse),
-          auth::Transport::kTcp);
+          auth::Transport::kTcp, options_.cookies != nullptr ? &cookie_ctx : nullptr);
       c.begin += kLengthPrefix + len;
       if (c.begin == c.end) c.begin = c.end = 0;
       // A message the answer engine drops (unparseable question, a response) ends the
@@ -312,14 +325,6 @@ class TcpServerImpl final : public TcpServer {
                                  asio::redirect_error(use_awaitable, ec));
       if (ec) co_return;
     }
-  }
-
-  static sockaddr_storage peer_of(Connection& c) {
-    sockaddr_storage out{};
-    error_code ec;
-    const tcp::endpoint ep = c.socket.remote_endpoint(ec);
-    if (!ec && ep.size() <= sizeof out) std::memcpy(&out, ep.data(), ep.size());
-    return out;
   }
 
   // Keeps the TCP thread's snapshot fresh while no query comes in.

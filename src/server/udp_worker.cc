@@ -49,16 +49,6 @@ void pktinfo_for_reply(msghdr* msg) noexcept {
   }
 }
 
-// The client's address octets (4 or 16), for its DNS cookie.
-std::span<const uint8_t> address_octets(const sockaddr_storage& peer) noexcept {
-  if (peer.ss_family == AF_INET6) {
-    const auto* sa = reinterpret_cast<const sockaddr_in6*>(&peer);
-    return {reinterpret_cast<const uint8_t*>(&sa->sin6_addr), 16};
-  }
-  const auto* sa = reinterpret_cast<const sockaddr_in*>(&peer);
-  return {reinterpret_cast<const uint8_t*>(&sa->sin_addr), 4};
-}
-
 uint32_t coarse_seconds(clockid_t clock) noexcept {
   timespec ts{};
   clock_gettime(clock, &ts);

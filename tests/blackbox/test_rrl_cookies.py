@@ -197,6 +197,25 @@ def test_a_valid_server_cookie_is_exempt(tmp_path, zone_file, procs):
     assert len(classify(forged_replies)[0]) < 500
 
 
+def test_tcp_answers_carry_a_server_cookie_that_udp_accepts(tmp_path, zone_file, procs):
+    srv = start(tmp_path, zone_file, procs)
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    try:
+        q = query_wire(cookie=CLIENT_COOKIE)
+        s.sendall(struct.pack("!H", len(q)) + q)
+        r = read_framed(s)
+    finally:
+        s.close()
+    assert r is not None and rcode_of(r) == 0
+    cookie = cookie_of(r)
+    assert cookie is not None and len(cookie) == 24 and cookie[:8] == CLIENT_COOKIE
+    assert cookie[8] == 1 and cookie[9:12] == b"\0\0\0"
+    # The server cookie handed out over TCP is ours: a UDP client presenting it is exempt.
+    sent, replies = flood(srv.port, cookie=cookie)
+    full, tc = classify(replies)
+    assert len(full) == QUERIES and not tc
+
+
 def test_a_malformed_cookie_gets_formerr(tmp_path, zone_file, procs):
     srv = start(tmp_path, zone_file, procs)
     s = udp_socket(srv.port)

@@ -22,6 +22,7 @@
 #include "common/result.h"
 #include "common/snapshot.h"
 #include "common/unique_fd.h"
+#include "server/cookies.h"
 #include "view/zone_view.h"
 #include "xfr/handler.h"
 
@@ -38,6 +39,7 @@ struct TcpOptions {
   // The TCP thread refreshes its snapshot at least this often, even without traffic.
   std::chrono::milliseconds idle_refresh{1000};
   xfr::Handler* xfr = nullptr;  // transfers, NOTIFY, signed queries (see server.h)
+  const CookieSecrets* cookies = nullptr;  // DNS cookies: answers carry a server cookie; may be null
 };
 
 class TcpServer {
