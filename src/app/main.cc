@@ -165,7 +165,10 @@ int run_explain(const ServeConfig& cfg, const ExplainFlags& f) {
       if (z.file_backed || !apex || !dns::is_subdomain(*name, *apex)) continue;
       if (auto recs = store->records(z.zone.id)) {
         for (const auto& r : *recs) {
-          if (auto rr = control::to_zone_record(r); rr && rr->owner == *name) stored.push_back(*rr);
+          auto rr = control::to_zone_record(r);
+          if (!rr || rr->owner != *name) continue;
+          if (r.proxied) rr->cf_tags.push_back("cf-proxied:true");
+          stored.push_back(*rr);
         }
       }
     }
