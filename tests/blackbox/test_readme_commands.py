@@ -153,7 +153,8 @@ def test_make_run_uses_the_given_listeners(tmp_path):
         proc = subprocess.Popen(["make", "--no-print-directory", "run", f"BUILD={build}",
                                  f"DNS_LISTEN=127.0.0.1:{dns_port}", f"API_LISTEN=127.0.0.1:{api_port}",
                                  f"DATA={tmp_path / 'data'}"],
-                                cwd=REPO, stdout=f, stderr=subprocess.STDOUT, start_new_session=True)
+                                cwd=REPO, stdout=f, stderr=subprocess.STDOUT, start_new_session=True,
+                                env={k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")})
     server_pid = None
     try:
         deadline = time.time() + 60
