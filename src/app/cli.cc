@@ -252,14 +252,19 @@ class Runner {
       err_ << "dnsedge: no zone at the API " << a_.api << " holds " << name << " (dnsedge zone list shows the zones)\n";
       return kExitFailed;
     }
-    auto r = exchange(HttpCall{"GET", "/zones/" + zone->id + "/dns_records/served" + query_string({{"name", name}}), "", ""});
+    const std::string target = "/zones/" + zone->id + "/dns_records/served" + query_string({{"name", name}});
+    auto r = exchange(HttpCall{"GET", target, "", ""});
     if (!r) return kExitFailed;
     const json& res = r->envelope["result"];
     json records = json::array(), other = json::array(), why = json::array();
     if (res.contains("records") && res["records"].is_array()) {
-      for (const auto& rec : res["records"]) (type == "ANY" || str(rec, "type") == type ? records : other).push_back(rec);
+      for (const auto& rec : res["records"]) {
+        (type == "ANY" || str(rec, "type") == type ? records : other).push_back(rec);
+      }
     }
-    if (res.contains("explain") && res["explain"].is_object() && res["explain"].contains(name)) why = res["explain"][name];
+    if (res.contains("explain") && res["explain"].is_object() && res["explain"].contains(name)) {
+      why = res["explain"][name];
+    }
     if (a_.json) {
       json o = {{"name", name}, {"type", type}, {"zone", zone->name}, {"source", "api " + a_.api},
                 {"served", records}, {"other_types", other}, {"why", why}};

@@ -57,8 +57,8 @@ Result<ZoneCheck> check_zone_file(const std::string& path, const std::string& or
                        (r.type == rrtype::kAAAA && no_v6 && !r.ipv4_only) ||
                        (r.type == rrtype::kCNAME && no_v4 && no_v6);
     if (needs) {
-      out.notes.push_back(path + ":" + std::to_string(r.line) + ": " + dns::name_to_text(r.owner) + " " + dns::type_to_string(r.type) +
-                          " proxied: needs --edge-ipv4/--edge-ipv6 to serve");
+      out.notes.push_back(path + ":" + std::to_string(r.line) + ": " + dns::name_to_text(r.owner) + " " +
+                          dns::type_to_string(r.type) + " proxied: needs --edge-ipv4/--edge-ipv6 to serve");
     }
   }
   auto unused = [&](std::string addr) {
@@ -69,7 +69,11 @@ Result<ZoneCheck> check_zone_file(const std::string& path, const std::string& or
     return addr;
   };
   if (no_v4) edge.v4.push_back(unused(std::string("\xf0\x00\x00\x01", 4)));
-  if (no_v6) edge.v6.push_back(unused(std::string("\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01", 16)));
+  if (no_v6) {
+    std::string v6(16, '\0');  // 100::1
+    v6[0] = v6[15] = '\x01';
+    edge.v6.push_back(unused(std::move(v6)));
+  }
   auto z = view::ZoneView::compile(apex, zt->records,
                                    view::CompileOptions{.source = path, .edge = &edge,
                                                         .flattening = flattening_for(options, apex),
