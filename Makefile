@@ -5,6 +5,7 @@ BUILD      ?= build
 BUILD_TYPE ?= RelWithDebInfo
 PY         := /usr/bin/python3
 DNS_LISTEN ?= 127.0.0.1:5353
+API_LISTEN ?= 127.0.0.1:8080
 DATA       ?= .dnsedge-data
 
 # Build and run dependencies, plus the peers and clients the tests and the benchmark use.
@@ -54,23 +55,33 @@ test: build
 	  echo "== pytest $$d"; DNSEDGE_BIN=$(abspath $(BUILD)/dnsedge) $(PY) -m pytest -q $$d; \
 	done
 
+# `make run` listens where DNS_LISTEN and API_LISTEN say (ADDR:PORT, [IPv6]:PORT); the banner
+# shows the commands for those addresses. API-created zones get the demo zone's name servers.
+DNS_PORT := $(lastword $(subst :, ,$(DNS_LISTEN)))
+DNS_HOST := $(subst [,,$(subst ],,$(patsubst %:$(DNS_PORT),%,$(DNS_LISTEN))))
+API_URL  := http://$(API_LISTEN)/client/v4
+DIG      := dig @$(DNS_HOST) -p $(DNS_PORT)
+CURL     := curl -s -H 'Authorization: Bearer demo-token-change-me'
+
 run: build
 	@mkdir -p $(DATA)
 	@echo "dnsedge: serving the demo zone example.com on $(DNS_LISTEN). Try:"
-	@echo "  dig @127.0.0.1 -p 5353 example.com SOA"
-	@echo "  dig @127.0.0.1 -p 5353 www.example.com A              (proxied: the edge addresses)"
-	@echo "  dig @127.0.0.1 -p 5353 _submission._tcp.example.com SRV (target rewritten to a dc- record)"
-	@echo "  dig @127.0.0.1 -p 5353 example.com MX"
-	@echo "  dig @127.0.0.1 -p 5353 nothing.example.com A     (NXDOMAIN)"
-	@echo "  dig @127.0.0.1 -p 5353 +tcp example.com TXT"
-	@echo "REST API (Cloudflare v4 shape, docs/api.md) on http://127.0.0.1:8080/client/v4, demo token: demo-token-change-me"
-	@echo "  curl -s -H 'Authorization: Bearer demo-token-change-me' http://127.0.0.1:8080/client/v4/zones"
-	@echo "  curl -s -H 'Authorization: Bearer demo-token-change-me' -X POST http://127.0.0.1:8080/client/v4/zones -d '{\"name\":\"demo.test\"}'"
-	@echo "  curl -s -H 'Authorization: Bearer demo-token-change-me' -X POST http://127.0.0.1:8080/client/v4/zones/ZONE_ID/dns_records \\"
+	@echo "  $(DIG) example.com SOA"
+	@echo "  $(DIG) www.example.com A              (proxied: the edge addresses)"
+	@echo "  $(DIG) _submission._tcp.example.com SRV (target rewritten to a dc- record)"
+	@echo "  $(DIG) example.com MX"
+	@echo "  $(DIG) nothing.example.com A     (NXDOMAIN)"
+	@echo "  $(DIG) +tcp example.com TXT"
+	@echo "REST API (Cloudflare v4 shape, docs/api.md) on $(API_URL), demo token: demo-token-change-me"
+	@echo "  $(CURL) $(API_URL)/zones"
+	@echo "  $(CURL) -X POST $(API_URL)/zones -d '{\"name\":\"example.org\"}'"
+	@echo "  $(CURL) -X POST $(API_URL)/zones/ZONE_ID/dns_records \\"
 	@echo "       -d '{\"name\":\"www\",\"type\":\"A\",\"content\":\"192.0.2.10\",\"proxied\":true}'"
-	exec $(BUILD)/dnsedge serve --data $(DATA) --dns-listen $(DNS_LISTEN) --zone-file demo/example.com.zone \
+	@echo "CLI: export DNSEDGE_API_TOKEN=demo-token-change-me; $(BUILD)/dnsedge zone list --api $(API_URL)"
+	@exec $(BUILD)/dnsedge serve --data $(DATA) --dns-listen $(DNS_LISTEN) --zone-file demo/example.com.zone \
 	  --edge-ipv4 203.0.113.1,203.0.113.2 --edge-ipv6 2001:db8:e::1,2001:db8:e::2 \
-	  --api-listen 127.0.0.1:8080 --api-token demo-token-change-me
+	  --nameserver ns1.example.com --nameserver ns2.example.com \
+	  --api-listen $(API_LISTEN) --api-token demo-token-change-me
 
 bench: build
 	$(PY) bench/bench.py --dnsedge $(abspath $(BUILD)/dnsedge)

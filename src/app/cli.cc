@@ -129,6 +129,7 @@ class Runner {
       case Command::kRecordList: return record_list();
       case Command::kRecordSet: return record_set();
       case Command::kRecordRm: return record_rm();
+      case Command::kExplain: return explain();
       case Command::kNone: break;
     }
     err_ << "dnsedge: no command\n";
@@ -230,6 +231,62 @@ class Runner {
       return std::nullopt;
     }
     return str(res[0], "id");
+  }
+
+  // `explain NAME TYPE --api URL`: the served view of NAME from the running server
+  // (GET /zones/{id}/dns_records/served?name=), in the zone that is NAME's longest suffix.
+  int explain() {
+    const std::string name = strip_dot(lower(a_.zone));
+    const std::string type = upper(a_.type.empty() ? std::string("A") : a_.type);
+    std::optional<ZoneRef> zone;
+    for (std::string cand = name; !cand.empty() && !zone;) {
+      auto r = exchange(zone_lookup_call(cand));
+      if (!r) return kExitFailed;
+      for (const auto& z : r->envelope["result"]) {
+        if (str(z, "name") == cand) zone = ZoneRef{str(z, "id"), cand};
+      }
+      const size_t dot = cand.find('.');
+      cand = dot == std::string::npos ? std::string() : cand.substr(dot + 1);
+    }
+    if (!zone) {
+      err_ << "dnsedge: no zone at the API " << a_.api << " holds " << name << " (dnsedge zone list shows the zones)\n";
+      return kExitFailed;
+    }
+    const std::string target = "/zones/" + zone->id + "/dns_records/served" + query_string({{"name", name}});
+    auto r = exchange(HttpCall{"GET", target, "", ""});
+    if (!r) return kExitFailed;
+    const json& res = r->envelope["result"];
+    json records = json::array(), other = json::array(), why = json::array();
+    if (res.contains("records") && res["records"].is_array()) {
+      for (const auto& rec : res["records"]) {
+        (type == "ANY" || str(rec, "type") == type ? records : other).push_back(rec);
+      }
+    }
+    if (res.contains("explain") && res["explain"].is_object() && res["explain"].contains(name)) {
+      why = res["explain"][name];
+    }
+    if (a_.json) {
+      json o = {{"name", name}, {"type", type}, {"zone", zone->name}, {"source", "api " + a_.api},
+                {"served", records}, {"other_types", other}, {"why", why}};
+      out_ << o.dump(2) << "\n";
+      return 0;
+    }
+    auto line = [](const json& rec) {
+      return str(rec, "name") + ". " + std::to_string(rec.value("ttl", 0)) + " IN " + str(rec, "type") + " " +
+             str(rec, "content");
+    };
+    out_ << name << ". " << type << "  (zone " << zone->name << ", served view of the API at " << a_.api << ")\n";
+    out_ << "served:\n";
+    if (records.empty()) {
+      out_ << "  (no " << type << " record served at this name"
+           << (other.empty() ? "; no data at all: DNS answers from a wildcard, a delegation or NXDOMAIN" : "") << ")\n";
+    }
+    for (const auto& rec : records) out_ << "  " << line(rec) << "\n";
+    for (const auto& rec : other) out_ << "  (other type) " << line(rec) << "\n";
+    out_ << "why:\n";
+    if (why.empty() && !records.empty()) out_ << "  served as stored (no proxying, flattening or dc-record involved)\n";
+    for (const auto& w : why) out_ << "  - " << (w.is_string() ? w.get<std::string>() : w.dump()) << "\n";
+    return 0;
   }
 
   int zone_add() {

@@ -27,7 +27,8 @@ namespace dnsedge::app::cli {
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
 
-enum class Command { kNone, kZoneAdd, kZoneList, kZoneRm, kZoneImport, kZoneExport, kRecordAdd, kRecordList, kRecordSet, kRecordRm };
+enum class Command { kNone, kZoneAdd, kZoneList, kZoneRm, kZoneImport, kZoneExport, kRecordAdd, kRecordList, kRecordSet, kRecordRm,
+                     kExplain /* `explain NAME TYPE --api URL`: zone = NAME, type = TYPE */ };
 
 // What the command line said, after parsing. Optional fields are the flags that were given.
 struct Args {

@@ -27,6 +27,9 @@
 #include "app/external.h"
 #include "app/zones.h"
 #include "auth/explain.h"
+#include "common/snapshot.h"
+#include "control/controller.h"
+#include "control/validate.h"
 #include "dns/name.h"
 #include "dns/types.h"
 #include "resolve/flatten_cache.h"
@@ -59,7 +62,38 @@ void add_zone_flags(CLI::App* cmd, ServeFlags& flags) {
   cmd->add_option("--flatten-all", flags.flatten_all, "zone whose CNAMEs are all flattened, repeatable");
 }
 
-int run_explain(const ServeConfig& cfg, const std::string& name_text, const std::string& type_text, bool json) {
+struct ExplainFlags {
+  std::string name, type = "A";
+  bool json = false;
+  std::string data_dir;  // store zones of `serve --data DIR`
+  std::string api;       // ask a running server instead
+  std::string token;
+};
+
+int run_explain(const ServeConfig& cfg, const ExplainFlags& f) {
+  const std::string& name_text = f.name;
+  const std::string& type_text = f.type;
+  const bool json = f.json;
+  if (!f.api.empty()) {
+    if (!cfg.zone_files.empty() || !f.data_dir.empty()) {
+      std::cerr << "dnsedge: explain: --api asks the running server; it does not combine with --zone-file or --data\n";
+      return kExitUsage;
+    }
+    cli::Args a;
+    a.api = f.api;
+    const char* env_token = std::getenv("DNSEDGE_API_TOKEN");
+    a.token = !f.token.empty() ? f.token : (env_token != nullptr ? env_token : "");
+    a.json = json;
+    a.command = cli::Command::kExplain;
+    a.zone = name_text;
+    a.type = type_text;
+    return cli::run(a);
+  }
+  if (cfg.zone_files.empty() && f.data_dir.empty()) {
+    std::cerr << "dnsedge: explain: no zone is loaded: give --zone-file FILE, --data DIR (serve's store) or "
+                 "--api URL (a running server)\n";
+    return kExitUsage;
+  }
   std::string t = name_text;
   if (t.empty() || t.back() != '.') t += '.';
   auto name = dns::name_from_text(t);
@@ -81,6 +115,30 @@ int run_explain(const ServeConfig& cfg, const std::string& name_text, const std:
     std::cerr << catalog.error().message << "\n";
     return kExitUsage;
   }
+  // Store zones (--data): the controller, opened read-only beside a running server, compiles
+  // them with the file zones into the catalog `serve` would publish.
+  common::SnapshotPublisher<view::Catalog> publisher(view::Catalog::empty());
+  std::unique_ptr<control::Controller> store;
+  if (!f.data_dir.empty()) {
+    struct stat st {};
+    if (::stat(f.data_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      std::cerr << "dnsedge: explain: --data " << f.data_dir << ": no such directory\n";
+      return kExitUsage;
+    }
+    control::ControllerOptions co;
+    co.data_dir = f.data_dir;
+    co.edge = cfg.edge;
+    co.nameservers = cfg.nameservers;
+    co.flatten_all = cfg.flatten_all;
+    co.external = &external;
+    co.log = [](const std::string& text) { std::cerr << "dnsedge explain: store: " << text << "\n"; };
+    auto opened = control::Controller::open_read_only(std::move(co), publisher);
+    if (!opened) {
+      std::cerr << "dnsedge: explain: " << opened.error().message << "\n";
+      return kExitUsage;
+    }
+    store = std::move(*opened);
+  }
   if (const auto names = zones.external_names(); !names.empty()) {
     // Resolve the external CNAME targets once, as `serve` would in the background.
     auto resolver = resolve::Resolver::create(resolve::ResolverOptions{.upstreams = cfg.upstreams});
@@ -97,8 +155,25 @@ int run_explain(const ServeConfig& cfg, const std::string& name_text, const std:
     external.set((*cache)->snapshot());
     catalog = zones.recompile().catalog;
   }
+  std::vector<dns::ZoneRecord> stored = zones.stored_records(*name);
+  if (store) {
+    store->set_file_zones((*catalog)->zones());
+    catalog = publisher.current();
+    // The stored records at the name when it is in a store zone.
+    for (const auto& z : store->zones()) {
+      auto apex = dns::name_from_text(z.zone.name + ".");
+      if (z.file_backed || !apex || !dns::is_subdomain(*name, *apex)) continue;
+      if (auto recs = store->records(z.zone.id)) {
+        for (const auto& r : *recs) {
+          auto rr = control::to_zone_record(r);
+          if (!rr || rr->owner != *name) continue;
+          if (r.proxied) rr->cf_tags.push_back("cf-proxied:true");
+          stored.push_back(*rr);
+        }
+      }
+    }
+  }
   const auto e = auth::explain(**catalog, *name, *type);
-  const auto stored = zones.stored_records(*name);
   if (json) {
     auto q = [](const std::string& s) {
       std::string o = "\"";
@@ -141,7 +216,11 @@ int run_explain(const ServeConfig& cfg, const std::string& name_text, const std:
     for (const auto& l : *v) std::cout << "  " << label << "  " << l << "\n";
   }
   std::cout << "why:\n";
-  if (e.why.empty()) std::cout << "  served as stored (no proxying, flattening or dc-record involved)\n";
+  if (e.zone.empty()) {
+    std::cout << "  no loaded zone holds this name: DNS refuses the query\n";
+  } else if (e.why.empty()) {
+    std::cout << "  served as stored (no proxying, flattening or dc-record involved)\n";
+  }
   for (const auto& w : e.why) std::cout << "  - " << w << "\n";
   return 0;
 }
@@ -380,9 +459,12 @@ int run_zone_check(const std::string& file, const std::string& origin_text, bool
     return 1;
   }
   if (print) {
+    // The output stays a zone file: notes are comments.
+    for (const auto& n : r->notes) std::cout << "; " << n << "\n";
     std::cout << r->text;
   } else {
-    std::cerr << file << ": OK (" << r->records << " records, origin " << r->origin_text << ")\n";
+    for (const auto& n : r->notes) std::cout << n << "\n";
+    std::cout << file << ": OK (" << r->records << " records, origin " << r->origin_text << ")\n";
   }
   return 0;
 }
@@ -422,11 +504,13 @@ int main(int argc, char** argv) {
                     "name server host name for the apex NS of API-created zones, repeatable");
 
   auto* explain = app.add_subcommand("explain", "Show what a name answers and why (proxied, flattened, dc-records)");
-  std::string explain_name, explain_type = "A";
-  bool explain_json = false;
-  explain->add_option("name", explain_name, "domain name")->required();
-  explain->add_option("type", explain_type, "record type (default A)");
-  explain->add_flag("--json", explain_json, "machine-readable output");
+  ExplainFlags ef;
+  explain->add_option("name", ef.name, "domain name")->required();
+  explain->add_option("type", ef.type, "record type (default A)");
+  explain->add_flag("--json", ef.json, "machine-readable output");
+  explain->add_option("--data", ef.data_dir, "serve's data directory: explain its API zones too (read-only)");
+  explain->add_option("--api", ef.api, "ask a running server's API instead (http://HOST:PORT/client/v4)");
+  explain->add_option("--token", ef.token, "API token for --api (or env DNSEDGE_API_TOKEN)");
   add_zone_flags(explain, flags);
 
   auto* zone = app.add_subcommand("zone", "Zone commands");
@@ -470,8 +554,15 @@ int main(int argc, char** argv) {
     std::cerr << "dnsedge: " << cfg.error().message << "\n";
     return 2;
   }
-  if (serve->parsed()) return run_serve(*cfg);
-  if (explain->parsed()) return run_explain(*cfg, explain_name, explain_type, explain_json);
+  if (serve->parsed()) {
+    // A refused start does not leave behind an empty data directory it created.
+    struct stat st {};
+    const bool existed = ::stat(cfg->data_dir.c_str(), &st) == 0;
+    const int rc = run_serve(*cfg);
+    if (rc != 0 && !existed) ::rmdir(cfg->data_dir.c_str());
+    return rc;
+  }
+  if (explain->parsed()) return run_explain(*cfg, ef);
   if (check->parsed()) return run_zone_check(check_file, check_origin, check_print, *cfg);
   return 2;
 }

@@ -45,12 +45,40 @@ Result<ZoneCheck> check_zone_file(const std::string& path, const std::string& or
   auto zt = parse(path, origin_text);
   if (!zt) return zt.error();
   const std::string apex = apex_of(*zt);
+  // A proxied record is valid data; only serving it needs edge addresses. Without them the zone
+  // is checked against stand-in edge addresses (ones no record of the file holds) and each
+  // proxied record that `serve` would refuse gets a note.
+  view::EdgeAddresses edge = options.edge;
+  ZoneCheck out;
+  const bool no_v4 = edge.v4.empty(), no_v6 = edge.v6.empty();
+  for (const auto& r : zt->records) {
+    if (!r.proxied) continue;
+    const bool needs = (r.type == rrtype::kA && no_v4 && !r.ipv6_only) ||
+                       (r.type == rrtype::kAAAA && no_v6 && !r.ipv4_only) ||
+                       (r.type == rrtype::kCNAME && no_v4 && no_v6);
+    if (needs) {
+      out.notes.push_back(path + ":" + std::to_string(r.line) + ": " + dns::name_to_text(r.owner) + " " +
+                          dns::type_to_string(r.type) + " proxied: needs --edge-ipv4/--edge-ipv6 to serve");
+    }
+  }
+  auto unused = [&](std::string addr) {
+    // 240.0.0.0/4 (reserved) and 100::/64 (discard-only): bump the last octet past any record's data.
+    while (std::any_of(zt->records.begin(), zt->records.end(), [&](const auto& r) { return r.rdata == addr; })) {
+      addr.back() = static_cast<char>(addr.back() + 1);
+    }
+    return addr;
+  };
+  if (no_v4) edge.v4.push_back(unused(std::string("\xf0\x00\x00\x01", 4)));
+  if (no_v6) {
+    std::string v6(16, '\0');  // 100::1
+    v6[0] = v6[15] = '\x01';
+    edge.v6.push_back(unused(std::move(v6)));
+  }
   auto z = view::ZoneView::compile(apex, zt->records,
-                                   view::CompileOptions{.source = path, .edge = &options.edge,
+                                   view::CompileOptions{.source = path, .edge = &edge,
                                                         .flattening = flattening_for(options, apex),
                                                         .targets = options.external});
   if (!z) return z.error();
-  ZoneCheck out;
   out.text = dns::format_zone(apex, zt->records);
   out.origin_text = dns::name_to_text(apex);
   out.records = zt->records.size();

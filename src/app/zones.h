@@ -23,8 +23,10 @@ struct ZoneCheck {
   std::string text;         // the zone, normalized
   std::string origin_text;  // "example.com."
   size_t records = 0;
+  std::vector<std::string> notes;  // "file:line: NAME TYPE proxied: needs --edge-ipv4/--edge-ipv6 to serve"
 };
-// Parses and compiles one zone file on its own (no other zones, no resolver).
+// Parses and compiles one zone file on its own (no other zones, no resolver). Proxied records
+// need no edge addresses here: each one `serve` would refuse without them gets a note.
 Result<ZoneCheck> check_zone_file(const std::string& path, const std::string& origin_text,
                                   const ZoneSetOptions& options);
 

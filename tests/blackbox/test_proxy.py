@@ -238,9 +238,20 @@ def test_bad_proxy_records_fail_to_load_with_line(tmp_path, line, msg):
 
 
 def test_no_edge_address_fails_closed(tmp_path):
+    """`zone check` accepts proxied records without edge addresses (a note each); `serve` refuses
+    to start with them and leaves no data directory it created behind."""
     need_dnsedge()
     z = tmp_path / "example.com.zone"
     z.write_text(ZONE)
     p = subprocess.run([DNSEDGE_BIN, "zone", "check", str(z)], capture_output=True, text=True, timeout=30)
-    assert p.returncode == 1
-    assert "needs an edge IPv4 address" in p.stderr, p.stderr
+    assert p.returncode == 0, p.stderr
+    notes = [l for l in p.stdout.splitlines() if "proxied: needs --edge-ipv4/--edge-ipv6 to serve" in l]
+    assert any(re.match(r".*example\.com\.zone:\d+: www\.example\.com\. A proxied", l) for l in notes), p.stdout
+    assert p.stdout.splitlines()[-1].startswith(f"{z}: OK ("), p.stdout
+    data = tmp_path / "data"
+    p = subprocess.run([DNSEDGE_BIN, "serve", "--zone-file", str(z), "--data", str(data),
+                        "--dns-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0"],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2
+    assert "needs an edge IPv4 address" in p.stdout + p.stderr, p.stdout + p.stderr
+    assert not data.exists()
