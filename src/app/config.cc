@@ -34,6 +34,7 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   std::vector<std::string> edge4, edge6, upstream, flat, nameservers;
   std::string api_listen, api_token;
   std::optional<long> threads;
+  std::optional<long> generate_max, zone_records_max;
   if (!flags.config_file.empty()) {
     toml::table t;
     try {
@@ -46,7 +47,8 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
     static constexpr std::string_view kKnown[] = {"data",          "dns_listen", "zone_files", "threads",
                                                   "no_edge_proxy", "edge_ipv4",  "edge_ipv6",  "upstream",
                                                   "flatten_all",   "api_listen", "api_token",  "nameservers",
-                                                  "edge",          "spectrum_app", "xfr"};
+                                                  "edge",          "spectrum_app", "xfr",
+                                                  "max_generate_records", "max_records_per_zone"};
     for (const auto& [k, v] : t) {
       bool known = false;
       for (auto kk : kKnown) known = known || k.str() == kk;
@@ -83,6 +85,13 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
       if (!n->is_integer()) return make_error(flags.config_file + ": 'threads' must be an integer");
       threads = n->as_integer()->get();
     }
+    for (auto [key, dest] : {std::pair<const char*, std::optional<long>*>{"max_generate_records", &generate_max},
+                             {"max_records_per_zone", &zone_records_max}}) {
+      if (const auto* n = t.get(key)) {
+        if (!n->is_integer()) return make_error(flags.config_file + ": '" + key + "' must be an integer");
+        *dest = n->as_integer()->get();
+      }
+    }
     if (const auto* n = t.get("no_edge_proxy")) {
       if (!n->is_boolean()) return make_error(flags.config_file + ": 'no_edge_proxy' must be true or false");
       cfg.no_edge_proxy = n->as_boolean()->get();
@@ -96,6 +105,18 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   if (flags.xfr_journal_max) {
     if (*flags.xfr_journal_max < 0 || *flags.xfr_journal_max > 100000) return make_error("--xfr-journal-max must be 0..100000");
     cfg.xfr.journal_max = static_cast<size_t>(*flags.xfr_journal_max);
+  }
+  if (flags.max_generate_records) generate_max = flags.max_generate_records;
+  if (flags.max_records_per_zone) zone_records_max = flags.max_records_per_zone;
+  if (generate_max) {
+    if (*generate_max < 0 || *generate_max > 10000000) return make_error("--max-generate-records must be 0..10000000");
+    cfg.max_generate_records = static_cast<uint64_t>(*generate_max);
+  }
+  if (zone_records_max) {
+    if (*zone_records_max < 1 || *zone_records_max > 100000000) {
+      return make_error("--max-records-per-zone must be 1..100000000");
+    }
+    cfg.max_records_per_zone = static_cast<uint64_t>(*zone_records_max);
   }
   if (!flags.edge_ipv4.empty()) edge4 = flags.edge_ipv4;
   if (!flags.edge_ipv6.empty()) edge6 = flags.edge_ipv6;

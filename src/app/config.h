@@ -14,9 +14,12 @@
 //   api_listen = "127.0.0.1:8080"          # REST API (Cloudflare v4 shape) under /client/v4
 //   api_token = "..."                      # first API token (or env DNSEDGE_API_TOKEN)
 //   nameservers = ["ns1.example.net", "ns2.example.net"]  # apex NS of API-created zones
+//   max_generate_records = 65536           # records $GENERATE may make per zone file or import
+//   max_records_per_zone = 1000000         # records an API zone may hold (81045 over it)
 //   [edge] / [[spectrum_app]]              # edge proxy settings, see app/edge_wiring.h
 //   [xfr] / [[xfr.tsig]] / [[xfr.outgoing]] # zone transfers, see app/xfr_wiring.h
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +48,8 @@ struct ServeFlags {  // as given on the command line (empty/unset = not given)
   std::vector<std::string> nameservers;
   EdgeFlags edge;  // edge proxy flags (app/edge_wiring.h)
   std::optional<long> xfr_journal_max;
+  std::optional<long> max_generate_records;
+  std::optional<long> max_records_per_zone;
 };
 
 struct ServeConfig {  // validated, defaults applied
@@ -61,6 +66,8 @@ struct ServeConfig {  // validated, defaults applied
   std::vector<std::string> nameservers;  // wire form; default ns1/ns2.dnsedge.invalid.
   EdgeConfig edge_proxy;                 // edge proxy listeners, timeouts, Spectrum apps
   xfr::Config xfr;                       // [xfr] of the config file (+ the API's, at run time)
+  uint64_t max_generate_records = 65536;   // per zone file or import, all $GENERATE together
+  uint64_t max_records_per_zone = 1000000; // API zones; a write over it fails with 81045
 };
 
 Result<ServeConfig> resolve_serve_config(const ServeFlags& flags);

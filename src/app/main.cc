@@ -46,12 +46,15 @@ ZoneSetOptions zone_options(const ServeConfig& cfg) {
   ZoneSetOptions o;
   o.edge = cfg.edge;
   o.flatten_all = cfg.flatten_all;
+  o.limits.max_generate_records = cfg.max_generate_records;
   return o;
 }
 
 void add_zone_flags(CLI::App* cmd, ServeFlags& flags) {
   cmd->add_option("--config", flags.config_file, "TOML config file (flags override it)");
   cmd->add_option("--zone-file", flags.zone_files, "zone file to serve (file-backed zone), repeatable");
+  cmd->add_option("--max-generate-records", flags.max_generate_records,
+                  "records $GENERATE may make per zone file or import, all directives together (default 65536)");
   cmd->add_option("--edge-ipv4", flags.edge_ipv4, "edge IPv4 addresses proxied names answer: IP[,IP...]");
   cmd->add_option("--edge-ipv6", flags.edge_ipv6, "edge IPv6 addresses proxied names answer: IP[,IP...]");
   cmd->add_option("--upstream", flags.upstream,
@@ -351,6 +354,8 @@ int main(int argc, char** argv) {
                     "DNS listen address ADDR:PORT or [ADDR]:PORT, repeatable (default 127.0.0.1:5353 and [::1]:5353)");
   serve->add_option("--threads", flags.threads, "UDP worker threads (default 1)");
   serve->add_option("--xfr-journal-max", flags.xfr_journal_max, "IXFR: view diffs kept per zone (default 100)");
+  serve->add_option("--max-records-per-zone", flags.max_records_per_zone,
+                    "records an API zone may hold; a write over it fails with 81045 (default 1000000)");
   serve->add_flag("--no-edge-proxy", flags.no_edge_proxy, "do not run the edge proxy");
   add_edge_flags(serve, flags.edge);
   add_zone_flags(serve, flags);
@@ -375,6 +380,8 @@ int main(int argc, char** argv) {
   check->add_option("file", check_file, "zone file")->required();
   check->add_option("--origin", check_origin, "zone origin (default: from $ORIGIN / the file name)");
   check->add_flag("--print", check_print, "print the zone normalized (re-reads to the same data)");
+  check->add_option("--max-generate-records", flags.max_generate_records,
+                    "records $GENERATE may make in the file, all directives together (default 65536)");
   check->add_option("--edge-ipv4", flags.edge_ipv4, "edge IPv4 addresses (for zones with proxied records)");
   check->add_option("--edge-ipv6", flags.edge_ipv6, "edge IPv6 addresses (for zones with proxied records)");
 
