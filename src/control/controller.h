@@ -29,6 +29,13 @@
 // ControllerOptions::external (the background resolver's results); after it changes, call
 // recompile_external() on the writer thread.
 //
+// A full disk is no outage: open() opens the store with StoreOptions::read_only_when_full, so a
+// disk too full for SQLite to open read-write still loads and serves the last committed state.
+// A write that meets a full disk (at begin, on a statement or at commit) changes nothing and fails
+// with errc::kDiskFull (HTTP 503, answered as code 1000, "disk is full: writes are refused until
+// space is freed (DIR)"); each episode is logged once (event=disk-full, then event=disk-space-again
+// at the first write stored after it). Every write retries, so writes resume once space is freed.
+//
 // Serial discipline (RFC 1982): the serial of a store zone moves forward whenever what it
 // serves changes, not only on writes: a recompile caused by another zone or by an external
 // target that changes the view bumps the serial too, persisted with a digest of the served
