@@ -1557,6 +1557,27 @@ TEST(StoreFullDiskTest, OpensReadOnlyOnAFullDiskAndWritesResumeWhenSpaceReturns)
   EXPECT_EQ(st->list_zones()->size(), 2u);
 }
 
+TEST(StoreFullDiskTest, NoDatabaseYetOnAFullDiskReadsEmpty) {
+  SmallDisk disk(1024);
+  if (!disk.ok()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  disk.fill();
+  StoreOptions options;
+  options.read_only_when_full = true;
+  auto st = open_ok(disk.path(), options);
+  ASSERT_TRUE(st);
+  EXPECT_TRUE(st->read_only());
+  EXPECT_TRUE(st->list_zones()->empty());
+  expect_fails(st->begin(), StoreErrc::kFull);
+  disk.free();
+  auto tx = st->begin();
+  ASSERT_TRUE(tx) << tx.error().message;
+  const zone::Account account = make_account();
+  expect_ok(tx->insert_account(account));
+  expect_ok(tx->commit());
+  st.reset();
+  EXPECT_EQ(open_ok(disk.path())->list_accounts()->size(), 1u);
+}
+
 TEST(StoreFullDiskTest, ACommitThatFillsTheDiskRollsBackAndSaysFull) {
   SmallDisk disk(4096);
   if (!disk.ok()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";

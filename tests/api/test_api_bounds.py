@@ -138,3 +138,23 @@ def test_txt_saying_include_reimports(server):
     assert r.status == 400 and r.error_codes() == [1012], r
     assert r.json["errors"][0]["message"] == "import:2: $INCLUDE is not allowed here"
     assert s.rcode("ok.example.org.") == "NXDOMAIN"
+
+
+def test_limits_from_the_config_file(tmp_path):
+    cfg = tmp_path / "dnsedge.toml"
+    cfg.write_text("max_records_per_zone = 2\nmax_generate_records = 10\n")
+    s = Server(tmp_path, extra=["--config", str(cfg)]).start()
+    try:
+        zid = s.create_zone("example.com")
+        r = _import(s, zid, "$GENERATE 1-11 a$ A 192.0.2.1\n")
+        assert r.status == 400 and r.error_codes() == [1012], r
+        r = _import(s, zid, "$GENERATE 1-3 a$ A 192.0.2.1\n")
+        assert r.status == 400 and r.error_codes() == [81045], r
+        r = _import(s, zid, "$GENERATE 1-2 a$ A 192.0.2.1\n")
+        assert r.status == 200 and r.result["recs_added"] == 2, r
+    finally:
+        s.stop()
+    bad = tmp_path / "bad.toml"
+    bad.write_text("max_records_per_zone = \"many\"\n")
+    p = subprocess.run([DNSEDGE_BIN, "serve", "--config", str(bad)], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2 and "'max_records_per_zone' must be an integer" in p.stderr, p
