@@ -1,5 +1,9 @@
 #include "api/json_io.h"
 
+#include <cmath>
+#include <limits>
+
+#include "control/errors.h"
 #include "control/validate.h"
 
 namespace dnsedge::api {
@@ -32,7 +36,11 @@ OJson success(OJson result, const std::vector<control::ApiMessage>& messages, co
 
 OJson failure(const std::vector<Error>& errors) {
   OJson e = OJson::array();
-  for (const auto& err : errors) e.push_back({{"code", err.code}, {"message", err.message}});
+  for (const auto& err : errors) {
+    // A full disk is a store failure (1000) that only answers another HTTP status (503).
+    const int code = err.code == control::errc::kDiskFull ? control::errc::kInternal : err.code;
+    e.push_back({{"code", code}, {"message", err.message}});
+  }
   return {{"success", false}, {"errors", e}, {"messages", OJson::array()}, {"result", nullptr}};
 }
 
@@ -114,6 +122,13 @@ Result<json> parse_body(const std::string& body) {
     std::string why = e.what();
     if (const size_t p = why.find("parse error"); p != std::string::npos) why = why.substr(p);
     return Error{"Malformed JSON in request body: " + why, kMalformedJson};
+  } catch (const json::out_of_range& e) {
+    // A number beyond a double (1e400): nlohmann's parser refuses it with "number overflow".
+    std::string why = e.what();
+    if (const size_t p = why.find("number overflow"); p != std::string::npos) why = why.substr(p);
+    return Error{"Request body is invalid: a number is out of range (" + why + ")", control::errc::kValidation};
+  } catch (const json::exception& e) {
+    return Error{std::string("Malformed JSON in request body: ") + e.what(), kMalformedJson};
   }
   if (!j.is_object()) return Error{"Malformed JSON in request body: expected a JSON object", kMalformedJson};
   return j;
@@ -134,8 +149,13 @@ Result<control::RecordInput> record_input(const json& b) {
     if (it == b.end() || it->is_null()) return {};
     if (it->is_number_float()) {
       const double d = it->get<double>();
-      if (d != static_cast<double>(static_cast<int64_t>(d))) return type_error(f, "an integer");
-      out = static_cast<int64_t>(d);
+      if (!std::isfinite(d) || d != std::trunc(d)) return type_error(f, "an integer");
+      // Beyond int64 (1e300) the value stays out of range for the field's own check (9021 for a
+      // TTL); a cast would be undefined.
+      constexpr double kLimit = 9.2e18;
+      out = d >= kLimit ? std::numeric_limits<int64_t>::max()
+            : d <= -kLimit ? std::numeric_limits<int64_t>::min()
+                           : static_cast<int64_t>(d);
       return {};
     }
     if (it->is_number_unsigned()) {

@@ -24,7 +24,12 @@ HttpResponse reply(int status, const OJson& body) {
 HttpResponse ok(OJson result) { return reply(200, success(std::move(result))); }
 HttpResponse fail(int status, int code, const std::string& message) { return reply(status, failure({Error{message, code}})); }
 HttpResponse bad(const std::string& message) { return fail(400, errc::kValidation, message); }
-HttpResponse store_fail(const Error& e) { return fail(500, errc::kInternal, "Internal error: the store failed: " + e.message); }
+HttpResponse store_fail(const Error& e) {
+  if (store::is(e, store::StoreErrc::kFull)) {  // as control::Controller answers a full disk
+    return fail(503, errc::kInternal, "disk is full: writes are refused until space is freed (" + e.message + ")");
+  }
+  return fail(500, errc::kInternal, "Internal error: the store failed: " + e.message);
+}
 HttpResponse not_allowed() { return fail(405, kMethodNotAllowed, "Method not allowed for this endpoint"); }
 HttpResponse no_route() { return fail(404, kNoRoute, "No route for that URI"); }
 

@@ -52,6 +52,7 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   std::string api_listen, api_token, api_token_file;
   std::optional<long> threads;
   long rrl_rate = cfg.rrl.rate, rrl_slip = cfg.rrl.slip, rrl_v4 = cfg.rrl.ipv4_prefix, rrl_v6 = cfg.rrl.ipv6_prefix;
+  std::optional<long> generate_max, zone_records_max;
   if (!flags.config_file.empty()) {
     toml::table t;
     try {
@@ -65,7 +66,7 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
                                                   "no_edge_proxy", "edge_ipv4",  "edge_ipv6",  "upstream",
                                                   "flatten_all",   "api_listen", "api_token",  "nameservers",
                                                   "edge",          "spectrum_app", "xfr",        "rrl",
-                                                  "api_token_file"};
+                                                  "api_token_file", "max_generate_records", "max_records_per_zone"};
     for (const auto& [k, v] : t) {
       bool known = false;
       for (auto kk : kKnown) known = known || k.str() == kk;
@@ -114,6 +115,13 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
         *dest = static_cast<long>(v.as_integer()->get());
       }
     }
+    for (auto [key, dest] : {std::pair<const char*, std::optional<long>*>{"max_generate_records", &generate_max},
+                             {"max_records_per_zone", &zone_records_max}}) {
+      if (const auto* n = t.get(key)) {
+        if (!n->is_integer()) return make_error(flags.config_file + ": '" + key + "' must be an integer");
+        *dest = n->as_integer()->get();
+      }
+    }
     if (const auto* n = t.get("no_edge_proxy")) {
       if (!n->is_boolean()) return make_error(flags.config_file + ": 'no_edge_proxy' must be true or false");
       cfg.no_edge_proxy = n->as_boolean()->get();
@@ -140,6 +148,18 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   if (rrl_v6 < 0 || rrl_v6 > 128) return make_error("--rrl-ipv6-prefix must be 0..128");
   cfg.rrl = server::RrlOptions{.rate = static_cast<uint32_t>(rrl_rate), .slip = static_cast<uint32_t>(rrl_slip),
                                .ipv4_prefix = static_cast<uint8_t>(rrl_v4), .ipv6_prefix = static_cast<uint8_t>(rrl_v6)};
+  if (flags.max_generate_records) generate_max = flags.max_generate_records;
+  if (flags.max_records_per_zone) zone_records_max = flags.max_records_per_zone;
+  if (generate_max) {
+    if (*generate_max < 0 || *generate_max > 10000000) return make_error("--max-generate-records must be 0..10000000");
+    cfg.max_generate_records = static_cast<uint64_t>(*generate_max);
+  }
+  if (zone_records_max) {
+    if (*zone_records_max < 1 || *zone_records_max > 100000000) {
+      return make_error("--max-records-per-zone must be 1..100000000");
+    }
+    cfg.max_records_per_zone = static_cast<uint64_t>(*zone_records_max);
+  }
   if (!flags.edge_ipv4.empty()) edge4 = flags.edge_ipv4;
   if (!flags.edge_ipv6.empty()) edge6 = flags.edge_ipv6;
   if (!flags.upstream.empty()) upstream = flags.upstream;

@@ -15,6 +15,8 @@
 //   api_token = "..."                      # first API token (or env DNSEDGE_API_TOKEN)
 //   api_token_file = "/etc/dnsedge/token"  # ... read from this file instead (kept out of ps)
 //   nameservers = ["ns1.example.net", "ns2.example.net"]  # apex NS of API-created zones
+//   max_generate_records = 65536           # records $GENERATE may make per zone file or import
+//   max_records_per_zone = 1000000         # records an API zone may hold (81045 over it)
 //   [edge] / [[spectrum_app]]              # edge proxy settings, see app/edge_wiring.h
 //   tcp_max_connections = 1024 ... api_write_timeout = 30  # see app/listener_limits.h
 //   [xfr] / [[xfr.tsig]] / [[xfr.outgoing]] # zone transfers, see app/xfr_wiring.h
@@ -24,6 +26,7 @@
 //   ipv4_prefix = 24
 //   ipv6_prefix = 64
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,6 +59,8 @@ struct ServeFlags {  // as given on the command line (empty/unset = not given)
   std::optional<long> xfr_journal_max;
   LimitFlags limits;  // DNS/TCP and API connection limits and timeouts (app/listener_limits.h)
   std::optional<long> rrl_rate, rrl_slip, rrl_ipv4_prefix, rrl_ipv6_prefix;
+  std::optional<long> max_generate_records;
+  std::optional<long> max_records_per_zone;
 };
 
 struct ServeConfig {  // validated, defaults applied
@@ -74,6 +79,8 @@ struct ServeConfig {  // validated, defaults applied
   xfr::Config xfr;                       // [xfr] of the config file (+ the API's, at run time)
   LimitsConfig limits;                   // DNS/TCP and API connection limits and timeouts
   server::RrlOptions rrl;                // [rrl], --rrl-*: NSD's defaults (rate 200, slip 2, /24, /64)
+  uint64_t max_generate_records = 65536;   // per zone file or import, all $GENERATE together
+  uint64_t max_records_per_zone = 1000000; // API zones; a write over it fails with 81045
 };
 
 Result<ServeConfig> resolve_serve_config(const ServeFlags& flags);

@@ -29,6 +29,8 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
   o.edge = cfg.edge;
   o.nameservers = cfg.nameservers;
   o.flatten_all = cfg.flatten_all;
+  o.max_records_per_zone = cfg.max_records_per_zone;
+  o.max_generate_records = cfg.max_generate_records;
   o.external = external;
   o.log = [](const std::string& text) { spdlog::warn("control: {}", text); };
   o.on_external_change = std::move(on_external_change);

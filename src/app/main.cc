@@ -49,12 +49,15 @@ ZoneSetOptions zone_options(const ServeConfig& cfg) {
   ZoneSetOptions o;
   o.edge = cfg.edge;
   o.flatten_all = cfg.flatten_all;
+  o.limits.max_generate_records = cfg.max_generate_records;
   return o;
 }
 
 void add_zone_flags(CLI::App* cmd, ServeFlags& flags) {
   cmd->add_option("--config", flags.config_file, "TOML config file (flags override it)");
   cmd->add_option("--zone-file", flags.zone_files, "zone file to serve (file-backed zone), repeatable");
+  cmd->add_option("--max-generate-records", flags.max_generate_records,
+                  "records $GENERATE may make per zone file or import, all directives together (default 65536)");
   cmd->add_option("--edge-ipv4", flags.edge_ipv4, "edge IPv4 addresses proxied names answer: IP[,IP...]");
   cmd->add_option("--edge-ipv6", flags.edge_ipv6, "edge IPv6 addresses proxied names answer: IP[,IP...]");
   cmd->add_option("--upstream", flags.upstream,
@@ -492,6 +495,8 @@ int main(int argc, char** argv) {
                     "every Nth rate-limited response is sent truncated, the others dropped (default 2; 0 = drop all)");
   serve->add_option("--rrl-ipv4-prefix", flags.rrl_ipv4_prefix, "rate limiting: IPv4 client prefix length (default 24)");
   serve->add_option("--rrl-ipv6-prefix", flags.rrl_ipv6_prefix, "rate limiting: IPv6 client prefix length (default 64)");
+  serve->add_option("--max-records-per-zone", flags.max_records_per_zone,
+                    "records an API zone may hold; a write over it fails with 81045 (default 1000000)");
   serve->add_flag("--no-edge-proxy", flags.no_edge_proxy, "do not run the edge proxy");
   add_edge_flags(serve, flags.edge);
   add_limit_flags(serve, flags.limits);
@@ -521,6 +526,8 @@ int main(int argc, char** argv) {
   check->add_option("file", check_file, "zone file")->required();
   check->add_option("--origin", check_origin, "zone origin (default: from $ORIGIN / the file name)");
   check->add_flag("--print", check_print, "print the zone normalized (re-reads to the same data)");
+  check->add_option("--max-generate-records", flags.max_generate_records,
+                    "records $GENERATE may make in the file, all directives together (default 65536)");
   check->add_option("--edge-ipv4", flags.edge_ipv4, "edge IPv4 addresses (for zones with proxied records)");
   check->add_option("--edge-ipv6", flags.edge_ipv6, "edge IPv6 addresses (for zones with proxied records)");
 

@@ -165,7 +165,8 @@ Result<xfr::Config> xfr_config_from_toml(const toml::table& root, const std::str
 }
 
 Result<std::unique_ptr<StoreJournal>> StoreJournal::open(const std::string& data_dir) {
-  auto st = store::Store::open(data_dir);
+  // On a full disk the journal reads what it holds and appends again once space is freed.
+  auto st = store::Store::open(data_dir, store::StoreOptions{.read_only_when_full = true});
   if (!st) return make_error("xfr journal: store " + data_dir + ": " + st.error().message);
   auto j = std::make_unique<StoreJournal>();
   j->store_ = std::move(*st);

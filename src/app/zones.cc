@@ -13,7 +13,7 @@ namespace {
 namespace rrtype = dns::rrtype;
 constexpr int kSettleRounds = 4;  // cross-zone dependency chains followed at one publish
 
-Result<dns::ZoneText> parse(const std::string& path, const std::string& origin_text) {
+Result<dns::ZoneText> parse(const std::string& path, const std::string& origin_text, const dns::ParseLimits& limits) {
   std::string origin;
   if (!origin_text.empty()) {
     std::string t = origin_text;
@@ -22,7 +22,7 @@ Result<dns::ZoneText> parse(const std::string& path, const std::string& origin_t
     if (!o) return make_error("--origin " + origin_text + ": " + o.error().message);
     origin = *o;
   }
-  return dns::parse_zone_file(path, origin);
+  return dns::parse_zone_file(path, origin, limits);
 }
 
 std::string apex_of(const dns::ZoneText& zt) {
@@ -42,7 +42,7 @@ view::Flattening flattening_for(const ZoneSetOptions& o, std::string_view apex) 
 
 Result<ZoneCheck> check_zone_file(const std::string& path, const std::string& origin_text,
                                   const ZoneSetOptions& options) {
-  auto zt = parse(path, origin_text);
+  auto zt = parse(path, origin_text, options.limits);
   if (!zt) return zt.error();
   const std::string apex = apex_of(*zt);
   // A proxied record is valid data; only serving it needs edge addresses. Without them the zone
@@ -86,7 +86,7 @@ Result<ZoneCheck> check_zone_file(const std::string& path, const std::string& or
 }
 
 Result<ZoneSet::Zone> ZoneSet::load(const std::string& file) const {
-  auto zt = parse(file, {});
+  auto zt = parse(file, {}, options_.limits);
   if (!zt) return zt.error();
   Zone z;
   z.file = file;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "dns/zonefile.h"
 #include "view/zone_view.h"
 
 namespace dnsedge::app {
@@ -17,6 +18,7 @@ struct ZoneSetOptions {
   view::EdgeAddresses edge;
   std::vector<std::string> flatten_all;       // apexes (wire) with flatten_all
   const view::TargetSource* external = nullptr;  // resolved external names (may be null)
+  dns::ParseLimits limits;                       // --max-generate-records
 };
 
 struct ZoneCheck {

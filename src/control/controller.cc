@@ -31,11 +31,6 @@ Error not_found_zone(const std::string& id) {
 
 Error record_not_found() { return err(errc::kRecordNotFound, "Record does not exist."); }
 
-Error store_error(const Error& e) {
-  if (store::is(e, store::StoreErrc::kDuplicate)) return err(errc::kIdenticalRecord, "An identical record already exists.");
-  return err(errc::kInternal, "Internal error: the store failed: " + e.message);
-}
-
 // FNV-1a 64 with two seeds → 32 lowercase hex digits: a stable id for objects not stored
 // (file-backed zones and their records).
 std::string stable_id(std::string_view a, std::string_view b = {}) {
@@ -89,6 +84,8 @@ int http_status(int code) {
       return 404;
     case errc::kInternal:
       return 500;
+    case errc::kDiskFull:
+      return 503;
     default:
       return 400;
   }
@@ -106,6 +103,17 @@ Controller::~Controller() { stop(); }
 Result<std::unique_ptr<Controller>> Controller::open(ControllerOptions options,
                                                      common::SnapshotPublisher<view::Catalog>& publisher) {
   if (options.nameservers.empty()) return make_error("control: at least one name server is needed for the apex NS set");
+  // A full disk is no outage: serve the last committed state, refuse writes, resume by itself.
+  options.store.read_only_when_full = true;
+  if (!options.store.on_disk_full) {
+    options.store.on_disk_full = [log = options.log, dir = options.data_dir](bool full) {
+      if (!log) return;
+      log(full ? "event=disk-full dir=" + dir +
+                     " reason=\"disk is full: the store serves its last committed state and refuses writes until space is "
+                     "freed\""
+               : "event=disk-space-again dir=" + dir + " reason=\"a write was stored again: writes resumed\"");
+    };
+  }
   auto st = store::Store::open(options.data_dir, options.store);
   if (!st) return make_error("store " + options.data_dir + ": " + st.error().message, st.error().code);
   std::unique_ptr<Controller> c(new Controller(std::move(options), publisher, std::move(*st)));
@@ -114,6 +122,14 @@ Result<std::unique_ptr<Controller>> Controller::open(ControllerOptions options,
 }
 
 std::string Controller::now() const { return zone::now_rfc3339(*clock_); }
+
+Error Controller::store_error(const Error& e) const {
+  if (store::is(e, store::StoreErrc::kDuplicate)) return err(errc::kIdenticalRecord, "An identical record already exists.");
+  if (store::is(e, store::StoreErrc::kFull)) {
+    return err(errc::kDiskFull, "disk is full: writes are refused until space is freed (" + options_.data_dir + ")");
+  }
+  return err(errc::kInternal, "Internal error: the store failed: " + e.message);
+}
 
 void Controller::log(const std::string& text) const {
   if (options_.log) options_.log(text);
@@ -135,6 +151,11 @@ Result<std::unique_ptr<Controller>> Controller::open_read_only(ControllerOptions
 
 Result<void> Controller::load() {
   auto acct = store_->ensure_default_account("Default Account", *clock_);
+  if (!acct && store::is(acct.error(), store::StoreErrc::kFull)) {
+    // Read-only on a full disk: the oldest account, or none yet (create_zone makes it later).
+    auto all = store_->list_accounts();
+    if (all) acct = all->empty() ? zone::Account{} : all->front();
+  }
   if (!acct) return make_error("store: default account: " + acct.error().message);
   default_account_ = *acct;
   auto tokens = store_->list_tokens();
@@ -389,6 +410,11 @@ Result<ZoneInfo> Controller::create_zone(const std::string& name_in, const std::
   for (const auto& info : zones()) {
     if (info.zone.name == *name) return err(errc::kZoneExists, *name + " already exists");
   }
+  if (default_account_.id.empty()) {  // opened on a full disk before any account existed
+    auto a = store_->ensure_default_account("Default Account", *clock_);
+    if (!a) return store_error(a.error());
+    default_account_ = *a;
+  }
   const std::string acct = account_id.empty() ? default_account_.id : account_id;
   if (!account_id.empty()) {
     auto a = store_->get_account(account_id);
@@ -523,6 +549,8 @@ Result<zone::Record> Controller::stage(const StoreZone& z, Pending& p, const Rec
   if (!rr) return err(errc::kValidation, rr.error().message);
   const std::string stamp = now();
   if (base == nullptr) {
+    // The quota counts the candidate's records: O(1), and a batch's deletes make room first.
+    if (p.records.size() >= options_.max_records_per_zone) return err(errc::kRecordQuota, "Record quota exceeded.");
     r->id = zone::new_id();
     r->created_on = stamp;
   } else if (*r == *base) {
@@ -1010,10 +1038,8 @@ Result<ImportResult> Controller::import_zone(const std::string& zone_id, std::st
                                              std::optional<bool> proxied, const WriteOptions& opt) {
   auto z = writable(zone_id);
   if (!z) return z.error();
-  if (text.find("$INCLUDE") != std::string_view::npos || text.find("$include") != std::string_view::npos) {
-    return err(errc::kImportParse, "$INCLUDE directive not allowed");
-  }
-  auto parsed = dns::parse_zone_text(text, (*z)->apex, "import");
+  // The parser refuses $INCLUDE directives in text ("import:LINE: $INCLUDE is not allowed here").
+  auto parsed = dns::parse_zone_text(text, (*z)->apex, "import", dns::ParseLimits{options_.max_generate_records});
   if (!parsed) return err(errc::kImportParse, parsed.error().message);
   Pending p(**z, "import");
   ImportResult out;
@@ -1230,7 +1256,7 @@ const std::vector<zone::Record>& Controller::file_records(const FileZone& f) con
   if (f.records) return *f.records;
   f.records.emplace();
   // Records as the file holds them (the view holds what is served: edge addresses, dc-records).
-  auto parsed = dns::parse_zone_file(f.file, f.apex);
+  auto parsed = dns::parse_zone_file(f.file, f.apex, dns::ParseLimits{options_.max_generate_records});
   if (!parsed) {
     log("event=file-zone-unreadable zone=" + f.name + " reason=\"" + parsed.error().message + "\"");
     return *f.records;

@@ -29,6 +29,13 @@
 // ControllerOptions::external (the background resolver's results); after it changes, call
 // recompile_external() on the writer thread.
 //
+// A full disk is no outage: open() opens the store with StoreOptions::read_only_when_full, so a
+// disk too full for SQLite to open read-write still loads and serves the last committed state.
+// A write that meets a full disk (at begin, on a statement or at commit) changes nothing and fails
+// with errc::kDiskFull (HTTP 503, answered as code 1000, "disk is full: writes are refused until
+// space is freed (DIR)"); each episode is logged once (event=disk-full, then event=disk-space-again
+// at the first write stored after it). Every write retries, so writes resume once space is freed.
+//
 // Serial discipline (RFC 1982): the serial of a store zone moves forward whenever what it
 // serves changes, not only on writes: a recompile caused by another zone or by an external
 // target that changes the view bumps the serial too, persisted with a digest of the served
@@ -114,6 +121,10 @@ struct ControllerOptions {
   // need (a CNAME to a new outside target): the owner should watch them (external_names()).
   std::function<void()> on_external_change;
   size_t max_batch = 64;                  // jobs run between two publishes
+  // Records one store zone may hold: a write that would add one more fails with 81045
+  // ("Record quota exceeded."); writes that add none (updates, deletes) still pass.
+  size_t max_records_per_zone = 1000000;
+  uint64_t max_generate_records = 65536;  // $GENERATE records per import (dns::ParseLimits)
   Preflight preflight;                    // may be empty: no pre-flight messages
   // Asked before the pre-flight runs (and before any DoctorState is built): false skips it for
   // this write, so it must answer false only when the pre-flight's messages would be empty
@@ -377,6 +388,9 @@ class Controller {
 
   std::string now() const;
   void log(const std::string& text) const;
+  // The API error of a failed store operation: 81058 for a duplicate, errc::kDiskFull (503) when
+  // the disk is full, errc::kInternal otherwise.
+  Error store_error(const Error& e) const;
   ZoneContext context(const StoreZone& z) const;
   Result<StoreZone*> writable(const std::string& zone_id);
   const FileZone* file_zone(const std::string& id) const;
@@ -467,7 +481,8 @@ class Controller {
   std::thread worker_;
 };
 
-// Cloudflare-style HTTP status of a control error code: 404 (not found), 500 (internal) or 400.
+// Cloudflare-style HTTP status of a control error code: 404 (not found), 500 (internal), 503
+// (errc::kDiskFull) or 400.
 int http_status(int code);
 
 }  // namespace dnsedge::control

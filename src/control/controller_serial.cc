@@ -11,7 +11,8 @@ namespace dnsedge::control {
 Result<std::shared_ptr<const view::ZoneView>> Controller::settle_serial(StoreZone& z,
                                                                         std::shared_ptr<const view::ZoneView> v,
                                                                         const char* why) {
-  if (!v || !store_) return v;  // read-only (dnsedge doctor --data): the serial as stored
+  // Read-only (dnsedge doctor --data, or a full disk at start): the serial as stored.
+  if (!v || !store_ || store_->read_only()) return v;
   const std::string digest = view::content_digest(*v);
   auto prev = store_->served_view(z.zone.name);
   if (!prev) return make_error("store: " + prev.error().message);
@@ -46,7 +47,7 @@ Result<std::shared_ptr<const view::ZoneView>> Controller::settle_serial(StoreZon
 
 std::shared_ptr<const view::ZoneView> Controller::file_serial(const std::string& name,
                                                                std::shared_ptr<const view::ZoneView> v) {
-  if (!store_) return v;  // read-only: the file's serial
+  if (!store_ || store_->read_only()) return v;  // read-only: the file's serial
   const std::string digest = view::content_digest(*v);
   auto prev = store_->served_view(name);
   if (!prev) {

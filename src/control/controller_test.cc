@@ -32,11 +32,16 @@ struct Fixture {
   common::SnapshotPublisher<view::Catalog> publisher{view::Catalog::empty()};
   std::unique_ptr<Controller> c;
 
+  size_t quota = 1000000;
+  uint64_t generate = 65536;
+
   Fixture() { reopen(); }
   void reopen() {
     c.reset();
     ControllerOptions o;
     o.data_dir = dir.path();
+    o.max_records_per_zone = quota;
+    o.max_generate_records = generate;
     o.store.durability = store::Durability::kNormal;
     o.edge.v4 = {ip4("127.0.0.11"), ip4("127.0.0.12")};
     o.edge.v6 = {ip6("::1")};
@@ -306,6 +311,56 @@ TEST(ControllerTest, ImportAndExportRoundTrip) {
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(back->added, 5u);
   EXPECT_EQ(g.c->export_zone(gid).value(), out);
+}
+
+TEST(ControllerTest, RecordQuotaRefusesEveryWriteThatAddsOneMore) {
+  Fixture f;
+  f.quota = 3;
+  f.reopen();
+  const std::string id = f.zone("example.com");
+  std::vector<std::string> ids;
+  for (const char* n : {"a", "b", "c"}) ids.push_back(f.c->create_record(id, rec(n, "A", "192.0.2.1"))->records[0].id);
+  const uint32_t serial = f.serial(id);
+  const auto quota_exceeded = [](const Error& e) {
+    EXPECT_EQ(e.code, errc::kRecordQuota);
+    EXPECT_TRUE(e.message.ends_with("Record quota exceeded.")) << e.message;  // batch: "posts[0]: ..."
+    EXPECT_EQ(http_status(e.code), 400);
+  };
+  // POST, batch posts, import: refused, nothing changes.
+  quota_exceeded(f.c->create_record(id, rec("d", "A", "192.0.2.1")).error());
+  BatchInput two;
+  two.posts = {rec("d", "A", "192.0.2.1")};
+  quota_exceeded(f.c->batch(id, two).error());
+  auto imp = f.c->import_zone(id, "d A 192.0.2.1\ne A 192.0.2.1\n", std::nullopt);
+  ASSERT_FALSE(imp);
+  EXPECT_EQ(imp.error().code, errc::kRecordQuota);
+  EXPECT_EQ(f.serial(id), serial);
+  EXPECT_EQ(f.c->records(id)->size(), 3u);
+  EXPECT_TRUE(f.served("d.example.com.", rrtype::kA).empty());
+  // Writes that add nothing pass: PUT, PATCH, an import of what is there, a batch that deletes first.
+  ASSERT_TRUE(f.c->update_record(id, ids[0], rec("a", "A", "192.0.2.9"), true));
+  ASSERT_TRUE(f.c->import_zone(id, "b A 192.0.2.1\n", std::nullopt));
+  BatchInput swap;
+  swap.deletes = {ids[1]};
+  swap.posts = {rec("d", "A", "192.0.2.4")};
+  ASSERT_TRUE(f.c->batch(id, swap));
+  EXPECT_EQ(f.served("d.example.com.", rrtype::kA), std::vector<std::string>{"192.0.2.4"});
+  // Deletes make room again.
+  ASSERT_TRUE(f.c->delete_record(id, ids[2]));
+  ASSERT_TRUE(f.c->create_record(id, rec("e", "A", "192.0.2.5")));
+  EXPECT_EQ(f.c->records(id)->size(), 3u);
+}
+
+TEST(ControllerTest, ImportGenerateCapStopsTheImport) {
+  Fixture f;
+  f.generate = 50;
+  f.reopen();
+  const std::string id = f.zone("example.com");
+  auto r = f.c->import_zone(id, "$GENERATE 1-30 a$ A 192.0.2.1\n$GENERATE 1-30 b$ A 192.0.2.1\n", std::nullopt);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::kImportParse);
+  EXPECT_NE(r.error().message.find("import:2: $GENERATE"), std::string::npos) << r.error().message;
+  EXPECT_TRUE(f.c->records(id)->empty());
 }
 
 TEST(ControllerTest, FileZonesAreListedAndReadOnly) {

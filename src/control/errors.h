@@ -7,6 +7,9 @@ namespace dnsedge::control::errc {
 
 // --- dnsedge's own ---
 inline constexpr int kInternal = 1000;       // store or I/O failure (HTTP 500)
+// The disk of the store is full: the write is refused (HTTP 503). Answered as code 1000
+// (api::failure), the code of every store failure; this value only selects the HTTP status.
+inline constexpr int kDiskFull = 1503;
 inline constexpr int kValidation = 1004;     // "DNS Validation Error": invalid data, no better code
 inline constexpr int kFileBacked = 1010;     // the zone comes from a --zone-file: read-only
 inline constexpr int kCompile = 1011;        // the zone would not compile with this change
@@ -36,5 +39,6 @@ inline constexpr int kCnameConflict = 81054;     // "A CNAME record with that ho
 inline constexpr int kRecordExists = 81057;      // "Record already exists."
 inline constexpr int kIdenticalRecord = 81058;   // "An identical record already exists."
 inline constexpr int kRecordNotFound = 81044;    // "Record does not exist."
+inline constexpr int kRecordQuota = 81045;       // "Record quota exceeded." (--max-records-per-zone)
 
 }  // namespace dnsedge::control::errc

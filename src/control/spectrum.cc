@@ -514,8 +514,8 @@ Result<void> Controller::commit_apps(StoreZone& z, std::map<std::string, AppInfo
     return Error{v.error().message, c == errc::kAddressConflict ? c : errc::kCompile};
   }
   auto tx = store_->begin();
-  if (!tx) return Error{"Internal error: the store failed: " + tx.error().message, errc::kInternal};
-  auto store_fail = [](const Error& e) { return Error{"Internal error: the store failed: " + e.message, errc::kInternal}; };
+  if (!tx) return store_error(tx.error());
+  auto store_fail = [this](const Error& e) { return store_error(e); };
   if (write != nullptr) {
     auto r = z.apps.contains(write->row.id) ? tx->update_app(write->row) : tx->insert_app(write->row);
     if (!r) return store_fail(r.error());

@@ -34,8 +34,6 @@ namespace {
 constexpr uint32_t kDefaultTtl = 3600;
 // Nesting limit for $INCLUDE (a file including itself must not recurse forever).
 constexpr int kMaxIncludeDepth = 8;
-// Upper bound on the records one $GENERATE may produce.
-constexpr uint64_t kMaxGenerateRecords = 65536;
 // A $GENERATE line is handed to zscanner as "$INCLUDE <kGenerateMarker><index>": zscanner then
 // stops at exactly that point and reports its current origin and default TTL, which the
 // expansion needs. The path can never name a real file (/dev/null is not a directory).
@@ -635,15 +633,21 @@ std::optional<std::string> substitute(std::string_view tmpl, uint64_t iterator) 
 }
 
 // Expands one $GENERATE directive into master-file lines; on failure returns the reason.
-Result<std::string> expand_generate(std::string_view content) {
+// `*used` counts the records the parse generated so far, `limit` bounds it: a range that would
+// pass the limit fails before anything is generated.
+Result<std::string> expand_generate(std::string_view content, uint64_t limit, uint64_t* used) {
   auto tokens = split_blanks(content);
   if (tokens.size() < 5) return make_error("$GENERATE: expected range, lhs, type and rhs");
   const auto range = parse_range(tokens[1]);
   if (!range) return make_error("$GENERATE: invalid range '" + std::string(tokens[1]) + "'");
-  if ((range->stop - range->start) / range->step + 1 > kMaxGenerateRecords) {
-    return make_error("$GENERATE: range produces more than " + std::to_string(kMaxGenerateRecords) +
-                      " records");
+  const uint64_t count = (range->stop - range->start) / range->step + 1;
+  if (count > limit - std::min(*used, limit)) {
+    std::string why = "$GENERATE: the range makes " + std::to_string(count) + " records";
+    if (*used > 0) why += ", " + std::to_string(*used) + " were generated before it";
+    return make_error(why + ": more than the limit of " + std::to_string(limit) +
+                      " generated records per zone file or import");
   }
+  *used += count;
   const std::string_view lhs = tokens[2];
   // Everything after lhs ([ttl] [class] type rhs) is substituted as one template.
   const size_t rest_pos = static_cast<size_t>(lhs.data() + lhs.size() - content.data());
@@ -819,7 +823,7 @@ struct Unit {
 
 class ZoneParser {
  public:
-  explicit ZoneParser(std::vector<ZoneRecord>* out) : out_(out) {}
+  ZoneParser(std::vector<ZoneRecord>* out, const ParseLimits& limits) : out_(out), limits_(limits) {}
 
   // Parses `unit`, appending records. `origin_wire`, when set, receives the initial origin.
   Result<void> parse(const Unit& unit, std::string* origin_wire) {
@@ -946,7 +950,7 @@ class ZoneParser {
         return make_error(where + "invalid filename in include directive");
       }
       const Generate& gen = generates[*index];
-      auto text = expand_generate(gen.content);
+      auto text = expand_generate(gen.content, limits_.max_generate_records, &generated_);
       if (!text) return make_error(where + text.error().message);
       const std::vector<std::string> tags = parse_cf_tags(lines[gen.line - 1].comment);
       Unit sub;
@@ -980,10 +984,12 @@ class ZoneParser {
   }
 
   std::vector<ZoneRecord>* out_;
+  ParseLimits limits_;
+  uint64_t generated_ = 0;  // records expanded from $GENERATE so far, in every unit
 };
 
 Result<ZoneText> parse_top(std::string_view source, std::string_view raw_text,
-                           std::string origin_text, std::string include_dir) {
+                           std::string origin_text, std::string include_dir, const ParseLimits& limits) {
   ZoneText zone;
   const std::string text = normalize_newlines(raw_text);
   Unit unit;
@@ -991,7 +997,7 @@ Result<ZoneText> parse_top(std::string_view source, std::string_view raw_text,
   unit.text = text;
   unit.origin_text = std::move(origin_text);
   unit.include_dir = std::move(include_dir);
-  ZoneParser parser(&zone.records);
+  ZoneParser parser(&zone.records, limits);
   auto parsed = parser.parse(unit, &zone.origin);
   if (!parsed) return parsed.error();
   return zone;
@@ -1146,7 +1152,7 @@ bool ZoneRecord::has_tag(std::string_view tag) const {
   return std::find(cf_tags.begin(), cf_tags.end(), tag) != cf_tags.end();
 }
 
-Result<ZoneText> parse_zone_file(const std::string& path, std::string_view origin) {
+Result<ZoneText> parse_zone_file(const std::string& path, std::string_view origin, const ParseLimits& limits) {
   std::string origin_text;
   if (origin.empty()) {
     origin_text = origin_from_file_name(path);
@@ -1162,14 +1168,14 @@ Result<ZoneText> parse_zone_file(const std::string& path, std::string_view origi
   if (content.error != 0) {
     return make_error(path + ": cannot open: " + std::strerror(content.error));
   }
-  return parse_top(path, content.text, std::move(origin_text), dir_name(path));
+  return parse_top(path, content.text, std::move(origin_text), dir_name(path), limits);
 }
 
 Result<ZoneText> parse_zone_text(std::string_view text, std::string_view origin,
-                                 std::string_view source) {
+                                 std::string_view source, const ParseLimits& limits) {
   auto origin_text = origin_to_text(origin);
   if (!origin_text) return make_error(std::string(source) + ": invalid origin");
-  return parse_top(source, text, std::move(*origin_text), {});
+  return parse_top(source, text, std::move(*origin_text), {}, limits);
 }
 
 std::string format_record(const ZoneRecord& rr, bool with_tags) {

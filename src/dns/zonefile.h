@@ -39,13 +39,22 @@ struct ZoneText {
   std::vector<ZoneRecord> records;  // in file order
 };
 
+// Bounds on the work one parse may do.
+struct ParseLimits {
+  // Records all the $GENERATE directives of one parse may produce together (the file and the
+  // files it includes, or one text). A directive that would pass it fails before it generates
+  // anything: "path:line: $GENERATE: ...".
+  uint64_t max_generate_records = 65536;
+};
+
 // Parses a zone file. `origin` (wire form) is the initial $ORIGIN; when empty it is taken from
 // the file name ("example.com.zone", "example.com.db", "db.example.com" → example.com.).
 // Errors carry "path:line: reason" in Error::message; the first error stops the parse.
-Result<ZoneText> parse_zone_file(const std::string& path, std::string_view origin = {});
-// Same, from text in memory; `source` names it in errors.
+Result<ZoneText> parse_zone_file(const std::string& path, std::string_view origin = {},
+                                 const ParseLimits& limits = {});
+// Same, from text in memory; `source` names it in errors. $INCLUDE is refused.
 Result<ZoneText> parse_zone_text(std::string_view text, std::string_view origin,
-                                 std::string_view source = "<text>");
+                                 std::string_view source = "<text>", const ParseLimits& limits = {});
 
 // One RR in presentation form: "owner. TTL IN TYPE rdata" (tab-separated, absolute names),
 // followed by " ; cf_tags=..." when the record has tags and `with_tags`.

@@ -438,6 +438,64 @@ TEST(ZoneFileTest, GenerateErrorsCarryTheDirectiveLine) {
             "test.zone:1: $GENERATE: expected range, lhs, type and rhs");
 }
 
+TEST(ZoneFileTest, GenerateRecordsAreCappedPerParseNotPerDirective) {
+  // Three directives of 40 each under a limit of 100: the third fails at its own line, before
+  // it generates anything.
+  const std::string text =
+      "$GENERATE 1-40 a$ A 192.0.2.1\n"
+      "$GENERATE 1-40 b$ A 192.0.2.1\n"
+      "\n"
+      "$GENERATE 1-40 c$ A 192.0.2.1\n";
+  auto zone = parse_zone_text(text, wire("example.com."), "import", ParseLimits{100});
+  ASSERT_FALSE(zone);
+  EXPECT_EQ(zone.error().message,
+            "import:4: $GENERATE: the range makes 40 records, 80 were generated before it: more than the limit "
+            "of 100 generated records per zone file or import");
+  // Exactly at the limit passes.
+  auto fits = parse_zone_text("$GENERATE 1-60 a$ A 192.0.2.1\n$GENERATE 1-40 b$ A 192.0.2.1\n",
+                              wire("example.com."), "import", ParseLimits{100});
+  ASSERT_TRUE(fits) << fits.error().message;
+  EXPECT_EQ(fits->records.size(), 100u);
+  // The default is 65,536 for all directives together (three of 65,535 were accepted before).
+  auto big = parse_zone_text("$GENERATE 0-65534 a$ A 192.0.2.1\n$GENERATE 0-1 b$ A 192.0.2.1\n",
+                             wire("example.com."));
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().message,
+            "<text>:2: $GENERATE: the range makes 2 records, 65535 were generated before it: more than the limit "
+            "of 65536 generated records per zone file or import");
+  EXPECT_EQ(parse_error("$GENERATE 0-65536 a$ A 192.0.2.1\n"),
+            "test.zone:1: $GENERATE: the range makes 65537 records: more than the limit of 65536 generated records "
+            "per zone file or import");
+}
+
+TEST(ZoneFileTest, GenerateCapCountsIncludedFiles) {
+  TempDir dir;
+  dir.write("gen.inc", "$GENERATE 1-30 inc$ A 192.0.2.1\n");
+  const std::string path = dir.write("example.com.zone",
+                                     "$INCLUDE gen.inc\n"
+                                     "$GENERATE 1-30 top$ A 192.0.2.1\n");
+  auto zone = parse_zone_file(path, {}, ParseLimits{50});
+  ASSERT_FALSE(zone);
+  EXPECT_EQ(zone.error().message, path +
+                                      ":2: $GENERATE: the range makes 30 records, 30 were generated before it: more "
+                                      "than the limit of 50 generated records per zone file or import");
+  auto ok = parse_zone_file(path, {}, ParseLimits{60});
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->records.size(), 60u);
+}
+
+TEST(ZoneFileTest, IncludeInsideTxtDataIsData) {
+  // Only a directive is an $INCLUDE: the same words inside quoted TXT data are data.
+  auto zone = parse_zone_text("t TXT \"$INCLUDE /etc/passwd\"\nu TXT ( \"x\"\n  \"$INCLUDE y\" )\n",
+                              wire("example.com."), "import");
+  ASSERT_TRUE(zone) << zone.error().message;
+  ASSERT_EQ(zone->records.size(), 2u);
+  EXPECT_EQ(zone->records[0].rdata, cstr("$INCLUDE /etc/passwd"));
+  EXPECT_EQ(parse_error("a A 192.0.2.1\n$include /etc/hosts\n"), "test.zone:2: $INCLUDE is not allowed here");
+  // Indented, it is not a directive (a record with the previous owner) and fails as a record.
+  EXPECT_EQ(parse_error("a A 192.0.2.1\n   $include /etc/hosts\n"), "test.zone:2: unknown record type '$include'");
+}
+
 // ---------------------------------------------------------------------------------------------
 // cf_tags
 

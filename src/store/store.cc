@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -62,13 +63,24 @@ StoreErrc classify(int rc, std::string_view message) {
   return classify(rc);
 }
 
+bool is_full_errno(int e) { return e == ENOSPC || e == EDQUOT; }
+
+// kIo whose cause is a full disk is kFull: SQLite reports ENOSPC as SQLITE_FULL when it writes
+// the database or the WAL, but as an I/O error when it sizes the WAL index (-shm) or truncates.
+StoreErrc classify(sqlite3* h, int rc, std::string_view message) {
+  if ((rc & 0xff) == SQLITE_FULL) return StoreErrc::kFull;
+  const StoreErrc c = classify(rc, message);
+  if (c == StoreErrc::kIo && h != nullptr && is_full_errno(sqlite3_system_errno(h))) return StoreErrc::kFull;
+  return c;
+}
+
 // "<what>: <SQLite's message>". REQUIRES: called before anything else runs on the connection.
 Error sqlite_error(sqlite3* h, int rc, std::string_view what) {
   const std::string_view sqlite_msg = h != nullptr ? sqlite3_errmsg(h) : sqlite3_errstr(rc);
   std::string msg(what);
   msg += ": ";
   msg += sqlite_msg;
-  return store_error(classify(rc, sqlite_msg), std::move(msg));
+  return store_error(classify(h, rc, sqlite_msg), std::move(msg));
 }
 
 // RFC 1982 §3.2: s1 is after s2.
@@ -90,9 +102,27 @@ using ConnPtr = std::unique_ptr<sqlite3, ConnDeleter>;
 
 namespace internal {
 
+// A Store's full-disk episode, shared by the connections it uses over time.
+struct DiskState {
+  bool full = false;
+  std::function<void(bool)> notify;
+
+  void set(bool now_full) {
+    if (full == now_full) return;
+    full = now_full;
+    if (notify) notify(now_full);
+  }
+};
+
 class Db {
  public:
   explicit Db(ConnPtr h) : h_(std::move(h)) {}
+
+  // Errors pass through here: a kFull one starts the owning Store's full-disk episode.
+  Error note(Error e) {
+    if (disk != nullptr && is(e, StoreErrc::kFull)) disk->set(true);
+    return e;
+  }
 
   sqlite3* handle() const noexcept { return h_.get(); }
 
@@ -104,7 +134,7 @@ class Db {
     const int rc = sqlite3_prepare_v3(h_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr);
     if (rc != SQLITE_OK) {
       sqlite3_finalize(st);
-      return sqlite_error(h_.get(), rc, what);
+      return note(sqlite_error(h_.get(), rc, what));
     }
     stmts_.emplace(sql, StmtPtr(st));
     return st;
@@ -120,13 +150,14 @@ class Db {
       std::string msg(what);
       msg += ": ";
       msg += sqlite_msg;
-      return store_error(classify(sqlite3_extended_errcode(h_.get()), sqlite_msg), std::move(msg));
+      return note(store_error(classify(h_.get(), sqlite3_extended_errcode(h_.get()), sqlite_msg), std::move(msg)));
     }
     return {};
   }
 
   bool in_transaction = false;  // a Transaction or ReadTransaction is open
   std::vector<zone::AuditEntry> staged_audit;  // Store::stage_audit
+  DiskState* disk = nullptr;     // the owning Store's, if any
 
  private:
   ConnPtr h_;  // declared first: closed after every statement is finalized
@@ -182,7 +213,7 @@ class Query {
     const int rc = sqlite3_step(st_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    return sqlite_error(db_.handle(), sqlite3_extended_errcode(db_.handle()), what_);
+    return db_.note(sqlite_error(db_.handle(), sqlite3_extended_errcode(db_.handle()), what_));
   }
 
   // Steps to the end (a write); returns the number of rows it changed.
@@ -591,7 +622,8 @@ Result<std::unique_ptr<Db>> open_connection(const std::string& path, int flags,
 }
 
 Error errno_error(StoreErrc c, const std::string& what) {
-  return store_error(c, what + ": " + std::strerror(errno));
+  const int e = errno;
+  return store_error(c == StoreErrc::kIo && is_full_errno(e) ? StoreErrc::kFull : c, what + ": " + std::strerror(e));
 }
 
 Result<void> fsync_dir(const std::string& dir) {
@@ -865,6 +897,7 @@ Result<void> Transaction::finish(const char* sql, const char* label) {
   }
   auto r = db->exec(sql, label);
   if (!r && sqlite3_get_autocommit(db->handle()) == 0) (void)db->exec("ROLLBACK", "rollback");
+  if (r && db->disk != nullptr && std::strcmp(sql, "COMMIT") == 0) db->disk->set(false);  // space again
   return r;
 }
 
@@ -1136,19 +1169,26 @@ Result<int64_t> Transaction::delete_journal_before(std::string_view zone_id, uin
 
 // ---- Store -----------------------------------------------------------------------------------
 
+void Reader::replace_db(std::unique_ptr<internal::Db> db) { db_ = std::move(db); }
+
 Store::Store(std::unique_ptr<internal::Db> db, std::string path)
-    : Reader(std::move(db)), path_(std::move(path)) {}
+    : Reader(std::move(db)), path_(std::move(path)), disk_(std::make_shared<internal::DiskState>()) {
+  this->db().disk = disk_.get();
+}
 
 Store::~Store() = default;
 
-Result<std::unique_ptr<Store>> Store::open(const std::string& data_dir,
-                                           const StoreOptions& options) {
+namespace {
+
+// The read-write connection of Store::open: creates what is missing, sets WAL mode, migrates.
+Result<std::unique_ptr<Db>> open_read_write(const std::string& data_dir, const StoreOptions& options) {
   namespace fs = std::filesystem;
   if (data_dir.empty()) return store_error(StoreErrc::kIo, "open store: empty data directory");
   std::error_code ec;
   if (!fs::exists(data_dir, ec)) {
     if (!fs::create_directories(data_dir, ec) && ec) {
-      return store_error(StoreErrc::kIo, "create data directory " + data_dir + ": " + ec.message());
+      return store_error(is_full_errno(ec.value()) ? StoreErrc::kFull : StoreErrc::kIo,
+                         "create data directory " + data_dir + ": " + ec.message());
     }
     fs::permissions(data_dir, fs::perms::owner_all, ec);  // best effort
     // Make the new directory's own entry durable, as create_db_file does for the file.
@@ -1184,7 +1224,98 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& data_dir,
     e.message = path + ": " + e.message;
     return e;
   }
-  return std::make_unique<Store>(std::move(*db), path);
+  return std::move(*db);
+}
+
+// "file:" URI of a path: '%', '?' and '#' percent-encoded (RFC 3986 as SQLite reads it).
+std::string file_uri(const std::string& path) {
+  std::string out = "file:";
+  for (char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// The last committed state of `path` without writing anything to the disk (Store::open on a
+// full disk). An ordinary read-only connection needs the WAL index (-shm), which it may have to
+// create; when it cannot and the WAL holds nothing (a clean shutdown checkpoints and removes
+// it), the database file alone is the committed state and is opened immutable (no locks, no
+// WAL index). No database file yet: an empty database in memory.
+Result<std::unique_ptr<Db>> open_last_committed(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto checked = [](Result<std::unique_ptr<Db>> db) -> Result<std::unique_ptr<Db>> {
+    if (!db) return db;
+    auto version = schema_version(**db);
+    if (!version) return version.error();
+    if (*version != Store::kSchemaVersion) {
+      return store_error(StoreErrc::kSchema, "schema version " + std::to_string(*version) + " cannot be read-only");
+    }
+    return db;
+  };
+  const auto size = fs::file_size(path, ec);
+  if (ec || size == 0) {
+    auto db = open_connection(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, StoreOptions{});
+    if (!db) return db;
+    if (auto m = migrate(**db); !m) return m.error();
+    return db;
+  }
+  auto db = checked(open_connection(path, SQLITE_OPEN_READONLY, StoreOptions{}));
+  if (db) return db;
+  const auto wal = fs::file_size(path + "-wal", ec);
+  if (!ec && wal > 0) return db.error();  // committed writes may be in the WAL: not without it
+  return checked(open_connection(file_uri(path) + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+                                 StoreOptions{}));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& data_dir, const StoreOptions& options) {
+  namespace fs = std::filesystem;
+  const std::string path = (fs::path(data_dir) / "dnsedge.db").string();
+  auto db = open_read_write(data_dir, options);
+  bool read_only = false;
+  if (!db) {
+    if (!options.read_only_when_full || !is(db.error(), StoreErrc::kFull)) return db.error();
+    auto ro = open_last_committed(path);
+    if (!ro) {
+      Error e = db.error();
+      e.message += "; and read-only: " + ro.error().message;
+      return e;
+    }
+    db = std::move(*ro);
+    read_only = true;
+  }
+  auto st = std::make_unique<Store>(std::move(*db), path);
+  st->data_dir_ = data_dir;
+  st->options_ = options;
+  st->read_only_ = read_only;
+  st->disk_->notify = options.on_disk_full;
+  if (read_only) st->disk_->set(true);
+  return st;
+}
+
+bool Store::disk_full() const noexcept { return disk_->full; }
+
+Result<void> Store::reopen_read_write() {
+  auto db = open_read_write(data_dir_, options_);
+  if (!db) {
+    Error e = db.error();
+    if (is(e, StoreErrc::kFull)) {
+      e.message = "disk is full: the store is read-only until space is freed (" + e.message + ")";
+    }
+    return e;
+  }
+  (*db)->disk = disk_.get();
+  replace_db(std::move(*db));
+  read_only_ = false;
+  return {};
 }
 
 Result<std::unique_ptr<Reader>> Store::open_reader() const {
@@ -1212,6 +1343,9 @@ Result<std::unique_ptr<Reader>> Store::open_reader(const std::string& data_dir) 
 Result<Transaction> Store::begin() {
   if (db().in_transaction) {
     return store_error(StoreErrc::kMisuse, "begin: a transaction is already open on this store");
+  }
+  if (read_only_) {
+    if (auto r = reopen_read_write(); !r) return r.error();
   }
   // IMMEDIATE takes the write lock now, so the transaction never fails later with SQLITE_BUSY
   // on its first write (a deferred read-then-write upgrade can).

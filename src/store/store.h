@@ -51,6 +51,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -75,6 +76,8 @@ enum class StoreErrc : int {
   kSchema = 8,      // the database's schema version is newer than this binary
   kMisuse = 9,      // e.g. begin() while a transaction is open, use of a finished Transaction
   kInternal = 10,   // any other SQLite failure
+  kFull = 11,       // the disk (or the user's quota) is full: SQLITE_FULL, or an I/O error or a
+                    // failed create/fsync whose cause is ENOSPC or EDQUOT
 };
 
 inline int code(StoreErrc e) { return static_cast<int>(e); }
@@ -90,6 +93,13 @@ struct StoreOptions {
   Durability durability = Durability::kFull;
   // How long a statement waits for a lock held by another connection before failing with kBusy.
   std::chrono::milliseconds busy_timeout{5000};
+  // A full disk is no outage: when open() cannot open the database read-write because the disk
+  // is full (kFull), it opens the last committed state read-only instead (see Store::read_only()).
+  bool read_only_when_full = false;
+  // Called on the store's thread when a full-disk episode starts (true: the first kFull error,
+  // at open or on a write) and when it ends (false: the first commit that succeeds after it).
+  // Once per episode, whatever the number of writes refused in between. May be empty.
+  std::function<void(bool full)> on_disk_full;
 };
 
 // Exact-match filters for list_zones; unset fields match everything.
@@ -142,6 +152,7 @@ struct ServedView {
 
 namespace internal {
 class Db;  // one SQLite connection plus its prepared-statement cache (store.cc)
+struct DiskState;  // a Store's full-disk episode (store.cc)
 }  // namespace internal
 
 // Read access over one connection. Lists are ordered deterministically as documented per
@@ -231,6 +242,8 @@ class Reader {
 
  protected:
   internal::Db& db() { return *db_; }
+  // Replaces the connection. REQUIRES: no transaction or statement of the old one is in use.
+  void replace_db(std::unique_ptr<internal::Db> db);
 
  private:
   std::unique_ptr<internal::Db> db_;
@@ -331,6 +344,13 @@ class Store : public Reader {
 
   // Opens DIR/dnsedge.db, creating DIR (mode 0700) and the file (mode 0600) if missing, and
   // migrates it to kSchemaVersion.
+  //
+  // With options.read_only_when_full, a disk too full to open the database read-write (SQLite
+  // needs space for the WAL index and for a migration) gives a read-only Store instead of kFull:
+  // it reads the last committed state (an ordinary read-only connection, or, when the WAL holds
+  // nothing, the database file opened immutable; an empty database when there is no file yet),
+  // and every begin() first tries to open the database read-write again, so writes resume by
+  // themselves once space is freed. While it cannot, begin() fails with kFull.
   [[nodiscard]] static Result<std::unique_ptr<Store>> open(const std::string& data_dir,
                                                            const StoreOptions& options = {});
 
@@ -362,9 +382,20 @@ class Store : public Reader {
   [[nodiscard]] Result<std::vector<std::pair<int, std::string>>> schema_history();
 
   const std::string& path() const noexcept { return path_; }
+  // True while the store reads a read-only connection because the disk was full (see open()).
+  bool read_only() const noexcept { return read_only_; }
+  // True from a kFull error until the next commit that succeeds.
+  bool disk_full() const noexcept;
 
  private:
+  // read_only(): tries to open the database read-write again; on success writes are possible.
+  Result<void> reopen_read_write();
+
   std::string path_;
+  std::string data_dir_;
+  StoreOptions options_;
+  bool read_only_ = false;
+  std::shared_ptr<internal::DiskState> disk_;
 };
 
 }  // namespace dnsedge::store

@@ -5,12 +5,16 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -1635,6 +1639,149 @@ TEST(StoreXfrTest, ObjectsJournalServedViewsAndSecondaryData) {
   }
   EXPECT_TRUE(f.store->list_xfr_objects("tsig")->empty());
   EXPECT_FALSE(f.store->secondary_data(f.zone.id)->has_value());
+}
+
+// ---- a full disk ------------------------------------------------------------------------------
+
+// A real full filesystem: a tmpfs of `kib` KiB in a mount namespace of this test process only
+// (nothing leaks to the host, it goes away with the process), filled with a filler file.
+// ok() is false where mounting is not allowed (not root): the tests then skip.
+class SmallDisk {
+ public:
+  explicit SmallDisk(size_t kib) {
+    if (::unshare(CLONE_NEWNS) != 0) return;
+    if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return;
+    const std::string opts = "size=" + std::to_string(kib) + "k,mode=0700";
+    ok_ = ::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, opts.c_str()) == 0;
+  }
+  ~SmallDisk() {
+    if (ok_) ::umount2(dir_.path().c_str(), MNT_DETACH);
+  }
+  bool ok() const { return ok_; }
+  const std::string& path() const { return dir_.path(); }
+  // Writes the filler until the filesystem has no byte left.
+  void fill() {
+    common::UniqueFd fd(::open(filler().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+    ASSERT_TRUE(fd.valid());
+    for (size_t chunk : {size_t{65536}, size_t{4096}, size_t{1}}) {
+      const std::string data(chunk, '\0');
+      while (::write(fd.get(), data.data(), data.size()) == static_cast<ssize_t>(chunk)) {
+      }
+    }
+    ASSERT_EQ(errno, ENOSPC);
+  }
+  void free() { ASSERT_EQ(::unlink(filler().c_str()), 0); }
+
+ private:
+  std::string filler() const { return dir_.path() + "/filler"; }
+  TempDir dir_;
+  bool ok_ = false;
+};
+
+TEST(StoreFullDiskTest, OpensReadOnlyOnAFullDiskAndWritesResumeWhenSpaceReturns) {
+  SmallDisk disk(4096);
+  if (!disk.ok()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  const zone::Account account = make_account();
+  const zone::Zone zone = make_zone(account, "example.com");
+  {
+    auto st = open_ok(disk.path());
+    auto tx = st->begin();
+    expect_ok(tx->insert_account(account));
+    expect_ok(tx->insert_zone(zone));
+    expect_ok(tx->commit());
+  }  // closed: the WAL is checkpointed into the database and removed
+  disk.fill();
+  // Without the option: the error says the disk is full.
+  expect_fails(Store::open(disk.path()), StoreErrc::kFull);
+
+  std::vector<bool> episodes;
+  StoreOptions options;
+  options.read_only_when_full = true;
+  options.on_disk_full = [&](bool full) { episodes.push_back(full); };
+  auto st = open_ok(disk.path(), options);
+  ASSERT_TRUE(st);
+  EXPECT_TRUE(st->read_only());
+  EXPECT_TRUE(st->disk_full());
+  EXPECT_EQ(episodes, std::vector<bool>{true});
+  // The last committed state reads.
+  auto zones = st->list_zones();
+  ASSERT_TRUE(zones);
+  ASSERT_EQ(zones->size(), 1u);
+  EXPECT_EQ((*zones)[0].name, "example.com");
+  // Writes are refused, each one retrying; the episode is reported once.
+  for (int i = 0; i < 3; ++i) expect_fails(st->begin(), StoreErrc::kFull, "disk is full");
+  EXPECT_EQ(episodes, std::vector<bool>{true});
+
+  disk.free();
+  auto tx = st->begin();
+  ASSERT_TRUE(tx) << tx.error().message;
+  EXPECT_FALSE(st->read_only());
+  expect_ok(tx->insert_zone(make_zone(account, "example.org")));
+  expect_ok(tx->commit());
+  EXPECT_EQ(episodes, (std::vector<bool>{true, false}));
+  EXPECT_FALSE(st->disk_full());
+  EXPECT_EQ(st->list_zones()->size(), 2u);
+}
+
+TEST(StoreFullDiskTest, NoDatabaseYetOnAFullDiskReadsEmpty) {
+  SmallDisk disk(1024);
+  if (!disk.ok()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  disk.fill();
+  StoreOptions options;
+  options.read_only_when_full = true;
+  auto st = open_ok(disk.path(), options);
+  ASSERT_TRUE(st);
+  EXPECT_TRUE(st->read_only());
+  EXPECT_TRUE(st->list_zones()->empty());
+  expect_fails(st->begin(), StoreErrc::kFull);
+  disk.free();
+  auto tx = st->begin();
+  ASSERT_TRUE(tx) << tx.error().message;
+  const zone::Account account = make_account();
+  expect_ok(tx->insert_account(account));
+  expect_ok(tx->commit());
+  st.reset();
+  EXPECT_EQ(open_ok(disk.path())->list_accounts()->size(), 1u);
+}
+
+TEST(StoreFullDiskTest, ACommitThatFillsTheDiskRollsBackAndSaysFull) {
+  SmallDisk disk(4096);
+  if (!disk.ok()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  std::vector<bool> episodes;
+  StoreOptions options;
+  options.read_only_when_full = true;
+  options.on_disk_full = [&](bool full) { episodes.push_back(full); };
+  auto st = open_ok(disk.path(), options);
+  ASSERT_TRUE(st);
+  const zone::Account account = make_account();
+  const zone::Zone zone = make_zone(account, "example.com");
+  {
+    auto tx = st->begin();
+    expect_ok(tx->insert_account(account));
+    expect_ok(tx->insert_zone(zone));
+    expect_ok(tx->commit());
+  }
+  disk.fill();
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto tx = st->begin();
+    ASSERT_TRUE(tx) << tx.error().message;
+    Result<void> r;
+    for (int i = 0; i < 50 && r; ++i) {
+      r = tx->insert_record(make_record(zone, "r" + std::to_string(i) + ".example.com", "TXT", std::string(2000, 'x')));
+    }
+    if (r) r = tx->commit();
+    ASSERT_FALSE(r);
+    expect_err(r.error(), StoreErrc::kFull);
+  }
+  EXPECT_EQ(episodes, std::vector<bool>{true});
+  EXPECT_TRUE(st->list_records(zone.id)->empty());  // nothing of it was written
+  disk.free();
+  auto tx = st->begin();
+  ASSERT_TRUE(tx);
+  expect_ok(tx->insert_record(make_record(zone, "www.example.com", "A", "192.0.2.1")));
+  expect_ok(tx->commit());
+  EXPECT_EQ(episodes, (std::vector<bool>{true, false}));
+  EXPECT_EQ(st->list_records(zone.id)->size(), 1u);
 }
 
 }  // namespace

@@ -100,6 +100,7 @@ class Server:
         self.dns_port = free_port()
         self.api_port = free_port()
         self.proc: subprocess.Popen | None = None
+        self.prefix: list[str] = []  # argv before the binary (e.g. nsenter into a mount namespace)
         self.log_path = workdir / f"dnsedge-{self.api_port}.log"
 
     # --- process ---
@@ -107,7 +108,7 @@ class Server:
     def start(self, timeout: float = 20.0):
         if not os.path.exists(DNSEDGE_BIN):
             pytest.skip(f"dnsedge binary not found at {DNSEDGE_BIN}")
-        argv = [DNSEDGE_BIN, "serve", "--data", str(self.data),
+        argv = self.prefix + [DNSEDGE_BIN, "serve", "--data", str(self.data),
                 "--dns-listen", f"127.0.0.1:{self.dns_port}",
                 "--api-listen", f"127.0.0.1:{self.api_port}",
                 *self.token_args,

@@ -227,6 +227,6 @@ def test_make_run_uses_the_given_listeners(tmp_path):
         if server_pid is not None:
             os.kill(server_pid, signal.SIGTERM)
         elif proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
+            os.killpg(proc.pid, signal.SIGTERM)  # make and whatever it runs (a build, the server)
         proc.wait(15)
     assert proc.returncode == 0, out.read_text()  # dnsedge stopped cleanly, and make with it
