@@ -26,6 +26,16 @@ Result<std::vector<std::string>> string_array(const toml::table& t, std::string_
   return out;
 }
 
+// The address of a listen endpoint as rdata (4 or 16 octets).
+std::string endpoint_rdata(const server::Endpoint& ep) {
+  if (ep.family() == AF_INET) {
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(&ep.addr);
+    return std::string(reinterpret_cast<const char*>(&sin->sin_addr), 4);
+  }
+  const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ep.addr);
+  return std::string(reinterpret_cast<const char*>(&sin6->sin6_addr), 16);
+}
+
 }  // namespace
 
 Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
@@ -157,6 +167,13 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   auto edge_proxy = resolve_edge_config(flags.edge, flags.config_file, cfg.edge);
   if (!edge_proxy) return edge_proxy.error();
   cfg.edge_proxy = std::move(*edge_proxy);
+  {  // where proxied origins may be: checked by zone loads, API writes and the edge
+    std::vector<std::string> listening;
+    for (const server::Endpoint* ep : {&cfg.api_listen}) listening.push_back(endpoint_rdata(*ep));
+    for (const auto& ep : cfg.dns_listen) listening.push_back(endpoint_rdata(ep));
+    cfg.edge.policy = make_origin_policy(cfg.edge_proxy, cfg.edge, listening);
+    cfg.edge_proxy.options.origin_policy = cfg.edge.policy;
+  }
   return cfg;
 }
 
