@@ -497,11 +497,13 @@ Result<AppInfo> Controller::stage_app(const StoreZone& z, const json& body, cons
   for (const auto& text : options_.spectrum_reserved) {
     if (auto rd = ip_rdata(text)) app_addrs.insert(*rd);
   }
+  const bool local_app = std::all_of(a.edge_ips.begin(), a.edge_ips.end(),
+                                     [](const std::string& ip) { return view::OriginPolicy::loopback(ip); });
   for (const auto& od : a.origin_direct) {
     const auto ep = parse_origin(od);
     if (!ep) continue;  // parse_app_body wrote it: cannot happen
     if (options_.edge.policy) {
-      if (const auto v = options_.edge.policy->check(ep->first); v != view::OriginVerdict::kAllowed) {
+      if (const auto v = options_.edge.policy->check(ep->first, local_app); v != view::OriginVerdict::kAllowed) {
         return Error{view::OriginPolicy::message(ep->first, v) + " (origin_direct " + od + ")", errc::kBlockedTarget};
       }
     }

@@ -61,8 +61,8 @@ std::shared_ptr<const view::OriginPolicy> Runtime::policy_of(const EdgeOptions& 
   return std::make_shared<const view::OriginPolicy>(std::move(p));
 }
 
-bool Runtime::origin_allowed(const IpAddress& a, std::string* why) const {
-  if (const view::OriginVerdict v = policy->check(a.rdata()); v != view::OriginVerdict::kAllowed) {
+bool Runtime::origin_allowed(const IpAddress& a, bool loopback_listener, std::string* why) const {
+  if (const view::OriginVerdict v = policy->check(a.rdata(), loopback_listener); v != view::OriginVerdict::kAllowed) {
     *why = view::OriginPolicy::message(a.rdata(), v);
     return false;
   }

@@ -318,6 +318,8 @@ class EdgeImpl final : public Edge {
   // An app's origin_direct may not be a prohibited address (the origin policy) nor an address
   // one of `all` listens on: the app would feed the edge itself.
   Result<void> check_origins(const SpectrumApp& app, const std::vector<SpectrumApp>& all) const {
+    const bool local_app = std::all_of(app.edge_ips.begin(), app.edge_ips.end(),
+                                       [](const IpAddress& ip) { return view::OriginPolicy::loopback(ip.rdata()); });
     for (const IpEndpoint& o : app.origin_direct) {
       bool listener = false;
       for (const auto& a : all)
@@ -327,7 +329,7 @@ class EdgeImpl final : public Edge {
                          " is the address of a Spectrum app (origin_direct " + o.to_string() + ")",
                      app_check::kProhibitedOrigin};
       }
-      if (const auto verdict = rt_.policy->check(o.addr.rdata()); verdict != view::OriginVerdict::kAllowed) {
+      if (const auto verdict = rt_.policy->check(o.addr.rdata(), local_app); verdict != view::OriginVerdict::kAllowed) {
         return Error{view::OriginPolicy::message(o.addr.rdata(), verdict) + " (origin_direct " + o.to_string() + ")",
                      app_check::kProhibitedOrigin};
       }

@@ -87,20 +87,21 @@ class AppConn final : public Conn {
     // Never the edge itself or a prohibited address: checked on every connect, since origin_dns
     // addresses and the apps' own addresses change with publishes.
     std::string refused;
+    const bool local = view::OriginPolicy::loopback(local_ep.addr.rdata());
     if (!app.origin_direct.empty()) {
       // Round-robin over the origins, each with its own port; failover to the next.
       const size_t n = app.origin_direct.size();
       const size_t start = rt.round_robin++ % n;
       for (size_t k = 0; k < n && co != ConnectOutcome::kOk; ++k) {
         const IpEndpoint& o = app.origin_direct[(start + k) % n];
-        if (!rt.origin_allowed(o.addr, &refused)) continue;
+        if (!rt.origin_allowed(o.addr, local, &refused)) continue;
         co = co_await connect_origin(*this, std::span<const IpAddress>(&o.addr, 1),
                                      app.origin_port(local_ep.port, o.port), &detail);
       }
     } else {
       const HostName name = parse_host(app.origin_dns);
       std::vector<IpAddress> addrs = addresses_in_catalog(rt.catalog(), name.view());
-      std::erase_if(addrs, [&](const IpAddress& a) { return !rt.origin_allowed(a, &refused); });
+      std::erase_if(addrs, [&](const IpAddress& a) { return !rt.origin_allowed(a, local, &refused); });
       if (!addrs.empty()) co = co_await connect_origin(*this, addrs, app.origin_port(local_ep.port, 0), &detail);
     }
     if (co != ConnectOutcome::kOk) {  // Spectrum has no error page: the connection closes

@@ -109,7 +109,11 @@ OriginPolicy::OriginPolicy(OriginPolicyOptions options) : o_(std::move(options))
   for (const auto& p : o_.pools) lab_ = lab_ || category(embedded_v4(p.base)) == OriginVerdict::kLoopback;
 }
 
-OriginVerdict OriginPolicy::check(std::string_view rdata) const noexcept {
+bool OriginPolicy::loopback(std::string_view rdata) noexcept {
+  return (rdata.size() == 4 || rdata.size() == 16) && category(embedded_v4(rdata)) == OriginVerdict::kLoopback;
+}
+
+OriginVerdict OriginPolicy::check(std::string_view rdata, bool loopback_listener) const noexcept {
   if (rdata.size() != 4 && rdata.size() != 16) return OriginVerdict::kInvalid;
   const std::string_view v4 = embedded_v4(rdata);
   if (listed(o_.edge, rdata, v4)) return OriginVerdict::kEdge;
@@ -118,7 +122,7 @@ OriginVerdict OriginPolicy::check(std::string_view rdata) const noexcept {
   if (in_blocks(o_.deny, rdata, v4)) return OriginVerdict::kDenied;
   if (in_blocks(o_.allow, rdata, v4)) return OriginVerdict::kAllowed;
   const OriginVerdict c = category(v4);
-  if (c == OriginVerdict::kLoopback && lab_) return OriginVerdict::kAllowed;
+  if (c == OriginVerdict::kLoopback && (lab_ || loopback_listener)) return OriginVerdict::kAllowed;
   return c;
 }
 

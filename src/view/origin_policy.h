@@ -18,7 +18,9 @@
 // A lab is a server whose edge addresses (or Spectrum pools) are themselves loopback: tests and
 // `make run` on 127.0.0.x. There the origins live on other loopback addresses, so loopback is
 // allowed — but rule 1 still holds, so the server's own DNS, API and metrics addresses, the edge
-// addresses and the pools stay refused.
+// addresses and the pools stay refused. The same holds for one Spectrum app that listens on
+// loopback addresses only (`loopback_listener`): only this machine can reach it, so a loopback
+// origin opens nothing to the outside.
 //
 // The policy is built once at start (app/config.cc) and shared, immutable: the controller checks
 // it when a record or app is written (HTTP 400, code 9003), the zone compiler when a zone file is
@@ -76,10 +78,11 @@ class OriginPolicy {
  public:
   explicit OriginPolicy(OriginPolicyOptions options);
 
-  OriginVerdict check(std::string_view rdata) const noexcept;
+  OriginVerdict check(std::string_view rdata, bool loopback_listener = false) const noexcept;
   bool allows(std::string_view rdata) const noexcept { return check(rdata) == OriginVerdict::kAllowed; }
   // Edge addresses or pools on loopback: other loopback origins are allowed (see above).
   bool lab() const noexcept { return lab_; }
+  static bool loopback(std::string_view rdata) noexcept;
   const OriginPolicyOptions& options() const noexcept { return o_; }
 
   // "a loopback address", "an address dnsedge listens on", ...

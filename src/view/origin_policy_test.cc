@@ -74,6 +74,18 @@ TEST(OriginPolicyTest, ALabAllowsOtherLoopbackButNeverItsOwnAddresses) {
   EXPECT_EQ(check(p, "0.0.0.0"), OriginVerdict::kUnspecified);
 }
 
+TEST(OriginPolicyTest, AnAppListeningOnLoopbackMayUseLoopbackOrigins) {
+  const OriginPolicy p(production());
+  EXPECT_EQ(check(p, "127.0.0.31"), OriginVerdict::kLoopback);
+  EXPECT_TRUE(p.allows(rd("127.0.0.31")) == false);
+  EXPECT_EQ(p.check(rd("127.0.0.31"), true), OriginVerdict::kAllowed);
+  EXPECT_EQ(p.check(rd("192.0.2.53"), true), OriginVerdict::kOwn);
+  EXPECT_EQ(p.check(rd("169.254.1.1"), true), OriginVerdict::kLinkLocal);
+  EXPECT_TRUE(OriginPolicy::loopback(rd("127.0.0.124")));
+  EXPECT_TRUE(OriginPolicy::loopback(rd("::1")));
+  EXPECT_FALSE(OriginPolicy::loopback(rd("192.0.2.1")));
+}
+
 TEST(OriginPolicyTest, DenyWinsOverAllowAndNeitherReachesTheEdge) {
   OriginPolicyOptions o = production();
   o.allow = {*AddressBlock::parse("127.0.0.5/32"), *AddressBlock::parse("10.0.0.0/8"),

@@ -44,9 +44,10 @@ struct Runtime {
 
   // options.origin_policy, or one of the edge addresses and pools alone.
   static std::shared_ptr<const view::OriginPolicy> policy_of(const EdgeOptions& o);
-  // Whether the edge may connect to `a`: the origin policy allows it and no Spectrum app listens
-  // on it. Otherwise `*why` says why (for the log).
-  bool origin_allowed(const IpAddress& a, std::string* why) const;
+  // Whether the edge may connect to `a`: the origin policy allows it (`loopback_listener`: for a
+  // connection that came in on a loopback address; view/origin_policy.h) and no Spectrum app
+  // listens on it. Otherwise `*why` says why (for the log).
+  bool origin_allowed(const IpAddress& a, bool loopback_listener, std::string* why) const;
   // Logs an error page's details under its request id; at most kErrorLogBurst lines per second,
   // then one line with the number left out.
   void log_error(std::string_view ray, int status, int code, std::string_view host, const IpEndpoint& client,
