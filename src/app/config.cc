@@ -168,8 +168,7 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   if (!edge_proxy) return edge_proxy.error();
   cfg.edge_proxy = std::move(*edge_proxy);
   {  // where proxied origins may be: checked by zone loads, API writes and the edge
-    std::vector<std::string> listening;
-    for (const server::Endpoint* ep : {&cfg.api_listen}) listening.push_back(endpoint_rdata(*ep));
+    std::vector<std::string> listening{endpoint_rdata(cfg.api_listen)};
     for (const auto& ep : cfg.dns_listen) listening.push_back(endpoint_rdata(ep));
     cfg.edge.policy = make_origin_policy(cfg.edge_proxy, cfg.edge, listening);
     cfg.edge_proxy.options.origin_policy = cfg.edge.policy;
