@@ -43,6 +43,16 @@ Result<std::string> read_token_file(const std::string& path) {
   return text;
 }
 
+// The address of a listen endpoint as rdata (4 or 16 octets).
+std::string endpoint_rdata(const server::Endpoint& ep) {
+  if (ep.family() == AF_INET) {
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(&ep.addr);
+    return std::string(reinterpret_cast<const char*>(&sin->sin_addr), 4);
+  }
+  const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ep.addr);
+  return std::string(reinterpret_cast<const char*>(&sin6->sin6_addr), 16);
+}
+
 }  // namespace
 
 Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
@@ -238,6 +248,12 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   auto limits = resolve_limits(flags.limits, flags.config_file);
   if (!limits) return limits.error();
   cfg.limits = *limits;
+  {  // where proxied origins may be: checked by zone loads, API writes and the edge
+    std::vector<std::string> listening{endpoint_rdata(cfg.api_listen)};
+    for (const auto& ep : cfg.dns_listen) listening.push_back(endpoint_rdata(ep));
+    cfg.edge.policy = make_origin_policy(cfg.edge_proxy, cfg.edge, listening);
+    cfg.edge_proxy.options.origin_policy = cfg.edge.policy;
+  }
   return cfg;
 }
 

@@ -22,7 +22,8 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
                                                           const view::Catalog& file_zones,
                                                           const view::TargetSource* external,
                                                           std::function<void()> on_external_change,
-                                                          std::function<void()> on_publish) {
+                                                          std::function<void()> on_publish,
+                                                          std::function<Result<void>(const view::ServedApp&)> prepare_app) {
   std::unique_ptr<ControlPlane> cp(new ControlPlane());
   control::ControllerOptions o;
   o.data_dir = cfg.data_dir;
@@ -44,6 +45,7 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
       for (const auto& ip : a.edge_ips) o.spectrum_reserved.push_back(ip.to_string());
   }
   o.on_publish = std::move(on_publish);
+  o.prepare_app = std::move(prepare_app);
   auto c = control::Controller::open(std::move(o), catalog);
   if (!c) return c.error();
   cp->controller_ = std::move(*c);

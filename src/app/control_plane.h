@@ -42,13 +42,16 @@ class ControlPlane {
   // `on_external_change`: called (on the writer thread) when an API write needs new external
   // names resolved; the caller then re-reads external_names(). `on_publish`: called on the
   // writer thread after every publish, before the batch's writes are acknowledged (the edge
-  // applies Spectrum app changes there).
+  // applies Spectrum app changes there). `prepare_app`: asked before an API app is stored
+  // (control::ControllerOptions::prepare_app; the edge binds its listeners there).
   [[nodiscard]] static Result<std::unique_ptr<ControlPlane>> start(const ServeConfig& cfg,
                                                                    common::SnapshotPublisher<view::Catalog>& catalog,
                                                                    const view::Catalog& file_zones,
                                                                    const view::TargetSource* external,
                                                                    std::function<void()> on_external_change = {},
-                                                                   std::function<void()> on_publish = {});
+                                                                   std::function<void()> on_publish = {},
+                                                                   std::function<Result<void>(const view::ServedApp&)>
+                                                                       prepare_app = {});
   ~ControlPlane();
   ControlPlane(const ControlPlane&) = delete;
   ControlPlane& operator=(const ControlPlane&) = delete;

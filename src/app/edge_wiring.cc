@@ -1,6 +1,10 @@
 #include "app/edge_wiring.h"
 
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <toml++/toml.h>
@@ -134,6 +138,12 @@ void add_edge_flags(CLI::App* serve, EdgeFlags& flags) {
                     "client connections; at the limit the oldest idle or incomplete one is closed to admit a new one "
                     "(default 4096)");
   serve->add_option("--spectrum-pool", flags.spectrum_pools, "address block for Spectrum apps (CIDR), repeatable");
+  serve->add_option("--spectrum-max-ports", flags.spectrum_max_ports,
+                    "ports all Spectrum apps may listen on together (default min(4096, open-file limit / 4))");
+  serve->add_option("--edge-origin-allow", flags.origin_allow,
+                    "origin block (CIDR) allowed although loopback, link-local, ... (repeatable)");
+  serve->add_option("--edge-origin-deny", flags.origin_deny,
+                    "origin block (CIDR) refused for proxied records and Spectrum apps (repeatable; wins over allow)");
   serve->add_option("--spectrum-app", flags.spectrum_apps,
                     "Spectrum TCP app, repeatable: tcp/PORT[-LAST]=IP:PORT[,IP:PORT...][,proxy=off|v1|v2]"
                     "[,name=NAME][,edge_ip=IP][,origin_dns=NAME,origin_port=N]");
@@ -146,6 +156,8 @@ Result<EdgeConfig> resolve_edge_config(const EdgeFlags& flags, const std::string
   std::string http = flags.http_ports, https = flags.https_ports;
   std::vector<std::string> pools = flags.spectrum_pools;
   std::vector<std::string> app_specs = flags.spectrum_apps;
+  std::vector<std::string> allow = flags.origin_allow, deny = flags.origin_deny;
+  std::optional<long> max_ports = flags.spectrum_max_ports;
   if (!config_file.empty()) {
     toml::table t;
     try {
@@ -167,6 +179,14 @@ Result<EdgeConfig> resolve_edge_config(const EdgeFlags& flags, const std::string
           auto s = strings(&v, key);
           if (!s) return fail(s.error().message);
           if (pools.empty()) pools = *s;
+        } else if (key == "origin_allow" || key == "origin_deny") {
+          auto s = strings(&v, key);
+          if (!s) return fail(s.error().message);
+          auto& dest = key == "origin_allow" ? allow : deny;
+          if (dest.empty()) dest = *s;
+        } else if (key == "spectrum_max_ports") {
+          if (!v.is_integer()) return fail("must be a positive integer");
+          if (!max_ports) max_ports = static_cast<long>(v.as_integer()->get());
         } else if (key == "max_connections") {
           if (!v.is_integer() || v.as_integer()->get() < 1) return fail("must be a positive integer");
           o.max_connections = static_cast<size_t>(v.as_integer()->get());
@@ -235,11 +255,64 @@ Result<EdgeConfig> resolve_edge_config(const EdgeFlags& flags, const std::string
     if (!app) return app.error();
     cfg.apps.push_back(std::move(*app));
   }
+  o.spectrum_max_ports = edge::default_spectrum_max_ports();
+  if (max_ports) {
+    if (*max_ports < 1 || *max_ports > 65535 * 16) {
+      return make_error("--spectrum-max-ports " + std::to_string(*max_ports) + ": must be 1.." +
+                        std::to_string(65535 * 16));
+    }
+    o.spectrum_max_ports = static_cast<size_t>(*max_ports);
+  }
+  for (auto [list, dest, what] : {std::tuple{&allow, &cfg.origin_allow, "--edge-origin-allow"},
+                                  {&deny, &cfg.origin_deny, "--edge-origin-deny"}}) {
+    for (const auto& text : *list) {
+      auto b = view::AddressBlock::parse(text);
+      if (!b) return make_error(std::string(what) + " " + text + ": expected ADDRESS/LENGTH, e.g. 10.0.0.0/8");
+      dest->push_back(*b);
+    }
+  }
   for (const auto& rd : addresses.v4)
     if (auto a = edge::IpAddress::from_rdata(rd)) o.addresses.push_back(*a);
   for (const auto& rd : addresses.v6)
     if (auto a = edge::IpAddress::from_rdata(rd)) o.addresses.push_back(*a);
   return cfg;
+}
+
+std::shared_ptr<const view::OriginPolicy> make_origin_policy(const EdgeConfig& config,
+                                                             const view::EdgeAddresses& addresses,
+                                                             const std::vector<std::string>& listening) {
+  view::OriginPolicyOptions p;
+  p.edge = addresses.v4;
+  p.edge.insert(p.edge.end(), addresses.v6.begin(), addresses.v6.end());
+  for (const auto& pool : config.options.spectrum_pools) {
+    p.pools.push_back(view::AddressBlock{std::string(pool.base.rdata()), pool.length});
+  }
+  bool any4 = false, any6 = false;
+  for (const auto& rd : listening) {
+    if (std::all_of(rd.begin(), rd.end(), [](char c) { return c == 0; })) {
+      (rd.size() == 4 ? any4 : any6) = true;
+      continue;
+    }
+    p.own.push_back(rd);
+  }
+  // A wildcard listener answers on every address of the host: all of them are dnsedge's own.
+  ifaddrs* list = nullptr;
+  if ((any4 || any6) && ::getifaddrs(&list) == 0) {
+    for (const ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+      if (i->ifa_addr == nullptr) continue;
+      if (any4 && i->ifa_addr->sa_family == AF_INET) {
+        const auto* sin = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+        p.own.emplace_back(reinterpret_cast<const char*>(&sin->sin_addr), 4);
+      } else if (any6 && i->ifa_addr->sa_family == AF_INET6) {
+        const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(i->ifa_addr);
+        p.own.emplace_back(reinterpret_cast<const char*>(&sin6->sin6_addr), 16);
+      }
+    }
+    ::freeifaddrs(list);
+  }
+  p.allow = config.origin_allow;
+  p.deny = config.origin_deny;
+  return std::make_shared<const view::OriginPolicy>(std::move(p));
 }
 
 Result<std::unique_ptr<edge::Edge>> start_edge(const EdgeConfig& config, bool disabled,

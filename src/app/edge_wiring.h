@@ -13,12 +13,17 @@
 //                                     incomplete one is closed for a new one (default 4096)
 //   --spectrum-pool CIDR              addresses for Spectrum apps, repeatable
 //   --spectrum-app SPEC               a Spectrum TCP app, repeatable (edge/spectrum.h for SPEC)
+//   --spectrum-max-ports N            ports all Spectrum apps may listen on together
+//                                     (default min(4096, RLIMIT_NOFILE / 4))
+//   --edge-origin-allow CIDR          origins allowed although loopback/link-local/... (repeatable)
+//   --edge-origin-deny CIDR           origins refused besides the built-in ones (repeatable; wins)
 // TOML (flags override):
 //   [edge]
 //   http_ports = [80, 8080]      https_ports = [443]
 //   header_timeout = 10          connect_timeout = 5      origin_timeout = 100
 //   idle_timeout = 300           keepalive_timeout = 60   max_connections = 4096
-//   spectrum_pool = ["127.0.0.64/28"]
+//   spectrum_pool = ["127.0.0.64/28"]         spectrum_max_ports = 4096
+//   origin_allow = ["127.0.0.5/32"]           origin_deny = ["10.0.0.0/8"]
 //   [[spectrum_app]]
 //   protocol = "tcp/25"                      dns = "smtp.example.com"
 //   origin_direct = ["tcp://192.0.2.1:25"]   # or origin_dns = "mail.example.com" + origin_port = 25
@@ -54,11 +59,15 @@ struct EdgeFlags {  // as given on the command line (empty/unset = not given)
   std::optional<long> max_connections;
   std::vector<std::string> spectrum_pools;
   std::vector<std::string> spectrum_apps;
+  std::optional<long> spectrum_max_ports;
+  std::vector<std::string> origin_allow;
+  std::vector<std::string> origin_deny;
 };
 
 struct EdgeConfig {  // validated
   edge::EdgeOptions options;  // addresses filled from the edge addresses
   std::vector<edge::SpectrumApp> apps;
+  std::vector<view::AddressBlock> origin_allow, origin_deny;  // --edge-origin-allow/-deny
 };
 
 void add_edge_flags(CLI::App* serve, EdgeFlags& flags);
@@ -66,6 +75,13 @@ void add_edge_flags(CLI::App* serve, EdgeFlags& flags);
 // Flags over the config file's [edge] table and [[spectrum_app]] entries ("" = no file).
 Result<EdgeConfig> resolve_edge_config(const EdgeFlags& flags, const std::string& config_file,
                                        const view::EdgeAddresses& addresses);
+
+// The origin policy (view/origin_policy.h) of a server with these edge settings and edge
+// addresses, listening (DNS, API, metrics) on `listening` (rdata); an unspecified address there
+// stands for every address of the host's interfaces.
+std::shared_ptr<const view::OriginPolicy> make_origin_policy(const EdgeConfig& config,
+                                                             const view::EdgeAddresses& addresses,
+                                                             const std::vector<std::string>& listening);
 
 // Starts the edge; nullptr when it is off (--no-edge-proxy).
 Result<std::unique_ptr<edge::Edge>> start_edge(const EdgeConfig& config, bool disabled,

@@ -364,6 +364,10 @@ int run_serve(const ServeConfig& cfg) {
         cfg, catalog, **loaded, &external, [main_thread]() { pthread_kill(main_thread, SIGUSR1); },
         [&live_edge]() {
           if (edge::Edge* e = live_edge.load()) e->sync_catalog();
+        },
+        [&live_edge](const view::ServedApp& app) -> Result<void> {
+          if (edge::Edge* e = live_edge.load()) return e->prepare_app(app);
+          return {};
         });
     if (!cp) {
       spdlog::error("{}", cp.error().message);
@@ -409,7 +413,11 @@ int run_serve(const ServeConfig& cfg) {
     return kExitUsage;
   }
   // The edge proxy (HTTP/HTTPS on the edge addresses, Spectrum apps): app/edge_wiring.h.
-  auto edge = start_edge(cfg.edge_proxy, cfg.no_edge_proxy, catalog);
+  EdgeConfig edge_config = cfg.edge_proxy;
+  if (auto api = edge::IpEndpoint::parse(control_plane->api_address())) {
+    edge_config.options.reserved.push_back(*api);  // the edge never listens where the API does
+  }
+  auto edge = start_edge(edge_config, cfg.no_edge_proxy, catalog);
   if (!edge) {
     spdlog::error("{}", edge.error().message);
     (*srv)->stop();

@@ -775,6 +775,11 @@ Result<uint32_t> Controller::commit(StoreZone& z, Pending& p, std::vector<ApiMes
       }
     }
   } restore{this, z, undo};
+  {  // proxied CNAMEs written now may not reach a prohibited origin (view/origin_policy.h)
+    std::vector<const zone::Record*> recs;
+    for (const auto& id : written) recs.push_back(&p.records.at(id).rec);
+    if (auto o = check_proxied_origins(context(z), **v, recs); !o) return o.error();
+  }
   // The mail doctor on the zone before and after (local checks only, no network).
   std::vector<dns::ZoneRecord> doctor_after;
   bool doctor_ran = false;

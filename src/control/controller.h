@@ -137,6 +137,10 @@ struct ControllerOptions {
   std::vector<std::string> spectrum_pools;
   std::vector<std::string> spectrum_reserved;
   std::function<void()> on_publish;
+  // Asked on the writer thread before an app created or replaced through the API is stored (its
+  // edge_ips filled in): an error refuses the write with its code (the edge: port cap, an origin
+  // that is the edge itself, a listener that cannot bind). Empty: no such check.
+  std::function<Result<void>(const view::ServedApp&)> prepare_app;
 };
 
 // A Spectrum app of a zone: the stored row and its checked form.

@@ -159,6 +159,57 @@ TEST(ControllerTest, CompileErrorIsReportedWithItsMessage) {
   EXPECT_EQ(c->zone(z.zone.id)->zone.serial, z.zone.serial);
 }
 
+// Regression: a proxied A to 127.0.0.1 was accepted, and the edge then handed the API (on
+// 127.0.0.1:8080) to anyone asking for that name. The origin policy refuses such records with
+// 9003, and proxied CNAMEs whose target reaches such an address as well.
+TEST(ControllerTest, ProxiedOriginsThePolicyProhibitsAre9003) {
+  TempDir dir;
+  common::SnapshotPublisher<view::Catalog> pub(view::Catalog::empty());
+  ControllerOptions o;
+  o.data_dir = dir.path();
+  o.store.durability = store::Durability::kNormal;
+  o.edge.v4 = {ip4("203.0.113.1")};
+  view::OriginPolicyOptions po;
+  po.edge = o.edge.v4;
+  po.own = {ip4("192.0.2.53")};
+  o.edge.policy = std::make_shared<const view::OriginPolicy>(po);
+  o.nameservers = {wire("ns1.dnsedge.test.")};
+  auto c = Controller::open(std::move(o), pub).value();
+  const std::string id = c->create_zone("example.com", "", "").value().zone.id;
+  auto proxied = [](const char* name, const char* type, const char* content) {
+    auto r = rec(name, type, content);
+    r.proxied = true;
+    return r;
+  };
+  for (const char* bad : {"127.0.0.1", "169.254.169.254", "0.0.0.0", "224.0.0.1", "192.0.2.53"}) {
+    auto r = c->create_record(id, proxied("lo", "A", bad));
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, errc::kBlockedTarget) << bad;
+    EXPECT_TRUE(r.error().message.starts_with("DNS points to prohibited IP: ")) << r.error().message;
+  }
+  ASSERT_TRUE(c->create_record(id, proxied("www", "A", "10.0.0.80")));  // RFC 1918 stays allowed
+  // DNS-only records may hold any address; a proxied CNAME to such a name may not.
+  ASSERT_TRUE(c->create_record(id, rec("local", "A", "127.0.0.1")));
+  const uint32_t serial = c->zone(id)->zone.serial;
+  auto cname = c->create_record(id, proxied("app", "CNAME", "local.example.com"));
+  ASSERT_FALSE(cname);
+  EXPECT_EQ(cname.error().code, errc::kBlockedTarget);
+  EXPECT_NE(cname.error().message.find("127.0.0.1 is a loopback address"), std::string::npos) << cname.error().message;
+  EXPECT_EQ(c->zone(id)->zone.serial, serial);
+  // Turning a DNS-only record into a proxied one is the same write.
+  auto local = c->records(id).value();
+  for (const auto& r : local) {
+    if (r.name != "local.example.com") continue;
+    RecordInput patch;
+    patch.proxied = true;
+    auto p = c->update_record(id, r.id, patch, false);
+    ASSERT_FALSE(p);
+    EXPECT_EQ(p.error().code, errc::kBlockedTarget);
+  }
+  // A record the CNAME does not reach is untouched by the check; the model is as before.
+  ASSERT_TRUE(c->create_record(id, proxied("app", "CNAME", "www.example.com")));
+}
+
 TEST(ControllerTest, BatchIsAllOrNothing) {
   Fixture f;
   const std::string id = f.zone("example.com");

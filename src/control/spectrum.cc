@@ -490,6 +490,34 @@ Result<AppInfo> Controller::stage_app(const StoreZone& z, const json& body, cons
                    app_errc::kOverlap};
     }
   }
+  // The origin may not be the edge itself: no prohibited address (view/origin_policy.h), and no
+  // address a Spectrum app listens on (this one's included), so an app can never feed itself.
+  std::set<std::string> app_addrs(a.edge_ips.begin(), a.edge_ips.end());
+  for (const AppInfo* o : others) app_addrs.insert(o->app.edge_ips.begin(), o->app.edge_ips.end());
+  for (const auto& text : options_.spectrum_reserved) {
+    if (auto rd = ip_rdata(text)) app_addrs.insert(*rd);
+  }
+  const bool local_app = std::all_of(a.edge_ips.begin(), a.edge_ips.end(),
+                                     [](const std::string& ip) { return view::OriginPolicy::loopback(ip); });
+  for (const auto& od : a.origin_direct) {
+    const auto ep = parse_origin(od);
+    if (!ep) continue;  // parse_app_body wrote it: cannot happen
+    if (options_.edge.policy) {
+      if (const auto v = options_.edge.policy->check(ep->first, local_app); v != view::OriginVerdict::kAllowed) {
+        return Error{view::OriginPolicy::message(ep->first, v) + " (origin_direct " + od + ")", errc::kBlockedTarget};
+      }
+    }
+    if (edge_addrs.contains(ep->first)) {
+      return Error{std::string(view::kProhibitedOrigin) + ": " + ip_text(ep->first) + " is an edge address (origin_direct " +
+                       od + ")",
+                   errc::kBlockedTarget};
+    }
+    if (app_addrs.contains(ep->first)) {
+      return Error{std::string(view::kProhibitedOrigin) + ": " + ip_text(ep->first) +
+                       " is the address of a Spectrum app (origin_direct " + od + ")",
+                   errc::kBlockedTarget};
+    }
+  }
   apply_access_rules(a, z.access_rules);
   AppInfo info;
   info.app = std::move(a);
@@ -555,6 +583,9 @@ Result<AppInfo> Controller::create_app(const std::string& zone_id, const json& b
   if (!z) return z.error();
   auto info = stage_app(**z, body, nullptr);
   if (!info) return info.error();
+  if (options_.prepare_app) {
+    if (auto ok = options_.prepare_app(info->app); !ok) return ok.error();
+  }
   auto next = (*z)->apps;
   next[info->row.id] = *info;
   if (auto r = commit_apps(**z, std::move(next), "create-app", &*info, {}); !r) return r.error();
@@ -568,6 +599,9 @@ Result<AppInfo> Controller::update_app(const std::string& zone_id, const std::st
   if (it == (*z)->apps.end()) return not_found_app(id);
   auto info = stage_app(**z, body, &it->second);
   if (!info) return info.error();
+  if (options_.prepare_app) {
+    if (auto ok = options_.prepare_app(info->app); !ok) return ok.error();
+  }
   auto next = (*z)->apps;
   next[id] = *info;
   if (auto r = commit_apps(**z, std::move(next), "update-app", &*info, {}); !r) return r.error();

@@ -200,6 +200,51 @@ TEST(ControllerApps, CreateServesPersistsAndDeletes) {
   EXPECT_FALSE(f.c->delete_app(zid, a->row.id));
 }
 
+// Regression: an app whose origin was the API (127.0.0.1:<api port>) or an edge listener was
+// stored, and tunnelled raw TCP to it (or to itself, until file descriptors ran out).
+TEST(ControllerApps, OriginsOnTheEdgeOrProhibitedAreRefused) {
+  Fixture f;
+  const std::string zid = f.c->create_zone("example.com", "", "")->zone.id;
+  const uint32_t serial = f.c->zone(zid)->zone.serial;
+  for (const char* origin : {"tcp://127.0.0.64:25", "tcp://127.0.0.65:2525", "tcp://127.0.0.11:80"}) {
+    json b = body();
+    b["origin_direct"] = {origin};
+    auto a = f.c->create_app(zid, b);
+    ASSERT_FALSE(a) << origin;
+    EXPECT_EQ(a.error().code, errc::kBlockedTarget) << origin;
+    EXPECT_NE(a.error().message.find("DNS points to prohibited IP"), std::string::npos) << a.error().message;
+  }
+  EXPECT_EQ(f.c->zone(zid)->zone.serial, serial);
+  EXPECT_TRUE(f.c->apps(zid)->empty());
+}
+
+TEST(ControllerApps, TheEdgeMayRefuseAnAppBeforeItIsStored) {
+  Fixture f;
+  f.c.reset();
+  ControllerOptions o;
+  o.data_dir = f.dir.path();
+  o.store.durability = store::Durability::kNormal;
+  o.edge.v4 = {*ip_rdata("127.0.0.11")};
+  o.nameservers = {dns::name_from_text("ns1.dnsedge.test.").value()};
+  o.spectrum_pools = {"127.0.0.64/31"};
+  int asked = 0;
+  o.prepare_app = [&](const view::ServedApp& a) -> Result<void> {
+    ++asked;
+    EXPECT_EQ(a.edge_ips.size(), 1u);  // the address is chosen before the edge is asked
+    return Error{"cannot listen on 127.0.0.64:25: Address already in use", 11005};
+  };
+  auto opened = Controller::open(std::move(o), f.publisher);
+  ASSERT_TRUE(opened) << opened.error().message;
+  f.c = std::move(*opened);
+  const std::string zid = f.c->create_zone("example.com", "", "")->zone.id;
+  auto a = f.c->create_app(zid, body());
+  ASSERT_FALSE(a);
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(a.error().code, 11005);
+  EXPECT_EQ(http_status(a.error().code), 400);
+  EXPECT_TRUE(f.c->apps(zid)->empty());
+}
+
 }  // namespace
 }  // namespace dnsedge::control
 

@@ -638,6 +638,11 @@ Result<zone::Record> build_record(const ZoneContext& z, const RecordInput& in, c
     if (type != "CNAME" && std::find(fam.begin(), fam.end(), *rdata) != fam.end()) {
       return err(errc::kBlockedTarget, "Target " + r.content + " is not allowed for a proxied record (it is an edge address).");
     }
+    if (type != "CNAME" && z.edge->policy) {
+      if (const auto v = z.edge->policy->check(*rdata); v != view::OriginVerdict::kAllowed) {
+        return err(errc::kBlockedTarget, view::OriginPolicy::message(*rdata, v));
+      }
+    }
   }
   if (proxied && type == "CNAME") {
     bool under_domainkey = false;
@@ -776,6 +781,27 @@ Result<void> check_conflicts(const ZoneContext& z, const zone::Record& r,
       if ((r.type == "NS" && o->type != "NS" && o->type != "DS") || (o->type == "NS" && r.type != "DS")) {
         return err(errc::kValidation,
                    "NS records at " + r.name + " delegate it: only NS and DS records may share that name.");
+      }
+    }
+  }
+  return {};
+}
+
+Result<void> check_proxied_origins(const ZoneContext& z, const view::ZoneView& v,
+                                   const std::vector<const zone::Record*>& written) {
+  if (z.edge == nullptr || !z.edge->policy) return {};
+  for (const zone::Record* r : written) {
+    if (!r->proxied || r->type != "CNAME") continue;
+    auto owner = dns::name_from_text(r->name + ".");
+    if (!owner) continue;
+    auto it = v.origins().find(*owner);
+    if (it == v.origins().end()) continue;
+    for (const auto* list : {&it->second.v4, &it->second.v6}) {
+      for (const std::string& a : *list) {
+        if (const auto verdict = z.edge->policy->check(a); verdict != view::OriginVerdict::kAllowed) {
+          return err(errc::kBlockedTarget, view::OriginPolicy::message(a, verdict) + " (the address " + r->content +
+                                               " resolves to, for the proxied CNAME " + r->name + ")");
+        }
       }
     }
   }

@@ -33,6 +33,7 @@
 #include "common/result.h"
 #include "dns/zonefile.h"
 #include "view/served.h"
+#include "view/zone_view.h"
 #include "zone/record.h"
 
 namespace dnsedge::control {
@@ -95,6 +96,12 @@ RecordInput input_from_zone_record(const dns::ZoneRecord& rr);
 // or beside other data below the apex (81054), NS at a delegation beside other data (1004).
 Result<void> check_conflicts(const ZoneContext& z, const zone::Record& r,
                              const std::vector<const zone::Record*>& same_name);
+
+// Refuses a write whose proxied CNAMEs (among `written`) reach origin addresses the origin
+// policy prohibits (z.edge->policy; view/origin_policy.h), as the candidate view `v` compiled
+// them: 9003. Targets not resolved yet pass; the edge checks again when it connects.
+Result<void> check_proxied_origins(const ZoneContext& z, const view::ZoneView& v,
+                                   const std::vector<const zone::Record*>& written);
 
 // Presentation-form tokens of rdata text, quotes removed and escapes kept as written
 // ("0 issue \"ca.example\"" → {"0", "issue", "ca.example"}).

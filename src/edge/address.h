@@ -21,6 +21,8 @@ struct IpAddress {
   static std::optional<IpAddress> from_rdata(std::string_view rdata);
   std::string to_string() const;
   size_t size() const noexcept { return family == 4 ? 4 : 16; }
+  // The address as A/AAAA rdata (4 or 16 octets), a view into `bytes`.
+  std::string_view rdata() const noexcept { return {reinterpret_cast<const char*>(bytes.data()), size()}; }
   bool operator==(const IpAddress&) const = default;
 };
 

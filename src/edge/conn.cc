@@ -1,9 +1,11 @@
 // The edge's connection base and shared helpers (see internal/conn.h).
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
 
 #include "edge/internal/conn.h"
+#include "spdlog/spdlog.h"
 
 namespace dnsedge::edge::internal {
 namespace {
@@ -49,13 +51,53 @@ awaitable<void> pump_upstream(std::shared_ptr<Conn> c, std::shared_ptr<Event> do
 
 }  // namespace
 
+std::shared_ptr<const view::OriginPolicy> Runtime::policy_of(const EdgeOptions& o) {
+  if (o.origin_policy) return o.origin_policy;
+  view::OriginPolicyOptions p;
+  for (const IpAddress& a : o.addresses) p.edge.emplace_back(a.rdata());
+  for (const IpPrefix& pool : o.spectrum_pools) {
+    p.pools.push_back(view::AddressBlock{std::string(pool.base.rdata()), pool.length});
+  }
+  return std::make_shared<const view::OriginPolicy>(std::move(p));
+}
+
+bool Runtime::origin_allowed(const IpAddress& a, bool loopback_listener, std::string* why) const {
+  if (const view::OriginVerdict v = policy->check(a.rdata(), loopback_listener); v != view::OriginVerdict::kAllowed) {
+    *why = view::OriginPolicy::message(a.rdata(), v);
+    return false;
+  }
+  if (std::find(app_addresses.begin(), app_addresses.end(), a) != app_addresses.end()) {
+    *why = std::string(view::kProhibitedOrigin) + ": " + a.to_string() + " is the address of a Spectrum app";
+    return false;
+  }
+  return true;
+}
+
+void Runtime::log_error(std::string_view ray, int status, int code, std::string_view host, const IpEndpoint& client,
+                        std::string_view detail) {
+  const auto now = Clock::now();
+  if (now - log_window >= std::chrono::seconds(1)) {
+    if (log_suppressed > 0) spdlog::warn("edge: {} error page log lines left out in the last second", log_suppressed);
+    log_window = now;
+    logged_in_window = 0;
+    log_suppressed = 0;
+  }
+  if (logged_in_window >= kErrorLogBurst) {
+    ++log_suppressed;
+    return;
+  }
+  ++logged_in_window;
+  spdlog::warn("edge: ray {} {} error {} host '{}' client {}: {}", ray, status, code, host.substr(0, 256),
+               client.to_string(), detail.empty() ? std::string_view("-") : detail);
+}
+
 const std::shared_ptr<const RouteTable>& Runtime::routes() {
   // Read the generation first: if a publish lands in between, the table is built from the newer
   // catalog under the older number and simply rebuilt once more on the next call.
   const uint64_t g = publisher.generation();
   const view::Catalog& catalog = reader.get();
   if (g != route_generation || !route_table) {
-    route_table = RouteTable::build(catalog);
+    route_table = RouteTable::build(catalog, policy.get());
     route_generation = g;
   }
   return route_table;

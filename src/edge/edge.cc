@@ -3,8 +3,11 @@
 #include "edge/edge.h"
 
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <atomic>
 #include <exception>
 #include <future>
 #include <map>
@@ -38,6 +41,20 @@ struct Listener {
 using ListenKey = std::tuple<uint8_t, std::array<uint8_t, 16>, uint16_t>;
 
 ListenKey key_of(const IpEndpoint& ep) { return {ep.addr.family, ep.addr.bytes, ep.port}; }
+
+// Whether a listener on `ep` would take the address and port of `reserved` (an unspecified
+// address on either side covers its whole family).
+bool overlaps(const IpEndpoint& ep, const IpEndpoint& reserved) {
+  if (ep.port != reserved.port || ep.addr.family != reserved.addr.family) return false;
+  const IpAddress any{.family = ep.addr.family};
+  return ep.addr == reserved.addr || ep.addr == any || reserved.addr == any;
+}
+
+size_t ports_of(const std::vector<SpectrumApp>& apps) {
+  size_t n = 0;
+  for (const auto& a : apps) n += (size_t{a.port_last} - a.port_first + 1) * a.edge_ips.size();
+  return n;
+}
 
 // Binds a listening socket. IP_FREEBIND lets the edge listen on an edge address that is not
 // (yet) configured on an interface, as an anycast edge must; SO_REUSEADDR allows a restart
@@ -79,6 +96,15 @@ class EdgeImpl final : public Edge {
                                  {ListenerInfo::Kind::kHttps, &rt_.options.https_ports}}) {
         for (uint16_t port : *ports) {
           auto l = std::make_shared<Listener>(ioc_, ListenerInfo{.kind = kind, .endpoint = {addr, port}});
+          const auto clash = std::find_if(rt_.options.reserved.begin(), rt_.options.reserved.end(),
+                                          [&](const IpEndpoint& r) { return overlaps(l->info.endpoint, r); });
+          if (clash != rt_.options.reserved.end()) {
+            // The API (or metrics) listens there: an edge port never shares its address and port.
+            l->info.error = "another listener of this server (API or metrics) uses " + clash->to_string();
+            spdlog::warn("edge: not listening on {}: {}", l->info.endpoint.to_string(), l->info.error);
+            proxy_listeners_.push_back(std::move(l));
+            continue;
+          }
           l->info.error = bind_listener(l->acceptor, &l->info.endpoint);
           if (!l->info.error.empty()) {
             spdlog::warn("edge: cannot listen on {}: {}", l->info.endpoint.to_string(), l->info.error);
@@ -95,6 +121,7 @@ class EdgeImpl final : public Edge {
     }
     auto checked = check_apps(std::move(apps));
     if (!checked) return checked.error();
+    if (auto ok = check_base_apps(*checked); !ok) return ok.error();
     base_apps_ = *checked;
     auto merged = merge_catalog_apps();
     apply_apps(merged);
@@ -113,6 +140,7 @@ class EdgeImpl final : public Edge {
     std::lock_guard serial(set_mu_);  // one change at a time, published in order
     auto checked = check_apps(std::move(apps));
     if (!checked) return checked.error();
+    if (auto ok = check_base_apps(*checked); !ok) return ok.error();
     if (!thread_.joinable()) return make_error("edge: not running");
     base_apps_ = *checked;
     auto merged = merge_catalog_apps();
@@ -123,8 +151,39 @@ class EdgeImpl final : public Edge {
   void sync_catalog() override {
     std::lock_guard serial(set_mu_);
     if (!thread_.joinable()) return;
-    if (catalog_apps() == catalog_apps_) return;  // no app changed in this publish
+    if (catalog_apps() == catalog_apps_) {  // no app changed in this publish
+      if (reserved_count_ > 0) run_on_thread([this] { close_reserved(); });
+      return;
+    }
     apply_on_thread(merge_catalog_apps());
+  }
+
+  Result<void> prepare_app(const view::ServedApp& v) override {
+    std::lock_guard serial(set_mu_);
+    auto app = app_from_view(v);
+    if (!app) return Error{app.error().message, app_check::kCannotListen};
+    std::vector<SpectrumApp> merged = base_apps_;
+    for (const auto& c : catalog_apps_) {
+      if (c.id == v.id) continue;
+      if (auto a = app_from_view(c)) merged.push_back(std::move(*a));
+    }
+    const size_t others = ports_of(merged);
+    const size_t mine = ports_of({*app});
+    if (others + mine > rt_.options.spectrum_max_ports) {
+      return Error{"Spectrum apps may listen on at most " + std::to_string(rt_.options.spectrum_max_ports) +
+                       " ports in total (--spectrum-max-ports); the other apps hold " + std::to_string(others) +
+                       " and " + v.protocol + " on " + std::to_string(app->edge_ips.size()) + " address(es) needs " +
+                       std::to_string(mine),
+                   app_check::kTooManyPorts};
+    }
+    merged.push_back(*app);
+    if (auto ok = check_origins(*app, merged); !ok) return ok.error();
+    if (auto ok = check_apps(merged); !ok) return Error{ok.error().message, app_check::kCannotListen};
+    if (!thread_.joinable()) return {};
+    std::string failure;
+    run_on_thread([&] { failure = reserve_listeners(*app); });
+    if (!failure.empty()) return Error{failure, app_check::kCannotListen};
+    return {};
   }
 
   std::vector<SpectrumApp> apps() const override {
@@ -164,6 +223,11 @@ class EdgeImpl final : public Edge {
         spdlog::warn("spectrum: skipping API app: {}", app.error().message);
         continue;
       }
+      if (ports_of(merged) + ports_of({*app}) > rt_.options.spectrum_max_ports) {
+        spdlog::warn("spectrum: skipping API app {} ({} {}): over --spectrum-max-ports {}", v.id, v.protocol,
+                     v.dns_name, rt_.options.spectrum_max_ports);
+        continue;
+      }
       merged.push_back(std::move(*app));
       if (auto ok = check_apps(merged); !ok) {
         spdlog::warn("spectrum: skipping API app {} ({} {}): {}", v.id, v.protocol, v.dns_name, ok.error().message);
@@ -173,18 +237,67 @@ class EdgeImpl final : public Edge {
     return merged;
   }
 
-  void apply_on_thread(const std::vector<SpectrumApp>& apps) {
-    std::promise<void> applied;
+  // Runs `f` on the edge thread and waits for it (REQUIRES: the thread runs; not on it).
+  template <class F>
+  void run_on_thread(F&& f) {
+    std::promise<void> done;
     asio::post(ioc_, [&] {
       try {
-        apply_apps(apps);
+        f();
       } catch (const std::exception& e) {
         spdlog::error("edge: applying spectrum apps: {}", e.what());
       }
-      applied.set_value();
+      done.set_value();
     });
-    applied.get_future().wait();
+    done.get_future().wait();
+  }
+
+  void apply_on_thread(const std::vector<SpectrumApp>& apps) {
+    run_on_thread([&] { apply_apps(apps); });
     publish_info(apps);
+  }
+
+  // On the edge thread: binds every listener `app` needs that is not open yet and keeps them for
+  // the next apply_apps(). "" when all are listening; else the first failure (and the ones this
+  // call opened are closed again).
+  std::string reserve_listeners(const SpectrumApp& app) {
+    std::vector<ListenKey> opened;
+    for (const auto& ip : app.edge_ips) {
+      for (unsigned p = app.port_first; p <= app.port_last; ++p) {
+        IpEndpoint ep{ip, static_cast<uint16_t>(p)};
+        const ListenKey k = key_of(ep);
+        if (auto it = app_listeners_.find(k); it != app_listeners_.end() && it->second->acceptor.is_open()) continue;
+        if (reserved_.contains(k)) continue;
+        auto l = std::make_shared<Listener>(ioc_, ListenerInfo{.kind = ListenerInfo::Kind::kApp, .endpoint = ep});
+        std::string err = bind_listener(l->acceptor, &l->info.endpoint);
+        for (const IpEndpoint& r : rt_.options.reserved) {
+          if (err.empty() && overlaps(ep, r)) err = "another listener of this server (API or metrics) uses it";
+        }
+        if (!err.empty()) {
+          for (const ListenKey& o : opened) {
+            error_code ec;
+            reserved_[o]->acceptor.close(ec);
+            reserved_.erase(o);
+          }
+          reserved_count_ = reserved_.size();
+          return "Spectrum app " + app.protocol + " " + app.dns_name + ": cannot listen on " + ep.to_string() + ": " + err;
+        }
+        reserved_[k] = std::move(l);
+        opened.push_back(k);
+      }
+    }
+    reserved_count_ = reserved_.size();
+    return {};
+  }
+
+  // On the edge thread: listeners prepared for an app that did not get stored.
+  void close_reserved() {
+    for (auto& [k, l] : reserved_) {
+      error_code ec;
+      l->acceptor.close(ec);
+    }
+    reserved_.clear();
+    reserved_count_ = 0;
   }
 
   static std::string fmt_list(const std::vector<std::string>& v) {
@@ -202,6 +315,42 @@ class EdgeImpl final : public Edge {
         spdlog::error("edge: unexpected exception: {}", e.what());  // sessions catch their own
       }
     }
+  }
+
+  // An app's origin_direct may not be a prohibited address (the origin policy) nor an address
+  // one of `all` listens on: the app would feed the edge itself.
+  Result<void> check_origins(const SpectrumApp& app, const std::vector<SpectrumApp>& all) const {
+    const bool local_app = std::all_of(app.edge_ips.begin(), app.edge_ips.end(),
+                                       [](const IpAddress& ip) { return view::OriginPolicy::loopback(ip.rdata()); });
+    for (const IpEndpoint& o : app.origin_direct) {
+      bool listener = false;
+      for (const auto& a : all)
+        for (const auto& ip : a.edge_ips) listener = listener || ip == o.addr;
+      if (listener) {
+        return Error{std::string(view::kProhibitedOrigin) + ": " + o.addr.to_string() +
+                         " is the address of a Spectrum app (origin_direct " + o.to_string() + ")",
+                     app_check::kProhibitedOrigin};
+      }
+      if (const auto verdict = rt_.policy->check(o.addr.rdata(), local_app); verdict != view::OriginVerdict::kAllowed) {
+        return Error{view::OriginPolicy::message(o.addr.rdata(), verdict) + " (origin_direct " + o.to_string() + ")",
+                     app_check::kProhibitedOrigin};
+      }
+    }
+    return {};
+  }
+
+  // Flag/config apps: at most spectrum_max_ports ports together, origins not prohibited.
+  Result<void> check_base_apps(const std::vector<SpectrumApp>& apps) const {
+    if (const size_t n = ports_of(apps); n > rt_.options.spectrum_max_ports) {
+      return make_error("spectrum apps listen on " + std::to_string(n) + " ports, more than --spectrum-max-ports " +
+                        std::to_string(rt_.options.spectrum_max_ports));
+    }
+    for (const auto& a : apps) {
+      if (auto ok = check_origins(a, apps); !ok) {
+        return make_error("spectrum app " + a.protocol + " " + a.dns_name + ": " + ok.error().message);
+      }
+    }
+    return {};
   }
 
   // Validates and assigns addresses; an app may not take an address and port of the HTTP/HTTPS
@@ -244,6 +393,10 @@ class EdgeImpl final : public Edge {
           std::shared_ptr<Listener> l;
           if (auto it = app_listeners_.find(k); it != app_listeners_.end() && it->second->acceptor.is_open()) {
             l = it->second;
+          } else if (auto r = reserved_.find(k); r != reserved_.end()) {
+            l = r->second;  // bound by prepare_app() before the app was stored
+            reserved_.erase(r);
+            asio::co_spawn(ioc_, accept_loop(l), asio::detached);
           } else {
             l = std::make_shared<Listener>(ioc_, ListenerInfo{.kind = ListenerInfo::Kind::kApp, .endpoint = ep});
             l->info.error = bind_listener(l->acceptor, &l->info.endpoint);
@@ -267,6 +420,12 @@ class EdgeImpl final : public Edge {
       }
     }
     app_listeners_ = std::move(next);
+    close_reserved();
+    rt_.app_addresses.clear();
+    for (const auto& a : apps)
+      for (const auto& ip : a.edge_ips)
+        if (std::find(rt_.app_addresses.begin(), rt_.app_addresses.end(), ip) == rt_.app_addresses.end())
+          rt_.app_addresses.push_back(ip);
   }
 
   void publish_info(const std::vector<SpectrumApp>& apps) {
@@ -368,6 +527,7 @@ class EdgeImpl final : public Edge {
     error_code ec;
     for (auto& l : proxy_listeners_) l->acceptor.close(ec);
     for (auto& [k, l] : app_listeners_) l->acceptor.close(ec);
+    close_reserved();
     rt_.table.for_each([](internal::Conn* c) { c->abort(); });
   }
 
@@ -380,6 +540,8 @@ class EdgeImpl final : public Edge {
   asio::executor_work_guard<asio::io_context::executor_type> work_{ioc_.get_executor()};
   std::vector<std::shared_ptr<Listener>> proxy_listeners_;
   std::map<ListenKey, std::shared_ptr<Listener>> app_listeners_;  // edge thread only
+  std::map<ListenKey, std::shared_ptr<Listener>> reserved_;  // bound by prepare_app(); edge thread only
+  std::atomic<size_t> reserved_count_{0};                     // reserved_.size(), for sync_catalog()
   std::mutex set_mu_;                   // serializes set_apps() and sync_catalog()
   std::vector<SpectrumApp> base_apps_;  // flag/config apps, checked (guarded by set_mu_)
   std::vector<view::ServedApp> catalog_apps_;  // the catalog's apps last applied (set_mu_)
@@ -390,6 +552,12 @@ class EdgeImpl final : public Edge {
 };
 
 }  // namespace
+
+size_t default_spectrum_max_ports() noexcept {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 4096;
+  return std::min<size_t>(4096, static_cast<size_t>(rl.rlim_cur / 4));
+}
 
 Result<std::unique_ptr<Edge>> Edge::start(const EdgeOptions& options,
                                           const common::SnapshotPublisher<view::Catalog>& catalog,

@@ -29,6 +29,7 @@
 #include "common/snapshot.h"
 #include "edge/address.h"
 #include "edge/spectrum.h"
+#include "view/origin_policy.h"
 #include "view/zone_view.h"
 
 namespace dnsedge::edge {
@@ -58,7 +59,28 @@ struct EdgeOptions {
   // or incomplete one (keep-alive, head or ClientHello not complete) that has waited longest,
   // the new client's own address first; only when every one is busy is it accepted and closed.
   size_t max_connections = 4096;
+  // Where origins may be (view/origin_policy.h): checked on every route table build and every
+  // Spectrum connect, so a CNAME target that now resolves somewhere prohibited gets error 1000
+  // instead of a connection. Null: a policy of the edge addresses and pools alone.
+  std::shared_ptr<const view::OriginPolicy> origin_policy;
+  // Endpoints other listeners of the server hold (the API, metrics): the edge does not listen on
+  // them (logged), so an edge port never shares an address and port with the API. An unspecified
+  // address stands for every address of its family.
+  std::vector<IpEndpoint> reserved;
+  // The ports all Spectrum apps together may listen on (each is a socket): an app over it is
+  // refused (flag/config apps at start, API apps at create).
+  size_t spectrum_max_ports = 4096;
 };
+
+// The default for spectrum_max_ports: min(4096, RLIMIT_NOFILE / 4).
+size_t default_spectrum_max_ports() noexcept;
+
+// Error codes of Edge::prepare_app (the API answers them with HTTP 400).
+namespace app_check {
+inline constexpr int kProhibitedOrigin = 9003;  // the origin is the edge or a prohibited address
+inline constexpr int kTooManyPorts = 11004;     // over spectrum_max_ports
+inline constexpr int kCannotListen = 11005;     // a listener of the app cannot bind
+}  // namespace app_check
 
 struct ListenerInfo {
   enum class Kind : uint8_t { kHttp, kHttps, kApp };
@@ -90,6 +112,12 @@ class Edge {
   // would clash with a flag app or an HTTP/HTTPS listener is skipped with a warning. Cheap when
   // nothing changed. The control plane calls it after every publish.
   virtual void sync_catalog() = 0;
+  // Before an API app is stored (`app`: its edge_ips filled in; an app with the same id is the
+  // one it replaces): refuses it when the ports of all apps would exceed spectrum_max_ports, when
+  // an origin_direct address is prohibited or an address an app listens on, or when one of its
+  // listeners cannot bind — then nothing is stored. The listeners it opened are kept for the
+  // next sync_catalog() (and closed by it when the app did not get stored).
+  virtual Result<void> prepare_app(const view::ServedApp& app) = 0;
   virtual std::vector<SpectrumApp> apps() const = 0;
   virtual std::vector<ListenerInfo> listeners() const = 0;
 

@@ -119,6 +119,49 @@ TEST_F(EdgeTest, CatalogAppsOpenAndCloseListenersWithEachPublish) {
   EXPECT_TRUE(edge_->apps().empty());
 }
 
+// Regression: an API app whose listener could not bind was stored and answered 200, and apps
+// could hold more ports than the process has file descriptors.
+TEST_F(EdgeTest, PrepareAppBindsFirstAndCapsThePorts) {
+  view::ServedApp api;
+  api.id = "0123456789abcdef0123456789abcdef";
+  api.dns_name = "smtp.example.com";
+  api.origin_direct = {"tcp://127.0.0.31:1"};
+  api.edge_ips = {std::string("\x7f\x00\x00\x16", 4)};  // kAppAddr
+
+  Fd taken(listen_on(kAppAddr, 0));
+  api.protocol = "tcp/" + std::to_string(port_of(taken.fd));
+  auto busy = edge_->prepare_app(api);
+  ASSERT_FALSE(busy);
+  EXPECT_EQ(busy.error().code, app_check::kCannotListen);
+  EXPECT_NE(busy.error().message.find("Address already in use"), std::string::npos) << busy.error().message;
+
+  api.protocol = "tcp/1000-1999";  // on 5 addresses: more than the 4096 ports allowed in total
+  for (char last = 0x17; last <= 0x1a; ++last) api.edge_ips.push_back(std::string("\x7f\x00\x00", 3) + last);
+  auto many = edge_->prepare_app(api);
+  api.edge_ips.resize(1);
+  ASSERT_FALSE(many);
+  EXPECT_EQ(many.error().code, app_check::kTooManyPorts);
+
+  for (const char* origin : {"tcp://127.0.0.22:25", "tcp://127.0.0.21:80", "tcp://0.0.0.0:25"}) {
+    api.protocol = "tcp/2525";
+    api.origin_direct = {origin};
+    auto self = edge_->prepare_app(api);
+    ASSERT_FALSE(self) << origin;
+    EXPECT_EQ(self.error().code, app_check::kProhibitedOrigin) << origin;
+  }
+
+  // A free port: bound by prepare_app (connections queue), then run by the next sync.
+  const uint16_t port = free_port();
+  api.protocol = "tcp/" + std::to_string(port);
+  api.origin_direct = {"tcp://127.0.0.31:1"};
+  ASSERT_TRUE(edge_->prepare_app(api));
+  Fd bound(listen_on(kAppAddr, port));
+  EXPECT_LT(bound.fd, 0);  // the edge holds it
+  edge_->sync_catalog();   // the app was not stored (no publish): the listener is closed again
+  Fd free_again(listen_on(kAppAddr, port));
+  EXPECT_GE(free_again.fd, 0);
+}
+
 TEST(EdgeStartTest, AListenerThatCannotBindIsReportedNotFatal) {
   Fd taken(listen_on(kEdgeAddr, 0));
   const uint16_t port = port_of(taken.fd);
@@ -138,6 +181,42 @@ TEST(EdgeStartTest, AListenerThatCannotBindIsReportedNotFatal) {
 
 // Regression: with no edge address and no app the edge's io_context had no work, its thread
 // ended at once, and the first API app's sync_catalog() waited for it forever (the API hung).
+TEST(EdgeStartTest, DoesNotListenWhereTheApiDoes) {
+  Fd api(listen_on(kEdgeAddr, 0));
+  const uint16_t port = port_of(api.fd);
+  common::SnapshotPublisher<view::Catalog> pub(catalog_for(kOrigin1));
+  EdgeOptions o;
+  o.addresses = {*IpAddress::parse(kEdgeAddr)};
+  o.http_ports = {port};
+  o.https_ports = {};
+  o.reserved = {*IpEndpoint::parse(std::string("0.0.0.0:") + std::to_string(port))};
+  auto e = Edge::start(o, pub);
+  ASSERT_TRUE(e) << e.error().message;
+  const auto l = (*e)->listeners();
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_NE(l[0].error.find("API or metrics"), std::string::npos) << l[0].error;
+  (*e)->stop();
+}
+
+TEST(EdgeStartTest, FlagAppsOverTheCapOrOnTheEdgeDoNotStart) {
+  common::SnapshotPublisher<view::Catalog> pub(catalog_for(kOrigin1));
+  EdgeOptions o;
+  o.addresses = {*IpAddress::parse(kEdgeAddr)};
+  o.http_ports = {};
+  o.https_ports = {};
+  o.spectrum_max_ports = 4;
+  auto wide = parse_app_spec("tcp/3000-3009=127.0.0.31:3000,name=a.example.com,edge_ip=127.0.0.22");
+  ASSERT_TRUE(wide);
+  auto e = Edge::start(o, pub, {*wide});
+  ASSERT_FALSE(e);
+  EXPECT_NE(e.error().message.find("--spectrum-max-ports"), std::string::npos) << e.error().message;
+  auto self = parse_app_spec("tcp/3000=127.0.0.22:3000,name=a.example.com,edge_ip=127.0.0.22");
+  ASSERT_TRUE(self);
+  auto e2 = Edge::start(o, pub, {*self});
+  ASSERT_FALSE(e2);
+  EXPECT_NE(e2.error().message.find("DNS points to prohibited IP"), std::string::npos) << e2.error().message;
+}
+
 TEST(EdgeStartTest, RunsWithNothingToListenOnAndTakesCatalogAppsLater) {
   common::SnapshotPublisher<view::Catalog> pub(catalog_for(kOrigin1));
   EdgeOptions o;

@@ -1,5 +1,8 @@
 #include "edge/error.h"
 
+#include <cstdint>
+#include <random>
+
 namespace dnsedge::edge {
 namespace {
 
@@ -29,6 +32,9 @@ ErrorSource source_of(ErrorKind kind) noexcept {
     case ErrorKind::kDirectIpAccess:
     case ErrorKind::kClientGone:
       return ErrorSource::kDownstream;
+    case ErrorKind::kLoopDetected:
+      return ErrorSource::kDownstream;
+    case ErrorKind::kProhibitedOrigin:
     case ErrorKind::kOriginUnresolved:
     case ErrorKind::kOriginRefused:
     case ErrorKind::kOriginConnectTimeout:
@@ -53,6 +59,9 @@ ErrorResponse describe(ErrorKind kind) noexcept {
     case ErrorKind::kHeadTimeout: return {408, "Request Timeout", 408, "The request header did not arrive in time"};
     case ErrorKind::kNotProxied: return {409, "Conflict", 1001, "Host not proxied by this edge"};
     case ErrorKind::kDirectIpAccess: return {409, "Conflict", 1003, "Direct IP access not allowed"};
+    case ErrorKind::kProhibitedOrigin: return {403, "Forbidden", 1000, "DNS points to prohibited IP"};
+    case ErrorKind::kLoopDetected:
+      return {508, "Loop Detected", 508, "The request came back to this edge: the origin points at the edge"};
     case ErrorKind::kOriginUnresolved:
       return {502, "Bad Gateway", 1016, "Origin DNS error: the proxied name's target has no address yet"};
     case ErrorKind::kOriginRefused: return {502, "Bad Gateway", 521, "The origin web server is down"};
@@ -67,7 +76,7 @@ ErrorResponse describe(ErrorKind kind) noexcept {
   return {500, "Internal Server Error", 500, "Internal error in the edge"};
 }
 
-void render_error(const ProxyError& e, std::string_view host, std::string* out) {
+void render_error(const ProxyError& e, std::string_view host, std::string_view ray, std::string* out) {
   const ErrorResponse r = describe(e.kind);
   std::string body;
   body.reserve(512);
@@ -81,18 +90,32 @@ void render_error(const ProxyError& e, std::string_view host, std::string* out) 
     append_escaped(&body, host.substr(0, 256));
     body.append("</p>\n");
   }
-  if (!e.context.empty()) {
+  if (!e.context.empty() && source_of(e.kind) == ErrorSource::kDownstream) {
     body.append("<p>");
     append_escaped(&body, e.context);
     body.append("</p>\n");
   }
-  body.append("<p>dnsedge edge proxy</p>\n</body></html>\n");
+  body.append("<p>Ray ID: ");
+  append_escaped(&body, ray);
+  body.append("</p>\n<p>dnsedge edge proxy</p>\n</body></html>\n");
 
   out->clear();
   out->append("HTTP/1.1 ").append(std::to_string(r.status)).append(" ").append(r.reason).append("\r\n");
   out->append("Content-Type: text/html; charset=utf-8\r\nContent-Length: ").append(std::to_string(body.size()));
   out->append("\r\nConnection: close\r\nCache-Control: no-store\r\nX-Edge-Error: ").append(std::to_string(r.code));
+  out->append("\r\nCF-RAY: ");
+  append_escaped(out, ray);
   out->append("\r\n\r\n").append(body);
+}
+
+std::string new_ray_id() {
+  // Per thread: the edge has one, tests may have more. Not a secret, only distinct.
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t v = rng();
+  std::string id(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) id[static_cast<size_t>(i)] = kHex[v & 0xf];
+  return id;
 }
 
 }  // namespace dnsedge::edge

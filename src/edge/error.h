@@ -4,11 +4,16 @@
 // trying again can help. One function, describe(), turns it into what the client gets: an HTTP
 // status and an error code on a short page, or nothing when the client is gone.
 //
-// Codes follow Cloudflare's where one fits: 1001/1003 (host not served here / direct IP
-// access), 1016 (origin DNS error), 520 (bad origin response), 521 (origin down), 522
-// (connect timeout), 524 (origin timeout). The HTTP status follows SPEC §4 and the issue: 409
-// for a host this edge does not proxy, 502 for an origin that is down or broken, 504 for an
-// origin that is slow.
+// Codes follow Cloudflare's where one fits: 1000 (DNS points to prohibited IP), 1001/1003 (host
+// not served here / direct IP access), 1016 (origin DNS error), 520 (bad origin response), 521
+// (origin down), 522 (connect timeout), 524 (origin timeout), 508 (loop: the request already
+// went through this edge). The HTTP status follows SPEC §4: 409 for a host this edge does not
+// proxy, 502 for an origin that is down or broken, 504 for an origin that is slow, 403 for a
+// prohibited origin.
+//
+// A page never reveals the origin: no origin address, port or CNAME target — hiding the origin
+// is what proxying is for. It shows a request id (also in the CF-RAY field); the edge logs the
+// details under that id.
 //
 // Thread safety: pure functions.
 
@@ -28,6 +33,8 @@ enum class ErrorKind : uint8_t {
   kHeadTimeout,            // 408: no complete head within the header timeout (slowloris)
   kNotProxied,             // 409/1001: the Host is not a proxied name of ours
   kDirectIpAccess,         // 409/1003: an IP literal or no Host at all
+  kProhibitedOrigin,       // 403/1000: an origin address the origin policy prohibits
+  kLoopDetected,           // 508: the request carries this edge's CDN-Loop mark
   kOriginUnresolved,       // 502/1016: a proxied CNAME whose target has no addresses yet
   kOriginRefused,          // 502/521: every origin address refused or was unreachable
   kOriginConnectTimeout,   // 504/522: no origin address accepted within the connect timeout
@@ -42,7 +49,7 @@ struct ProxyError {
   ErrorKind kind = ErrorKind::kInternal;
   ErrorSource source = ErrorSource::kInternal;
   bool retry = false;       // another attempt (next origin, fresh connection) may succeed
-  std::string context;      // e.g. "127.0.0.31:8080: Connection refused"
+  std::string context;      // e.g. "127.0.0.31:8080: Connection refused" (shown for client errors only)
 };
 
 struct ErrorResponse {
@@ -56,7 +63,11 @@ ErrorSource source_of(ErrorKind kind) noexcept;
 ErrorResponse describe(ErrorKind kind) noexcept;
 
 // A complete HTTP/1.1 response for `e` (Connection: close, a small text/html page naming the
-// host, the code and the context). `out` is cleared first.
-void render_error(const ProxyError& e, std::string_view host, std::string* out);
+// host, the code, the request id `ray` (also in CF-RAY) and, for errors of the client's own
+// making, the context; never the context of an origin error). `out` is cleared first.
+void render_error(const ProxyError& e, std::string_view host, std::string_view ray, std::string* out);
+
+// A request id for a page and the log line that goes with it: 16 lowercase hex digits.
+std::string new_ray_id();
 
 }  // namespace dnsedge::edge

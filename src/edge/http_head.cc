@@ -236,6 +236,13 @@ ParseStatus parse_request(std::string_view head, RequestHead* out) noexcept {
   out->conn_upgrade = f.conn_upgrade;
   out->has_upgrade = f.has_upgrade;
   out->expect_continue = f.expect_continue;
+  // RFC 8586 §2: cdn-info = cdn-id *( OWS ";" OWS parameter ); this edge's cdn-id is its mark.
+  for (size_t i = 0; i < out->header_count; ++i) {
+    if (!iequals(out->headers[i].name, "cdn-loop")) continue;
+    for_each_token(out->headers[i].value, [&](std::string_view t) {
+      if (iequals(trim(t.substr(0, t.find(';'))), kCdnLoopMark)) out->looped = true;
+    });
+  }
   return ParseStatus::kOk;
 }
 
@@ -287,13 +294,70 @@ void build_upstream_head(const RequestHead& req, std::string_view client_ip, std
                          std::string* out) {
   out->clear();
   out->append(req.method).append(" ").append(req.target).append(req.version_minor ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n");
-  std::string_view xff[8];
-  size_t n_xff = 0;
+  // Connection options the edge keeps end to end; every other token names a field to drop.
+  auto hop_option = [](std::string_view t) {
+    return iequals(t, "close") || iequals(t, "keep-alive") || iequals(t, "upgrade");
+  };
+  constexpr size_t kMaxNominated = 32;
+  std::string_view nominated[kMaxNominated];
+  size_t n_nominated = 0;
+  bool more_nominated = false;  // beyond the array: look them up in the Connection fields
+  for (size_t i = 0; i < req.header_count; ++i) {
+    if (!iequals(req.headers[i].name, "connection")) continue;
+    for_each_token(req.headers[i].value, [&](std::string_view t) {
+      if (hop_option(t)) return;
+      if (n_nominated < kMaxNominated) {
+        nominated[n_nominated++] = t;
+      } else {
+        more_nominated = true;
+      }
+    });
+  }
+  auto dropped = [&](std::string_view name) {
+    if (n_nominated == 0) return false;
+    // The fields the edge framed and routed the request by stay, whatever the client names.
+    if (iequals(name, "host") || iequals(name, "content-length") || iequals(name, "transfer-encoding")) return false;
+    for (size_t i = 0; i < n_nominated; ++i)
+      if (iequals(nominated[i], name)) return true;
+    if (!more_nominated) return false;
+    bool found = false;
+    for (size_t i = 0; i < req.header_count && !found; ++i) {
+      if (!iequals(req.headers[i].name, "connection")) continue;
+      for_each_token(req.headers[i].value, [&](std::string_view t) { found = found || iequals(t, name); });
+    }
+    return found;
+  };
+
+  constexpr size_t kMaxKept = 8;  // values kept of each list the edge appends to
+  std::string_view xff[kMaxKept], fwd[kMaxKept], loop[kMaxKept];
+  size_t n_xff = 0, n_fwd = 0, n_loop = 0;
   for (size_t i = 0; i < req.header_count; ++i) {
     const Header& h = req.headers[i];
-    if (iequals(h.name, "cf-connecting-ip") || iequals(h.name, "x-forwarded-proto")) continue;
+    if (iequals(h.name, "cf-connecting-ip") || iequals(h.name, "true-client-ip") ||
+        iequals(h.name, "x-forwarded-proto") || iequals(h.name, "x-real-ip")) {
+      continue;  // the edge says who the client is, never the client
+    }
+    if (iequals(h.name, "connection")) {
+      bool any = false;
+      for_each_token(h.value, [&](std::string_view t) {
+        if (!hop_option(t)) return;
+        out->append(any ? ", " : "Connection: ").append(t);
+        any = true;
+      });
+      if (any) out->append("\r\n");
+      continue;
+    }
+    if (dropped(h.name)) continue;
     if (iequals(h.name, "x-forwarded-for")) {
-      if (n_xff < 8 && !h.value.empty()) xff[n_xff++] = h.value;
+      if (n_xff < kMaxKept && !h.value.empty()) xff[n_xff++] = h.value;
+      continue;
+    }
+    if (iequals(h.name, "forwarded")) {
+      if (n_fwd < kMaxKept && !h.value.empty()) fwd[n_fwd++] = h.value;
+      continue;
+    }
+    if (iequals(h.name, "cdn-loop")) {
+      if (n_loop < kMaxKept && !h.value.empty()) loop[n_loop++] = h.value;
       continue;
     }
     out->append(h.name).append(": ").append(h.value).append("\r\n");
@@ -301,7 +365,20 @@ void build_upstream_head(const RequestHead& req, std::string_view client_ip, std
   out->append("X-Forwarded-For: ");
   for (size_t i = 0; i < n_xff; ++i) out->append(xff[i]).append(", ");
   out->append(client_ip).append("\r\nX-Forwarded-Proto: ").append(proto);
-  out->append("\r\nCF-Connecting-IP: ").append(client_ip).append("\r\n\r\n");
+  out->append("\r\nCF-Connecting-IP: ").append(client_ip);
+  out->append("\r\nTrue-Client-IP: ").append(client_ip);
+  out->append("\r\nForwarded: ");
+  for (size_t i = 0; i < n_fwd; ++i) out->append(fwd[i]).append(", ");
+  // RFC 7239 §6: an IPv6 node is "[...]" and then must be a quoted-string.
+  if (client_ip.find(':') != std::string_view::npos) {
+    out->append("for=\"[").append(client_ip).append("]\"");
+  } else {
+    out->append("for=").append(client_ip);
+  }
+  out->append(";proto=").append(proto);
+  out->append("\r\nCDN-Loop: ");
+  for (size_t i = 0; i < n_loop; ++i) out->append(loop[i]).append(", ");
+  out->append(kCdnLoopMark).append("\r\n\r\n");
 }
 
 void BodyFramer::reset(BodyKind kind, uint64_t length) noexcept {

@@ -23,10 +23,14 @@ namespace dnsedge::edge::http {
 // A head (start line + header fields + empty line) larger than this gets 431 (RFC 6585 §5).
 inline constexpr size_t kMaxHead = 32 * 1024;
 inline constexpr size_t kMaxHeaders = 128;
-// Fields build_upstream_head() may add (X-Forwarded-For, X-Forwarded-Proto, CF-Connecting-IP): a
-// request may carry at most kMaxHeaders - kAddedHeaders, so the head the edge forwards stays
-// within the limit it enforces itself (found by tests/fuzz/fuzz_http_head.cc).
-inline constexpr size_t kAddedHeaders = 3;
+// Fields build_upstream_head() may add (X-Forwarded-For, X-Forwarded-Proto, CF-Connecting-IP,
+// True-Client-IP, Forwarded, CDN-Loop): a request may carry at most kMaxHeaders - kAddedHeaders,
+// so the head the edge forwards stays within the limit it enforces itself (found by
+// tests/fuzz/fuzz_http_head.cc).
+inline constexpr size_t kAddedHeaders = 6;
+// The edge's mark in CDN-Loop (RFC 8586): added to every request it forwards; a request that
+// already carries it has been through this edge before (a loop) and gets 508.
+inline constexpr std::string_view kCdnLoopMark = "dnsedge";
 
 enum class ParseStatus : uint8_t {
   kOk,
@@ -54,6 +58,7 @@ struct RequestHead {
   bool conn_upgrade = false;  // "Connection: upgrade"
   bool has_upgrade = false;   // an Upgrade field (websocket, ...)
   bool expect_continue = false;
+  bool looped = false;        // CDN-Loop names kCdnLoopMark
   size_t header_count = 0;
   Header headers[kMaxHeaders];
 
@@ -91,9 +96,18 @@ ParseStatus parse_request(std::string_view head, RequestHead* out) noexcept;
 ParseStatus parse_response(std::string_view head, bool head_request, ResponseHead* out) noexcept;
 
 // The head the edge sends to the origin: the request line and fields as received (normalized to
-// "Name: value\r\n"), without any CF-Connecting-IP / X-Forwarded-Proto the client sent, with
-// the client's address appended to X-Forwarded-For (RFC 7239 §5.2 practice) and
-// X-Forwarded-Proto and CF-Connecting-IP set. `out` is cleared first and keeps its capacity.
+// "Name: value\r\n"), except
+//   - CF-Connecting-IP, True-Client-IP and X-Forwarded-Proto are replaced (the client's address,
+//     `proto`) and X-Real-IP is dropped: a client cannot claim another address;
+//   - the client's address is appended to X-Forwarded-For (RFC 7239 §5.2 practice) and, as
+//     `for=` (IPv6 quoted in brackets), to Forwarded (RFC 7239 §4);
+//   - the fields the client's Connection field names are dropped (RFC 9110 §7.6.1) — except
+//     Host and the framing fields (Content-Length, Transfer-Encoding), which the edge itself
+//     framed the request by, and Upgrade on an upgrade request, whose 101 the edge relays; the
+//     Connection field keeps only close, keep-alive and upgrade, whose meaning the edge keeps
+//     end to end (one origin connection per client connection);
+//   - CDN-Loop gets kCdnLoopMark appended (RFC 8586).
+// `out` is cleared first and keeps its capacity.
 void build_upstream_head(const RequestHead& req, std::string_view client_ip, std::string_view proto,
                          std::string* out);
 

@@ -111,6 +111,71 @@ TEST(HttpHeadTest, TheForwardedHeadStaysWithinTheFieldLimit) {
   EXPECT_EQ(req(one_more, &r), ParseStatus::kTooManyHeaders);
 }
 
+std::string forwarded(const std::string& head, std::string_view client_ip = "192.0.2.7") {
+  static RequestHead r;
+  EXPECT_EQ(req(head, &r), ParseStatus::kOk) << head;
+  std::string up;
+  build_upstream_head(r, client_ip, "http", &up);
+  return up;
+}
+
+// Regression: CF-Connecting-IP was replaced, but a client-supplied True-Client-IP and X-Real-IP
+// reached the origin as if the edge had vouched for them.
+TEST(HttpHeadTest, ClientAddressFieldsAreTheEdgesToSay) {
+  const std::string up = forwarded(
+      "GET / HTTP/1.1\r\nHost: a\r\nCF-Connecting-IP: 6.6.6.6\r\nTrue-Client-IP: 6.6.6.6\r\n"
+      "X-Real-IP: 6.6.6.6\r\nx-real-ip: 6.6.6.7\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n");
+  EXPECT_EQ(up.find("6.6.6."), std::string::npos) << up;
+  EXPECT_EQ(up.find("Real-IP"), std::string::npos) << up;
+  EXPECT_NE(up.find("\r\nCF-Connecting-IP: 192.0.2.7\r\n"), std::string::npos) << up;
+  EXPECT_NE(up.find("\r\nTrue-Client-IP: 192.0.2.7\r\n"), std::string::npos) << up;
+  EXPECT_NE(up.find("\r\nX-Forwarded-For: 10.0.0.1, 192.0.2.7\r\n"), std::string::npos) << up;
+}
+
+TEST(HttpHeadTest, ForwardedIsAppendedWithIpv6InBrackets) {
+  EXPECT_NE(forwarded("GET / HTTP/1.1\r\nHost: a\r\n\r\n").find("\r\nForwarded: for=192.0.2.7;proto=http\r\n"),
+            std::string::npos);
+  const std::string up = forwarded("GET / HTTP/1.1\r\nHost: a\r\nForwarded: for=198.51.100.1\r\n\r\n", "2001:db8::7");
+  EXPECT_NE(up.find("\r\nForwarded: for=198.51.100.1, for=\"[2001:db8::7]\";proto=http\r\n"), std::string::npos) << up;
+}
+
+// Regression: fields named in the client's Connection field (RFC 9110 §7.6.1) were forwarded.
+TEST(HttpHeadTest, FieldsNamedInConnectionAreDropped) {
+  const std::string up = forwarded(
+      "POST / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, X-Secret, Host, Content-Length\r\n"
+      "X-Secret: s\r\nx-secret: t\r\nX-Kept: k\r\nContent-Length: 2\r\n\r\n");
+  EXPECT_EQ(up.find("ecret"), std::string::npos) << up;
+  EXPECT_NE(up.find("\r\nConnection: keep-alive\r\n"), std::string::npos) << up;
+  EXPECT_NE(up.find("\r\nHost: a\r\n"), std::string::npos) << up;  // framing and routing stay
+  EXPECT_NE(up.find("\r\nContent-Length: 2\r\n"), std::string::npos) << up;
+  EXPECT_NE(up.find("\r\nX-Kept: k\r\n"), std::string::npos) << up;
+  const std::string ws = forwarded("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+  EXPECT_NE(ws.find("\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"), std::string::npos) << ws;
+  // More names than the edge keeps at hand: the rest are looked up in the field itself.
+  std::string many = "GET / HTTP/1.1\r\nHost: a\r\nConnection: close";
+  for (int i = 0; i < 40; ++i) many += ", x-" + std::to_string(i);
+  many += "\r\nX-39: gone\r\nX-0: gone\r\nX-40: kept\r\n\r\n";
+  const std::string up2 = forwarded(many);
+  EXPECT_EQ(up2.find("gone"), std::string::npos) << up2;
+  EXPECT_NE(up2.find("\r\nConnection: close\r\n"), std::string::npos) << up2;
+  EXPECT_NE(up2.find("X-40: kept"), std::string::npos) << up2;
+}
+
+TEST(HttpHeadTest, CdnLoopMarksAndDetectsTheEdge) {
+  static RequestHead r;
+  ASSERT_EQ(req("GET / HTTP/1.1\r\nHost: a\r\nCDN-Loop: other; x=1\r\n\r\n", &r), ParseStatus::kOk);
+  EXPECT_FALSE(r.looped);
+  std::string up;
+  build_upstream_head(r, "192.0.2.7", "http", &up);
+  EXPECT_NE(up.find("\r\nCDN-Loop: other; x=1, dnsedge\r\n"), std::string::npos) << up;
+  ASSERT_EQ(req(up, &r), ParseStatus::kOk);  // the forwarded request, back at the edge
+  EXPECT_TRUE(r.looped);
+  ASSERT_EQ(req("GET / HTTP/1.1\r\nHost: a\r\ncdn-loop: foo, DNSEDGE ; v=2\r\n\r\n", &r), ParseStatus::kOk);
+  EXPECT_TRUE(r.looped);
+  ASSERT_EQ(req("GET / HTTP/1.1\r\nHost: a\r\nCDN-Loop: dnsedge-other\r\n\r\n", &r), ParseStatus::kOk);
+  EXPECT_FALSE(r.looped);
+}
+
 TEST(HttpHeadTest, ResponseFraming) {
   ResponseHead r;
   ASSERT_EQ(parse_response("HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n", false, &r), ParseStatus::kOk);
@@ -150,7 +215,8 @@ TEST(HttpHeadTest, UpstreamHeadAddsForwardingFields) {
   EXPECT_EQ(out,
             "GET /p HTTP/1.1\r\nHost: www.example.com\r\nAccept: */*\r\n"
             "X-Forwarded-For: 198.51.100.1, 192.0.2.7\r\nX-Forwarded-Proto: http\r\n"
-            "CF-Connecting-IP: 192.0.2.7\r\n\r\n");
+            "CF-Connecting-IP: 192.0.2.7\r\nTrue-Client-IP: 192.0.2.7\r\n"
+            "Forwarded: for=192.0.2.7;proto=http\r\nCDN-Loop: dnsedge\r\n\r\n");
 }
 
 // Feeds `body` in pieces of `step` octets; returns {consumed total, done, error}.

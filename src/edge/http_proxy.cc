@@ -3,7 +3,8 @@
 //
 // Phases of one request (Pingora's names, docs/edge.md):
 //   read_request   head within header_timeout, ≤ 32 KiB               → 408 / 431 / 400 / 505
-//   request_filter Host → route (RouteTable of the current catalog)   → 409 (1001/1003), 502 (1016)
+//   request_filter CDN-Loop mark → 508; Host → route (RouteTable of the current catalog)
+//                  → 409 (1001/1003), 403 (1000: prohibited origin), 502 (1016)
 //   upstream_peer  reuse, or connect with failover over the origins   → 502 (521) / 504 (522)
 //   upstream_request  rewritten head; body streamed by a second coroutine (upload)
 //   response       1xx passed on; 101 after an Upgrade → splice; head within origin_timeout
@@ -201,7 +202,9 @@ awaitable<void> HttpConn::fail(ErrorKind kind, std::string context) {
     abort();
     co_return;
   }
-  render_error(ProxyError{kind, source_of(kind), false, std::move(context)}, host_, &out_);
+  const std::string ray = new_ray_id();
+  rt.log_error(ray, r.status, r.code, host_, client_ep, context);
+  render_error(ProxyError{kind, source_of(kind), false, std::move(context)}, host_, ray, &out_);
   if (upload_running()) {
     // The upload coroutine still reads from the client: send the page and close, no draining.
     error_code ec;
@@ -245,6 +248,11 @@ awaitable<void> HttpConn::run() {
       co_return;
     }
 
+    if (req_->looped) {
+      co_await fail(ErrorKind::kLoopDetected, "the request carries this edge's CDN-Loop mark");
+      co_return;
+    }
+
     // --- request_filter: Host → route ---
     const HostName host = parse_host(req_->host);
     if (req_->host.empty() || host.kind == HostName::Kind::kIpLiteral) {
@@ -259,6 +267,10 @@ awaitable<void> HttpConn::run() {
     const Route* route = table->find(host);
     if (route == nullptr) {
       co_await fail(ErrorKind::kNotProxied, "no proxied DNS record for this name points at this edge");
+      co_return;
+    }
+    if (route->prohibited) {
+      co_await fail(ErrorKind::kProhibitedOrigin, route->why);
       co_return;
     }
     if (route->origins.empty()) {

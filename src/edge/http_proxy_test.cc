@@ -94,6 +94,45 @@ TEST_F(HttpProxyTest, ErrorPages) {
   EXPECT_EQ(exchange(""), "");  // silent clients are closed silently
 }
 
+// Regression: a request that came back to the edge (its origin points at the edge) was
+// forwarded again and again; the edge's CDN-Loop mark stops it at once.
+TEST_F(HttpProxyTest, ARequestWithTheEdgesMarkIs508) {
+  Fd origin(listen_on(kOrigin1, http_port_));
+  const std::string resp =
+      exchange("GET / HTTP/1.1\r\nHost: www.example.com\r\nCDN-Loop: dnsedge\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(resp.starts_with("HTTP/1.1 508 Loop Detected\r\n")) << resp;
+  EXPECT_NE(resp.find("\r\nCF-RAY: "), std::string::npos);
+}
+
+TEST_F(HttpProxyTest, ForwardsTheEdgesMark) {
+  Fd origin(listen_on(kOrigin1, http_port_));
+  std::vector<std::string> seen;
+  std::thread t = scripted_origin(origin.fd, {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"}, &seen);
+  get("www.example.com");
+  t.join();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_NE(seen[0].find("\r\nCDN-Loop: dnsedge\r\n"), std::string::npos) << seen[0];
+}
+
+// Regression: a proxied CNAME whose target answered the edge address looped through the edge.
+// The edge checks each route's origins against its policy (here: the edge address) → 1000.
+TEST_F(HttpProxyTest, AnOriginOnTheEdgeIsError1000) {
+  static const view::EdgeAddresses kEdge{{std::string("\x7f\x00\x00\x15", 4)}, {}};  // 127.0.0.21
+  const std::string apex = dns::name_from_text("example.com.").value();
+  auto zt = dns::parse_zone_text("$TTL 300\n@ SOA ns hm 1 1 1 1 1\n@ NS ns\nns A 192.0.2.53\n"
+                                 "www CNAME back ; cf_tags=cf-proxied:true\nback A 127.0.0.21\n",
+                                 apex);
+  auto z = view::ZoneView::compile(apex, zt.value().records, view::CompileOptions{.edge = &kEdge});
+  ASSERT_TRUE(z) << z.error().message;
+  publisher_.publish(view::Catalog::build({z.value()}));
+  const std::string resp = get("www.example.com");
+  EXPECT_TRUE(resp.starts_with("HTTP/1.1 403 Forbidden\r\n")) << resp;
+  EXPECT_NE(resp.find("error code: 1000"), std::string::npos) << resp;
+  EXPECT_NE(resp.find("DNS points to prohibited IP"), std::string::npos) << resp;
+  EXPECT_EQ(resp.find("127.0.0.21"), std::string::npos) << resp;
+  EXPECT_EQ(resp.find("back.example.com"), std::string::npos) << resp;
+}
+
 TEST_F(HttpProxyTest, SlowOriginIs504AndResetIs502) {
   Fd origin(listen_on(kOrigin1, http_port_));
   std::thread t([&] {

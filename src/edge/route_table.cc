@@ -24,6 +24,17 @@ void add_origins(Route& r, const view::Origin& o) {
     if (auto a = IpAddress::from_rdata(rd)) r.origins.push_back(*a);
 }
 
+void mark_prohibited(Route& r, const view::OriginPolicy& policy) {
+  for (const IpAddress& a : r.origins) {
+    if (const view::OriginVerdict v = policy.check(a.rdata()); v != view::OriginVerdict::kAllowed) {
+      r.prohibited = true;
+      r.why = view::OriginPolicy::message(a.rdata(), v) + " (origin of " + r.name +
+              (r.cname.empty() ? std::string() : ", a CNAME to " + r.cname) + ")";
+      return;
+    }
+  }
+}
+
 // Debian's Abseil has its own string_view type: heterogeneous lookups go through it.
 absl::string_view av(std::string_view s) noexcept { return {s.data(), s.size()}; }
 
@@ -82,7 +93,7 @@ HostName parse_host(std::string_view host) noexcept {
 
 std::shared_ptr<const RouteTable> RouteTable::empty() { return std::make_shared<const RouteTable>(); }
 
-std::shared_ptr<const RouteTable> RouteTable::build(const view::Catalog& catalog) {
+std::shared_ptr<const RouteTable> RouteTable::build(const view::Catalog& catalog, const view::OriginPolicy* policy) {
   auto t = std::make_shared<RouteTable>();
   // Shallower zones first, so a child zone's entries replace a parent's for the same name.
   std::vector<const view::ZoneView*> zones;
@@ -96,6 +107,7 @@ std::shared_ptr<const RouteTable> RouteTable::build(const view::Catalog& catalog
       r.name = dns::name_to_text(owner);
       if (!origin.cname.empty()) r.cname = dns::name_to_text(origin.cname);
       add_origins(r, origin);
+      if (policy != nullptr) mark_prohibited(r, *policy);
       t->routes_[owner] = std::move(r);
       if (is_wildcard(owner)) wildcard_parents.insert(dns::parent(owner));
     }

@@ -21,6 +21,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "edge/address.h"
+#include "view/origin_policy.h"
 #include "view/zone_view.h"
 
 namespace dnsedge::edge {
@@ -29,6 +30,10 @@ struct Route {
   std::string name;                // proxied owner, presentation form ("*.example.com.")
   std::vector<IpAddress> origins;  // IPv4 first, then IPv6; tried in turn on connect failure
   std::string cname;               // presentation form of the CNAME target, "" for A/AAAA
+  // An origin address the origin policy prohibits (view/origin_policy.h): the edge answers
+  // error 1000 and connects nowhere. `why` says which address and why (for the log only).
+  bool prohibited = false;
+  std::string why;
 };
 
 // A Host header value or a TLS server_name, reduced to a lowercase wire name.
@@ -48,7 +53,9 @@ HostName parse_host(std::string_view host) noexcept;
 
 class RouteTable {
  public:
-  static std::shared_ptr<const RouteTable> build(const view::Catalog& catalog);
+  // `policy` (may be null: nothing is prohibited) marks routes whose origins it refuses.
+  static std::shared_ptr<const RouteTable> build(const view::Catalog& catalog,
+                                                 const view::OriginPolicy* policy = nullptr);
   static std::shared_ptr<const RouteTable> empty();
 
   // The route for a parsed host name (Kind::kName), or nullptr when this edge does not proxy it.

@@ -54,6 +54,21 @@ TEST(RouteTableTest, RoutesProxiedNamesToTheirOrigins) {
   EXPECT_EQ(first_origin(t->find("example.com")), "192.0.2.1");
 }
 
+TEST(RouteTableTest, MarksRoutesWhoseOriginThePolicyProhibits) {
+  view::OriginPolicyOptions o;
+  o.edge = {std::string("\xcb\x00\x71\x01", 4)};  // 203.0.113.1
+  o.deny = {*view::AddressBlock::parse("192.0.2.9/32")};
+  const view::OriginPolicy policy(o);
+  auto t = RouteTable::build(*catalog_of(kZone), &policy);
+  const Route* alias = t->find("alias.example.com");  // a CNAME to plain, which answers 192.0.2.9
+  ASSERT_NE(alias, nullptr);
+  EXPECT_TRUE(alias->prohibited);
+  EXPECT_NE(alias->why.find("DNS points to prohibited IP: 192.0.2.9"), std::string::npos) << alias->why;
+  EXPECT_NE(alias->why.find("plain.example.com"), std::string::npos) << alias->why;
+  EXPECT_FALSE(t->find("www.example.com")->prohibited);
+  EXPECT_FALSE(RouteTable::build(*catalog_of(kZone))->find("alias.example.com")->prohibited);
+}
+
 TEST(RouteTableTest, HostMatchingIgnoresCasePortAndTrailingDot) {
   auto t = RouteTable::build(*catalog_of(kZone));
   EXPECT_NE(t->find("WWW.Example.COM"), nullptr);

@@ -11,6 +11,7 @@
 #include <exception>
 
 #include "edge/client_hello.h"
+#include "edge/error.h"
 #include "edge/internal/conn.h"
 #include "edge/proxy_protocol.h"
 
@@ -57,6 +58,11 @@ class TlsConn final : public Conn {
       co_return;
     }
     std::string detail;
+    if (route->prohibited) {
+      rt.log_error(new_ray_id(), 0, 1000, sni, client_ep, route->why);
+      co_await lingering_close(*this, tls::fatal_alert(kAlertInternalError));
+      co_return;
+    }
     if (co_await connect_origin(*this, route->origins, local_ep.port, &detail) != ConnectOutcome::kOk) {
       co_await lingering_close(*this, tls::fatal_alert(kAlertInternalError));
       co_return;
@@ -78,21 +84,30 @@ class AppConn final : public Conn {
     const SpectrumApp& app = *app_;
     std::string detail;
     ConnectOutcome co = ConnectOutcome::kRefused;
+    // Never the edge itself or a prohibited address: checked on every connect, since origin_dns
+    // addresses and the apps' own addresses change with publishes.
+    std::string refused;
+    const bool local = view::OriginPolicy::loopback(local_ep.addr.rdata());
     if (!app.origin_direct.empty()) {
       // Round-robin over the origins, each with its own port; failover to the next.
       const size_t n = app.origin_direct.size();
       const size_t start = rt.round_robin++ % n;
       for (size_t k = 0; k < n && co != ConnectOutcome::kOk; ++k) {
         const IpEndpoint& o = app.origin_direct[(start + k) % n];
+        if (!rt.origin_allowed(o.addr, local, &refused)) continue;
         co = co_await connect_origin(*this, std::span<const IpAddress>(&o.addr, 1),
                                      app.origin_port(local_ep.port, o.port), &detail);
       }
     } else {
       const HostName name = parse_host(app.origin_dns);
-      const std::vector<IpAddress> addrs = addresses_in_catalog(rt.catalog(), name.view());
-      co = co_await connect_origin(*this, addrs, app.origin_port(local_ep.port, 0), &detail);
+      std::vector<IpAddress> addrs = addresses_in_catalog(rt.catalog(), name.view());
+      std::erase_if(addrs, [&](const IpAddress& a) { return !rt.origin_allowed(a, local, &refused); });
+      if (!addrs.empty()) co = co_await connect_origin(*this, addrs, app.origin_port(local_ep.port, 0), &detail);
     }
-    if (co != ConnectOutcome::kOk) co_return;  // Spectrum has no error page: the connection closes
+    if (co != ConnectOutcome::kOk) {  // Spectrum has no error page: the connection closes
+      if (!refused.empty()) rt.log_error(new_ray_id(), 0, 1000, app.dns_name, client_ep, refused + " (" + app.protocol + ")");
+      co_return;
+    }
     if (app.proxy_protocol != ProxyProtocol::kOff) {
       const std::string hdr = proxy_header(app.proxy_protocol, client_ep, local_ep);
       set_deadline(rt.options.connect_timeout);

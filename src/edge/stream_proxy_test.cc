@@ -41,6 +41,22 @@ TEST_F(StreamProxyTest, UnknownNameGetsAnAlertAndNoSniACleanClose) {
   EXPECT_EQ(read_until(c3.fd), std::string("\x15\x03\x03\x00\x02\x02\x50", 7));  // internal_error
 }
 
+// A prohibited origin (here: the edge's own address) is never connected to over TLS either.
+TEST_F(StreamProxyTest, AProhibitedOriginGetsAnAlertAndNoConnection) {
+  Fd origin(listen_on(kEdgeAddr, 0));  // would be reached if the edge connected
+  static const view::EdgeAddresses kEdge{{std::string("\x7f\x00\x00\x15", 4)}, {}};  // 127.0.0.21
+  const std::string apex = dns::name_from_text("example.com.").value();
+  auto zt = dns::parse_zone_text("$TTL 300\n@ SOA ns hm 1 1 1 1 1\n@ NS ns\nns A 192.0.2.53\n"
+                                 "www CNAME back ; cf_tags=cf-proxied:true\nback A 127.0.0.21\n",
+                                 apex);
+  auto z = view::ZoneView::compile(apex, zt.value().records, view::CompileOptions{.edge = &kEdge});
+  ASSERT_TRUE(z) << z.error().message;
+  publisher_.publish(view::Catalog::build({z.value()}));
+  Fd c(connect_to(kEdgeAddr, https_port_));
+  send_all(c.fd, client_hello("www.example.com"));
+  EXPECT_EQ(read_until(c.fd), std::string("\x15\x03\x03\x00\x02\x02\x50", 7));  // internal_error
+}
+
 TEST_F(StreamProxyTest, SpectrumAppCarriesBytesAfterAProxyHeader) {
   Fd origin(listen_on(kOrigin1, 0));
   const uint16_t app_port = free_port();

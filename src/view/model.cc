@@ -262,6 +262,12 @@ struct ZoneModel::Impl {
       return make_error(where(r) + "proxied record " + text(r.owner) + " points at the edge address " +
                         addr_text(r.rdata));
     }
+    if (edge.policy && r.type != rrtype::kCNAME) {
+      if (const OriginVerdict v = edge.policy->check(r.rdata); v != OriginVerdict::kAllowed) {
+        return make_error(where(r) + OriginPolicy::message(r.rdata, v) + " (proxied record " + text(r.owner) + ")",
+                          kProhibitedOriginCode);
+      }
+    }
     if (r.type == rrtype::kA && edge.v4.empty() && !r.ipv6_only) {
       return make_error(where(r) + "proxied A record " + text(r.owner) +
                         " needs an edge IPv4 address (--edge-ipv4); it never falls back to the origin");

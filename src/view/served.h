@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,12 +20,16 @@
 #include "absl/container/flat_hash_map.h"
 #include "common/result.h"
 #include "dns/zonefile.h"
+#include "view/origin_policy.h"
 
 namespace dnsedge::view {
 
 struct EdgeAddresses {
   std::vector<std::string> v4;  // 4-octet rdata
   std::vector<std::string> v6;  // 16-octet rdata
+  // Where proxied origins may be (view/origin_policy.h); null: only the edge addresses are
+  // refused (unit tests, tools without a server configuration).
+  std::shared_ptr<const OriginPolicy> policy;
 };
 
 enum class Flattening : uint8_t { kAtRoot, kAll };

@@ -25,6 +25,7 @@
 #include "edge/address.h"
 #include "edge/edge.h"
 #include "edge/route_table.h"
+#include "view/origin_policy.h"
 #include "view/zone_view.h"
 
 namespace dnsedge::edge::internal {
@@ -40,7 +41,18 @@ class Conn;
 // What sessions need from the edge; owned by the edge implementation, used on its thread only.
 struct Runtime {
   Runtime(const EdgeOptions& o, const common::SnapshotPublisher<view::Catalog>& pub)
-      : options(o), publisher(pub), reader(pub), table(o.max_connections) {}
+      : options(o), publisher(pub), reader(pub), table(o.max_connections), policy(policy_of(o)) {}
+
+  // options.origin_policy, or one of the edge addresses and pools alone.
+  static std::shared_ptr<const view::OriginPolicy> policy_of(const EdgeOptions& o);
+  // Whether the edge may connect to `a`: the origin policy allows it (`loopback_listener`: for a
+  // connection that came in on a loopback address; view/origin_policy.h) and no Spectrum app
+  // listens on it. Otherwise `*why` says why (for the log).
+  bool origin_allowed(const IpAddress& a, bool loopback_listener, std::string* why) const;
+  // Logs an error page's details under its request id; at most kErrorLogBurst lines per second,
+  // then one line with the number left out.
+  void log_error(std::string_view ray, int status, int code, std::string_view host, const IpEndpoint& client,
+                 std::string_view detail);
 
   // The route table of the current catalog: rebuilt once per published generation, on the
   // edge thread, then shared by every request until the next publish.
@@ -61,7 +73,14 @@ struct Runtime {
   size_t shed = 0;  // connections closed to admit new ones since the last log line
   Clock::time_point last_shed_log{};
   bool shutting_down = false;
+  std::shared_ptr<const view::OriginPolicy> policy;  // never null
+  std::vector<IpAddress> app_addresses;  // every address a Spectrum app listens on (edge thread)
+  Clock::time_point log_window{};
+  unsigned logged_in_window = 0;
+  uint64_t log_suppressed = 0;
 };
+
+inline constexpr unsigned kErrorLogBurst = 50;
 
 // A fixed-size byte buffer: [begin, end) holds data not yet consumed.
 struct Buffer {
