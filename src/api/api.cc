@@ -335,7 +335,10 @@ class Handler {
     auto tx = c_.store().begin();
     if (!tx) return;
     if (auto r = tx->insert_audit(a); !r) return;
-    if (auto r = tx->commit(); !r && o_.log) o_.log("audit: cannot store an entry: " + r.error().message);
+    // A full disk is logged once per episode by the store ("disk is full"), not once per entry.
+    if (auto r = tx->commit(); !r && o_.log && !store::is(r.error(), store::StoreErrc::kFull)) {
+      o_.log("audit: cannot store an entry: " + r.error().message);
+    }
   }
 
   // The token's permission for this route (api/routes.h). A route the table does not know is
