@@ -12,6 +12,7 @@
 #include "control/controller.h"
 #include "control/errors.h"
 #include "dns/name.h"
+#include "view/origin_policy.h"
 
 namespace dnsedge::control {
 namespace {
@@ -93,23 +94,9 @@ Error not_found_app(const std::string& id) {
 
 // ---- free functions --------------------------------------------------------------------------
 
-std::optional<std::string> ip_rdata(std::string_view text) {
-  const std::string t(text);
-  unsigned char buf[16];
-  if (t.find(':') == std::string::npos) {
-    if (::inet_pton(AF_INET, t.c_str(), buf) != 1) return std::nullopt;
-    return std::string(reinterpret_cast<const char*>(buf), 4);
-  }
-  if (::inet_pton(AF_INET6, t.c_str(), buf) != 1) return std::nullopt;
-  return std::string(reinterpret_cast<const char*>(buf), 16);
-}
+std::optional<std::string> ip_rdata(std::string_view text) { return view::address_rdata(text); }
 
-std::string ip_text(std::string_view rdata) {
-  char buf[INET6_ADDRSTRLEN];
-  if (rdata.size() == 4 && ::inet_ntop(AF_INET, rdata.data(), buf, sizeof buf)) return buf;
-  if (rdata.size() == 16 && ::inet_ntop(AF_INET6, rdata.data(), buf, sizeof buf)) return buf;
-  return {};
-}
+std::string ip_text(std::string_view rdata) { return view::address_text(rdata); }
 
 std::optional<AddressPool> AddressPool::parse(std::string_view cidr) {
   const size_t slash = cidr.find('/');
