@@ -778,7 +778,7 @@ Result<void> check_conflicts(const ZoneContext& z, const zone::Record& r,
         return err(errc::kCnameConflict,
                    "A record with that host already exists: a CNAME cannot share its name with other records (RFC 1034).");
       }
-      if ((r.type == "NS" && o->type != "NS" && o->type != "DS") || (o->type == "NS" && r.type != "DS")) {
+      if ((r.type == "NS" && o->type != "NS" && o->type != "DS") || (o->type == "NS" && r.type != "DS" && r.type != "NS")) {
         return err(errc::kValidation,
                    "NS records at " + r.name + " delegate it: only NS and DS records may share that name.");
       }
