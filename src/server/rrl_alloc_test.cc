@@ -10,22 +10,12 @@
 
 #include "server/cookies.h"
 #include "server/rrl.h"
+#include "common/alloc_counter.h"
 
 namespace {
-thread_local bool counting = false;
-thread_local size_t allocations = 0;
+using dnsedge::common::alloc_counter::allocations;
+using dnsedge::common::alloc_counter::counting;
 }  // namespace
-
-// The replaced operators pair malloc with free; GCC cannot see that they match.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-void* operator new(std::size_t n) {
-  if (counting) ++allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace dnsedge::server {
 namespace {
