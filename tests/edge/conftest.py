@@ -124,6 +124,20 @@ def refused(host: str, port: int) -> bool:
 # dnsedge
 
 
+def wait_for_log(proc, log_text, pattern: str, timeout: float, tail) -> re.Match:
+    """Waits for a line of dnsedge's log (`log_text()`) to match `pattern`; fails with `tail()`
+    when the process exits first or the time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        m = re.search(pattern, log_text())
+        if m:
+            return m
+        if proc.poll() is not None:
+            raise RuntimeError(f"dnsedge exited ({proc.returncode}):\n{tail()}")
+        time.sleep(0.05)
+    raise RuntimeError(f"no log line matching {pattern!r}:\n{tail()}")
+
+
 class Dnsedge:
     def __init__(self, workdir: pathlib.Path, zone_text: str, *, http_port: int, https_port: int,
                  extra: list[str] | None = None):
@@ -161,15 +175,7 @@ class Dnsedge:
         return "\n".join(["$ " + " ".join(self.argv)] + self.log_text().splitlines()[-n:])
 
     def wait_log(self, pattern: str, timeout: float = 10.0) -> re.Match:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            m = re.search(pattern, self.log_text())
-            if m:
-                return m
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"dnsedge exited ({self.proc.returncode}):\n{self.log_tail()}")
-            time.sleep(0.05)
-        raise RuntimeError(f"no log line matching {pattern!r}:\n{self.log_tail()}")
+        return wait_for_log(self.proc, self.log_text, pattern, timeout, self.log_tail)
 
     def reload(self, zone_text: str):
         """Rewrites the zone file and reloads it (SIGHUP); returns after the new view is live."""

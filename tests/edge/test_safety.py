@@ -22,14 +22,13 @@ import signal
 import socket
 import subprocess
 import threading
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 
 from conftest import (DNSEDGE_BIN, EDGE, ORIGIN, HttpOrigin, free_port, need, read_response,
-                      wait_port)
+                      wait_for_log, wait_port)
 
 TOKEN = "safety-test-token-0123456789"
 KNOTD = os.environ.get("KNOTD") or shutil.which("knotd") or "/usr/sbin/knotd"
@@ -106,15 +105,7 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
     def wait_log(self, pattern: str, timeout: float = 15.0) -> re.Match:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            m = re.search(pattern, self.log_text())
-            if m:
-                return m
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"dnsedge exited ({self.proc.returncode}):\n{self.log_text()[-4000:]}")
-            time.sleep(0.05)
-        raise RuntimeError(f"no log line matching {pattern!r}:\n{self.log_text()[-4000:]}")
+        return wait_for_log(self.proc, self.log_text, pattern, timeout, lambda: self.log_text()[-4000:])
 
     def call(self, method: str, path: str, body=None, raw: bytes | None = None, ctype="application/json"):
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
