@@ -103,7 +103,7 @@ bool edge_type(uint16_t t) { return t == rrtype::kCNAME || t == rrtype::kMX || t
 std::optional<std::string> target_of(const dns::ZoneRecord& r) {
   const int off = dns::rdata_target_offset(r.type);
   if (off < 0 || r.rdata.size() <= static_cast<size_t>(off)) return std::nullopt;
-  return doctor::lower(std::string_view(r.rdata).substr(static_cast<size_t>(off)));
+  return common::ascii_lower(std::string_view(r.rdata).substr(static_cast<size_t>(off)));
 }
 
 // Names the doctor looks at by their labels (docs/doctor.md): mail hosts, mail-over-HTTP hosts,
@@ -189,7 +189,8 @@ struct ForeignRefs {
         for (uint16_t j = 0; j < s->count; ++j) {
           const size_t len = size_t(p[0]) << 8 | p[1];
           if (len > static_cast<size_t>(off)) {
-            const std::string t = doctor::lower(std::string_view(reinterpret_cast<const char*>(p + 2 + off), len - off));
+            const std::string t =
+                common::ascii_lower(std::string_view(reinterpret_cast<const char*>(p + 2 + off), len - off));
             if (!dns::is_subdomain(t, v.apex()) || v.find(t) == view::kNone) out.push_back(t);
           }
           p += 2 + len;
@@ -276,7 +277,7 @@ class SpfWalk {
       }
       auto cname = view::rrset_rdatas(*v, v->rrset(v->node(node), rrtype::kCNAME));
       if (cname.empty()) return {v, node};
-      name = doctor::lower(cname.front());
+      name = common::ascii_lower(cname.front());
     }
     truncated_ = true;
     return {nullptr, view::kNone};
@@ -303,7 +304,7 @@ class SpfWalk {
             if (d.back() != '.') d += '.';
             auto w = dns::name_from_text(d);
             if (!w) continue;
-            target = doctor::lower(*w);
+            target = common::ascii_lower(*w);
           }
           if (t.kind == doctor::spf::Kind::kInclude || t.kind == doctor::spf::Kind::kRedirect) {
             txt_tree(target, depth + 1);
@@ -313,7 +314,7 @@ class SpfWalk {
           auto [tv, tn] = chase(target);
           if (t.kind == doctor::spf::Kind::kMx && tv != nullptr && tn != view::kNone) {
             for (const auto& mx : view::rrset_rdatas(*tv, tv->rrset(tv->node(tn), rrtype::kMX))) {
-              if (mx.size() > 3) chase(doctor::lower(std::string_view(mx).substr(2)));
+              if (mx.size() > 3) chase(common::ascii_lower(std::string_view(mx).substr(2)));
             }
           }
         }
