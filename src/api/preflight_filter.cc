@@ -48,7 +48,6 @@
 #include <algorithm>
 #include <deque>
 #include <list>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -57,6 +56,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "common/mutex.h"
 #include "dns/name.h"
 #include "dns/types.h"
 #include "doctor/spf.h"
@@ -444,14 +444,14 @@ struct PreflightFilter::State {
     std::vector<dns::ZoneRecord> pending_removed, pending_added;
     std::string apex;
   };
-  size_t capacity = 16;
-  std::mutex mu;
-  std::list<std::string> lru;  // zone ids, most recent first
-  std::unordered_map<std::string, Zone> zones;
-  ForeignRefs foreign;
-  Stats stats;
+  size_t capacity = 16;  // set before the State is shared
+  common::Mutex mu;
+  std::list<std::string> lru ABSL_GUARDED_BY(mu);  // zone ids, most recent first
+  std::unordered_map<std::string, Zone> zones ABSL_GUARDED_BY(mu);
+  ForeignRefs foreign ABSL_GUARDED_BY(mu);
+  Stats stats ABSL_GUARDED_BY(mu);
 
-  Zone& zone(const PreflightChange& c) {
+  Zone& zone(const PreflightChange& c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     auto it = zones.find(c.zone_id);
     if (it != zones.end()) {
       lru.remove(c.zone_id);
@@ -467,7 +467,7 @@ struct PreflightFilter::State {
   }
 
   bool run(const PreflightChange& c) {
-    std::lock_guard lock(mu);
+    common::MutexLock lock(mu);
     ++stats.calls;
     if (!c.before || !c.after || !c.for_each_before) return true;
     Zone& z = zone(c);
@@ -499,7 +499,7 @@ PreflightFilter::PreflightFilter(size_t zones) : state_(std::make_shared<State>(
 bool PreflightFilter::operator()(const PreflightChange& c) { return state_->run(c); }
 
 PreflightFilter::Stats PreflightFilter::stats() const {
-  std::lock_guard lock(state_->mu);
+  common::MutexLock lock(state_->mu);
   return state_->stats;
 }
 
