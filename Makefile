@@ -9,7 +9,7 @@ API_LISTEN ?= 127.0.0.1:8080
 DATA       ?= .dnsedge-data
 
 # Build and run dependencies, plus the peers and clients the tests and the benchmark use.
-DEPS := cmake ninja-build g++ clang pkg-config make \
+DEPS := cmake ninja-build g++ clang clang-format pkg-config make \
         libgtest-dev libgmock-dev libbenchmark-dev libknot-dev libunbound-dev libboost-dev \
         nlohmann-json3-dev libsqlite3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev \
         libfmt-dev libabsl-dev libssl-dev \
@@ -20,7 +20,7 @@ PYTEST_SUITES := tests/blackbox tests/golden tests/api tests/doctor tests/edge t
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps configure build test unit blackbox run bench fuzz clean
+.PHONY: all deps configure build test unit blackbox run bench fuzz clean format-check
 
 all: build
 
@@ -49,11 +49,26 @@ build: deps configure
 
 # Every test: unit + golden (ctest), then the black-box suites against the real binary.
 test: build
+	@$(MAKE) --no-print-directory format-check
 	cd $(BUILD) && ctest --output-on-failure -j2
 	@# One pytest session per suite: each suite has its own conftest helpers.
 	@set -e; for d in $(PYTEST_SUITES); do \
 	  echo "== pytest $$d"; DNSEDGE_BIN=$(abspath $(BUILD)/dnsedge) $(PY) -m pytest -q $$d; \
 	done
+
+# The style (.clang-format) of the C++ lines this branch changed since it left main, and only
+# those: existing code is never reformatted, so parallel branches do not collide on a reformat.
+# Without git history or a main branch there is no base to compare with: nothing is checked.
+# To fix: git diff -U0 $(git merge-base HEAD main) -- '*.cc' '*.h' | clang-format-diff -p1 -i
+format-check:
+	@base=$$(git merge-base HEAD main 2>/dev/null || git merge-base HEAD origin/main 2>/dev/null); \
+	if [ -z "$$base" ]; then echo "format-check: no main branch or no git history, nothing checked"; exit 0; fi; \
+	command -v clang-format-diff >/dev/null || { echo "format-check: clang-format-diff missing (make deps)"; exit 1; }; \
+	out=$$(git diff -U0 --no-color "$$base" -- '*.cc' '*.h' | clang-format-diff -p1) || exit 1; \
+	if [ -n "$$out" ]; then \
+	  printf '%s\n' "$$out"; echo "format-check: changed lines differ from .clang-format (fix: see the Makefile)"; exit 1; \
+	fi; \
+	echo "format-check: changed lines follow .clang-format"
 
 # `make run` listens where DNS_LISTEN and API_LISTEN say (ADDR:PORT, [IPv6]:PORT); the banner
 # shows the commands for those addresses. API-created zones get the demo zone's name servers.

@@ -3,18 +3,13 @@
 #include <algorithm>
 #include <functional>
 
+#include "common/ascii.h"
+
 namespace dnsedge::api {
 namespace {
 
+using common::ascii_lower;
 using nlohmann::json;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  }
-  return out;
-}
 
 Result<int64_t> to_int(const std::string& key, const std::string& v) {
   if (v.empty() || v.size() > 12 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -136,14 +131,14 @@ Result<std::pair<std::vector<zone::Record>, nlohmann::ordered_json>> list_record
                                                                 const std::string& zone_name) {
   std::vector<Predicate> preds;
   auto name_value = [&](std::string v) {
-    v = strip_dot(lower(v));
+    v = strip_dot(ascii_lower(v));
     if (v == "@") return zone_name;
     return v;
   };
   for (const auto& [key, raw] : q.items()) {
-    const std::string v = lower(raw);
+    const std::string v = ascii_lower(raw);
     if (key == "type") {
-      preds.push_back([v](const zone::Record& r) { return lower(r.type) == v; });
+      preds.push_back([v](const zone::Record& r) { return ascii_lower(r.type) == v; });
     } else if (key == "name" || key.rfind("name.", 0) == 0) {
       std::string op = key == "name" ? "exact" : key.substr(5);
       std::string want = op == "exact" ? name_value(raw) : v;
@@ -152,7 +147,7 @@ Result<std::pair<std::vector<zone::Record>, nlohmann::ordered_json>> list_record
     } else if (key == "content" || key.rfind("content.", 0) == 0) {
       std::string op = key == "content" ? "exact" : key.substr(8);
       preds.push_back([op, v](const zone::Record& r) {
-        const std::string have = lower(r.content);
+        const std::string have = ascii_lower(r.content);
         const bool txt = r.type == "TXT" || r.type == "SPF";
         for (const std::string& h : {have, txt ? unquote(have) : have}) {
           for (const std::string& w : {v, txt ? unquote(v) : v}) {
@@ -167,7 +162,7 @@ Result<std::pair<std::vector<zone::Record>, nlohmann::ordered_json>> list_record
       preds.push_back([](const zone::Record& r) { return r.comment.empty(); });
     } else if (key == "comment" || key.rfind("comment.", 0) == 0) {
       std::string op = key == "comment" ? "exact" : key.substr(8);
-      preds.push_back([op, v](const zone::Record& r) { return op_match(op, lower(r.comment), v); });
+      preds.push_back([op, v](const zone::Record& r) { return op_match(op, ascii_lower(r.comment), v); });
     } else if (key == "tag" || key.rfind("tag.", 0) == 0) {
       std::string op = key == "tag" ? "exact" : key.substr(4);
       preds.push_back([op, v](const zone::Record& r) {
@@ -180,7 +175,7 @@ Result<std::pair<std::vector<zone::Record>, nlohmann::ordered_json>> list_record
         bool any = false;
         for (const auto& t : tags) {
           if (!t.is_string()) continue;
-          const std::string tag = lower(t.get<std::string>());
+          const std::string tag = ascii_lower(t.get<std::string>());
           const std::string tname = tag.substr(0, tag.find(':'));
           if (op == "present" || op == "absent") {
             any = any || tname == v;
@@ -196,11 +191,11 @@ Result<std::pair<std::vector<zone::Record>, nlohmann::ordered_json>> list_record
       preds.push_back([want](const zone::Record& r) { return r.proxied == want; });
     } else if (key == "search") {
       preds.push_back([v](const zone::Record& r) {
-        return lower(r.name).find(v) != std::string::npos || lower(r.content).find(v) != std::string::npos;
+        return ascii_lower(r.name).find(v) != std::string::npos || ascii_lower(r.content).find(v) != std::string::npos;
       });
     }
   }
-  const std::string match = lower(q.get("match").value_or("all"));
+  const std::string match = ascii_lower(q.get("match").value_or("all"));
   if (match != "all" && match != "any") return Error{"match must be all or any", kBadQuery};
   if (!preds.empty()) {
     std::erase_if(records, [&](const zone::Record& r) {
@@ -208,8 +203,8 @@ Result<std::pair<std::vector<zone::Record>, nlohmann::ordered_json>> list_record
       return !std::all_of(preds.begin(), preds.end(), [&](const Predicate& p) { return p(r); });
     });
   }
-  const std::string order = lower(q.get("order").value_or(""));
-  const std::string direction = lower(q.get("direction").value_or("asc"));
+  const std::string order = ascii_lower(q.get("order").value_or(""));
+  const std::string direction = ascii_lower(q.get("direction").value_or("asc"));
   if (direction != "asc" && direction != "desc") return Error{"direction must be asc or desc", kBadQuery};
   if (!order.empty()) {
     std::function<bool(const zone::Record&, const zone::Record&)> less;

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <deque>
-#include <mutex>
 
+#include "common/mutex.h"
 #include "control/errors.h"
 #include "dns/zonefile.h"
 #include "doctor/doctor.h"
@@ -120,10 +120,10 @@ struct CachedPreflight::State {
     std::vector<control::DoctorZone> zones;
     doctor::Report report;
   };
-  size_t capacity;
-  std::mutex mu;
-  std::deque<Entry> entries;  // most recent first
-  size_t hits = 0;
+  size_t capacity;  // set before the State is shared
+  common::Mutex mu;
+  std::deque<Entry> entries ABSL_GUARDED_BY(mu);  // most recent first
+  size_t hits ABSL_GUARDED_BY(mu) = 0;
 
   static bool matches(const Entry& e, const control::DoctorState& st) {
     return e.apex == st.apex && e.edge.v4 == st.edge.v4 && e.edge.v6 == st.edge.v6 && st.catalog &&
@@ -132,7 +132,7 @@ struct CachedPreflight::State {
 
   std::optional<doctor::Report> run(const control::DoctorState& st) {
     {
-      std::lock_guard lock(mu);
+      common::MutexLock lock(mu);
       for (const auto& e : entries) {
         if (matches(e, st)) {
           ++hits;
@@ -142,7 +142,7 @@ struct CachedPreflight::State {
     }
     auto r = mail_doctor(st, preflight_options());
     if (!r) return std::nullopt;
-    std::lock_guard lock(mu);
+    common::MutexLock lock(mu);
     entries.push_front(Entry{st.apex, st.edge, st.catalog->zones(), st.zones, *r});
     while (entries.size() > capacity) entries.pop_back();
     return std::move(*r);
@@ -163,7 +163,7 @@ std::vector<control::ApiMessage> CachedPreflight::operator()(const control::Doct
 }
 
 size_t CachedPreflight::hits() const {
-  std::lock_guard lock(state_->mu);
+  common::MutexLock lock(state_->mu);
   return state_->hits;
 }
 

@@ -1,15 +1,11 @@
 #include "api/multipart.h"
 
-#include <cctype>
+#include "common/ascii.h"
 
 namespace dnsedge::api {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using common::ascii_lower;
 
 // The value of `param` (e.g. "name") in a header value like `form-data; name="file"`.
 std::string header_param(std::string_view value, std::string_view param) {
@@ -20,7 +16,7 @@ std::string header_param(std::string_view value, std::string_view param) {
     std::string_view item = value.substr(i, semi - i);
     while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
     const size_t eq = item.find('=');
-    if (eq != std::string_view::npos && lower(item.substr(0, eq)) == param) {
+    if (eq != std::string_view::npos && ascii_lower(item.substr(0, eq)) == param) {
       std::string_view v = item.substr(eq + 1);
       while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
       if (v.size() >= 2 && v.front() == '"') {
@@ -42,7 +38,7 @@ std::string header_param(std::string_view value, std::string_view param) {
 }  // namespace
 
 std::string multipart_boundary(std::string_view content_type) {
-  const std::string ct = lower(content_type);
+  const std::string ct = ascii_lower(content_type);
   if (ct.rfind("multipart/", 0) != 0) return {};
   return header_param(content_type, "boundary");
 }
@@ -70,7 +66,7 @@ Result<std::map<std::string, std::string>> parse_multipart(std::string_view body
       pos = end + 1;
       if (line.empty()) break;
       const size_t colon = line.find(':');
-      if (colon != std::string_view::npos && lower(line.substr(0, colon)) == "content-disposition") {
+      if (colon != std::string_view::npos && ascii_lower(line.substr(0, colon)) == "content-disposition") {
         name = header_param(line.substr(colon + 1), "name");
       }
     }

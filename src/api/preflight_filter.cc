@@ -48,7 +48,6 @@
 #include <algorithm>
 #include <deque>
 #include <list>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -57,6 +56,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "common/mutex.h"
 #include "dns/name.h"
 #include "dns/types.h"
 #include "doctor/spf.h"
@@ -103,7 +103,7 @@ bool edge_type(uint16_t t) { return t == rrtype::kCNAME || t == rrtype::kMX || t
 std::optional<std::string> target_of(const dns::ZoneRecord& r) {
   const int off = dns::rdata_target_offset(r.type);
   if (off < 0 || r.rdata.size() <= static_cast<size_t>(off)) return std::nullopt;
-  return doctor::lower(std::string_view(r.rdata).substr(static_cast<size_t>(off)));
+  return common::ascii_lower(std::string_view(r.rdata).substr(static_cast<size_t>(off)));
 }
 
 // Names the doctor looks at by their labels (docs/doctor.md): mail hosts, mail-over-HTTP hosts,
@@ -189,7 +189,8 @@ struct ForeignRefs {
         for (uint16_t j = 0; j < s->count; ++j) {
           const size_t len = size_t(p[0]) << 8 | p[1];
           if (len > static_cast<size_t>(off)) {
-            const std::string t = doctor::lower(std::string_view(reinterpret_cast<const char*>(p + 2 + off), len - off));
+            const std::string t =
+                common::ascii_lower(std::string_view(reinterpret_cast<const char*>(p + 2 + off), len - off));
             if (!dns::is_subdomain(t, v.apex()) || v.find(t) == view::kNone) out.push_back(t);
           }
           p += 2 + len;
@@ -276,7 +277,7 @@ class SpfWalk {
       }
       auto cname = view::rrset_rdatas(*v, v->rrset(v->node(node), rrtype::kCNAME));
       if (cname.empty()) return {v, node};
-      name = doctor::lower(cname.front());
+      name = common::ascii_lower(cname.front());
     }
     truncated_ = true;
     return {nullptr, view::kNone};
@@ -303,7 +304,7 @@ class SpfWalk {
             if (d.back() != '.') d += '.';
             auto w = dns::name_from_text(d);
             if (!w) continue;
-            target = doctor::lower(*w);
+            target = common::ascii_lower(*w);
           }
           if (t.kind == doctor::spf::Kind::kInclude || t.kind == doctor::spf::Kind::kRedirect) {
             txt_tree(target, depth + 1);
@@ -313,7 +314,7 @@ class SpfWalk {
           auto [tv, tn] = chase(target);
           if (t.kind == doctor::spf::Kind::kMx && tv != nullptr && tn != view::kNone) {
             for (const auto& mx : view::rrset_rdatas(*tv, tv->rrset(tv->node(tn), rrtype::kMX))) {
-              if (mx.size() > 3) chase(doctor::lower(std::string_view(mx).substr(2)));
+              if (mx.size() > 3) chase(common::ascii_lower(std::string_view(mx).substr(2)));
             }
           }
         }
@@ -443,14 +444,14 @@ struct PreflightFilter::State {
     std::vector<dns::ZoneRecord> pending_removed, pending_added;
     std::string apex;
   };
-  size_t capacity = 16;
-  std::mutex mu;
-  std::list<std::string> lru;  // zone ids, most recent first
-  std::unordered_map<std::string, Zone> zones;
-  ForeignRefs foreign;
-  Stats stats;
+  size_t capacity = 16;  // set before the State is shared
+  common::Mutex mu;
+  std::list<std::string> lru ABSL_GUARDED_BY(mu);  // zone ids, most recent first
+  std::unordered_map<std::string, Zone> zones ABSL_GUARDED_BY(mu);
+  ForeignRefs foreign ABSL_GUARDED_BY(mu);
+  Stats stats ABSL_GUARDED_BY(mu);
 
-  Zone& zone(const PreflightChange& c) {
+  Zone& zone(const PreflightChange& c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     auto it = zones.find(c.zone_id);
     if (it != zones.end()) {
       lru.remove(c.zone_id);
@@ -466,7 +467,7 @@ struct PreflightFilter::State {
   }
 
   bool run(const PreflightChange& c) {
-    std::lock_guard lock(mu);
+    common::MutexLock lock(mu);
     ++stats.calls;
     if (!c.before || !c.after || !c.for_each_before) return true;
     Zone& z = zone(c);
@@ -498,7 +499,7 @@ PreflightFilter::PreflightFilter(size_t zones) : state_(std::make_shared<State>(
 bool PreflightFilter::operator()(const PreflightChange& c) { return state_->run(c); }
 
 PreflightFilter::Stats PreflightFilter::stats() const {
-  std::lock_guard lock(state_->mu);
+  common::MutexLock lock(state_->mu);
   return state_->stats;
 }
 

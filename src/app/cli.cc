@@ -11,9 +11,12 @@
 #include <random>
 #include <sstream>
 
+#include "common/ascii.h"
+
 namespace dnsedge::app::cli {
 namespace {
 
+using common::ascii_lower;
 using json = nlohmann::ordered_json;
 
 constexpr int kListPerPage = 100;    // record list without --per-page (the API's default)
@@ -22,10 +25,6 @@ constexpr int kLookupPerPage = 50000;  // the API's maximum
 
 Error usage(std::string message) { return make_error(std::move(message), kExitUsage); }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 std::string upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
@@ -47,14 +46,14 @@ Result<int> parse_int(const std::string& flag, const std::string& v, long lo, lo
 }
 
 Result<int> parse_ttl(const std::string& v) {
-  if (lower(v) == "auto") return 1;
+  if (ascii_lower(v) == "auto") return 1;
   // The API decides the range (1, or 30..86400); the CLI only checks that it is a number.
   if (!all_digits(v)) return usage("--ttl " + v + ": expected a number of seconds or 'auto'");
   return static_cast<int>(std::stol(v));
 }
 
 Result<bool> parse_bool(const std::string& flag, const std::string& v) {
-  const std::string l = lower(v);
+  const std::string l = ascii_lower(v);
   if (l == "true") return true;
   if (l == "false") return false;
   return usage(flag + " " + v + ": expected true or false");
@@ -194,12 +193,12 @@ class Runner {
   };
   std::optional<ZoneRef> resolve_zone(const std::string& zone, bool need_name) {
     if (looks_like_id(zone)) {
-      if (!need_name) return ZoneRef{lower(zone), ""};
-      auto r = exchange(HttpCall{"GET", "/zones/" + lower(zone), "", ""});
+      if (!need_name) return ZoneRef{ascii_lower(zone), ""};
+      auto r = exchange(HttpCall{"GET", "/zones/" + ascii_lower(zone), "", ""});
       if (!r) return std::nullopt;
-      return ZoneRef{lower(zone), str(r->envelope["result"], "name")};
+      return ZoneRef{ascii_lower(zone), str(r->envelope["result"], "name")};
     }
-    const std::string name = strip_dot(lower(zone));
+    const std::string name = strip_dot(ascii_lower(zone));
     auto r = exchange(zone_lookup_call(name));
     if (!r) return std::nullopt;
     const json& res = r->envelope["result"];
@@ -212,7 +211,7 @@ class Runner {
 
   // The id of one record: `record` is an id, or a name that (with --type) matches one record.
   std::optional<std::string> resolve_record(const ZoneRef& z, const std::string& record) {
-    if (looks_like_id(record)) return lower(record);
+    if (looks_like_id(record)) return ascii_lower(record);
     const std::string fqdn = record_fqdn(record, z.name);
     auto r = exchange(record_lookup_call(z.id, fqdn, a_.type));
     if (!r) return std::nullopt;
@@ -236,7 +235,7 @@ class Runner {
   // `explain NAME TYPE --api URL`: the served view of NAME from the running server
   // (GET /zones/{id}/dns_records/served?name=), in the zone that is NAME's longest suffix.
   int explain() {
-    const std::string name = strip_dot(lower(a_.zone));
+    const std::string name = strip_dot(ascii_lower(a_.zone));
     const std::string type = upper(a_.type.empty() ? std::string("A") : a_.type);
     std::optional<ZoneRef> zone;
     for (std::string cand = name; !cand.empty() && !zone;) {
@@ -473,8 +472,8 @@ bool looks_like_id(const std::string& s) {
 }
 
 std::string record_fqdn(const std::string& name, const std::string& zone) {
-  const std::string n = strip_dot(lower(name));
-  const std::string z = strip_dot(lower(zone));
+  const std::string n = strip_dot(ascii_lower(name));
+  const std::string z = strip_dot(ascii_lower(zone));
   if (n == "@" || n.empty()) return z;
   if (z.empty() || n == z) return n;
   if (n.size() > z.size() && n.compare(n.size() - z.size(), z.size(), z) == 0 && n[n.size() - z.size() - 1] == '.') {
@@ -496,7 +495,7 @@ Result<HttpCall> zone_add_call(const Args& a) {
   json body = {{"name", a.zone}};
   if (!a.account.empty()) body["account"] = {{"id", a.account}};
   if (!a.zone_type.empty()) {
-    const std::string t = lower(a.zone_type);
+    const std::string t = ascii_lower(a.zone_type);
     if (t != "full" && t != "secondary") return usage("--type " + a.zone_type + ": expected full or secondary");
     body["type"] = t;
   }
@@ -585,7 +584,7 @@ Result<HttpCall> import_call(const std::string& zone_id, const std::string& file
   if (proxied) {
     body += "--" + boundary + "\r\n";
     body += "Content-Disposition: form-data; name=\"proxied\"\r\n\r\n";
-    body += lower(*proxied) + "\r\n";
+    body += ascii_lower(*proxied) + "\r\n";
   }
   body += "--" + boundary + "--\r\n";
   return HttpCall{"POST", "/zones/" + zone_id + "/dns_records/import", std::move(body),

@@ -8,6 +8,7 @@ extern "C" {
 #include <memory>
 
 #include "auth/answer.h"
+#include "common/ascii.h"
 #include "dns/name.h"
 #include "dns/types.h"
 
@@ -75,8 +76,7 @@ void section(const knot_pkt_t* pkt, knot_section_t s, std::vector<std::string>& 
 
 Explanation explain(const view::Catalog& catalog, std::string_view name, uint16_t type) {
   Explanation e;
-  std::string lower(name);
-  for (auto& c : lower) c = static_cast<char>(dns::ascii_lower(static_cast<uint8_t>(c)));
+  const std::string lower = common::ascii_lower(name);
   e.name = dns::name_to_text(lower);
   e.type = dns::type_to_string(type);
   const view::ZoneView* zone = catalog.find_zone(lower);
@@ -114,7 +114,7 @@ Explanation explain(const view::Catalog& catalog, std::string_view name, uint16_
   section(pkt.get(), KNOT_ADDITIONAL, e.additional, owners);
   std::vector<std::string> seen;
   for (auto& o : owners) {
-    for (auto& c : o) c = static_cast<char>(dns::ascii_lower(static_cast<uint8_t>(c)));
+    o = common::ascii_lower(o);
     bool dup = false;
     for (const auto& s : seen) dup = dup || s == o;
     if (dup) continue;

@@ -17,7 +17,8 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
+
+#include "common/mutex.h"
 
 namespace dnsedge::common {
 
@@ -32,7 +33,7 @@ class SnapshotPublisher {
   void publish(std::shared_ptr<const T> next) {
     std::shared_ptr<const T> old;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       old = std::move(retired_);
       retired_ = std::move(current_);
       current_ = std::move(next);
@@ -43,16 +44,16 @@ class SnapshotPublisher {
   }
 
   std::shared_ptr<const T> current() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return current_;
   }
 
   uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
 
  private:
-  mutable std::mutex mu_;
-  std::shared_ptr<const T> current_;
-  std::shared_ptr<const T> retired_;
+  mutable Mutex mu_;
+  std::shared_ptr<const T> current_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const T> retired_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> generation_{1};
 };
 

@@ -19,7 +19,7 @@ Result<KeyInfo> inspect_key(std::string_view k, std::string_view p) {
   auto der = base64_decode(p);
   if (!der) return make_error("p= is not valid base64");
   KeyInfo info;
-  info.type = k.empty() ? "rsa" : lower(k);
+  info.type = k.empty() ? "rsa" : ascii_lower(k);
   if (info.type == "ed25519") {
     // RFC 8463 §4.2: the raw 32-octet public key.
     if (der->size() != 32)
@@ -204,7 +204,8 @@ void check_selector(Context& ctx, const std::string& sel, bool given) {
         break;
       }
     }
-    if (const Tag* h = find_tag(*tags, "h"); h != nullptr && lower(h->value).find("sha256") == std::string::npos) {
+    if (const Tag* h = find_tag(*tags, "h");
+        h != nullptr && ascii_lower(h->value).find("sha256") == std::string::npos) {
       ctx.add({"dkim.sha1_only", Severity::kWarning,
                "DKIM key of selector \"" + sel + "\" allows only SHA-1 (h=" + h->value + ")", one,
                "RFC 8301 §3.1: signers must use SHA-256 and verifiers must not accept SHA-1; signatures under "
@@ -221,7 +222,7 @@ void check_dkim(Context& ctx) {
   for (const auto& s : ctx.options().selectors) selectors.emplace_back(s, true);
   for (const auto& s : zone_selectors(ctx)) {
     bool dup = false;
-    for (const auto& [have, given] : selectors) dup = dup || lower(have) == lower(s);
+    for (const auto& [have, given] : selectors) dup = dup || ascii_lower(have) == ascii_lower(s);
     if (!dup) selectors.emplace_back(s, false);
   }
   if (selectors.empty()) {

@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 
 #include "doctor/internal/fake_source.h"
+#include "doctor/internal/table_test.h"
 #include "doctor/tags.h"
 
 namespace dnsedge::doctor {
@@ -101,15 +102,7 @@ class DkimTableTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(DkimTableTest, ReportsExpectedFindings) {
   const Case& c = GetParam();
-  const Report r = with_key(c.record);
-  for (const auto& [id, sev] : c.want) {
-    const Finding* f = find(r, id);
-    ASSERT_NE(f, nullptr) << c.name << ": missing " << id << "\n" << dump(r);
-    EXPECT_EQ(f->severity, sev) << c.name;
-  }
-  for (const auto& id : c.not_want) {
-    EXPECT_FALSE(has(r, id)) << c.name << ": unexpected " << id << "\n" << dump(r);
-  }
+  expect_findings(with_key(c.record), c);
 }
 
 const std::string k512 = rsa_key(512), k1024 = rsa_key(1024), k2048 = rsa_key(2048);
@@ -139,7 +132,7 @@ const std::vector<Case> kCases = {
     {"ed25519", "v=DKIM1; k=ed25519; p=" + b64(std::string(32, '\x07')), {}, {"dkim.syntax"}},
 };
 
-INSTANTIATE_TEST_SUITE_P(Cases, DkimTableTest, ::testing::ValuesIn(kCases));
+INSTANTIATE_TEST_SUITE_P(Cases, DkimTableTest, ::testing::ValuesIn(kCases), CaseName());
 
 TEST(DkimTest, GivenSelectorWithoutKeyIsAnError) {
   FakeSource src(kBase);

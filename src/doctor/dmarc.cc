@@ -26,7 +26,7 @@ Found dmarc_records(const Lookup& l, std::string_view name) {
   for (const auto& r : l.rrs(name, rrtype::kTXT)) {
     auto t = txt_joined(r.rdata);
     if (!t) continue;
-    const std::string head = lower(trim(*t).substr(0, 8));
+    const std::string head = ascii_lower(trim(*t).substr(0, 8));
     if (head == "v=dmarc1") {
       f.text.push_back(*t);
       f.rrs.push_back(r);
@@ -73,7 +73,7 @@ Result<Uri> parse_uri(const std::string& s) {
   }
   const size_t colon = uri.find(':');
   if (colon == std::string::npos || colon == 0) return make_error("\"" + s + "\" is not a URI (mailto:... expected)");
-  u.scheme = lower(uri.substr(0, colon));
+  u.scheme = ascii_lower(uri.substr(0, colon));
   for (char c : u.scheme) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
     if (!ok) return make_error("\"" + s + "\" is not a URI (mailto:... expected)");
@@ -195,7 +195,7 @@ void check_dmarc(Context& ctx) {
     }
     if (t.name == "rf") {
       for (const auto& o : split(v, ':')) {
-        if (lower(o) != "afrf") return syntax("rf=" + v + ": the only report format is afrf.");
+        if (ascii_lower(o) != "afrf") return syntax("rf=" + v + ": the only report format is afrf.");
       }
     }
   }

@@ -28,7 +28,7 @@ Report check(std::string_view domain, Source& source, const Options& options) {
   if (opt.checked_at.empty()) opt.checked_at = now_rfc3339();
   std::string wire;
   if (!domain.empty() && domain.back() == '\0') {
-    wire = lower(domain);
+    wire = ascii_lower(domain);
   } else {
     std::string t(domain);
     if (t.empty() || t.back() != '.') t += '.';

@@ -1,9 +1,9 @@
 #include "doctor/live_source.h"
 
 #include <condition_variable>
-#include <mutex>
 #include <optional>
 
+#include "common/mutex.h"
 #include "dns/types.h"
 
 namespace dnsedge::doctor {
@@ -33,13 +33,13 @@ Lookup LiveSource::from_result(const Result<resolve::Answer>& r) {
 Lookup LiveSource::lookup(std::string_view name, uint16_t type, std::chrono::milliseconds budget) {
   // The callback may outlive this call (when we stop waiting): it owns the shared state.
   struct State {
-    std::mutex mu;
+    common::Mutex mu;
     std::condition_variable cv;
-    std::optional<Result<resolve::Answer>> result;
+    std::optional<Result<resolve::Answer>> result ABSL_GUARDED_BY(mu);
   };
   auto state = std::make_shared<State>();
   auto started = resolver_->resolve_async(name, type, [state](Result<resolve::Answer> r) {
-    std::lock_guard lock(state->mu);
+    common::MutexLock lock(state->mu);
     state->result.emplace(std::move(r));
     state->cv.notify_all();
   });
@@ -50,8 +50,9 @@ Lookup LiveSource::lookup(std::string_view name, uint16_t type, std::chrono::mil
     return l;
   }
   const auto wait = std::min(budget, options_.timeout + std::chrono::milliseconds(500));
-  std::unique_lock lock(state->mu);
-  if (!state->cv.wait_for(lock, wait, [&] { return state->result.has_value(); })) {
+  common::UniqueLock lock(state->mu);
+  if (!state->cv.wait_for(lock.native(), wait,
+                          [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state->mu) { return state->result.has_value(); })) {
     Lookup l;
     l.status = Lookup::Status::kTimeout;
     l.error = "no answer within " + std::to_string(wait.count()) + " ms";

@@ -24,7 +24,7 @@ void read_section(const knot_pkt_t* pkt, knot_section_t s, std::vector<dns::Zone
     const knot_rrset_t* rr = knot_pkt_rr(sec, i);
     if (rr->type == KNOT_RRTYPE_OPT) continue;
     const std::string owner =
-        lower(std::string_view(reinterpret_cast<const char*>(rr->owner), knot_dname_size(rr->owner)));
+        ascii_lower(std::string_view(reinterpret_cast<const char*>(rr->owner), knot_dname_size(rr->owner)));
     knot_rdata_t* rd = rr->rrs.rdata;
     for (uint16_t j = 0; j < rr->rrs.count; ++j) {
       dns::ZoneRecord rec;

@@ -22,7 +22,7 @@ Found with_prefix(const Lookup& l, std::string_view name, std::string_view prefi
   Found f;
   for (const auto& r : l.rrs(name, rrtype::kTXT)) {
     auto t = txt_joined(r.rdata);
-    if (t && lower(*t).rfind(lower(prefix), 0) == 0) {
+    if (t && ascii_lower(*t).rfind(ascii_lower(prefix), 0) == 0) {
       f.text.push_back(*t);
       f.rrs.push_back(r);
     }
@@ -68,7 +68,7 @@ std::string tlsrpt_problem(const std::string& text) {
   while (start <= v.size()) {
     size_t end = v.find(',', start);
     if (end == std::string::npos) end = v.size();
-    const std::string uri = lower(std::string(trim(std::string_view(v).substr(start, end - start))));
+    const std::string uri = ascii_lower(std::string(trim(std::string_view(v).substr(start, end - start))));
     if (uri.rfind("mailto:", 0) == 0) {
       const size_t at = uri.find('@');
       if (at == std::string::npos || at == 7 || at + 1 >= uri.size())

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "doctor/internal/fake_source.h"
+#include "doctor/internal/table_test.h"
 
 namespace dnsedge::doctor {
 namespace {
@@ -21,16 +22,7 @@ class MtaStsTableTest : public ::testing::TestWithParam<Case> {};
 TEST_P(MtaStsTableTest, ReportsExpectedFindings) {
   const Case& c = GetParam();
   FakeSource src(std::string(kHealthy) + c.zone);
-  const Report r = run(src);
-  for (const auto& [id, sev] : c.want) {
-    const Finding* f = find(r, id);
-    ASSERT_NE(f, nullptr) << c.name << ": missing " << id << "\n" << dump(r);
-    EXPECT_EQ(f->severity, sev) << c.name;
-    EXPECT_NE(f->fix.find("IN TXT"), std::string::npos);
-  }
-  for (const auto& id : c.not_want) {
-    EXPECT_FALSE(has(r, id)) << c.name << ": unexpected " << id << "\n" << dump(r);
-  }
+  expect_findings(run(src), c, [](const Finding& f) { EXPECT_NE(f.fix.find("IN TXT"), std::string::npos); });
 }
 
 const Case kCases[] = {
@@ -67,7 +59,7 @@ const Case kCases[] = {
      {}},
 };
 
-INSTANTIATE_TEST_SUITE_P(Cases, MtaStsTableTest, ::testing::ValuesIn(kCases));
+INSTANTIATE_TEST_SUITE_P(Cases, MtaStsTableTest, ::testing::ValuesIn(kCases), CaseName());
 
 }  // namespace
 }  // namespace dnsedge::doctor

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "doctor/internal/fake_source.h"
+#include "doctor/internal/table_test.h"
 
 namespace dnsedge::doctor {
 namespace {
@@ -30,18 +31,11 @@ class MxTableTest : public ::testing::TestWithParam<Case> {};
 TEST_P(MxTableTest, ReportsExpectedFindings) {
   const Case& c = GetParam();
   FakeSource src(std::string(kBase) + c.zone);
-  const Report r = run(src);
-  for (const auto& [id, sev] : c.want) {
-    const Finding* f = find(r, id);
-    ASSERT_NE(f, nullptr) << c.name << ": missing " << id << "\n" << dump(r);
-    EXPECT_EQ(f->severity, sev) << c.name << ": " << id;
-    EXPECT_FALSE(f->title.empty());
-    EXPECT_FALSE(f->explanation.empty());
-    EXPECT_FALSE(f->fix.empty());
-  }
-  for (const auto& id : c.not_want) {
-    EXPECT_FALSE(has(r, id)) << c.name << ": unexpected " << id << "\n" << dump(r);
-  }
+  expect_findings(run(src), c, [](const Finding& f) {
+    EXPECT_FALSE(f.title.empty());
+    EXPECT_FALSE(f.explanation.empty());
+    EXPECT_FALSE(f.fix.empty());
+  });
 }
 
 const Case kCases[] = {
@@ -81,7 +75,7 @@ const Case kCases[] = {
      {"mx.target_no_address"}},
 };
 
-INSTANTIATE_TEST_SUITE_P(Cases, MxTableTest, ::testing::ValuesIn(kCases));
+INSTANTIATE_TEST_SUITE_P(Cases, MxTableTest, ::testing::ValuesIn(kCases), CaseName());
 
 TEST(MxTest, ServfailForTargetIsUnresolvable) {
   FakeSource src(std::string(kBase) + "@ MX 10 mail.sub\nsub NS ns.sub\nns.sub A 127.0.0.254\n");

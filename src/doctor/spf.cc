@@ -134,7 +134,7 @@ const Term* Record::find(Kind k) const {
 
 bool is_spf(std::string_view txt) {
   if (txt.size() < 6) return false;
-  if (lower(txt.substr(0, 6)) != "v=spf1") return false;
+  if (ascii_lower(txt.substr(0, 6)) != "v=spf1") return false;
   return txt.size() == 6 || txt[6] == ' ';
 }
 
@@ -172,7 +172,7 @@ Result<Record> parse(std::string_view txt) {
     const size_t slash = body.find('/');
     if (eq != std::string_view::npos && (colon == std::string_view::npos || eq < colon) &&
         (slash == std::string_view::npos || eq < slash)) {
-      const std::string name = lower(body.substr(0, eq));
+      const std::string name = ascii_lower(body.substr(0, eq));
       const std::string_view value = body.substr(eq + 1);
       if (name.empty() || !is_alpha(name[0]) || !std::all_of(name.begin(), name.end(), [](char c) {
             return is_alnum(c) || c == '-' || c == '_' || c == '.';
@@ -201,7 +201,7 @@ Result<Record> parse(std::string_view txt) {
     }
     size_t name_end = 0;
     while (name_end < body.size() && body[name_end] != ':' && body[name_end] != '/') ++name_end;
-    const std::string mech = lower(body.substr(0, name_end));
+    const std::string mech = ascii_lower(body.substr(0, name_end));
     std::string_view arg = body.substr(name_end);  // ":..." or "/..." or ""
     bool macro = false;
     auto need_domain = [&](std::string_view spec) -> Result<void> {

@@ -63,8 +63,8 @@ std::string org_domain(std::string_view wire) {
   static constexpr std::array<std::string_view, 14> kSecond = {"co", "com", "net", "org", "gov", "edu", "ac",
                                                                "or", "ne",  "go",  "gv",  "mil", "nom", "ltd"};
   size_t keep = 2;
-  const std::string tld = lower(labels.back().substr(1));
-  const std::string second = lower(labels[labels.size() - 2].substr(1));
+  const std::string tld = ascii_lower(labels.back().substr(1));
+  const std::string second = ascii_lower(labels[labels.size() - 2].substr(1));
   if (tld.size() == 2 && labels.size() >= 3) {
     for (auto s : kSecond) keep = second == s ? 3 : keep;
   }

@@ -116,7 +116,7 @@ std::string first_label(std::string_view wire) {
   if (wire.empty()) return "";
   const size_t len = static_cast<uint8_t>(wire[0]);
   if (len + 1 > wire.size()) return "";
-  return lower(wire.substr(1, len));
+  return ascii_lower(wire.substr(1, len));
 }
 
 std::optional<std::string> prepend(std::string_view labels_text, std::string_view wire) {
@@ -159,12 +159,6 @@ bool mail_cname(std::string_view owner, std::string_view target, std::string_vie
       return true;
   }
   return false;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(dns::ascii_lower(static_cast<uint8_t>(c)));
-  return out;
 }
 
 std::string_view trim(std::string_view s) {

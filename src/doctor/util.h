@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/ascii.h"
 #include "dns/zonefile.h"
 
 namespace dnsedge::doctor {
@@ -51,7 +52,7 @@ bool has_underscore_label(std::string_view wire, std::string_view stop);
 // a CNAME is flattened and its TXT data vanishes (proxy.flatten_all_mail_cname).
 bool mail_cname(std::string_view owner, std::string_view target, std::string_view domain);
 // ASCII lowercase copy.
-std::string lower(std::string_view s);
+using common::ascii_lower;
 // Trims spaces and tabs at both ends.
 std::string_view trim(std::string_view s);
 

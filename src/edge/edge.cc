@@ -11,10 +11,10 @@
 #include <exception>
 #include <future>
 #include <map>
-#include <mutex>
 #include <set>
 #include <thread>
 
+#include "common/mutex.h"
 #include "edge/internal/conn.h"
 #include "spdlog/spdlog.h"
 
@@ -122,6 +122,7 @@ class EdgeImpl final : public Edge {
     auto checked = check_apps(std::move(apps));
     if (!checked) return checked.error();
     if (auto ok = check_base_apps(*checked); !ok) return ok.error();
+    common::MutexLock serial(set_mu_);  // uncontended: the edge is not shared yet
     base_apps_ = *checked;
     auto merged = merge_catalog_apps();
     apply_apps(merged);
@@ -137,7 +138,7 @@ class EdgeImpl final : public Edge {
   }
 
   Result<std::vector<SpectrumApp>> set_apps(std::vector<SpectrumApp> apps) override {
-    std::lock_guard serial(set_mu_);  // one change at a time, published in order
+    common::MutexLock serial(set_mu_);  // one change at a time, published in order
     auto checked = check_apps(std::move(apps));
     if (!checked) return checked.error();
     if (auto ok = check_base_apps(*checked); !ok) return ok.error();
@@ -149,7 +150,7 @@ class EdgeImpl final : public Edge {
   }
 
   void sync_catalog() override {
-    std::lock_guard serial(set_mu_);
+    common::MutexLock serial(set_mu_);
     if (!thread_.joinable()) return;
     if (catalog_apps() == catalog_apps_) {  // no app changed in this publish
       if (reserved_count_ > 0) run_on_thread([this] { close_reserved(); });
@@ -159,7 +160,7 @@ class EdgeImpl final : public Edge {
   }
 
   Result<void> prepare_app(const view::ServedApp& v) override {
-    std::lock_guard serial(set_mu_);
+    common::MutexLock serial(set_mu_);
     auto app = app_from_view(v);
     if (!app) return Error{app.error().message, app_check::kCannotListen};
     std::vector<SpectrumApp> merged = base_apps_;
@@ -187,17 +188,17 @@ class EdgeImpl final : public Edge {
   }
 
   std::vector<SpectrumApp> apps() const override {
-    std::lock_guard lock(mu_);
+    common::MutexLock lock(mu_);
     return apps_;
   }
 
   std::vector<ListenerInfo> listeners() const override {
-    std::lock_guard lock(mu_);
+    common::MutexLock lock(mu_);
     return infos_;
   }
 
   void stop() override {
-    std::lock_guard serial(set_mu_);  // not while an app change is being applied
+    common::MutexLock serial(set_mu_);  // not while an app change is being applied
     if (!thread_.joinable()) return;
     asio::post(ioc_, [this] { shutdown(); });
     thread_.join();
@@ -213,8 +214,8 @@ class EdgeImpl final : public Edge {
     return out;
   }
 
-  // base_apps_ plus every catalog app that fits beside them (REQUIRES set_mu_ or init).
-  std::vector<SpectrumApp> merge_catalog_apps() {
+  // base_apps_ plus every catalog app that fits beside them.
+  std::vector<SpectrumApp> merge_catalog_apps() ABSL_EXCLUSIVE_LOCKS_REQUIRED(set_mu_) {
     catalog_apps_ = catalog_apps();
     std::vector<SpectrumApp> merged = base_apps_;
     for (const auto& v : catalog_apps_) {
@@ -445,7 +446,7 @@ class EdgeImpl final : public Edge {
     } else {
       copy();
     }
-    std::lock_guard lock(mu_);
+    common::MutexLock lock(mu_);
     infos_ = std::move(infos);
     apps_ = apps;
   }
@@ -542,12 +543,12 @@ class EdgeImpl final : public Edge {
   std::map<ListenKey, std::shared_ptr<Listener>> app_listeners_;  // edge thread only
   std::map<ListenKey, std::shared_ptr<Listener>> reserved_;  // bound by prepare_app(); edge thread only
   std::atomic<size_t> reserved_count_{0};                     // reserved_.size(), for sync_catalog()
-  std::mutex set_mu_;                   // serializes set_apps() and sync_catalog()
-  std::vector<SpectrumApp> base_apps_;  // flag/config apps, checked (guarded by set_mu_)
-  std::vector<view::ServedApp> catalog_apps_;  // the catalog's apps last applied (set_mu_)
-  mutable std::mutex mu_;
-  std::vector<SpectrumApp> apps_;       // guarded by mu_
-  std::vector<ListenerInfo> infos_;     // guarded by mu_
+  common::Mutex set_mu_;                                      // serializes set_apps() and sync_catalog()
+  std::vector<SpectrumApp> base_apps_ ABSL_GUARDED_BY(set_mu_);         // flag/config apps, checked
+  std::vector<view::ServedApp> catalog_apps_ ABSL_GUARDED_BY(set_mu_);  // the catalog's apps last applied
+  mutable common::Mutex mu_;
+  std::vector<SpectrumApp> apps_ ABSL_GUARDED_BY(mu_);
+  std::vector<ListenerInfo> infos_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

@@ -4,11 +4,11 @@
 #include <condition_variable>
 #include <exception>
 #include <limits>
-#include <mutex>
 #include <set>
 #include <thread>
 #include <utility>
 
+#include "common/mutex.h"
 #include "common/thread_priority.h"
 #include "dns/name.h"
 #include "dns/types.h"
@@ -85,26 +85,25 @@ struct TargetCache::Impl : std::enable_shared_from_this<TargetCache::Impl> {
   const TargetCacheOptions opt;
   std::thread thread;
 
-  mutable std::mutex mu;
+  mutable common::Mutex mu;
   std::condition_variable cv;
-  // Guarded by mu:
-  bool stopping = false;
-  uint64_t kicks = 0;         // bumped to make the thread run a pass
-  uint64_t passes_asked = 0, passes_done = 0;
-  uint64_t next_gen = 1;
-  uint64_t in_flight = 0;     // lookups in flight, all entries
-  bool notifying = false;
-  std::map<std::string, Entry> entries;
-  std::set<std::string> changed;
-  std::vector<TargetEvent> events;
-  SteadyClock::time_point first_change{};
-  mutable std::shared_ptr<const TargetSnapshot> snap;  // null: rebuild on demand
-  TargetCacheStats st;
+  bool stopping ABSL_GUARDED_BY(mu) = false;
+  uint64_t kicks ABSL_GUARDED_BY(mu) = 0;  // bumped to make the thread run a pass
+  uint64_t passes_asked ABSL_GUARDED_BY(mu) = 0;
+  uint64_t passes_done ABSL_GUARDED_BY(mu) = 0;
+  uint64_t next_gen ABSL_GUARDED_BY(mu) = 1;
+  uint64_t in_flight ABSL_GUARDED_BY(mu) = 0;  // lookups in flight, all entries
+  bool notifying ABSL_GUARDED_BY(mu) = false;
+  std::map<std::string, Entry> entries ABSL_GUARDED_BY(mu);
+  std::set<std::string> changed ABSL_GUARDED_BY(mu);
+  std::vector<TargetEvent> events ABSL_GUARDED_BY(mu);
+  SteadyClock::time_point first_change ABSL_GUARDED_BY(mu){};
+  mutable std::shared_ptr<const TargetSnapshot> snap ABSL_GUARDED_BY(mu);  // null: rebuild on demand
+  TargetCacheStats st ABSL_GUARDED_BY(mu);
 
   SystemTime now() const { return opt.now ? opt.now() : std::chrono::system_clock::now(); }
 
-  // REQUIRES: mu held.
-  std::shared_ptr<const TargetSnapshot> snapshot_locked() const {
+  std::shared_ptr<const TargetSnapshot> snapshot_locked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     if (!snap) {
       auto m = std::make_shared<TargetSnapshot>();
       for (const auto& [name, e] : entries) m->emplace(name, e.data);
@@ -113,16 +112,14 @@ struct TargetCache::Impl : std::enable_shared_from_this<TargetCache::Impl> {
     return snap;
   }
 
-  // REQUIRES: mu held.
-  void note_change(const std::string& name) {
+  void note_change(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     if (changed.empty() && events.empty()) first_change = SteadyClock::now();
     changed.insert(name);
     ++st.changes;
   }
 
-  // REQUIRES: mu held.
-  void note_event(TargetEvent::Kind kind, const std::string& name, const TargetData& d,
-                  std::string detail) {
+  void note_event(TargetEvent::Kind kind, const std::string& name, const TargetData& d, std::string detail)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     if (changed.empty() && events.empty()) first_change = SteadyClock::now();
     static constexpr std::string_view kNames[] = {"changed", "recovered", "refresh-failed",
                                                   "expired"};
@@ -144,8 +141,8 @@ struct TargetCache::Impl : std::enable_shared_from_this<TargetCache::Impl> {
     return std::clamp(v, lo, std::max(lo, hi));
   }
 
-  // A refresh ended (both lookups). REQUIRES: mu held.
-  void apply(const std::string& name, Entry& e) {
+  // A refresh ended (both lookups).
+  void apply(const std::string& name, Entry& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     const SystemTime t = now();
     TargetData& d = e.data;
     const TargetData before = d;
@@ -234,7 +231,7 @@ struct TargetCache::Impl : std::enable_shared_from_this<TargetCache::Impl> {
 
   // Runs on the Resolver's thread.
   void on_answer(const std::string& name, uint64_t gen, uint16_t qtype, Result<Answer> r) {
-    std::lock_guard lock(mu);
+    common::MutexLock lock(mu);
     if (in_flight > 0) --in_flight;
     auto it = entries.find(name);
     if (it != entries.end() && it->second.gen == gen && it->second.outstanding > 0) {
@@ -263,8 +260,8 @@ struct TargetCache::Impl : std::enable_shared_from_this<TargetCache::Impl> {
     }
   }
 
-  // One pass over the schedule. REQUIRES: lock held on entry and on return.
-  void pass(std::unique_lock<std::mutex>& lock) {
+  // One pass over the schedule. Holds mu on entry and on return, not while starting lookups.
+  void pass() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     const uint64_t asked = passes_asked;
     const SystemTime t = now();
     std::vector<std::pair<std::string, uint64_t>> due;
@@ -289,16 +286,17 @@ struct TargetCache::Impl : std::enable_shared_from_this<TargetCache::Impl> {
       }
     }
     if (!due.empty()) {
-      lock.unlock();
+      mu.unlock();
       start_lookups(due);
-      lock.lock();
+      mu.lock();
     }
     passes_done = std::max(passes_done, asked);
     cv.notify_all();  // wait_idle() callers
   }
 
-  // Delivers pending notifications when due. REQUIRES: lock held; may release it meanwhile.
-  void maybe_notify(std::unique_lock<std::mutex>& lock) {
+  // Delivers pending notifications when due. Holds mu on entry and on return, not while the
+  // hooks run.
+  void maybe_notify() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     if (changed.empty() && events.empty()) return;
     if (in_flight > 0 && SteadyClock::now() - first_change < opt.coalesce) return;
     std::vector<std::string> names(changed.begin(), changed.end());
@@ -308,7 +306,7 @@ struct TargetCache::Impl : std::enable_shared_from_this<TargetCache::Impl> {
     std::shared_ptr<const TargetSnapshot> s = snapshot_locked();
     notifying = true;
     if (!names.empty()) ++st.notifications;
-    lock.unlock();
+    mu.unlock();
     // Thread boundary (style rule 5): nothing thrown by a hook escapes.
     try {
       if (opt.on_event) {
@@ -317,13 +315,13 @@ struct TargetCache::Impl : std::enable_shared_from_this<TargetCache::Impl> {
       if (!names.empty() && opt.on_change) opt.on_change(s, names);
     } catch (...) {
     }
-    lock.lock();
+    mu.lock();
     notifying = false;
     cv.notify_all();
   }
 
-  // How long the thread may sleep. REQUIRES: lock held.
-  milliseconds sleep_time() const {
+  // How long the thread may sleep.
+  milliseconds sleep_time() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     milliseconds wait{1000};  // also bounds the effect of a clock that jumps
     const SystemTime t = now();
     for (const auto& [name, e] : entries) {
@@ -340,23 +338,23 @@ struct TargetCache::Impl : std::enable_shared_from_this<TargetCache::Impl> {
   }
 
   void run() {
-    std::unique_lock lock(mu);
+    common::UniqueLock lock(mu);
     uint64_t seen = kicks;
     while (!stopping) {
       seen = kicks;
-      pass(lock);
-      maybe_notify(lock);
+      pass();
+      maybe_notify();
       if (stopping) break;
       const milliseconds wait = sleep_time();
       if (wait.count() == 0 && (changed.empty() && events.empty())) continue;
-      cv.wait_for(lock, wait, [&] {
+      cv.wait_for(lock.native(), wait, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
         return stopping || kicks != seen ||
                ((!changed.empty() || !events.empty()) && in_flight == 0);
       });
     }
   }
 
-  void kick() {
+  void kick() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     ++kicks;
     cv.notify_all();
   }
@@ -368,7 +366,7 @@ TargetCache::TargetCache(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 TargetCache::~TargetCache() {
   {
-    std::lock_guard lock(impl_->mu);
+    common::MutexLock lock(impl_->mu);
     impl_->stopping = true;
     impl_->cv.notify_all();
   }
@@ -402,7 +400,7 @@ Result<std::unique_ptr<TargetCache>> TargetCache::create(Resolver& resolver,
 Result<void> TargetCache::watch(std::string_view name) {
   auto w = to_wire_name(name);
   if (!w) return w.error();
-  std::lock_guard lock(impl_->mu);
+  common::MutexLock lock(impl_->mu);
   auto [it, added] = impl_->entries.try_emplace(std::move(w).value());
   if (added) {
     it->second.gen = impl_->next_gen++;
@@ -416,7 +414,7 @@ Result<void> TargetCache::watch(std::string_view name) {
 Result<void> TargetCache::unwatch(std::string_view name) {
   auto w = to_wire_name(name);
   if (!w) return w.error();
-  std::lock_guard lock(impl_->mu);
+  common::MutexLock lock(impl_->mu);
   if (impl_->entries.erase(*w) > 0) impl_->snap.reset();
   impl_->changed.erase(*w);
   return {};
@@ -429,7 +427,7 @@ Result<void> TargetCache::set_watched(const std::vector<std::string>& names) {
     if (!w) return w.error();
     want.insert(std::move(w).value());
   }
-  std::lock_guard lock(impl_->mu);
+  common::MutexLock lock(impl_->mu);
   auto& entries = impl_->entries;
   for (auto it = entries.begin(); it != entries.end();) {
     if (want.count(it->first) == 0) {
@@ -452,21 +450,21 @@ Result<void> TargetCache::set_watched(const std::vector<std::string>& names) {
 }
 
 std::shared_ptr<const TargetSnapshot> TargetCache::snapshot() const {
-  std::lock_guard lock(impl_->mu);
+  common::MutexLock lock(impl_->mu);
   return impl_->snapshot_locked();
 }
 
 std::optional<TargetData> TargetCache::get(std::string_view name) const {
   auto w = to_wire_name(name);
   if (!w) return std::nullopt;
-  std::lock_guard lock(impl_->mu);
+  common::MutexLock lock(impl_->mu);
   auto it = impl_->entries.find(*w);
   if (it == impl_->entries.end()) return std::nullopt;
   return it->second.data;
 }
 
 TargetCacheStats TargetCache::stats() const {
-  std::lock_guard lock(impl_->mu);
+  common::MutexLock lock(impl_->mu);
   TargetCacheStats s = impl_->st;
   s.watched = impl_->entries.size();
   for (const auto& [name, e] : impl_->entries) {
@@ -481,22 +479,22 @@ TargetCacheStats TargetCache::stats() const {
 }
 
 void TargetCache::wake() {
-  std::lock_guard lock(impl_->mu);
+  common::MutexLock lock(impl_->mu);
   impl_->kick();
 }
 
 void TargetCache::refresh_all() {
-  std::lock_guard lock(impl_->mu);
+  common::MutexLock lock(impl_->mu);
   for (auto& [name, e] : impl_->entries) e.data.next_refresh = SystemTime::min();
   impl_->kick();
 }
 
 bool TargetCache::wait_idle(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(impl_->mu);
-  const uint64_t target = ++impl_->passes_asked;
-  impl_->kick();
-  return impl_->cv.wait_for(lock, timeout, [&] {
-    const Impl& m = *impl_;
+  Impl& m = *impl_;
+  common::UniqueLock lock(m.mu);
+  const uint64_t target = ++m.passes_asked;
+  m.kick();
+  return m.cv.wait_for(lock.native(), timeout, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(m.mu) {
     return m.stopping || (m.passes_done >= target && m.in_flight == 0 && m.changed.empty() &&
                           m.events.empty() && !m.notifying);
   });

@@ -15,7 +15,6 @@
 #include <filesystem>
 #include <future>
 #include <limits>
-#include <mutex>
 #include <span>
 #include <thread>
 #include <unordered_map>
@@ -23,6 +22,7 @@
 
 #include <unbound.h>
 
+#include "common/mutex.h"
 #include "common/thread_priority.h"
 #include "common/unique_fd.h"
 #include "dns/name.h"
@@ -234,12 +234,11 @@ struct Resolver::Impl {
   std::thread thread;
   std::atomic<std::thread::id> thread_id{};
 
-  mutable std::mutex mu;
-  // Guarded by mu:
-  bool stopping = false;
-  uint64_t next_id = 1;
-  std::unordered_map<uint64_t, Pending> pending;
-  std::unordered_map<uint64_t, std::unique_ptr<Token>> tokens;
+  mutable common::Mutex mu;
+  bool stopping ABSL_GUARDED_BY(mu) = false;
+  uint64_t next_id ABSL_GUARDED_BY(mu) = 1;
+  std::unordered_map<uint64_t, Pending> pending ABSL_GUARDED_BY(mu);
+  std::unordered_map<uint64_t, std::unique_ptr<Token>> tokens ABSL_GUARDED_BY(mu);
 
   std::atomic<uint64_t> n_lookups{0}, n_answers{0}, n_servfail{0}, n_timeouts{0}, n_errors{0};
 
@@ -278,7 +277,7 @@ struct Resolver::Impl {
   void finish(uint64_t id, int error, ub_result* result) {
     Pending p;
     {
-      std::lock_guard lock(mu);
+      common::MutexLock lock(mu);
       tokens.erase(id);  // `token` is gone from here on
       auto it = pending.find(id);
       if (it == pending.end()) {  // timed out or shut down meanwhile
@@ -319,7 +318,7 @@ struct Resolver::Impl {
   void expire(SteadyClock::time_point now, bool all) {
     std::vector<Pending> done;
     {
-      std::lock_guard lock(mu);
+      common::MutexLock lock(mu);
       for (auto it = pending.begin(); it != pending.end();) {
         if (all || it->second.deadline <= now) {
           if (it->second.async_id != 0 && ub_cancel(ctx, it->second.async_id) == UB_NOERROR) {
@@ -347,7 +346,7 @@ struct Resolver::Impl {
     for (;;) {
       int wait_ms = -1;
       {
-        std::lock_guard lock(mu);
+        common::MutexLock lock(mu);
         if (stopping) break;
         if (!pending.empty()) {
           auto first = SteadyClock::time_point::max();
@@ -382,7 +381,7 @@ Resolver::Resolver(ResolverOptions options, std::unique_ptr<Impl> impl)
 Resolver::~Resolver() {
   if (!impl_) return;
   {
-    std::lock_guard lock(impl_->mu);
+    common::MutexLock lock(impl_->mu);
     impl_->stopping = true;
   }
   impl_->notify();
@@ -454,7 +453,7 @@ Result<void> Resolver::resolve_async(std::string_view name, uint16_t type, Callb
   uint64_t id;
   Impl::Token* token;
   {
-    std::lock_guard lock(m.mu);
+    common::MutexLock lock(m.mu);
     if (m.stopping) return err(ErrorCode::kShutdown, "resolver shut down");
     id = m.next_id++;
     auto t = std::make_unique<Impl::Token>(Impl::Token{&m, id});
@@ -468,7 +467,7 @@ Result<void> Resolver::resolve_async(std::string_view name, uint16_t type, Callb
   const int r = ub_resolve_async(m.ctx, text.c_str(), type, dns::rrclass::kIN, token,
                                  &Impl::on_ub_result, &async_id);
   {
-    std::lock_guard lock(m.mu);
+    common::MutexLock lock(m.mu);
     if (r != 0) {
       m.tokens.erase(id);
       m.pending.erase(id);
@@ -501,7 +500,7 @@ Resolver::Stats Resolver::stats() const {
   s.servfail = impl_->n_servfail.load(std::memory_order_relaxed);
   s.timeouts = impl_->n_timeouts.load(std::memory_order_relaxed);
   s.errors = impl_->n_errors.load(std::memory_order_relaxed);
-  std::lock_guard lock(impl_->mu);
+  common::MutexLock lock(impl_->mu);
   s.in_flight = impl_->pending.size();
   return s;
 }

@@ -3,7 +3,7 @@
 namespace dnsedge::xfr {
 
 LogLimit::Pass LogLimit::pass(Clock::time_point now) {
-  std::lock_guard lock(mu_);
+  common::MutexLock lock(mu_);
   Pass p;
   if (now - window_ >= std::chrono::seconds(1)) {
     window_ = now;

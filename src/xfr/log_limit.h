@@ -8,7 +8,8 @@
 
 #include <chrono>
 #include <cstdint>
-#include <mutex>
+
+#include "common/mutex.h"
 
 namespace dnsedge::xfr {
 
@@ -24,11 +25,11 @@ class LogLimit {
   Pass pass(Clock::time_point now = Clock::now());
 
  private:
-  std::mutex mu_;
+  common::Mutex mu_;
   const unsigned per_second_;
-  Clock::time_point window_{};
-  unsigned logged_ = 0;
-  uint64_t suppressed_ = 0;
+  Clock::time_point window_ ABSL_GUARDED_BY(mu_){};
+  unsigned logged_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t suppressed_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace dnsedge::xfr

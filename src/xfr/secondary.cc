@@ -366,7 +366,7 @@ void Secondary::start() {
 
 void Secondary::stop() {
   {
-    std::lock_guard lock(mu_);
+    common::MutexLock lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
@@ -375,7 +375,7 @@ void Secondary::stop() {
 
 void Secondary::set_config(std::shared_ptr<const Config> config) {
   {
-    std::lock_guard lock(mu_);
+    common::MutexLock lock(mu_);
     config_ = std::move(config);
     for (auto it = zones_.begin(); it != zones_.end();) {
       it = config_->incoming.count(it->first) ? std::next(it) : zones_.erase(it);
@@ -390,7 +390,7 @@ void Secondary::set_config(std::shared_ptr<const Config> config) {
 }
 
 void Secondary::seed(const PulledZone& zone, std::chrono::system_clock::time_point confirmed) {
-  std::lock_guard lock(mu_);
+  common::MutexLock lock(mu_);
   auto& st = zones_[zone.apex];
   if (!st) st = std::make_unique<State>();
   st->data = zone;
@@ -399,7 +399,7 @@ void Secondary::seed(const PulledZone& zone, std::chrono::system_clock::time_poi
 
 bool Secondary::notify(const std::string& apex) {
   {
-    std::lock_guard lock(mu_);
+    common::MutexLock lock(mu_);
     auto it = zones_.find(apex);
     if (it == zones_.end()) return false;
     it->second->next_check = SteadyClock::now();
@@ -409,7 +409,7 @@ bool Secondary::notify(const std::string& apex) {
 }
 
 void Secondary::run() {
-  std::unique_lock lock(mu_);
+  common::UniqueLock lock(mu_);
   while (!stopping_) {
     auto next = SteadyClock::now() + std::chrono::seconds(60);
     std::string due;
@@ -422,7 +422,7 @@ void Secondary::run() {
       next = std::min(next, st->next_check);
     }
     if (due.empty()) {
-      cv_.wait_until(lock, next);
+      cv_.wait_until(lock.native(), next);
       continue;
     }
     const ZoneIncoming in = config_->incoming.at(due);

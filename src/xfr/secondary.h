@@ -23,11 +23,11 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/result.h"
 #include "dns/zonefile.h"
 #include "xfr/config.h"
@@ -87,11 +87,11 @@ class Secondary {
   void check(const std::string& apex, State& st, const ZoneIncoming& in);
 
   SecondaryOptions options_;
-  std::mutex mu_;
+  common::Mutex mu_;
   std::condition_variable cv_;
-  bool stopping_ = false;
-  std::shared_ptr<const Config> config_;
-  std::map<std::string, std::unique_ptr<State>> zones_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::shared_ptr<const Config> config_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::unique_ptr<State>> zones_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

@@ -447,13 +447,13 @@ void Service::stop() {
 }
 
 void Service::set_config(std::shared_ptr<const Config> config) {
-  std::lock_guard lock(mu_);
+  common::MutexLock lock(mu_);
   has_incoming_.store(!config->incoming.empty(), std::memory_order_relaxed);
   config_ = std::move(config);
 }
 
 std::shared_ptr<const Config> Service::config() const {
-  std::lock_guard lock(mu_);
+  common::MutexLock lock(mu_);
   return config_;
 }
 

@@ -28,9 +28,9 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <thread>
 
+#include "common/mutex.h"
 #include "common/result.h"
 #include "common/snapshot.h"
 #include "common/unique_fd.h"
@@ -94,8 +94,8 @@ class Service final : public Handler {
 
   const common::SnapshotPublisher<view::Catalog>& catalog_;
   ServiceOptions options_;
-  mutable std::mutex mu_;
-  std::shared_ptr<const Config> config_;
+  mutable common::Mutex mu_;
+  std::shared_ptr<const Config> config_ ABSL_GUARDED_BY(mu_);
   std::atomic<bool> has_incoming_{false};  // NOTIFY is ours only when we have secondary zones
   Stats stats_;
   LogLimit rejection_log_;

@@ -6,6 +6,7 @@ extern "C" {
 
 #include <cstring>
 
+#include "common/ascii.h"
 #include "dns/name.h"
 
 namespace dnsedge::xfr {
@@ -13,24 +14,18 @@ namespace {
 
 std::string knot_message(int rc) { return knot_strerror(rc); }
 
-std::string lower_text(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  }
-  return out;
-}
+using common::ascii_lower;
 
 }  // namespace
 
 Result<std::shared_ptr<const TsigKey>> TsigKey::make(std::string_view name_in, std::string_view algorithm_in,
                                                      std::string_view secret_b64) {
-  std::string name = lower_text(name_in);
+  std::string name = ascii_lower(name_in);
   if (name.empty()) return make_error("TSIG key: the name is empty");
   if (name.back() != '.') name += '.';
   auto wire = dns::name_from_text(name);
   if (!wire) return make_error("TSIG key name '" + std::string(name_in) + "': " + wire.error().message);
-  std::string algo = lower_text(algorithm_in);
+  std::string algo = ascii_lower(algorithm_in);
   if (!algo.empty() && algo.back() == '.') algo.pop_back();
   if (algo != "hmac-sha256" && algo != "hmac-sha512") {
     return make_error("TSIG key " + name + ": algorithm '" + std::string(algorithm_in) +
@@ -96,7 +91,7 @@ TsigCheck check_request(const void* tsig_rr, std::span<const uint8_t> wire, cons
   const auto* rr = static_cast<const knot_rrset_t*>(tsig_rr);
   const size_t owner_len = knot_dname_size(rr->owner);
   std::string owner(reinterpret_cast<const char*>(rr->owner), owner_len);
-  owner = lower_text(owner);  // wire labels: ASCII lowercasing leaves the length octets alone
+  owner = ascii_lower(owner);  // wire labels: ASCII lowercasing leaves the length octets alone
   out.key_name = dns::name_to_text(owner);
   out.time_signed = knot_tsig_rdata_time_signed(rr);
   if (const uint8_t* mac = knot_tsig_rdata_mac(rr); mac != nullptr) {

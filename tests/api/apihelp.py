@@ -18,10 +18,6 @@ from __future__ import annotations
 import json
 import os
 import pathlib
-import signal
-import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 
@@ -32,29 +28,11 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-DNSEDGE_BIN = os.environ.get("DNSEDGE_BIN", "/work/main/build/dnsedge")
+from harness.dnsedge import DNSEDGE_BIN, Process, free_port, serve_argv  # noqa: F401
+
 TOKEN = "test-token-0123456789"
 EDGE4 = ["127.0.0.11", "127.0.0.12"]
 EDGE6 = ["::1"]
-
-
-def free_port() -> int:
-    """A loopback port free for both UDP and TCP."""
-    for _ in range(200):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
-        port = u.getsockname()[1]
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            t.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        finally:
-            t.close()
-            u.close()
-        return port
-    raise RuntimeError("no free port")
 
 
 class Response:
@@ -86,8 +64,10 @@ class Response:
         return f"<Response {self.status} {self.body[:400]!r}>"
 
 
-class Server:
+class Server(Process):
     """One `dnsedge serve` process with its data directory."""
+
+    name = "dnsedge"
 
     def __init__(self, workdir: pathlib.Path, zone_files=(), extra=(), token_args=None, umask: int | None = None):
         self.workdir = workdir
@@ -99,35 +79,22 @@ class Server:
         self.umask = umask
         self.dns_port = free_port()
         self.api_port = free_port()
-        self.proc: subprocess.Popen | None = None
+        super().__init__(workdir, log_path=workdir / f"dnsedge-{self.api_port}.log")
         self.prefix: list[str] = []  # argv before the binary (e.g. nsenter into a mount namespace)
-        self.log_path = workdir / f"dnsedge-{self.api_port}.log"
 
     # --- process ---
 
     def start(self, timeout: float = 20.0):
         if not os.path.exists(DNSEDGE_BIN):
             pytest.skip(f"dnsedge binary not found at {DNSEDGE_BIN}")
-        argv = self.prefix + [DNSEDGE_BIN, "serve", "--data", str(self.data),
-                "--dns-listen", f"127.0.0.1:{self.dns_port}",
-                "--api-listen", f"127.0.0.1:{self.api_port}",
-                *self.token_args,
-                "--edge-ipv4", ",".join(EDGE4), "--edge-ipv6", ",".join(EDGE6),
-                "--no-edge-proxy"]
-        for f in self.zone_files:
-            argv += ["--zone-file", str(f)]
-        argv += self.extra
-        self.log = open(self.log_path, "ab")
+        argv = self.prefix + serve_argv(
+            data=self.data, dns_listen=[f"127.0.0.1:{self.dns_port}"], api_listen=f"127.0.0.1:{self.api_port}",
+            zone_files=self.zone_files,
+            extra=[*self.token_args, "--edge-ipv4", ",".join(EDGE4), "--edge-ipv6", ",".join(EDGE6),
+                   "--no-edge-proxy", *self.extra])
         kw = {} if self.umask is None else {"umask": self.umask}
-        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, **kw)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"dnsedge exited with {self.proc.returncode}:\n{self.log_text()}")
-            if self.dns_alive():
-                return self
-            time.sleep(0.05)
-        raise RuntimeError(f"dnsedge did not start:\n{self.log_text()}")
+        self.spawn(argv, **kw)
+        return self.wait_until(self.dns_alive, "answering DNS", timeout)
 
     def dns_alive(self) -> bool:
         try:
@@ -137,19 +104,11 @@ class Server:
             return False
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        super().stop(strict=False)
         self.proc = None
 
     def kill9(self):
-        if self.proc and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        self.kill()
         self.proc = None
 
     def restart(self):
@@ -157,10 +116,7 @@ class Server:
         return self.start()
 
     def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-8000:]
-        except OSError:
-            return ""
+        return super().log_text()[-8000:]
 
     # --- HTTP ---
 

@@ -36,17 +36,13 @@ import dns.rdataclass
 import dns.rdatatype
 import pytest
 
+from harness.dnsedge import DNSEDGE_BIN, Process, attach_logs, free_port, need_dnsedge, serve_argv  # noqa: F401
+
 HERE = pathlib.Path(__file__).resolve().parent
 ZONES = HERE / "zones"
-DNSEDGE_BIN = os.environ.get("DNSEDGE_BIN", "/work/main/build/dnsedge")
 TARGET = os.environ.get("DNSEDGE_TARGET", "dnsedge").strip().lower()
 KNOTD = os.environ.get("KNOTD") or shutil.which("knotd") or "/usr/sbin/knotd"
 KZONECHECK = shutil.which("kzonecheck") or "/usr/bin/kzonecheck"
-
-# Every process started by the harness that is still running; their logs are attached to the
-# report of a failing test.
-_LIVE: list["_Process"] = []
-
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "dnsedge_only: tests dnsedge-specific behaviour; skipped "
@@ -66,40 +62,7 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, "rep_" + rep.when, rep)
-    if rep.failed:
-        for p in list(_LIVE):
-            rep.sections.append((f"log of {p.name} ({p.log_path})", p.log_tail()))
-
-
-def need_dnsedge():
-    if not os.path.exists(DNSEDGE_BIN):
-        pytest.skip(f"dnsedge binary not found at {DNSEDGE_BIN} (set DNSEDGE_BIN or run `make build`)")
-
-
-# --------------------------------------------------------------------------------------------
-# ports
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port free on `host` for both UDP and TCP (both bound to port 0, then released)."""
-    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-    for _ in range(200):
-        u = socket.socket(fam, socket.SOCK_DGRAM)
-        try:
-            u.bind((host, 0))
-            port = u.getsockname()[1]
-            t = socket.socket(fam, socket.SOCK_STREAM)
-            try:
-                t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                t.bind((host, port))
-            except OSError:
-                continue
-            finally:
-                t.close()
-            return port
-        finally:
-            u.close()
-    raise RuntimeError("no free port found")
+    attach_logs(rep)
 
 
 # --------------------------------------------------------------------------------------------
@@ -316,81 +279,18 @@ def side_by_side(title: str, a: dict, b: dict, na="dnsedge", nb="knot", width=70
 # processes
 
 
-class _Process(Target):
-    name = "process"
+class _Process(Process, Target):
+    """A DNS server process of the harness (tests/harness/dnsedge.py), ready once it answers."""
 
     def __init__(self, workdir: pathlib.Path):
-        self.workdir = pathlib.Path(workdir)
-        self.log_path = self.workdir / f"{self.name}.log"
-        self.proc: subprocess.Popen | None = None
-        self.argv: list[str] = []
-        self.returncode = None
-
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
-
-    def log_tail(self, n: int = 80) -> str:
-        lines = self.log_text().splitlines()
-        return "\n".join(["$ " + " ".join(self.argv)] + lines[-n:])
+        Process.__init__(self, workdir)
 
     def _spawn(self, argv: list[str]):
-        self.argv = argv
-        self.returncode = None  # a restarted process is running again: teardown must stop it
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=subprocess.STDOUT, cwd=self.workdir)
-        _LIVE.append(self)
+        self.spawn(argv, cwd=self.workdir)
 
     def wait_ready(self, probe_name: str, timeout: float = 20.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self._forget()
-                raise RuntimeError(f"{self.name} exited with status {self.proc.returncode} "
-                                   f"before answering:\n{self.log_tail()}")
-            if self.alive(probe_name, timeout=0.3):
-                return
-            time.sleep(0.05)
-        self.kill()
-        raise RuntimeError(f"{self.name} did not answer a SOA query for {probe_name} within "
-                           f"{timeout}s:\n{self.log_tail()}")
-
-    def send_signal(self, sig):
-        self.proc.send_signal(sig)
-
-    def stop(self, sig=signal.SIGTERM, timeout: float = 10.0) -> int:
-        """Stop by PID with `sig`; returns the exit status (killing after timeout)."""
-        if self.proc is None:
-            return 0
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                self._forget()
-                raise AssertionError(f"{self.name} did not stop within {timeout}s of "
-                                     f"{signal.Signals(sig).name}:\n{self.log_tail()}")
-        self.returncode = self.proc.returncode
-        self._forget()
-        return self.returncode
-
-    def kill(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self._forget()
-
-    def _forget(self):
-        if self in _LIVE:
-            _LIVE.remove(self)
-        if getattr(self, "_log", None):
-            self._log.close()
-            self._log = None
+        self.wait_until(lambda: self.alive(probe_name, timeout=0.3),
+                        f"answering a SOA query for {probe_name}", timeout)
 
 
 class Dnsedge(_Process):
@@ -416,15 +316,10 @@ class Dnsedge(_Process):
         self.extra = extra or []
 
     def argv_for(self) -> list[str]:
-        argv = [DNSEDGE_BIN, "serve", "--data", str(self.data), "--threads", str(self.threads),
-                "--no-edge-proxy", "--api-listen", "127.0.0.1:0"]
-        for l in self.listen:
-            argv += ["--dns-listen", l]
-        for z in self.zone_files:
-            argv += ["--zone-file", z]
-        if self.rrl_off:
-            argv += ["--rrl-rate", "0"]
-        return argv + self.extra
+        return serve_argv(data=self.data, dns_listen=self.listen, api_listen="127.0.0.1:0",
+                          zone_files=self.zone_files,
+                          extra=["--threads", str(self.threads), "--no-edge-proxy"]
+                          + (["--rrl-rate", "0"] if self.rrl_off else []) + self.extra)
 
     def start(self, probe_name: str, timeout: float = 20.0) -> "Dnsedge":
         need_dnsedge()

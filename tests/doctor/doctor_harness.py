@@ -25,16 +25,16 @@ import json
 import os
 import pathlib
 import shutil
-import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
 
 import pytest
 
+from harness.dnsedge import DNSEDGE_BIN, free_port, need_dnsedge  # noqa: F401
+
 HERE = pathlib.Path(__file__).resolve().parent
 SCENARIOS = HERE / "scenarios"
-DNSEDGE_BIN = os.environ.get("DNSEDGE_BIN", "/work/main/build/dnsedge")
 KNOTD = os.environ.get("KNOTD") or shutil.which("knotd") or "/usr/sbin/knotd"
 
 EDGE = ["--edge-ipv4", "203.0.113.1,203.0.113.2", "--edge-ipv6", "2001:db8:e::1,2001:db8:e::2"]
@@ -134,26 +134,6 @@ def all_scenarios() -> list[pathlib.Path]:
     return sorted(SCENARIOS.glob("*.case"))
 
 
-def free_port() -> int:
-    for _ in range(200):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            u.bind(("127.0.0.1", 0))
-            port = u.getsockname()[1]
-            t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            try:
-                t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                t.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            finally:
-                t.close()
-            return port
-        finally:
-            u.close()
-    raise RuntimeError("no free port")
-
-
 KNOT_CONF = """\
 server:
     rundir: "{run}"
@@ -236,11 +216,6 @@ class Knot:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
-
-
-def need_dnsedge():
-    if not os.path.exists(DNSEDGE_BIN):
-        pytest.skip(f"dnsedge binary not found at {DNSEDGE_BIN} (set DNSEDGE_BIN or run `make build`)")
 
 
 def doctor(args: list[str], timeout: float = 30.0) -> tuple[int, dict, str]:

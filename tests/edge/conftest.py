@@ -34,7 +34,9 @@ import time
 
 import pytest
 
-DNSEDGE_BIN = os.environ.get("DNSEDGE_BIN", "/work/main/build/dnsedge")
+from harness.dnsedge import DNSEDGE_BIN, LIVE, Process, attach_logs, free_port, serve_argv  # noqa: F401
+from harness.dnsedge import bindable as _bindable  # noqa: F401
+
 EDGE = "127.0.0.21"
 ORIGIN = "127.0.0.31"
 ORIGIN2 = "127.0.0.32"
@@ -59,9 +61,6 @@ down A 127.0.0.34 ; cf_tags=cf-proxied:true
 dnsonly A {origin}
 """
 
-_LIVE: list = []
-
-
 def need(binary: str):
     if shutil.which(binary) is None:
         pytest.skip(f"{binary} is not installed (make deps)")
@@ -71,34 +70,7 @@ def need(binary: str):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
-    if rep.failed:
-        for p in list(_LIVE):
-            rep.sections.append((f"log of dnsedge ({p.log_path})", p.log_tail()))
-
-
-def _bindable(host: str, port: int) -> bool:
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((host, port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-
-
-def free_port(*hosts: str) -> int:
-    """A TCP port free on every one of `hosts` (the edge and origins share port numbers)."""
-    hosts = hosts or ("127.0.0.1",)
-    for _ in range(200):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.bind((hosts[0], 0))
-        port = s.getsockname()[1]
-        s.close()
-        if all(_bindable(h, port) for h in hosts):
-            return port
-    raise RuntimeError("no free port")
+    attach_logs(rep, lambda p: f"log of dnsedge ({p.log_path})")
 
 
 def wait_port(host: str, port: int, timeout: float = 10.0):
@@ -138,26 +110,25 @@ def wait_for_log(proc, log_text, pattern: str, timeout: float, tail) -> re.Match
     raise RuntimeError(f"no log line matching {pattern!r}:\n{tail()}")
 
 
-class Dnsedge:
+class Dnsedge(Process):
+    """dnsedge with the edge on EDGE (HTTP and HTTPS ports given) serving one zone file."""
+
+    name = "dnsedge"
+
     def __init__(self, workdir: pathlib.Path, zone_text: str, *, http_port: int, https_port: int,
                  extra: list[str] | None = None):
-        self.workdir = workdir
+        super().__init__(workdir)
         self.zone = workdir / "example.com.zone"
         self.zone.write_text(zone_text)
-        self.log_path = workdir / "dnsedge.log"
         self.dns_port = free_port("127.0.0.1")
         self.http_port = http_port
         self.https_port = https_port
-        self.argv = [DNSEDGE_BIN, "serve", "--data", str(workdir / "data"),
-                     "--dns-listen", f"127.0.0.1:{self.dns_port}", "--zone-file", str(self.zone),
-                     "--edge-ipv4", EDGE, "--edge-http-ports", str(http_port),
-                     "--edge-https-ports", str(https_port)] + (extra or [])
+        argv = serve_argv(data=workdir / "data", dns_listen=[f"127.0.0.1:{self.dns_port}"], zone_files=[self.zone],
+                          extra=["--edge-ipv4", EDGE, "--edge-http-ports", str(http_port),
+                                 "--edge-https-ports", str(https_port)] + (extra or []))
         if _has_flag("--api-listen"):
-            self.argv += ["--api-listen", "127.0.0.1:0"]
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=subprocess.STDOUT, cwd=workdir)
-        _LIVE.append(self)
+            argv += ["--api-listen", "127.0.0.1:0"]
+        self.spawn(argv, cwd=workdir)
         try:
             wait_port(EDGE, http_port)
             self.wait_log("listening on 127.0.0.1")
@@ -165,14 +136,8 @@ class Dnsedge:
             self.stop()
             raise
 
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
-
     def log_tail(self, n: int = 60) -> str:
-        return "\n".join(["$ " + " ".join(self.argv)] + self.log_text().splitlines()[-n:])
+        return super().log_tail(n)
 
     def wait_log(self, pattern: str, timeout: float = 10.0) -> re.Match:
         return wait_for_log(self.proc, self.log_text, pattern, timeout, self.log_tail)
@@ -187,19 +152,6 @@ class Dnsedge:
             if time.monotonic() > deadline:
                 raise RuntimeError("reload did not finish:\n" + self.log_tail())
             time.sleep(0.05)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise AssertionError("dnsedge did not stop on SIGTERM:\n" + self.log_tail())
-        if self in _LIVE:
-            _LIVE.remove(self)
-        self._log.close()
 
 
 _FLAGS: dict[str, bool] = {}

@@ -27,7 +27,7 @@ import urllib.request
 
 import pytest
 
-from conftest import (DNSEDGE_BIN, EDGE, ORIGIN, HttpOrigin, free_port, need, read_response,
+from conftest import (DNSEDGE_BIN, EDGE, ORIGIN, HttpOrigin, Process, free_port, need, read_response, serve_argv,
                       wait_for_log, wait_port)
 
 TOKEN = "safety-test-token-0123456789"
@@ -80,29 +80,24 @@ zone:
 """
 
 
-class Server:
+class Server(Process):
     """dnsedge serve with exactly the given flags (plus --data and a DNS listener)."""
+
+    name = "dnsedge"
 
     def __init__(self, workdir: pathlib.Path, args: list[str], wait_api: bool = True):
         if not os.path.exists(DNSEDGE_BIN):
             pytest.skip(f"dnsedge binary not found at {DNSEDGE_BIN}")
-        self.workdir = workdir
-        self.log_path = workdir / "dnsedge.log"
+        super().__init__(workdir)
         self.dns_port = free_port("127.0.0.1")
-        self.argv = [DNSEDGE_BIN, "serve", "--data", str(workdir / "data"),
-                     "--dns-listen", f"127.0.0.1:{self.dns_port}", "--api-token", TOKEN] + args
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=subprocess.STDOUT, cwd=workdir)
+        self.spawn(serve_argv(data=workdir / "data", dns_listen=[f"127.0.0.1:{self.dns_port}"],
+                              extra=["--api-token", TOKEN] + args), cwd=workdir)
         try:
             self.wait_log(r"listening on 127\.0\.0\.1")
             self.api = self.wait_log(r"api: listening on http://(\S+)/client/v4").group(1) if wait_api else None
         except Exception:
             self.stop()
             raise
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace")
 
     def wait_log(self, pattern: str, timeout: float = 15.0) -> re.Match:
         return wait_for_log(self.proc, self.log_text, pattern, timeout, lambda: self.log_text()[-4000:])
@@ -130,14 +125,7 @@ class Server:
         return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
+        super().stop(strict=False)
 
 
 def refused_9003(status: int, out: dict) -> bool:

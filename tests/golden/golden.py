@@ -11,6 +11,7 @@ import os
 import pathlib
 import socket
 import struct
+import sys
 
 import dns.edns
 import dns.flags
@@ -378,19 +379,10 @@ def check_question(case: Case, msg: dns.message.Message) -> list[str]:
 
 # --- talking to a server ----------------------------------------------------------------------
 
-def free_port() -> int:
-    """A port free for both UDP and TCP on 127.0.0.1."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-            t.bind(("127.0.0.1", 0))
-            port = t.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-                try:
-                    u.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-            return port
-    raise RuntimeError("no free port")
+# A port free for both UDP and TCP on 127.0.0.1: the black-box harness's (regen.py runs outside
+# pytest, so tests/ is put on the path here too).
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from harness.dnsedge import free_port  # noqa: E402,F401
 
 
 def exchange(wire: bytes, port: int, transport: str, timeout: float = 3.0) -> bytes:

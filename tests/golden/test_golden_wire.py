@@ -19,9 +19,7 @@ from __future__ import annotations
 import os
 import pathlib
 import shutil
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,15 +29,15 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import golden  # noqa: E402
+from harness.dnsedge import DNSEDGE_BIN, Process, serve_argv  # noqa: E402
 
-DNSEDGE_BIN = os.environ.get("DNSEDGE_BIN", "/work/main/build/dnsedge")
 TARGET = os.environ.get("DNSEDGE_TARGET", "dnsedge").strip().lower()
 
 CASES = sorted(golden.load_cases(), key=lambda c: (c.zone_key(), c.name))
 PARAMS = [pytest.param(c, t, id=f"{c.name}[{t}]") for c in CASES for t in c.transports]
 
 
-class Dnsedge:
+class Dnsedge(Process):
     """`dnsedge serve` on a free loopback port for a set of zone files, stopped by its PID.
 
     No resolver is reachable: external CNAME targets (flattening) are resolved through an
@@ -48,24 +46,23 @@ class Dnsedge:
     same). Zone sets with such targets take the resolver's timeout (5 s) to start.
     """
 
+    name = "dnsedge"
+
     def __init__(self, zones: list[tuple[str, pathlib.Path]], extra_args: list[str] = ()):
         self.dir = pathlib.Path(tempfile.mkdtemp(prefix="golden-dnsedge-"))
+        super().__init__(self.dir)
         self.port = golden.free_port()
         self.blackhole = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.blackhole.bind(("127.0.0.1", 0))
-        argv = [DNSEDGE_BIN, "serve", "--dns-listen", f"127.0.0.1:{self.port}", "--threads", "1",
-                "--no-edge-proxy", "--api-listen", "127.0.0.1:0", "--data", str(self.dir / "data"),
-                "--upstream", f"127.0.0.1:{self.blackhole.getsockname()[1]}",
-                # Rate limiting off: the cases run back to back from 127.0.0.1, and those that
-                # share a response kind (NXDOMAIN of one zone, REFUSED) share a bucket.
-                "--rrl-rate", "0"]
-        for _apex, path in zones:
-            argv += ["--zone-file", str(path)]
-        argv += list(extra_args)
-        self.log_path = self.dir / "dnsedge.log"
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
+        argv = serve_argv(data=self.dir / "data", dns_listen=[f"127.0.0.1:{self.port}"], api_listen="127.0.0.1:0",
+                          zone_files=[path for _apex, path in zones],
+                          extra=["--threads", "1", "--no-edge-proxy",
+                                 "--upstream", f"127.0.0.1:{self.blackhole.getsockname()[1]}",
+                                 # Rate limiting off: the cases run back to back from 127.0.0.1, and
+                                 # those that share a response kind (NXDOMAIN of one zone, REFUSED)
+                                 # share a bucket.
+                                 "--rrl-rate", "0", *extra_args])
+        self.spawn(argv, log_mode="w")
         if not self._ready(zones):
             text = self.log_tail()
             self.stop()
@@ -90,20 +87,10 @@ class Dnsedge:
         return not pending and golden.wait_for_server(self.port, timeout=5)
 
     def log_tail(self, n: int = 4000) -> str:
-        try:
-            return self.log_path.read_text()[-n:]
-        except OSError:
-            return ""
+        return self.log_text()[-n:]
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        super().stop(strict=False)
         self.blackhole.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -12,7 +12,6 @@ import os
 import pathlib
 import shutil
 import signal
-import subprocess
 import sys
 import time
 
@@ -25,6 +24,7 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "api"))
 from apihelp import DNSEDGE_BIN, EDGE4, EDGE6, Server, free_port  # noqa: E402,F401
+from harness.dnsedge import Process  # noqa: E402
 
 KNOTD = os.environ.get("KNOTD") or shutil.which("knotd") or "/usr/sbin/knotd"
 NSD = os.environ.get("NSD") or shutil.which("nsd") or "/usr/sbin/nsd"
@@ -34,36 +34,19 @@ def secret(seed: str) -> str:
     return base64.b64encode((seed * 32)[:32].encode()).decode()
 
 
-class Peer:
-    """A secondary server process (Knot or NSD) with its own directory and log."""
+class Peer(Process):
+    """A secondary server process (Knot or NSD) with its own directory and log (the harness's
+    Process, tests/harness/dnsedge.py)."""
 
     name = "peer"
 
     def __init__(self, workdir: pathlib.Path):
-        self.workdir = workdir
-        self.workdir.mkdir(parents=True, exist_ok=True)
+        workdir.mkdir(parents=True, exist_ok=True)
+        super().__init__(workdir)
         self.port = free_port()
-        self.proc: subprocess.Popen | None = None
-        self.log_path = self.workdir / f"{self.name}.log"
-
-    def spawn(self, argv):
-        self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        super().stop(strict=False)
         self.proc = None
 
     def query(self, name, rdtype="A", timeout=2.0) -> dns.message.Message:
