@@ -493,6 +493,12 @@ size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std:
               Transport transport, const CookieContext* cookies, AnswerInfo* info) noexcept {
   dns::Query q;
   const dns::ParseStatus st = dns::parse_query(query, q);
+  return answer(catalog, q, st, query, out, transport, cookies, info);
+}
+
+size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatus st,
+              std::span<const uint8_t> query, std::span<uint8_t> out, Transport transport,
+              const CookieContext* cookies, AnswerInfo* info) noexcept {
   if (st == dns::ParseStatus::kDrop) return 0;
 
   // Size limit (RFC 6891 §6.2.3/§6.2.5): UDP gets min(client's size, ours), at least 512.
