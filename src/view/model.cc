@@ -9,6 +9,7 @@
 #include "dns/types.h"
 #include "view/record_checks.h"
 #include "view/sv_hash.h"
+#include "view/zone_builder.h"
 
 namespace dnsedge::view {
 namespace {
@@ -760,7 +761,7 @@ Result<std::shared_ptr<const ZoneView>> ZoneModel::full_view(Impl& m, const Comp
   served.external = *m.external_names();
   CompileOptions o = options;
   o.apps = &m.apps;
-  auto v = ZoneView::build_served(m.origin, served.records, o, served);
+  auto v = ZoneView::Builder::served(m.origin, served.records, o, served);
   if (!v) return v.error();
   return std::shared_ptr<const ZoneView>(std::move(*v));
 }
