@@ -185,15 +185,11 @@ struct ForeignRefs {
       for (uint32_t k = 0; k < n.rrset_count; ++k, ++s) {
         if (!edge_type(s->type)) continue;
         const int off = dns::rdata_target_offset(s->type);
-        const uint8_t* p = v.rdata(*s);
-        for (uint16_t j = 0; j < s->count; ++j) {
-          const size_t len = size_t(p[0]) << 8 | p[1];
-          if (len > static_cast<size_t>(off)) {
-            const std::string t =
-                common::ascii_lower(std::string_view(reinterpret_cast<const char*>(p + 2 + off), len - off));
+        for (const view::Rdata rd : v.rdatas(*s)) {
+          if (rd.size() > off) {
+            const std::string t = common::ascii_lower(rd.bytes().substr(static_cast<size_t>(off)));
             if (!dns::is_subdomain(t, v.apex()) || v.find(t) == view::kNone) out.push_back(t);
           }
-          p += 2 + len;
         }
       }
     }

@@ -186,12 +186,13 @@ bool put_rrset(Ctx& c, Section sec, const ZoneView& z, const RRset& s, OwnerRef 
                OnTarget&& on_target) noexcept {
   Writer& w = c.w;
   const Writer::Mark m = w.mark();
-  const uint8_t* p = z.rdata(s);
   const uint32_t* targets = z.targets(s);
   const bool compress = dns::type_compresses_rdata(s.type);
-  for (uint16_t i = 0; i < s.count; ++i) {
-    const size_t rdlen = static_cast<size_t>(p[0]) << 8 | p[1];
-    const uint8_t* rd = p + 2;
+  view::RdataIterator it = z.rdatas(s).begin();
+  for (uint16_t i = 0; i < s.count; ++i, ++it) {
+    const view::Rdata r = *it;
+    const size_t rdlen = r.size();
+    const uint8_t* rd = r.data();
     uint8_t fixed[10];
     wr16(fixed, s.type);
     wr16(fixed + 2, dns::rrclass::kIN);
@@ -225,9 +226,8 @@ bool put_rrset(Ctx& c, Section sec, const ZoneView& z, const RRset& s, OwnerRef 
         }
         break;
       case rrtype::kSOA: {
-        const size_t ml = dns::name_length(rd);
-        const size_t rl = dns::name_length(rd + ml);
-        ok = w.put_name(rd) >= 0 && w.put_name(rd + ml) >= 0 && w.put(rd + ml + rl, 20);
+        const view::SoaFields f = r.soa();
+        ok = w.put_name(rd) >= 0 && w.put_name(rd + f.mname.size()) >= 0 && w.put(rd + f.serial_offset, 20);
         break;
       }
       case rrtype::kSRV:  // RFC 2782, RFC 9460: the target is not compressed
@@ -248,7 +248,6 @@ bool put_rrset(Ctx& c, Section sec, const ZoneView& z, const RRset& s, OwnerRef 
     if (targets != nullptr && target_pos >= 0 && target_pos < 0x3fff) {
       on_target(targets[i], rd + dns::rdata_target_offset(s.type), static_cast<uint16_t>(target_pos));
     }
-    p += 2 + rdlen;
   }
   c.counts[static_cast<int>(sec)] += s.count;
   return true;
@@ -274,17 +273,16 @@ bool put_answer_rrset(Ctx& c, const ZoneView& z, const RRset& s, uint16_t owner_
 // compresses against the question when it is a suffix of it.
 void put_negative_soa(Ctx& c, const ZoneView& z) noexcept {
   const Writer::Mark m = c.w.mark();
-  const RRset& soa = z.soa();
-  const uint8_t* rd = z.rdata(soa) + 2;
-  const size_t ml = dns::name_length(rd);
-  const size_t rl = dns::name_length(rd + ml);
+  const view::Rdata soa = z.rdatas(z.soa()).front();
+  const uint8_t* rd = soa.data();
+  const view::SoaFields f = soa.soa();
   uint8_t fixed[10];
   wr16(fixed, rrtype::kSOA);
   wr16(fixed + 2, dns::rrclass::kIN);
   wr32(fixed + 4, z.negative_ttl());
   bool ok = c.w.put_name(as_bytes(z.apex())) >= 0 && c.w.put(fixed, 10);
   const size_t rdlen_pos = c.w.size() - 2;
-  ok = ok && c.w.put_name(rd) >= 0 && c.w.put_name(rd + ml) >= 0 && c.w.put(rd + ml + rl, 20);
+  ok = ok && c.w.put_name(rd) >= 0 && c.w.put_name(rd + f.mname.size()) >= 0 && c.w.put(rd + f.serial_offset, 20);
   if (!ok) {
     c.w.rollback(m);
     c.tc = true;
@@ -493,6 +491,12 @@ size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std:
               Transport transport, const CookieContext* cookies, AnswerInfo* info) noexcept {
   dns::Query q;
   const dns::ParseStatus st = dns::parse_query(query, q);
+  return answer(catalog, q, st, query, out, transport, cookies, info);
+}
+
+size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatus st,
+              std::span<const uint8_t> query, std::span<uint8_t> out, Transport transport,
+              const CookieContext* cookies, AnswerInfo* info) noexcept {
   if (st == dns::ParseStatus::kDrop) return 0;
 
   // Size limit (RFC 6891 §6.2.3/§6.2.5): UDP gets min(client's size, ours), at least 512.

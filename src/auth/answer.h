@@ -8,6 +8,7 @@
 #include <span>
 
 #include "dns/cookie.h"
+#include "dns/message.h"
 #include "view/zone_view.h"
 
 namespace dnsedge::auth {
@@ -58,6 +59,11 @@ struct AnswerInfo {
 // given, receives what rate limiting needs to know about the response.
 size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std::span<uint8_t> out,
               Transport transport, const CookieContext* cookies = nullptr, AnswerInfo* info = nullptr) noexcept;
+// The same for a query the caller has parsed already: `q` and `status` are what
+// dns::parse_query(query, q) gave (the server parses once, to classify and to answer).
+size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatus status,
+              std::span<const uint8_t> query, std::span<uint8_t> out, Transport transport,
+              const CookieContext* cookies = nullptr, AnswerInfo* info = nullptr) noexcept;
 
 // Rewrites a response answer() built (`len` bytes in `out`, described by `info`) into the
 // truncated reply response rate limiting "slips" (as NSD and BIND): the header with TC=1, the

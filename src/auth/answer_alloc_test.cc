@@ -77,7 +77,26 @@ sip AAAA 2001:db8::5
   const CookieContext cookies{.current = &secret, .previous = &secret, .client_ip = client_ip, .now = 1000};
   std::vector<uint8_t> out(kMaxResponse);
   size_t answered = 0, valid = 0;
+  // The server's own sequence too: parse once, classify, answer the parsed query.
+  std::vector<std::vector<uint8_t>> handed = {query("example.com.", 252, false), query("example.com.", 251, true)};
+  handed.push_back(query("example.com.", 6, false));
+  handed.back()[2] = 4 << 3;  // NOTIFY
+  handed.push_back(query("example.com.", 1, true));
+  handed.back().insert(handed.back().end(), {1, 'k', 0, 0, 250, 0, 255, 0, 0, 0, 0, 0, 0});
+  handed.back()[11] = 2;  // OPT, then a TSIG-shaped record
+  size_t classified = 0;
   counting = true;
+  for (const auto& q : queries) {
+    dns::Query parsed;
+    const dns::ParseStatus st = dns::parse_query(q, parsed);
+    classified += dns::kind(parsed, true) == dns::QueryKind::kAnswer;
+    answered += answer(*cat, parsed, st, q, out, Transport::kUdp) > 0;
+  }
+  for (const auto& q : handed) {
+    dns::Query parsed;
+    (void)dns::parse_query(q, parsed);
+    classified += dns::kind(parsed, true) != dns::QueryKind::kAnswer;
+  }
   for (const auto& q : queries) {
     answered += answer(*cat, q, out, Transport::kUdp) > 0;
     answered += answer(*cat, q, out, Transport::kTcp) > 0;
@@ -87,7 +106,8 @@ sip AAAA 2001:db8::5
     answered += truncated_response(out, n, info) > 0;
   }
   counting = false;
-  EXPECT_EQ(answered, queries.size() * 3);
+  EXPECT_EQ(answered, queries.size() * 4);
+  EXPECT_EQ(classified, queries.size() + handed.size());
   EXPECT_EQ(valid, (queries.size() - plain) / 2);
   EXPECT_EQ(allocations, 0u);
 

@@ -27,6 +27,60 @@ bool skip_rr(std::span<const uint8_t> pkt, size_t* pos, uint16_t* type, size_t* 
   return true;
 }
 
+// The classification of a message that fails to parse: the transfer module reads names and
+// records more leniently than parse_query (a name is skipped, not read: its length and its
+// pointers are not checked), so a message it would take must still go to it.
+
+// Skips a (possibly compressed) name; returns the offset after it or 0 on error.
+size_t skip_name(std::span<const uint8_t> m, size_t off) noexcept {
+  for (int labels = 0; labels < 128; ++labels) {
+    if (off >= m.size()) return 0;
+    const uint8_t len = m[off];
+    if (len == 0) return off + 1;
+    if ((len & 0xC0) == 0xC0) return off + 2 <= m.size() ? off + 2 : 0;
+    if (len & 0xC0) return 0;
+    off += 1 + len;
+  }
+  return 0;
+}
+
+// Offset just past the question (12 + name + 4), or 0 when it cannot be read or its name is
+// compressed (nothing precedes it to point at).
+size_t lenient_question_end(std::span<const uint8_t> m) noexcept {
+  const size_t n = skip_name(m, kHeaderSize);
+  if (n == 0 || n + 4 > m.size()) return 0;
+  for (size_t i = kHeaderSize; i < n - 1;) {
+    if (m[i] & 0xC0) return 0;
+    i += 1 + m[i];
+  }
+  return n + 4;
+}
+
+// Whether records `first`.. of the message's `total` (the first one at `off`) can all be
+// skipped and the last one is a TSIG in the additional section.
+bool lenient_tsig_last(std::span<const uint8_t> m, size_t off, unsigned first, unsigned total,
+                       uint16_t arcount) noexcept {
+  bool tsig = false;
+  for (unsigned i = first; i < total; ++i) {
+    off = skip_name(m, off);
+    if (off == 0 || off + 10 > m.size()) return false;
+    const uint16_t type = rd16(m.data() + off);
+    off += 10 + size_t{rd16(m.data() + off + 8)};
+    if (off > m.size()) return false;
+    tsig = type == rrtype::kTSIG && i + 1 == total && arcount > 0;
+  }
+  return tsig;
+}
+
+// The records of `q` from the `first`-th on (at `off`) could not be parsed: classifies by the
+// lenient rules and returns `st`.
+ParseStatus classify_rest(std::span<const uint8_t> pkt, Query& q, size_t off, unsigned first,
+                          ParseStatus st) noexcept {
+  const unsigned total = unsigned{q.ancount} + q.nscount + q.arcount;
+  q.tsig_last = lenient_tsig_last(pkt, off, first, total, q.arcount);
+  return st;
+}
+
 }  // namespace
 
 ParseStatus parse_query(std::span<const uint8_t> pkt, Query& q) noexcept {
@@ -45,6 +99,8 @@ ParseStatus parse_query(std::span<const uint8_t> pkt, Query& q) noexcept {
   q.cookie = nullptr;
   q.cookie_len = 0;
   q.question_end = kHeaderSize;
+  q.routable = false;
+  q.tsig_last = false;
 
   // Knot DNS is the reference for malformed input: a question that cannot be parsed is dropped;
   // an empty message (header only, QDCOUNT 0) gets FORMERR; a good question followed by bad
@@ -54,34 +110,51 @@ ParseStatus parse_query(std::span<const uint8_t> pkt, Query& q) noexcept {
   size_t pos = kHeaderSize;
   const size_t name_start = pos;
   const size_t n = read_name(pkt, &pos, q.qname, true);
-  if (n == 0) return ParseStatus::kDrop;
-  if (pos - name_start != n) return ParseStatus::kDrop;  // compressed qname: nothing to point at
-  if (pos + 4 > pkt.size()) return ParseStatus::kDrop;
+  if (n == 0 || pos - name_start != n || pos + 4 > pkt.size()) {
+    // Unreadable, or compressed (nothing to point at): dropped, unless the transfer module can
+    // read it (a name longer than a name may be).
+    const size_t qend = lenient_question_end(pkt);
+    if (qend == 0) return ParseStatus::kDrop;
+    q.routable = true;
+    q.qtype = rd16(pkt.data() + qend - 4);
+    return classify_rest(pkt, q, qend, 0, ParseStatus::kDrop);
+  }
   q.qname_wire = pkt.data() + name_start;
   q.qname_len = n;
   q.qtype = rd16(pkt.data() + pos);
   q.qclass = rd16(pkt.data() + pos + 2);
   pos += 4;
   q.question_end = pos;
+  q.routable = true;
 
   // Answer and authority sections of a query are skipped (they must still be well formed);
   // the additional section is searched for the OPT RR (RFC 6891 §6.1.1: at most one).
   const unsigned skip = static_cast<unsigned>(q.ancount) + q.nscount;
+  // (More records than could fit: FORMERR, and no record can be the TSIG.)
   if (skip > pkt.size() / 11) return ParseStatus::kFormErr;
   for (unsigned i = 0; i < skip; ++i) {
     uint16_t type, rdlen;
     size_t rpos;
     bool root;
-    if (!skip_rr(pkt, &pos, &type, &rpos, &rdlen, &root)) return ParseStatus::kFormErr;
+    const size_t start = pos;
+    if (!skip_rr(pkt, &pos, &type, &rpos, &rdlen, &root)) {
+      return classify_rest(pkt, q, start, i, ParseStatus::kFormErr);
+    }
   }
   if (q.arcount > pkt.size() / 11) return ParseStatus::kFormErr;
   for (unsigned i = 0; i < q.arcount; ++i) {
     uint16_t type, rdlen;
     size_t rpos;
     bool root;
-    if (!skip_rr(pkt, &pos, &type, &rpos, &rdlen, &root)) return ParseStatus::kFormErr;
+    const size_t start = pos;
+    if (!skip_rr(pkt, &pos, &type, &rpos, &rdlen, &root)) {
+      return classify_rest(pkt, q, start, skip + i, ParseStatus::kFormErr);
+    }
+    if (i + 1 == q.arcount) q.tsig_last = type == rrtype::kTSIG;
     if (type != rrtype::kOPT) continue;
-    if (q.has_edns) return ParseStatus::kFormErr;
+    // A bad OPT: FORMERR (the records after it are still classified).
+    const auto bad_opt = [&] { return classify_rest(pkt, q, pos, skip + i + 1, ParseStatus::kFormErr); };
+    if (q.has_edns) return bad_opt();
     // type(2) class=udp size(2) ttl=ext-rcode(1) version(1) flags(2) rdlen(2)
     const uint8_t* f = pkt.data() + rpos - 10;
     q.has_edns = true;
@@ -93,12 +166,12 @@ ParseStatus parse_query(std::span<const uint8_t> pkt, Query& q) noexcept {
     size_t o = rpos;
     const size_t oend = rpos + rdlen;
     while (o < oend) {
-      if (o + 4 > oend) return ParseStatus::kFormErr;
+      if (o + 4 > oend) return bad_opt();
       const uint16_t code = rd16(pkt.data() + o);
       const uint16_t olen = rd16(pkt.data() + o + 2);
-      if (o + 4 + olen > oend) return ParseStatus::kFormErr;
+      if (o + 4 + olen > oend) return bad_opt();
       if (code == cookie::kOptionCode && q.cookie == nullptr) {  // a second one is ignored
-        if (!cookie::well_formed_length(olen)) return ParseStatus::kFormErr;
+        if (!cookie::well_formed_length(olen)) return bad_opt();
         q.cookie = pkt.data() + o + 4;
         q.cookie_len = olen;
       }

@@ -17,6 +17,14 @@ enum class ParseStatus : uint8_t {
   kNotImp,   // opcode we do not implement: answer NOTIMP
 };
 
+// What a query needs beyond the answer engine (see kind()).
+enum class QueryKind : uint8_t {
+  kAnswer,    // a plain query: the answer engine answers it
+  kTransfer,  // AXFR or IXFR (IXFR over UDP too; AXFR over UDP stays with the answer engine: NOTIMP)
+  kNotify,    // opcode NOTIFY
+  kSigned,    // carries a TSIG record (RFC 8945) last: verified and signed by the transfer module
+};
+
 struct Query {
   uint16_t id = 0;
   uint16_t flags = 0;       // second header word as received
@@ -38,12 +46,29 @@ struct Query {
   // 16..40 (client and server cookie), 0 when the query has none.
   const uint8_t* cookie = nullptr;
   size_t cookie_len = 0;
+  // Classification, set whatever parse_query returns (read by kind()). `routable`: the header
+  // is a query's and the question can be read (QDCOUNT 1, an uncompressed name, type and
+  // class present; qtype then holds its type even when the name itself is rejected).
+  // `tsig_last`: every record can be skipped and the last additional record is a TSIG.
+  bool routable = false;
+  bool tsig_last = false;
 };
 
 // Parses `pkt` into `q`. Never reads outside `pkt`. Knot DNS is the reference for which bad
 // input is dropped and which gets FORMERR (tests/blackbox/KNOT_BEHAVIOUR.md). kFormErr covers:
 // records that run past the end, more than one OPT, malformed EDNS options, trailing bytes,
 // and a COOKIE option of a length RFC 7873 §5.2.2 does not allow (not 8 and not 16..40).
+// It also classifies the message (Query::routable, Query::tsig_last) in the same pass; only a
+// message that fails to parse is walked a second time, leniently, to finish the classification.
 ParseStatus parse_query(std::span<const uint8_t> pkt, Query& q) noexcept;
+
+// Where a parsed message goes: NOTIFY; AXFR (over TCP) and IXFR; a TSIG-signed query; else the
+// answer engine, which also judges everything that has no readable question.
+inline QueryKind kind(const Query& q, bool tcp) noexcept {
+  if (!q.routable) return QueryKind::kAnswer;
+  if (q.opcode == opcode::kNotify) return QueryKind::kNotify;
+  if (q.qtype == rrtype::kIXFR || (q.qtype == rrtype::kAXFR && tcp)) return QueryKind::kTransfer;
+  return q.tsig_last ? QueryKind::kSigned : QueryKind::kAnswer;
+}
 
 }  // namespace dnsedge::dns

@@ -130,5 +130,156 @@ TEST(MessageTest, UnknownOpcodeIsNotImp) {
   EXPECT_EQ(q.qname_len, 13u);
 }
 
+// A TSIG-shaped record (owner "k.", type TSIG, class ANY, some rdata) appended to the
+// additional section: what the classification looks for, not a valid signature.
+std::vector<uint8_t> with_tsig(std::vector<uint8_t> p) {
+  p.insert(p.end(), {1, 'k', 0, 0, 250, 0, 255, 0, 0, 0, 0, 0, 3, 1, 2, 3});
+  const uint16_t ar = static_cast<uint16_t>((p[10] << 8 | p[11]) + 1);
+  p[10] = static_cast<uint8_t>(ar >> 8);
+  p[11] = static_cast<uint8_t>(ar);
+  return p;
+}
+
+QueryKind kind_of(std::span<const uint8_t> p, bool tcp) {
+  Query q;
+  (void)parse_query(p, q);
+  return kind(q, tcp);
+}
+
+TEST(MessageTest, ClassifiesWhileParsing) {
+  EXPECT_EQ(kind_of(make_query("example.com.", rrtype::kAXFR), true), QueryKind::kTransfer);
+  EXPECT_EQ(kind_of(make_query("example.com.", rrtype::kAXFR), false), QueryKind::kAnswer);
+  EXPECT_EQ(kind_of(make_query("example.com.", rrtype::kIXFR), false), QueryKind::kTransfer);
+  EXPECT_EQ(kind_of(make_query("example.com.", rrtype::kA), false), QueryKind::kAnswer);
+  EXPECT_EQ(kind_of(make_query("example.com.", rrtype::kSOA, -1, 0, false, 0x2000), false), QueryKind::kNotify);
+  EXPECT_EQ(kind_of(with_tsig(make_query("example.com.", rrtype::kA)), false), QueryKind::kSigned);
+  EXPECT_EQ(kind_of(with_tsig(make_query("example.com.", rrtype::kA, 1232)), true), QueryKind::kSigned);
+  // A TSIG that is not the last record does not sign the query.
+  auto first = with_tsig(make_query("example.com.", rrtype::kA));
+  first.insert(first.end(), {0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 0});
+  first[11] = 2;
+  EXPECT_EQ(kind_of(first, false), QueryKind::kAnswer);
+  // A response, a runt and a header without a question are the answer engine's to judge.
+  EXPECT_EQ(kind_of(make_query("example.com.", rrtype::kIXFR, -1, 0, false, 0x8000), false), QueryKind::kAnswer);
+  const uint8_t runt[] = {1, 2, 3};
+  EXPECT_EQ(kind_of(runt, true), QueryKind::kAnswer);
+  auto cut = make_query("example.com.", rrtype::kAXFR);
+  cut.resize(20);
+  EXPECT_EQ(kind_of(cut, true), QueryKind::kAnswer);
+}
+
+// A message that fails to parse is still classified: a NOTIFY or transfer question followed
+// by bad records, or a signed query with trailing bytes, goes where the transfer module's
+// reading of it sends it.
+TEST(MessageTest, ClassifiesMessagesThatFailToParse) {
+  Query q;
+  auto ixfr = make_query("example.com.", rrtype::kIXFR, 1232);
+  ixfr.push_back(0);  // trailing byte
+  EXPECT_EQ(parse_query(ixfr, q), ParseStatus::kFormErr);
+  EXPECT_EQ(kind(q, false), QueryKind::kTransfer);
+  auto signed_trailing = with_tsig(make_query("example.com.", rrtype::kA));
+  signed_trailing.push_back(0);
+  EXPECT_EQ(parse_query(signed_trailing, q), ParseStatus::kFormErr);
+  EXPECT_EQ(kind(q, false), QueryKind::kSigned);
+  // A bad OPT option before the TSIG.
+  auto bad_opt = with_tsig(with_option(10, 3));
+  EXPECT_EQ(parse_query(bad_opt, q), ParseStatus::kFormErr);
+  EXPECT_EQ(kind(q, true), QueryKind::kSigned);
+  // A question name longer than 255 octets: dropped by the parser, still a NOTIFY.
+  std::vector<uint8_t> longname = {0, 1, 0x20, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+  for (int i = 0; i < 5; ++i) {
+    longname.push_back(60);
+    longname.insert(longname.end(), 60, 'a');
+  }
+  longname.insert(longname.end(), {0, 0, 6, 0, 1});
+  EXPECT_EQ(parse_query(longname, q), ParseStatus::kDrop);
+  EXPECT_EQ(kind(q, false), QueryKind::kNotify);
+}
+
+// The classification reads a message as the transfer module's lenient reader does: names are
+// skipped, not checked. This reader, written out here, is the reference for any input.
+QueryKind reference_kind(std::span<const uint8_t> m, bool tcp) {
+  const auto rd = [&](size_t o) { return static_cast<uint16_t>(m[o] << 8 | m[o + 1]); };
+  const auto skip = [&](size_t off) -> size_t {
+    for (int labels = 0; labels < 128; ++labels) {
+      if (off >= m.size()) return 0;
+      const uint8_t len = m[off];
+      if (len == 0) return off + 1;
+      if ((len & 0xC0) == 0xC0) return off + 2 <= m.size() ? off + 2 : 0;
+      if (len & 0xC0) return 0;
+      off += 1 + len;
+    }
+    return 0;
+  };
+  if (m.size() < kHeaderSize || (m[2] & 0x80) || rd(4) != 1) return QueryKind::kAnswer;
+  const size_t n = skip(kHeaderSize);
+  if (n == 0 || n + 4 > m.size()) return QueryKind::kAnswer;
+  for (size_t i = kHeaderSize; i < n - 1; i += 1 + m[i]) {
+    if (m[i] & 0xC0) return QueryKind::kAnswer;
+  }
+  if (((m[2] >> 3) & 0xF) == opcode::kNotify) return QueryKind::kNotify;
+  const uint16_t qtype = rd(n);
+  const unsigned records = unsigned{rd(6)} + rd(8) + rd(10);
+  bool tsig = false;
+  size_t off = n + 4;
+  for (unsigned i = 0; i < records; ++i) {
+    off = skip(off);
+    if (off == 0 || off + 10 > m.size()) {
+      tsig = false;
+      break;
+    }
+    const uint16_t type = rd(off);
+    off += 10 + size_t{rd(off + 8)};
+    if (off > m.size()) {
+      tsig = false;
+      break;
+    }
+    tsig = type == rrtype::kTSIG && i + 1 == records && rd(10) > 0;
+  }
+  if (qtype == rrtype::kIXFR || (qtype == rrtype::kAXFR && tcp)) return QueryKind::kTransfer;
+  return tsig ? QueryKind::kSigned : QueryKind::kAnswer;
+}
+
+TEST(MessageTest, ClassificationMatchesTheLenientReaderOnMutatedMessages) {
+  std::vector<std::vector<uint8_t>> seeds = {
+      make_query("example.com.", rrtype::kA),
+      make_query("a.example.com.", rrtype::kIXFR, 1232),
+      make_query("example.com.", rrtype::kAXFR),
+      make_query("example.com.", rrtype::kSOA, -1, 0, false, 0x2000),
+      with_tsig(make_query("example.com.", rrtype::kA)),
+      with_tsig(make_query("example.com.", rrtype::kAXFR, 4096)),
+      with_tsig(with_option(10, 8)),
+  };
+  uint64_t x = 0x9e3779b97f4a7c15u;
+  const auto next = [&] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  size_t checked = 0, handed_over = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::vector<uint8_t> m = seeds[next() % seeds.size()];
+    for (unsigned flips = 1 + next() % 3; flips > 0; --flips) {
+      const uint64_t r = next();
+      switch (r % 4) {
+        case 0: m[r / 4 % m.size()] = static_cast<uint8_t>(r >> 32); break;
+        case 1: m.resize(r / 4 % m.size()); break;
+        case 2: m.push_back(static_cast<uint8_t>(r >> 32)); break;
+        default: if (m.size() > 11) m[r / 4 % 12] ^= static_cast<uint8_t>(1u << (r >> 32) % 8); break;
+      }
+      if (m.empty()) m.push_back(0);
+    }
+    for (bool tcp : {false, true}) {
+      const QueryKind want = reference_kind(m, tcp);
+      ASSERT_EQ(kind_of(m, tcp), want) << "round " << round << " tcp " << tcp;
+      handed_over += want != QueryKind::kAnswer;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 40000u);
+  EXPECT_GT(handed_over, 1000u);  // the mutations reach every branch, not only kAnswer
+}
+
 }  // namespace
 }  // namespace dnsedge::dns

@@ -161,14 +161,8 @@ std::vector<IpAddress> addresses_in_catalog(const view::Catalog& catalog, std::s
   for (uint16_t type : {dns::rrtype::kA, dns::rrtype::kAAAA}) {
     const view::RRset* s = z->rrset(z->node(n), type);
     if (s == nullptr) continue;
-    const uint8_t* p = z->rdata(*s);
-    const uint8_t* end = p + s->rdata_len;
-    while (end - p >= 2) {
-      const size_t len = (size_t{p[0]} << 8) | p[1];
-      p += 2;
-      if (static_cast<size_t>(end - p) < len) break;
-      if (auto a = IpAddress::from_rdata(dns::as_view(p, len))) out.push_back(*a);
-      p += len;
+    for (const view::Rdata rd : z->rdatas(*s)) {
+      if (auto a = IpAddress::from_rdata(rd.bytes())) out.push_back(*a);
     }
   }
   return out;

@@ -16,6 +16,7 @@
 
 #include "auth/answer.h"
 #include "common/conn_table.h"
+#include "dns/message.h"
 #include "dns/types.h"
 #include "spdlog/spdlog.h"
 
@@ -273,7 +274,10 @@ class TcpServerImpl final : public TcpServer {
       set_waiting(c, false);
 
       const std::span<const uint8_t> query(c.in.get() + c.begin + kLengthPrefix, len);
-      if (options_.xfr != nullptr && options_.xfr->kind(query, true) != xfr::Kind::kAnswer) {
+      // Parsed once: the classification picks the handler, the answer engine reads the rest.
+      dns::Query q;
+      const dns::ParseStatus st = dns::parse_query(query, q);
+      if (options_.xfr != nullptr && options_.xfr->kind(dns::kind(q, true)) != xfr::Kind::kAnswer) {
         // Transfers (many messages), NOTIFY, signed queries: the xfr handler builds the reply
         // from its own snapshot; each message is written before the next is built.
         auto stream = options_.xfr->tcp(query, c.peer);
@@ -307,10 +311,8 @@ class TcpServerImpl final : public TcpServer {
         cookie_ctx.now = static_cast<uint32_t>(
             std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
       }
-      const size_t n = auth::answer(
-          catalog, std::span<const uint8_t>(c.in.get() + c.begin + kLengthPrefix, len),
-          std::span<uint8_t>(c.out.get() + kLengthPrefix, auth::kMaxResponse),
-          auth::Transport::kTcp, options_.cookies != nullptr ? &cookie_ctx : nullptr);
+      const size_t n = auth::answer(catalog, q, st, query, std::span<uint8_t>(c.out.get() + kLengthPrefix, auth::kMaxResponse),
+                                    auth::Transport::kTcp, options_.cookies != nullptr ? &cookie_ctx : nullptr);
       c.begin += kLengthPrefix + len;
       if (c.begin == c.end) c.begin = c.end = 0;
       // A message the answer engine drops (unparseable question, a response) ends the

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "auth/answer.h"
+#include "dns/message.h"
 #include "dns/types.h"
 #include "spdlog/spdlog.h"
 
@@ -184,7 +185,10 @@ void UdpWorker::drain(const UdpSocket& socket) noexcept {
       if (in.msg_flags & MSG_TRUNC) continue;  // larger than any query we serve
       Buffers::Slot& slot = b.slots[i];
       const std::span<const uint8_t> query(slot.query, b.rx[i].msg_len);
-      if (xfr_ != nullptr && xfr_->kind(query, false) != xfr::Kind::kAnswer) [[unlikely]] {
+      // Parsed once: the classification picks the handler, the answer engine reads the rest.
+      dns::Query q;
+      const dns::ParseStatus st = dns::parse_query(query, q);
+      if (xfr_ != nullptr && xfr_->kind(dns::kind(q, false)) != xfr::Kind::kAnswer) [[unlikely]] {
         // Handed off (copied into the handler's preallocated queue); it replies from its thread.
         msghdr& h = b.rx[i].msg_hdr;
         const bool ctl = socket.pktinfo && h.msg_controllen > 0 && !(h.msg_flags & MSG_CTRUNC);
@@ -195,8 +199,8 @@ void UdpWorker::drain(const UdpSocket& socket) noexcept {
       cookie_ctx.client_ip = address_octets(slot.peer);
       auth::AnswerInfo info;
       const std::span<uint8_t> reply(slot.reply, sizeof slot.reply);
-      size_t len = auth::answer(catalog, std::span<const uint8_t>(slot.query, b.rx[i].msg_len), reply,
-                                auth::Transport::kUdp, cookies_ != nullptr ? &cookie_ctx : nullptr, &info);
+      size_t len = auth::answer(catalog, q, st, query, reply, auth::Transport::kUdp,
+                                cookies_ != nullptr ? &cookie_ctx : nullptr, &info);
       if (len == 0) continue;  // dropped by the answer engine
       if (rrl_ != nullptr) {
         if (info.cookie == auth::CookieStatus::kValid) {

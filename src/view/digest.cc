@@ -35,21 +35,15 @@ std::array<uint64_t, 2> node_digest(const ZoneView& z, uint32_t i) {
   h.add(owner.data(), owner.size());
   const RRset* s = z.rrsets_begin(n);
   for (uint32_t k = 0; k < n.rrset_count; ++k, ++s) {
-    const uint8_t* p = z.rdata(*s);
-    for (uint16_t r = 0; r < s->count; ++r) {
-      const size_t len = size_t{p[0]} << 8 | p[1];
-      const uint8_t* rd = p + 2;
+    for (const Rdata r : z.rdatas(*s)) {
+      const size_t len = r.size();
+      const uint8_t* rd = r.data();
       h.u32(s->type);
       h.u32(s->ttl);
       h.u32(static_cast<uint32_t>(len));
       if (s->type == 6 && i == z.apex_node()) {
         // SOA: the serial (after mname and rname) counts as zero.
-        size_t off = 0;
-        for (int names = 0; names < 2; ++names) {
-          while (off < len && rd[off] != 0) off += 1 + rd[off];
-          ++off;
-        }
-        const size_t serial = std::min(off, len);
+        const size_t serial = std::min(r.soa().serial_offset, len);
         h.add(rd, serial);
         const unsigned char zero[4] = {0, 0, 0, 0};
         h.add(zero, std::min<size_t>(4, len - serial));
@@ -57,7 +51,6 @@ std::array<uint64_t, 2> node_digest(const ZoneView& z, uint32_t i) {
       } else {
         h.add(rd, len);
       }
-      p += 2 + len;
     }
   }
   h.u32(servfail ? 1 : 0);

@@ -36,8 +36,7 @@ std::optional<TargetAddrs> ViewTargets::lookup(std::string_view name, int depth)
   }
   if (n.flags & node_flag::kCname) {
     const RRset* c = zone->rrset(n, rrtype::kCNAME);
-    const uint8_t* rd = zone->rdata(*c) + 2;
-    auto next = lookup(dns::as_view(rd, dns::name_length(rd)), depth + 1);
+    auto next = lookup(zone->rdatas(*c).front().target(rrtype::kCNAME), depth + 1);
     if (!next) {
       t.state = TargetAddrs::State::kPending;
       return t;

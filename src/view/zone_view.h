@@ -22,6 +22,7 @@
 #include "common/result.h"
 #include "dns/zonefile.h"
 #include "view/apps.h"
+#include "view/rdata.h"
 #include "view/served.h"
 
 namespace dnsedge::view {
@@ -84,6 +85,9 @@ struct NodePatch {
 
 class ZoneView {
  public:
+  // The construction interface: the one code that writes a view's data (view/zone_builder.h).
+  class Builder;
+
   // Builds the view of the zone `origin` (wire form, lowercase) from `records`.
   // Fails with "source:line: reason" for: no SOA at the apex, more than one SOA, records
   // outside the zone, a CNAME beside other data (RFC 1034 §3.6.2; RRSIG/NSEC allowed), more
@@ -123,6 +127,8 @@ class ZoneView {
   const uint8_t* rdata(const RRset& s) const noexcept {
     return reinterpret_cast<const uint8_t*>(rdata_.data()) + s.rdata_off;
   }
+  // The RRs of an RRset, typed (view/rdata.h): use this rather than walking rdata().
+  RdataRange rdatas(const RRset& s) const noexcept { return {rdata(s), s.count}; }
   const uint32_t* targets(const RRset& s) const noexcept {
     return s.targets_off == kNone ? nullptr : targets_.data() + s.targets_off;
   }
@@ -157,12 +163,7 @@ class ZoneView {
 
  private:
   ZoneView() = default;
-  // Adding a member? patch() copies them one by one (zone_view.cc): add it there too.
-  friend class ZoneBuilder;
-  friend class ZoneModel;
-  // The full build of a view from served records (view/model.cc gathers them).
-  static Result<std::shared_ptr<ZoneView>> build_served(std::string_view origin, const std::vector<ServedRecord>& records,
-                                                        const CompileOptions& options, const Served& served);
+  // Adding a member? patch() copies them one by one (zone_builder.cc): add it there too.
   static uint64_t next_id() noexcept;
 
   std::string apex_;

@@ -2,7 +2,8 @@
 // What the DNS server hands to the transfer module (DESIGN.md: "server hands AXFR/IXFR and
 // NOTIFY to xfr"). The server knows only this interface; xfr::Service implements it.
 //
-//  - kind(): called for every query on the fast path; must not allocate, lock or block.
+//  - kind(): called for every query on the fast path with the query parser's classification
+//    (dns::kind); says where the query goes. Must not allocate, lock or block.
 //  - tcp(): a query over TCP that kind() did not call kAnswer: returns the messages to send, in
 //    order (an AXFR is many), produced one at a time so a big zone is never held twice.
 //  - udp(): the same over UDP; the handler queues it (a bounded, lock-free queue: never
@@ -32,7 +33,7 @@ class MessageStream {
 class Handler {
  public:
   virtual ~Handler() = default;
-  virtual Kind kind(std::span<const uint8_t> query, bool tcp) const noexcept = 0;
+  virtual Kind kind(Kind parsed) const noexcept = 0;
   virtual std::unique_ptr<MessageStream> tcp(std::span<const uint8_t> query, const sockaddr_storage& peer) = 0;
   virtual bool udp(int fd, std::span<const uint8_t> query, const sockaddr_storage& peer, socklen_t peer_len,
                    const void* control, size_t control_len) noexcept = 0;

@@ -457,8 +457,7 @@ std::shared_ptr<const Config> Service::config() const {
   return config_;
 }
 
-Kind Service::kind(std::span<const uint8_t> query, bool tcp) const noexcept {
-  const Kind k = classify(query, tcp);
+Kind Service::kind(Kind k) const noexcept {
   // NOTIFY to a server without secondary zones: auth::answer's NOTIMP (unless signed).
   if (k == Kind::kNotify && !has_incoming_.load(std::memory_order_relaxed)) return Kind::kAnswer;
   return k;

@@ -67,7 +67,7 @@ class Service final : public Handler {
   void set_config(std::shared_ptr<const Config> config);
   std::shared_ptr<const Config> config() const;
 
-  Kind kind(std::span<const uint8_t> query, bool tcp) const noexcept override;
+  Kind kind(Kind parsed) const noexcept override;
   std::unique_ptr<MessageStream> tcp(std::span<const uint8_t> query, const sockaddr_storage& peer) override;
   bool udp(int fd, std::span<const uint8_t> query, const sockaddr_storage& peer, socklen_t peer_len,
            const void* control, size_t control_len) noexcept override;

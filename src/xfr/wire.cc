@@ -40,33 +40,9 @@ size_t question_end(std::span<const uint8_t> m) noexcept {
 }
 
 Kind classify(std::span<const uint8_t> m, bool tcp) noexcept {
-  if (m.size() < dns::kHeaderSize || (m[2] & 0x80)) return Kind::kAnswer;  // short, or a response
-  const uint8_t opcode = (m[2] >> 3) & 0xF;
-  const size_t qend = question_end(m);
-  if (qend == 0) return Kind::kAnswer;
-  if (opcode == dns::opcode::kNotify) return Kind::kNotify;
-  const uint16_t qtype = rd16(m.data() + qend - 4);
-  // The last record: a TSIG there makes the query signed (RFC 8945 §5.1).
-  const unsigned records = unsigned{rd16(m.data() + 6)} + rd16(m.data() + 8) + rd16(m.data() + 10);
-  bool tsig = false;
-  size_t off = qend;
-  for (unsigned i = 0; i < records; ++i) {
-    off = skip_name(m, off);
-    if (off == 0 || off + 10 > m.size()) {
-      tsig = false;
-      break;
-    }
-    const uint16_t type = rd16(m.data() + off);
-    const size_t rdlen = rd16(m.data() + off + 8);
-    off += 10 + rdlen;
-    if (off > m.size()) {
-      tsig = false;
-      break;
-    }
-    tsig = type == dns::rrtype::kTSIG && i + 1 == records && rd16(m.data() + 10) > 0;
-  }
-  if (qtype == dns::rrtype::kIXFR || (qtype == dns::rrtype::kAXFR && tcp)) return Kind::kTransfer;
-  return tsig ? Kind::kSigned : Kind::kAnswer;
+  dns::Query q;
+  (void)dns::parse_query(m, q);
+  return dns::kind(q, tcp);
 }
 
 MessageWriter::MessageWriter(uint16_t id, uint16_t flags, std::string_view question, std::string_view apex,

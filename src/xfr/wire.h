@@ -1,7 +1,6 @@
 #pragma once
 // Wire-level helpers of the transfer module: which queries the fast path hands over
-// (classify(), allocation-free, called by the UDP workers and the TCP server on every query),
-// RFC 1982 serial arithmetic, and a writer that packs RRs into transfer messages.
+// (classify()), RFC 1982 serial arithmetic, and a writer that packs RRs into transfer messages.
 
 #include <cstddef>
 #include <cstdint>
@@ -10,18 +9,17 @@
 #include <string_view>
 #include <vector>
 
+#include "dns/message.h"
+
 namespace dnsedge::xfr {
 
-// What a query needs beyond auth::answer.
-enum class Kind : uint8_t {
-  kAnswer,    // a plain query: the fast path answers it
-  kTransfer,  // AXFR or IXFR (IXFR over UDP too; AXFR over UDP stays with auth::answer: NOTIMP)
-  kNotify,    // opcode NOTIFY
-  kSigned,    // carries a TSIG record (RFC 8945): verified and signed on the slow path
-};
+// What a query needs beyond auth::answer: the query parser's classification (dns/message.h),
+// on which the server dispatches.
+using Kind = dns::QueryKind;
 
-// Looks at the header, the question and the type of the last record. Never reads outside
-// `query`, never allocates. Anything it cannot parse is kAnswer (auth::answer judges it).
+// Parses `query` and classifies it (dns::kind). Never reads outside `query`, never allocates.
+// Anything without a readable question is kAnswer (auth::answer judges it). The server does
+// not call this: it classifies the query it has already parsed for the answer engine.
 Kind classify(std::span<const uint8_t> query, bool tcp) noexcept;
 
 // RFC 1982 §3.2: a is newer than b (false when they are equal or undefined).
