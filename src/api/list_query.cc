@@ -1,6 +1,7 @@
 #include "api/list_query.h"
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
 
 #include "common/ascii.h"
@@ -29,6 +30,36 @@ bool op_match(const std::string& op, const std::string& have, const std::string&
 std::string unquote(const std::string& s) {
   if (s.size() >= 2 && s.front() == '"' && s.back() == '"') return s.substr(1, s.size() - 2);
   return s;
+}
+
+// TXT content as the text it carries: quoted character-strings ("\"v=spf1 \" \"-all\"") are
+// unescaped (\X, \DDD) and joined ("v=spf1 -all"); unquoted content is that text already.
+std::string txt_text(const std::string& s) {
+  if (!s.starts_with('"')) return s;
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    if (s[i] == ' ' || s[i] == '\t') {
+      ++i;
+      continue;
+    }
+    const bool quoted = s[i] == '"';
+    if (quoted) ++i;
+    while (i < s.size() && (quoted ? s[i] != '"' : s[i] != ' ' && s[i] != '\t')) {
+      if (s[i] != '\\' || i + 1 == s.size()) {
+        out += s[i++];
+      } else if (i + 3 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])) &&
+                 std::isdigit(static_cast<unsigned char>(s[i + 2])) && std::isdigit(static_cast<unsigned char>(s[i + 3]))) {
+        out += static_cast<char>(std::stoi(s.substr(i + 1, 3)) & 0xff);
+        i += 4;
+      } else {
+        out += s[i + 1];
+        i += 2;
+      }
+    }
+    if (quoted) ++i;  // the closing quote
+  }
+  return out;
 }
 
 std::string strip_dot(std::string s) {
@@ -149,8 +180,8 @@ Result<std::pair<std::vector<zone::Record>, nlohmann::ordered_json>> list_record
       preds.push_back([op, v](const zone::Record& r) {
         const std::string have = ascii_lower(r.content);
         const bool txt = r.type == "TXT" || r.type == "SPF";
-        for (const std::string& h : {have, txt ? unquote(have) : have}) {
-          for (const std::string& w : {v, txt ? unquote(v) : v}) {
+        for (const std::string& h : {have, txt ? unquote(have) : have, txt ? txt_text(have) : have}) {
+          for (const std::string& w : {v, txt ? unquote(v) : v, txt ? txt_text(v) : v}) {
             if (op_match(op, h, w)) return true;
           }
         }

@@ -57,6 +57,25 @@ TEST(ListRecordsTest, Filters) {
   EXPECT_EQ(names("search=hello").size(), 1u);
 }
 
+TEST(ListRecordsTest, TxtContentMatchesQuotedOrNotWhicheverWayItWasWritten) {
+  const std::vector<zone::Record> recs = {rec("p.example.com", "TXT", "say \"hi\" v=spf1 -all"),
+                                          rec("q.example.com", "TXT", "\"v=spf1 \" \"include:x -all\"")};
+  auto found = [&](const std::string& qs) {
+    auto r = list_records(recs, Query::parse(qs), "example.com");
+    EXPECT_TRUE(r) << qs;
+    std::vector<std::string> out;
+    for (const auto& x : r->first) out.push_back(x.name);
+    return out;
+  };
+  const std::vector<std::string> p = {"p.example.com"}, q = {"q.example.com"};
+  EXPECT_EQ(found("content=say%20%22hi%22%20v%3Dspf1%20-all"), p);
+  EXPECT_EQ(found("content=%22say%20%5C%22hi%5C%22%20v%3Dspf1%20-all%22"), p);
+  EXPECT_EQ(found("content=v%3Dspf1%20include%3Ax%20-all"), q);
+  EXPECT_EQ(found("content=%22v%3Dspf1%20include%3Ax%20-all%22"), q);
+  EXPECT_EQ(found("content.startswith=%22v%3Dspf1%20%22"), q);
+  EXPECT_EQ(found("content=nothing"), std::vector<std::string>{});
+}
+
 TEST(ListRecordsTest, OrderAndPaging) {
   EXPECT_EQ(names("order=ttl&direction=desc").front(), "b.example.com/A");
   auto r = list_records(sample(), Query::parse("per_page=2&page=3"), "example.com");

@@ -98,6 +98,15 @@ Result<InJson> peer_body(control::Controller& c, const std::string& account, con
   } else {
     out["tsig_id"] = nullptr;
   }
+  out["notify_source"] = nullptr;  // NOTIFY to this peer leaves from here (default: --notify-source)
+  if (in.contains("notify_source") && !in["notify_source"].is_null()) {
+    if (!in["notify_source"].is_string()) return Error{"'notify_source' must be a string (an address of this host)", kInvalidBody};
+    auto src = xfr::SourceAddress::parse(in["notify_source"].get<std::string>());
+    if (!src) return Error{"'notify_source': " + src.error().message, errc::kValidation};
+    xfr::Peer p{.ip = ip, .address = *xfr::Prefix::parse(ip), .notify_source = *src};
+    if (auto fam = xfr::check_notify_source(p, ""); !fam) return Error{fam.error().message, errc::kValidation};
+    out["notify_source"] = src->text;
+  }
   return out;
 }
 
@@ -297,6 +306,11 @@ xfr::Config secondary_dns_config(control::Controller& c, const xfr::Config& base
     if (b.contains("tsig_id") && b["tsig_id"].is_string()) {
       auto k = keys_by_id.find(b["tsig_id"].get<std::string>());
       if (k != keys_by_id.end()) p.key = k->second;
+    }
+    if (b.contains("notify_source") && b["notify_source"].is_string()) {
+      // Checked when stored; an address this host has lost since fails at send time (logged).
+      auto s = xfr::SourceAddress::parse(b["notify_source"].get<std::string>(), /*must_bind=*/false);
+      if (s) p.notify_source = std::move(*s);
     }
     peers[o.id] = p;
   }

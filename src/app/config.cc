@@ -146,6 +146,11 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
     if (*flags.xfr_journal_max < 0 || *flags.xfr_journal_max > 100000) return make_error("--xfr-journal-max must be 0..100000");
     cfg.xfr.journal_max = static_cast<size_t>(*flags.xfr_journal_max);
   }
+  if (!flags.notify_source.empty()) {
+    auto sources = xfr::parse_notify_sources(flags.notify_source);
+    if (!sources) return make_error("--notify-source: " + sources.error().message);
+    cfg.xfr.notify_source = std::move(*sources);
+  }
   if (flags.rrl_rate) rrl_rate = *flags.rrl_rate;
   if (flags.rrl_slip) rrl_slip = *flags.rrl_slip;
   if (flags.rrl_ipv4_prefix) rrl_v4 = *flags.rrl_ipv4_prefix;

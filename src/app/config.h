@@ -57,6 +57,7 @@ struct ServeFlags {  // as given on the command line (empty/unset = not given)
   std::vector<std::string> nameservers;
   EdgeFlags edge;  // edge proxy flags (app/edge_wiring.h)
   std::optional<long> xfr_journal_max;
+  std::vector<std::string> notify_source;  // --notify-source, repeatable (one IPv4, one IPv6)
   LimitFlags limits;  // DNS/TCP and API connection limits and timeouts (app/listener_limits.h)
   std::optional<long> rrl_rate, rrl_slip, rrl_ipv4_prefix, rrl_ipv6_prefix;
   std::optional<long> max_generate_records;

@@ -497,6 +497,8 @@ int main(int argc, char** argv) {
                     "DNS listen address ADDR:PORT or [ADDR]:PORT, repeatable (default 127.0.0.1:5353 and [::1]:5353)");
   serve->add_option("--threads", flags.threads, "UDP worker threads (default 1)");
   serve->add_option("--xfr-journal-max", flags.xfr_journal_max, "IXFR: view diffs kept per zone (default 100)");
+  serve->add_option("--notify-source", flags.notify_source,
+                    "NOTIFY: local address to send from, repeatable: one IPv4, one IPv6 (default: the kernel's choice)");
   serve->add_option("--rrl-rate", flags.rrl_rate,
                     "UDP response rate limiting: responses/s per client prefix and response kind (default 200; 0 = off)");
   serve->add_option("--rrl-slip", flags.rrl_slip,

@@ -20,13 +20,28 @@ Result<xfr::Config> xfr_config_from_toml(const toml::table& root, const std::str
   if (t == nullptr) return make_error(file + ": 'xfr' must be a table");
   for (const auto& [k, v] : *t) {
     if (k.str() != "journal_max" && k.str() != "tsig" && k.str() != "outgoing" &&
-        k.str() != "incoming") {
+        k.str() != "incoming" && k.str() != "notify_source") {
       return make_error(file + ": unknown setting 'xfr." + std::string(k.str()) + "'");
     }
   }
   if (const auto* n = t->get("journal_max")) {
     if (!n->is_integer() || n->as_integer()->get() < 0) return make_error(file + ": 'xfr.journal_max' must be an integer >= 0");
     cfg.journal_max = static_cast<size_t>(n->as_integer()->get());
+  }
+  if (const auto* n = t->get("notify_source")) {
+    std::vector<std::string> texts;
+    if (n->is_string()) texts.push_back(n->as_string()->get());
+    if (const toml::array* a = n->as_array()) {
+      for (const auto& e : *a) {
+        if (e.is_string()) texts.push_back(e.as_string()->get());
+      }
+    }
+    if (texts.empty() || (n->is_array() && texts.size() != n->as_array()->size())) {
+      return make_error(file + ": 'xfr.notify_source' must be an address or an array of addresses");
+    }
+    auto sources = xfr::parse_notify_sources(texts);
+    if (!sources) return make_error(file + ": 'xfr.notify_source': " + sources.error().message);
+    cfg.notify_source = std::move(*sources);
   }
   if (const auto* n = t->get("tsig")) {
     const toml::array* a = n->as_array();
@@ -67,6 +82,12 @@ Result<xfr::Config> xfr_config_from_toml(const toml::table& root, const std::str
     auto k = key_named(str(pt, "tsig"));
     if (!k) return make_error(where + k.error().message);
     peer.key = *k;
+    if (const std::string src = str(pt, "notify_source"); !src.empty()) {
+      auto s = xfr::SourceAddress::parse(src);
+      if (!s) return make_error(where + "notify_source: " + s.error().message);
+      peer.notify_source = std::move(*s);
+      if (auto c = xfr::check_notify_source(peer, where); !c) return c.error();
+    }
     return peer;
   };
   if (const auto* n = t->get("outgoing")) {

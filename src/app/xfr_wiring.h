@@ -5,11 +5,13 @@
 // TOML:
 //   [xfr]
 //   journal_max = 100                      # view diffs kept per zone (--xfr-journal-max)
+//   notify_source = "192.0.2.53"           # NOTIFY sent from (--notify-source); or [v4, v6]
 //   [[xfr.tsig]]
 //   name = "k1."  algo = "hmac-sha256."  secret = "<base64>"
 //   [[xfr.outgoing]]
 //   zone = "example.com"
 //   peers = [{ name = "knot", ip = "127.0.0.1", port = 53, tsig = "k1." }]   # notified, may transfer
+//   # a peer's notify_source = "ADDR" overrides [xfr] notify_source for NOTIFY to it
 //   allow = [{ prefix = "192.0.2.0/24", tsig = "k1." }]                    # may transfer
 //
 //   [[xfr.incoming]]                       # a secondary zone (created in the store at start)

@@ -1097,6 +1097,7 @@ Result<std::string> Controller::export_zone(const std::string& zone_id) const {
     if (!apex.empty() && rr->owner == apex && (rr->type == rrtype::kSOA || rr->type == rrtype::kNS)) continue;
     if (r.proxied) rr->cf_tags.push_back("cf-proxied:true");
     if (rr->flatten_cname) rr->cf_tags.push_back("cf-flatten-cname");
+    if (txt_unquoted(r)) rr->cf_tags.emplace_back(kTxtUnquotedTag);
     out += dns::format_record(*rr, true);
     out += '\n';
   }

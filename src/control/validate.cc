@@ -192,6 +192,43 @@ std::string txt_from_plain(std::string_view s) {
   return out;
 }
 
+bool is_txt(std::string_view type) { return type == "TXT" || type == "SPF"; }
+
+// The rdata text of TXT content as stored: content that starts with a quote is character-strings
+// in presentation form; any other content is one string, split at 255 octets.
+std::string txt_rdata_text(const std::string& content) {
+  return content.starts_with('"') ? content : txt_from_plain(content);
+}
+
+// The concatenated strings of TXT rdata when it is exactly what txt_from_plain() makes of them
+// (every string but the last 255 octets long); nullopt for any other shape.
+std::optional<std::string> txt_plain_from_rdata(std::string_view rdata) {
+  std::string out;
+  size_t i = 0;
+  while (i < rdata.size()) {
+    const size_t len = static_cast<uint8_t>(rdata[i]);
+    if (i + 1 + len > rdata.size()) return std::nullopt;
+    const bool last = i + 1 + len == rdata.size();
+    if (!last && len != kTxtChunk) return std::nullopt;
+    out.append(rdata.substr(i + 1, len));
+    i += 1 + len;
+  }
+  if (rdata.empty()) return std::nullopt;
+  return out;
+}
+
+// Whether two records of the same type hold the same data: TXT compares the strings it puts on
+// the wire (`v=spf1 -all` and `"v=spf1 -all"` are the same record), other types their text.
+bool same_content(const zone::Record& a, const zone::Record& b) {
+  if (a.content == b.content) return true;
+  if (!is_txt(a.type)) return false;
+  const auto type = dns::type_from_string(a.type);
+  if (!type) return false;
+  auto wa = dns::rdata_from_text(*type, txt_rdata_text(a.content), root_wire());
+  auto wb = dns::rdata_from_text(*type, txt_rdata_text(b.content), root_wire());
+  return wa && wb && *wa == *wb;
+}
+
 std::string strip_dot(std::string s) {
   if (s.size() > 1 && s.back() == '.') s.pop_back();
   return s;
@@ -525,6 +562,7 @@ Result<zone::Record> build_record(const ZoneContext& z, const RecordInput& in, c
 
   // content → the rdata text
   std::string text;
+  std::optional<std::string> txt_as_written;  // unquoted TXT content, stored as the client wrote it
   const bool data_given = in.data && !in.data->is_null();
   if (data_given && has_data_form(type) && !in.content) {
     auto t = text_from_data(type, *in.data, priority);
@@ -586,7 +624,8 @@ Result<zone::Record> build_record(const ZoneContext& z, const RecordInput& in, c
         return content_error(type, type == "SRV" ? "expected \"weight port target\"" : "expected \"weight \\\"target\\\"\"");
       }
     } else if (type == "TXT" || type == "SPF") {
-      text = content.starts_with('"') ? content : txt_from_plain(content);
+      text = txt_rdata_text(content);
+      if (!content.starts_with('"')) txt_as_written = content;
     } else {
       text = content;
     }
@@ -617,6 +656,8 @@ Result<zone::Record> build_record(const ZoneContext& z, const RecordInput& in, c
     r.content = rest;
   } else if (type == "CNAME" || type == "NS" || type == "PTR") {
     r.content = strip_dot(full);
+  } else if (txt_as_written) {
+    r.content = std::move(*txt_as_written);
   } else {
     r.content = full;
   }
@@ -722,7 +763,7 @@ Result<dns::ZoneRecord> to_zone_record(const zone::Record& r) {
   if (!type) return make_error("record " + r.id + ": unknown type " + r.type);
   rr.type = *type;
   rr.ttl = r.ttl == kAutoTtl ? kAutoTtlSeconds : r.ttl;
-  std::string text = r.content;
+  std::string text = is_txt(r.type) ? txt_rdata_text(r.content) : r.content;
   if (r.priority && uses_priority(r.type)) text = std::to_string(*r.priority) + " " + text;
   auto rdata = dns::rdata_from_text(*type, text, root_wire());
   if (!rdata) return make_error("record " + r.id + " (" + r.name + " " + r.type + "): " + rdata.error().message);
@@ -751,16 +792,21 @@ RecordInput input_from_zone_record(const dns::ZoneRecord& rr) {
     }
   }
   in.content = text;
+  if (rr.has_tag(kTxtUnquotedTag) && (rr.type == rrtype::kTXT || rr.type == rrtype::kSPF)) {
+    if (auto plain = txt_plain_from_rdata(rr.rdata)) in.content = *plain;
+  }
   in.ttl = std::clamp<int64_t>(rr.ttl, kMinTtl, kMaxTtl);
   if (rr.flatten_cname) in.settings = json{{"flatten_cname", true}};
   return in;
 }
 
+bool txt_unquoted(const zone::Record& r) { return is_txt(r.type) && !r.content.starts_with('"'); }
+
 Result<void> check_conflicts(const ZoneContext& z, const zone::Record& r,
                              const std::vector<const zone::Record*>& same_name) {
   const bool addr = r.type == "A" || r.type == "AAAA";
   for (const zone::Record* o : same_name) {
-    if (o->type == r.type && o->content == r.content && o->priority == r.priority) {
+    if (o->type == r.type && o->priority == r.priority && same_content(*o, r)) {
       if (o->ttl == r.ttl && o->proxied == r.proxied) {
         return err(errc::kIdenticalRecord, "An identical record already exists.");
       }

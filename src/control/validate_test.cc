@@ -90,13 +90,14 @@ TEST(BuildRecordTest, NormalizesContent) {
   EXPECT_EQ(aaaa->content, "2001:db8::1");
   auto cname = build_record(z, in("www", "CNAME", "Target.Example.NET."), nullptr, false);
   EXPECT_EQ(cname->content, "target.example.net");
+  // TXT content is kept as written, quoted or not.
   auto txt = build_record(z, in("@", "TXT", "v=spf1 -all"), nullptr, false);
-  EXPECT_EQ(txt->content, "\"v=spf1 -all\"");
+  EXPECT_EQ(txt->content, "v=spf1 -all");
   auto quoted = build_record(z, in("@", "TXT", "\"already\""), nullptr, false);
   EXPECT_EQ(quoted->content, "\"already\"");
   auto longtxt = build_record(z, in("@", "TXT", std::string(300, 'k')), nullptr, false);
   ASSERT_TRUE(longtxt);
-  EXPECT_EQ(longtxt->content, "\"" + std::string(255, 'k') + "\" \"" + std::string(45, 'k') + "\"");
+  EXPECT_EQ(longtxt->content, std::string(300, 'k'));
   auto mx_in = in("@", "MX", "Mail.Example.com.");
   mx_in.priority = 10;
   auto mx = build_record(z, mx_in, nullptr, false);
@@ -222,6 +223,70 @@ TEST(ToZoneRecordTest, AutomaticTtlIsThreeHundredAndFlagsCarryOver) {
   auto mx = build_record(z, in("@", "MX", "10 mail.example.com"), nullptr, false).value();
   auto mrr = to_zone_record(mx).value();
   EXPECT_EQ(dns::rdata_to_text(dns::rrtype::kMX, mrr.rdata).value(), "10 mail.example.com.");
+}
+
+// One character-string per 255 octets of `text`, in wire form.
+std::string txt_wire(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i == 0 || i < text.size(); i += 255) {
+    const std::string_view s = text.substr(i, 255);
+    out += static_cast<char>(s.size());
+    out += s;
+  }
+  return out;
+}
+
+TEST(TxtContentTest, UnquotedIsOneStringSplitAt255QuotedIsCharacterStrings) {
+  const auto z = ctx();
+  const std::string long_text = "v=DKIM1; p=" + std::string(289, 'k');
+  for (const auto& [content, wire] : std::vector<std::pair<std::string, std::string>>{
+           {"v=spf1 mx -all", txt_wire("v=spf1 mx -all")},
+           {"say \"hi\" \\ there", txt_wire("say \"hi\" \\ there")},
+           {"", txt_wire("")},
+           {long_text, txt_wire(long_text.substr(0, 255)) + txt_wire(long_text.substr(255))},
+           {"\"a\" \"b c\"", txt_wire("a") + txt_wire("b c")},
+           {"\"say \\\"hi\\\"\"", txt_wire("say \"hi\"")}}) {
+    auto r = build_record(z, in("t", "TXT", content), nullptr, false);
+    ASSERT_TRUE(r) << content << ": " << r.error().message;
+    EXPECT_EQ(r->content, content);
+    auto rr = to_zone_record(*r);
+    ASSERT_TRUE(rr) << content;
+    EXPECT_EQ(rr->rdata, wire) << content;
+  }
+  // A row stored before content was kept as written (quoted) answers as it always did.
+  zone::Record old;
+  old.name = "t.example.com";
+  old.type = "TXT";
+  old.content = "\"v=spf1 mx -all\"";
+  EXPECT_EQ(to_zone_record(old)->rdata, txt_wire("v=spf1 mx -all"));
+}
+
+TEST(TxtContentTest, QuotedAndUnquotedFormsOfOneTextAreOneRecord) {
+  const auto z = ctx();
+  auto plain = build_record(z, in("t", "TXT", "v=spf1 mx -all"), nullptr, false).value();
+  auto quoted = build_record(z, in("t", "TXT", "\"v=spf1 mx -all\""), nullptr, false).value();
+  auto other = build_record(z, in("t", "TXT", "\"v=spf1\" \"mx -all\""), nullptr, false).value();
+  EXPECT_EQ(check_conflicts(z, quoted, {&plain}).error().code, errc::kIdenticalRecord);
+  EXPECT_EQ(check_conflicts(z, plain, {&quoted}).error().code, errc::kIdenticalRecord);
+  EXPECT_TRUE(check_conflicts(z, other, {&plain}));
+}
+
+TEST(TxtContentTest, ImportGivesUnquotedContentBackOnlyForTaggedLines) {
+  const auto z = ctx();
+  const std::string long_text(300, 'x');
+  for (const std::string& content : {std::string("v=spf1 mx -all"), long_text, std::string("a \"b\"")}) {
+    auto r = build_record(z, in("t", "TXT", content), nullptr, false).value();
+    ASSERT_TRUE(txt_unquoted(r));
+    auto rr = to_zone_record(r).value();
+    EXPECT_EQ(*input_from_zone_record(rr).content, dns::rdata_to_text(rr.type, rr.rdata).value());
+    rr.cf_tags.emplace_back(kTxtUnquotedTag);
+    EXPECT_EQ(*input_from_zone_record(rr).content, content);
+  }
+  // Strings that are not one text split at 255 octets stay quoted, tag or not.
+  auto two = to_zone_record(build_record(z, in("t", "TXT", "\"a\" \"b\""), nullptr, false).value()).value();
+  two.cf_tags.emplace_back(kTxtUnquotedTag);
+  EXPECT_EQ(*input_from_zone_record(two).content, "\"a\" \"b\"");
+  EXPECT_FALSE(txt_unquoted(build_record(z, in("t", "TXT", "\"a\""), nullptr, false).value()));
 }
 
 TEST(SplitRdataTextTest, HandlesQuotes) {

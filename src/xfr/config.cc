@@ -2,9 +2,13 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstring>
+
+#include "common/unique_fd.h"
 
 namespace dnsedge::xfr {
 
@@ -61,6 +65,58 @@ std::string Prefix::to_string() const {
   char buf[INET6_ADDRSTRLEN] = {};
   inet_ntop(family, addr, buf, sizeof buf);
   return std::string(buf) + "/" + std::to_string(bits);
+}
+
+Result<SourceAddress> SourceAddress::parse(std::string_view text, bool must_bind) {
+  SourceAddress s;
+  s.text = std::string(text);
+  auto& a4 = reinterpret_cast<sockaddr_in&>(s.addr);
+  auto& a6 = reinterpret_cast<sockaddr_in6&>(s.addr);
+  if (inet_pton(AF_INET, s.text.c_str(), &a4.sin_addr) == 1) {
+    a4.sin_family = AF_INET;
+    s.len = sizeof(sockaddr_in);
+  } else if (inet_pton(AF_INET6, s.text.c_str(), &a6.sin6_addr) == 1) {
+    a6.sin6_family = AF_INET6;
+    s.len = sizeof(sockaddr_in6);
+  } else {
+    return make_error("'" + s.text + "' is not an IPv4 or IPv6 address");
+  }
+  if (!must_bind) return s;
+  // The address must be one of this host's: binding a UDP socket to it (port 0) proves it.
+  common::UniqueFd fd(::socket(s.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid() || ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&s.addr), s.len) != 0) {
+    return make_error("cannot send from '" + s.text + "': " + std::strerror(errno) + " (not an address of this host?)");
+  }
+  return s;
+}
+
+const SourceAddress* notify_source_for(const Peer& peer, const std::vector<SourceAddress>& defaults) noexcept {
+  if (peer.notify_source) return &*peer.notify_source;
+  for (const SourceAddress& s : defaults) {
+    if (s.family() == peer.address.family) return &s;
+  }
+  return nullptr;
+}
+
+Result<std::vector<SourceAddress>> parse_notify_sources(const std::vector<std::string>& texts) {
+  std::vector<SourceAddress> out;
+  for (const std::string& text : texts) {
+    auto s = SourceAddress::parse(text);
+    if (!s) return s.error();
+    for (const SourceAddress& o : out) {
+      if (o.family() == s->family()) {
+        return make_error("two notify sources of one address family ('" + o.text + "', '" + text + "'): give one IPv4 and/or one IPv6 address");
+      }
+    }
+    out.push_back(std::move(*s));
+  }
+  return out;
+}
+
+Result<void> check_notify_source(const Peer& peer, std::string_view where) {
+  if (!peer.notify_source || peer.notify_source->family() == peer.address.family) return {};
+  return make_error(std::string(where) + "notify_source '" + peer.notify_source->text + "' is " +
+                    (peer.notify_source->family() == AF_INET ? "IPv4" : "IPv6") + " but the peer's ip '" + peer.ip + "' is not");
 }
 
 std::string address_text(const sockaddr_storage& a) {

@@ -36,6 +36,20 @@ struct Prefix {
   std::string to_string() const;
 };
 
+// A local address NOTIFY messages are sent from (the kernel picks the port), like Knot's `via`
+// and BIND's `notify-source`: a secondary that filters NOTIFY by address must allow it.
+struct SourceAddress {
+  sockaddr_storage addr{};  // port 0
+  socklen_t len = 0;
+  std::string text;         // "127.0.0.2", "2001:db8::53"
+
+  int family() const noexcept { return addr.ss_family; }
+  // An IPv4 or IPv6 address (no prefix, no port) that this host can bind a UDP socket to
+  // (`must_bind` false: any address): anything else is an error saying which ("not an IPv4 or
+  // IPv6 address", "cannot send from").
+  static Result<SourceAddress> parse(std::string_view text, bool must_bind = true);
+};
+
 struct Peer {
   std::string id;
   std::string name;
@@ -43,7 +57,19 @@ struct Peer {
   Prefix address;  // parsed ip (a host prefix)
   uint16_t port = 53;
   std::shared_ptr<const TsigKey> key;  // null: unsigned
+  std::optional<SourceAddress> notify_source;  // NOTIFY leaves from here; unset: Config's default
 };
+
+// The source address of NOTIFY messages to `peer`: its own notify_source, else the first of
+// `defaults` of the peer's address family, else none (the kernel chooses).
+const SourceAddress* notify_source_for(const Peer& peer, const std::vector<SourceAddress>& defaults) noexcept;
+
+// The default NOTIFY sources (Config::notify_source) from their texts: each must parse
+// (SourceAddress::parse), and at most one per address family.
+Result<std::vector<SourceAddress>> parse_notify_sources(const std::vector<std::string>& texts);
+
+// Refuses a peer whose notify_source is not of the family of its ip (`where` prefixes the error).
+Result<void> check_notify_source(const Peer& peer, std::string_view where);
 
 struct AllowEntry {
   std::optional<Prefix> prefix;        // unset: any address
@@ -67,6 +93,9 @@ struct Config {
   std::map<std::string, ZoneOutgoing> outgoing;  // by apex (lowercase wire)
   std::map<std::string, ZoneIncoming> incoming;  // by apex
   size_t journal_max = 100;  // view diffs kept per zone for IXFR (older serials get AXFR)
+  // NOTIFY's source addresses for peers without their own (--notify-source, [xfr] notify_source):
+  // at most one per address family; none: the kernel chooses.
+  std::vector<SourceAddress> notify_source;
 };
 
 struct AclDecision {

@@ -11,8 +11,11 @@ extern "C" {
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <map>
+#include <optional>
 #include <random>
 
 #include "common/thread_priority.h"
@@ -292,14 +295,20 @@ struct Service::Notifier {
     unsigned attempts = 0;
     Clock::time_point due;
     std::vector<uint8_t> msg;
+    std::optional<SourceAddress> source;  // unset: the kernel chooses
   };
-  common::UniqueFd v4, v6;
+  // One socket per source: "" and "6" are unbound IPv4/IPv6 sockets, others bound to the address.
+  struct Socket {
+    common::UniqueFd fd;
+    bool failed = false;  // bind failed: logged once, tried again on the next attempt
+  };
+  std::map<std::string, Socket> sockets;
   std::vector<Pending> pending;
   std::mt19937 rng{std::random_device{}()};
   ServiceOptions options;
   Stats* stats = nullptr;
 
-  void queue(const view::ZoneView& z, const ZoneOutgoing& out) {
+  void queue(const view::ZoneView& z, const ZoneOutgoing& out, const std::vector<SourceAddress>& sources) {
     const std::string apex(z.apex());
     const std::string soa = soa_rdata(z);
     for (const Peer& p : out.peers) {
@@ -309,6 +318,7 @@ struct Service::Notifier {
       n.serial = z.serial();
       n.peer = p;
       n.id = static_cast<uint16_t>(rng());
+      if (const SourceAddress* s = notify_source_for(p, sources)) n.source = *s;
       std::memset(&n.to, 0, sizeof n.to);
       if (p.address.family == AF_INET) {
         auto& a = reinterpret_cast<sockaddr_in&>(n.to);
@@ -353,8 +363,7 @@ struct Service::Notifier {
         it = pending.erase(it);
         continue;
       }
-      common::UniqueFd& fd = it->to.ss_family == AF_INET ? v4 : v6;
-      if (!fd.valid()) fd.reset(::socket(it->to.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+      common::UniqueFd& fd = socket_for(*it);
       if (fd.valid()) {
         (void)::sendto(fd.get(), it->msg.data(), it->msg.size(), 0, reinterpret_cast<const sockaddr*>(&it->to), it->to_len);
         stats->notifies_sent++;
@@ -365,8 +374,28 @@ struct Service::Notifier {
     }
   }
 
+  // The socket NOTIFY to `p` leaves from, opened (and bound to its source) on first use.
+  common::UniqueFd& socket_for(const Pending& p) {
+    const std::string key = p.source ? p.source->text : p.to.ss_family == AF_INET ? "" : "6";
+    Socket& s = sockets[key];
+    if (s.fd.valid()) return s.fd;
+    s.fd.reset(::socket(p.to.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (s.fd.valid() && p.source &&
+        ::bind(s.fd.get(), reinterpret_cast<const sockaddr*>(&p.source->addr), p.source->len) != 0) {
+      if (!s.failed) {
+        spdlog::error("xfr: event=notify-source-failed source={} reason=\"{}\"", key, std::strerror(errno));
+      }
+      s.failed = true;
+      s.fd.reset();
+    } else {
+      s.failed = false;
+    }
+    return s.fd;
+  }
+
   void receive() {
-    for (common::UniqueFd* fd : {&v4, &v6}) {
+    for (auto& [key, sock] : sockets) {
+      common::UniqueFd* fd = &sock.fd;
       if (!fd->valid()) continue;
       for (;;) {
         uint8_t buf[4096];
@@ -393,12 +422,12 @@ struct Service::Notifier {
     }
   }
 
-  int poll_fds(pollfd* fds) const {
-    int n = 0;
-    for (const common::UniqueFd* fd : {&v4, &v6}) {
-      if (fd->valid()) fds[n++] = pollfd{fd->get(), POLLIN, 0};
+  std::vector<pollfd> poll_fds() const {
+    std::vector<pollfd> fds;
+    for (const auto& [key, sock] : sockets) {
+      if (sock.fd.valid()) fds.push_back(pollfd{sock.fd.get(), POLLIN, 0});
     }
-    return n;
+    return fds;
   }
 };
 
@@ -743,9 +772,8 @@ void Service::watch_loop() {
     } catch (const std::exception& e) {
       spdlog::error("xfr: watcher: {}", e.what());
     }
-    pollfd fds[2];
-    const int n = notifier_->poll_fds(fds);
-    (void)::poll(fds, static_cast<nfds_t>(n), static_cast<int>(options_.watch_interval.count()));
+    std::vector<pollfd> fds = notifier_->poll_fds();
+    (void)::poll(fds.data(), static_cast<nfds_t>(fds.size()), static_cast<int>(options_.watch_interval.count()));
   }
 }
 
@@ -765,7 +793,7 @@ void Service::on_publish(const view::Catalog& next) {
     }
     if (auto o = cfg->outgoing.find(apex); o != cfg->outgoing.end() && !o->second.peers.empty()) {
       spdlog::info("xfr: event=notify zone={} serial={} peers={}", dns::name_to_text(apex), z->serial(), o->second.peers.size());
-      notifier_->queue(*z, o->second);
+      notifier_->queue(*z, o->second, cfg->notify_source);
     }
   }
   seen_ = std::move(now);

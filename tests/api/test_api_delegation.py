@@ -2,12 +2,20 @@
 conflict), by POST, batch and import, beside a DS; the referral lists all of them. Other data
 beside the NS is still refused."""
 
+import os
+import shutil
+import subprocess
+import time
+
+import dns.exception
 import dns.flags
 import dns.message
 import dns.query
+import dns.rcode
 import dns.rdatatype
+import pytest
 
-from apihelp import server, zone  # noqa: F401 (fixtures)
+from apihelp import free_port, server, zone  # noqa: F401 (fixtures)
 from test_api_records import _multipart
 
 
@@ -56,3 +64,91 @@ def test_several_ns_by_batch_and_import(zone):
     assert r.result["recs_added"] == 3
     _, auth = referral(s, "i.example.com.")
     assert auth["NS"] == ["ns1.i.example.net.", "ns2.i.example.net.", "ns3.i.example.net."]
+
+
+# --- the referral of an API delegation beside Knot DNS serving the same records ---------------
+
+KNOTD = os.environ.get("KNOTD") or shutil.which("knotd") or "/usr/sbin/knotd"
+
+KNOT_CONF = """\
+server:
+    rundir: "{dir}"
+    listen: 127.0.0.1@{port}
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+database:
+    storage: "{dir}"
+template:
+  - id: default
+    storage: "{dir}"
+    semantic-checks: off
+    zonefile-load: whole
+    journal-content: none
+    zonefile-sync: -1
+zone:
+  - domain: example.com.
+    file: "{zonefile}"
+"""
+
+
+def ask(port, name, rdtype, edns):
+    """rcode, flags, OPT's DO and every section (sorted RR lines) of one query, for comparison."""
+    q = dns.message.make_query(name, rdtype, use_edns=edns is not None,
+                               want_dnssec=bool(edns), payload=1232)
+    q.flags &= ~dns.flags.RD
+    m = dns.query.udp(q, "127.0.0.1", port=port, timeout=2)
+    lines = lambda sec: sorted(l.lower() for rr in sec for l in rr.to_text().splitlines())  # noqa: E731
+    return {"rcode": dns.rcode.to_text(m.rcode()), "flags": dns.flags.to_text(m.flags),
+            "opt": None if m.edns < 0 else bool(m.ednsflags & dns.flags.DO),
+            "answer": lines(m.answer), "authority": lines(m.authority), "additional": lines(m.additional)}
+
+
+def test_referral_of_an_api_delegation_with_ds_is_knots(zone, tmp_path):
+    s, zid = zone
+    for ns in ("ns1.kids.example.com", "ns2.kids.example.com", "ns.example.net"):
+        s.add(zid, name="kids", type="NS", content=ns, ttl=3600)
+    s.add(zid, name="kids", type="DS", content="12345 13 2 " + "2b" * 32, ttl=3600)
+    s.add(zid, name="kids", type="DS", content="54321 8 2 " + "dd" * 32, ttl=3600)
+    s.add(zid, name="ns1.kids.example.com", type="A", content="192.0.2.11", ttl=3600)
+    s.add(zid, name="ns1.kids.example.com", type="AAAA", content="2001:db8::11", ttl=3600)
+    s.add(zid, name="ns2.kids.example.com", type="A", content="192.0.2.12", ttl=3600)
+
+    # Every NS of the cut, glue for the in-bailiwick ones; no DS: the zone is unsigned, and Knot
+    # adds DNSSEC records (RFC 4035 §3.1.4) only to signed zones' referrals, DO=1 or not.
+    ns = ["kids.example.com. 3600 in ns ns.example.net.", "kids.example.com. 3600 in ns ns1.kids.example.com.",
+          "kids.example.com. 3600 in ns ns2.kids.example.com."]
+    glue = ["ns1.kids.example.com. 3600 in a 192.0.2.11", "ns1.kids.example.com. 3600 in aaaa 2001:db8::11",
+            "ns2.kids.example.com. 3600 in a 192.0.2.12"]
+    for edns in (None, False, True):
+        got = ask(s.dns_port, "www.kids.example.com.", "A", edns)
+        assert (got["flags"], got["authority"], got["additional"]) == ("QR", ns, glue), (edns, got)
+        assert got["opt"] == edns
+
+    # Knot DNS serving the exported records answers the same, query for query.
+    if not os.path.exists(KNOTD):
+        pytest.fail(f"knotd not found at {KNOTD}: install knot")
+    zfile = tmp_path / "example.com.zone"
+    zfile.write_text(s.get(f"/zones/{zid}/dns_records/export").text)
+    port = free_port()
+    (tmp_path / "knot.conf").write_text(KNOT_CONF.format(dir=tmp_path, port=port, zonefile=zfile))
+    with open(tmp_path / "knot.log", "wb") as log:
+        knot = subprocess.Popen([KNOTD, "-c", str(tmp_path / "knot.conf")], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(200):
+            try:
+                if ask(port, "example.com.", "SOA", None)["rcode"] == "NOERROR":
+                    break
+            except dns.exception.Timeout:
+                pass
+            assert knot.poll() is None, (tmp_path / "knot.log").read_text()
+            time.sleep(0.05)
+        queries = [(n, t, e) for n, t in [("www.kids.example.com.", "A"), ("kids.example.com.", "NS"),
+                                           ("kids.example.com.", "A"), ("kids.example.com.", "DS"),
+                                           ("ns1.kids.example.com.", "AAAA")]
+                   for e in (None, False, True)]
+        for q in queries:
+            assert ask(s.dns_port, *q) == ask(port, *q), q
+    finally:
+        knot.terminate()
+        knot.wait(10)

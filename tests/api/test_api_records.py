@@ -65,7 +65,7 @@ def test_record_types_round_trip(zone):
     assert s.answer("_sip._tcp.example.com.", "SRV") == ["10 5 5060 sip.example.com."]
     assert s.answer("example.com.", "CAA") == ['0 issue "letsencrypt.org"']
     txt = s.records(zid, type="TXT")[0]
-    assert txt["content"] == '"v=spf1 mx -all"'
+    assert txt["content"] == "v=spf1 mx -all"  # as written (the DNS answer above is quoted)
 
 
 def test_seed_mx_to_proxied_apex_uses_dc_record(zone):
@@ -340,3 +340,28 @@ def test_ipv4_only_and_per_record_flattening(zone):
     assert [rr.rdtype for rr in s.query("alias.example.com.", "A").answer] == [1]
     out = s.get(f"/zones/{zid}/dns_records/export").text
     assert "cf-flatten-cname" in out
+
+
+def test_txt_content_is_stored_and_returned_as_written(zone):
+    s, zid = zone
+    plain = s.add(zid, name="spf", type="TXT", content="v=spf1 mx -all")["result"]
+    assert plain["content"] == "v=spf1 mx -all"
+    two = s.add(zid, name="two", type="TXT", content='"a" "b"')["result"]
+    assert two["content"] == '"a" "b"'
+    long = s.add(zid, name="long", type="TXT", content="k" * 300)["result"]
+    assert long["content"] == "k" * 300
+    assert s.get(f"/zones/{zid}/dns_records/{plain['id']}").result["content"] == "v=spf1 mx -all"
+    # DNS answers as before: unquoted content is one string, split at 255 octets.
+    assert s.answer("spf.example.com.", "TXT") == ['"v=spf1 mx -all"']
+    assert s.answer("two.example.com.", "TXT") == ['"a" "b"']
+    assert s.answer("long.example.com.", "TXT") == ['"' + "k" * 255 + '" "' + "k" * 45 + '"']
+    # The quoted form of the same text is the same record.
+    r = s.post(f"/zones/{zid}/dns_records", {"name": "spf", "type": "TXT", "content": '"v=spf1 mx -all"'})
+    assert r.status == 400 and r.error_codes() == [81058], r
+    # The content filter matches with and without quotes.
+    for c in ("v%3Dspf1%20mx%20-all", "%22v%3Dspf1%20mx%20-all%22"):
+        assert [x["id"] for x in s.records(zid, type="TXT", content=c)] == [plain["id"]]
+    assert [x["id"] for x in s.records(zid, type="TXT", content="ab")] == [two["id"]]
+    # PATCH of other fields keeps the content as written.
+    r = s.patch(f"/zones/{zid}/dns_records/{plain['id']}", {"ttl": 600})
+    assert r.status == 200 and r.result["content"] == "v=spf1 mx -all", r

@@ -76,7 +76,9 @@ def test_explain_over_the_store_and_the_api(server):
     assert p.returncode == 2 and "no such directory" in p.stderr, p.stderr
 
 
-TXTS = ['"two words"', '"say \\"hi\\""', '"back\\\\slash"', '"a" "b c"', '"' + "x" * 300 + '"']
+TXTS = ['"two words"', '"say \\"hi\\""', '"back\\\\slash"', '"a" "b c"', '"' + "x" * 300 + '"',
+        # unquoted content: kept as written, exported quoted and escaped, imported back unquoted
+        "v=spf1 mx -all", 'say "hi" \\ bye', "y" * 300, "v=DKIM1; k=rsa; p=abc"]
 
 
 def test_export_is_a_zone_file_and_reimports_identically(server, tmp_path):
@@ -90,6 +92,7 @@ def test_export_is_a_zone_file_and_reimports_identically(server, tmp_path):
         r = s.post(f"/zones/{zid}/dns_records", {"name": f"t{i}", "type": "TXT", "content": t})
         assert r.status == 200, r
     before = sorted((r["name"], r["type"], r["content"], r["proxied"]) for r in s.records(zid))
+    assert set(TXTS[5:]) <= {c for _, _, c, _ in before}  # unquoted TXT content kept as written
 
     api = f"http://127.0.0.1:{s.api_port}/client/v4"
     p = run("zone", "export", "example.com", "--api", api, "--token", TOKEN)
@@ -101,6 +104,8 @@ def test_export_is_a_zone_file_and_reimports_identically(server, tmp_path):
     assert lines[1].startswith("example.com.\t3600\tIN\tSOA\t"), text
     assert [l.split("\t")[3] for l in lines[2:4]] == ["NS", "NS"], text
     assert '"' + "x" * 255 + '" "' + "x" * 45 + '"' in text  # long TXT: split into strings, quoted
+    assert '"' + "y" * 255 + '" "' + "y" * 45 + '"' in text
+    assert '\t"say \\"hi\\" \\\\ bye"' in text, text  # unquoted content: written quoted, escaped
 
     f = tmp_path / "example.com.zone"
     f.write_text(text)

@@ -78,7 +78,7 @@ const mx = await client.dns.records.create({ zone_id, name: '@', type: 'MX', con
 check(mx.name === zoneName && mx.priority === 10 && mx.content === `mail.${zoneName}`, 'create MX at @', mx);
 const txt = await client.dns.records.create({ zone_id, name: '@', type: 'TXT', content: 'v=spf1 -all', ttl: 300,
   comment: 'spf', some_future_field: 'ignored' });
-check(txt.content === '"v=spf1 -all"' && txt.comment === 'spf', 'create TXT (quoted as Cloudflare shows it)', txt);
+check(txt.content === 'v=spf1 -all' && txt.comment === 'spf', 'create TXT (content as written, as Cloudflare returns it)', txt);
 const cname = await client.dns.records.create({ zone_id, name: 'blog', type: 'CNAME', content: `www.${zoneName}`, ttl: 300 });
 check(cname.type === 'CNAME' && cname.proxied === false, 'create CNAME', cname);
 const srv = await client.dns.records.create({ zone_id, name: '_sip._tcp', type: 'SRV', ttl: 300,
@@ -102,7 +102,7 @@ check(bad.errors[0].code === 9005, 'bad A content: 9005', bad.errors);
 
 // edit (PATCH) and update (PUT)
 const txt2 = await client.dns.records.edit(txt.id, { zone_id, content: 'v=spf1 mx -all' });
-check(txt2.id === txt.id && txt2.content === '"v=spf1 mx -all"' && txt2.comment === 'spf', 'records.edit keeps other fields', txt2);
+check(txt2.id === txt.id && txt2.content === 'v=spf1 mx -all' && txt2.comment === 'spf', 'records.edit keeps other fields', txt2);
 const mail2 = await client.dns.records.update(mail.id, { zone_id, name: 'mail', type: 'A', content: '192.0.2.21' });
 check(mail2.content === '192.0.2.21' && mail2.ttl === 1 && mail2.proxied === false, 'records.update (PUT) resets omitted fields', mail2);
 const got = await client.dns.records.get(srv.id, { zone_id });
