@@ -44,7 +44,7 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
     for (const auto& a : *flag_apps)
       for (const auto& ip : a.edge_ips) o.spectrum_reserved.push_back(ip.to_string());
   }
-  o.on_publish = std::move(on_publish);
+  if (on_publish) o.publish_listeners.push_back([f = std::move(on_publish)](const auto&) { f(); });
   o.prepare_app = std::move(prepare_app);
   auto c = control::Controller::open(std::move(o), catalog);
   if (!c) return c.error();

@@ -5,7 +5,6 @@
 #include <ctime>
 #include <set>
 
-#include "common/thread_priority.h"
 #include "control/errors.h"
 #include "control/spectrum.h"
 #include "dns/name.h"
@@ -94,9 +93,10 @@ int http_status(int code) {
 Controller::Controller(ControllerOptions options, common::SnapshotPublisher<view::Catalog>& publisher,
                        std::unique_ptr<store::Store> store)
     : options_(std::move(options)),
-      publisher_(publisher),
       store_(std::move(store)),
-      clock_(options_.clock ? options_.clock : &system_clock_) {}
+      clock_(options_.clock ? options_.clock : &system_clock_),
+      writer_(publisher, [this] { return catalog_with({}, nullptr); }, options_.publish_listeners,
+              options_.max_batch, options_.log) {}
 
 Controller::~Controller() { stop(); }
 
@@ -237,97 +237,6 @@ Result<void> Controller::load_zones(store::Reader& db) {
   }
   publish_now();
   return {};
-}
-
-// ---- thread ----------------------------------------------------------------------------------
-
-void Controller::start() {
-  std::lock_guard lock(mu_);
-  if (running_) return;
-  stopping_ = false;
-  running_ = true;
-  worker_ = std::thread([this] {
-    common::lower_thread_priority();
-    run();
-  });
-}
-
-void Controller::stop() {
-  {
-    std::lock_guard lock(mu_);
-    if (!running_) return;
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (worker_.joinable()) worker_.join();
-  running_ = false;
-}
-
-void Controller::post(Job job) {
-  {
-    std::lock_guard lock(mu_);
-    queue_.push_back(std::move(job));
-  }
-  cv_.notify_one();
-}
-
-void Controller::run() {
-  for (;;) {
-    std::vector<Job> batch;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything queued has run
-      while (!queue_.empty() && batch.size() < options_.max_batch) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
-    in_batch_ = true;
-    std::vector<Completion> done;
-    done.reserve(batch.size());
-    for (auto& job : batch) {
-      try {
-        done.push_back(job());
-      } catch (const std::exception& e) {
-        log(std::string("event=job-failed reason=\"") + e.what() + "\"");
-      } catch (...) {
-        log("event=job-failed reason=unknown");
-      }
-    }
-    in_batch_ = false;
-    if (dirty_) publish_now();
-    for (auto& c : done) {
-      if (!c) continue;
-      try {
-        c();
-      } catch (...) {
-        log("event=completion-failed");
-      }
-    }
-  }
-}
-
-void Controller::publish() {
-  if (in_batch_) {
-    dirty_ = true;
-  } else {
-    publish_now();
-  }
-}
-
-void Controller::publish_now() {
-  dirty_ = false;
-  std::vector<std::shared_ptr<const view::ZoneView>> views;
-  std::set<std::string> apexes;
-  for (const auto& f : file_zones_) {
-    if (f.view && apexes.insert(f.apex).second) views.push_back(f.view);
-  }
-  for (const auto& [id, z] : zones_) {
-    if (z.view && apexes.insert(z.apex).second) views.push_back(z.view);
-  }
-  publisher_.publish(view::Catalog::build(std::move(views)));
-  if (options_.on_publish) options_.on_publish();
 }
 
 // ---- tokens, accounts ------------------------------------------------------------------------

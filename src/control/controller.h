@@ -64,6 +64,7 @@
 #include "control/preflight_change.h"
 #include "control/unique_function.h"
 #include "control/validate.h"
+#include "control/writer.h"
 #include "control/zone_settings.h"
 #include "store/store.h"
 #include "view/model.h"
@@ -72,9 +73,6 @@
 #include "zone/record.h"
 
 namespace dnsedge::control {
-
-using Completion = UniqueFunction<void()>;
-using Job = UniqueFunction<Completion()>;
 
 // An informational entry of an API answer's messages[].
 struct ApiMessage {
@@ -131,12 +129,13 @@ struct ControllerOptions {
   // (api::PreflightFilter). Empty: the pre-flight runs on every write.
   std::function<bool(const PreflightChange&)> preflight_needed;
   // Spectrum apps (control/spectrum.h): pools API apps take an address from ("127.0.0.64/28"),
-  // addresses held by apps from flags/config (never handed out), and a hook run on the writer
-  // thread after every publish, before the writes of that batch are acknowledged (the edge
-  // opens and closes app listeners there, so an acknowledged app change is in effect).
+  // and addresses held by apps from flags/config (never handed out).
   std::vector<std::string> spectrum_pools;
   std::vector<std::string> spectrum_reserved;
-  std::function<void()> on_publish;
+  // Called in this order on the writer thread after every publish, before the writes of that
+  // batch are acknowledged (control/writer.h): the edge opens and closes app listeners there, so
+  // an acknowledged app change is in effect. Registered here, before open().
+  std::vector<PublishListener> publish_listeners;
   // Asked on the writer thread before an app created or replaced through the API is stored (its
   // edge_ips filled in): an error refuses the write with its code (the edge: port cap, an origin
   // that is the edge itself, a listener that cannot bind). Empty: no such check.
@@ -195,37 +194,18 @@ class Controller {
   Controller(const Controller&) = delete;
   Controller& operator=(const Controller&) = delete;
 
-  // Starts the writer thread. From then on, use post()/call().
-  void start();
+  // The writer thread (control/writer.h). Starts it: from then on, use post()/call().
+  void start() { writer_.start(); }
   // Runs the queued jobs, then joins the writer thread. Idempotent.
-  void stop();
-  bool running() const noexcept { return running_.load(); }
-
+  void stop() { writer_.stop(); }
+  bool running() const noexcept { return writer_.running(); }
   // Queues a job for the writer thread. Jobs run in order. Thread-safe.
-  void post(Job job);
-
+  void post(Job job) { writer_.post(std::move(job)); }
   // Runs f on the writer thread and returns its result once the batch it ran in is published.
   // Runs f inline when the thread is not running. Thread-safe; never call it from a job.
   template <typename F>
   auto call(F f) -> std::invoke_result_t<F&> {
-    using R = std::invoke_result_t<F&>;
-    if (!running_) return f();
-    std::promise<R> p;
-    auto fut = p.get_future();
-    post([&f, &p]() -> Completion {
-      try {
-        if constexpr (std::is_void_v<R>) {
-          f();
-          return [&p]() { p.set_value(); };
-        } else {
-          auto r = std::make_shared<R>(f());
-          return [&p, r]() { p.set_value(std::move(*r)); };
-        }
-      } catch (...) {
-        return [&p, e = std::current_exception()]() { p.set_exception(e); };
-      }
-    });
-    return fut.get();
+    return writer_.call(std::move(f));
   }
 
   // ---- writer thread ---------------------------------------------------------------------
@@ -388,7 +368,6 @@ class Controller {
              std::unique_ptr<store::Store> store);
   Result<void> load();
   Result<void> load_zones(store::Reader& db);
-  void run();
 
   std::string now() const;
   void log(const std::string& text) const;
@@ -456,11 +435,10 @@ class Controller {
   std::vector<ApiMessage> dc_messages(const StoreZone& z, const view::ZoneView* before,
                                       const std::vector<std::string>& written_ids,
                                       const std::vector<std::string>* ids = nullptr) const;
-  void publish();
-  void publish_now();
+  void publish() { writer_.publish(); }
+  void publish_now() { writer_.publish_now(); }
 
   ControllerOptions options_;
-  common::SnapshotPublisher<view::Catalog>& publisher_;
   std::unique_ptr<store::Store> store_;    // null when read-only
   std::unique_ptr<store::Reader> reader_;  // read-only mode's connection
   zone::SystemClock system_clock_;
@@ -474,15 +452,7 @@ class Controller {
   Result<std::shared_ptr<const view::ZoneView>> compile_secondary(const StoreZone& z, bool expired) const;
   Result<void> load_secondary(StoreZone& z, store::Reader& db);
 
-  // writer thread
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Job> queue_;
-  bool stopping_ = false;
-  std::atomic<bool> running_{false};
-  bool in_batch_ = false;
-  bool dirty_ = false;
-  std::thread worker_;
+  Writer writer_;  // declared last: its thread stops before the state its jobs use goes away
 };
 
 // Cloudflare-style HTTP status of a control error code: 404 (not found), 500 (internal), 503
