@@ -18,7 +18,6 @@ namespace {
 namespace rrtype = dns::rrtype;
 using nlohmann::json;
 
-constexpr uint32_t kJournalKeep = 1000;  // journal entries kept per zone
 constexpr int kSettleRounds = 4;         // cross-zone recompiles at load
 
 Error err(int code, std::string message) { return Error{std::move(message), code}; }
@@ -187,7 +186,7 @@ Result<void> Controller::load_zones(store::Reader& db) {
         log("event=record-skipped zone=" + zrow.name + " reason=\"" + rr.error().message + "\"");
         continue;
       }
-      z.records.emplace(r.id, Entry{r, std::move(*rr)});
+      z.records.emplace(r.id, StoredRecord{r, std::move(*rr)});
     }
     if (auto r = load_apps(z, db); !r) return r;
     if (z.zone.type == zone::kZoneTypeSecondary) {
@@ -436,21 +435,21 @@ Result<zone::Record> Controller::record(const std::string& zone_id, const std::s
   return record_not_found();
 }
 
-Result<zone::Record> Controller::stage(const StoreZone& z, Pending& p, const RecordInput& in,
+Result<zone::Record> Controller::stage(const StoreZone& z, WriteBatch& p, const RecordInput& in,
                                        const std::string& base_id, bool replace) {
   const zone::Record* base = nullptr;
   if (!base_id.empty()) {
-    auto it = p.records.find(base_id);
-    if (it == p.records.end()) return record_not_found();
-    base = &it->second.rec;
+    const StoredRecord* e = p.find(base_id);
+    if (e == nullptr) return record_not_found();
+    base = &e->rec;
   }
   const ZoneContext ctx = context(z);
   auto r = build_record(ctx, in, base, replace);
   if (!r) return r.error();
   std::vector<const zone::Record*> same;
   if (auto owner = dns::name_from_text(r->name + ".")) {
-    for (const auto& id : ids_at(p, *owner)) {
-      if (id != base_id) same.push_back(&p.records.at(id).rec);
+    for (const auto& id : p.ids_at(*owner)) {
+      if (id != base_id) same.push_back(&p.find(id)->rec);
     }
   }
   if (auto c = check_conflicts(ctx, *r, same); !c) return c.error();
@@ -459,7 +458,7 @@ Result<zone::Record> Controller::stage(const StoreZone& z, Pending& p, const Rec
   const std::string stamp = now();
   if (base == nullptr) {
     // The quota counts the candidate's records: O(1), and a batch's deletes make room first.
-    if (p.records.size() >= options_.max_records_per_zone) return err(errc::kRecordQuota, "Record quota exceeded.");
+    if (p.size() >= options_.max_records_per_zone) return err(errc::kRecordQuota, "Record quota exceeded.");
     r->id = zone::new_id();
     r->created_on = stamp;
   } else if (*r == *base) {
@@ -467,74 +466,8 @@ Result<zone::Record> Controller::stage(const StoreZone& z, Pending& p, const Rec
   }
   r->zone_id = z.zone.id;
   r->modified_on = stamp;
-  p.touch(r->id);
-  auto& staged = p.staged_at[rr->owner];
-  if (std::find(staged.begin(), staged.end(), r->id) == staged.end()) staged.push_back(r->id);
-  p.records[r->id] = Entry{*r, std::move(*rr)};
+  p.put(StoredRecord{*r, std::move(*rr)});
   return *r;
-}
-
-Controller::Pending::Pending(StoreZone& z, std::string op_name)
-    : zone(&z), records(std::move(z.records)), settings(z.settings), op(std::move(op_name)) {
-  z.records.clear();
-}
-
-Controller::Pending::~Pending() {
-  if (committed) return;
-  for (auto& [id, was] : before) {
-    if (was) {
-      records.insert_or_assign(id, std::move(*was));
-    } else {
-      records.erase(id);
-    }
-  }
-  zone->records = std::move(records);
-}
-
-std::vector<dns::ZoneRecord> Controller::Pending::original_rrs() const {
-  // A merge of records and before (both ordered by id), so the result is in the order the zone's
-  // own record map had: the same vector a doctor_zone() of the unchanged zone gives (the
-  // pre-flight cache compares them). No copy of the record map: this runs on every write.
-  std::vector<dns::ZoneRecord> out;
-  out.reserve(records.size() + before.size());
-  auto it = records.begin();
-  auto bt = before.begin();
-  while (it != records.end() || bt != before.end()) {
-    if (bt == before.end() || (it != records.end() && it->first < bt->first)) {
-      out.push_back(it->second.rr);
-      ++it;
-      continue;
-    }
-    if (bt->second) out.push_back(bt->second->rr);
-    if (it != records.end() && it->first == bt->first) ++it;
-    ++bt;
-  }
-  return out;
-}
-
-void Controller::Pending::touch(const std::string& id) {
-  if (before.count(id)) return;
-  auto it = records.find(id);
-  before.emplace(id, it == records.end() ? std::nullopt : std::optional<Entry>(it->second));
-}
-
-std::vector<std::string> Controller::ids_at(const Pending& p, const std::string& owner) {
-  std::vector<std::string> out;
-  // Committed records at the name that this change has not touched, and those it staged there.
-  if (auto it = p.zone->by_owner.find(owner); it != p.zone->by_owner.end()) {
-    for (const auto& id : it->second) {
-      if (!p.before.count(id)) out.push_back(id);
-    }
-  }
-  if (auto it = p.staged_at.find(owner); it != p.staged_at.end()) {
-    for (const auto& id : it->second) {
-      auto e = p.records.find(id);
-      if (e != p.records.end() && e->second.rr.owner == owner) out.push_back(id);
-    }
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
 }
 
 void Controller::reindex(StoreZone& z) {
@@ -542,12 +475,11 @@ void Controller::reindex(StoreZone& z) {
   for (const auto& [id, e] : z.records) z.by_owner[e.rr.owner].push_back(id);  // map order: by id
 }
 
-Result<void> Controller::stage_delete(Pending& p, const std::string& id, zone::Record* deleted) {
-  auto it = p.records.find(id);
-  if (it == p.records.end()) return record_not_found();
-  *deleted = it->second.rec;
-  p.touch(id);
-  p.records.erase(it);
+Result<void> Controller::stage_delete(WriteBatch& p, const std::string& id, zone::Record* deleted) {
+  const StoredRecord* e = p.find(id);
+  if (e == nullptr) return record_not_found();
+  *deleted = e->rec;
+  p.erase(id);
   return {};
 }
 
@@ -560,242 +492,6 @@ view::ViewTargets Controller::targets_for(const StoreZone& z) const {
     if (o.view && id != z.zone.id) others.push_back(o.view.get());
   }
   return view::ViewTargets(std::move(others), options_.external);
-}
-
-Result<std::shared_ptr<view::ZoneModel>> Controller::compile_model(const StoreZone& z,
-                                                                   const std::map<std::string, Entry>& records,
-                                                                   const DnsSettings& settings, uint32_t serial,
-                                                                   const std::map<std::string, AppInfo>* apps) const {
-  auto gen = generated_records(z.zone.name, z.apex, serial, settings, options_.nameservers);
-  if (!gen) return gen.error();
-  std::vector<dns::ZoneRecord> rrs = std::move(*gen);
-  rrs.reserve(rrs.size() + records.size());
-  for (const auto& [id, e] : records) rrs.push_back(e.rr);
-  const view::ViewTargets targets = targets_for(z);
-  std::vector<view::ServedApp> served_apps;
-  for (const auto& [id, a] : apps ? *apps : z.apps) served_apps.push_back(a.app);
-  auto m = view::ZoneModel::build(
-      z.apex, std::move(rrs),
-      view::CompileOptions{.source = "zone " + z.zone.name,
-                           .edge = &options_.edge,
-                           .flattening = settings.flatten_all ? view::Flattening::kAll : view::Flattening::kAtRoot,
-                           .targets = &targets,
-                           .apps = &served_apps});
-  if (!m) return m.error();
-  return std::shared_ptr<view::ZoneModel>(std::move(*m));
-}
-
-Result<std::shared_ptr<const view::ZoneView>> Controller::compile(const StoreZone& z,
-                                                                  const std::map<std::string, Entry>& records,
-                                                                  const DnsSettings& settings, uint32_t serial,
-                                                                  const std::map<std::string, AppInfo>* apps) const {
-  auto m = compile_model(z, records, settings, serial, apps);
-  if (!m) return m.error();
-  return (*m)->view();
-}
-
-Result<std::shared_ptr<const view::ZoneView>> Controller::compile_candidate(StoreZone& z, const Pending& p,
-                                                                            uint32_t serial,
-                                                                            std::shared_ptr<view::ZoneModel>* model,
-                                                                            std::vector<view::OwnerChange>* undo) const {
-  undo->clear();
-  if (p.settings_changed || !z.model || z.model->view() != z.view) {
-    auto m = compile_model(z, p.records, p.settings, serial);
-    if (!m) return m.error();
-    *model = *m;
-    return (*m)->view();
-  }
-  // The names the change touched (where each touched record was and is), and the apex: the
-  // serial moves with every write.
-  std::vector<std::string> owners{z.apex};
-  for (const auto& [id, was] : p.before) {
-    if (was) owners.push_back(was->rr.owner);
-    if (auto it = p.records.find(id); it != p.records.end()) owners.push_back(it->second.rr.owner);
-  }
-  std::sort(owners.begin(), owners.end());
-  owners.erase(std::unique(owners.begin(), owners.end()), owners.end());
-  std::vector<view::OwnerChange> changes;
-  changes.reserve(owners.size());
-  for (const auto& owner : owners) {
-    view::OwnerChange c{owner, {}};
-    if (owner == z.apex) {
-      auto gen = generated_records(z.zone.name, z.apex, serial, p.settings, options_.nameservers);
-      if (!gen) return gen.error();
-      c.records = std::move(*gen);
-    }
-    for (const auto& id : ids_at(p, owner)) c.records.push_back(p.records.at(id).rr);
-    undo->push_back(view::OwnerChange{owner, z.model->records_of(owner)});
-    changes.push_back(std::move(c));
-  }
-  const view::ViewTargets targets = targets_for(z);
-  auto v = z.model->update(std::move(changes), &targets);
-  if (!v) {
-    undo->clear();  // nothing changed
-    return v.error();
-  }
-  *model = z.model;
-  return v;
-}
-
-Result<uint32_t> Controller::commit(StoreZone& z, Pending& p, std::vector<ApiMessage>* messages,
-                                    const WriteOptions& opt) {
-  // What changed, against the stored state: only the records staging touched can differ.
-  std::vector<std::string> removed, written;
-  for (const auto& [id, was] : p.before) {
-    auto it = p.records.find(id);
-    if (!was) {
-      if (it != p.records.end()) written.push_back(id);
-    } else if (it == p.records.end()) {
-      removed.push_back(id);
-    } else if (!(it->second.rec == was->rec)) {
-      removed.push_back(id);  // rewritten as delete + insert: uniqueness holds on the end state
-      written.push_back(id);
-    }
-  }
-  const ApiMessage dry_run_note{errc::kDryRunMessage,
-                                "Dry run: nothing was stored or published; the zone keeps serial " +
-                                    std::to_string(z.zone.serial) + "."};
-  if (removed.empty() && written.empty() && !p.settings_changed) {
-    if (opt.dry_run && messages != nullptr) messages->push_back(dry_run_note);
-    return z.zone.serial;
-  }
-
-  uint32_t serial = z.zone.serial + 1;  // RFC 1982 §3.1; wraps like Transaction::bump_serial
-  std::shared_ptr<view::ZoneModel> model;
-  std::vector<view::OwnerChange> undo;
-  auto v = compile_candidate(z, p, serial, &model, &undo);
-  if (!v) {
-    const int c = v.error().code;  // a blocked target, or a name a Spectrum app holds: their own codes
-    return err(c == errc::kBlockedTarget || c == errc::kAddressConflict ? c : errc::kCompile, v.error().message);
-  }
-  // Until the write is committed, a failure puts the zone's model back as it was.
-  struct Restore {
-    const Controller* c;
-    StoreZone& z;
-    std::vector<view::OwnerChange>& undo;
-    bool armed = true;
-    ~Restore() {
-      if (!armed || undo.empty()) return;
-      const view::ViewTargets targets = c->targets_for(z);
-      if (z.model->update(std::move(undo), &targets)) {
-        z.model->rebase(z.view);
-      } else {
-        z.model.reset();  // cannot happen (those records compiled before); compile in full next time
-      }
-    }
-  } restore{this, z, undo};
-  {  // proxied CNAMEs written now may not reach a prohibited origin (view/origin_policy.h)
-    std::vector<const zone::Record*> recs;
-    for (const auto& id : written) recs.push_back(&p.records.at(id).rec);
-    if (auto o = check_proxied_origins(context(z), **v, recs); !o) return o.error();
-  }
-  // The mail doctor on the zone before and after (local checks only, no network).
-  std::vector<dns::ZoneRecord> doctor_after;
-  bool doctor_ran = false;
-  std::vector<ApiMessage> doctor;
-  if (messages != nullptr) {
-    doctor = preflight(z, p, *v, &doctor_after);
-    doctor_ran = true;
-  }
-  if (opt.dry_run) {
-    if (messages != nullptr) {
-      StoreZone candidate;
-      candidate.zone = z.zone;
-      candidate.apex = z.apex;
-      candidate.records = p.records;
-      candidate.view = *v;
-      auto m = dc_messages(candidate, z.view.get(), written);
-      messages->insert(messages->end(), m.begin(), m.end());
-      messages->insert(messages->end(), doctor.begin(), doctor.end());
-      messages->push_back(dry_run_note);
-    }
-    return z.zone.serial;
-  }
-
-  const std::string stamp = now();
-  auto tx = store_->begin();
-  if (!tx) return store_error(tx.error());
-  for (const auto& id : removed) {
-    if (auto r = tx->delete_record(z.zone.id, id); !r) return store_error(r.error());
-  }
-  for (const auto& id : written) {
-    if (auto r = tx->insert_record(p.records.at(id).rec); !r) return store_error(r.error());
-  }
-  if (p.settings_changed) {
-    for (const auto& row : settings_rows(z.zone.id, p.settings, stamp)) {
-      if (auto r = tx->put_setting(row); !r) return store_error(r.error());
-    }
-  }
-  auto bumped = tx->bump_serial(z.zone.id);
-  if (!bumped) return store_error(bumped.error());
-  if (*bumped != serial) {
-    // The store's serial went elsewhere (it wraps): the apex again, with that one.
-    serial = *bumped;
-    auto m = compile_model(z, p.records, p.settings, serial);
-    if (!m) return err(errc::kCompile, m.error().message);
-    model = *m;
-    v = model->view();
-  }
-  json change = {{"op", p.op}, {"removed", removed}, {"written", written}};
-  if (p.settings_changed) change["settings"] = true;
-  if (auto r = tx->insert_journal(zone::JournalEntry{z.zone.id, serial, stamp, change.dump()}); !r) {
-    return store_error(r.error());
-  }
-  if (auto r = tx->put_served_view(z.zone.name, serial, view::content_digest(**v)); !r) return store_error(r.error());
-  if (serial % 100 == 0 && serial > kJournalKeep) {
-    if (auto r = tx->delete_journal_before(z.zone.id, serial - kJournalKeep); !r) return store_error(r.error());
-  }
-  if (auto r = tx->commit(); !r) return store_error(r.error());
-
-  // Committed: swap in, publish.
-  restore.armed = false;
-  std::shared_ptr<const view::ZoneView> before = z.view;
-  for (const auto& [id, was] : p.before) {
-    if (was) std::erase(z.by_owner[was->rr.owner], id);
-    if (auto it = p.records.find(id); it != p.records.end()) {
-      auto& ids = z.by_owner[it->second.rr.owner];
-      ids.insert(std::lower_bound(ids.begin(), ids.end(), id), id);
-    }
-    if (was && z.by_owner[was->rr.owner].empty()) z.by_owner.erase(was->rr.owner);
-  }
-  z.records = std::move(p.records);
-  z.model = std::move(model);
-  p.committed = true;
-  if (p.settings_changed) {
-    z.settings = p.settings;
-    z.settings.modified_on = stamp;
-  }
-  z.zone.serial = serial;
-  z.zone.modified_on = stamp;
-  z.view = *v;
-  if (doctor_ran && !doctor_after.empty()) {
-    z.doctor_rrs = std::move(doctor_after);
-    z.doctor_serial = serial;
-  } else {
-    z.doctor_rrs.clear();
-    z.doctor_serial.reset();
-  }
-  if (messages != nullptr) {
-    // The MX/SRV records that can have a new dc-record: those at names the view rewrote (all of
-    // them when it was compiled in full).
-    std::vector<std::string> ids;
-    const auto changed = before ? z.view->changed_since(before->id()) : std::nullopt;
-    if (changed) {
-      for (const auto& name : *changed) {
-        if (auto it = z.by_owner.find(name); it != z.by_owner.end()) ids.insert(ids.end(), it->second.begin(), it->second.end());
-      }
-      std::sort(ids.begin(), ids.end());
-    }
-    auto m = dc_messages(z, before.get(), written, changed ? &ids : nullptr);
-    messages->insert(messages->end(), m.begin(), m.end());
-    messages->insert(messages->end(), doctor.begin(), doctor.end());
-  }
-  recompile_dependents(z);
-  publish();
-  if (options_.on_external_change && before && before->external_names() != z.view->external_names()) {
-    options_.on_external_change();
-  }
-  return serial;
 }
 
 void Controller::recompile_dependents(const StoreZone& changed) {
@@ -827,7 +523,7 @@ std::vector<ApiMessage> Controller::dc_messages(const StoreZone& z, const view::
                                                 const std::vector<std::string>* ids) const {
   std::vector<ApiMessage> out;
   std::set<std::string> seen;
-  std::vector<std::pair<const std::string*, const Entry*>> look;
+  std::vector<std::pair<const std::string*, const StoredRecord*>> look;
   if (ids != nullptr) {
     for (const auto& id : *ids) {
       if (auto it = z.records.find(id); it != z.records.end()) look.emplace_back(&it->first, &it->second);
@@ -837,7 +533,7 @@ std::vector<ApiMessage> Controller::dc_messages(const StoreZone& z, const view::
   }
   for (const auto& [idp, ep] : look) {
     const std::string& id = *idp;
-    const Entry& e = *ep;
+    const StoredRecord& e = *ep;
     const uint16_t t = e.rr.type;
     if (t != rrtype::kMX && t != rrtype::kSRV) continue;
     const size_t off = static_cast<size_t>(dns::rdata_target_offset(t));
@@ -873,7 +569,7 @@ Result<WriteResult> Controller::create_record(const std::string& zone_id, const 
                                               const WriteOptions& opt) {
   auto z = writable(zone_id);
   if (!z) return z.error();
-  Pending p(**z, "create");
+  WriteBatch p((*z)->records, (*z)->by_owner, (*z)->settings, "create");
   auto r = stage(**z, p, in, {}, false);
   if (!r) return r.error();
   WriteResult out;
@@ -888,7 +584,7 @@ Result<WriteResult> Controller::update_record(const std::string& zone_id, const 
                                               const RecordInput& in, bool replace, const WriteOptions& opt) {
   auto z = writable(zone_id);
   if (!z) return z.error();
-  Pending p(**z, replace ? "put" : "patch");
+  WriteBatch p((*z)->records, (*z)->by_owner, (*z)->settings, replace ? "put" : "patch");
   auto r = stage(**z, p, in, id, replace);
   if (!r) return r.error();
   WriteResult out;
@@ -903,7 +599,7 @@ Result<WriteResult> Controller::delete_record(const std::string& zone_id, const 
                                               const WriteOptions& opt) {
   auto z = writable(zone_id);
   if (!z) return z.error();
-  Pending p(**z, "delete");
+  WriteBatch p((*z)->records, (*z)->by_owner, (*z)->settings, "delete");
   zone::Record gone;
   if (auto r = stage_delete(p, id, &gone); !r) return r.error();
   WriteResult out;
@@ -917,7 +613,7 @@ Result<WriteResult> Controller::delete_record(const std::string& zone_id, const 
 Result<BatchResult> Controller::batch(const std::string& zone_id, const BatchInput& in, const WriteOptions& opt) {
   auto z = writable(zone_id);
   if (!z) return z.error();
-  Pending p(**z, "batch");
+  WriteBatch p((*z)->records, (*z)->by_owner, (*z)->settings, "batch");
   BatchResult out;
   auto fail = [](const char* list, size_t i, const Error& e) {
     return Error{std::string(list) + "[" + std::to_string(i) + "]: " + e.message, e.code};
@@ -955,7 +651,7 @@ Result<ImportResult> Controller::import_zone(const std::string& zone_id, std::st
   // The parser refuses $INCLUDE directives in text ("import:LINE: $INCLUDE is not allowed here").
   auto parsed = dns::parse_zone_text(text, (*z)->apex, "import", dns::ParseLimits{options_.max_generate_records});
   if (!parsed) return err(errc::kImportParse, parsed.error().message);
-  Pending p(**z, "import");
+  WriteBatch p((*z)->records, (*z)->by_owner, (*z)->settings, "import");
   ImportResult out;
   for (const auto& rr : parsed->records) {
     if (rr.type == rrtype::kSOA || (rr.type == rrtype::kNS && rr.owner == (*z)->apex)) continue;
@@ -1048,11 +744,10 @@ Result<DnsSettings> Controller::update_dns_settings(const std::string& zone_id, 
   if (!z) return z.error();
   auto next = patch_settings((*z)->settings, body);
   if (!next) return next.error();
-  Pending p(**z, "settings");
-  p.settings = *next;
-  p.settings_changed = true;
-  if (next->flatten_all != (*z)->settings.flatten_all) p.settings.flattening_modified_on = now();
-  DnsSettings candidate = p.settings;
+  WriteBatch p((*z)->records, (*z)->by_owner, (*z)->settings, "settings");
+  if (next->flatten_all != (*z)->settings.flatten_all) next->flattening_modified_on = now();
+  p.set_settings(*next);
+  DnsSettings candidate = p.settings();
   auto serial = commit(**z, p, messages, opt);
   if (!serial) return serial.error();
   return opt.dry_run ? candidate : (*z)->settings;
@@ -1075,7 +770,7 @@ std::shared_ptr<const view::Catalog> Controller::catalog_with(const std::string&
   return view::Catalog::build(std::move(views));
 }
 
-DoctorZone Controller::doctor_zone(const StoreZone& z, const std::map<std::string, Entry>& records,
+DoctorZone Controller::doctor_zone(const StoreZone& z, const RecordMap& records,
                                    bool flatten_all) const {
   DoctorZone d;
   d.apex = z.apex;
@@ -1119,7 +814,7 @@ Result<DoctorState> Controller::doctor_state(const std::string& zone_id, bool al
   return st;
 }
 
-std::vector<ApiMessage> Controller::preflight(StoreZone& z, const Pending& p,
+std::vector<ApiMessage> Controller::preflight(StoreZone& z, const WriteBatch& p,
                                               const std::shared_ptr<const view::ZoneView>& candidate,
                                               std::vector<dns::ZoneRecord>* after_rrs) const {
   if (!options_.preflight) return {};
@@ -1146,7 +841,7 @@ std::vector<ApiMessage> Controller::preflight(StoreZone& z, const Pending& p,
   was.flatten_all = z.settings.flatten_all;
   was.stored = cached ? std::move(z.doctor_rrs) : p.original_rrs();
   before.zones.push_back(std::move(was));
-  after.zones.push_back(doctor_zone(z, p.records, p.settings.flatten_all));
+  after.zones.push_back(doctor_zone(z, p.records(), p.settings().flatten_all));
   std::vector<ApiMessage> out;
   try {
     out = options_.preflight(before, after);

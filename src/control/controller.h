@@ -64,6 +64,7 @@
 #include "control/preflight_change.h"
 #include "control/unique_function.h"
 #include "control/validate.h"
+#include "control/write_batch.h"
 #include "control/writer.h"
 #include "control/zone_settings.h"
 #include "store/store.h"
@@ -299,14 +300,10 @@ class Controller {
   std::vector<SecondaryZone> secondary_zones() const;
 
  private:
-  struct Entry {
-    zone::Record rec;
-    dns::ZoneRecord rr;
-  };
   struct StoreZone {
     zone::Zone zone;
     std::string apex;  // wire
-    std::map<std::string, Entry> records;  // by id
+    RecordMap records;
     DnsSettings settings;
     std::map<std::string, AppInfo> apps;  // by id
     nlohmann::json access_rules = nlohmann::json::array();  // IP access rules (control/spectrum.h)
@@ -315,9 +312,9 @@ class Controller {
     // touches when model->view() is `view`; otherwise (a view made another way since: load,
     // settings, apps, a dependency) the write compiles in full and keeps the new model.
     std::shared_ptr<view::ZoneModel> model;
-    // Record ids by owner (wire), each list in id order, as committed: what stage() checks a new
-    // record against and what a recompile of one name reads, without a walk over the zone.
-    std::unordered_map<std::string, std::vector<std::string>> by_owner;
+    // Record ids by owner (wire), as committed: what stage() checks a new record against and
+    // what a recompile of one name reads, without a walk over the zone.
+    OwnerIndex by_owner;
     // The pre-flight's copy of the records' rrs as of serial doctor_serial (what the last
     // committed write's "after" state held): the next write's "before" without another copy.
     std::vector<dns::ZoneRecord> doctor_rrs;
@@ -334,34 +331,6 @@ class Controller {
     // zone's records in memory twice is not).
     mutable std::optional<std::vector<zone::Record>> records;
   };
-  // A change being prepared: the candidate state of one zone. The zone's records are moved into
-  // it (not copied: a write to a big zone must not copy every record) and changed in place;
-  // `before` keeps the first-seen state of every record touched, so commit() diffs only those,
-  // and the destructor puts the zone's records back as they were unless commit() took them.
-  // Nothing may read zone.records while a Pending for it lives (all of this runs on the writer).
-  struct Pending {
-    Pending(StoreZone& z, std::string op_name);
-    ~Pending();
-    Pending(const Pending&) = delete;
-    Pending& operator=(const Pending&) = delete;
-    // Call before changing or erasing records[id].
-    void touch(const std::string& id);
-    // The zone's records as they were before this change, in id order (copies of the rrs only).
-    std::vector<dns::ZoneRecord> original_rrs() const;
-
-    StoreZone* zone;
-    std::map<std::string, Entry> records;
-    DnsSettings settings;
-    bool settings_changed = false;
-    std::string op;  // journal: "create", "update", "delete", "batch", "import", "settings"
-    std::map<std::string, std::optional<Entry>> before;  // by id; nullopt: did not exist
-    bool committed = false;
-    // Ids staged (created or changed) by this change, by the owner (wire) they were staged at;
-    // with StoreZone::by_owner this gives the candidate's records at a name (ids_at()).
-    std::unordered_map<std::string, std::vector<std::string>> staged_at;
-  };
-  // The ids the candidate `p` holds at `owner` (wire), in id order.
-  static std::vector<std::string> ids_at(const Pending& p, const std::string& owner);
   static void reindex(StoreZone& z);
 
   Controller(ControllerOptions options, common::SnapshotPublisher<view::Catalog>& publisher,
@@ -379,16 +348,16 @@ class Controller {
   const FileZone* file_zone(const std::string& id) const;
   const std::vector<zone::Record>& file_records(const FileZone& f) const;
 
-  Result<std::shared_ptr<const view::ZoneView>> compile(const StoreZone& z, const std::map<std::string, Entry>& records,
+  Result<std::shared_ptr<const view::ZoneView>> compile(const StoreZone& z, const RecordMap& records,
                                                         const DnsSettings& settings, uint32_t serial,
                                                         const std::map<std::string, AppInfo>* apps = nullptr) const;
-  Result<std::shared_ptr<view::ZoneModel>> compile_model(const StoreZone& z, const std::map<std::string, Entry>& records,
+  Result<std::shared_ptr<view::ZoneModel>> compile_model(const StoreZone& z, const RecordMap& records,
                                                          const DnsSettings& settings, uint32_t serial,
                                                          const std::map<std::string, AppInfo>* apps = nullptr) const;
   // The candidate view of a record write: z's model updated name by name when it made z.view,
   // else a full compile. *model: the model the view came from; *undo: what puts the model back
   // (empty after a full compile: the zone's model is then untouched).
-  Result<std::shared_ptr<const view::ZoneView>> compile_candidate(StoreZone& z, const Pending& p, uint32_t serial,
+  Result<std::shared_ptr<const view::ZoneView>> compile_candidate(StoreZone& z, const WriteBatch& p, uint32_t serial,
                                                                   std::shared_ptr<view::ZoneModel>* model,
                                                                   std::vector<view::OwnerChange>* undo) const;
   // Lists the other zones' views and the external names, as compile() uses them.
@@ -400,20 +369,44 @@ class Controller {
                            const AppInfo* write, const std::string& removed_id,
                            const nlohmann::json* access_rules = nullptr);
   // Validates one item against the candidate and applies it. `base_id` empty: a new record.
-  Result<zone::Record> stage(const StoreZone& z, Pending& p, const RecordInput& in, const std::string& base_id,
+  Result<zone::Record> stage(const StoreZone& z, WriteBatch& p, const RecordInput& in, const std::string& base_id,
                              bool replace);
-  Result<void> stage_delete(Pending& p, const std::string& id, zone::Record* deleted);
-  // Compiles, writes, commits, swaps in and publishes. Returns the new serial.
-  Result<uint32_t> commit(StoreZone& z, Pending& p, std::vector<ApiMessage>* messages, const WriteOptions& opt = {});
+  Result<void> stage_delete(WriteBatch& p, const std::string& id, zone::Record* deleted);
+  // ---- the commit pipeline (controller_commit.cc) ----
+  // The state of one write as it goes down the pipeline.
+  struct Candidate {
+    uint32_t serial = 0;
+    std::shared_ptr<view::ZoneModel> model;  // the model `view` came from
+    std::vector<view::OwnerChange> undo;     // what puts the zone's model back (empty: untouched)
+    std::shared_ptr<const view::ZoneView> view;
+    std::vector<ApiMessage> doctor;          // the pre-flight's messages
+    std::vector<dns::ZoneRecord> doctor_after;
+    bool doctor_ran = false;
+    std::string stamp;                             // modified_on of what persist() stored
+    std::shared_ptr<const view::ZoneView> before;  // the view swap_in() replaced
+  };
+  // diff → compile → pre-flight → persist → swap in → announce. Returns the new serial (the
+  // current one when nothing changes or on a dry run).
+  Result<uint32_t> commit(StoreZone& z, WriteBatch& p, std::vector<ApiMessage>* messages, const WriteOptions& opt = {});
+  static ApiMessage dry_run_note(const StoreZone& z);
+  Result<uint32_t> unchanged(const StoreZone& z, std::vector<ApiMessage>* messages, const WriteOptions& opt) const;
+  Result<void> compile_write(StoreZone& z, const WriteBatch& p, const WriteBatch::Changes& changes, Candidate* c) const;
+  void undo_candidate(StoreZone& z, Candidate& c) const;
+  void preflight_write(StoreZone& z, const WriteBatch& p, Candidate* c) const;
+  Result<uint32_t> dry_run(const StoreZone& z, const WriteBatch& p, const Candidate& c,
+                           const WriteBatch::Changes& changes, std::vector<ApiMessage>* messages) const;
+  Result<void> persist(const StoreZone& z, const WriteBatch& p, const WriteBatch::Changes& changes, Candidate* c);
+  void swap_in(StoreZone& z, WriteBatch& p, Candidate* c);
+  void announce(StoreZone& z, const Candidate& c, const WriteBatch::Changes& changes, std::vector<ApiMessage>* messages);
   std::shared_ptr<const view::Catalog> catalog_with(const std::string& zone_id,
                                                     std::shared_ptr<const view::ZoneView> view) const;
-  DoctorZone doctor_zone(const StoreZone& z, const std::map<std::string, Entry>& records, bool flatten_all) const;
+  DoctorZone doctor_zone(const StoreZone& z, const RecordMap& records, bool flatten_all) const;
   // after_rrs: the "after" state's rrs, for StoreZone::doctor_rrs once the write is committed.
-  std::vector<ApiMessage> preflight(StoreZone& z, const Pending& p,
+  std::vector<ApiMessage> preflight(StoreZone& z, const WriteBatch& p,
                                     const std::shared_ptr<const view::ZoneView>& candidate,
                                     std::vector<dns::ZoneRecord>* after_rrs) const;
   // ControllerOptions::preflight_needed on what p changes (true: run the pre-flight).
-  bool preflight_needed(const StoreZone& z, const Pending& p,
+  bool preflight_needed(const StoreZone& z, const WriteBatch& p,
                         const std::shared_ptr<const view::ZoneView>& candidate) const;
   void recompile_dependents(const StoreZone& changed);
   // Recompiles z from its stored state and settles its serial (a changed view gets a new one);
