@@ -29,32 +29,10 @@ Error not_found_zone(const std::string& id) {
 
 Error record_not_found() { return err(errc::kRecordNotFound, "Record does not exist."); }
 
-// FNV-1a 64 with two seeds → 32 lowercase hex digits: a stable id for objects not stored
-// (file-backed zones and their records).
-std::string stable_id(std::string_view a, std::string_view b = {}) {
-  auto fnv = [&](uint64_t h) {
-    for (std::string_view s : {a, std::string_view("\x1f", 1), b}) {
-      for (unsigned char c : s) {
-        h ^= c;
-        h *= 1099511628211ull;
-      }
-    }
-    return h;
-  };
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(fnv(14695981039346656037ull)),
-                static_cast<unsigned long long>(fnv(0x9e3779b97f4a7c15ull)));
-  return buf;
-}
-
 std::string text_no_dot(std::string_view wire) {
   std::string t = dns::name_to_text(wire);
   if (t.size() > 1 && t.back() == '.') t.pop_back();
   return t;
-}
-
-bool record_less(const zone::Record& a, const zone::Record& b) {
-  return std::tie(a.name, a.type, a.content, a.priority) < std::tie(b.name, b.type, b.content, b.priority);
 }
 
 // The first serial of a new zone: YYYYMMDD00 (RFC 1912 §2.2 style), from the clock.
@@ -236,6 +214,10 @@ Result<void> Controller::load_zones(store::Reader& db) {
   }
   publish_now();
   return {};
+}
+
+bool Controller::record_less(const zone::Record& a, const zone::Record& b) {
+  return std::tie(a.name, a.type, a.content, a.priority) < std::tie(b.name, b.type, b.content, b.priority);
 }
 
 // ---- tokens, accounts ------------------------------------------------------------------------
@@ -483,41 +465,6 @@ Result<void> Controller::stage_delete(WriteBatch& p, const std::string& id, zone
   return {};
 }
 
-view::ViewTargets Controller::targets_for(const StoreZone& z) const {
-  std::vector<const view::ZoneView*> others;
-  for (const auto& f : file_zones_) {
-    if (f.view) others.push_back(f.view.get());
-  }
-  for (const auto& [id, o] : zones_) {
-    if (o.view && id != z.zone.id) others.push_back(o.view.get());
-  }
-  return view::ViewTargets(std::move(others), options_.external);
-}
-
-void Controller::recompile_dependents(const StoreZone& changed) {
-  for (auto& [id, z] : zones_) {
-    if (id == changed.zone.id || !z.view || z.zone.type == zone::kZoneTypeSecondary) continue;
-    bool depends = false;
-    for (const auto& n : z.view->external_names()) depends = depends || dns::is_subdomain(n, changed.apex);
-    if (!depends) continue;
-    recompile_settled(z, "dependency", "dependent-recompile-failed");
-  }
-}
-
-void Controller::recompile_settled(StoreZone& z, const char* why, const char* fail_event) {
-  auto v = compile(z, z.records, z.settings, z.zone.serial);
-  if (!v) {
-    log(std::string("event=") + fail_event + " zone=" + z.zone.name + " reason=\"" + v.error().message + "\"");
-    return;
-  }
-  auto settled = settle_serial(z, *v, why);
-  if (!settled) {
-    log("event=serial-bump-failed zone=" + z.zone.name + " reason=\"" + settled.error().message + "\"");
-    return;
-  }
-  z.view = *settled;
-}
-
 std::vector<ApiMessage> Controller::dc_messages(const StoreZone& z, const view::ZoneView* before,
                                                 const std::vector<std::string>& written_ids,
                                                 const std::vector<std::string>* ids) const {
@@ -755,21 +702,6 @@ Result<DnsSettings> Controller::update_dns_settings(const std::string& zone_id, 
 
 // ---- the mail doctor's view of a zone --------------------------------------------------------
 
-std::shared_ptr<const view::Catalog> Controller::catalog_with(const std::string& zone_id,
-                                                              std::shared_ptr<const view::ZoneView> view) const {
-  // As publish_now() builds it, with `view` in place of zone_id's (a file zone wins its apex).
-  std::vector<std::shared_ptr<const view::ZoneView>> views;
-  std::set<std::string> apexes;
-  for (const auto& f : file_zones_) {
-    if (f.view && apexes.insert(f.apex).second) views.push_back(f.view);
-  }
-  for (const auto& [id, z] : zones_) {
-    const auto& v = id == zone_id && view ? view : z.view;
-    if (v && apexes.insert(z.apex).second) views.push_back(v);
-  }
-  return view::Catalog::build(std::move(views));
-}
-
 DoctorZone Controller::doctor_zone(const StoreZone& z, const RecordMap& records,
                                    bool flatten_all) const {
   DoctorZone d;
@@ -860,91 +792,5 @@ Result<std::shared_ptr<const view::ZoneView>> Controller::served_view(const std:
 }
 
 // ---- file zones, external names --------------------------------------------------------------
-
-const std::vector<zone::Record>& Controller::file_records(const FileZone& f) const {
-  if (f.records) return *f.records;
-  f.records.emplace();
-  // Records as the file holds them (the view holds what is served: edge addresses, dc-records).
-  auto parsed = dns::parse_zone_file(f.file, f.apex, dns::ParseLimits{options_.max_generate_records});
-  if (!parsed) {
-    log("event=file-zone-unreadable zone=" + f.name + " reason=\"" + parsed.error().message + "\"");
-    return *f.records;
-  }
-  std::set<std::string> ids;
-  for (const auto& rr : parsed->records) {
-    if (rr.type == rrtype::kSOA) continue;
-    zone::Record r;
-    RecordInput in = input_from_zone_record(rr);
-    r.name = text_no_dot(rr.owner);
-    r.type = *in.type;
-    r.content = *in.content;
-    if (r.type == "CNAME" || r.type == "NS" || r.type == "PTR" || r.type == "MX") {
-      if (r.content.size() > 1 && r.content.back() == '.') r.content.pop_back();
-    }
-    if (in.priority) r.priority = static_cast<uint16_t>(*in.priority);
-    r.ttl = rr.ttl;
-    r.proxied = rr.proxied;
-    r.zone_id = f.id;
-    json s = json::object();
-    if (proxiable(r.type)) {
-      s["ipv4_only"] = rr.ipv4_only;
-      s["ipv6_only"] = rr.ipv6_only;
-      if (r.type == "CNAME") s["flatten_cname"] = rr.flatten_cname;
-    }
-    r.settings_json = s.dump();
-    std::string id = stable_id(f.name, r.name + " " + r.type + " " + std::to_string(r.priority.value_or(0)) + " " + r.content);
-    for (int k = 1; !ids.insert(id).second; ++k) id = stable_id(id, std::to_string(k));
-    r.id = id;
-    r.created_on = r.modified_on = f.loaded_on;
-    f.records->push_back(std::move(r));
-  }
-  std::sort(f.records->begin(), f.records->end(), record_less);
-  return *f.records;
-}
-
-void Controller::set_file_zones(std::vector<std::shared_ptr<const view::ZoneView>> views) {
-  std::vector<FileZone> next;
-  const std::string stamp = now();
-  for (auto& v : views) {
-    if (!v) continue;
-    FileZone f;
-    f.apex = std::string(v->apex());
-    f.name = text_no_dot(f.apex);
-    f.id = stable_id("file-zone", f.name);
-    f.file = v->source();
-    f.loaded_on = stamp;
-    f.view = file_serial(f.name, std::move(v));
-    for (const auto& [id, z] : zones_) {
-      if (z.apex == f.apex) log("event=zone-shadowed zone=" + f.name + " reason=\"served from " + f.file + "; the API zone " + id + " is not published\"");
-    }
-    next.push_back(std::move(f));
-  }
-  file_zones_ = std::move(next);
-  publish();
-}
-
-void Controller::recompile_external() {
-  for (auto& [id, z] : zones_) {
-    if (!z.view || z.view->external_names().empty() || z.zone.type == zone::kZoneTypeSecondary) continue;
-    recompile_settled(z, "external", "recompile-failed");
-  }
-  publish();
-}
-
-std::vector<std::string> Controller::external_names() const {
-  std::vector<std::string> out;
-  for (const auto& [id, z] : zones_) {
-    if (!z.view) continue;
-    for (const auto& n : z.view->external_names()) {
-      bool ours = false;
-      for (const auto& f : file_zones_) ours = ours || dns::is_subdomain(n, f.apex);
-      for (const auto& [oid, o] : zones_) ours = ours || dns::is_subdomain(n, o.apex);
-      if (!ours) out.push_back(n);
-    }
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
 
 }  // namespace dnsedge::control

@@ -347,6 +347,8 @@ class Controller {
   Result<StoreZone*> writable(const std::string& zone_id);
   const FileZone* file_zone(const std::string& id) const;
   const std::vector<zone::Record>& file_records(const FileZone& f) const;
+  // The order of record lists: name, type, content, priority.
+  static bool record_less(const zone::Record& a, const zone::Record& b);
 
   Result<std::shared_ptr<const view::ZoneView>> compile(const StoreZone& z, const RecordMap& records,
                                                         const DnsSettings& settings, uint32_t serial,
