@@ -72,7 +72,7 @@ Controller::Controller(ControllerOptions options, common::SnapshotPublisher<view
     : options_(std::move(options)),
       store_(std::move(store)),
       clock_(options_.clock ? options_.clock : &system_clock_),
-      writer_(publisher, [this] { return catalog_with({}, nullptr); }, options_.publish_listeners,
+      writer_(publisher, [this] { return published(); }, options_.publish_listeners,
               options_.max_batch, options_.log) {}
 
 Controller::~Controller() { stop(); }

@@ -116,9 +116,6 @@ struct ControllerOptions {
   const view::TargetSource* external = nullptr;  // resolved external names; may be null
   const zone::Clock* clock = nullptr;     // null: the system clock
   std::function<void(const std::string&)> log;   // warnings ("key=value" text); may be empty
-  // Called on the writer thread when a write changed the set of external names the store zones
-  // need (a CNAME to a new outside target): the owner should watch them (external_names()).
-  std::function<void()> on_external_change;
   size_t max_batch = 64;                  // jobs run between two publishes
   // Records one store zone may hold: a write that would add one more fails with 81045
   // ("Record quota exceeded."); writes that add none (updates, deletes) still pass.
@@ -137,6 +134,11 @@ struct ControllerOptions {
   // batch are acknowledged (control/writer.h): the edge opens and closes app listeners there, so
   // an acknowledged app change is in effect. Registered here, before open().
   std::vector<PublishListener> publish_listeners;
+  // The IXFR journal: `encode` gives the difference between two served views of a zone
+  // (xfr::diff_views, xfr::encode_diff), which the controller appends to the store's xfr journal
+  // in the Transaction of the change that made it (keeping `keep` per zone). Empty: no journal.
+  std::function<std::string(const view::ZoneView& before, const view::ZoneView& after)> journal_encode;
+  size_t journal_keep = 100;
   // Asked on the writer thread before an app created or replaced through the API is stored (its
   // edge_ips filled in): an error refuses the write with its code (the edge: port cap, an origin
   // that is the edge itself, a listener that cannot bind). Empty: no such check.
@@ -298,6 +300,13 @@ class Controller {
     int64_t confirmed = 0;
   };
   std::vector<SecondaryZone> secondary_zones() const;
+  // The secondary_dns objects (api/secondary_dns.h) of one kind ("tsig", "peer", "outgoing",
+  // "incoming"), in insertion order; writes are one store transaction each. Errors are the
+  // store's (store::StoreErrc; kNotFound for a delete of nothing).
+  [[nodiscard]] Result<std::vector<store::XfrObject>> xfr_objects(const std::string& kind) const;
+  [[nodiscard]] Result<void> put_xfr_object(const store::XfrObject& o);
+  [[nodiscard]] Result<void> delete_xfr_object(const std::string& kind, const std::string& id);
+  [[nodiscard]] Result<std::optional<zone::Account>> account(const std::string& id) const;
 
  private:
   struct StoreZone {
@@ -402,6 +411,15 @@ class Controller {
   void announce(StoreZone& z, const Candidate& c, const WriteBatch::Changes& changes, std::vector<ApiMessage>* messages);
   std::shared_ptr<const view::Catalog> catalog_with(const std::string& zone_id,
                                                     std::shared_ptr<const view::ZoneView> view) const;
+  // What a publish hands the listeners: the catalog, and the external names when they may have
+  // changed (external_changed_).
+  Published published();
+  // True when no file zone is served at `apex` (a file zone wins its apex).
+  bool served_from_store(const std::string& apex) const;
+  // The IXFR journal entry of a change of the zone at `apex` from `before` (as served until now;
+  // null: nothing was served) to `after`, appended in `tx` when the serial moved forward.
+  Result<void> journal(store::Transaction& tx, const std::string& apex, const view::ZoneView* before,
+                       const view::ZoneView& after) const;
   DoctorZone doctor_zone(const StoreZone& z, const RecordMap& records, bool flatten_all) const;
   // after_rrs: the "after" state's rrs, for StoreZone::doctor_rrs once the write is committed.
   std::vector<ApiMessage> preflight(StoreZone& z, const WriteBatch& p,
@@ -417,11 +435,14 @@ class Controller {
   // Serial discipline: `v`, compiled with z.zone.serial, is what z will serve. If it differs from
   // the last served view (digest in the store), bumps and persists the serial and recompiles.
   // Returns the view to serve (v itself when nothing changed).
+  // `served`: the view served until now, for the IXFR journal (null: none, as at load).
   Result<std::shared_ptr<const view::ZoneView>> settle_serial(StoreZone& z, std::shared_ptr<const view::ZoneView> v,
-                                                              const char* why);
+                                                              const char* why, const view::ZoneView* served = nullptr);
   // File zones: served serial = max(file serial, last served serial + 1) when the view changed
   // (RFC 1982), the last served serial when it did not; persisted in served_views.
-  std::shared_ptr<const view::ZoneView> file_serial(const std::string& name, std::shared_ptr<const view::ZoneView> v);
+  // `was`: the file zone's view served until now, for the IXFR journal (null: none).
+  std::shared_ptr<const view::ZoneView> file_serial(const std::string& name, std::shared_ptr<const view::ZoneView> v,
+                                                    const view::ZoneView* was);
  public:
   // The store, for the writer thread's other owners (secondary_dns objects, api/secondary_dns.cc).
   store::Store& store() noexcept { return *store_; }
@@ -444,6 +465,7 @@ class Controller {
   std::vector<FileZone> file_zones_;
   std::map<std::string, std::vector<dns::ZoneRecord>> secondary_records_;  // by zone id
   std::map<std::string, int64_t> secondary_confirmed_;                      // by zone id
+  bool external_changed_ = true;  // the next publish hands the listeners external_names()
   Result<std::shared_ptr<const view::ZoneView>> compile_secondary(const StoreZone& z, bool expired) const;
   Result<void> load_secondary(StoreZone& z, store::Reader& db);
 

@@ -11,6 +11,7 @@
 
 #include "control/controller.h"
 #include "control/errors.h"
+#include "dns/name.h"
 #include "view/digest.h"
 
 namespace dnsedge::control {
@@ -97,6 +98,18 @@ Result<std::shared_ptr<const view::ZoneView>> Controller::compile_candidate(Stor
   }
   *model = z.model;
   return v;
+}
+
+// ---- the IXFR journal -------------------------------------------------------------------------
+
+Result<void> Controller::journal(store::Transaction& tx, const std::string& apex, const view::ZoneView* before,
+                                 const view::ZoneView& after) const {
+  if (!options_.journal_encode || before == nullptr) return {};
+  // Only a serial that moved forward (RFC 1982) starts a delta a secondary can ask for.
+  const uint32_t d = after.serial() - before->serial();
+  if (d == 0 || d >= 0x80000000u) return {};
+  return tx.append_xfr_journal(dns::name_to_text(apex), before->serial(), after.serial(),
+                               options_.journal_encode(*before, after), options_.journal_keep);
 }
 
 // ---- the pipeline ----------------------------------------------------------------------------
@@ -223,6 +236,9 @@ Result<void> Controller::persist(const StoreZone& z, const WriteBatch& p, const 
   if (auto r = tx->put_served_view(z.zone.name, c->serial, view::content_digest(*c->view)); !r) {
     return store_error(r.error());
   }
+  if (served_from_store(z.apex)) {
+    if (auto r = journal(*tx, z.apex, z.view.get(), *c->view); !r) return store_error(r.error());
+  }
   if (c->serial % 100 == 0 && c->serial > kJournalKeep) {
     if (auto r = tx->delete_journal_before(z.zone.id, c->serial - kJournalKeep); !r) return store_error(r.error());
   }
@@ -275,9 +291,7 @@ void Controller::announce(StoreZone& z, const Candidate& c, const WriteBatch::Ch
   }
   recompile_dependents(z);
   publish();
-  if (options_.on_external_change && c.before && c.before->external_names() != z.view->external_names()) {
-    options_.on_external_change();
-  }
+  if (c.before && c.before->external_names() != z.view->external_names()) external_changed_ = true;
 }
 
 }  // namespace dnsedge::control

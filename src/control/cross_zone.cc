@@ -82,6 +82,22 @@ view::ViewTargets Controller::targets_for(const StoreZone& z) const {
   return view::ViewTargets(std::move(others), options_.external);
 }
 
+Published Controller::published() {
+  Published p{catalog_with({}, nullptr), std::nullopt};
+  if (external_changed_) {
+    p.external_names = external_names();
+    external_changed_ = false;
+  }
+  return p;
+}
+
+bool Controller::served_from_store(const std::string& apex) const {
+  for (const auto& f : file_zones_) {
+    if (f.apex == apex) return false;
+  }
+  return true;
+}
+
 // ---- dependents ------------------------------------------------------------------------------
 
 void Controller::recompile_dependents(const StoreZone& changed) {
@@ -100,7 +116,7 @@ void Controller::recompile_settled(StoreZone& z, const char* why, const char* fa
     log(std::string("event=") + fail_event + " zone=" + z.zone.name + " reason=\"" + v.error().message + "\"");
     return;
   }
-  auto settled = settle_serial(z, *v, why);
+  auto settled = settle_serial(z, *v, why, z.view.get());
   if (!settled) {
     log("event=serial-bump-failed zone=" + z.zone.name + " reason=\"" + settled.error().message + "\"");
     return;
@@ -113,6 +129,7 @@ void Controller::recompile_external() {
     if (!z.view || z.view->external_names().empty() || z.zone.type == zone::kZoneTypeSecondary) continue;
     recompile_settled(z, "external", "recompile-failed");
   }
+  external_changed_ = true;
   publish();
 }
 
@@ -145,13 +162,18 @@ void Controller::set_file_zones(std::vector<std::shared_ptr<const view::ZoneView
     f.id = stable_id("file-zone", f.name);
     f.file = v->source();
     f.loaded_on = stamp;
-    f.view = file_serial(f.name, std::move(v));
+    const view::ZoneView* before = nullptr;
+    for (const auto& old : file_zones_) {
+      if (old.apex == f.apex && before == nullptr) before = old.view.get();
+    }
+    f.view = file_serial(f.name, std::move(v), before);
     for (const auto& [id, z] : zones_) {
       if (z.apex == f.apex) log("event=zone-shadowed zone=" + f.name + " reason=\"served from " + f.file + "; the API zone " + id + " is not published\"");
     }
     next.push_back(std::move(f));
   }
   file_zones_ = std::move(next);
+  external_changed_ = true;
   publish();
 }
 
@@ -201,7 +223,8 @@ const std::vector<zone::Record>& Controller::file_records(const FileZone& f) con
 
 Result<std::shared_ptr<const view::ZoneView>> Controller::settle_serial(StoreZone& z,
                                                                         std::shared_ptr<const view::ZoneView> v,
-                                                                        const char* why) {
+                                                                        const char* why,
+                                                                        const view::ZoneView* served) {
   // Read-only (dnsedge doctor --data, or a full disk at start): the serial as stored.
   if (!v || !store_ || store_->read_only()) return v;
   const std::string digest = view::content_digest(*v);
@@ -228,6 +251,9 @@ Result<std::shared_ptr<const view::ZoneView>> Controller::settle_serial(StoreZon
     if (!again) return again.error();
     next = *again;
   }
+  if (served_from_store(z.apex)) {
+    if (auto r = journal(*tx, z.apex, served, *next); !r) return make_error("store: " + r.error().message);
+  }
   if (auto r = tx->commit(); !r) return make_error("store: " + r.error().message);
   if (serial != z.zone.serial) {
     log("event=serial-bumped zone=" + z.zone.name + " serial=" + std::to_string(serial) + " reason=" + why);
@@ -237,7 +263,8 @@ Result<std::shared_ptr<const view::ZoneView>> Controller::settle_serial(StoreZon
 }
 
 std::shared_ptr<const view::ZoneView> Controller::file_serial(const std::string& name,
-                                                               std::shared_ptr<const view::ZoneView> v) {
+                                                               std::shared_ptr<const view::ZoneView> v,
+                                                               const view::ZoneView* was) {
   if (!store_ || store_->read_only()) return v;  // read-only: the file's serial
   const std::string digest = view::content_digest(*v);
   auto prev = store_->served_view(name);
@@ -257,16 +284,18 @@ std::shared_ptr<const view::ZoneView> Controller::file_serial(const std::string&
     }
     if (served == last && (*prev)->digest == digest) return served == file ? v : v->with_serial(served);
   }
+  std::shared_ptr<const view::ZoneView> next = served == file ? v : v->with_serial(served);
   auto tx = store_->begin();
   if (tx) {
     auto r = tx->put_served_view(name, served, digest);
+    if (r) r = journal(*tx, std::string(v->apex()), was, *next);
     if (r) r = tx->commit();
     if (!r) log("event=serial-check-failed zone=" + name + " reason=\"" + r.error().message + "\"");
   }
   if (served == file) return v;
   log("event=serial-bumped zone=" + name + " serial=" + std::to_string(served) + " reason=file-view-changed file_serial=" +
       std::to_string(file));
-  return v->with_serial(served);
+  return next;
 }
 
 }  // namespace dnsedge::control

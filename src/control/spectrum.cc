@@ -554,6 +554,9 @@ Result<void> Controller::commit_apps(StoreZone& z, std::map<std::string, AppInfo
   if (auto r = tx->insert_journal(zone::JournalEntry{z.zone.id, serial, stamp, change.dump()}); !r) {
     return store_fail(r.error());
   }
+  if (served_from_store(z.apex)) {
+    if (auto r = journal(*tx, z.apex, z.view.get(), **v); !r) return store_fail(r.error());
+  }
   if (auto r = tx->commit(); !r) return store_fail(r.error());
   z.apps = std::move(next);
   if (access_rules != nullptr) z.access_rules = *access_rules;

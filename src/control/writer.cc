@@ -6,10 +6,10 @@
 
 namespace dnsedge::control {
 
-Writer::Writer(common::SnapshotPublisher<view::Catalog>& publisher, BuildCatalog build_catalog,
+Writer::Writer(common::SnapshotPublisher<view::Catalog>& publisher, Build build,
                std::vector<PublishListener> listeners, size_t max_batch, Log log)
     : publisher_(publisher),
-      build_catalog_(std::move(build_catalog)),
+      build_(std::move(build)),
       listeners_(std::move(listeners)),
       max_batch_(max_batch),
       log_(std::move(log)) {}
@@ -97,9 +97,9 @@ void Writer::publish() {
 
 void Writer::publish_now() {
   dirty_ = false;
-  std::shared_ptr<const view::Catalog> catalog = build_catalog_();
-  publisher_.publish(catalog);
-  for (const auto& listener : listeners_) listener(catalog);
+  const Published published = build_();
+  publisher_.publish(published.catalog);
+  for (const auto& listener : listeners_) listener(published);
 }
 
 }  // namespace dnsedge::control

@@ -9,7 +9,7 @@
 //
 // Publishing. publish() asks for a publish: inside a batch it is done once, at the batch's end;
 // outside one (before start(), after stop(), in unit tests) at once. A publish builds the
-// Catalog (build_catalog), hands it to the SnapshotPublisher the query path reads, and then calls
+// Catalog (build), hands it to the SnapshotPublisher the query path reads, and then calls
 // every publish listener in the order registered, still on the writer thread and before the
 // batch's completions run: a listener's work (the edge opening an app's port, zone transfers
 // sending NOTIFY) is done when the write is acknowledged.
@@ -25,6 +25,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -39,17 +40,25 @@ namespace dnsedge::control {
 using Completion = UniqueFunction<void()>;
 using Job = UniqueFunction<Completion()>;
 
-// Called on the writer thread after each publish with the Catalog just published, before the
-// batch's writes are acknowledged. Must not block for long (it delays every acknowledgement) and
-// must not post() and wait (the writer would wait for itself).
-using PublishListener = std::function<void(const std::shared_ptr<const view::Catalog>& published)>;
+// What one publish hands its listeners.
+struct Published {
+  std::shared_ptr<const view::Catalog> catalog;  // what DNS now answers from
+  // The external names (outside every zone we serve) the store zones need resolved, when they
+  // may have changed since the last publish; nullopt when they did not.
+  std::optional<std::vector<std::string>> external_names;
+};
+
+// Called on the writer thread after each publish, before the batch's writes are acknowledged.
+// Must not block for long (it delays every acknowledgement) and must not post() and wait (the
+// writer would wait for itself).
+using PublishListener = std::function<void(const Published& published)>;
 
 class Writer {
  public:
-  using BuildCatalog = std::function<std::shared_ptr<const view::Catalog>()>;
+  using Build = std::function<Published()>;
   using Log = std::function<void(const std::string&)>;
 
-  Writer(common::SnapshotPublisher<view::Catalog>& publisher, BuildCatalog build_catalog,
+  Writer(common::SnapshotPublisher<view::Catalog>& publisher, Build build,
          std::vector<PublishListener> listeners, size_t max_batch, Log log);
   ~Writer();
   Writer(const Writer&) = delete;
@@ -99,7 +108,7 @@ class Writer {
   void log(const std::string& text) const;
 
   common::SnapshotPublisher<view::Catalog>& publisher_;
-  BuildCatalog build_catalog_;
+  Build build_;
   std::vector<PublishListener> listeners_;
   size_t max_batch_;
   Log log_;
