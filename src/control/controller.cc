@@ -9,6 +9,7 @@
 #include "control/spectrum.h"
 #include "dns/name.h"
 #include "dns/types.h"
+#include "view/dc_messages.h"
 #include "view/digest.h"
 #include "view/view_targets.h"
 
@@ -41,11 +42,6 @@ uint32_t initial_serial(const zone::Clock& clock) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   return static_cast<uint32_t>((tm.tm_year + 1900) * 1000000u + (tm.tm_mon + 1) * 10000u + tm.tm_mday * 100u);
-}
-
-std::string addr_text(const std::string& rdata) {
-  auto t = dns::rdata_to_text(rdata.size() == 4 ? rrtype::kA : rrtype::kAAAA, rdata);
-  return t ? *t : std::string("?");
 }
 
 }  // namespace
@@ -481,33 +477,11 @@ std::vector<ApiMessage> Controller::dc_messages(const StoreZone& z, const view::
   for (const auto& [idp, ep] : look) {
     const std::string& id = *idp;
     const StoredRecord& e = *ep;
-    const uint16_t t = e.rr.type;
-    if (t != rrtype::kMX && t != rrtype::kSRV) continue;
-    const size_t off = static_cast<size_t>(dns::rdata_target_offset(t));
-    if (e.rr.rdata.size() <= off) continue;
-    const std::string target = e.rr.rdata.substr(off);
-    const std::string dc = view::dc_name(z.apex, target);
-    const uint32_t node = z.view->find(dc);
-    if (node == view::kNone) continue;
-    const bool is_new = before == nullptr || before->find(dc) == view::kNone;
     const bool written = std::find(written_ids.begin(), written_ids.end(), id) != written_ids.end();
-    if (!is_new && !written) continue;
-    if (!seen.insert(id).second) continue;
-    std::string origin;
-    const view::Node& n = z.view->node(node);
-    for (uint16_t at : {rrtype::kA, rrtype::kAAAA}) {
-      for (const auto& rd : view::rrset_rdatas(*z.view, z.view->rrset(n, at))) origin += (origin.empty() ? "" : ", ") + addr_text(rd);
-    }
-    const std::string tname = text_no_dot(target);
-    out.push_back(ApiMessage{
-        errc::kDcRecordMessage,
-        e.rec.type + " record " + e.rec.name + " points at " + tname +
-            ", which is proxied: mail cannot pass the edge, so this " + e.rec.type + " is answered with " +
-            text_no_dot(dc) + ", a name that answers the origin address" + (origin.find(',') != std::string::npos ? "es " : " ") +
-            (origin.empty() ? std::string("(none)") : origin) +
-            " (visible to anyone who looks up the " + e.rec.type + "). To avoid this: delete the " + e.rec.type +
-            " record if " + z.zone.name + " receives no mail, or point it at a DNS-only name such as mail." + z.zone.name +
-            " (an A record with the mail server's address, proxied: false)."});
+    auto text = view::dc_record_message(*z.view, before, z.zone.name, z.apex,
+                                        view::DcRecordCheck{e.rec.type, e.rec.name, &e.rr, written});
+    if (!text || !seen.insert(id).second) continue;
+    out.push_back(ApiMessage{errc::kDcRecordMessage, std::move(*text)});
   }
   return out;
 }
