@@ -48,7 +48,7 @@ std::string fqdn(std::string s) {
 }
 
 std::vector<store::XfrObject> list(control::Controller& c, const char* kind) {
-  auto all = c.store().list_xfr_objects(kind);
+  auto all = c.xfr_objects(kind);
   return all ? std::move(*all) : std::vector<store::XfrObject>{};
 }
 
@@ -127,7 +127,7 @@ HttpResponse SecondaryDns::account(const std::string& method, const std::string&
   if (rest.empty() || rest.size() > 2) return no_route();
   const char* kind = kind_of(rest[0]);
   if (kind == nullptr) return no_route();
-  auto acct = c_.store().get_account(account_id);
+  auto acct = c_.account(account_id);
   if (!acct) return store_fail(acct.error());
   if (!*acct) return fail(404, errc::kAccountNotFound, "Account " + account_id + " does not exist.");
   const bool is_tsig = std::string(kind) == "tsig";
@@ -167,10 +167,7 @@ HttpResponse SecondaryDns::account(const std::string& method, const std::string&
           }
         }
       }
-      auto tx = c_.store().begin();
-      if (!tx) return store_fail(tx.error());
-      if (auto r = tx->delete_xfr_object(kind, id); !r) return store_fail(r.error());
-      if (auto r = tx->commit(); !r) return store_fail(r.error());
+      if (auto r = c_.delete_xfr_object(kind, id); !r) return store_fail(r.error());
       if (on_change_) on_change_();
       return ok(OJson{{"id", id}});
     }
@@ -187,10 +184,7 @@ HttpResponse SecondaryDns::account(const std::string& method, const std::string&
   auto b = is_tsig ? tsig_body(merged) : peer_body(c_, account_id, merged);
   if (!b) return fail(400, b.error().code, b.error().message);
   store::XfrObject o{kind, existing ? id : zone::new_id(), account_id, b->dump()};
-  auto tx = c_.store().begin();
-  if (!tx) return store_fail(tx.error());
-  if (auto r = tx->put_xfr_object(o); !r) return store_fail(r.error());
-  if (auto r = tx->commit(); !r) return store_fail(r.error());
+  if (auto r = c_.put_xfr_object(o); !r) return store_fail(r.error());
   if (on_change_) on_change_();
   return ok(object_json(o));
 }
@@ -222,10 +216,7 @@ HttpResponse SecondaryDns::zone(const std::string& method, const control::ZoneIn
   }
   if (method == "DELETE") {
     if (!existing) return fail(404, kObjectNotFound, "Zone " + info.zone.name + " has no " + what + " transfer configuration.");
-    auto tx = c_.store().begin();
-    if (!tx) return store_fail(tx.error());
-    if (auto r = tx->delete_xfr_object(kind, existing->id); !r) return store_fail(r.error());
-    if (auto r = tx->commit(); !r) return store_fail(r.error());
+    if (auto r = c_.delete_xfr_object(kind, existing->id); !r) return store_fail(r.error());
     if (on_change_) on_change_();
     return ok(OJson{{"id", existing->id}});
   }
@@ -272,10 +263,7 @@ HttpResponse SecondaryDns::zone(const std::string& method, const control::ZoneIn
     stored["auto_refresh_seconds"] = every;
   }
   store::XfrObject o{kind, existing ? existing->id : zone::new_id(), info.zone.id, stored.dump()};
-  auto tx = c_.store().begin();
-  if (!tx) return store_fail(tx.error());
-  if (auto r = tx->put_xfr_object(o); !r) return store_fail(r.error());
-  if (auto r = tx->commit(); !r) return store_fail(r.error());
+  if (auto r = c_.put_xfr_object(o); !r) return store_fail(r.error());
   if (on_change_) on_change_();
   return ok(object_json(o));
 }

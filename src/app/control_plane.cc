@@ -8,6 +8,7 @@
 #include "api/secondary_dns.h"
 #include "api/server.h"
 #include "api/sha256.h"
+#include "app/xfr_wiring.h"
 #include "control/controller.h"
 #include "dns/name.h"
 #include "edge/spectrum.h"
@@ -21,8 +22,7 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
                                                           common::SnapshotPublisher<view::Catalog>& catalog,
                                                           const view::Catalog& file_zones,
                                                           const view::TargetSource* external,
-                                                          std::function<void()> on_external_change,
-                                                          std::function<void()> on_publish,
+                                                          std::vector<control::PublishListener> listeners,
                                                           std::function<Result<void>(const view::ServedApp&)> prepare_app) {
   std::unique_ptr<ControlPlane> cp(new ControlPlane());
   control::ControllerOptions o;
@@ -34,7 +34,6 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
   o.max_generate_records = cfg.max_generate_records;
   o.external = external;
   o.log = [](const std::string& text) { spdlog::warn("control: {}", text); };
-  o.on_external_change = std::move(on_external_change);
   o.preflight = api::CachedPreflight();  // the mail doctor's new findings in write answers
   o.preflight_needed = api::PreflightFilter();  // skipped for writes that cannot change them
   // Spectrum apps created through the API take addresses from --spectrum-pool, never one an
@@ -44,7 +43,9 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
     for (const auto& a : *flag_apps)
       for (const auto& ip : a.edge_ips) o.spectrum_reserved.push_back(ip.to_string());
   }
-  o.on_publish = std::move(on_publish);
+  o.publish_listeners = std::move(listeners);
+  o.journal_encode = journal_encode;  // IXFR deltas, stored with each change
+  o.journal_keep = cfg.xfr.journal_max;
   o.prepare_app = std::move(prepare_app);
   auto c = control::Controller::open(std::move(o), catalog);
   if (!c) return c.error();
@@ -107,10 +108,6 @@ void ControlPlane::update_external(const std::function<void()>& apply) {
     apply();
     controller_->recompile_external();
   });
-}
-
-std::vector<std::string> ControlPlane::external_names() {
-  return controller_->call([&] { return controller_->external_names(); });
 }
 
 void ControlPlane::set_xfr(xfr::Service* service, xfr::Secondary* secondary, const xfr::Config& base) {

@@ -5,8 +5,7 @@
 // writer thread and binds the API: once it returns, the whole control plane is ready and the
 // caller may open DNS.
 //
-// Thread safety: set_file_zones(), update_external() and external_names() may be called from
-// any thread (they run on the controller's writer thread and wait). start()/stop() from the
+// Thread safety: set_file_zones() and update_external() may be called from any thread (they run on the controller's writer thread and wait). start()/stop() from the
 // owning thread.
 
 #include <functional>
@@ -17,6 +16,7 @@
 #include "app/config.h"
 #include "common/result.h"
 #include "common/snapshot.h"
+#include "control/writer.h"
 #include "view/zone_view.h"
 
 namespace dnsedge::api {
@@ -38,18 +38,17 @@ namespace dnsedge::app {
 class ControlPlane {
  public:
   // `file_zones`: the catalog of the file-backed zones (ZoneSet); `external`: resolved
-  // external names for CNAME flattening (may be null; see update_external());
-  // `on_external_change`: called (on the writer thread) when an API write needs new external
-  // names resolved; the caller then re-reads external_names(). `on_publish`: called on the
-  // writer thread after every publish, before the batch's writes are acknowledged (the edge
-  // applies Spectrum app changes there). `prepare_app`: asked before an API app is stored
-  // (control::ControllerOptions::prepare_app; the edge binds its listeners there).
+  // external names for CNAME flattening (may be null; see update_external()); `listeners`: the
+  // publish listeners (control/writer.h), called on the writer thread after every publish,
+  // from the first one (at open) on, before the batch's writes are acknowledged.
+  // `prepare_app`: asked before an API app is stored (control::ControllerOptions::prepare_app;
+  // the edge binds its listeners there). The IXFR journal is written by the controller, in the
+  // transaction of each change (app/xfr_wiring.h).
   [[nodiscard]] static Result<std::unique_ptr<ControlPlane>> start(const ServeConfig& cfg,
                                                                    common::SnapshotPublisher<view::Catalog>& catalog,
                                                                    const view::Catalog& file_zones,
                                                                    const view::TargetSource* external,
-                                                                   std::function<void()> on_external_change = {},
-                                                                   std::function<void()> on_publish = {},
+                                                                   std::vector<control::PublishListener> listeners = {},
                                                                    std::function<Result<void>(const view::ServedApp&)>
                                                                        prepare_app = {});
   ~ControlPlane();
@@ -66,9 +65,6 @@ class ControlPlane {
   // controller's compiles read), then recompiles the store zones that depend on external names
   // and publishes.
   void update_external(const std::function<void()>& apply);
-  // External names the store zones need resolved.
-  std::vector<std::string> external_names();
-
   std::string api_address() const;
 
   // Zone transfers: from now on, `service` gets the transfer configuration: `base` (the config

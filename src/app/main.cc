@@ -16,6 +16,7 @@
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -228,6 +229,35 @@ int run_explain(const ServeConfig& cfg, const ExplainFlags& f) {
   return 0;
 }
 
+// The external names the resolver watches: those of the file zones (ZoneSet, set by the main
+// thread) and those of the store zones (set by a publish listener on the writer thread).
+class WatchedNames {
+ public:
+  explicit WatchedNames(resolve::TargetCache& cache) : cache_(cache) {}
+  // True when any name is watched.
+  bool set_file_names(std::vector<std::string> names) {
+    std::lock_guard lock(mu_);
+    file_ = std::move(names);
+    return apply();
+  }
+  void set_store_names(std::vector<std::string> names) {
+    std::lock_guard lock(mu_);
+    store_ = std::move(names);
+    apply();
+  }
+
+ private:
+  bool apply() {
+    std::vector<std::string> names = file_;
+    names.insert(names.end(), store_.begin(), store_.end());
+    if (auto w = cache_.set_watched(names); !w) spdlog::error("resolver: {}", w.error().message);
+    return !names.empty();
+  }
+  resolve::TargetCache& cache_;
+  std::mutex mu_;
+  std::vector<std::string> file_, store_;  // guarded by mu_
+};
+
 // The data directory holds token hashes and the audit log: created 0700, and everything dnsedge
 // creates in it is the owner's only whatever the umask (the store 0600; SQLite gives its WAL and
 // SHM the database's mode). A directory others may write to is refused.
@@ -279,7 +309,7 @@ int run_serve(const ServeConfig& cfg) {
   sigaddset(&sigs, SIGHUP);
   sigaddset(&sigs, SIGTERM);
   sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGUSR1);  // internal: resolved external targets changed
+  sigaddset(&sigs, SIGUSR1);  // internal: the resolver's answers for external targets changed
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   signal(SIGPIPE, SIG_IGN);
   // Listeners, the store, the resolver, thread wake-ups: well under this many descriptors.
@@ -330,16 +360,10 @@ int run_serve(const ServeConfig& cfg) {
     return kExitUsage;
   }
   std::unique_ptr<ControlPlane> control_plane;  // store zones + REST API, started below
-  // Resolve the external targets the zones need before the first answer (bounded wait).
-  auto watch = [&]() {
-    auto names = zones.external_names();
-    if (control_plane) {
-      const auto more = control_plane->external_names();
-      names.insert(names.end(), more.begin(), more.end());
-    }
-    if (auto w = (*targets)->set_watched(names); !w) spdlog::error("resolver: {}", w.error().message);
-    return !names.empty();
-  };
+  // The resolver watches the file zones' external names (set here) and the store zones' (set by
+  // a publish listener). Resolve those the zones need before the first answer (bounded wait).
+  WatchedNames watched(**targets);
+  auto watch = [&]() { return watched.set_file_names(zones.external_names()); };
   if (watch()) {
     (*targets)->wait_idle(std::chrono::seconds(10));
     external.set((*targets)->snapshot());
@@ -355,26 +379,38 @@ int run_serve(const ServeConfig& cfg) {
 
   common::SnapshotPublisher<view::Catalog> catalog(*loaded);
   // The store-backed zones and the REST API come up before DNS opens, so the first DNS answer
-  // means the whole server is ready. API writes that need new external names raise SIGUSR1.
-  // The edge, once running, applies Spectrum app changes of each publish before the API
-  // acknowledges them (app/edge_wiring.h).
+  // means the whole server is ready.
+  //
+  // After every publish, on the controller's writer thread and before the writes of that batch
+  // are acknowledged, the publish listeners run in this order (control/writer.h):
+  //   1. the edge, once running, applies the Spectrum app changes and its route table
+  //      (app/edge_wiring.h): an acknowledged app change is in effect;
+  //   2. zone transfers, once started, send NOTIFY for the zones whose serial changed (the IXFR
+  //      deltas were journaled in each change's own store transaction);
+  //   3. the resolver watches the external names the store zones now need.
   std::atomic<edge::Edge*> live_edge{nullptr};
+  std::atomic<xfr::Service*> live_xfr{nullptr};
+  std::vector<control::PublishListener> listeners{
+      [&live_edge](const control::Published&) {
+        if (edge::Edge* e = live_edge.load()) e->sync_catalog();
+      },
+      [&live_xfr](const control::Published& p) {
+        if (xfr::Service* x = live_xfr.load()) x->published(p.catalog);
+      },
+      [&watched](const control::Published& p) {
+        if (p.external_names) watched.set_store_names(*p.external_names);
+      }};
   {
-    auto cp = ControlPlane::start(
-        cfg, catalog, **loaded, &external, [main_thread]() { pthread_kill(main_thread, SIGUSR1); },
-        [&live_edge]() {
-          if (edge::Edge* e = live_edge.load()) e->sync_catalog();
-        },
-        [&live_edge](const view::ServedApp& app) -> Result<void> {
-          if (edge::Edge* e = live_edge.load()) return e->prepare_app(app);
-          return {};
-        });
+    auto cp = ControlPlane::start(cfg, catalog, **loaded, &external, std::move(listeners),
+                                  [&live_edge](const view::ServedApp& app) -> Result<void> {
+                                    if (edge::Edge* e = live_edge.load()) return e->prepare_app(app);
+                                    return {};
+                                  });
     if (!cp) {
       spdlog::error("{}", cp.error().message);
       return kExitUsage;
     }
     control_plane = std::move(*cp);
-    if (!control_plane->external_names().empty()) pthread_kill(main_thread, SIGUSR1);
   }
   // Zone transfers, NOTIFY, TSIG (src/xfr): the journal lives in the store.
   auto journal = StoreJournal::open(cfg.data_dir);
@@ -395,6 +431,11 @@ int run_serve(const ServeConfig& cfg) {
   xfr::Service xfr_service(catalog, xfr::ServiceOptions{.journal = journal->get(),
                                                         .on_notify = [&](const std::string& apex) { secondary.notify(apex); }});
   control_plane->set_xfr(&xfr_service, &secondary, xfr_config);
+  live_xfr = &xfr_service;  // before start(): the service begins with what is served then
+  struct StopListening {
+    std::atomic<xfr::Service*>& live;
+    ~StopListening() { live = nullptr; }
+  } stop_listening{live_xfr};
   if (auto r = xfr_service.start(); !r) {
     spdlog::error("{}", r.error().message);
     return kExitUsage;
@@ -453,6 +494,7 @@ int run_serve(const ServeConfig& cfg) {
     }
     spdlog::info("{}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     live_edge = nullptr;
+    live_xfr = nullptr;
     if (*edge) (*edge)->stop();
     (*srv)->stop();
     secondary.stop();

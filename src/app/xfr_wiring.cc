@@ -185,27 +185,28 @@ Result<xfr::Config> xfr_config_from_toml(const toml::table& root, const std::str
   return cfg;
 }
 
-Result<std::unique_ptr<StoreJournal>> StoreJournal::open(const std::string& data_dir) {
-  // On a full disk the journal reads what it holds and appends again once space is freed.
-  auto st = store::Store::open(data_dir, store::StoreOptions{.read_only_when_full = true});
-  if (!st) return make_error("xfr journal: store " + data_dir + ": " + st.error().message);
-  auto j = std::make_unique<StoreJournal>();
-  j->store_ = std::move(*st);
-  return j;
+std::string journal_encode(const view::ZoneView& before, const view::ZoneView& after) {
+  return xfr::encode_diff(xfr::diff_views(before, after));
 }
 
-Result<void> StoreJournal::append(std::string_view apex, const xfr::Diff& d, size_t keep) {
-  std::lock_guard lock(mu_);
-  auto tx = store_->begin();
-  if (!tx) return tx.error();
-  if (auto r = tx->append_xfr_journal(dns::name_to_text(apex), d.from, d.to, xfr::encode_diff(d), keep); !r) return r;
-  return tx->commit();
+Result<std::unique_ptr<StoreJournal>> StoreJournal::open(const std::string& data_dir) {
+  auto j = std::make_unique<StoreJournal>();
+  j->data_dir_ = data_dir;
+  // A store that cannot be read yet (no database file on a full disk) is opened at the first
+  // load(); until then IXFR answers with full transfers.
+  if (auto rd = store::Store::open_reader(data_dir)) j->store_ = std::move(*rd);
+  return j;
 }
 
 Result<std::vector<xfr::Diff>> StoreJournal::load(std::string_view apex) {
   std::vector<std::string> blobs;
   {
     std::lock_guard lock(mu_);
+    if (!store_) {
+      auto rd = store::Store::open_reader(data_dir_);
+      if (!rd) return make_error("xfr journal: store " + data_dir_ + ": " + rd.error().message);
+      store_ = std::move(*rd);
+    }
     auto all = store_->xfr_journal(dns::name_to_text(apex));
     if (!all) return all.error();
     blobs = std::move(*all);

@@ -1,6 +1,7 @@
 #pragma once
 // Zone transfers in `dnsedge serve` (src/xfr): the [xfr] table of the TOML file, and the IXFR
-// journal kept in the store.
+// journal kept in the store: the controller writes each entry in the transaction of its change
+// (journal_encode()), the transfer service reads them (StoreJournal).
 //
 // TOML:
 //   [xfr]
@@ -38,16 +39,21 @@ namespace dnsedge::app {
 // Parses the [xfr] table (absent: an empty config). Errors name the file and the entry.
 Result<xfr::Config> xfr_config_from_toml(const toml::table& root, const std::string& file);
 
-// The xfr::Journal over its own store connection (thread-safe: a mutex around it).
-class StoreJournal final : public xfr::Journal {
+// control::ControllerOptions::journal_encode: the IXFR delta between two served views of a zone,
+// as the store keeps it (xfr::encode_diff of xfr::diff_views).
+std::string journal_encode(const view::ZoneView& before, const view::ZoneView& after);
+
+// The xfr::JournalReader over its own read-only store connection (thread-safe: a mutex around
+// it). The store's one read-write connection is the controller's.
+class StoreJournal final : public xfr::JournalReader {
  public:
   static Result<std::unique_ptr<StoreJournal>> open(const std::string& data_dir);
-  Result<void> append(std::string_view apex, const xfr::Diff& d, size_t keep) override;
   Result<std::vector<xfr::Diff>> load(std::string_view apex) override;
 
  private:
   std::mutex mu_;
-  std::unique_ptr<store::Store> store_;
+  std::string data_dir_;
+  std::unique_ptr<store::Reader> store_;  // null until the store could be opened
 };
 
 }  // namespace dnsedge::app

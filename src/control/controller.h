@@ -64,6 +64,8 @@
 #include "control/preflight_change.h"
 #include "control/unique_function.h"
 #include "control/validate.h"
+#include "control/write_batch.h"
+#include "control/writer.h"
 #include "control/zone_settings.h"
 #include "store/store.h"
 #include "view/model.h"
@@ -72,9 +74,6 @@
 #include "zone/record.h"
 
 namespace dnsedge::control {
-
-using Completion = UniqueFunction<void()>;
-using Job = UniqueFunction<Completion()>;
 
 // An informational entry of an API answer's messages[].
 struct ApiMessage {
@@ -117,9 +116,6 @@ struct ControllerOptions {
   const view::TargetSource* external = nullptr;  // resolved external names; may be null
   const zone::Clock* clock = nullptr;     // null: the system clock
   std::function<void(const std::string&)> log;   // warnings ("key=value" text); may be empty
-  // Called on the writer thread when a write changed the set of external names the store zones
-  // need (a CNAME to a new outside target): the owner should watch them (external_names()).
-  std::function<void()> on_external_change;
   size_t max_batch = 64;                  // jobs run between two publishes
   // Records one store zone may hold: a write that would add one more fails with 81045
   // ("Record quota exceeded."); writes that add none (updates, deletes) still pass.
@@ -131,12 +127,18 @@ struct ControllerOptions {
   // (api::PreflightFilter). Empty: the pre-flight runs on every write.
   std::function<bool(const PreflightChange&)> preflight_needed;
   // Spectrum apps (control/spectrum.h): pools API apps take an address from ("127.0.0.64/28"),
-  // addresses held by apps from flags/config (never handed out), and a hook run on the writer
-  // thread after every publish, before the writes of that batch are acknowledged (the edge
-  // opens and closes app listeners there, so an acknowledged app change is in effect).
+  // and addresses held by apps from flags/config (never handed out).
   std::vector<std::string> spectrum_pools;
   std::vector<std::string> spectrum_reserved;
-  std::function<void()> on_publish;
+  // Called in this order on the writer thread after every publish, before the writes of that
+  // batch are acknowledged (control/writer.h): the edge opens and closes app listeners there, so
+  // an acknowledged app change is in effect. Registered here, before open().
+  std::vector<PublishListener> publish_listeners;
+  // The IXFR journal: `encode` gives the difference between two served views of a zone
+  // (xfr::diff_views, xfr::encode_diff), which the controller appends to the store's xfr journal
+  // in the Transaction of the change that made it (keeping `keep` per zone). Empty: no journal.
+  std::function<std::string(const view::ZoneView& before, const view::ZoneView& after)> journal_encode;
+  size_t journal_keep = 100;
   // Asked on the writer thread before an app created or replaced through the API is stored (its
   // edge_ips filled in): an error refuses the write with its code (the edge: port cap, an origin
   // that is the edge itself, a listener that cannot bind). Empty: no such check.
@@ -195,37 +197,18 @@ class Controller {
   Controller(const Controller&) = delete;
   Controller& operator=(const Controller&) = delete;
 
-  // Starts the writer thread. From then on, use post()/call().
-  void start();
+  // The writer thread (control/writer.h). Starts it: from then on, use post()/call().
+  void start() { writer_.start(); }
   // Runs the queued jobs, then joins the writer thread. Idempotent.
-  void stop();
-  bool running() const noexcept { return running_.load(); }
-
+  void stop() { writer_.stop(); }
+  bool running() const noexcept { return writer_.running(); }
   // Queues a job for the writer thread. Jobs run in order. Thread-safe.
-  void post(Job job);
-
+  void post(Job job) { writer_.post(std::move(job)); }
   // Runs f on the writer thread and returns its result once the batch it ran in is published.
   // Runs f inline when the thread is not running. Thread-safe; never call it from a job.
   template <typename F>
   auto call(F f) -> std::invoke_result_t<F&> {
-    using R = std::invoke_result_t<F&>;
-    if (!running_) return f();
-    std::promise<R> p;
-    auto fut = p.get_future();
-    post([&f, &p]() -> Completion {
-      try {
-        if constexpr (std::is_void_v<R>) {
-          f();
-          return [&p]() { p.set_value(); };
-        } else {
-          auto r = std::make_shared<R>(f());
-          return [&p, r]() { p.set_value(std::move(*r)); };
-        }
-      } catch (...) {
-        return [&p, e = std::current_exception()]() { p.set_exception(e); };
-      }
-    });
-    return fut.get();
+    return writer_.call(std::move(f));
   }
 
   // ---- writer thread ---------------------------------------------------------------------
@@ -317,16 +300,19 @@ class Controller {
     int64_t confirmed = 0;
   };
   std::vector<SecondaryZone> secondary_zones() const;
+  // The secondary_dns objects (api/secondary_dns.h) of one kind ("tsig", "peer", "outgoing",
+  // "incoming"), in insertion order; writes are one store transaction each. Errors are the
+  // store's (store::StoreErrc; kNotFound for a delete of nothing).
+  [[nodiscard]] Result<std::vector<store::XfrObject>> xfr_objects(const std::string& kind) const;
+  [[nodiscard]] Result<void> put_xfr_object(const store::XfrObject& o);
+  [[nodiscard]] Result<void> delete_xfr_object(const std::string& kind, const std::string& id);
+  [[nodiscard]] Result<std::optional<zone::Account>> account(const std::string& id) const;
 
  private:
-  struct Entry {
-    zone::Record rec;
-    dns::ZoneRecord rr;
-  };
   struct StoreZone {
     zone::Zone zone;
     std::string apex;  // wire
-    std::map<std::string, Entry> records;  // by id
+    RecordMap records;
     DnsSettings settings;
     std::map<std::string, AppInfo> apps;  // by id
     nlohmann::json access_rules = nlohmann::json::array();  // IP access rules (control/spectrum.h)
@@ -335,9 +321,9 @@ class Controller {
     // touches when model->view() is `view`; otherwise (a view made another way since: load,
     // settings, apps, a dependency) the write compiles in full and keeps the new model.
     std::shared_ptr<view::ZoneModel> model;
-    // Record ids by owner (wire), each list in id order, as committed: what stage() checks a new
-    // record against and what a recompile of one name reads, without a walk over the zone.
-    std::unordered_map<std::string, std::vector<std::string>> by_owner;
+    // Record ids by owner (wire), as committed: what stage() checks a new record against and
+    // what a recompile of one name reads, without a walk over the zone.
+    OwnerIndex by_owner;
     // The pre-flight's copy of the records' rrs as of serial doctor_serial (what the last
     // committed write's "after" state held): the next write's "before" without another copy.
     std::vector<dns::ZoneRecord> doctor_rrs;
@@ -354,41 +340,12 @@ class Controller {
     // zone's records in memory twice is not).
     mutable std::optional<std::vector<zone::Record>> records;
   };
-  // A change being prepared: the candidate state of one zone. The zone's records are moved into
-  // it (not copied: a write to a big zone must not copy every record) and changed in place;
-  // `before` keeps the first-seen state of every record touched, so commit() diffs only those,
-  // and the destructor puts the zone's records back as they were unless commit() took them.
-  // Nothing may read zone.records while a Pending for it lives (all of this runs on the writer).
-  struct Pending {
-    Pending(StoreZone& z, std::string op_name);
-    ~Pending();
-    Pending(const Pending&) = delete;
-    Pending& operator=(const Pending&) = delete;
-    // Call before changing or erasing records[id].
-    void touch(const std::string& id);
-    // The zone's records as they were before this change, in id order (copies of the rrs only).
-    std::vector<dns::ZoneRecord> original_rrs() const;
-
-    StoreZone* zone;
-    std::map<std::string, Entry> records;
-    DnsSettings settings;
-    bool settings_changed = false;
-    std::string op;  // journal: "create", "update", "delete", "batch", "import", "settings"
-    std::map<std::string, std::optional<Entry>> before;  // by id; nullopt: did not exist
-    bool committed = false;
-    // Ids staged (created or changed) by this change, by the owner (wire) they were staged at;
-    // with StoreZone::by_owner this gives the candidate's records at a name (ids_at()).
-    std::unordered_map<std::string, std::vector<std::string>> staged_at;
-  };
-  // The ids the candidate `p` holds at `owner` (wire), in id order.
-  static std::vector<std::string> ids_at(const Pending& p, const std::string& owner);
   static void reindex(StoreZone& z);
 
   Controller(ControllerOptions options, common::SnapshotPublisher<view::Catalog>& publisher,
              std::unique_ptr<store::Store> store);
   Result<void> load();
   Result<void> load_zones(store::Reader& db);
-  void run();
 
   std::string now() const;
   void log(const std::string& text) const;
@@ -399,17 +356,19 @@ class Controller {
   Result<StoreZone*> writable(const std::string& zone_id);
   const FileZone* file_zone(const std::string& id) const;
   const std::vector<zone::Record>& file_records(const FileZone& f) const;
+  // The order of record lists: name, type, content, priority.
+  static bool record_less(const zone::Record& a, const zone::Record& b);
 
-  Result<std::shared_ptr<const view::ZoneView>> compile(const StoreZone& z, const std::map<std::string, Entry>& records,
+  Result<std::shared_ptr<const view::ZoneView>> compile(const StoreZone& z, const RecordMap& records,
                                                         const DnsSettings& settings, uint32_t serial,
                                                         const std::map<std::string, AppInfo>* apps = nullptr) const;
-  Result<std::shared_ptr<view::ZoneModel>> compile_model(const StoreZone& z, const std::map<std::string, Entry>& records,
+  Result<std::shared_ptr<view::ZoneModel>> compile_model(const StoreZone& z, const RecordMap& records,
                                                          const DnsSettings& settings, uint32_t serial,
                                                          const std::map<std::string, AppInfo>* apps = nullptr) const;
   // The candidate view of a record write: z's model updated name by name when it made z.view,
   // else a full compile. *model: the model the view came from; *undo: what puts the model back
   // (empty after a full compile: the zone's model is then untouched).
-  Result<std::shared_ptr<const view::ZoneView>> compile_candidate(StoreZone& z, const Pending& p, uint32_t serial,
+  Result<std::shared_ptr<const view::ZoneView>> compile_candidate(StoreZone& z, const WriteBatch& p, uint32_t serial,
                                                                   std::shared_ptr<view::ZoneModel>* model,
                                                                   std::vector<view::OwnerChange>* undo) const;
   // Lists the other zones' views and the external names, as compile() uses them.
@@ -421,20 +380,53 @@ class Controller {
                            const AppInfo* write, const std::string& removed_id,
                            const nlohmann::json* access_rules = nullptr);
   // Validates one item against the candidate and applies it. `base_id` empty: a new record.
-  Result<zone::Record> stage(const StoreZone& z, Pending& p, const RecordInput& in, const std::string& base_id,
+  Result<zone::Record> stage(const StoreZone& z, WriteBatch& p, const RecordInput& in, const std::string& base_id,
                              bool replace);
-  Result<void> stage_delete(Pending& p, const std::string& id, zone::Record* deleted);
-  // Compiles, writes, commits, swaps in and publishes. Returns the new serial.
-  Result<uint32_t> commit(StoreZone& z, Pending& p, std::vector<ApiMessage>* messages, const WriteOptions& opt = {});
+  Result<void> stage_delete(WriteBatch& p, const std::string& id, zone::Record* deleted);
+  // ---- the commit pipeline (controller_commit.cc) ----
+  // The state of one write as it goes down the pipeline.
+  struct Candidate {
+    uint32_t serial = 0;
+    std::shared_ptr<view::ZoneModel> model;  // the model `view` came from
+    std::vector<view::OwnerChange> undo;     // what puts the zone's model back (empty: untouched)
+    std::shared_ptr<const view::ZoneView> view;
+    std::vector<ApiMessage> doctor;          // the pre-flight's messages
+    std::vector<dns::ZoneRecord> doctor_after;
+    bool doctor_ran = false;
+    std::string stamp;                             // modified_on of what persist() stored
+    std::shared_ptr<const view::ZoneView> before;  // the view swap_in() replaced
+  };
+  // diff → compile → pre-flight → persist → swap in → announce. Returns the new serial (the
+  // current one when nothing changes or on a dry run).
+  Result<uint32_t> commit(StoreZone& z, WriteBatch& p, std::vector<ApiMessage>* messages, const WriteOptions& opt = {});
+  static ApiMessage dry_run_note(const StoreZone& z);
+  Result<uint32_t> unchanged(const StoreZone& z, std::vector<ApiMessage>* messages, const WriteOptions& opt) const;
+  Result<void> compile_write(StoreZone& z, const WriteBatch& p, const WriteBatch::Changes& changes, Candidate* c) const;
+  void undo_candidate(StoreZone& z, Candidate& c) const;
+  void preflight_write(StoreZone& z, const WriteBatch& p, Candidate* c) const;
+  Result<uint32_t> dry_run(const StoreZone& z, const WriteBatch& p, const Candidate& c,
+                           const WriteBatch::Changes& changes, std::vector<ApiMessage>* messages) const;
+  Result<void> persist(const StoreZone& z, const WriteBatch& p, const WriteBatch::Changes& changes, Candidate* c);
+  void swap_in(StoreZone& z, WriteBatch& p, Candidate* c);
+  void announce(StoreZone& z, const Candidate& c, const WriteBatch::Changes& changes, std::vector<ApiMessage>* messages);
   std::shared_ptr<const view::Catalog> catalog_with(const std::string& zone_id,
                                                     std::shared_ptr<const view::ZoneView> view) const;
-  DoctorZone doctor_zone(const StoreZone& z, const std::map<std::string, Entry>& records, bool flatten_all) const;
+  // What a publish hands the listeners: the catalog, and the external names when they may have
+  // changed (external_changed_).
+  Published published();
+  // True when no file zone is served at `apex` (a file zone wins its apex).
+  bool served_from_store(const std::string& apex) const;
+  // The IXFR journal entry of a change of the zone at `apex` from `before` (as served until now;
+  // null: nothing was served) to `after`, appended in `tx` when the serial moved forward.
+  Result<void> journal(store::Transaction& tx, const std::string& apex, const view::ZoneView* before,
+                       const view::ZoneView& after) const;
+  DoctorZone doctor_zone(const StoreZone& z, const RecordMap& records, bool flatten_all) const;
   // after_rrs: the "after" state's rrs, for StoreZone::doctor_rrs once the write is committed.
-  std::vector<ApiMessage> preflight(StoreZone& z, const Pending& p,
+  std::vector<ApiMessage> preflight(StoreZone& z, const WriteBatch& p,
                                     const std::shared_ptr<const view::ZoneView>& candidate,
                                     std::vector<dns::ZoneRecord>* after_rrs) const;
   // ControllerOptions::preflight_needed on what p changes (true: run the pre-flight).
-  bool preflight_needed(const StoreZone& z, const Pending& p,
+  bool preflight_needed(const StoreZone& z, const WriteBatch& p,
                         const std::shared_ptr<const view::ZoneView>& candidate) const;
   void recompile_dependents(const StoreZone& changed);
   // Recompiles z from its stored state and settles its serial (a changed view gets a new one);
@@ -443,11 +435,14 @@ class Controller {
   // Serial discipline: `v`, compiled with z.zone.serial, is what z will serve. If it differs from
   // the last served view (digest in the store), bumps and persists the serial and recompiles.
   // Returns the view to serve (v itself when nothing changed).
+  // `served`: the view served until now, for the IXFR journal (null: none, as at load).
   Result<std::shared_ptr<const view::ZoneView>> settle_serial(StoreZone& z, std::shared_ptr<const view::ZoneView> v,
-                                                              const char* why);
+                                                              const char* why, const view::ZoneView* served = nullptr);
   // File zones: served serial = max(file serial, last served serial + 1) when the view changed
   // (RFC 1982), the last served serial when it did not; persisted in served_views.
-  std::shared_ptr<const view::ZoneView> file_serial(const std::string& name, std::shared_ptr<const view::ZoneView> v);
+  // `was`: the file zone's view served until now, for the IXFR journal (null: none).
+  std::shared_ptr<const view::ZoneView> file_serial(const std::string& name, std::shared_ptr<const view::ZoneView> v,
+                                                    const view::ZoneView* was);
  public:
   // The store, for the writer thread's other owners (secondary_dns objects, api/secondary_dns.cc).
   store::Store& store() noexcept { return *store_; }
@@ -456,11 +451,10 @@ class Controller {
   std::vector<ApiMessage> dc_messages(const StoreZone& z, const view::ZoneView* before,
                                       const std::vector<std::string>& written_ids,
                                       const std::vector<std::string>* ids = nullptr) const;
-  void publish();
-  void publish_now();
+  void publish() { writer_.publish(); }
+  void publish_now() { writer_.publish_now(); }
 
   ControllerOptions options_;
-  common::SnapshotPublisher<view::Catalog>& publisher_;
   std::unique_ptr<store::Store> store_;    // null when read-only
   std::unique_ptr<store::Reader> reader_;  // read-only mode's connection
   zone::SystemClock system_clock_;
@@ -471,18 +465,11 @@ class Controller {
   std::vector<FileZone> file_zones_;
   std::map<std::string, std::vector<dns::ZoneRecord>> secondary_records_;  // by zone id
   std::map<std::string, int64_t> secondary_confirmed_;                      // by zone id
+  bool external_changed_ = true;  // the next publish hands the listeners external_names()
   Result<std::shared_ptr<const view::ZoneView>> compile_secondary(const StoreZone& z, bool expired) const;
   Result<void> load_secondary(StoreZone& z, store::Reader& db);
 
-  // writer thread
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Job> queue_;
-  bool stopping_ = false;
-  std::atomic<bool> running_{false};
-  bool in_batch_ = false;
-  bool dirty_ = false;
-  std::thread worker_;
+  Writer writer_;  // declared last: its thread stops before the state its jobs use goes away
 };
 
 // Cloudflare-style HTTP status of a control error code: 404 (not found), 500 (internal), 503

@@ -8,7 +8,7 @@
 
 namespace dnsedge::control {
 
-bool Controller::preflight_needed(const StoreZone& z, const Pending& p,
+bool Controller::preflight_needed(const StoreZone& z, const WriteBatch& p,
                                   const std::shared_ptr<const view::ZoneView>& candidate) const {
   // What the write changed, O(touched records): the old and new versions of every record it
   // touched (unchanged ones left out), the settings, the views (docs/doctor.md).
@@ -16,22 +16,22 @@ bool Controller::preflight_needed(const StoreZone& z, const Pending& p,
   c.zone_id = z.zone.id;
   c.apex = z.apex;
   c.edge = &options_.edge;
-  for (const auto& [id, was] : p.before) {
-    auto it = p.records.find(id);
-    if (was && it != p.records.end() && was->rr == it->second.rr) continue;
+  for (const auto& [id, was] : p.before()) {
+    const StoredRecord* now = p.find(id);
+    if (was && now != nullptr && was->rr == now->rr) continue;
     if (was) c.removed.push_back(was->rr);
-    if (it != p.records.end()) c.added.push_back(it->second.rr);
+    if (now != nullptr) c.added.push_back(now->rr);
   }
-  c.settings_changed = p.settings_changed;
+  c.settings_changed = p.settings_changed();
   c.flatten_all_before = z.settings.flatten_all;
-  c.flatten_all_after = p.settings.flatten_all;
+  c.flatten_all_after = p.settings().flatten_all;
   c.before = z.view;
   c.after = candidate;
   c.for_each_before = [&p](const std::function<void(const dns::ZoneRecord&)>& fn) {
-    for (const auto& [id, e] : p.records) {
-      if (p.before.count(id) == 0) fn(e.rr);
+    for (const auto& [id, e] : p.records()) {
+      if (p.before().count(id) == 0) fn(e.rr);
     }
-    for (const auto& [id, was] : p.before) {
+    for (const auto& [id, was] : p.before()) {
       if (was) fn(was->rr);
     }
   };

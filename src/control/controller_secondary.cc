@@ -101,6 +101,12 @@ Result<void> Controller::set_secondary_data(const std::string& apex, const std::
     secondary_records_[z->zone.id] = std::move(before);
     return make_error("store: " + r.error().message);
   }
+  if (served_from_store(z->apex)) {
+    if (auto r = journal(*tx, z->apex, z->view.get(), **v); !r) {
+      secondary_records_[z->zone.id] = std::move(before);
+      return make_error("store: " + r.error().message);
+    }
+  }
   if (auto r = tx->commit(); !r) {
     secondary_records_[z->zone.id] = std::move(before);
     return make_error("store: " + r.error().message);
@@ -122,6 +128,30 @@ Result<void> Controller::expire_secondary(const std::string& apex) {
     return {};
   }
   return err(errc::kZoneNotFound, "no secondary zone " + dns::name_to_text(apex));
+}
+
+Result<std::vector<store::XfrObject>> Controller::xfr_objects(const std::string& kind) const {
+  return store_ ? store_->list_xfr_objects(kind) : reader_->list_xfr_objects(kind);
+}
+
+Result<void> Controller::put_xfr_object(const store::XfrObject& o) {
+  if (!store_) return err(errc::kInternal, "the store is open read-only");
+  auto tx = store_->begin();
+  if (!tx) return tx.error();
+  if (auto r = tx->put_xfr_object(o); !r) return r;
+  return tx->commit();
+}
+
+Result<void> Controller::delete_xfr_object(const std::string& kind, const std::string& id) {
+  if (!store_) return err(errc::kInternal, "the store is open read-only");
+  auto tx = store_->begin();
+  if (!tx) return tx.error();
+  if (auto r = tx->delete_xfr_object(kind, id); !r) return r;
+  return tx->commit();
+}
+
+Result<std::optional<zone::Account>> Controller::account(const std::string& id) const {
+  return store_ ? store_->get_account(id) : reader_->get_account(id);
 }
 
 std::vector<Controller::SecondaryZone> Controller::secondary_zones() const {

@@ -13,6 +13,7 @@
 #include "control/errors.h"
 #include "dns/name.h"
 #include "view/origin_policy.h"
+#include "view/port_range.h"
 
 namespace dnsedge::control {
 namespace {
@@ -30,14 +31,7 @@ std::optional<unsigned> parse_uint(std::string_view s) {
   return v;
 }
 
-// "25" or "1000-2000"; ports 1..65535, first <= last.
-std::optional<std::pair<uint16_t, uint16_t>> parse_range(std::string_view s) {
-  const size_t dash = s.find('-');
-  auto a = parse_uint(s.substr(0, dash));
-  auto b = dash == std::string_view::npos ? a : parse_uint(s.substr(dash + 1));
-  if (!a || !b || *a < 1 || *b > 65535 || *a > *b) return std::nullopt;
-  return std::pair{static_cast<uint16_t>(*a), static_cast<uint16_t>(*b)};
-}
+using view::parse_port_range;
 
 std::string lower(std::string s) {
   for (char& c : s)
@@ -144,7 +138,7 @@ Result<std::pair<uint16_t, uint16_t>> parse_app_protocol(std::string_view protoc
   const std::string p(protocol);
   if (p.starts_with("udp/")) return bad("protocol '" + p + "': only TCP apps are supported (tcp/PORT or tcp/FIRST-LAST)");
   if (!p.starts_with("tcp/")) return bad("protocol '" + p + "': expected tcp/PORT or tcp/FIRST-LAST, e.g. tcp/25");
-  auto r = parse_range(protocol.substr(4));
+  auto r = parse_port_range(protocol.substr(4));
   if (!r) return bad("protocol '" + p + "': ports must be 1-65535 with FIRST <= LAST");
   if (unsigned(r->second - r->first) + 1 > kMaxAppPorts) {
     return bad("protocol '" + p + "': an app spans at most " + std::to_string(kMaxAppPorts) + " ports");
@@ -210,7 +204,7 @@ Result<ParsedApp> parse_app_body(const json& body, const std::string& zone_name)
       const int64_t v = op->get<int64_t>();
       if (v >= 1 && v <= 65535) r = std::pair{static_cast<uint16_t>(v), static_cast<uint16_t>(v)};
     } else if (op != nullptr && op->is_string()) {
-      r = parse_range(op->get<std::string>());
+      r = parse_port_range(op->get<std::string>());
     }
     if (!r) return bad("origin_dns needs origin_port: a port (1-65535) or \"FIRST-LAST\"");
     const unsigned edge_n = unsigned(out.port_last - out.port_first) + 1;
@@ -272,7 +266,7 @@ json app_config(const view::ServedApp& a) {
     c["origin_direct"] = a.origin_direct;
   } else {
     c["origin_dns"] = {{"name", a.origin_dns}};
-    const auto r = parse_range(a.origin_port);
+    const auto r = parse_port_range(a.origin_port);
     if (r && r->first == r->second) {
       c["origin_port"] = r->first;
     } else {
@@ -553,6 +547,9 @@ Result<void> Controller::commit_apps(StoreZone& z, std::map<std::string, AppInfo
   json change = {{"op", op}, {"id", write ? write->row.id : removed_id}};
   if (auto r = tx->insert_journal(zone::JournalEntry{z.zone.id, serial, stamp, change.dump()}); !r) {
     return store_fail(r.error());
+  }
+  if (served_from_store(z.apex)) {
+    if (auto r = journal(*tx, z.apex, z.view.get(), **v); !r) return store_fail(r.error());
   }
   if (auto r = tx->commit(); !r) return store_fail(r.error());
   z.apps = std::move(next);

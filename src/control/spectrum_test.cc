@@ -135,7 +135,7 @@ struct Fixture {
     o.nameservers = {dns::name_from_text("ns1.dnsedge.test.").value()};
     o.spectrum_pools = {"127.0.0.64/31"};
     o.spectrum_reserved = {"127.0.0.64"};  // held by an app from the command line
-    o.on_publish = [this] { ++publishes; };
+    o.publish_listeners.push_back([this](const auto&) { ++publishes; });
     auto opened = Controller::open(std::move(o), publisher);
     ASSERT_TRUE(opened) << opened.error().message;
     c = std::move(*opened);

@@ -1,7 +1,9 @@
 #pragma once
 // IXFR deltas: the differences between successive published views of a zone (RFC 1995), and
-// the interface through which they are kept (the store implements it; DESIGN.md keeps xfr
-// independent of the store).
+// the interfaces through which they are read and kept (DESIGN.md keeps xfr independent of the
+// store). In `dnsedge serve` the controller appends each delta to the store in the transaction
+// of the change that made it (control::ControllerOptions::journal_encode), and the transfer
+// service reads them through a JournalReader (app::StoreJournal).
 //
 // A Diff lists the RRs that left the view (the old SOA first) and those that entered it (the
 // new SOA first), which is exactly one delta sequence of an IXFR reply.
@@ -59,13 +61,18 @@ Result<Diff> decode_diff(std::string_view blob);
 // (a zone's kept diffs, oldest first). Empty when the journal does not cover it.
 std::vector<Diff> chain(std::vector<Diff> all, uint32_t serial, uint32_t current);
 
-class Journal {
+class JournalReader {
  public:
-  virtual ~Journal() = default;
+  virtual ~JournalReader() = default;
+  // Every kept diff of the zone `apex` (lowercase wire), oldest first.
+  virtual Result<std::vector<Diff>> load(std::string_view apex) = 0;
+};
+
+// A journal that is also written through this interface (an in-memory one, in tests).
+class Journal : public JournalReader {
+ public:
   // Appends a diff of the zone `apex` (lowercase wire) and keeps at most `keep` diffs of it.
   virtual Result<void> append(std::string_view apex, const Diff& d, size_t keep) = 0;
-  // Every kept diff of the zone, oldest first.
-  virtual Result<std::vector<Diff>> load(std::string_view apex) = 0;
 };
 
 }  // namespace dnsedge::xfr

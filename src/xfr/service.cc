@@ -442,13 +442,14 @@ Service::Service(const common::SnapshotPublisher<view::Catalog>& catalog, Servic
       notifier_(std::make_unique<Notifier>()) {
   notifier_->options = options_;
   notifier_->stats = &stats_;
+  watch_wake_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
 }
 
 Service::~Service() { stop(); }
 
 Result<void> Service::start() {
   wake_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-  if (!wake_.valid()) return make_error(std::string("xfr: eventfd: ") + std::strerror(errno));
+  if (!wake_.valid() || !watch_wake_.valid()) return make_error(std::string("xfr: eventfd: ") + std::strerror(errno));
   try {
     udp_thread_ = std::thread([this] {
       common::lower_thread_priority();
@@ -467,10 +468,9 @@ Result<void> Service::start() {
 
 void Service::stop() {
   stopping_ = true;
-  if (wake_.valid()) {
-    const uint64_t one = 1;
-    (void)!::write(wake_.get(), &one, sizeof one);
-  }
+  const uint64_t one = 1;
+  if (wake_.valid()) (void)!::write(wake_.get(), &one, sizeof one);
+  if (watch_wake_.valid()) (void)!::write(watch_wake_.get(), &one, sizeof one);
   if (udp_thread_.joinable()) udp_thread_.join();
   if (watch_thread_.joinable()) watch_thread_.join();
 }
@@ -758,22 +758,39 @@ std::unique_ptr<MessageStream> Service::handle(std::span<const uint8_t> query, c
 
 // ---- after a publish -------------------------------------------------------------------------
 
+void Service::published(std::shared_ptr<const view::Catalog> catalog) {
+  {
+    std::lock_guard lock(published_mu_);
+    published_ = std::move(catalog);
+  }
+  const uint64_t one = 1;
+  if (watch_wake_.valid()) (void)!::write(watch_wake_.get(), &one, sizeof one);
+}
+
 void Service::watch_loop() {
-  uint64_t seen_generation = 0;
+  {
+    // What is served now (newer than anything handed over before the start).
+    std::lock_guard lock(published_mu_);
+    published_ = catalog_.current();
+  }
   while (!stopping_) {
     try {
-      const uint64_t g = catalog_.generation();
-      if (g != seen_generation) {
-        seen_generation = g;
-        on_publish(*catalog_.current());
+      std::shared_ptr<const view::Catalog> next;
+      {
+        std::lock_guard lock(published_mu_);
+        next = std::move(published_);
       }
+      if (next) on_publish(*next);
       notifier_->receive();
       notifier_->tick();
     } catch (const std::exception& e) {
       spdlog::error("xfr: watcher: {}", e.what());
     }
     std::vector<pollfd> fds = notifier_->poll_fds();
+    fds.push_back(pollfd{watch_wake_.get(), POLLIN, 0});
     (void)::poll(fds.data(), static_cast<nfds_t>(fds.size()), static_cast<int>(options_.watch_interval.count()));
+    uint64_t count = 0;
+    (void)!::read(watch_wake_.get(), &count, sizeof count);
   }
 }
 
@@ -785,12 +802,6 @@ void Service::on_publish(const view::Catalog& next) {
     now[apex] = z;
     auto it = seen_.find(apex);
     if (it != seen_.end() && it->second->serial() == z->serial()) continue;
-    if (it != seen_.end() && options_.journal != nullptr && serial_newer(z->serial(), it->second->serial())) {
-      Diff d = diff_views(*it->second, *z);
-      if (auto r = options_.journal->append(apex, d, cfg->journal_max); !r) {
-        spdlog::error("xfr: journal of {}: {}", dns::name_to_text(apex), r.error().message);
-      }
-    }
     if (auto o = cfg->outgoing.find(apex); o != cfg->outgoing.end() && !o->second.peers.empty()) {
       spdlog::info("xfr: event=notify zone={} serial={} peers={}", dns::name_to_text(apex), z->serial(), o->second.peers.size());
       notifier_->queue(*z, o->second, cfg->notify_source);

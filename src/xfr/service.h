@@ -18,9 +18,10 @@
 //  REFUSED; AXFR over UDP → NOTIMP (answered by auth::answer; RFC 5936 §4.2 leaves it undefined);
 //  IXFR without the client's SOA in the authority section → FORMERR.
 //
-//  After a publish (watched on the service's thread): each zone whose serial changed gets its
-//  diff journaled and a NOTIFY (RFC 1996) sent to its peers, retried with exponential backoff
-//  until a matching reply arrives.
+//  After a publish (published(), a publish listener; handled on the service's thread): each zone
+//  whose serial changed gets a NOTIFY (RFC 1996) sent to its peers, retried with exponential
+//  backoff until a matching reply arrives. The zones served when the service starts are
+//  notified too. (The diffs IXFR answers from were journaled with the change itself.)
 //
 // Thread safety: kind(), tcp(), udp() and set_config() may be called from any thread.
 
@@ -43,10 +44,10 @@
 namespace dnsedge::xfr {
 
 struct ServiceOptions {
-  Journal* journal = nullptr;  // null: no IXFR deltas (IXFR answers with full transfers)
+  JournalReader* journal = nullptr;  // null: no IXFR deltas (IXFR answers with full transfers)
   std::chrono::milliseconds notify_first_retry{1000};
   unsigned notify_attempts = 6;  // 1 s, 2 s, 4 s, ... between attempts
-  std::chrono::milliseconds watch_interval{50};
+  std::chrono::milliseconds watch_interval{50};  // NOTIFY retries and replies are checked this often
   // A NOTIFY from a primary of a secondary zone (Config::incoming) was accepted: check the zone.
   std::function<void(const std::string& apex)> on_notify;
   // Log lines about rejected requests (bad TSIG, refused NOTIFY or transfer, malformed) per
@@ -65,6 +66,9 @@ class Service final : public Handler {
   void stop();
 
   void set_config(std::shared_ptr<const Config> config);
+  // A publish listener (control/writer.h): hands the catalog just published to the service's
+  // thread, which sends the NOTIFYs. Any thread; also before start().
+  void published(std::shared_ptr<const view::Catalog> catalog);
   std::shared_ptr<const Config> config() const;
 
   Kind kind(Kind parsed) const noexcept override;
@@ -102,6 +106,9 @@ class Service final : public Handler {
   std::unique_ptr<UdpQueue> queue_;
   std::unique_ptr<Notifier> notifier_;
   common::UniqueFd wake_;  // eventfd: UDP work queued, or stop
+  common::UniqueFd watch_wake_;  // eventfd: a catalog was published, or stop
+  std::mutex published_mu_;
+  std::shared_ptr<const view::Catalog> published_;  // guarded by published_mu_
   std::atomic<bool> stopping_{false};
   std::thread udp_thread_, watch_thread_;
   // watch thread
