@@ -23,13 +23,13 @@ using json = OJson;           // answers
 using InJson = nlohmann::json;  // request bodies
 namespace errc = control::errc;
 
-constexpr int kAuthMissing = 9106;
-constexpr int kAuthFailed = 10000;   // also: the token lacks the permission (zone, account)
-constexpr int kUnauthorized = 9109;  // the token lacks the permission (user: token management)
-constexpr int kTooManyFailures = 971;  // Cloudflare's "Please wait and consider throttling your request speed"
-constexpr int kNoRoute = 7000;
-constexpr int kMethodNotAllowed = 7001;
-constexpr int kBadSetting = 1007;
+using errc::kAuthFailed;
+using errc::kAuthMissing;
+using errc::kBadSetting;
+using errc::kMethodNotAllowed;
+using errc::kNoRoute;
+using errc::kTooManyFailures;
+using errc::kUnauthorized;
 
 HttpResponse reply(int status, const json& body) {
   return HttpResponse{status, "application/json", body.dump(-1, ' ', false, json::error_handler_t::replace)};
@@ -39,24 +39,7 @@ HttpResponse ok(json result, const std::vector<control::ApiMessage>& messages = 
   return reply(200, success(std::move(result), messages, info));
 }
 
-int status_of(int code) {
-  switch (code) {
-    case kAuthMissing:
-    case kAuthFailed:
-    case kUnauthorized:
-      return 403;
-    case kTooManyFailures:
-      return 429;
-    case kNoRoute:
-      return 404;
-    case kMethodNotAllowed:
-      return 405;
-    default:
-      return control::http_status(code);
-  }
-}
-
-HttpResponse fail(const Error& e) { return reply(status_of(e.code), failure({e})); }
+HttpResponse fail(const Error& e) { return reply(http_status(e), failure({e})); }
 
 HttpResponse no_route(const std::string& path) {
   return reply(404, failure({Error{"Could not route to " + path + ", perhaps your object identifier is invalid?",
@@ -278,7 +261,7 @@ class Handler {
       if (skipped > 0) line += "; " + std::to_string(skipped) + " more failure(s) not logged";
       o_.log(line);
     }
-    zone::AuditEntry a = base_entry("authenticate", e.code == kAuthMissing ? 403 : status_of(e.code));
+    zone::AuditEntry a = base_entry("authenticate", e.code == kAuthMissing ? 403 : http_status(e));
     a.result = false;
     a.resource_type = "token";
     if (refused_token_ != nullptr) {

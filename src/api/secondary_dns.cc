@@ -13,10 +13,10 @@ namespace {
 using InJson = nlohmann::json;
 namespace errc = control::errc;
 
-constexpr int kNoRoute = 7000;
-constexpr int kMethodNotAllowed = 7001;
-constexpr int kObjectNotFound = 1003;  // a tsig, peer or zone config that does not exist
 constexpr int kInUse = 1005;           // deleting a tsig or peer that something still uses
+using errc::kMethodNotAllowed;
+using errc::kNoRoute;
+using errc::kObjectNotFound;    // a tsig, peer or zone config that does not exist
 
 HttpResponse reply(int status, const OJson& body) {
   return HttpResponse{status, "application/json", body.dump(-1, ' ', false, OJson::error_handler_t::replace)};

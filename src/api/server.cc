@@ -26,8 +26,8 @@ using asio::ip::tcp;
 using boost::system::error_code;
 
 constexpr size_t kHeaderLimit = 16 * 1024;
-constexpr int kTooLarge = 1005;    // errors[].code of a 413
-constexpr int kBadRequest = 1006;  // errors[].code of an unparsable HTTP request
+using errc::kBadRequest;  // errors[].code of an unparsable HTTP request
+using errc::kTooLarge;    // errors[].code of a 413
 // After a 413 the rest of the body is read and dropped (so the client sees the answer, not a
 // reset), up to this much and this long.
 constexpr size_t kDrainLimit = 64u << 20;

@@ -17,16 +17,15 @@ HttpResponse reply(int status, const json& body) {
 }
 
 HttpResponse fail(const Error& e) {
-  // 403/405 never come from here; the controller's table gives 400/404/500.
-  return reply(control::http_status(e.code), failure({e}));
+  return reply(http_status(e), failure({e}));
 }
 
 HttpResponse no_route(const std::string& target) {
-  return reply(404, failure({Error{"No route for that URI: " + target, 7000}}));
+  return reply(404, failure({Error{"No route for that URI: " + target, errc::kNoRoute}}));
 }
 
 HttpResponse method_not_allowed() {
-  return reply(405, failure({Error{"Method not allowed for this endpoint", 7001}}));
+  return reply(405, failure({Error{"Method not allowed for this endpoint", errc::kMethodNotAllowed}}));
 }
 
 Result<nlohmann::json> body_of(const HttpRequest& req) {

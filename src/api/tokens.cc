@@ -17,10 +17,10 @@ namespace {
 using InJson = nlohmann::json;
 namespace errc = control::errc;
 
-constexpr int kTokenNotFound = 1003;  // a token id that does not exist
-constexpr int kNoRoute = 7000;
-constexpr int kMethodNotAllowed = 7001;
-constexpr int kBadToken = 400;        // errors[].code of an invalid token body (Cloudflare's)
+constexpr int kTokenNotFound = errc::kObjectNotFound;  // a token id that does not exist
+using errc::kBadToken;
+using errc::kMethodNotAllowed;
+using errc::kNoRoute;
 
 constexpr std::string_view kZoneKey = "com.cloudflare.api.account.zone.";
 constexpr std::string_view kAccountKey = "com.cloudflare.api.account.";
