@@ -13,7 +13,7 @@ namespace {
 using InJson = nlohmann::json;
 namespace errc = control::errc;
 
-constexpr int kInUse = 1005;           // deleting a tsig or peer that something still uses
+using errc::kInUse;             // deleting a tsig or peer that something still uses
 using errc::kMethodNotAllowed;
 using errc::kNoRoute;
 using errc::kObjectNotFound;    // a tsig, peer or zone config that does not exist

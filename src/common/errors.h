@@ -29,6 +29,7 @@ inline constexpr int kBadQuery = 1008;         // an invalid query parameter
 inline constexpr int kFileBacked = 1010;       // the zone comes from a --zone-file: read-only
 inline constexpr int kCompile = 1011;          // the zone would not compile with this change
 inline constexpr int kImportParse = 1012;      // dns_records/import: the zone file does not parse
+inline constexpr int kInUse = 1015;            // deleting a tsig or peer that something still uses
 inline constexpr int kBadZoneName = 1099;      // POST /zones: not a valid domain name
 inline constexpr int kMalformedJson = 6007;    // the body is not JSON (or not an object)
 inline constexpr int kNoRoute = 7000;          // no route for that path
@@ -131,6 +132,7 @@ inline constexpr std::array kCodes = {
     ErrorCode{errc::kFileBacked, ErrorKind::kReadOnly},
     ErrorCode{errc::kCompile, ErrorKind::kInvalid},
     ErrorCode{errc::kImportParse, ErrorKind::kInvalid},
+    ErrorCode{errc::kInUse, ErrorKind::kInUse},
     ErrorCode{errc::kBadZoneName, ErrorKind::kInvalid},
     ErrorCode{errc::kMalformedJson, ErrorKind::kInvalid},
     ErrorCode{errc::kNoRoute, ErrorKind::kNotFound},

@@ -52,6 +52,14 @@ TEST(ErrorTableTest, StatusesOfTheKinds) {
   EXPECT_EQ(http_status(full), 503);
 }
 
+TEST(ErrorTableTest, TooLargeAndInUseAreTwoCodes) {
+  EXPECT_NE(errc::kTooLarge, errc::kInUse);
+  EXPECT_EQ(errc::kTooLarge, 1005);
+  EXPECT_EQ(http_status(errc::kTooLarge), 413);
+  EXPECT_EQ(http_status(errc::kInUse), 400);
+  EXPECT_EQ(kind_of(errc::kInUse), ErrorKind::kInUse);
+}
+
 TEST(ErrorTableTest, ExitStatuses) {
   EXPECT_EQ(exit_status(ErrorKind::kUsage), 2);
   EXPECT_EQ(exit_status(Error{"bad flag", 2, ErrorKind::kUsage}), 2);
