@@ -3,9 +3,10 @@
 // endpoints, the error codes and the dnsedge additions). Api::handle() turns one HTTP request
 // into one response: authentication (Bearer token, SHA-256 looked up in the store; its
 // validity, source-address condition and the per-source failure throttle, api/audit.h), the
-// token's permission for the route (api/routes.h, api/tokens.h), routing, JSON in and out, the
-// controller calls, and the audit log entry of every write and every failed authentication
-// (written in the write's own store transaction when it stores anything).
+// token's permission for the route, routing by the route table (api/routes.h: each endpoint's
+// method, path, handler and permission; the handlers are declared in api/handlers.h, grouped by
+// resource), and the audit log entry of every write and every failed authentication (written in
+// the write's own store transaction when it stores anything).
 //
 // Thread safety: handle() must run on the controller's writer thread (ApiServer posts every
 // request there as a job), because it calls the controller's writer-thread methods. It never
@@ -64,9 +65,5 @@ class Api {
   AuthThrottle throttle_;
   LogLimiter auth_log_;
 };
-
-// The response for errors detected before a request reaches handle() (body too large,
-// unparsable HTTP): an error envelope with this status and code.
-HttpResponse error_response(int status, int code, const std::string& message);
 
 }  // namespace dnsedge::api

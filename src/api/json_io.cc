@@ -36,11 +36,7 @@ OJson success(OJson result, const std::vector<control::ApiMessage>& messages, co
 
 OJson failure(const std::vector<Error>& errors) {
   OJson e = OJson::array();
-  for (const auto& err : errors) {
-    // A full disk is a store failure (1000) that only answers another HTTP status (503).
-    const int code = err.code == control::errc::kDiskFull ? control::errc::kInternal : err.code;
-    e.push_back({{"code", code}, {"message", err.message}});
-  }
+  for (const auto& err : errors) e.push_back({{"code", err.code}, {"message", err.message}});
   return {{"success", false}, {"errors", e}, {"messages", OJson::array()}, {"result", nullptr}};
 }
 

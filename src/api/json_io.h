@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/errors.h"
 #include "common/result.h"
 #include "control/controller.h"
 #include "control/validate.h"
@@ -18,8 +19,8 @@ namespace dnsedge::api {
 // result); request bodies are read into plain nlohmann::json.
 using OJson = nlohmann::ordered_json;
 
-inline constexpr int kMalformedJson = 6007;  // the body is not JSON (or not an object)
-inline constexpr int kInvalidBody = 9207;    // a field has the wrong JSON type
+using errc::kInvalidBody;    // a field has the wrong JSON type
+using errc::kMalformedJson;  // the body is not JSON (or not an object)
 
 // {"success":true,"errors":[],"messages":[...],"result":result[,"result_info":info]}
 OJson success(OJson result, const std::vector<control::ApiMessage>& messages = {},

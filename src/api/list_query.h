@@ -18,12 +18,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/errors.h"
 #include "common/result.h"
 #include "zone/record.h"
 
 namespace dnsedge::api {
 
-inline constexpr int kBadQuery = 1008;  // errors[].code of an invalid query parameter
+using errc::kBadQuery;  // errors[].code of an invalid query parameter
 
 // Percent-decoding with '+' as space (application/x-www-form-urlencoded).
 std::string url_decode(std::string_view s);

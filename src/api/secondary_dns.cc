@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include "api/call.h"
+#include "api/handlers.h"
 #include "api/json_io.h"
+#include "api/reply.h"
 #include "control/errors.h"
 #include "dns/name.h"
 #include "xfr/tsig.h"
@@ -13,25 +16,18 @@ namespace {
 using InJson = nlohmann::json;
 namespace errc = control::errc;
 
-constexpr int kNoRoute = 7000;
-constexpr int kMethodNotAllowed = 7001;
-constexpr int kObjectNotFound = 1003;  // a tsig, peer or zone config that does not exist
-constexpr int kInUse = 1005;           // deleting a tsig or peer that something still uses
+using errc::kInUse;             // deleting a tsig or peer that something still uses
+using errc::kObjectNotFound;    // a tsig, peer or zone config that does not exist
 
-HttpResponse reply(int status, const OJson& body) {
-  return HttpResponse{status, "application/json", body.dump(-1, ' ', false, OJson::error_handler_t::replace)};
-}
-HttpResponse ok(OJson result) { return reply(200, success(std::move(result))); }
-HttpResponse fail(int status, int code, const std::string& message) { return reply(status, failure({Error{message, code}})); }
-HttpResponse bad(const std::string& message) { return fail(400, errc::kValidation, message); }
+HttpResponse bad(const std::string& message) { return fail(errc::kValidation, message); }
 HttpResponse store_fail(const Error& e) {
   if (store::is(e, store::StoreErrc::kFull)) {  // as control::Controller answers a full disk
-    return fail(503, errc::kInternal, "disk is full: writes are refused until space is freed (" + e.message + ")");
+    return fail(Error{"disk is full: writes are refused until space is freed (" + e.message + ")", errc::kInternal,
+                      ErrorKind::kUnavailable});
   }
-  return fail(500, errc::kInternal, "Internal error: the store failed: " + e.message);
+  return fail(errc::kInternal, "Internal error: the store failed: " + e.message);
 }
-HttpResponse not_allowed() { return fail(405, kMethodNotAllowed, "Method not allowed for this endpoint"); }
-HttpResponse no_route() { return fail(404, kNoRoute, "No route for that URI"); }
+HttpResponse not_allowed() { return method_not_allowed(); }
 
 const char* kind_of(const std::string& seg) {
   if (seg == "tsigs") return "tsig";
@@ -129,7 +125,7 @@ HttpResponse SecondaryDns::account(const std::string& method, const std::string&
   if (kind == nullptr) return no_route();
   auto acct = c_.account(account_id);
   if (!acct) return store_fail(acct.error());
-  if (!*acct) return fail(404, errc::kAccountNotFound, "Account " + account_id + " does not exist.");
+  if (!*acct) return fail(errc::kAccountNotFound, "Account " + account_id + " does not exist.");
   const bool is_tsig = std::string(kind) == "tsig";
 
   if (rest.size() == 1) {
@@ -147,7 +143,7 @@ HttpResponse SecondaryDns::account(const std::string& method, const std::string&
   if (rest.size() == 2) {
     id = rest[1];
     existing = find(c_, kind, id);
-    if (!existing || existing->scope != account_id) return fail(404, kObjectNotFound, std::string(kind) + " " + id + " does not exist.");
+    if (!existing || existing->scope != account_id) return fail(kObjectNotFound, std::string(kind) + " " + id + " does not exist.");
     if (method == "GET") return ok(object_json(*existing));
     if (method == "DELETE") {
       // Refuse to delete what is still referenced.
@@ -155,7 +151,7 @@ HttpResponse SecondaryDns::account(const std::string& method, const std::string&
         for (const auto& p : list(c_, "peer")) {
           const auto b = InJson::parse(p.body, nullptr, false);
           if (b.is_object() && b.value("tsig_id", InJson()) == id) {
-            return fail(400, kInUse, "TSIG " + id + " is used by peer " + p.id + "; change or delete the peer first.");
+            return fail(kInUse, "TSIG " + id + " is used by peer " + p.id + "; change or delete the peer first.");
           }
         }
       } else {
@@ -163,7 +159,7 @@ HttpResponse SecondaryDns::account(const std::string& method, const std::string&
           const auto b = InJson::parse(o.body, nullptr, false);
           const auto peers = b.is_object() ? b.value("peers", InJson::array()) : InJson::array();
           if (std::find(peers.begin(), peers.end(), InJson(id)) != peers.end()) {
-            return fail(400, kInUse, "Peer " + id + " is used by the outgoing transfers of zone " + o.scope + ".");
+            return fail(kInUse, "Peer " + id + " is used by the outgoing transfers of zone " + o.scope + ".");
           }
         }
       }
@@ -174,7 +170,7 @@ HttpResponse SecondaryDns::account(const std::string& method, const std::string&
     if (method != "PUT" && method != "PATCH") return not_allowed();
   }
   auto in = parse_body(body);
-  if (!in) return fail(400, in.error().code, in.error().message);
+  if (!in) return fail(in.error());
   InJson merged = *in;
   if (existing && method == "PATCH") {
     merged = InJson::parse(existing->body, nullptr, false);
@@ -182,7 +178,7 @@ HttpResponse SecondaryDns::account(const std::string& method, const std::string&
     merged.update(*in);
   }
   auto b = is_tsig ? tsig_body(merged) : peer_body(c_, account_id, merged);
-  if (!b) return fail(400, b.error().code, b.error().message);
+  if (!b) return fail(b.error());
   store::XfrObject o{kind, existing ? id : zone::new_id(), account_id, b->dump()};
   if (auto r = c_.put_xfr_object(o); !r) return store_fail(r.error());
   if (on_change_) on_change_();
@@ -196,13 +192,13 @@ HttpResponse SecondaryDns::zone(const std::string& method, const control::ZoneIn
   const bool incoming = kind == "incoming";
   const std::string what = incoming ? "incoming" : "outgoing";
   if (incoming && info.zone.type != zone::kZoneTypeSecondary && method != "GET" && method != "DELETE") {
-    return fail(400, errc::kValidation,
+    return fail(errc::kValidation,
                 "Zone " + info.zone.name + " is not a secondary zone: incoming transfers need a zone created with "
                 "\"type\": \"secondary\".");
   }
   if (incoming && method != "GET" &&
       std::find(config_incoming_.begin(), config_incoming_.end(), info.zone.name) != config_incoming_.end()) {
-    return fail(400, errc::kValidation,
+    return fail(errc::kValidation,
                 "The incoming transfers of zone " + info.zone.name +
                     " are defined in the config file ([[xfr.incoming]]): change them there and restart dnsedge.");
   }
@@ -211,24 +207,24 @@ HttpResponse SecondaryDns::zone(const std::string& method, const control::ZoneIn
     if (o.scope == info.zone.id) existing = o;
   }
   if (method == "GET") {
-    if (!existing) return fail(404, kObjectNotFound, "Zone " + info.zone.name + " has no " + what + " transfer configuration.");
+    if (!existing) return fail(kObjectNotFound, "Zone " + info.zone.name + " has no " + what + " transfer configuration.");
     return ok(object_json(*existing));
   }
   if (method == "DELETE") {
-    if (!existing) return fail(404, kObjectNotFound, "Zone " + info.zone.name + " has no " + what + " transfer configuration.");
+    if (!existing) return fail(kObjectNotFound, "Zone " + info.zone.name + " has no " + what + " transfer configuration.");
     if (auto r = c_.delete_xfr_object(kind, existing->id); !r) return store_fail(r.error());
     if (on_change_) on_change_();
     return ok(OJson{{"id", existing->id}});
   }
   if (method != "POST" && method != "PUT" && method != "PATCH") return not_allowed();
   if (method == "POST" && existing) {
-    return fail(400, errc::kValidation, "Zone " + info.zone.name + " already has an " + what + " transfer configuration; use PUT.");
+    return fail(errc::kValidation, "Zone " + info.zone.name + " already has an " + what + " transfer configuration; use PUT.");
   }
   if (method != "POST" && !existing) {
-    return fail(404, kObjectNotFound, "Zone " + info.zone.name + " has no " + what + " transfer configuration.");
+    return fail(kObjectNotFound, "Zone " + info.zone.name + " has no " + what + " transfer configuration.");
   }
   auto in = parse_body(body);
-  if (!in) return fail(400, in.error().code, in.error().message);
+  if (!in) return fail(in.error());
   InJson merged = *in;
   if (existing && method == "PATCH") {
     merged = InJson::parse(existing->body, nullptr, false);
@@ -240,10 +236,10 @@ HttpResponse SecondaryDns::zone(const std::string& method, const control::ZoneIn
       return bad("'name' must be the zone's name, " + zone_fqdn);
     }
   }
-  if (!merged.contains("peers") || !merged["peers"].is_array()) return fail(400, kInvalidBody, "'peers' is required and must be an array of peer ids");
+  if (!merged.contains("peers") || !merged["peers"].is_array()) return fail(kInvalidBody, "'peers' is required and must be an array of peer ids");
   std::vector<std::string> peers;
   for (const auto& p : merged["peers"]) {
-    if (!p.is_string()) return fail(400, kInvalidBody, "'peers' must be an array of peer ids (strings)");
+    if (!p.is_string()) return fail(kInvalidBody, "'peers' must be an array of peer ids (strings)");
     const std::string pid = p.get<std::string>();
     auto peer = find(c_, "peer", pid);
     if (!peer || peer->scope != info.zone.account_id) {
@@ -256,7 +252,7 @@ HttpResponse SecondaryDns::zone(const std::string& method, const control::ZoneIn
     if (peers.empty()) return bad("'peers': a secondary zone needs at least one primary");
     int64_t every = 0;
     if (merged.contains("auto_refresh_seconds") && !merged["auto_refresh_seconds"].is_null()) {
-      if (!merged["auto_refresh_seconds"].is_number_integer()) return fail(400, kInvalidBody, "'auto_refresh_seconds' must be an integer");
+      if (!merged["auto_refresh_seconds"].is_number_integer()) return fail(kInvalidBody, "'auto_refresh_seconds' must be an integer");
       every = merged["auto_refresh_seconds"].get<int64_t>();
       if (every != 0 && (every < 1 || every > 604800)) return bad("'auto_refresh_seconds' must be 1..604800 (0: the SOA's refresh)");
     }
@@ -328,6 +324,14 @@ xfr::Config secondary_dns_config(control::Controller& c, const xfr::Config& base
     }
   }
   return cfg;
+}
+
+HttpResponse secondary_dns_account(Call& x) {
+  return x.secondary_dns.account(x.req.method, x.seg[1], {x.seg.begin() + 3, x.seg.end()}, x.req.body);
+}
+
+HttpResponse secondary_dns_zone(Call& x) {
+  return x.secondary_dns.zone(x.req.method, *x.zone, {x.seg.begin() + 3, x.seg.end()}, x.req.body);
 }
 
 }  // namespace dnsedge::api

@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "api/reply.h"
 #include "common/conn_table.h"
 #include "common/thread_priority.h"
 #include "control/errors.h"
@@ -26,8 +27,8 @@ using asio::ip::tcp;
 using boost::system::error_code;
 
 constexpr size_t kHeaderLimit = 16 * 1024;
-constexpr int kTooLarge = 1005;    // errors[].code of a 413
-constexpr int kBadRequest = 1006;  // errors[].code of an unparsable HTTP request
+using errc::kBadRequest;  // errors[].code of an unparsable HTTP request
+using errc::kTooLarge;    // errors[].code of a 413
 // After a 413 the rest of the body is read and dropped (so the client sees the answer, not a
 // reset), up to this much and this long.
 constexpr size_t kDrainLimit = 64u << 20;
@@ -77,9 +78,9 @@ HttpResponse run_deferred(std::function<HttpResponse()>& work) {
   try {
     return work();
   } catch (const std::exception& e) {
-    return error_response(500, control::errc::kInternal, std::string("Internal error: ") + e.what());
+    return fail(errc::kInternal, std::string("Internal error: ") + e.what());
   } catch (...) {
-    return error_response(500, control::errc::kInternal, "Internal error");
+    return fail(errc::kInternal, "Internal error");
   }
 }
 
@@ -290,8 +291,7 @@ struct ApiServer::Impl {
   awaitable<void> session(Session& s) {
     beast::tcp_stream& stream = s.stream;
     beast::flat_buffer buffer;
-    const HttpResponse too_large = error_response(
-        413, kTooLarge, "Request body too large (the limit is " + std::to_string(options.max_body) + " bytes)");
+    const HttpResponse too_large = fail(kTooLarge, "Request body too large (the limit is " + std::to_string(options.max_body) + " bytes)");
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(kHeaderLimit);
@@ -312,7 +312,7 @@ struct ApiServer::Impl {
         co_return;
       }
       if (ec) {
-        const HttpResponse bad = error_response(400, kBadRequest, "Malformed HTTP request: " + ec.message());
+        const HttpResponse bad = fail(kBadRequest, "Malformed HTTP request: " + ec.message());
         co_await refuse(stream, bad);
         co_return;
       }
@@ -329,7 +329,7 @@ struct ApiServer::Impl {
       }
       if (ec) {
         if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != asio::error::eof) {
-          const HttpResponse bad = error_response(400, kBadRequest, "Malformed HTTP request: " + ec.message());
+          const HttpResponse bad = fail(kBadRequest, "Malformed HTTP request: " + ec.message());
           co_await refuse(stream, bad);
         }
         co_return;

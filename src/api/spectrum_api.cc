@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include "api/call.h"
+#include "api/handlers.h"
 #include "api/json_io.h"
+#include "api/reply.h"
 #include "control/errors.h"
 #include "control/spectrum.h"
 #include "zone/record.h"
@@ -11,23 +14,6 @@ namespace dnsedge::api {
 namespace {
 
 using json = OJson;
-
-HttpResponse reply(int status, const json& body) {
-  return HttpResponse{status, "application/json", body.dump(-1, ' ', false, json::error_handler_t::replace)};
-}
-
-HttpResponse fail(const Error& e) {
-  // 403/405 never come from here; the controller's table gives 400/404/500.
-  return reply(control::http_status(e.code), failure({e}));
-}
-
-HttpResponse no_route(const std::string& target) {
-  return reply(404, failure({Error{"No route for that URI: " + target, 7000}}));
-}
-
-HttpResponse method_not_allowed() {
-  return reply(405, failure({Error{"Method not allowed for this endpoint", 7001}}));
-}
 
 Result<nlohmann::json> body_of(const HttpRequest& req) {
   bool blank = true;
@@ -97,40 +83,44 @@ json app_json(const control::AppInfo& a) {
   return o;
 }
 
-HttpResponse spectrum_route(control::Controller& c, const HttpRequest& req, const Query& query,
-                            const control::ZoneInfo& zone, const std::vector<std::string>& seg) {
-  const std::string& m = req.method;
-  if (seg.size() < 4 || seg[3] != "apps" || seg.size() > 5) return no_route(req.target);
-  if (seg.size() == 4) {
-    if (m == "GET") return list(c, query, zone);
-    if (m != "POST") return method_not_allowed();
-    auto body = body_of(req);
-    if (!body) return fail(body.error());
-    auto a = c.create_app(zone.zone.id, *body);
-    if (!a) return fail(a.error());
-    return reply(200, success(app_json(*a)));
-  }
-  const std::string& id = seg[4];
-  if (!zone::is_id(id)) {
-    return fail(Error{"Spectrum app " + id + " does not exist in this zone.", control::app_errc::kAppNotFound});
-  }
-  if (m == "GET") {
-    auto a = c.app(zone.zone.id, id);
-    if (!a) return fail(a.error());
-    return reply(200, success(app_json(*a)));
-  }
-  if (m == "PUT") {
-    auto body = body_of(req);
-    if (!body) return fail(body.error());
-    auto a = c.update_app(zone.zone.id, id, *body);
-    if (!a) return fail(a.error());
-    return reply(200, success(app_json(*a)));
-  }
-  if (m == "DELETE") {
-    if (auto r = c.delete_app(zone.zone.id, id); !r) return fail(r.error());
-    return reply(200, success(json{{"id", id}}));
-  }
-  return method_not_allowed();
+HttpResponse list_apps(Call& x) { return list(x.c, x.query, *x.zone); }
+
+HttpResponse create_app(Call& x) {
+  control::Controller& c = x.c;
+  const control::ZoneInfo& zone = *x.zone;
+  auto body = body_of(x.req);
+  if (!body) return fail(body.error());
+  auto a = c.create_app(zone.zone.id, *body);
+  if (!a) return fail(a.error());
+  return reply(200, success(app_json(*a)));
+}
+
+HttpResponse get_app(Call& x) {
+  control::Controller& c = x.c;
+  const control::ZoneInfo& zone = *x.zone;
+  const std::string& id = x.id;
+  auto a = c.app(zone.zone.id, id);
+  if (!a) return fail(a.error());
+  return reply(200, success(app_json(*a)));
+}
+
+HttpResponse put_app(Call& x) {
+  control::Controller& c = x.c;
+  const control::ZoneInfo& zone = *x.zone;
+  const std::string& id = x.id;
+  auto body = body_of(x.req);
+  if (!body) return fail(body.error());
+  auto a = c.update_app(zone.zone.id, id, *body);
+  if (!a) return fail(a.error());
+  return reply(200, success(app_json(*a)));
+}
+
+HttpResponse delete_app(Call& x) {
+  control::Controller& c = x.c;
+  const control::ZoneInfo& zone = *x.zone;
+  const std::string& id = x.id;
+  if (auto r = c.delete_app(zone.zone.id, id); !r) return fail(r.error());
+  return reply(200, success(json{{"id", id}}));
 }
 
 namespace {
@@ -150,29 +140,32 @@ json rule_json(const nlohmann::json& r) {
 
 }  // namespace
 
-HttpResponse access_rules_route(control::Controller& c, const HttpRequest& req, const control::ZoneInfo& zone,
-                                const std::vector<std::string>& seg) {
-  const std::string& m = req.method;
-  if (seg.size() < 5 || seg[3] != "access_rules" || seg[4] != "rules" || seg.size() > 6) return no_route(req.target);
-  if (seg.size() == 5) {
-    if (m == "GET") {
-      auto all = c.access_rules(zone.zone.id);
-      if (!all) return fail(all.error());
-      json out = json::array();
-      for (const auto& r : *all) out.push_back(rule_json(r));
-      const json info = result_info(Paging{1, static_cast<int64_t>(std::max<size_t>(out.size(), 1))}, out.size(), out.size());
-      return reply(200, success(out, {}, &info));
-    }
-    if (m != "POST") return method_not_allowed();
-    auto body = body_of(req);
-    if (!body) return fail(body.error());
-    auto r = c.create_access_rule(zone.zone.id, *body);
-    if (!r) return fail(r.error());
-    return reply(200, success(rule_json(*r)));
-  }
-  if (m != "DELETE") return method_not_allowed();
-  if (auto r = c.delete_access_rule(zone.zone.id, seg[5]); !r) return fail(r.error());
-  return reply(200, success(json{{"id", seg[5]}}));
+HttpResponse list_access_rules(Call& x) {
+  control::Controller& c = x.c;
+  const control::ZoneInfo& zone = *x.zone;
+  auto all = c.access_rules(zone.zone.id);
+  if (!all) return fail(all.error());
+  json out = json::array();
+  for (const auto& r : *all) out.push_back(rule_json(r));
+  const json info = result_info(Paging{1, static_cast<int64_t>(std::max<size_t>(out.size(), 1))}, out.size(), out.size());
+  return reply(200, success(out, {}, &info));
+}
+
+HttpResponse create_access_rule(Call& x) {
+  control::Controller& c = x.c;
+  const control::ZoneInfo& zone = *x.zone;
+  auto body = body_of(x.req);
+  if (!body) return fail(body.error());
+  auto r = c.create_access_rule(zone.zone.id, *body);
+  if (!r) return fail(r.error());
+  return reply(200, success(rule_json(*r)));
+}
+
+HttpResponse delete_access_rule(Call& x) {
+  control::Controller& c = x.c;
+  const control::ZoneInfo& zone = *x.zone;
+  if (auto r = c.delete_access_rule(zone.zone.id, x.id); !r) return fail(r.error());
+  return reply(200, success(json{{"id", x.id}}));
 }
 
 }  // namespace dnsedge::api

@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "api/json_io.h"
+#include "api/reply.h"
 #include "api/sha256.h"
 #include "control/errors.h"
 
@@ -17,10 +18,10 @@ namespace {
 using InJson = nlohmann::json;
 namespace errc = control::errc;
 
-constexpr int kTokenNotFound = 1003;  // a token id that does not exist
-constexpr int kNoRoute = 7000;
-constexpr int kMethodNotAllowed = 7001;
-constexpr int kBadToken = 400;        // errors[].code of an invalid token body (Cloudflare's)
+constexpr int kTokenNotFound = errc::kObjectNotFound;  // a token id that does not exist
+using errc::kBadToken;
+using errc::kMethodNotAllowed;
+using errc::kNoRoute;
 
 constexpr std::string_view kZoneKey = "com.cloudflare.api.account.zone.";
 constexpr std::string_view kAccountKey = "com.cloudflare.api.account.";
@@ -67,17 +68,9 @@ constexpr PermissionGroup kGroups[] = {
      Area::kTokens, Access::kWrite},
 };
 
-HttpResponse reply(int status, const OJson& body) {
-  return HttpResponse{status, "application/json", body.dump(-1, ' ', false, OJson::error_handler_t::replace)};
-}
-HttpResponse ok(OJson result, const OJson* info = nullptr) { return reply(200, success(std::move(result), {}, info)); }
-HttpResponse fail(int status, int code, const std::string& message) {
-  return reply(status, failure({Error{message, code}}));
-}
-HttpResponse bad(const std::string& message) { return fail(400, kBadToken, message); }
-HttpResponse store_fail(const Error& e) {
-  return fail(500, errc::kInternal, "Internal error: the store failed: " + e.message);
-}
+HttpResponse bad(const std::string& message) { return fail(kBadToken, message); }
+// Any store failure, a full disk too: 500.
+HttpResponse store_fail(const Error& e) { return fail(errc::kInternal, "Internal error: the store failed: " + e.message); }
 
 bool is_hex_id(std::string_view s) { return zone::is_id(s); }
 
@@ -605,31 +598,12 @@ const CachedToken* TokenRegistry::by_id(const std::string& id) const {
   return nullptr;
 }
 
-HttpResponse TokenRegistry::route(const std::string& method, const std::vector<std::string>& rest, const Query& query,
-                                  const std::string& body, const CachedToken& self) {
-  if (auto l = load(); !l) return store_fail(l.error());
-  const auto not_allowed = [] { return fail(405, kMethodNotAllowed, "Method not allowed for this endpoint"); };
-  if (rest.empty()) {
-    if (method == "GET") return list(query);
-    if (method == "POST") return create(body);
-    return not_allowed();
-  }
-  if (rest.size() == 1 && rest[0] == "verify") {
-    if (method != "GET") return not_allowed();
-    const auto now = std::chrono::system_clock::now();
-    OJson r{{"id", self.row.id}, {"status", token_json(self, now)["status"]}};
-    if (!self.row.not_before.empty()) r["not_before"] = self.row.not_before;
-    if (!self.row.expires_on.empty()) r["expires_on"] = self.row.expires_on;
-    return reply(200, success(r, {control::ApiMessage{10000, "This API Token is valid and active"}}));
-  }
-  if (rest.size() == 1 && rest[0] == "permission_groups") return method == "GET" ? groups(query) : not_allowed();
-  if (!is_hex_id(rest[0])) return fail(404, kNoRoute, "No route for that URI");
-  if (rest.size() == 2 && rest[1] == "value") return method == "PUT" ? roll(rest[0]) : not_allowed();
-  if (rest.size() != 1) return fail(404, kNoRoute, "No route for that URI");
-  if (method == "GET") return get(rest[0]);
-  if (method == "PUT") return update(rest[0], body);
-  if (method == "DELETE") return remove(rest[0]);
-  return not_allowed();
+HttpResponse TokenRegistry::verify(const CachedToken& self) {
+  const auto now = std::chrono::system_clock::now();
+  OJson r{{"id", self.row.id}, {"status", token_json(self, now)["status"]}};
+  if (!self.row.not_before.empty()) r["not_before"] = self.row.not_before;
+  if (!self.row.expires_on.empty()) r["expires_on"] = self.row.expires_on;
+  return ok(r, {control::ApiMessage{10000, "This API Token is valid and active"}});
 }
 
 namespace {
@@ -664,7 +638,7 @@ Result<void> token_fields(const InJson& b, zone::ApiToken& t) {
 
 HttpResponse TokenRegistry::create(const std::string& body) {
   auto b = parse_body(body);
-  if (!b) return fail(400, b.error().code, b.error().message);
+  if (!b) return fail(b.error());
   zone::ApiToken t;
   if (auto f = token_fields(*b, t); !f) return bad(f.error().message);
   const std::string secret = new_token_secret();
@@ -683,9 +657,9 @@ HttpResponse TokenRegistry::create(const std::string& body) {
 
 HttpResponse TokenRegistry::update(const std::string& id, const std::string& body) {
   const CachedToken* cur = by_id(id);
-  if (cur == nullptr) return fail(404, kTokenNotFound, "Token " + id + " not found");
+  if (cur == nullptr) return fail(kTokenNotFound, "Token " + id + " not found");
   auto b = parse_body(body);
-  if (!b) return fail(400, b.error().code, b.error().message);
+  if (!b) return fail(b.error());
   zone::ApiToken t = cur->row;
   if (auto f = token_fields(*b, t); !f) return bad(f.error().message);
   if (auto s = b->find("status"); s != b->end() && !s->is_null()) {
@@ -704,7 +678,7 @@ HttpResponse TokenRegistry::update(const std::string& id, const std::string& bod
 
 HttpResponse TokenRegistry::roll(const std::string& id) {
   const CachedToken* cur = by_id(id);
-  if (cur == nullptr) return fail(404, kTokenNotFound, "Token " + id + " not found");
+  if (cur == nullptr) return fail(kTokenNotFound, "Token " + id + " not found");
   zone::ApiToken t = cur->row;
   const std::string old_hash = t.secret_hash;
   const std::string secret = new_token_secret();
@@ -720,7 +694,7 @@ HttpResponse TokenRegistry::roll(const std::string& id) {
 
 HttpResponse TokenRegistry::remove(const std::string& id) {
   const CachedToken* cur = by_id(id);
-  if (cur == nullptr) return fail(404, kTokenNotFound, "Token " + id + " not found");
+  if (cur == nullptr) return fail(kTokenNotFound, "Token " + id + " not found");
   const std::string hash = cur->row.secret_hash;
   auto tx = c_.store().begin();
   if (!tx) return store_fail(tx.error());
@@ -732,7 +706,7 @@ HttpResponse TokenRegistry::remove(const std::string& id) {
 
 HttpResponse TokenRegistry::get(const std::string& id) {
   const CachedToken* cur = by_id(id);
-  if (cur == nullptr) return fail(404, kTokenNotFound, "Token " + id + " not found");
+  if (cur == nullptr) return fail(kTokenNotFound, "Token " + id + " not found");
   return ok(token_json(*cur, std::chrono::system_clock::now()));
 }
 
@@ -744,13 +718,13 @@ HttpResponse TokenRegistry::list(const Query& query) {
   });
   if (auto d = query.get("direction"); d && *d == "desc") std::reverse(all.begin(), all.end());
   auto paging = parse_paging(query, 20, 1000);
-  if (!paging) return fail(400, paging.error().code, paging.error().message);
+  if (!paging) return fail(paging.error());
   const auto [b, e] = page_bounds(*paging, all.size());
   const auto now = std::chrono::system_clock::now();
   OJson out = OJson::array();
   for (size_t i = b; i < e; ++i) out.push_back(token_json(*all[i], now));
   const OJson info = result_info(*paging, e - b, all.size());
-  return ok(out, &info);
+  return ok(out, {}, &info);
 }
 
 HttpResponse TokenRegistry::groups(const Query& query) {

@@ -130,20 +130,20 @@ class TokenRegistry {
   const CachedToken* authenticate(const std::string& secret_hash, const std::string& address,
                                   std::chrono::system_clock::time_point now, Refusal* why);
 
-  // /user/tokens[/...]: `rest` the segments after "tokens". `self` is the token in use.
-  HttpResponse route(const std::string& method, const std::vector<std::string>& rest, const Query& query,
-                     const std::string& body, const CachedToken& self);
+  // The /user/tokens endpoints (api/routes.h routes them here; the tokens are loaded by
+  // authenticate()). `id`: a token id (32 hex). `self`: the token in use.
+  HttpResponse verify(const CachedToken& self);
+  HttpResponse list(const Query& query);
+  HttpResponse create(const std::string& body);
+  HttpResponse get(const std::string& id);
+  HttpResponse update(const std::string& id, const std::string& body);
+  HttpResponse remove(const std::string& id);
+  HttpResponse roll(const std::string& id);
+  HttpResponse groups(const Query& query);
 
  private:
   Result<void> load();
   Result<CachedToken> cache_entry(const zone::ApiToken& row) const;
-  HttpResponse create(const std::string& body);
-  HttpResponse update(const std::string& id, const std::string& body);
-  HttpResponse remove(const std::string& id);
-  HttpResponse roll(const std::string& id);
-  HttpResponse list(const Query& query);
-  HttpResponse get(const std::string& id);
-  HttpResponse groups(const Query& query);
   const CachedToken* by_id(const std::string& id) const;
   Result<void> store_token(const zone::ApiToken& t, bool insert);
 

@@ -23,7 +23,7 @@ constexpr int kListPerPage = 100;    // record list without --per-page (the API'
 constexpr int kAllPerPage = 5000;    // record list --all, zone list: fewer round trips
 constexpr int kLookupPerPage = 50000;  // the API's maximum
 
-Error usage(std::string message) { return make_error(std::move(message), kExitUsage); }
+Error usage(std::string message) { return Error{std::move(message), kExitUsage, ErrorKind::kUsage}; }
 
 std::string upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -138,7 +138,7 @@ class Runner {
  private:
   int usage_error(const Error& e) {
     err_ << "dnsedge: " << e.message << "\n";
-    return e.code == kExitUsage ? kExitUsage : kExitFailed;
+    return exit_status(e);
   }
 
   // Sends one request. On failure prints the reason (the API's errors[] code and message) and

@@ -20,12 +20,15 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli_client.h"
+#include "common/errors.h"
 #include "common/result.h"
 
 namespace dnsedge::app::cli {
 
-inline constexpr int kExitFailed = 1;
-inline constexpr int kExitUsage = 2;
+// The exit statuses of the error model (common/errors.h exit_status()): a usage error's, and
+// every other failure's (an API refusal of any kind, an unreachable API).
+inline constexpr int kExitUsage = exit_status(ErrorKind::kUsage);
+inline constexpr int kExitFailed = exit_status(ErrorKind::kInternal);
 
 enum class Command { kNone, kZoneAdd, kZoneList, kZoneRm, kZoneImport, kZoneExport, kRecordAdd, kRecordList, kRecordSet, kRecordRm,
                      kExplain /* `explain NAME TYPE --api URL`: zone = NAME, type = TYPE */ };

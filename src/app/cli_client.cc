@@ -6,6 +6,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "common/errors.h"
+
 namespace dnsedge::app::cli {
 namespace {
 
@@ -14,7 +16,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using asio::ip::tcp;
 
-constexpr int kUsage = 2;
+// A wrong --api is a usage error (exit status 2, common/errors.h).
+Error usage(std::string message) { return Error{std::move(message), exit_status(ErrorKind::kUsage), ErrorKind::kUsage}; }
 constexpr size_t kReplyLimit = 512u << 20;  // an export of a very large zone still fits
 
 }  // namespace
@@ -24,10 +27,10 @@ Result<ApiUrl> parse_api_url(const std::string& text) {
   ApiUrl u;
   u.text = text;
   if (text.rfind("https://", 0) == 0) {
-    return make_error("--api " + text + ": https is not supported by the CLI; use http://", kUsage);
+    return usage("--api " + text + ": https is not supported by the CLI; use http://");
   }
   if (text.rfind(kScheme, 0) != 0) {
-    return make_error("--api " + text + ": expected http://HOST[:PORT][/PATH]", kUsage);
+    return usage("--api " + text + ": expected http://HOST[:PORT][/PATH]");
   }
   std::string rest = text.substr(kScheme.size());
   const size_t slash = rest.find('/');
@@ -35,15 +38,15 @@ Result<ApiUrl> parse_api_url(const std::string& text) {
   u.prefix = slash == std::string::npos ? "" : rest.substr(slash);
   while (!u.prefix.empty() && u.prefix.back() == '/') u.prefix.pop_back();
   if (u.prefix.find_first_of("?#") != std::string::npos) {
-    return make_error("--api " + text + ": no query or fragment allowed", kUsage);
+    return usage("--api " + text + ": no query or fragment allowed");
   }
   if (!authority.empty() && authority.front() == '[') {
     const size_t close = authority.find(']');
-    if (close == std::string::npos) return make_error("--api " + text + ": unclosed '[' in the host", kUsage);
+    if (close == std::string::npos) return usage("--api " + text + ": unclosed '[' in the host");
     u.host = authority.substr(1, close - 1);
     std::string after = authority.substr(close + 1);
     if (!after.empty()) {
-      if (after.front() != ':') return make_error("--api " + text + ": expected ':' after ']'", kUsage);
+      if (after.front() != ':') return usage("--api " + text + ": expected ':' after ']'");
       u.port = after.substr(1);
     }
   } else {
@@ -51,10 +54,10 @@ Result<ApiUrl> parse_api_url(const std::string& text) {
     u.host = authority.substr(0, colon);
     if (colon != std::string::npos) u.port = authority.substr(colon + 1);
   }
-  if (u.host.empty()) return make_error("--api " + text + ": no host", kUsage);
+  if (u.host.empty()) return usage("--api " + text + ": no host");
   if (u.port.empty() || u.port.size() > 5 || u.port.find_first_not_of("0123456789") != std::string::npos ||
       std::stoul(u.port) == 0 || std::stoul(u.port) > 65535) {
-    return make_error("--api " + text + ": bad port '" + u.port + "'", kUsage);
+    return usage("--api " + text + ": bad port '" + u.port + "'");
   }
   return u;
 }

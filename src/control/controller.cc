@@ -46,23 +46,6 @@ uint32_t initial_serial(const zone::Clock& clock) {
 
 }  // namespace
 
-int http_status(int code) {
-  switch (code) {
-    case errc::kZoneNotFound:
-    case errc::kRecordNotFound:
-    case errc::kAccountNotFound:
-    case app_errc::kAppNotFound:
-    case app_errc::kRuleNotFound:
-      return 404;
-    case errc::kInternal:
-      return 500;
-    case errc::kDiskFull:
-      return 503;
-    default:
-      return 400;
-  }
-}
-
 Controller::Controller(ControllerOptions options, common::SnapshotPublisher<view::Catalog>& publisher,
                        std::unique_ptr<store::Store> store)
     : options_(std::move(options)),
@@ -99,7 +82,8 @@ std::string Controller::now() const { return zone::now_rfc3339(*clock_); }
 Error Controller::store_error(const Error& e) const {
   if (store::is(e, store::StoreErrc::kDuplicate)) return err(errc::kIdenticalRecord, "An identical record already exists.");
   if (store::is(e, store::StoreErrc::kFull)) {
-    return err(errc::kDiskFull, "disk is full: writes are refused until space is freed (" + options_.data_dir + ")");
+    return Error{"disk is full: writes are refused until space is freed (" + options_.data_dir + ")", errc::kInternal,
+                 ErrorKind::kUnavailable};
   }
   return err(errc::kInternal, "Internal error: the store failed: " + e.message);
 }

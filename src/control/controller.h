@@ -32,7 +32,7 @@
 // A full disk is no outage: open() opens the store with StoreOptions::read_only_when_full, so a
 // disk too full for SQLite to open read-write still loads and serves the last committed state.
 // A write that meets a full disk (at begin, on a statement or at commit) changes nothing and fails
-// with errc::kDiskFull (HTTP 503, answered as code 1000, "disk is full: writes are refused until
+// with code 1000 of kind kUnavailable (HTTP 503, "disk is full: writes are refused until
 // space is freed (DIR)"); each episode is logged once (event=disk-full, then event=disk-space-again
 // at the first write stored after it). Every write retries, so writes resume once space is freed.
 //
@@ -61,6 +61,7 @@
 
 #include "common/result.h"
 #include "common/snapshot.h"
+#include "control/errors.h"
 #include "control/preflight_change.h"
 #include "control/unique_function.h"
 #include "control/validate.h"
@@ -349,8 +350,8 @@ class Controller {
 
   std::string now() const;
   void log(const std::string& text) const;
-  // The API error of a failed store operation: 81058 for a duplicate, errc::kDiskFull (503) when
-  // the disk is full, errc::kInternal otherwise.
+  // The API error of a failed store operation: 81058 for a duplicate, errc::kInternal otherwise
+  // (of kind kUnavailable, HTTP 503, when the disk is full).
   Error store_error(const Error& e) const;
   ZoneContext context(const StoreZone& z) const;
   Result<StoreZone*> writable(const std::string& zone_id);
@@ -471,9 +472,5 @@ class Controller {
 
   Writer writer_;  // declared last: its thread stops before the state its jobs use goes away
 };
-
-// Cloudflare-style HTTP status of a control error code: 404 (not found), 500 (internal), 503
-// (errc::kDiskFull) or 400.
-int http_status(int code);
 
 }  // namespace dnsedge::control

@@ -25,6 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/errors.h"
 #include "common/result.h"
 #include "view/apps.h"
 
@@ -32,12 +33,12 @@ namespace dnsedge::control {
 
 // Error codes of app requests (docs/api.md). 400 unless noted.
 namespace app_errc {
-inline constexpr int kBadApp = 11000;         // a field is missing or invalid (the message names it)
-inline constexpr int kOverlap = 11001;        // protocol/port overlaps another app on the same address
-inline constexpr int kPoolExhausted = 11002;  // no free address in --spectrum-pool (or no pool)
-inline constexpr int kAppNotFound = 11003;    // 404
-inline constexpr int kBadRule = 11010;        // an IP access rule is invalid or unsupported
-inline constexpr int kRuleNotFound = 11011;   // 404
+inline constexpr int kBadApp = errc::kBadApp;                // a field is missing or invalid (the message names it)
+inline constexpr int kOverlap = errc::kAppOverlap;           // protocol/port overlaps another app on the same address
+inline constexpr int kPoolExhausted = errc::kPoolExhausted;  // no free address in --spectrum-pool (or no pool)
+inline constexpr int kAppNotFound = errc::kAppNotFound;      // 404
+inline constexpr int kBadRule = errc::kBadRule;              // an IP access rule is invalid or unsupported
+inline constexpr int kRuleNotFound = errc::kRuleNotFound;    // 404
 }  // namespace app_errc
 
 // The zone setting that holds its IP access rules (a JSON array of rule objects).

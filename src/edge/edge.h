@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "common/errors.h"
 #include "common/result.h"
 #include "common/snapshot.h"
 #include "edge/address.h"
@@ -77,9 +78,9 @@ size_t default_spectrum_max_ports() noexcept;
 
 // Error codes of Edge::prepare_app (the API answers them with HTTP 400).
 namespace app_check {
-inline constexpr int kProhibitedOrigin = 9003;  // the origin is the edge or a prohibited address
-inline constexpr int kTooManyPorts = 11004;     // over spectrum_max_ports
-inline constexpr int kCannotListen = 11005;     // a listener of the app cannot bind
+inline constexpr int kProhibitedOrigin = errc::kBlockedTarget;  // the origin is the edge or a prohibited address
+inline constexpr int kTooManyPorts = errc::kTooManyPorts;       // over spectrum_max_ports
+inline constexpr int kCannotListen = errc::kCannotListen;       // a listener of the app cannot bind
 }  // namespace app_check
 
 struct ListenerInfo {

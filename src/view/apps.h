@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/errors.h"
 #include "common/result.h"
 #include "dns/zonefile.h"
 
@@ -41,7 +42,7 @@ struct ServedApp {
 // TTL of the A/AAAA an app's name answers (Cloudflare's "auto" for proxied names).
 inline constexpr uint32_t kAppTtl = 300;
 // Error code of an app name that clashes with a stored A/AAAA/CNAME: Cloudflare's 81053.
-inline constexpr int kAppNameConflict = 81053;
+inline constexpr int kAppNameConflict = errc::kAddressConflict;
 
 // `records` plus, for every app name, A/AAAA records of the apps' edge addresses (apps that
 // share a name share its address set). Fails, with a message naming the app, when a stored

@@ -35,11 +35,13 @@
 #include <string_view>
 #include <vector>
 
+#include "common/errors.h"
+
 namespace dnsedge::view {
 
 // The message of every refusal (Cloudflare's error 1000 text) and its API code.
 inline constexpr std::string_view kProhibitedOrigin = "DNS points to prohibited IP";
-inline constexpr int kProhibitedOriginCode = 9003;
+inline constexpr int kProhibitedOriginCode = errc::kBlockedTarget;
 
 // An address block over rdata (4 or 16 octets), "10.0.0.0/8", "fd00::/8"; a bare address is a
 // single-address block.

@@ -244,3 +244,26 @@ auto_refresh_seconds = 3600
         assert suppressed + len(lines) >= 1000, (suppressed, len(lines))
     finally:
         srv.stop()
+
+
+def test_an_object_in_use_has_its_own_code_not_the_too_large_one(srv):
+    """Deleting a TSIG key a peer uses, or a peer a zone uses, is 400 with code 1015 ("in use");
+    1005 stays the code of a body over the limit (413)."""
+    acct = srv.get("/accounts").result[0]["id"]
+    base = f"/accounts/{acct}/secondary_dns"
+    key = srv.post(f"{base}/tsigs", {"name": "k3.", "algo": "hmac-sha256.", "secret": secret("k3")})
+    assert key.status == 200, key
+    peer = srv.post(f"{base}/peers", {"name": "p3", "ip": "127.0.0.1", "tsig_id": key.result["id"]})
+    assert peer.status == 200, peer
+    r = srv.delete(f"{base}/tsigs/{key.result['id']}")
+    assert r.status == 400 and r.json["errors"][0]["code"] == 1015, r
+    assert "used by peer" in r.json["errors"][0]["message"], r
+    zid = srv.get("/zones").result[0]["id"]
+    out = srv.post(f"/zones/{zid}/secondary_dns/outgoing", {"name": ZONE, "peers": [peer.result["id"]]})
+    assert out.status == 200, out
+    r = srv.delete(f"{base}/peers/{peer.result['id']}")
+    assert r.status == 400 and r.json["errors"][0]["code"] == 1015, r
+    assert srv.get(f"{base}/peers/{peer.result['id']}").status == 200
+    big = b'{"name": "k4.", "algo": "hmac-sha256.", "secret": "' + b"A" * (1 << 20) + b'"}'
+    r = srv.post(f"{base}/tsigs", raw=big, content_type="application/json")
+    assert r.status == 413 and r.json["errors"][0]["code"] == 1005, r
