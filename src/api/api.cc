@@ -1,3 +1,4 @@
+#include "common/ascii.h"
 #include "api/api.h"
 
 #include <algorithm>
@@ -38,13 +39,6 @@ std::vector<std::string> split_path(std::string_view path) {
 }
 
 }  // namespace
-
-std::string lower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  }
-  return s;
-}
 
 std::string trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -196,7 +190,7 @@ class Handler {
       return Error{"Missing X-Auth-Key, X-Auth-Email or Authorization headers", kAuthMissing};
     }
     refusal_ = "not a Bearer token";
-    if (h.size() < 7 || lower(h.substr(0, 7)) != "bearer ") return Error{"Authentication error", kAuthFailed};
+    if (h.size() < 7 || common::ascii_lower(h.substr(0, 7)) != "bearer ") return Error{"Authentication error", kAuthFailed};
     const std::string secret = trim(std::string_view(h).substr(7));
     if (secret.empty()) return Error{"Authentication error", kAuthFailed};
     Refusal why = Refusal::kUnknown;
@@ -325,7 +319,7 @@ class Handler {
   Result<bool> dry_run() const {
     auto v = query_.get("dry_run");
     if (!v) return false;
-    const std::string t = lower(trim(*v));
+    const std::string t = common::ascii_lower(trim(*v));
     if (t == "true" || t == "1") return true;
     if (t == "false" || t == "0" || t.empty()) return false;
     return Error{"dry_run must be true or false, not \"" + *v + "\"", kBadQuery};

@@ -41,7 +41,6 @@ struct Call {
 };
 
 // Small text helpers the handlers share (api.cc).
-std::string lower(std::string s);
 std::string trim(std::string_view s);
 std::string text_no_dot(std::string_view wire);
 

@@ -1,6 +1,7 @@
 // GET /zones/{zone_id}/mail_doctor (docs/api.md, docs/doctor.md).
 #include <algorithm>
 
+#include "common/ascii.h"
 #include "api/call.h"
 #include "api/handlers.h"
 #include "api/json_io.h"
@@ -23,7 +24,7 @@ HttpResponse get_mail_doctor(Call& x) {
   MailDoctorOptions o;
   o.upstreams = x.options.doctor_upstreams;
   for (const auto& sel : x.query.all("selector")) {
-    std::string t = lower(trim(sel));
+    std::string t = common::ascii_lower(trim(sel));
     if (!t.empty() && t.back() == '.') t.pop_back();
     const bool valid = !t.empty() && t.size() <= 200 && std::all_of(t.begin(), t.end(), [](char c) {
       return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
@@ -33,7 +34,7 @@ HttpResponse get_mail_doctor(Call& x) {
   }
   if (o.selectors.size() > 20) return fail(Error{"at most 20 selector parameters", kBadQuery});
   if (auto off = x.query.get("offline")) {
-    const std::string t = lower(trim(*off));
+    const std::string t = common::ascii_lower(trim(*off));
     if (t == "true" || t == "1") {
       o.offline = true;
     } else if (!(t == "false" || t == "0" || t.empty())) {

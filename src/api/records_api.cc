@@ -2,6 +2,7 @@
 // and the served view (docs/api.md).
 #include <algorithm>
 
+#include "common/ascii.h"
 #include "api/call.h"
 #include "api/handlers.h"
 #include "api/json_io.h"
@@ -142,7 +143,7 @@ HttpResponse import_records(Call& x) {
     if (f == parts->end()) return fail(Error{"Request body is invalid: the form has no 'file' part", kInvalidBody});
     file = f->second;
     if (auto p = parts->find("proxied"); p != parts->end()) proxied_text = p->second;
-  } else if (lower(x.req.content_type).rfind("application/json", 0) == 0) {
+  } else if (common::ascii_lower(x.req.content_type).rfind("application/json", 0) == 0) {
     return fail(Error{"Request body is invalid: send the zone file as multipart/form-data with a 'file' part",
                       kInvalidBody});
   } else {
@@ -150,7 +151,7 @@ HttpResponse import_records(Call& x) {
   }
   std::optional<bool> proxied;
   if (proxied_text) {
-    const std::string p = lower(trim(*proxied_text));
+    const std::string p = common::ascii_lower(trim(*proxied_text));
     if (p == "true") {
       proxied = true;
     } else if (p == "false") {
@@ -179,7 +180,7 @@ HttpResponse served_records(Call& x) {
   const view::ZoneView& view = **v;
   std::optional<std::string> only;
   if (auto n = x.query.get("name")) {
-    std::string t = lower(*n);
+    std::string t = common::ascii_lower(*n);
     if (t == "@") t = z.zone.name;
     if (t.empty() || t.back() != '.') t += '.';
     auto w = dns::name_from_text(t);

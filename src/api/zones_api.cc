@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "common/ascii.h"
 #include "api/call.h"
 #include "api/handlers.h"
 #include "api/json_io.h"
@@ -54,7 +55,7 @@ HttpResponse list_zones(Call& x) {
   std::erase_if(zones, [&](const control::ZoneInfo& z) { return !may_see(x, z); });
   std::vector<std::function<bool(const control::ZoneInfo&)>> preds;
   if (auto n = x.query.get("name")) {
-    std::string v = lower(*n);
+    std::string v = common::ascii_lower(*n);
     std::string op = "equal";
     for (const char* o : {"contains", "starts_with", "ends_with", "equal", "not_equal"}) {
       const std::string prefix = std::string(o) + ":";
@@ -75,16 +76,16 @@ HttpResponse list_zones(Call& x) {
       return n == v;
     });
   }
-  if (auto s = x.query.get("status")) preds.push_back([v = lower(*s)](const control::ZoneInfo& z) { return z.zone.status == v; });
+  if (auto s = x.query.get("status")) preds.push_back([v = common::ascii_lower(*s)](const control::ZoneInfo& z) { return z.zone.status == v; });
   if (auto a = x.query.get("account.id")) preds.push_back([v = *a](const control::ZoneInfo& z) { return z.zone.account_id == v; });
-  const bool any = lower(x.query.get("match").value_or("all")) == "any";
+  const bool any = common::ascii_lower(x.query.get("match").value_or("all")) == "any";
   if (!preds.empty()) {
     std::erase_if(zones, [&](const control::ZoneInfo& z) {
       if (any) return std::none_of(preds.begin(), preds.end(), [&](auto& p) { return p(z); });
       return !std::all_of(preds.begin(), preds.end(), [&](auto& p) { return p(z); });
     });
   }
-  if (lower(x.query.get("direction").value_or("asc")) == "desc") std::reverse(zones.begin(), zones.end());
+  if (common::ascii_lower(x.query.get("direction").value_or("asc")) == "desc") std::reverse(zones.begin(), zones.end());
   auto paging = parse_paging(x.query, 20, 1000);
   if (!paging) return fail(paging.error());
   const auto [b, e] = page_bounds(*paging, zones.size());

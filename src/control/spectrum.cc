@@ -1,6 +1,7 @@
 // Spectrum apps through the API: body checks, the address pool, and the Controller's app
 // methods (see control/spectrum.h and controller.h).
 
+#include "common/ascii.h"
 #include "control/spectrum.h"
 
 #include <arpa/inet.h>
@@ -33,16 +34,10 @@ std::optional<unsigned> parse_uint(std::string_view s) {
 
 using view::parse_port_range;
 
-std::string lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return s;
-}
-
 // A name of the request in presentation form, lowercase, without the trailing dot; checked.
 Result<std::string> app_name(const json& v, const std::string& field) {
   if (!v.is_string() || v.get<std::string>().empty()) return bad(field + " must be a host name");
-  std::string n = lower(v.get<std::string>());
+  std::string n = common::ascii_lower(v.get<std::string>());
   if (n.back() == '.') n.pop_back();
   if (!dns::name_from_text(n + ".")) return bad(field + " '" + v.get<std::string>() + "' is not a valid host name");
   return n;

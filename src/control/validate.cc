@@ -1,3 +1,4 @@
+#include "common/ascii.h"
 #include "control/validate.h"
 
 #include <arpa/inet.h>
@@ -26,12 +27,6 @@ const std::string& root_wire() {
 }
 
 Error err(int code, std::string message) { return Error{std::move(message), code}; }
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(dns::ascii_lower(static_cast<uint8_t>(c)));
-  return out;
-}
 
 std::string upper(std::string_view s) {
   std::string out(s);
@@ -446,7 +441,7 @@ std::vector<std::string> split_rdata_text(std::string_view text) {
 }
 
 Result<std::string> to_ascii_name(std::string_view utf8) {
-  if (std::all_of(utf8.begin(), utf8.end(), [](char c) { return static_cast<uint8_t>(c) < 0x80; })) return lower(utf8);
+  if (std::all_of(utf8.begin(), utf8.end(), [](char c) { return static_cast<uint8_t>(c) < 0x80; })) return common::ascii_lower(utf8);
   std::string out;
   for (auto label : labels_of(utf8)) {
     if (!out.empty() || label.data() != utf8.data()) out += '.';
@@ -458,7 +453,7 @@ Result<std::string> to_ascii_name(std::string_view utf8) {
       ascii = ascii && c < 0x80;
     }
     if (ascii) {
-      out += lower(label);
+      out += common::ascii_lower(label);
     } else {
       out += punycode_label(*cps);
     }
@@ -588,7 +583,7 @@ Result<zone::Record> build_record(const ZoneContext& z, const RecordInput& in, c
       if (!is_ipv6(content)) return content_error(type, "");
       text = content;
     } else if (type == "CNAME" || type == "NS" || type == "PTR") {
-      std::string target = content == "@" ? z.name : lower(content);
+      std::string target = content == "@" ? z.name : common::ascii_lower(content);
       if (target.ends_with('.')) target.pop_back();
       auto ascii = to_ascii_name(target);
       if (!ascii || !host_name_ok(*ascii) || is_ipv4(*ascii) || is_ipv6(target)) return content_error(type, "not a host name");
@@ -603,7 +598,7 @@ Result<zone::Record> build_record(const ZoneContext& z, const RecordInput& in, c
       }
       if (!priority) return err(errc::kValidation, "MX records need a priority (0..65535).");
       if (target == "@") target = z.name;
-      target = lower(target);
+      target = common::ascii_lower(target);
       if (target != "." && target.ends_with('.')) target.pop_back();
       auto ascii = to_ascii_name(target);
       if (!ascii || (*ascii != "." && (!host_name_ok(*ascii) || is_ipv4(*ascii)))) {
