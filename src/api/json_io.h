@@ -1,5 +1,5 @@
 #pragma once
-// JSON shapes of the API (cloudflare-semantics.md §5): the envelope, the record object, the
+// JSON shapes of the API (docs/api.md): the envelope, the record object, the
 // zone object, and the request bodies (record input with type checks).
 
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
 // Query strings and record lists: URL decoding, the filters, order and paging of
-// `GET /zones/{id}/dns_records` (cloudflare-semantics.md §5 "List query parameters") and of
+// `GET /zones/{id}/dns_records` (docs/api.md, list query parameters) and of
 // `GET /zones`.
 //
 // Record filters: type; name, name.exact, name.contains, name.startswith, name.endswith;

@@ -35,7 +35,7 @@ std::vector<doctor::LocalZone> local_zones(const control::DoctorState& st) {
   return out;
 }
 
-// Errors, and the two warnings the issue names as what a write must report ("proxying an MX
+// Errors, and the two warnings a write must report ("proxying an MX
 // target"): mail still flows through the dc-record, which is why the doctor calls them warnings.
 bool reported(const doctor::Finding& f) {
   return f.severity == doctor::Severity::kError || f.id == "proxy.mx_target_proxied" ||

@@ -423,7 +423,7 @@ void resolve(Ctx& c, const ZoneView* z, const uint8_t* qname, uint16_t qtype) no
     const Node& n = z->node(l.node);
     if (l.wildcard) c.wildcard = true;
     if ((n.flags & node_flag::kAddrServfail) && (qtype == rrtype::kA || qtype == rrtype::kAAAA)) {
-      // A flattened target that cannot be resolved (SPEC §2): SERVFAIL with an Extended DNS
+      // A flattened target that cannot be resolved (docs/proxy.md): SERVFAIL with an Extended DNS
       // Error for the addresses only; the name's other types keep answering.
       c.rcode = dns::rcode::kServFail;
       c.ede = z->servfail_ede(z->node_name(n));

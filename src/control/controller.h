@@ -1,5 +1,5 @@
 #pragma once
-// The control plane's single writer (DESIGN.md "control"): it owns the store, keeps every
+// The control plane's single writer (docs/architecture.md "Write path"): it owns the store, keeps every
 // API-managed zone in memory with its compiled view, and publishes the served Catalog (file
 // zones + store zones). Every write follows the same path:
 //

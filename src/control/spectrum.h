@@ -3,7 +3,7 @@
 // checks, the address pool and the app object as stored. The Controller's app methods
 // (control/spectrum.cc) use these; they are free functions so unit tests reach them directly.
 //
-// An app body, as Cloudflare's (cloudflare-semantics §4):
+// An app body, as Cloudflare's (docs/edge.md "Spectrum apps"):
 //   protocol        "tcp/25" or "tcp/1000-2000" (udp is refused: dnsedge carries TCP only)
 //   dns             {"type": "ADDRESS" | "CNAME", "name": "smtp.example.com"}  (in the zone)
 //   origin_direct   ["tcp://192.0.2.1:25", ...]     several entries are load-balanced

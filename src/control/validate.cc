@@ -18,7 +18,7 @@ using nlohmann::json;
 
 constexpr size_t kMaxNameText = 253;  // presentation length without the final dot
 constexpr size_t kMaxLabel = 63;
-constexpr size_t kMaxRdata = 4096;    // cloudflare-semantics.md §5: 4,096 wire bytes a record
+constexpr size_t kMaxRdata = 4096;    // Cloudflare's limit: 4,096 wire bytes a record
 constexpr size_t kTxtChunk = 255;     // RFC 1035 §3.3: a character-string holds 255 octets
 
 const std::string& root_wire() {
@@ -247,7 +247,7 @@ Result<std::string> json_text(const json& j, const char* field) {
   return err(errc::kValidation, std::string("data.") + field + " must be a string");
 }
 
-// The rdata text of a structured type from its `data` object (cloudflare-semantics.md §5).
+// The rdata text of a structured type from its `data` object (docs/api.md).
 Result<std::string> text_from_data(std::string_view type, const json& d, std::optional<int64_t> priority) {
   if (!d.is_object()) return err(errc::kValidation, "data must be an object");
   auto need = [&](const char* f) -> Result<const json*> {
@@ -382,7 +382,7 @@ bool host_name_ok(std::string_view name) {  // presentation form, no final dot
   return true;
 }
 
-// Record types the API accepts (cloudflare-semantics.md §5), SOA excepted: it is generated.
+// Record types the API accepts (docs/api.md), SOA excepted: it is generated.
 bool supported_type(std::string_view t) {
   for (std::string_view s : {"A", "AAAA", "CAA", "CERT", "CNAME", "DNSKEY", "DS", "HTTPS", "LOC", "MX", "NAPTR", "NS",
                              "OPENPGPKEY", "PTR", "SMIMEA", "SRV", "SSHFP", "SVCB", "TLSA", "TXT", "URI", "SPF"}) {

@@ -1,6 +1,6 @@
 #pragma once
 // Record validation for API-managed zones: what the API accepts, in what normal form it is
-// stored, and the Cloudflare error code of every refusal (SPEC §1, cloudflare-semantics.md §5).
+// stored, and the Cloudflare error code of every refusal (docs/api.md).
 //
 // Normal form of a stored record (zone::Record):
 //   - name: FQDN, lowercase, punycode (IDNA), no trailing dot ("www.example.com");
@@ -59,11 +59,11 @@ struct ZoneContext {
 };
 
 inline constexpr uint32_t kAutoTtl = 1;
-inline constexpr uint32_t kAutoTtlSeconds = 300;  // SPEC §1: ttl 1 = automatic = 300 s
+inline constexpr uint32_t kAutoTtlSeconds = 300;  // ttl 1 = automatic = 300 s
 inline constexpr uint32_t kMinTtl = 30;
 inline constexpr uint32_t kMaxTtl = 86400;
 
-// True for A, AAAA and CNAME (SPEC §1: the only types that can be proxied).
+// True for A, AAAA and CNAME (the only types that can be proxied).
 bool proxiable(std::string_view type);
 
 // Record name in API input → stored form (see the header comment). Error 9000.

@@ -18,7 +18,7 @@ struct Range {
   uint32_t min, max;
 };
 
-// cloudflare-semantics.md §6 (Cloudflare's allowed SOA ranges).
+// Cloudflare's allowed SOA ranges (docs/api.md, dns_settings).
 constexpr Range kSoaRanges[] = {
     {"refresh", &SoaSettings::refresh, 600, 86400},
     {"retry", &SoaSettings::retry, 600, 3600},

@@ -1,9 +1,9 @@
 #pragma once
-// DNS settings of an API-managed zone and the records dnsedge generates from them (SPEC §6):
+// DNS settings of an API-managed zone and the records dnsedge generates from them (docs/api.md, dns_settings):
 // the SOA (mname = the first configured name server, rname = hostmaster.<zone>, serial = the
 // store's serial, refresh 10000, retry 2400, expire 604800, minimum 1800, TTL 3600) and the apex
 // NS set (the configured name servers, TTL 86400). `PATCH /zones/{id}/dns_settings` overrides
-// each SOA field and the NS TTL within Cloudflare's ranges (cloudflare-semantics.md §6), and
+// each SOA field and the NS TTL within Cloudflare's ranges (docs/api.md), and
 // sets flatten_all_cnames (the same switch as the `cname_flattening` zone setting).
 //
 // Stored as zone settings (store ZoneSetting rows), keys:

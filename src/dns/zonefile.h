@@ -23,7 +23,7 @@ struct ZoneRecord {
   std::string rdata;   // wire form, uncompressed; embedded names lowercased
   std::vector<std::string> cf_tags;  // e.g. {"cf-proxied:true", "cf-flatten-cname"}
   uint32_t line = 0;   // 1-based line in the source where the record ends (0: not from text)
-  // Proxy settings (SPEC §1–2). From a zone file: `cf-proxied:true` sets `proxied`,
+  // Proxy settings (docs/proxy.md). From a zone file: `cf-proxied:true` sets `proxied`,
   // `cf-flatten-cname` sets `flatten_cname`; the API sets all four from the record object.
   bool proxied = false;
   bool flatten_cname = false;

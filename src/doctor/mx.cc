@@ -154,7 +154,7 @@ void check_target(Context& ctx, const dns::ZoneRecord& mx) {
     }
   }
   if (!bad.empty()) {
-    // Local mode: a dc-record (SPEC §3) is synthesized, nobody can publish at its name.
+    // Local mode: a dc-record (docs/proxy.md) is synthesized, nobody can publish at its name.
     const ProxyFacts* facts = ctx.facts();
     const ProxyFacts::Zone* zone = facts ? facts->zone_of(target) : nullptr;
     const bool synthesized =

@@ -1,4 +1,4 @@
-// Proxy interplay (SPEC §1–3, reference/mail-checks.md §3.7): what proxying and CNAME
+// Proxy interplay (docs/proxy.md, docs/doctor.md): what proxying and CNAME
 // flattening do to mail. Needs the served view's facts, so it runs in local mode only.
 
 #include <algorithm>
@@ -53,7 +53,7 @@ void push_all(std::vector<std::string>& out, const std::vector<dns::ZoneRecord>&
   }
 }
 
-// MX/SRV whose target is proxied: the served view points them at a dc-record (SPEC §3).
+// MX/SRV whose target is proxied: the served view points them at a dc-record (docs/proxy.md).
 void mail_targets(Context& ctx, const ProxyFacts& facts, const ProxyFacts::Zone& zone) {
   const std::string& domain = ctx.domain();
   for (const auto& r : zone.stored) {

@@ -1,5 +1,5 @@
 // Proxy interplay, over a LocalSource: the zone is compiled into the served view with the
-// SPEC's edge addresses (203.0.113.1/.2, 2001:db8:e::1/2), so dc-records, edge answers and
+// The documentation's edge addresses (203.0.113.1/.2, 2001:db8:e::1/2), so dc-records, edge answers and
 // flattening are the real ones.
 
 #include <gtest/gtest.h>
@@ -127,7 +127,7 @@ const Case kCases[] = {
 
 INSTANTIATE_TEST_SUITE_P(Cases, ProxyTableTest, ::testing::ValuesIn(kCases), CaseName());
 
-// The seed of the issue: example.com MX example.com with a proxied example.com A 192.0.2.1.
+// The case that started the mail doctor: example.com MX example.com with a proxied example.com A 192.0.2.1.
 TEST(ProxyTest, SeedReportsDcRecordExposedOriginAndBothFixes) {
   Local local(std::string(kBase) +
               "@ MX 10 example.com.\n@ A 192.0.2.1 ; cf_tags=cf-proxied:true\n"

@@ -1,5 +1,5 @@
 #pragma once
-// The TLS ClientHello's server_name, read without terminating TLS (SNI passthrough, SPEC §4).
+// The TLS ClientHello's server_name, read without terminating TLS (SNI passthrough, docs/edge.md).
 //
 // Input is the first bytes a client sent on an HTTPS port: TLS records (RFC 8446 §5.1) of type
 // handshake, whose fragments together carry one ClientHello handshake message (§4.1.2). The

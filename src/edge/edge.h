@@ -1,5 +1,5 @@
 #pragma once
-// The edge proxy (SPEC §4): what answers on the edge addresses that proxied names resolve to.
+// The edge proxy (docs/edge.md): what answers on the edge addresses that proxied names resolve to.
 //
 //   HTTP ports  80 8080 8880 2052 2082 2086 2095   routed by the Host header
 //   HTTPS ports 443 2053 2083 2087 2096 8443       routed by the TLS SNI, passed through untouched
@@ -35,7 +35,7 @@
 
 namespace dnsedge::edge {
 
-// Cloudflare's proxied ports (cloudflare-semantics §1).
+// Cloudflare's proxied HTTP and HTTPS ports (docs/edge.md).
 inline const std::vector<uint16_t> kDefaultHttpPorts = {80, 8080, 8880, 2052, 2082, 2086, 2095};
 inline const std::vector<uint16_t> kDefaultHttpsPorts = {443, 2053, 2083, 2087, 2096, 8443};
 

@@ -7,7 +7,7 @@
 // Codes follow Cloudflare's where one fits: 1000 (DNS points to prohibited IP), 1001/1003 (host
 // not served here / direct IP access), 1016 (origin DNS error), 520 (bad origin response), 521
 // (origin down), 522 (connect timeout), 524 (origin timeout), 508 (loop: the request already
-// went through this edge). The HTTP status follows SPEC §4: 409 for a host this edge does not
+// went through this edge). The HTTP status (docs/edge.md): 409 for a host this edge does not
 // proxy, 502 for an origin that is down or broken, 504 for an origin that is slow, 403 for a
 // prohibited origin.
 //

@@ -1,4 +1,4 @@
-// The HTTP side of the edge: HTTP/1.1 routed by Host (SPEC §4). One session per client
+// The HTTP side of the edge: HTTP/1.1 routed by Host (docs/edge.md). One session per client
 // connection, with at most one origin connection, reused while requests go to the same route.
 //
 // Phases of one request (Pingora's names, docs/edge.md):

@@ -1,6 +1,6 @@
 #pragma once
 // RouteTable: where the edge sends a connection for a host name, built from the published
-// Catalog (SPEC §4). It maps every proxied owner name to its origin addresses — the proxied
+// Catalog (docs/edge.md). It maps every proxied owner name to its origin addresses — the proxied
 // A/AAAA content, or the addresses the proxied CNAME's target resolves to — exactly as the
 // view compiled them (ZoneView::origins()), so DNS answers and proxy routing cannot disagree.
 //

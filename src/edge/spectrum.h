@@ -1,5 +1,5 @@
 #pragma once
-// Spectrum-style TCP apps (SPEC §4, cloudflare-semantics §4): a port or port range on an edge
+// Spectrum-style TCP apps (docs/edge.md "Spectrum apps"): a port or port range on an edge
 // address whose bytes the edge carries to an origin, optionally after a PROXY protocol header.
 // This is how port 25 reaches a mail server behind the edge; without an app nothing listens
 // there.

@@ -1,5 +1,5 @@
 #pragma once
-// TargetCache: the A/AAAA data of external CNAME-flattening targets (SPEC §2), resolved and
+// TargetCache: the A/AAAA data of external CNAME-flattening targets (docs/proxy.md), resolved and
 // refreshed in the background so the view compiler never resolves anything itself.
 //
 // For each watched name the cache keeps a TargetData: the final addresses (after any CNAME

@@ -1,6 +1,6 @@
 #pragma once
 // The store: dnsedge's source of truth for API-managed zones, kept in one SQLite 3 database,
-// DIR/dnsedge.db, in WAL mode (DESIGN.md: "store (SQLite: the truth)").
+// DIR/dnsedge.db, in WAL mode (the store is the truth; docs/architecture.md).
 //
 // What it holds: accounts, zones (with the SOA serial of each), records, zone settings,
 // Spectrum-style apps, API tokens (SHA-256 of the secret only) and a change journal with one

@@ -1,5 +1,5 @@
 #pragma once
-// Spectrum apps as a zone's view publishes them (SPEC §4, docs/edge.md "Spectrum apps through
+// Spectrum apps as a zone's view publishes them (docs/edge.md "Spectrum apps through
 // the API"). An app created through the API belongs to its zone: it is compiled into the zone's
 // view, so DNS (the app's name answers its edge address) and the edge (which listens on that
 // address and carries the bytes to the origin) read the same published snapshot and cannot

@@ -17,7 +17,7 @@ namespace {
 
 using namespace model_internal;  // the state and the helpers the rules share with it
 
-constexpr uint32_t kProxiedTtl = 300;   // SPEC §1: proxied answers use TTL 300
+constexpr uint32_t kProxiedTtl = 300;   // proxied answers use TTL 300
 constexpr int kMaxDepth = 16;           // CNAME hops followed while flattening
 constexpr uint16_t kEdeNotReady = 14;   // RFC 8914 §4.15
 constexpr uint16_t kEdeNoReachableAuthority = 22;  // RFC 8914 §4.23
@@ -51,7 +51,7 @@ struct Addrs {
 
 // The rules (on the records of ModelState, view/model_state.h) and what they produced.
 struct ZoneModel::Impl : model_internal::ModelState {
-  // ===== the rules (SPEC §1–3) =====
+  // ===== the rules (docs/proxy.md) =====
 
   bool local(std::string_view name) const {
     if (!dns::is_subdomain(name, origin)) return false;

@@ -24,7 +24,7 @@ std::string dc_name(std::string_view zone, std::string_view target) {
 }
 
 bool is_blocked_proxy_target(std::string_view target) {
-  // reference/cloudflare-semantics.md §1: exact names, names and their subdomains, subdomains.
+  // Cloudflare's matching: exact names, names and their subdomains, subdomains.
   struct Lists {
     std::vector<std::string> exact, self_or_below, below;  // wire form
   };

@@ -1,5 +1,5 @@
 #pragma once
-// The proxy and mail-safety rules of SPEC §1–3, applied to a zone's stored records before they
+// The proxy and mail-safety rules (docs/proxy.md), applied to a zone's stored records before they
 // are compiled: what each name *serves*. The rules live in view/model.cc (ZoneModel, which also
 // recompiles a changed zone name by name); these are their types: stored records + edge
 // addresses + settings + what is known about names outside the zone → served records and reasons.

@@ -62,7 +62,7 @@ struct Node {
 
 struct CompileOptions {
   std::string source;  // file name for error messages ("" for in-memory)
-  // Proxy semantics (SPEC §1–3); see view/served.h.
+  // Proxy semantics (docs/proxy.md); see view/served.h.
   const EdgeAddresses* edge = nullptr;     // null: no edge addresses (proxied records fail)
   Flattening flattening = Flattening::kAtRoot;
   const TargetSource* targets = nullptr;   // other served zones and resolved external names

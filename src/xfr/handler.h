@@ -1,5 +1,5 @@
 #pragma once
-// What the DNS server hands to the transfer module (DESIGN.md: "server hands AXFR/IXFR and
+// What the DNS server hands to the transfer module (docs/architecture.md: "server hands AXFR/IXFR and
 // NOTIFY to xfr"). The server knows only this interface; xfr::Service implements it.
 //
 //  - kind(): called for every query on the fast path with the query parser's classification

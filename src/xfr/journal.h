@@ -1,6 +1,6 @@
 #pragma once
 // IXFR deltas: the differences between successive published views of a zone (RFC 1995), and
-// the interfaces through which they are read and kept (DESIGN.md keeps xfr independent of the
+// the interfaces through which they are read and kept (docs/architecture.md keeps xfr independent of the
 // store). In `dnsedge serve` the controller appends each delta to the store in the transaction
 // of the change that made it (control::ControllerOptions::journal_encode), and the transfer
 // service reads them through a JournalReader (app::StoreJournal).

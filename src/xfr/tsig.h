@@ -4,7 +4,7 @@
 // request and signing of one or many response messages (a multi-message AXFR is signed
 // message by message, each MAC chained to the previous one).
 //
-// Algorithms: hmac-sha256 and hmac-sha512 (the two; others are refused with a clear
+// Algorithms: hmac-sha256 and hmac-sha512 (what Knot, NSD and BIND secondaries use; others are refused with a clear
 // error when a key is configured).
 //
 // Thread safety: a TsigKey and a Keyring are immutable after construction; a Signer belongs to

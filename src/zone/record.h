@@ -89,7 +89,7 @@ struct ZoneSetting {
   bool operator==(const ZoneSetting&) const = default;
 };
 
-// A Spectrum-style TCP app (SPEC §4). The store keeps its configuration as one JSON object
+// A Spectrum-style TCP app (docs/edge.md). The store keeps its configuration as one JSON object
 // ({"protocol":"tcp/25","dns":{...},"origin_direct":[...],"proxy_protocol":"v1",...}); the api
 // and edge modules own its shape.
 struct SpectrumApp {

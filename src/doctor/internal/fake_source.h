@@ -137,7 +137,7 @@ _dmarc   300 TXT "v=DMARC1; p=reject; rua=mailto:dmarc@example.com"
 inline std::string V4(const char* t) { return dns::rdata_from_text(dns::rrtype::kA, t, W(".")).value(); }
 inline std::string V6(const char* t) { return dns::rdata_from_text(dns::rrtype::kAAAA, t, W(".")).value(); }
 
-// Edge addresses of the examples in SPEC.md.
+// Edge addresses of the examples in docs/proxy.md.
 inline view::EdgeAddresses edge() {
   return {{V4("203.0.113.1"), V4("203.0.113.2")}, {V6("2001:db8:e::1"), V6("2001:db8:e::2")}};
 }
