@@ -37,12 +37,7 @@ std::vector<std::string> name_servers(Call& x, const control::ZoneInfo& z) {
   if (!v || !*v) return out;
   const view::RRset* ns = (*v)->rrset((*v)->node((*v)->apex_node()), dns::rrtype::kNS);
   if (ns == nullptr) return out;
-  const uint8_t* p = (*v)->rdata(*ns);
-  for (uint16_t i = 0; i < ns->count; ++i) {
-    const size_t len = size_t(p[0]) << 8 | p[1];
-    out.push_back(text_no_dot(std::string_view(reinterpret_cast<const char*>(p + 2), len)));
-    p += 2 + len;
-  }
+  for (const view::Rdata rd : (*v)->rdatas(*ns)) out.push_back(text_no_dot(rd.bytes()));
   return out;
 }
 

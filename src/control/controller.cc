@@ -623,8 +623,7 @@ Result<DnsSettings> Controller::dns_settings(const std::string& zone_id) const {
     s.flatten_all = std::find(options_.flatten_all.begin(), options_.flatten_all.end(), f->apex) != options_.flatten_all.end();
     if (f->view) {
       const view::RRset& soa = f->view->soa();
-      auto text = dns::rdata_to_text(rrtype::kSOA, std::string_view(reinterpret_cast<const char*>(f->view->rdata(soa)) + 2,
-                                                                   soa.rdata_len - 2));
+      auto text = dns::rdata_to_text(rrtype::kSOA, f->view->rdatas(soa).front().bytes());
       const auto t = text ? split_rdata_text(*text) : std::vector<std::string>{};
       if (t.size() == 7) {
         s.soa.mname = t[0].size() > 1 && t[0].back() == '.' ? t[0].substr(0, t[0].size() - 1) : t[0];

@@ -70,12 +70,7 @@ std::vector<Key> keys_at(const view::ZoneView& z, const std::vector<std::string>
     const view::Node& n = z.node(id);
     const view::RRset* s = z.rrsets_begin(n);
     for (uint32_t k = 0; k < n.rrset_count; ++k, ++s) {
-      const uint8_t* p = z.rdata(*s);
-      for (uint16_t r = 0; r < s->count; ++r) {
-        const size_t len = size_t{p[0]} << 8 | p[1];
-        out.emplace_back(z.node_name(n), s->type, std::string_view(reinterpret_cast<const char*>(p + 2), len), s->ttl);
-        p += 2 + len;
-      }
+      for (const view::Rdata rd : z.rdatas(*s)) out.emplace_back(z.node_name(n), s->type, rd.bytes(), s->ttl);
     }
   }
   std::sort(out.begin(), out.end());

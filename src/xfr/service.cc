@@ -45,9 +45,7 @@ std::string lower_wire(const uint8_t* name) {
 }
 
 std::string soa_rdata(const view::ZoneView& z) {
-  const uint8_t* p = z.rdata(z.soa());
-  const size_t len = size_t{p[0]} << 8 | p[1];
-  return std::string(reinterpret_cast<const char*>(p + 2), len);
+  return std::string(z.rdatas(z.soa()).front().bytes());
 }
 
 // ---- message streams -------------------------------------------------------------------------
@@ -104,13 +102,12 @@ class ViewSource final : public RrSource {
       if ((node_ == z_.apex_node() && s.type == rrtype::kSOA) || rr_ >= s.count) {
         ++set_;
         rr_ = 0;
-        p_ = nullptr;
+        rd_ = {};
         continue;
       }
-      if (rr_ == 0) p_ = z_.rdata(s);
-      const size_t len = size_t{p_[0]} << 8 | p_[1];
-      out = {z_.node_name(n), s.type, s.ttl, std::string_view(reinterpret_cast<const char*>(p_ + 2), len)};
-      p_ += 2 + len;
+      if (rr_ == 0) rd_ = z_.rdatas(s).begin();
+      out = {z_.node_name(n), s.type, s.ttl, (*rd_).bytes()};
+      ++rd_;
       ++rr_;
       return true;
     }
@@ -128,7 +125,7 @@ class ViewSource final : public RrSource {
   int phase_ = 0;
   uint32_t node_ = 0, set_ = 0;
   uint16_t rr_ = 0;
-  const uint8_t* p_ = nullptr;
+  view::RdataIterator rd_;  // the next RR of the current RRset
 };
 
 class ListSource final : public RrSource {
