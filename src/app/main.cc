@@ -28,6 +28,7 @@
 #include "app/external.h"
 #include "app/zones.h"
 #include "auth/explain.h"
+#include "common/mutex.h"
 #include "common/snapshot.h"
 #include "control/controller.h"
 #include "control/validate.h"
@@ -236,26 +237,26 @@ class WatchedNames {
   explicit WatchedNames(resolve::TargetCache& cache) : cache_(cache) {}
   // True when any name is watched.
   bool set_file_names(std::vector<std::string> names) {
-    std::lock_guard lock(mu_);
+    common::MutexLock lock(mu_);
     file_ = std::move(names);
     return apply();
   }
   void set_store_names(std::vector<std::string> names) {
-    std::lock_guard lock(mu_);
+    common::MutexLock lock(mu_);
     store_ = std::move(names);
     apply();
   }
 
  private:
-  bool apply() {
+  bool apply() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     std::vector<std::string> names = file_;
     names.insert(names.end(), store_.begin(), store_.end());
     if (auto w = cache_.set_watched(names); !w) spdlog::error("resolver: {}", w.error().message);
     return !names.empty();
   }
   resolve::TargetCache& cache_;
-  std::mutex mu_;
-  std::vector<std::string> file_, store_;  // guarded by mu_
+  common::Mutex mu_;
+  std::vector<std::string> file_ ABSL_GUARDED_BY(mu_), store_ ABSL_GUARDED_BY(mu_);
 };
 
 // The data directory holds token hashes and the audit log: created 0700, and everything dnsedge

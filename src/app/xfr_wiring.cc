@@ -194,14 +194,17 @@ Result<std::unique_ptr<StoreJournal>> StoreJournal::open(const std::string& data
   j->data_dir_ = data_dir;
   // A store that cannot be read yet (no database file on a full disk) is opened at the first
   // load(); until then IXFR answers with full transfers.
-  if (auto rd = store::Store::open_reader(data_dir)) j->store_ = std::move(*rd);
+  if (auto rd = store::Store::open_reader(data_dir)) {
+    common::MutexLock lock(j->mu_);
+    j->store_ = std::move(*rd);
+  }
   return j;
 }
 
 Result<std::vector<xfr::Diff>> StoreJournal::load(std::string_view apex) {
   std::vector<std::string> blobs;
   {
-    std::lock_guard lock(mu_);
+    common::MutexLock lock(mu_);
     if (!store_) {
       auto rd = store::Store::open_reader(data_dir_);
       if (!rd) return make_error("xfr journal: store " + data_dir_ + ": " + rd.error().message);

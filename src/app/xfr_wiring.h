@@ -29,6 +29,7 @@
 
 #include <toml++/toml.h>
 
+#include "common/mutex.h"
 #include "common/result.h"
 #include "store/store.h"
 #include "xfr/config.h"
@@ -51,9 +52,9 @@ class StoreJournal final : public xfr::JournalReader {
   Result<std::vector<xfr::Diff>> load(std::string_view apex) override;
 
  private:
-  std::mutex mu_;
+  common::Mutex mu_;
   std::string data_dir_;
-  std::unique_ptr<store::Reader> store_;  // null until the store could be opened
+  std::unique_ptr<store::Reader> store_ ABSL_GUARDED_BY(mu_);  // null until the store could be opened
 };
 
 }  // namespace dnsedge::app

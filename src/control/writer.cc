@@ -21,7 +21,7 @@ void Writer::log(const std::string& text) const {
 }
 
 void Writer::start() {
-  std::lock_guard lock(mu_);
+  common::MutexLock lock(mu_);
   if (running_) return;
   stopping_ = false;
   running_ = true;
@@ -33,7 +33,7 @@ void Writer::start() {
 
 void Writer::stop() {
   {
-    std::lock_guard lock(mu_);
+    common::MutexLock lock(mu_);
     if (!running_) return;
     stopping_ = true;
   }
@@ -44,7 +44,7 @@ void Writer::stop() {
 
 void Writer::post(Job job) {
   {
-    std::lock_guard lock(mu_);
+    common::MutexLock lock(mu_);
     queue_.push_back(std::move(job));
   }
   cv_.notify_one();
@@ -54,8 +54,8 @@ void Writer::run() {
   for (;;) {
     std::vector<Job> batch;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      common::UniqueLock lock(mu_);
+      cv_.wait(lock.native(), [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything queued has run
       while (!queue_.empty() && batch.size() < max_batch_) {
         batch.push_back(std::move(queue_.front()));

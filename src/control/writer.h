@@ -31,6 +31,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/snapshot.h"
 #include "control/unique_function.h"
 #include "view/zone_view.h"
@@ -113,10 +114,10 @@ class Writer {
   size_t max_batch_;
   Log log_;
 
-  std::mutex mu_;
+  common::Mutex mu_;
   std::condition_variable cv_;
-  std::deque<Job> queue_;  // guarded by mu_
-  bool stopping_ = false;  // guarded by mu_
+  std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> running_{false};
   bool in_batch_ = false;  // writer thread
   bool dirty_ = false;     // writer thread

@@ -757,7 +757,7 @@ std::unique_ptr<MessageStream> Service::handle(std::span<const uint8_t> query, c
 
 void Service::published(std::shared_ptr<const view::Catalog> catalog) {
   {
-    std::lock_guard lock(published_mu_);
+    common::MutexLock lock(published_mu_);
     published_ = std::move(catalog);
   }
   const uint64_t one = 1;
@@ -767,14 +767,14 @@ void Service::published(std::shared_ptr<const view::Catalog> catalog) {
 void Service::watch_loop() {
   {
     // What is served now (newer than anything handed over before the start).
-    std::lock_guard lock(published_mu_);
+    common::MutexLock lock(published_mu_);
     published_ = catalog_.current();
   }
   while (!stopping_) {
     try {
       std::shared_ptr<const view::Catalog> next;
       {
-        std::lock_guard lock(published_mu_);
+        common::MutexLock lock(published_mu_);
         next = std::move(published_);
       }
       if (next) on_publish(*next);

@@ -107,8 +107,8 @@ class Service final : public Handler {
   std::unique_ptr<Notifier> notifier_;
   common::UniqueFd wake_;  // eventfd: UDP work queued, or stop
   common::UniqueFd watch_wake_;  // eventfd: a catalog was published, or stop
-  std::mutex published_mu_;
-  std::shared_ptr<const view::Catalog> published_;  // guarded by published_mu_
+  common::Mutex published_mu_;
+  std::shared_ptr<const view::Catalog> published_ ABSL_GUARDED_BY(published_mu_);
   std::atomic<bool> stopping_{false};
   std::thread udp_thread_, watch_thread_;
   // watch thread
