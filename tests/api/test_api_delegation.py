@@ -2,21 +2,16 @@
 conflict), by POST, batch and import, beside a DS; the referral lists all of them. Other data
 beside the NS is still refused."""
 
-import os
-import shutil
-import subprocess
-import time
-
-import dns.exception
 import dns.flags
 import dns.message
 import dns.query
 import dns.rcode
 import dns.rdatatype
-import pytest
 
-from apihelp import free_port, server, zone  # noqa: F401 (fixtures)
+from apihelp import server, zone  # noqa: F401 (fixtures)
 from test_api_records import _multipart
+
+from harness.knot import Knot
 
 
 def referral(s, name):
@@ -68,30 +63,6 @@ def test_several_ns_by_batch_and_import(zone):
 
 # --- the referral of an API delegation beside Knot DNS serving the same records ---------------
 
-KNOTD = os.environ.get("KNOTD") or shutil.which("knotd") or "/usr/sbin/knotd"
-
-KNOT_CONF = """\
-server:
-    rundir: "{dir}"
-    listen: 127.0.0.1@{port}
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-database:
-    storage: "{dir}"
-template:
-  - id: default
-    storage: "{dir}"
-    semantic-checks: off
-    zonefile-load: whole
-    journal-content: none
-    zonefile-sync: -1
-zone:
-  - domain: example.com.
-    file: "{zonefile}"
-"""
-
-
 def ask(port, name, rdtype, edns):
     """rcode, flags, OPT's DO and every section (sorted RR lines) of one query, for comparison."""
     q = dns.message.make_query(name, rdtype, use_edns=edns is not None,
@@ -126,29 +97,12 @@ def test_referral_of_an_api_delegation_with_ds_is_knots(zone, tmp_path):
         assert got["opt"] == edns
 
     # Knot DNS serving the exported records answers the same, query for query.
-    if not os.path.exists(KNOTD):
-        pytest.fail(f"knotd not found at {KNOTD}: install knot")
     zfile = tmp_path / "example.com.zone"
     zfile.write_text(s.get(f"/zones/{zid}/dns_records/export").text)
-    port = free_port()
-    (tmp_path / "knot.conf").write_text(KNOT_CONF.format(dir=tmp_path, port=port, zonefile=zfile))
-    with open(tmp_path / "knot.log", "wb") as log:
-        knot = subprocess.Popen([KNOTD, "-c", str(tmp_path / "knot.conf")], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        for _ in range(200):
-            try:
-                if ask(port, "example.com.", "SOA", None)["rcode"] == "NOERROR":
-                    break
-            except dns.exception.Timeout:
-                pass
-            assert knot.poll() is None, (tmp_path / "knot.log").read_text()
-            time.sleep(0.05)
+    with Knot([("example.com.", zfile)], tmp_path) as knot:
         queries = [(n, t, e) for n, t in [("www.kids.example.com.", "A"), ("kids.example.com.", "NS"),
                                            ("kids.example.com.", "A"), ("kids.example.com.", "DS"),
                                            ("ns1.kids.example.com.", "AAAA")]
                    for e in (None, False, True)]
         for q in queries:
-            assert ask(s.dns_port, *q) == ask(port, *q), q
-    finally:
-        knot.terminate()
-        knot.wait(10)
+            assert ask(s.dns_port, *q) == ask(knot.port, *q), q

@@ -6,7 +6,7 @@ Every suite imports it as `harness.dnsedge` (tests/conftest.py puts tests/ on sy
 suite keeps only what is its own (its flags, its readiness probe, its peers).
 
 Environment:
-  DNSEDGE_BIN   path of the dnsedge binary (default /work/main/build/dnsedge). When it does not
+  DNSEDGE_BIN   path of the dnsedge binary (default build/dnsedge of this checkout). When it does not
                 exist, tests that need it are skipped with that reason.
 """
 
@@ -22,7 +22,7 @@ from typing import Callable, Iterable
 
 import pytest
 
-DNSEDGE_BIN = os.environ.get("DNSEDGE_BIN", "/work/main/build/dnsedge")
+DNSEDGE_BIN = os.environ.get("DNSEDGE_BIN", str(pathlib.Path(__file__).resolve().parents[2] / "build" / "dnsedge"))
 
 # Every process started through the harness that is still running; the suites attach their
 # logs to the report of a failing test (attach_logs).
