@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "control/errors.h"
+#include "control/txt_content.h"
 #include "dns/name.h"
 #include "dns/types.h"
 
@@ -19,7 +20,6 @@ using nlohmann::json;
 constexpr size_t kMaxNameText = 253;  // presentation length without the final dot
 constexpr size_t kMaxLabel = 63;
 constexpr size_t kMaxRdata = 4096;    // Cloudflare's limit: 4,096 wire bytes a record
-constexpr size_t kTxtChunk = 255;     // RFC 1035 §3.3: a character-string holds 255 octets
 
 const std::string& root_wire() {
   static const std::string kRoot(1, '\0');
@@ -167,63 +167,6 @@ std::string punycode_label(const std::u32string& in) {
 
 // --- rdata text helpers ----------------------------------------------------------------------
 
-std::string quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-// TXT content without quotes → one or more quoted character-strings of at most 255 octets.
-std::string txt_from_plain(std::string_view s) {
-  if (s.empty()) return "\"\"";
-  std::string out;
-  for (size_t i = 0; i < s.size(); i += kTxtChunk) {
-    if (!out.empty()) out += ' ';
-    out += quote(s.substr(i, kTxtChunk));
-  }
-  return out;
-}
-
-bool is_txt(std::string_view type) { return type == "TXT" || type == "SPF"; }
-
-// The rdata text of TXT content as stored: content that starts with a quote is character-strings
-// in presentation form; any other content is one string, split at 255 octets.
-std::string txt_rdata_text(const std::string& content) {
-  return content.starts_with('"') ? content : txt_from_plain(content);
-}
-
-// The concatenated strings of TXT rdata when it is exactly what txt_from_plain() makes of them
-// (every string but the last 255 octets long); nullopt for any other shape.
-std::optional<std::string> txt_plain_from_rdata(std::string_view rdata) {
-  std::string out;
-  size_t i = 0;
-  while (i < rdata.size()) {
-    const size_t len = static_cast<uint8_t>(rdata[i]);
-    if (i + 1 + len > rdata.size()) return std::nullopt;
-    const bool last = i + 1 + len == rdata.size();
-    if (!last && len != kTxtChunk) return std::nullopt;
-    out.append(rdata.substr(i + 1, len));
-    i += 1 + len;
-  }
-  if (rdata.empty()) return std::nullopt;
-  return out;
-}
-
-// Whether two records of the same type hold the same data: TXT compares the strings it puts on
-// the wire (`v=spf1 -all` and `"v=spf1 -all"` are the same record), other types their text.
-bool same_content(const zone::Record& a, const zone::Record& b) {
-  if (a.content == b.content) return true;
-  if (!is_txt(a.type)) return false;
-  const auto type = dns::type_from_string(a.type);
-  if (!type) return false;
-  auto wa = dns::rdata_from_text(*type, txt_rdata_text(a.content), root_wire());
-  auto wb = dns::rdata_from_text(*type, txt_rdata_text(b.content), root_wire());
-  return wa && wb && *wa == *wb;
-}
-
 std::string strip_dot(std::string s) {
   if (s.size() > 1 && s.back() == '.') s.pop_back();
   return s;
@@ -271,7 +214,7 @@ Result<std::string> text_from_data(std::string_view type, const json& d, std::op
     if (!j) return j.error();
     auto v = json_text(**j, f);
     if (!v) return v.error();
-    parts.push_back(quoted ? quote(*v) : *v);
+    parts.push_back(quoted ? quote_string(*v) : *v);
     return {};
   };
   auto prio = [&]() -> Result<void> {
@@ -758,7 +701,7 @@ Result<dns::ZoneRecord> to_zone_record(const zone::Record& r) {
   if (!type) return make_error("record " + r.id + ": unknown type " + r.type);
   rr.type = *type;
   rr.ttl = r.ttl == kAutoTtl ? kAutoTtlSeconds : r.ttl;
-  std::string text = is_txt(r.type) ? txt_rdata_text(r.content) : r.content;
+  std::string text = is_txt_type(r.type) ? txt_rdata_text(r.content) : r.content;
   if (r.priority && uses_priority(r.type)) text = std::to_string(*r.priority) + " " + text;
   auto rdata = dns::rdata_from_text(*type, text, root_wire());
   if (!rdata) return make_error("record " + r.id + " (" + r.name + " " + r.type + "): " + rdata.error().message);
@@ -794,8 +737,6 @@ RecordInput input_from_zone_record(const dns::ZoneRecord& rr) {
   if (rr.flatten_cname) in.settings = json{{"flatten_cname", true}};
   return in;
 }
-
-bool txt_unquoted(const zone::Record& r) { return is_txt(r.type) && !r.content.starts_with('"'); }
 
 Result<void> check_conflicts(const ZoneContext& z, const zone::Record& r,
                              const std::vector<const zone::Record*>& same_name) {

@@ -31,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
+#include "control/txt_content.h"
 #include "dns/zonefile.h"
 #include "view/served.h"
 #include "view/zone_view.h"
@@ -92,17 +93,6 @@ Result<dns::ZoneRecord> to_zone_record(const zone::Record& r);
 // TXT content is the rdata's presentation form (quoted strings), or, for a line tagged
 // kTxtUnquotedTag whose strings are one text split at 255 octets, that text unquoted.
 RecordInput input_from_zone_record(const dns::ZoneRecord& rr);
-
-// TXT (and SPF) content is stored as written. Content that starts with '"' is character-strings
-// in presentation form ("\"a\" \"b\"", kept in the form a zone file prints it); any other
-// content is one text that goes on the wire as one character-string split at 255 octets
-// ("v=spf1 mx -all"). The export writes every TXT quoted and escaped; it tags the lines of
-// unquoted content with kTxtUnquotedTag (`; cf_tags=dnsedge-txt-unquoted`) so that an import
-// gives back the same content.
-inline constexpr std::string_view kTxtUnquotedTag = "dnsedge-txt-unquoted";
-
-// True for a TXT or SPF record whose content was written without quotes.
-bool txt_unquoted(const zone::Record& r);
 
 // Refuses `r` when it cannot live beside the records already at its name (`same_name`, which
 // must not contain `r` itself): duplicates (81057/81058), a CNAME beside A/AAAA/CNAME (81053)
