@@ -35,30 +35,7 @@ import golden  # noqa: E402
 
 import dns.message  # noqa: E402
 
-KNOTD = shutil.which("knotd") or "/usr/sbin/knotd"
-
-KNOT_CONF = """\
-server:
-    rundir: "{dir}"
-    listen: 127.0.0.1@{port}
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-    udp-max-payload: 1232
-log:
-  - target: stderr
-    any: warning
-database:
-    storage: "{dir}"
-template:
-  - id: default
-    storage: "{dir}"
-    semantic-checks: off
-    zonefile-load: whole
-    journal-content: none
-    zonefile-sync: -1
-zone:
-{zones}"""
+from harness.knot import CONF as KNOT_CONF, KNOTD  # noqa: E402 (golden put tests/ on the path)
 
 
 class Knot:
