@@ -68,11 +68,4 @@ class JournalReader {
   virtual Result<std::vector<Diff>> load(std::string_view apex) = 0;
 };
 
-// A journal that is also written through this interface (an in-memory one, in tests).
-class Journal : public JournalReader {
- public:
-  // Appends a diff of the zone `apex` (lowercase wire) and keeps at most `keep` diffs of it.
-  virtual Result<void> append(std::string_view apex, const Diff& d, size_t keep) = 0;
-};
-
 }  // namespace dnsedge::xfr

@@ -109,9 +109,9 @@ std::shared_ptr<Config> allow_loopback() {
   return cfg;
 }
 
-class MemJournal : public Journal {
+class MemJournal : public JournalReader {
  public:
-  Result<void> append(std::string_view apex, const Diff& d, size_t keep) override {
+  Result<void> append(std::string_view apex, const Diff& d, size_t keep) {
     auto& v = diffs[std::string(apex)];
     v.push_back(d);
     while (v.size() > keep) v.erase(v.begin());
@@ -120,6 +120,13 @@ class MemJournal : public Journal {
   Result<std::vector<Diff>> load(std::string_view apex) override { return diffs[std::string(apex)]; }
   std::map<std::string, std::vector<Diff>> diffs;
 };
+
+// The classification the server dispatches on: the query parser's, in its one pass.
+Kind classify(std::span<const uint8_t> m, bool tcp) {
+  dns::Query q;
+  (void)dns::parse_query(m, q);
+  return dns::kind(q, tcp);
+}
 
 TEST(XfrClassifyTest, HandsOverTransfersNotifyAndSignedQueries) {
   EXPECT_EQ(classify(query(252), true), Kind::kTransfer);

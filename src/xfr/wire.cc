@@ -39,12 +39,6 @@ size_t question_end(std::span<const uint8_t> m) noexcept {
   return n + 4;
 }
 
-Kind classify(std::span<const uint8_t> m, bool tcp) noexcept {
-  dns::Query q;
-  (void)dns::parse_query(m, q);
-  return dns::kind(q, tcp);
-}
-
 MessageWriter::MessageWriter(uint16_t id, uint16_t flags, std::string_view question, std::string_view apex,
                              size_t max)
     : id_(id), flags_(flags), question_(question), apex_(apex), max_(max) {

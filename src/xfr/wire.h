@@ -1,6 +1,6 @@
 #pragma once
-// Wire-level helpers of the transfer module: which queries the fast path hands over
-// (classify()), RFC 1982 serial arithmetic, and a writer that packs RRs into transfer messages.
+// Wire-level helpers of the transfer module: the query kinds the fast path hands over, RFC 1982
+// serial arithmetic, and a writer that packs RRs into transfer messages.
 
 #include <cstddef>
 #include <cstdint>
@@ -16,11 +16,6 @@ namespace dnsedge::xfr {
 // What a query needs beyond auth::answer: the query parser's classification (dns/message.h),
 // on which the server dispatches.
 using Kind = dns::QueryKind;
-
-// Parses `query` and classifies it (dns::kind). Never reads outside `query`, never allocates.
-// Anything without a readable question is kAnswer (auth::answer judges it). The server does
-// not call this: it classifies the query it has already parsed for the answer engine.
-Kind classify(std::span<const uint8_t> query, bool tcp) noexcept;
 
 // RFC 1982 §3.2: a is newer than b (false when they are equal or undefined).
 inline bool serial_newer(uint32_t a, uint32_t b) noexcept {
