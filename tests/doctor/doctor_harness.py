@@ -22,20 +22,16 @@ Scenario files (tests/doctor/scenarios/*.case):
 from __future__ import annotations
 
 import json
-import os
 import pathlib
-import shutil
 import subprocess
-import time
 from dataclasses import dataclass, field
 
-import pytest
 
 from harness.dnsedge import DNSEDGE_BIN, free_port, need_dnsedge  # noqa: F401
+from harness.knot import Knot
 
 HERE = pathlib.Path(__file__).resolve().parent
 SCENARIOS = HERE / "scenarios"
-KNOTD = os.environ.get("KNOTD") or shutil.which("knotd") or "/usr/sbin/knotd"
 
 EDGE = ["--edge-ipv4", "203.0.113.1,203.0.113.2", "--edge-ipv6", "2001:db8:e::1,2001:db8:e::2"]
 
@@ -134,88 +130,10 @@ def all_scenarios() -> list[pathlib.Path]:
     return sorted(SCENARIOS.glob("*.case"))
 
 
-KNOT_CONF = """\
-server:
-    rundir: "{run}"
-    listen: 127.0.0.1@{port}
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-database:
-    storage: "{db}"
-log:
-  - target: stderr
-    any: info
-template:
-  - id: default
-    storage: "{zones}"
-    semantic-checks: off
-    zonefile-load: whole
-    journal-content: none
-    zonefile-sync: -1
-zone:
-{zone_list}
-"""
-
-
-class Knot:
-    """knotd on 127.0.0.1 and a free port, serving zone files; stopped by PID."""
-
-    def __init__(self, workdir: pathlib.Path, zones: dict[str, pathlib.Path], broken: list[str]):
-        self.workdir = workdir
-        self.zones = zones
-        self.broken = broken
-        self.port = 0
-        self.proc: subprocess.Popen | None = None
-        self.log = workdir / "knotd.log"
-
-    def start(self, timeout: float = 20.0) -> "Knot":
-        if not os.path.exists(KNOTD):
-            pytest.skip(f"knotd not found at {KNOTD}")
-        for d in ("run", "db", "zones"):
-            (self.workdir / d).mkdir(exist_ok=True)
-        zl = "".join(f'  - domain: "{o}."\n    file: "{f}"\n' for o, f in self.zones.items())
-        zl += "".join(f'  - domain: "{o}."\n    file: "{self.workdir / "missing" / (o + ".zone")}"\n'
-                      for o in self.broken)
-        for attempt in range(3):
-            self.port = free_port()
-            conf = self.workdir / "knot.conf"
-            conf.write_text(KNOT_CONF.format(run=self.workdir / "run", db=self.workdir / "db",
-                                             zones=self.workdir / "zones", port=self.port, zone_list=zl))
-            with open(self.log, "ab") as log:
-                self.proc = subprocess.Popen([KNOTD, "-c", str(conf)], stdin=subprocess.DEVNULL,
-                                             stdout=log, stderr=subprocess.STDOUT)
-            if self._ready(next(iter(self.zones)), timeout):
-                return self
-            self.stop()
-        raise RuntimeError(f"knotd did not start:\n{self.log.read_text(errors='replace')[-3000:]}")
-
-    def _ready(self, zone: str, timeout: float) -> bool:
-        import dns.message
-        import dns.query
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            try:
-                r = dns.query.udp(dns.message.make_query(zone + ".", "SOA"), "127.0.0.1", port=self.port,
-                                  timeout=0.3)
-                if r.rcode() == 0 and r.answer:
-                    return True
-            except Exception:  # noqa: BLE001 - not up yet
-                pass
-            time.sleep(0.05)
-        return False
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
+def start_knot(workdir: pathlib.Path, zones: dict[str, pathlib.Path], broken: list[str]) -> Knot:
+    """knotd (tests/harness/knot.py) serving the scenario's zone files, and SERVFAIL for the
+    zones in `broken`; stopped by PID with .stop()."""
+    return Knot([(f"{o}.", f) for o, f in zones.items()], workdir, timeout=20, broken=[f"{o}." for o in broken])
 
 
 def doctor(args: list[str], timeout: float = 30.0) -> tuple[int, dict, str]:

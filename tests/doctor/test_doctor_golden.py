@@ -43,7 +43,7 @@ def test_scenario(path: pathlib.Path, tmp_path: pathlib.Path):
     h.need_dnsedge()
     sc = h.load(path)
     files = zone_files(sc, tmp_path)
-    knot = h.Knot(tmp_path, files, sc.knot_broken).start()
+    knot = h.start_knot(tmp_path, files, sc.knot_broken)
     try:
         local_args = [sc.domain, *h.EDGE, *fill(sc.args + sc.local_args, knot)]
         for f in files.values():

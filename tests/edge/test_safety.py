@@ -17,8 +17,6 @@ import json
 import os
 import pathlib
 import re
-import shutil
-import signal
 import socket
 import subprocess
 import threading
@@ -27,11 +25,11 @@ import urllib.request
 
 import pytest
 
+from harness.knot import Knot
 from conftest import (DNSEDGE_BIN, EDGE, ORIGIN, HttpOrigin, Process, free_port, need, read_response, serve_argv,
                       wait_for_log, wait_port)
 
 TOKEN = "safety-test-token-0123456789"
-KNOTD = os.environ.get("KNOTD") or shutil.which("knotd") or "/usr/sbin/knotd"
 RELAY = "127.0.0.35"
 DOWN = "127.0.0.34"
 CLIENT = "127.0.0.99"
@@ -59,26 +57,6 @@ $TTL 300
 ns A 127.0.0.1
 lb A 127.0.0.1
 """
-
-KNOT_CONF = """server:
-    rundir: "{dir}"
-    listen: 127.0.0.1@{port}
-database:
-    storage: "{dir}"
-log:
-  - target: stderr
-    any: info
-template:
-  - id: default
-    storage: "{dir}"
-    semantic-checks: off
-    zonefile-sync: -1
-    journal-content: none
-zone:
-  - domain: example.net.
-    file: "{zone}"
-"""
-
 
 class Server(Process):
     """dnsedge serve with exactly the given flags (plus --data and a DNS listener)."""
@@ -269,29 +247,6 @@ def test_origin_flags_are_checked(tmp_path):
 # lab: the API shares the edge's port number; connect-time checks, loops, pages, headers
 
 
-class Knot:
-    def __init__(self, workdir: pathlib.Path):
-        if not os.path.exists(KNOTD):
-            pytest.skip(f"knotd not found at {KNOTD}")
-        self.port = free_port("127.0.0.1")
-        zone = workdir / "example.net.zone"
-        zone.write_text(EXTERNAL)
-        conf = workdir / "knot.conf"
-        conf.write_text(KNOT_CONF.format(dir=workdir, port=self.port, zone=zone))
-        self.log = open(workdir / "knot.log", "ab")
-        self.proc = subprocess.Popen([KNOTD, "-c", str(conf)], stdout=self.log, stderr=subprocess.STDOUT)
-        wait_port("127.0.0.1", self.port)
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
-
-
 class _Relay(threading.Thread):
     """An origin that passes each request on to the edge, as an origin behind a misconfigured
     chain would (the request comes back to the edge): it counts what it relays."""
@@ -342,7 +297,9 @@ def lab(tmp_path_factory):
     https = free_port(EDGE, ORIGIN)
     work = tmp_path_factory.mktemp("lab")
     (work / "knot").mkdir()
-    knot = Knot(work / "knot")
+    knot_zone = work / "knot" / "example.net.zone"
+    knot_zone.write_text(EXTERNAL)
+    knot = Knot([("example.net.", knot_zone)], work / "knot")
     origin = HttpOrigin(ORIGIN, port)
     relay = _Relay(port)
     zone = work / "example.com.zone"

@@ -7,7 +7,7 @@ suite keeps only what is its own (its flags, its readiness probe, its peers).
 
 Environment:
   DNSEDGE_BIN   path of the dnsedge binary (default build/dnsedge of this checkout). When it does not
-                exist, tests that need it are skipped with that reason.
+                exist, the session stops at once with that reason (tests/conftest.py).
 """
 
 from __future__ import annotations

@@ -53,14 +53,19 @@ zone:
 
 
 class Knot:
-    """One knotd serving `zones` ([(apex, zone file)]) from `workdir` on 127.0.0.1:<port>."""
+    """One knotd serving `zones` ([(apex, zone file)]) from `workdir` on 127.0.0.1:<port>.
 
-    def __init__(self, zones: list[tuple[str, pathlib.Path]], workdir: pathlib.Path, timeout: float = 10):
+    `broken` names zones Knot is configured for but cannot load (their file does not exist): it
+    answers SERVFAIL for them, as a primary with a broken zone does. They are not waited on."""
+
+    def __init__(self, zones: list[tuple[str, pathlib.Path]], workdir: pathlib.Path, timeout: float = 10,
+                 broken: tuple[str, ...] | list[str] = ()):
         if not os.path.exists(KNOTD):
             pytest.fail(f"knotd not found at {KNOTD}: install knot")
         self.dir = pathlib.Path(workdir)
         self.port = free_port()
         zs = "".join(f"  - domain: {apex}\n    file: \"{path}\"\n" for apex, path in zones)
+        zs += "".join(f"  - domain: {apex}\n    file: \"{self.dir / 'missing' / (apex + 'zone')}\"\n" for apex in broken)
         conf = self.dir / "knot.conf"
         conf.write_text(CONF.format(dir=self.dir, port=self.port, zones=zs))
         self.log_path = self.dir / "knotd.log"
