@@ -14,7 +14,8 @@ export function SignIn(props: { next: string }) {
     try {
       await call('GET', '/user/tokens/verify', { tokenOverride: value.trim() });
       setToken(value.trim());
-      navigate(props.next.startsWith('/') && !props.next.startsWith('//') ? props.next : '/zones', true);
+      const next = props.next;
+      navigate(next.startsWith('/') && !next.startsWith('//') && next !== '/' && !next.startsWith('/signin') ? next : '/zones', true);
     } catch (err) {
       if (err instanceof ApiError && err.status === 403)
         setError('This token was refused: check that you copied it whole and that it is active. (' + errorText(err) + ')');
