@@ -16,7 +16,7 @@ DEPS := cmake ninja-build g++ clang clang-format pkg-config make \
         knot knot-dnsutils knot-dnssecutils nsd dnsperf bind9-dnsutils python3 python3-dnspython python3-pytest \
         curl openssl swaks python3-aiosmtpd nodejs chromium
 
-PYTEST_SUITES := tests/blackbox tests/golden tests/api tests/doctor tests/edge tests/xfr
+PYTEST_SUITES := tests/blackbox tests/golden tests/api tests/doctor tests/edge tests/xfr tests/web
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -13,7 +13,7 @@ bool route_char(char c) {
 
 // "/zones/ID/dns": segments of route characters (an empty last one allowed: "/zones/").
 bool route_like(std::string_view path) {
-  if (path.starts_with("/assets/")) return false;
+  if (path.starts_with("/assets/") || path.starts_with("/client")) return false;  // files and API typos
   for (size_t i = 1; i < path.size(); ++i) {
     const char c = path[i];
     if (c == '/') {

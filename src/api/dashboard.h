@@ -5,7 +5,7 @@
 //   - GET and HEAD only (anything else: 405 with `Allow: GET, HEAD`);
 //   - an exact path of the table (its query string ignored); `/` is index.html;
 //   - a route of the single-page app (`/zones/ID/dns`: segments of letters, digits, `-` and `_`
-//     only, no dot, no percent-escape, not under /assets/) gets index.html, so reloading a page
+//     only, no dot, no percent-escape, not under /assets/ or /client) gets index.html, so reloading a page
 //     or following a link works; anything else (a dot segment, an escape, an unknown asset, a
 //     path over kMaxPath bytes) is 404 or 414 and never any other file;
 //   - every answer carries a strict Content-Security-Policy (scripts and styles from the page's
