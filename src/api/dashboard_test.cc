@@ -76,10 +76,27 @@ TEST(Dashboard, ClientRoutesGetIndex) {
 }
 
 TEST(Dashboard, HostilePathsNeverLeaveTheEmbeddedSet) {
-  for (const char* path :
-       {"/../etc/passwd", "/assets/../index.html", "/%2e%2e/etc/passwd", "/assets/%2e%2e%2findex.html", "/zones%2f..",
-        "/..", "/.", "/./index.html", "//etc/passwd", "/assets/nope.js", "/assets/", "/assets/x", "/index.html/",
-        "/favicon.ico", "/zones/a.b", "/zones\\..\\x", "/.git/config", "/zones/%00", "/etc/passwd%00.html", "/client/v4x", "/client"}) {
+  for (const char* path : {"/../etc/passwd",
+                           "/assets/../index.html",
+                           "/%2e%2e/etc/passwd",
+                           "/assets/%2e%2e%2findex.html",
+                           "/zones%2f..",
+                           "/..",
+                           "/.",
+                           "/./index.html",
+                           "//etc/passwd",
+                           "/assets/nope.js",
+                           "/assets/",
+                           "/assets/x",
+                           "/index.html/",
+                           "/favicon.ico",
+                           "/zones/a.b",
+                           "/zones\\..\\x",
+                           "/.git/config",
+                           "/zones/%00",
+                           "/etc/passwd%00.html",
+                           "/client/v4x",
+                           "/client"}) {
     const HttpResponse r = serve("GET", path, "gzip");
     EXPECT_EQ(r.status, 404) << path;
     EXPECT_EQ(r.content_type, "text/plain; charset=utf-8") << path;
