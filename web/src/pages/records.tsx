@@ -41,7 +41,7 @@ export function Records(props: { zoneId: string }) {
   const [type, setType] = useState('');
   const [error, setError] = useState('');
   const [notice, setNotice] = useState('');
-  const [served, setServed] = useState<Served | null>(null);
+  const [served, setServed] = useState<DcRecord[] | null>(null);
   const [editing, setEditing] = useState<{ id: string; draft: Draft; errors: Record<string, string> } | null>(null);
   const [adding, setAdding] = useState(false);
   const [draft, setDraft] = useState<Draft>(emptyDraft());
@@ -51,15 +51,13 @@ export function Records(props: { zoneId: string }) {
   const load = async () => {
     const mine = ++seq.current;
     try {
-      const [r, s] = await Promise.all([
-        call<DnsRecord[]>('GET', `/zones/${zoneId}/dns_records`, { query: { page, per_page: PER_PAGE, search, type } }),
-        call<Served>('GET', `/zones/${zoneId}/dns_records/served`),
-      ]);
+      const r = await call<DnsRecord[]>('GET', `/zones/${zoneId}/dns_records`, { query: { page, per_page: PER_PAGE, search, type } });
       if (mine !== seq.current) return;
       setRows(r.result);
       setInfo(r.result_info);
-      setServed(s.result);
       setError('');
+      const dc = await dcRecords(zoneId);
+      if (mine === seq.current) setServed(dc);
     } catch (e) {
       if (mine === seq.current) setError(errorText(e));
     }
@@ -278,13 +276,48 @@ export function Records(props: { zoneId: string }) {
   );
 }
 
-function DcRecords(props: { served: Served | null }) {
-  const s = props.served;
-  if (!s) return null;
+interface DcRecord {
+  name: string;
+  answers: string[];
+  causes: string[];
+  why: string[];
+}
+
+// The dc-records in force, from the served view of each MX/SRV owner and of each dc name (the
+// whole zone's served view would cost as much as the zone is large).
+async function dcRecords(zoneId: string): Promise<DcRecord[]> {
+  const owners = new Set<string>();
+  for (const t of ['MX', 'SRV']) {
+    const r = await call<DnsRecord[]>('GET', `/zones/${zoneId}/dns_records`, { query: { type: t, per_page: 1000 } });
+    r.result.forEach((x) => owners.add(x.name));
+  }
+  const found = new Map<string, DcRecord>();
+  for (const owner of [...owners].slice(0, 100)) {
+    const s = (await call<Served>('GET', `/zones/${zoneId}/dns_records/served`, { query: { name: owner } })).result;
+    for (const rr of s.records) {
+      if (rr.type !== 'MX' && rr.type !== 'SRV') continue;
+      const target = rr.content.split(/\s+/).pop()!.replace(/\.$/, '');
+      if (!/^dc-[0-9a-f]{8}\./.test(target)) continue;
+      const d = found.get(target) ?? { name: target, answers: [], causes: [], why: [] };
+      d.causes.push(`${rr.type} ${rr.name} → ${rr.content}`);
+      found.set(target, d);
+    }
+  }
+  for (const d of found.values()) {
+    const s = (await call<Served>('GET', `/zones/${zoneId}/dns_records/served`, { query: { name: d.name } })).result;
+    d.answers = s.records.filter((r) => r.name === d.name).map((r) => `${r.type} ${r.content}`);
+    d.why = s.explain[d.name] ?? [];
+  }
+  return [...found.values()];
+}
+
+function DcRecords(props: { served: DcRecord[] | null }) {
+  const dcs = props.served;
+  if (!dcs) return null;
   return (
     <section class="dc-records" aria-labelledby="dc-title">
       <h2 id="dc-title">dc-records in force</h2>
-      {s.dc_records.length === 0 ? (
+      {dcs.length === 0 ? (
         <p>None: no MX or SRV record points at a proxied name.</p>
       ) : (
         <>
@@ -293,22 +326,14 @@ function DcRecords(props: { served: Served | null }) {
             address and are not editable: make the target DNS only, or point the MX/SRV at a DNS-only host, to remove them.
           </p>
           <ul>
-            {s.dc_records.map((dc) => (
-              <li class="dc-record" data-name={dc}>
-                <strong>{dc}</strong>{' '}
-                {s.records
-                  .filter((r) => r.name === dc)
-                  .map((r) => `${r.type} ${r.content}`)
-                  .join(', ')}
+            {dcs.map((dc) => (
+              <li class="dc-record" data-name={dc.name}>
+                <strong>{dc.name}</strong> {dc.answers.join(', ')}
                 <ul>
-                  {s.records
-                    .filter((r) => (r.type === 'MX' || r.type === 'SRV') && r.content.replace(/\.$/, '').endsWith(dc))
-                    .map((r) => (
-                      <li>
-                        caused by {r.type} {r.name} → {r.content}
-                      </li>
-                    ))}
-                  {(s.explain[dc] ?? []).map((why) => (
+                  {dc.causes.map((c) => (
+                    <li>caused by {c}</li>
+                  ))}
+                  {dc.why.map((why) => (
                     <li class="why">{why}</li>
                   ))}
                 </ul>
