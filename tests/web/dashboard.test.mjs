@@ -305,6 +305,27 @@ test('keyboard only: open the zone, add a record, confirm', { skip }, async () =
   assert.deepEqual(dig(`kb.${ZONE}`, 'A'), ['192.0.2.77']);
 });
 
+test('import a zone file with the proxied option, and export the zone', { skip }, async () => {
+  await page.setInputFiles('#import-file', {
+    name: 'more.zone',
+    mimeType: 'text/plain',
+    buffer: Buffer.from(`$ORIGIN ${ZONE}.\nimp 300 IN A 192.0.2.50\nimptxt 300 IN TXT "imported"\n`),
+  });
+  await page.getByLabel('Proxy imported A, AAAA and CNAME records').check();
+  await page.getByRole('button', { name: 'Import' }).click();
+  const dialog = page.locator('dialog.confirm[open]');
+  await dialog.waitFor();
+  assert.match(await dialog.locator('h2').textContent(), /Import 2 of 2 records from more\.zone/);
+  await confirmSave();
+  await row(`imp.${ZONE}`, 'A').getByRole('button', { name: /Proxied/ }).waitFor();
+  assert.deepEqual(dig(`imp.${ZONE}`, 'A'), ['127.0.0.11', '127.0.0.12']);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export zone file' }).click()]);
+  assert.equal(download.suggestedFilename(), `${ZONE}.zone`);
+  const exported = readFileSync(await download.path(), 'utf8');
+  assert.match(exported, /^imp\.shop\.test\.\s+300\s+IN\s+A\s+192\.0\.2\.50 ; cf_tags=cf-proxied:true$/m);
+  assert.match(exported, /<script>alert\(1\)<\/script>/);
+});
+
 test('375 px wide: the records page fits and the toggle works', { skip }, async () => {
   await page.setViewportSize({ width: 375, height: 800 });
   await page.reload();
