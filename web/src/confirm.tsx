@@ -8,15 +8,17 @@ interface Ask {
   title: string;
   messages: ApiMessage[];
   notes: string[];
+  action: string;
   resolve: (ok: boolean) => void;
 }
 
 let show: ((a: Ask) => void) | null = null;
 
-export function askConfirm(title: string, messages: ApiMessage[], notes: string[] = []): Promise<boolean> {
+// `action` labels the button that goes ahead ("Save", "Delete").
+export function askConfirm(title: string, messages: ApiMessage[], notes: string[] = [], action = 'Save'): Promise<boolean> {
   return new Promise((resolve) => {
     if (!show) return resolve(false);
-    show({ title, messages, notes, resolve });
+    show({ title, messages, notes, action, resolve });
   });
 }
 
@@ -65,7 +67,7 @@ export function ConfirmHost() {
           )}
           <div class="actions">
             <button type="button" class="primary" onClick={() => done(true)}>
-              Save
+              {ask.action}
             </button>
             <button type="button" onClick={() => done(false)}>
               Cancel

@@ -102,7 +102,7 @@ export function Records(props: { zoneId: string }) {
     if (!editing) return;
     try {
       const notes = await changedElsewhere(zoneId, r);
-      const res = await saveWithPreview<DnsRecord>(`Save ${r.type} record ${r.name}?`, 'PUT', `/zones/${zoneId}/dns_records/${r.id}`, { body: bodyOf(editing.draft) }, notes);
+      const res = await saveWithPreview<DnsRecord>(`Save ${r.type} record ${r.name}?`, 'PATCH', `/zones/${zoneId}/dns_records/${r.id}`, { body: bodyOf(editing.draft) }, notes);
       if (!res) return;
       setEditing(null);
       after(`Saved ${res.result.type} ${res.result.name}.`);
@@ -119,6 +119,7 @@ export function Records(props: { zoneId: string }) {
         `Delete ${r.type} record ${r.name} (${r.content})?`,
         dry.messages.filter((m) => m.code !== 1119),
         ['Deleting cannot be undone.'],
+        'Delete',
       );
       if (!ok) return;
       await call('DELETE', `/zones/${zoneId}/dns_records/${r.id}`);
@@ -221,7 +222,7 @@ export function Records(props: { zoneId: string }) {
                 </tr>
               ) : (
                 <tr data-id={r.id}>
-                  <td>{r.type}</td>
+                  <td class="type">{r.type}</td>
                   <td class="name">
                     <a href={`/zones/${zoneId}/records/${r.id}`}>{r.name}</a>
                   </td>
@@ -229,14 +230,16 @@ export function Records(props: { zoneId: string }) {
                     {r.priority !== undefined && r.type === 'MX' ? <span class="prio">{r.priority} </span> : null}
                     {r.content}
                   </td>
-                  <td>
+                  <td class="proxy">
                     {r.proxiable ? (
                       <ProxyToggle proxied={r.proxied} disabled={readOnly || r.meta?.read_only} label={`${r.type} ${r.name}`} onToggle={() => toggle(r)} />
                     ) : (
                       <span class="muted">DNS only</span>
                     )}
                   </td>
-                  <td>{ttlText(r)}</td>
+                  <td class="ttl" data-label="TTL">
+                    {ttlText(r)}
+                  </td>
                   <td class="row-actions">
                     {!readOnly && !r.meta?.read_only && (
                       <>

@@ -95,7 +95,7 @@ export function Secondary(props: { zoneId: string }) {
           <button
             type="button"
             class="danger"
-            onClick={async () => (await askConfirm('Disable outgoing transfers?', [])) && act(() => call('DELETE', `/zones/${props.zoneId}/secondary_dns/outgoing`))}
+            onClick={async () => (await askConfirm('Disable outgoing transfers?', [], [], 'Disable')) && act(() => call('DELETE', `/zones/${props.zoneId}/secondary_dns/outgoing`))}
           >
             Disable
           </button>
@@ -107,7 +107,7 @@ export function Secondary(props: { zoneId: string }) {
           {peers.map((p) => (
             <li>
               {p.name} — {p.ip}:{p.port} {p.tsig_id ? `(TSIG ${tsigs.find((t) => t.id === p.tsig_id)?.name ?? p.tsig_id})` : ''}{' '}
-              <button type="button" class="danger" aria-label={`Delete peer ${p.name}`} onClick={async () => (await askConfirm(`Delete peer ${p.name}?`, [])) && act(() => call('DELETE', `${base}/peers/${p.id}`))}>
+              <button type="button" class="danger" aria-label={`Delete peer ${p.name}`} onClick={async () => (await askConfirm(`Delete peer ${p.name}?`, [], [], 'Delete')) && act(() => call('DELETE', `${base}/peers/${p.id}`))}>
                 Delete
               </button>
             </li>
@@ -145,7 +145,7 @@ export function Secondary(props: { zoneId: string }) {
           {tsigs.map((t) => (
             <li>
               {t.name} ({t.algo}){' '}
-              <button type="button" class="danger" aria-label={`Delete TSIG key ${t.name}`} onClick={async () => (await askConfirm(`Delete TSIG key ${t.name}?`, [])) && act(() => call('DELETE', `${base}/tsigs/${t.id}`))}>
+              <button type="button" class="danger" aria-label={`Delete TSIG key ${t.name}`} onClick={async () => (await askConfirm(`Delete TSIG key ${t.name}?`, [], [], 'Delete')) && act(() => call('DELETE', `${base}/tsigs/${t.id}`))}>
                 Delete
               </button>
             </li>

@@ -39,7 +39,7 @@ export function Spectrum(props: { zoneId: string }) {
     }
   };
   const remove = async (a: App) => {
-    if (!(await askConfirm(`Delete the Spectrum app ${a.dns.name} (${a.protocol})?`, [], ['Its listener closes and its name stops answering.']))) return;
+    if (!(await askConfirm(`Delete the Spectrum app ${a.dns.name} (${a.protocol})?`, [], ['Its listener closes and its name stops answering.'], 'Delete'))) return;
     try {
       await call('DELETE', `/zones/${props.zoneId}/spectrum/apps/${a.id}`);
       load();
