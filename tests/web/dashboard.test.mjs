@@ -243,6 +243,7 @@ test('flatten all with a _domainkey CNAME shows the warning and the name it woul
   await page.getByRole('navigation', { name: 'Zone pages' }).getByRole('link', { name: 'Settings' }).click();
   await page.getByRole('heading', { name: 'Settings' }).waitFor();
   await page.locator('#dnssec-status').waitFor();
+  assert.equal(await page.locator('#dnssec-status').textContent(), 'DNSSEC is not available on this server.');
   await visit('settings');
   await page.getByLabel('Flatten all CNAMEs').check();
   const warning = page.locator('#flatten-all-warning');
@@ -267,6 +268,13 @@ test('record detail, mail doctor, Spectrum and secondary DNS pages render and pa
   await page.getByRole('navigation', { name: 'Zone pages' }).getByRole('link', { name: 'Mail doctor' }).click();
   await page.locator('.finding').first().waitFor({ timeout: 20000 });
   await visit('mail-doctor');
+  // A fix that is a record change goes through the confirm step, then DNS has it.
+  await page.getByRole('button', { name: 'Fix it: Add a DMARC record (p=none)' }).click();
+  await confirmSave();
+  await page.getByText('Fixed: Add a DMARC record (p=none).').waitFor();
+  await page.locator('.finding').first().waitFor({ timeout: 20000 });
+  assert.equal(await page.locator('.finding[data-id="dmarc.none"]').count(), 0);
+  assert.deepEqual(dig(`_dmarc.${ZONE}`, 'TXT'), ['"v=DMARC1; p=none"']);
   for (const [tab, heading] of [['Spectrum', 'Spectrum apps'], ['Secondary DNS', 'Secondary DNS']]) {
     await page.getByRole('navigation', { name: 'Zone pages' }).getByRole('link', { name: tab }).click();
     await page.getByRole('heading', { name: heading, exact: true }).waitFor();
