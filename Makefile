@@ -14,9 +14,9 @@ DEPS := cmake ninja-build g++ clang clang-format pkg-config make \
         nlohmann-json3-dev libsqlite3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev \
         libfmt-dev libabsl-dev libssl-dev \
         knot knot-dnsutils knot-dnssecutils nsd dnsperf bind9-dnsutils python3 python3-dnspython python3-pytest \
-        curl openssl swaks python3-aiosmtpd nodejs
+        curl openssl swaks python3-aiosmtpd nodejs chromium
 
-PYTEST_SUITES := tests/blackbox tests/golden tests/api tests/doctor tests/edge tests/xfr
+PYTEST_SUITES := tests/blackbox tests/golden tests/api tests/doctor tests/edge tests/xfr tests/web
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -35,6 +35,8 @@ deps:
 	@# unless the installed nodejs already brings npm (NodeSource builds do, and conflict with it).
 	@command -v npm >/dev/null 2>&1 || { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm; }
+	@# The dashboard's npm packages (web/package-lock.json; the browser tests use Debian's chromium).
+	@[ web/node_modules/.package-lock.json -nt web/package-lock.json ] || (cd web && npm ci --no-audit --no-fund)
 
 # ccache, when the machine has it, only speeds up rebuilds (it is not a dependency).
 LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
@@ -55,6 +57,9 @@ test: build
 	@set -e; for d in $(PYTEST_SUITES); do \
 	  echo "== pytest $$d"; DNSEDGE_BIN=$(abspath $(BUILD)/dnsedge) $(PY) -m pytest -q $$d; \
 	done
+	@# The dashboard: type-check, then the browser tests (headless chromium) against the binary.
+	cd web && node_modules/.bin/tsc --noEmit
+	DNSEDGE_BIN=$(abspath $(BUILD)/dnsedge) node --test tests/web/dashboard.test.mjs
 
 # The style (.clang-format) of the C++ lines this branch changed since it left main, and only
 # those: existing code is never reformatted, so parallel branches do not collide on a reformat.
@@ -87,6 +92,7 @@ run: build
 	@echo "  $(DIG) example.com MX"
 	@echo "  $(DIG) nothing.example.com A     (NXDOMAIN)"
 	@echo "  $(DIG) +tcp example.com TXT"
+	@echo "Dashboard: http://$(API_LISTEN)/ (sign in with the token demo-token-change-me)"
 	@echo "REST API (Cloudflare v4 shape, docs/api.md) on $(API_URL), demo token: demo-token-change-me"
 	@echo "  $(CURL) $(API_URL)/zones"
 	@echo "  $(CURL) -X POST $(API_URL)/zones -d '{\"name\":\"example.org\"}'"

@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "api/dashboard.h"
 #include "api/reply.h"
 #include "common/conn_table.h"
 #include "common/thread_priority.h"
@@ -257,7 +258,8 @@ struct ApiServer::Impl {
 
   // Writes the response (its body is moved out of `r`). The client must take it in within the
   // write timeout.
-  awaitable<bool> write(beast::tcp_stream& stream, unsigned version, HttpResponse& r, bool keep_alive) {
+  awaitable<bool> write(beast::tcp_stream& stream, unsigned version, HttpResponse& r, bool keep_alive,
+                        bool head_only = false) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
     res.set(http::field::server, "dnsedge");
     res.set(http::field::content_type, r.content_type);
@@ -265,6 +267,7 @@ struct ApiServer::Impl {
     res.keep_alive(keep_alive);
     res.body() = std::move(r.body);
     res.prepare_payload();
+    if (head_only) res.body().clear();  // HEAD: the GET's Content-Length, no body
     error_code ec;
     stream.expires_after(options.write_timeout);
     co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
@@ -344,13 +347,20 @@ struct ApiServer::Impl {
       if (const auto peer = stream.socket().remote_endpoint(ec); !ec) req->remote_address = peer.address().to_string();
       const bool keep_alive = msg.keep_alive();
       const unsigned version = msg.version();
-      set_waiting(s, false);  // in the controller's hands
-      HttpResponse resp = co_await dispatch(req);
-      if (s.entry == nullptr) co_return;  // shed meanwhile
+      HttpResponse resp;
+      const bool head_only = dashboard::handles(req->target) && req->method == "HEAD";
+      if (dashboard::handles(req->target)) {
+        // The dashboard's embedded files, outside /client/v4: answered here, no controller.
+        resp = dashboard::serve(req->method, req->target, std::string(msg[http::field::accept_encoding]));
+      } else {
+        set_waiting(s, false);  // in the controller's hands
+        resp = co_await dispatch(req);
+        if (s.entry == nullptr) co_return;  // shed meanwhile
+      }
       // Waiting for the client to read: sheddable again, and counted in the pending bytes.
       set_waiting(s, true);
       begin_write(s, resp.body.size());
-      const bool written = co_await write(stream, version, resp, keep_alive);
+      const bool written = co_await write(stream, version, resp, keep_alive, head_only);
       end_write(s);
       if (!written) co_return;
       if (!keep_alive) {
