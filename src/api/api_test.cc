@@ -154,5 +154,36 @@ TEST_F(ApiTest, SettingsEndpoints) {
   EXPECT_EQ(bad.status, 400);
 }
 
+// The settings and Spectrum bodies are read in the API (api/settings_input.h,
+// api/spectrum_input.h); a write the zone refuses, or to an app that does not exist, still fails
+// for that reason whatever its body, and the SOA keeps its field order.
+TEST_F(ApiTest, ZoneAndAppErrorsComeBeforeTheBodys) {
+  const std::string z = zone("example.com");
+  const std::string sec =
+      call_json("POST", "/zones", {{"name", "secondary.test"}, {"type", "secondary"}})["result"]["id"];
+  const std::string bad_settings = R"({"ns_ttl":1})";
+  const std::string bad_app = R"({"protocol":5})";
+  const std::string bad_rule = R"({"mode":"challenge"})";
+  for (const auto& [method, path, body] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"PATCH", "/dns_settings", bad_settings},
+           {"POST", "/spectrum/apps", bad_app},
+           {"POST", "/firewall/access_rules/rules", bad_rule}}) {
+    auto r = call(method, "/zones/" + sec + path, body);
+    EXPECT_EQ(r.status, 400) << path;
+    EXPECT_NE(r.body.find("is a secondary zone"), std::string::npos) << path << ": " << r.body;
+    auto own = call(method, "/zones/" + z + path, body);  // the body's own error on a writable zone
+    EXPECT_EQ(own.status, 400) << path;
+    EXPECT_EQ(own.body.find("secondary"), std::string::npos) << path << ": " << own.body;
+  }
+  auto put = call("PUT", "/zones/" + z + "/spectrum/apps/" + std::string(32, '0'), bad_app);
+  EXPECT_EQ(put.status, 404);
+  EXPECT_EQ(first_code(put), 11003);
+  auto d = call("GET", "/zones/" + z + "/dns_settings");
+  EXPECT_NE(d.body.find(R"("soa":{"expire":604800,"min_ttl":1800,"mname":"ns1.dnsedge.test","refresh":10000,)"
+                        R"("retry":2400,"rname":"hostmaster.example.com","ttl":3600})"),
+            std::string::npos)
+      << d.body;
+}
+
 }  // namespace
 }  // namespace dnsedge::api

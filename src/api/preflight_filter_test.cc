@@ -65,7 +65,7 @@ struct World {
     const std::string id = c->create_zone(name, "", "").value().zone.id;
     if (flatten_all) {
       std::vector<control::ApiMessage> m;
-      EXPECT_TRUE(c->update_dns_settings(id, nlohmann::json{{"flatten_all_cnames", true}}, &m));
+      EXPECT_TRUE(c->update_dns_settings(id, control::DnsSettingsPatch{.flatten_all = true}, &m));
     }
     if (!text.empty()) {
       auto r = c->import_zone(id, text, std::nullopt);
@@ -233,9 +233,8 @@ TEST_F(TableTest, WildcardsEdgeAddressesForeignReferencesAndSettingsAreRelevant)
   EXPECT_EQ(create(rec("h9.example.com", "A", "127.0.0.11")), true);  // an edge address, DNS-only
   EXPECT_EQ(patch("shared.example.com", "A", rec("shared.example.com", "A", "192.0.2.31")), true);  // other.test
   std::vector<control::ApiMessage> m;
-  std::optional<bool> settings = w.write([&] {
-    return bool(w.c->update_dns_settings(z, nlohmann::json{{"flatten_all_cnames", true}}, &m, kDry));
-  });
+  std::optional<bool> settings = w.write(
+      [&] { return bool(w.c->update_dns_settings(z, control::DnsSettingsPatch{.flatten_all = true}, &m, kDry)); });
   EXPECT_EQ(settings, true);
 }
 

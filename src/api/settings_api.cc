@@ -2,20 +2,35 @@
 #include "api/call.h"
 #include "api/handlers.h"
 #include "api/json_io.h"
+#include "api/settings_input.h"
 
 namespace dnsedge::api {
 namespace {
 
 using json = OJson;
-using InJson = nlohmann::json;
-using errc::kBadSetting;
+
+// The effective SOA as Cloudflare's dns_settings.soa shows it (fields in alphabetical order, as
+// the API has always written them); an API zone's default mname is the first configured name
+// server.
+json soa_json(Call& x, const control::ZoneInfo& z, const control::DnsSettings& s) {
+  std::string mname = s.soa.mname;
+  if (!z.file_backed && mname.empty()) {
+    const auto ns = x.c.nameservers_text();
+    mname = ns.empty() ? "" : ns.front();
+  }
+  json soa;
+  soa["expire"] = s.soa.expire;
+  soa["min_ttl"] = s.soa.min_ttl;
+  soa["mname"] = mname;
+  soa["refresh"] = s.soa.refresh;
+  soa["retry"] = s.soa.retry;
+  soa["rname"] = control::effective_rname(z.zone.name, s);
+  soa["ttl"] = s.soa.ttl;
+  return soa;
+}
 
 json dns_settings_json(Call& x, const control::ZoneInfo& z, const control::DnsSettings& s) {
-  json soa = control::soa_json(z.zone.name, s, {});
-  if (!z.file_backed && s.soa.mname.empty()) {
-    const auto ns = x.c.nameservers_text();
-    soa["mname"] = ns.empty() ? "" : ns.front();
-  }
+  const json soa = soa_json(x, z, s);
   return {{"flatten_all_cnames", s.flatten_all},
           {"foundation_dns", false},
           {"multi_provider", false},
@@ -47,8 +62,11 @@ HttpResponse patch_dns_settings(Call& x) {
   const control::ZoneInfo& z = *x.zone;
   auto b = json_body(x);
   if (!b) return fail(b.error());
+  if (auto w = x.c.check_writable(z.zone.id); !w) return fail(w.error());
+  auto patch = dns_settings_patch(*b);
+  if (!patch) return fail(patch.error());
   std::vector<control::ApiMessage> messages;
-  auto s = x.c.update_dns_settings(z.zone.id, *b, &messages, x.write);
+  auto s = x.c.update_dns_settings(z.zone.id, *patch, &messages, x.write);
   if (!s) return fail(s.error());
   return ok(dns_settings_json(x, z, *s), messages);
 }
@@ -64,23 +82,10 @@ HttpResponse patch_flattening(Call& x) {
   const control::ZoneInfo& z = *x.zone;
   auto b = json_body(x);
   if (!b) return fail(b.error());
-  auto v = b->find("value");
-  if (v == b->end() || !v->is_string()) {
-    return fail(Error{"Request body is invalid: value must be \"flatten_at_root\" or \"flatten_all\"", kInvalidBody});
-  }
-  const std::string value = v->get<std::string>();
-  bool all;
-  if (value == "flatten_all" || value == "on") {
-    all = true;
-  } else if (value == "flatten_at_root" || value == "off" || value == "apex") {
-    all = false;
-  } else {
-    return fail(Error{"Invalid value for zone setting cname_flattening: \"" + value +
-                          "\" (flatten_at_root or flatten_all)",
-                      kBadSetting});
-  }
+  auto patch = flattening_patch(*b);
+  if (!patch) return fail(patch.error());
   std::vector<control::ApiMessage> messages;
-  auto s = x.c.update_dns_settings(z.zone.id, InJson{{"flatten_all_cnames", all}}, &messages, x.write);
+  auto s = x.c.update_dns_settings(z.zone.id, *patch, &messages, x.write);
   if (!s) return fail(s.error());
   return ok(flattening_json(z, *s), messages);
 }

@@ -6,6 +6,7 @@
 #include "api/handlers.h"
 #include "api/json_io.h"
 #include "api/reply.h"
+#include "api/spectrum_input.h"
 #include "control/errors.h"
 #include "control/spectrum.h"
 #include "zone/record.h"
@@ -90,7 +91,10 @@ HttpResponse create_app(Call& x) {
   const control::ZoneInfo& zone = *x.zone;
   auto body = body_of(x.req);
   if (!body) return fail(body.error());
-  auto a = c.create_app(zone.zone.id, *body);
+  if (auto w = c.check_writable(zone.zone.id); !w) return fail(w.error());
+  auto in = app_input(*body, zone.zone.name);
+  if (!in) return fail(in.error());
+  auto a = c.create_app(zone.zone.id, *in);
   if (!a) return fail(a.error());
   return reply(200, success(app_json(*a)));
 }
@@ -110,7 +114,12 @@ HttpResponse put_app(Call& x) {
   const std::string& id = x.id;
   auto body = body_of(x.req);
   if (!body) return fail(body.error());
-  auto a = c.update_app(zone.zone.id, id, *body);
+  // The zone's and the app's errors come before the body's.
+  if (auto w = c.check_writable(zone.zone.id); !w) return fail(w.error());
+  if (auto old = c.app(zone.zone.id, id); !old) return fail(old.error());
+  auto in = app_input(*body, zone.zone.name);
+  if (!in) return fail(in.error());
+  auto a = c.update_app(zone.zone.id, id, *in);
   if (!a) return fail(a.error());
   return reply(200, success(app_json(*a)));
 }
@@ -125,16 +134,16 @@ HttpResponse delete_app(Call& x) {
 
 namespace {
 
-json rule_json(const nlohmann::json& r) {
+json rule_json(const control::AccessRule& r) {
   json o;
-  o["id"] = r["id"];
-  o["mode"] = r["mode"];
+  o["id"] = r.id;
+  o["mode"] = r.mode;
   o["allowed_modes"] = {"block", "whitelist"};
-  o["configuration"] = {{"target", r["configuration"]["target"]}, {"value", r["configuration"]["value"]}};
-  o["notes"] = r["notes"];
+  o["configuration"] = {{"target", r.target}, {"value", r.value}};
+  o["notes"] = r.notes;
   o["scope"] = {{"type", "zone"}};
-  o["created_on"] = r["created_on"];
-  o["modified_on"] = r["modified_on"];
+  o["created_on"] = r.created_on;
+  o["modified_on"] = r.modified_on;
   return o;
 }
 
@@ -156,7 +165,10 @@ HttpResponse create_access_rule(Call& x) {
   const control::ZoneInfo& zone = *x.zone;
   auto body = body_of(x.req);
   if (!body) return fail(body.error());
-  auto r = c.create_access_rule(zone.zone.id, *body);
+  if (auto w = c.check_writable(zone.zone.id); !w) return fail(w.error());
+  auto in = access_rule_input(*body);
+  if (!in) return fail(in.error());
+  auto r = c.create_access_rule(zone.zone.id, *in);
   if (!r) return fail(r.error());
   return reply(200, success(rule_json(*r)));
 }

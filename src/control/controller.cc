@@ -355,14 +355,14 @@ Result<void> Controller::delete_zone(const std::string& id) {
   return {};
 }
 
-Result<Controller::StoreZone*> Controller::writable(const std::string& zone_id) {
+Result<void> Controller::check_writable(const std::string& zone_id) const {
   if (!store_) return err(errc::kInternal, "the store is open read-only");
   if (auto it = zones_.find(zone_id); it != zones_.end()) {
     if (it->second.zone.type == zone::kZoneTypeSecondary) {
       return err(errc::kValidation, "Zone " + it->second.zone.name +
                                         " is a secondary zone: its records come from its primaries (secondary_dns/incoming).");
     }
-    return &it->second;
+    return {};
   }
   if (const FileZone* f = file_zone(zone_id)) {
     return err(errc::kFileBacked, "Zone " + f->name + " is file-backed (served from " + f->file +
@@ -370,6 +370,11 @@ Result<Controller::StoreZone*> Controller::writable(const std::string& zone_id) 
                                       "or create an API zone and use dns_records/import.");
   }
   return not_found_zone(zone_id);
+}
+
+Result<Controller::StoreZone*> Controller::writable(const std::string& zone_id) {
+  if (auto r = check_writable(zone_id); !r) return r.error();
+  return &zones_.find(zone_id)->second;
 }
 
 ZoneContext Controller::context(const StoreZone& z) const { return ZoneContext{z.zone.name, z.apex, &options_.edge}; }
@@ -643,11 +648,11 @@ Result<DnsSettings> Controller::dns_settings(const std::string& zone_id) const {
   return not_found_zone(zone_id);
 }
 
-Result<DnsSettings> Controller::update_dns_settings(const std::string& zone_id, const json& body,
-                                                   std::vector<ApiMessage>* messages, const WriteOptions& opt) {
+Result<DnsSettings> Controller::update_dns_settings(const std::string& zone_id, const DnsSettingsPatch& patch,
+                                                    std::vector<ApiMessage>* messages, const WriteOptions& opt) {
   auto z = writable(zone_id);
   if (!z) return z.error();
-  auto next = patch_settings((*z)->settings, body);
+  auto next = patch_settings((*z)->settings, patch);
   if (!next) return next.error();
   WriteBatch p((*z)->records, (*z)->by_owner, (*z)->settings, "settings");
   if (next->flatten_all != (*z)->settings.flatten_all) next->flattening_modified_on = now();

@@ -57,12 +57,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "common/result.h"
 #include "common/snapshot.h"
 #include "control/errors.h"
 #include "control/preflight_change.h"
+#include "control/spectrum.h"
 #include "control/unique_function.h"
 #include "control/validate.h"
 #include "control/write_batch.h"
@@ -254,9 +253,14 @@ class Controller {
   // ones; no SOA/NS, no dc-records.
   [[nodiscard]] Result<std::string> export_zone(const std::string& zone_id) const;
 
+  // The error any write to the zone gets before its input is looked at: the store is read-only,
+  // the zone is a secondary or file-backed one, or unknown (7003). The API asks before it reads
+  // a settings or Spectrum body, so that such a write fails the same way whatever its body.
+  [[nodiscard]] Result<void> check_writable(const std::string& zone_id) const;
+
   [[nodiscard]] Result<DnsSettings> dns_settings(const std::string& zone_id) const;
   // With `messages`: the pre-flight's messages[] entries. A dry run returns the settings it would store.
-  [[nodiscard]] Result<DnsSettings> update_dns_settings(const std::string& zone_id, const nlohmann::json& body,
+  [[nodiscard]] Result<DnsSettings> update_dns_settings(const std::string& zone_id, const DnsSettingsPatch& patch,
                                                         std::vector<ApiMessage>* messages = nullptr,
                                                         const WriteOptions& opt = {});
 
@@ -268,13 +272,12 @@ class Controller {
   // edge address), bump its serial, commit and publish. 404 (11003) for an unknown app id.
   [[nodiscard]] Result<std::vector<AppInfo>> apps(const std::string& zone_id) const;
   [[nodiscard]] Result<AppInfo> app(const std::string& zone_id, const std::string& id) const;
-  [[nodiscard]] Result<AppInfo> create_app(const std::string& zone_id, const nlohmann::json& body);
-  [[nodiscard]] Result<AppInfo> update_app(const std::string& zone_id, const std::string& id,
-                                           const nlohmann::json& body);
+  [[nodiscard]] Result<AppInfo> create_app(const std::string& zone_id, const AppInput& in);
+  [[nodiscard]] Result<AppInfo> update_app(const std::string& zone_id, const std::string& id, const AppInput& in);
   [[nodiscard]] Result<void> delete_app(const std::string& zone_id, const std::string& id);
-  // The zone's IP access rules (apps with ip_firewall apply them): a JSON array of rule objects.
-  [[nodiscard]] Result<nlohmann::json> access_rules(const std::string& zone_id) const;
-  [[nodiscard]] Result<nlohmann::json> create_access_rule(const std::string& zone_id, const nlohmann::json& body);
+  // The zone's IP access rules (apps with ip_firewall apply them), in creation order.
+  [[nodiscard]] Result<std::vector<AccessRule>> access_rules(const std::string& zone_id) const;
+  [[nodiscard]] Result<AccessRule> create_access_rule(const std::string& zone_id, const AccessRuleInput& in);
   [[nodiscard]] Result<void> delete_access_rule(const std::string& zone_id, const std::string& id);
 
   // The view DNS answers from right now.
@@ -316,7 +319,7 @@ class Controller {
     RecordMap records;
     DnsSettings settings;
     std::map<std::string, AppInfo> apps;  // by id
-    nlohmann::json access_rules = nlohmann::json::array();  // IP access rules (control/spectrum.h)
+    std::vector<AccessRule> access_rules;  // IP access rules (control/spectrum.h)
     std::shared_ptr<const view::ZoneView> view;
     // The compile state `view` was made from (view/model.h): a write recompiles only the names it
     // touches when model->view() is `view`; otherwise (a view made another way since: load,
@@ -376,10 +379,10 @@ class Controller {
   view::ViewTargets targets_for(const StoreZone& z) const;
   // Spectrum apps (control/spectrum.cc).
   Result<void> load_apps(StoreZone& z, store::Reader& db);
-  Result<AppInfo> stage_app(const StoreZone& z, const nlohmann::json& body, const AppInfo* base);
+  Result<AppInfo> stage_app(const StoreZone& z, const AppInput& in, const AppInfo* base);
   Result<void> commit_apps(StoreZone& z, std::map<std::string, AppInfo> apps, const std::string& op,
                            const AppInfo* write, const std::string& removed_id,
-                           const nlohmann::json* access_rules = nullptr);
+                           const std::vector<AccessRule>* access_rules = nullptr);
   // Validates one item against the candidate and applies it. `base_id` empty: a new record.
   Result<zone::Record> stage(const StoreZone& z, WriteBatch& p, const RecordInput& in, const std::string& base_id,
                              bool replace);

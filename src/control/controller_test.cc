@@ -315,7 +315,9 @@ TEST(ControllerTest, DataSurvivesReopen) {
   Fixture f;
   const std::string id = f.zone("example.com");
   ASSERT_TRUE(f.c->create_record(id, rec("www", "A", "192.0.2.1")));
-  nlohmann::json body = {{"flatten_all_cnames", true}, {"ns_ttl", 3600}};
+  DnsSettingsPatch body;
+  body.flatten_all = true;
+  body.ns_ttl = 3600;
   ASSERT_TRUE(f.c->update_dns_settings(id, body));
   const uint32_t s = f.serial(id);
   f.reopen();
@@ -329,9 +331,14 @@ TEST(ControllerTest, DataSurvivesReopen) {
 TEST(ControllerTest, SettingsValidateRanges) {
   Fixture f;
   const std::string id = f.zone("example.com");
-  EXPECT_EQ(f.c->update_dns_settings(id, {{"soa", {{"refresh", 5}}}}).error().code, errc::kValidation);
-  EXPECT_EQ(f.c->update_dns_settings(id, {{"ns_ttl", 10}}).error().code, errc::kValidation);
-  ASSERT_TRUE(f.c->update_dns_settings(id, {{"soa", {{"min_ttl", 300}, {"rname", "dns.example.com"}}}}));
+  DnsSettingsPatch refresh, ns_ttl, min_ttl;
+  refresh.soa.emplace().refresh = 5;
+  ns_ttl.ns_ttl = 10;
+  min_ttl.soa.emplace().min_ttl = 300;
+  min_ttl.soa->rname = "dns.example.com";
+  EXPECT_EQ(f.c->update_dns_settings(id, refresh).error().code, errc::kValidation);
+  EXPECT_EQ(f.c->update_dns_settings(id, ns_ttl).error().code, errc::kValidation);
+  ASSERT_TRUE(f.c->update_dns_settings(id, min_ttl));
   auto soa = f.served("example.com.", rrtype::kSOA);
   ASSERT_EQ(soa.size(), 1u);
   EXPECT_NE(soa[0].find("dns.example.com."), std::string::npos);

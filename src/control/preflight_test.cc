@@ -81,7 +81,7 @@ TEST(PreflightTest, HookSeesCurrentAndCandidateStatesAndItsMessagesAreAppended) 
 
   // Settings writes too, with the candidate's flatten_all.
   std::vector<ApiMessage> m;
-  auto st = s.c->update_dns_settings(s.zid, nlohmann::json{{"flatten_all_cnames", true}}, &m);
+  auto st = s.c->update_dns_settings(s.zid, DnsSettingsPatch{.flatten_all = true}, &m);
   ASSERT_TRUE(st) << st.error().message;
   EXPECT_FALSE(s.calls.before.zones[0].flatten_all);
   EXPECT_TRUE(s.calls.after.zones[0].flatten_all);
@@ -137,7 +137,7 @@ TEST(PreflightTest, DryRunStoresAndPublishesNothing) {
   const std::string rid = s.c->records(s.zid).value().at(0).id;
   EXPECT_TRUE(s.c->delete_record(s.zid, rid, dry));
   EXPECT_TRUE(s.c->update_record(s.zid, rid, World::a("www.example.com", "192.0.2.3"), true, dry));
-  auto st = s.c->update_dns_settings(s.zid, nlohmann::json{{"flatten_all_cnames", true}}, nullptr, dry);
+  auto st = s.c->update_dns_settings(s.zid, DnsSettingsPatch{.flatten_all = true}, nullptr, dry);
   ASSERT_TRUE(st);
   EXPECT_TRUE(st->flatten_all);  // what would be stored
   EXPECT_TRUE(s.c->import_zone(s.zid, "imp.example.com. 300 IN A 192.0.2.4\n", std::nullopt, dry));

@@ -10,6 +10,8 @@
 #include <charconv>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "control/controller.h"
 #include "control/errors.h"
 #include "dns/name.h"
@@ -35,11 +37,11 @@ std::optional<unsigned> parse_uint(std::string_view s) {
 using view::parse_port_range;
 
 // A name of the request in presentation form, lowercase, without the trailing dot; checked.
-Result<std::string> app_name(const json& v, const std::string& field) {
-  if (!v.is_string() || v.get<std::string>().empty()) return bad(field + " must be a host name");
-  std::string n = common::ascii_lower(v.get<std::string>());
+Result<std::string> app_name(std::string_view given, const std::string& field) {
+  if (given.empty()) return bad(field + " must be a host name");
+  std::string n = common::ascii_lower(given);
   if (n.back() == '.') n.pop_back();
-  if (!dns::name_from_text(n + ".")) return bad(field + " '" + v.get<std::string>() + "' is not a valid host name");
+  if (!dns::name_from_text(n + ".")) return bad(field + " '" + std::string(given) + "' is not a valid host name");
   return n;
 }
 
@@ -141,116 +143,141 @@ Result<std::pair<uint16_t, uint16_t>> parse_app_protocol(std::string_view protoc
   return *r;
 }
 
-Result<ParsedApp> parse_app_body(const json& body, const std::string& zone_name) {
-  if (!body.is_object()) return bad("the body must be a JSON object");
-  ParsedApp out;
-  view::ServedApp& a = out.app;
-
-  const json* protocol = body.contains("protocol") ? &body["protocol"] : nullptr;
-  if (protocol == nullptr || !protocol->is_string()) return bad("protocol is required: \"tcp/25\" or \"tcp/1000-2000\"");
-  auto ports = parse_app_protocol(protocol->get<std::string>());
-  if (!ports) return ports.error();
-  a.protocol = protocol->get<std::string>();
-  out.port_first = ports->first;
-  out.port_last = ports->second;
-
-  if (!body.contains("dns") || !body["dns"].is_object()) {
-    return bad("dns is required: {\"type\": \"ADDRESS\" or \"CNAME\", \"name\": \"app.<zone>\"}");
-  }
-  const json& dnsj = body["dns"];
-  const std::string type = dnsj.contains("type") && dnsj["type"].is_string() ? dnsj["type"].get<std::string>() : "";
+Result<void> check_app_dns_type(std::string_view type) {
   if (type != "ADDRESS" && type != "CNAME") return bad("dns.type must be \"ADDRESS\" or \"CNAME\"");
-  a.dns_type = type;
-  auto name = app_name(dnsj.contains("name") ? dnsj["name"] : json(), "dns.name");
-  if (!name) return name.error();
-  if (*name != zone_name && !(name->size() > zone_name.size() && name->ends_with("." + zone_name))) {
-    return bad("dns.name " + *name + " is outside the zone " + zone_name);
-  }
-  a.dns_name = *name;
+  return {};
+}
 
-  const bool direct = body.contains("origin_direct") && !body["origin_direct"].is_null();
-  const bool by_dns = body.contains("origin_dns") && !body["origin_dns"].is_null();
+Result<std::string> check_app_dns_name(std::string_view name, const std::string& zone_name) {
+  auto n = app_name(name, "dns.name");
+  if (!n) return n.error();
+  if (*n != zone_name && !(n->size() > zone_name.size() && n->ends_with("." + zone_name))) {
+    return bad("dns.name " + *n + " is outside the zone " + zone_name);
+  }
+  return n;
+}
+
+Result<void> check_app_origin_choice(bool direct, bool by_dns) {
   if (direct == by_dns) {
     return bad("give either origin_direct ([\"tcp://IP:PORT\"]) or origin_dns ({\"name\": ...}) with origin_port");
   }
-  if (direct) {
-    const json& od = body["origin_direct"];
-    if (!od.is_array() || od.empty()) return bad("origin_direct must be a non-empty array of \"tcp://IP:PORT\"");
-    for (const auto& o : od) {
-      auto ep = o.is_string() ? parse_origin(o.get<std::string>()) : std::nullopt;
-      if (!ep) {
-        return bad("origin_direct entry " + (o.is_string() ? "'" + o.get<std::string>() + "'" : o.dump()) +
-                   " is not tcp://IP:PORT (IPv6: tcp://[IP]:PORT)");
-      }
-      a.origin_direct.push_back(origin_text(ep->first, ep->second));
-    }
-    if (body.contains("origin_port") && !body["origin_port"].is_null()) {
-      return bad("origin_port goes with origin_dns; origin_direct entries carry their port");
-    }
-  } else {
-    const json& od = body["origin_dns"];
-    if (!od.is_object()) return bad("origin_dns must be an object {\"name\": \"origin.example.com\"}");
-    auto on = app_name(od.contains("name") ? od["name"] : json(), "origin_dns.name");
-    if (!on) return on.error();
-    a.origin_dns = *on;
-    const json* op = body.contains("origin_port") ? &body["origin_port"] : nullptr;
-    std::optional<std::pair<uint16_t, uint16_t>> r;
-    if (op != nullptr && op->is_number_integer()) {
-      const int64_t v = op->get<int64_t>();
-      if (v >= 1 && v <= 65535) r = std::pair{static_cast<uint16_t>(v), static_cast<uint16_t>(v)};
-    } else if (op != nullptr && op->is_string()) {
-      r = parse_port_range(op->get<std::string>());
-    }
-    if (!r) return bad("origin_dns needs origin_port: a port (1-65535) or \"FIRST-LAST\"");
-    const unsigned edge_n = unsigned(out.port_last - out.port_first) + 1;
-    const unsigned origin_n = unsigned(r->second - r->first) + 1;
-    if (origin_n != 1 && origin_n != edge_n) {
-      return bad("origin_port range " + std::to_string(r->first) + "-" + std::to_string(r->second) +
-                 " must be one port or as large as the edge range (" + std::to_string(edge_n) + " ports)");
-    }
-    a.origin_port = r->first == r->second ? std::to_string(r->first)
-                                          : std::to_string(r->first) + "-" + std::to_string(r->second);
-  }
+  return {};
+}
 
-  if (body.contains("proxy_protocol") && !body["proxy_protocol"].is_null()) {
-    const json& pp = body["proxy_protocol"];
-    const std::string v = pp.is_string() ? pp.get<std::string>() : "";
-    if (v == "simple") return bad("proxy_protocol \"simple\" is for UDP apps; a TCP app takes off, v1 or v2");
-    if (v != "off" && v != "v1" && v != "v2") return bad("proxy_protocol must be \"off\", \"v1\" or \"v2\"");
-    a.proxy_protocol = v;
+Error bad_app_origin(std::string_view shown) {
+  return bad("origin_direct entry " + std::string(shown) + " is not tcp://IP:PORT (IPv6: tcp://[IP]:PORT)");
+}
+
+Result<std::string> check_app_origin(std::string_view entry) {
+  auto ep = parse_origin(entry);
+  if (!ep) return bad_app_origin("'" + std::string(entry) + "'");
+  return origin_text(ep->first, ep->second);
+}
+
+Error app_origin_port_beside_direct() {
+  return bad("origin_port goes with origin_dns; origin_direct entries carry their port");
+}
+
+Result<std::string> check_app_origin_dns(std::string_view name) { return app_name(name, "origin_dns.name"); }
+
+Result<std::string> check_app_origin_port(std::string_view port, uint16_t first, uint16_t last) {
+  const auto r = parse_port_range(port);
+  if (!r) return bad("origin_dns needs origin_port: a port (1-65535) or \"FIRST-LAST\"");
+  const unsigned edge_n = unsigned(last - first) + 1;
+  const unsigned origin_n = unsigned(r->second - r->first) + 1;
+  if (origin_n != 1 && origin_n != edge_n) {
+    return bad("origin_port range " + std::to_string(r->first) + "-" + std::to_string(r->second) +
+               " must be one port or as large as the edge range (" + std::to_string(edge_n) + " ports)");
   }
-  if (body.contains("ip_firewall") && !body["ip_firewall"].is_null()) {
-    if (!body["ip_firewall"].is_boolean()) return bad("ip_firewall must be true or false");
-    a.ip_firewall = body["ip_firewall"].get<bool>();
-  }
-  if (body.contains("tls") && !body["tls"].is_null() && body["tls"] != "off") {
-    return bad("tls must be \"off\": the edge passes TCP through without terminating TLS");
-  }
-  if (body.contains("traffic_type") && !body["traffic_type"].is_null() && body["traffic_type"] != "direct") {
+  return r->first == r->second ? std::to_string(r->first) : std::to_string(r->first) + "-" + std::to_string(r->second);
+}
+
+Result<void> check_app_proxy_protocol(std::string_view v) {
+  if (v == "simple") return bad("proxy_protocol \"simple\" is for UDP apps; a TCP app takes off, v1 or v2");
+  if (v != "off" && v != "v1" && v != "v2") return bad("proxy_protocol must be \"off\", \"v1\" or \"v2\"");
+  return {};
+}
+
+Result<void> check_app_tls(std::string_view v) {
+  if (v != "off") return bad("tls must be \"off\": the edge passes TCP through without terminating TLS");
+  return {};
+}
+
+Result<void> check_app_traffic_type(std::string_view v) {
+  if (v != "direct") {
     return bad("traffic_type must be \"direct\" (HTTP and HTTPS names are proxied by proxied records)");
   }
-  if (body.contains("edge_ips") && !body["edge_ips"].is_null()) {
-    const json& e = body["edge_ips"];
-    const std::string t = e.is_object() && e.contains("type") && e["type"].is_string() ? e["type"].get<std::string>() : "";
-    if (t == "static") {
-      if (!e.contains("ips") || !e["ips"].is_array() || e["ips"].empty()) {
-        return bad("edge_ips {\"type\": \"static\"} needs \"ips\": [\"IP\", ...]");
-      }
-      std::set<std::string> seen;
-      for (const auto& ip : e["ips"]) {
-        auto rd = ip.is_string() ? ip_rdata(ip.get<std::string>()) : std::nullopt;
-        if (!rd) return bad("edge_ips.ips entry " + ip.dump() + " is not an IP address");
-        if (seen.insert(*rd).second) a.edge_ips.push_back(*rd);
-      }
-      out.needs_address = false;
-    } else if (t != "dynamic") {
-      return bad("edge_ips must be {\"type\": \"static\", \"ips\": [...]} or {\"type\": \"dynamic\"}");
+  return {};
+}
+
+Result<void> check_app_static_ips(size_t count) {
+  if (count == 0) return bad("edge_ips {\"type\": \"static\"} needs \"ips\": [\"IP\", ...]");
+  return {};
+}
+
+Error bad_app_edge_ip(std::string_view shown) {
+  return bad("edge_ips.ips entry " + std::string(shown) + " is not an IP address");
+}
+
+Result<std::string> check_app_edge_ip(std::string_view ip) {
+  auto rd = ip_rdata(ip);
+  if (!rd) return bad_app_edge_ip(json(std::string(ip)).dump());
+  return *rd;
+}
+
+Result<ParsedApp> check_app(const AppInput& in, const std::string& zone_name) {
+  ParsedApp out;
+  view::ServedApp& a = out.app;
+
+  auto ports = parse_app_protocol(in.protocol);
+  if (!ports) return ports.error();
+  a.protocol = in.protocol;
+  out.port_first = ports->first;
+  out.port_last = ports->second;
+
+  if (auto r = check_app_dns_type(in.dns_type); !r) return r.error();
+  a.dns_type = in.dns_type;
+  auto name = check_app_dns_name(in.dns_name, zone_name);
+  if (!name) return name.error();
+  a.dns_name = *name;
+
+  const bool direct = !in.origin_direct.empty();
+  if (auto r = check_app_origin_choice(direct, !in.origin_dns.empty()); !r) return r.error();
+  if (direct) {
+    for (const auto& o : in.origin_direct) {
+      auto t = check_app_origin(o);
+      if (!t) return t.error();
+      a.origin_direct.push_back(std::move(*t));
     }
+    if (!in.origin_port.empty()) return app_origin_port_beside_direct();
+  } else {
+    auto on = check_app_origin_dns(in.origin_dns);
+    if (!on) return on.error();
+    a.origin_dns = *on;
+    auto port = check_app_origin_port(in.origin_port, out.port_first, out.port_last);
+    if (!port) return port.error();
+    a.origin_port = *port;
+  }
+
+  if (auto r = check_app_proxy_protocol(in.proxy_protocol); !r) return r.error();
+  a.proxy_protocol = in.proxy_protocol;
+  a.ip_firewall = in.ip_firewall;
+  if (auto r = check_app_tls(in.tls); !r) return r.error();
+  if (auto r = check_app_traffic_type(in.traffic_type); !r) return r.error();
+  if (in.edge_ips) {
+    if (auto r = check_app_static_ips(in.edge_ips->size()); !r) return r.error();
+    std::set<std::string> seen;
+    for (const auto& ip : *in.edge_ips) {
+      auto rd = check_app_edge_ip(ip);
+      if (!rd) return rd.error();
+      if (seen.insert(*rd).second) a.edge_ips.push_back(*rd);
+    }
+    out.needs_address = false;
   }
   return out;
 }
 
-json app_config(const view::ServedApp& a) {
+std::string app_config(const view::ServedApp& a) {
   json c = {{"protocol", a.protocol},
             {"dns", {{"type", a.dns_type}, {"name", a.dns_name}}},
             {"proxy_protocol", a.proxy_protocol},
@@ -271,58 +298,143 @@ json app_config(const view::ServedApp& a) {
   json ips = json::array();
   for (const auto& ip : a.edge_ips) ips.push_back(ip_text(ip));
   c["edge_ips"] = {{"type", "static"}, {"ips", ips}};
-  return c;
+  return c.dump();
 }
 
-Result<json> parse_access_rule(const json& body) {
-  auto badr = [](std::string m) { return Error{std::move(m), app_errc::kBadRule}; };
-  if (!body.is_object()) return badr("the body must be a JSON object");
-  const std::string mode = body.contains("mode") && body["mode"].is_string() ? body["mode"].get<std::string>() : "";
+Result<AppInput> app_input_from_config(std::string_view config_json) {
+  json c;
+  try {
+    c = json::parse(config_json);
+  } catch (const std::exception&) {
+    c = nullptr;
+  }
+  if (!c.is_object()) return bad("the stored app is not a JSON object");
+  // Fields of the wrong type read as empty (check_app() then names them).
+  auto text = [](const json& o, const char* k) {
+    const auto it = o.find(k);
+    return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  AppInput in;
+  in.protocol = text(c, "protocol");
+  if (const auto d = c.find("dns"); d != c.end() && d->is_object()) {
+    in.dns_type = text(*d, "type");
+    in.dns_name = text(*d, "name");
+  }
+  if (const auto od = c.find("origin_direct"); od != c.end() && od->is_array()) {
+    for (const auto& o : *od) in.origin_direct.push_back(o.is_string() ? o.get<std::string>() : std::string());
+  }
+  if (const auto od = c.find("origin_dns"); od != c.end() && od->is_object()) in.origin_dns = text(*od, "name");
+  if (const auto op = c.find("origin_port"); op != c.end()) {
+    in.origin_port = op->is_number_unsigned() ? std::to_string(op->get<uint64_t>()) : text(c, "origin_port");
+  }
+  if (c.contains("proxy_protocol")) in.proxy_protocol = text(c, "proxy_protocol");
+  if (const auto f = c.find("ip_firewall"); f != c.end() && f->is_boolean()) in.ip_firewall = f->get<bool>();
+  if (c.contains("tls")) in.tls = text(c, "tls");
+  if (c.contains("traffic_type")) in.traffic_type = text(c, "traffic_type");
+  if (const auto e = c.find("edge_ips"); e != c.end() && e->is_object() && text(*e, "type") == "static") {
+    in.edge_ips.emplace();
+    if (const auto ips = e->find("ips"); ips != e->end() && ips->is_array()) {
+      for (const auto& ip : *ips) in.edge_ips->push_back(ip.is_string() ? ip.get<std::string>() : std::string());
+    }
+  }
+  return in;
+}
+
+namespace {
+
+Error bad_rule(std::string m) { return Error{std::move(m), app_errc::kBadRule}; }
+
+}  // namespace
+
+Result<void> check_rule_mode(std::string_view mode) {
   if (mode == "challenge" || mode == "js_challenge" || mode == "managed_challenge") {
-    return badr("mode '" + mode + "' is not supported: the edge carries TCP and cannot challenge a client; "
-                "use block or whitelist");
+    return bad_rule("mode '" + std::string(mode) +
+                    "' is not supported: the edge carries TCP and cannot challenge a client; use block or whitelist");
   }
-  if (mode != "block" && mode != "whitelist") return badr("mode must be \"block\" or \"whitelist\"");
-  if (!body.contains("configuration") || !body["configuration"].is_object()) {
-    return badr("configuration is required: {\"target\": \"ip\" | \"ip6\" | \"ip_range\", \"value\": ...}");
-  }
-  const json& c = body["configuration"];
-  const std::string target = c.contains("target") && c["target"].is_string() ? c["target"].get<std::string>() : "";
-  const std::string value = c.contains("value") && c["value"].is_string() ? c["value"].get<std::string>() : "";
+  if (mode != "block" && mode != "whitelist") return bad_rule("mode must be \"block\" or \"whitelist\"");
+  return {};
+}
+
+Result<std::string> check_rule_value(std::string_view target, std::string_view value) {
+  const std::string t(target), v(value);
   if (target == "asn" || target == "country") {
-    return badr("configuration.target '" + target + "' is not supported: dnsedge has no ASN or country data");
+    return bad_rule("configuration.target '" + t + "' is not supported: dnsedge has no ASN or country data");
   }
-  std::string normalized;
   if (target == "ip" || target == "ip6") {
     auto rd = ip_rdata(value);
     if (!rd || (rd->size() == 4) != (target == "ip")) {
-      return badr("configuration.value '" + value + "' is not an " + (target == "ip" ? "IPv4" : "IPv6") + " address");
+      return bad_rule("configuration.value '" + v + "' is not an " + (target == "ip" ? "IPv4" : "IPv6") + " address");
     }
-    normalized = ip_text(*rd);
-  } else if (target == "ip_range") {
+    return ip_text(*rd);
+  }
+  if (target == "ip_range") {
     auto p = AddressPool::parse(value);
-    if (!p) return badr("configuration.value '" + value + "' is not an address range (e.g. 192.0.2.0/24)");
-    normalized = p->text();
-  } else {
-    return badr("configuration.target must be \"ip\", \"ip6\" or \"ip_range\"");
+    if (!p) return bad_rule("configuration.value '" + v + "' is not an address range (e.g. 192.0.2.0/24)");
+    return p->text();
   }
-  if (body.contains("notes") && !body["notes"].is_null() && !body["notes"].is_string()) {
-    return badr("notes must be a string");
-  }
-  return json{{"mode", mode},
-              {"configuration", {{"target", target}, {"value", normalized}}},
-              {"notes", body.contains("notes") && body["notes"].is_string() ? body["notes"] : json("")}};
+  return bad_rule("configuration.target must be \"ip\", \"ip6\" or \"ip_range\"");
 }
 
-void apply_access_rules(view::ServedApp& app, const json& rules) {
+Result<AccessRuleInput> check_access_rule(const AccessRuleInput& in) {
+  if (auto r = check_rule_mode(in.mode); !r) return r.error();
+  auto value = check_rule_value(in.target, in.value);
+  if (!value) return value.error();
+  AccessRuleInput out = in;
+  out.value = std::move(*value);
+  return out;
+}
+
+void apply_access_rules(view::ServedApp& app, const std::vector<AccessRule>& rules) {
   app.allow.clear();
   app.deny.clear();
-  if (!app.ip_firewall || !rules.is_array()) return;
+  if (!app.ip_firewall) return;
   for (const auto& r : rules) {
-    std::string v = r["configuration"]["value"].get<std::string>();
+    std::string v = r.value;
     if (v.find('/') == std::string::npos) v += v.find(':') == std::string::npos ? "/32" : "/128";
-    (r["mode"] == "block" ? app.deny : app.allow).push_back(v);
+    (r.mode == "block" ? app.deny : app.allow).push_back(v);
   }
+}
+
+std::string access_rules_text(const std::vector<AccessRule>& rules) {
+  json out = json::array();
+  for (const auto& r : rules) {
+    out.push_back({{"id", r.id},
+                   {"mode", r.mode},
+                   {"configuration", {{"target", r.target}, {"value", r.value}}},
+                   {"notes", r.notes},
+                   {"created_on", r.created_on},
+                   {"modified_on", r.modified_on}});
+  }
+  return out.dump();
+}
+
+std::optional<std::vector<AccessRule>> access_rules_from_text(std::string_view text) {
+  json rules;
+  try {
+    rules = json::parse(text);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (!rules.is_array()) return std::nullopt;
+  auto field = [](const json& o, const char* k) {
+    const auto it = o.is_object() ? o.find(k) : o.end();
+    return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  std::vector<AccessRule> out;
+  for (const auto& r : rules) {
+    AccessRule a;
+    a.id = field(r, "id");
+    a.mode = field(r, "mode");
+    if (r.is_object() && r.contains("configuration")) {
+      a.target = field(r["configuration"], "target");
+      a.value = field(r["configuration"], "value");
+    }
+    a.notes = field(r, "notes");
+    a.created_on = field(r, "created_on");
+    a.modified_on = field(r, "modified_on");
+    out.push_back(std::move(a));
+  }
+  return out;
 }
 
 // ---- Controller ------------------------------------------------------------------------------
@@ -331,23 +443,17 @@ Result<void> Controller::load_apps(StoreZone& z, store::Reader& db) {
   auto setting = db.get_setting(z.zone.id, kAccessRulesSetting);
   if (!setting) return make_error("store: access rules of " + z.zone.name + ": " + setting.error().message);
   if (*setting) {
-    try {
-      json rules = json::parse((*setting)->value_json);
-      if (rules.is_array()) z.access_rules = std::move(rules);
-    } catch (const std::exception&) {
+    if (auto rules = access_rules_from_text((*setting)->value_json)) {
+      z.access_rules = std::move(*rules);
+    } else if (!json::accept((*setting)->value_json)) {
       log("event=access-rules-skipped zone=" + z.zone.name + " reason=\"not JSON\"");
     }
   }
   auto rows = db.list_apps(z.zone.id);
   if (!rows) return make_error("store: apps of " + z.zone.name + ": " + rows.error().message);
   for (auto& row : *rows) {
-    json cfg;
-    try {
-      cfg = json::parse(row.config_json);
-    } catch (const std::exception&) {
-      cfg = nullptr;
-    }
-    auto p = parse_app_body(cfg, z.zone.name);
+    auto in = app_input_from_config(row.config_json);
+    auto p = in ? check_app(*in, z.zone.name) : Result<ParsedApp>(in.error());
     if (!p || p->needs_address) {
       log("event=app-skipped zone=" + z.zone.name + " id=" + row.id + " reason=\"" +
           (p ? std::string("no edge address stored") : p.error().message) + "\"");
@@ -383,10 +489,10 @@ Result<AppInfo> Controller::app(const std::string& zone_id, const std::string& i
   return not_found_app(id);
 }
 
-// Checks a body against every app of every zone (overlap on an address), picks the edge
+// Checks an app against every app of every zone (overlap on an address), picks the edge
 // address, and returns the app as it would be stored. `base`: the app a PUT replaces.
-Result<AppInfo> Controller::stage_app(const StoreZone& z, const json& body, const AppInfo* base) {
-  auto parsed = parse_app_body(body, z.zone.name);
+Result<AppInfo> Controller::stage_app(const StoreZone& z, const AppInput& in, const AppInfo* base) {
+  auto parsed = check_app(in, z.zone.name);
   if (!parsed) return parsed.error();
   view::ServedApp& a = parsed->app;
   a.id = base ? base->row.id : zone::new_id();
@@ -477,7 +583,7 @@ Result<AppInfo> Controller::stage_app(const StoreZone& z, const json& body, cons
                                      [](const std::string& ip) { return view::OriginPolicy::loopback(ip); });
   for (const auto& od : a.origin_direct) {
     const auto ep = parse_origin(od);
-    if (!ep) continue;  // parse_app_body wrote it: cannot happen
+    if (!ep) continue;  // check_app wrote it: cannot happen
     if (options_.edge.policy) {
       if (const auto v = options_.edge.policy->check(ep->first, local_app); v != view::OriginVerdict::kAllowed) {
         return Error{view::OriginPolicy::message(ep->first, v) + " (origin_direct " + od + ")", errc::kBlockedTarget};
@@ -499,7 +605,7 @@ Result<AppInfo> Controller::stage_app(const StoreZone& z, const json& body, cons
   info.app = std::move(a);
   info.row.id = info.app.id;
   info.row.zone_id = z.zone.id;
-  info.row.config_json = app_config(info.app).dump();
+  info.row.config_json = app_config(info.app);
   const std::string stamp = now();
   info.row.created_on = base ? base->row.created_on : stamp;
   info.row.modified_on = stamp;
@@ -510,7 +616,7 @@ Result<AppInfo> Controller::stage_app(const StoreZone& z, const json& body, cons
 // publishes; nothing changes when a step fails.
 Result<void> Controller::commit_apps(StoreZone& z, std::map<std::string, AppInfo> next, const std::string& op,
                                      const AppInfo* write, const std::string& removed_id,
-                                     const json* access_rules) {
+                                     const std::vector<AccessRule>* access_rules) {
   uint32_t serial = z.zone.serial + 1;
   auto v = compile(z, z.records, z.settings, serial, &next);
   if (!v) {
@@ -528,7 +634,7 @@ Result<void> Controller::commit_apps(StoreZone& z, std::map<std::string, AppInfo
     if (auto r = tx->delete_app(z.zone.id, removed_id); !r) return store_fail(r.error());
   }
   if (access_rules != nullptr) {
-    const zone::ZoneSetting row{z.zone.id, kAccessRulesSetting, access_rules->dump(), now()};
+    const zone::ZoneSetting row{z.zone.id, kAccessRulesSetting, access_rules_text(*access_rules), now()};
     if (auto r = tx->put_setting(row); !r) return store_fail(r.error());
   }
   auto bumped = tx->bump_serial(z.zone.id);
@@ -557,10 +663,10 @@ Result<void> Controller::commit_apps(StoreZone& z, std::map<std::string, AppInfo
   return {};
 }
 
-Result<AppInfo> Controller::create_app(const std::string& zone_id, const json& body) {
+Result<AppInfo> Controller::create_app(const std::string& zone_id, const AppInput& in) {
   auto z = writable(zone_id);
   if (!z) return z.error();
-  auto info = stage_app(**z, body, nullptr);
+  auto info = stage_app(**z, in, nullptr);
   if (!info) return info.error();
   if (options_.prepare_app) {
     if (auto ok = options_.prepare_app(info->app); !ok) return ok.error();
@@ -571,12 +677,12 @@ Result<AppInfo> Controller::create_app(const std::string& zone_id, const json& b
   return info;
 }
 
-Result<AppInfo> Controller::update_app(const std::string& zone_id, const std::string& id, const json& body) {
+Result<AppInfo> Controller::update_app(const std::string& zone_id, const std::string& id, const AppInput& in) {
   auto z = writable(zone_id);
   if (!z) return z.error();
   auto it = (*z)->apps.find(id);
   if (it == (*z)->apps.end()) return not_found_app(id);
-  auto info = stage_app(**z, body, &it->second);
+  auto info = stage_app(**z, in, &it->second);
   if (!info) return info.error();
   if (options_.prepare_app) {
     if (auto ok = options_.prepare_app(info->app); !ok) return ok.error();
@@ -596,47 +702,43 @@ Result<void> Controller::delete_app(const std::string& zone_id, const std::strin
   return commit_apps(**z, std::move(next), "delete-app", nullptr, id);
 }
 
-Result<json> Controller::access_rules(const std::string& zone_id) const {
+Result<std::vector<AccessRule>> Controller::access_rules(const std::string& zone_id) const {
   auto it = zones_.find(zone_id);
   if (it != zones_.end()) return it->second.access_rules;
-  if (file_zone(zone_id) != nullptr) return json::array();
+  if (file_zone(zone_id) != nullptr) return std::vector<AccessRule>{};
   return Error{"Could not route to /client/v4/zones/" + zone_id + ", perhaps your object identifier is invalid?",
                errc::kZoneNotFound};
 }
 
-Result<json> Controller::create_access_rule(const std::string& zone_id, const json& body) {
+Result<AccessRule> Controller::create_access_rule(const std::string& zone_id, const AccessRuleInput& in) {
   auto z = writable(zone_id);
   if (!z) return z.error();
-  auto rule = parse_access_rule(body);
-  if (!rule) return rule.error();
+  auto checked = check_access_rule(in);
+  if (!checked) return checked.error();
   for (const auto& r : (*z)->access_rules) {
-    if (r["configuration"] == (*rule)["configuration"]) {
-      return Error{"An access rule for " + r["configuration"]["value"].get<std::string>() + " already exists (" +
-                       r["id"].get<std::string>() + ").",
-                   app_errc::kBadRule};
+    if (r.target == checked->target && r.value == checked->value) {
+      return Error{"An access rule for " + r.value + " already exists (" + r.id + ").", app_errc::kBadRule};
     }
   }
   const std::string stamp = now();
-  (*rule)["id"] = zone::new_id();
-  (*rule)["created_on"] = stamp;
-  (*rule)["modified_on"] = stamp;
-  json rules = (*z)->access_rules;
-  rules.push_back(*rule);
+  AccessRule rule{zone::new_id(), checked->mode, checked->target, checked->value, checked->notes, stamp, stamp};
+  std::vector<AccessRule> rules = (*z)->access_rules;
+  rules.push_back(rule);
   auto next = (*z)->apps;
   for (auto& [id, a] : next) apply_access_rules(a.app, rules);
-  if (auto r = commit_apps(**z, std::move(next), "create-access-rule", nullptr, (*rule)["id"], &rules); !r) {
+  if (auto r = commit_apps(**z, std::move(next), "create-access-rule", nullptr, rule.id, &rules); !r) {
     return r.error();
   }
-  return *rule;
+  return rule;
 }
 
 Result<void> Controller::delete_access_rule(const std::string& zone_id, const std::string& id) {
   auto z = writable(zone_id);
   if (!z) return z.error();
-  json rules = json::array();
+  std::vector<AccessRule> rules;
   bool found = false;
   for (const auto& r : (*z)->access_rules) {
-    if (r["id"] == id) {
+    if (r.id == id) {
       found = true;
     } else {
       rules.push_back(r);

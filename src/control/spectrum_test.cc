@@ -14,17 +14,20 @@
 namespace dnsedge::control {
 namespace {
 
-using nlohmann::json;
-
-json body(const std::string& protocol = "tcp/25", const std::string& name = "smtp.example.com") {
-  return {{"protocol", protocol},
-          {"dns", {{"type", "ADDRESS"}, {"name", name}}},
-          {"origin_direct", {"tcp://192.0.2.1:25"}},
-          {"proxy_protocol", "v1"}};
+AppInput body(const std::string& protocol = "tcp/25", const std::string& name = "smtp.example.com") {
+  AppInput in;
+  in.protocol = protocol;
+  in.dns_type = "ADDRESS";
+  in.dns_name = name;
+  in.origin_direct = {"tcp://192.0.2.1:25"};
+  in.proxy_protocol = "v1";
+  return in;
 }
 
-TEST(SpectrumBody, ParsesTheCloudflareShape) {
-  auto p = parse_app_body(body(), "example.com");
+// The request body's JSON is read in api/spectrum_input.cc (its tests: api/spectrum_input_test.cc);
+// these are the rules on the typed input.
+TEST(SpectrumApp, ChecksAndNormalizesTheInput) {
+  auto p = check_app(body(), "example.com");
   ASSERT_TRUE(p) << p.error().message;
   EXPECT_EQ(p->port_first, 25);
   EXPECT_EQ(p->port_last, 25);
@@ -33,66 +36,95 @@ TEST(SpectrumBody, ParsesTheCloudflareShape) {
   EXPECT_EQ(p->app.proxy_protocol, "v1");
   EXPECT_TRUE(p->needs_address);
 
-  json b = body("tcp/1000-1009", "Game.Example.COM.");
-  b.erase("origin_direct");
-  b["origin_dns"] = {{"name", "origin.example.com"}};
-  b["origin_port"] = "2000-2009";
-  b["edge_ips"] = {{"type", "static"}, {"ips", {"2001:db8:e:0::70", "192.0.2.70"}}};
-  p = parse_app_body(b, "example.com");
+  AppInput b = body("tcp/1000-1009", "Game.Example.COM.");
+  b.origin_direct.clear();
+  b.origin_dns = "origin.example.com";
+  b.origin_port = "2000-2009";
+  b.edge_ips = {"2001:db8:e:0::70", "192.0.2.70", "192.0.2.70"};
+  p = check_app(b, "example.com");
   ASSERT_TRUE(p) << p.error().message;
   EXPECT_EQ(p->app.dns_name, "game.example.com");
   EXPECT_EQ(p->app.origin_port, "2000-2009");
   EXPECT_FALSE(p->needs_address);
-  ASSERT_EQ(p->app.edge_ips.size(), 2u);
+  ASSERT_EQ(p->app.edge_ips.size(), 2u);  // duplicates dropped
   EXPECT_EQ(ip_text(p->app.edge_ips[0]), "2001:db8:e::70");
   // The stored form reads back to the same app.
-  auto again = parse_app_body(app_config(p->app), "example.com");
-  ASSERT_TRUE(again);
+  auto stored = app_input_from_config(app_config(p->app));
+  ASSERT_TRUE(stored) << stored.error().message;
+  auto again = check_app(*stored, "example.com");
+  ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ(again->app, p->app);
+
+  b.origin_port = "2000";  // one origin port for the whole edge range
+  p = check_app(b, "example.com");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->app.origin_port, "2000");
+  auto one = app_input_from_config(app_config(p->app));  // stored as the number 2000
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->origin_port, "2000");
 }
 
-TEST(SpectrumBody, RefusesBadInputWithTheReason) {
+TEST(SpectrumApp, RefusesBadValuesWithTheReason) {
   struct Case {
-    json change;
+    void (*change)(AppInput&);
     const char* message;
   };
   const Case cases[] = {
-      {{{"protocol", "udp/53"}}, "only TCP"},
-      {{{"protocol", "tcp/99999"}}, "1-65535"},
-      {{{"protocol", "tcp/20-10"}}, "FIRST <= LAST"},
-      {{{"protocol", "tcp/1-2000"}}, "at most 1024"},
-      {{{"protocol", 25}}, "protocol is required"},
-      {{{"dns", {{"type", "A"}, {"name", "x.example.com"}}}}, "dns.type"},
-      {{{"dns", {{"type", "ADDRESS"}, {"name", "x.example.org"}}}}, "outside the zone"},
-      {{{"dns", {{"type", "ADDRESS"}, {"name", "notexample.com"}}}}, "outside the zone"},
-      {{{"origin_direct", {"192.0.2.1:25"}}}, "tcp://IP:PORT"},
-      {{{"origin_direct", {"tcp://2001:db8::1:25"}}}, "tcp://IP:PORT"},
-      {{{"origin_direct", {"tcp://[192.0.2.1]:25"}}}, "tcp://IP:PORT"},
-      {{{"origin_direct", json::array()}}, "non-empty"},
-      {{{"origin_dns", {{"name", "o.example.com"}}}}, "either origin_direct"},
-      {{{"proxy_protocol", "v9"}}, "proxy_protocol"},
-      {{{"ip_firewall", 1}}, "ip_firewall"},
-      {{{"tls", "strict"}}, "tls"},
-      {{{"traffic_type", "http"}}, "traffic_type"},
-      {{{"edge_ips", {{"type", "static"}, {"ips", {"x"}}}}}, "not an IP"},
-      {{{"edge_ips", {{"type", "elastic"}}}}, "edge_ips must be"},
+      {[](AppInput& a) { a.protocol = "udp/53"; }, "only TCP"},
+      {[](AppInput& a) { a.protocol = "tcp/99999"; }, "1-65535"},
+      {[](AppInput& a) { a.protocol = "tcp/20-10"; }, "FIRST <= LAST"},
+      {[](AppInput& a) { a.protocol = "tcp/1-2000"; }, "at most 1024"},
+      {[](AppInput& a) { a.protocol = ""; }, "expected tcp/PORT"},
+      {[](AppInput& a) { a.dns_type = "A"; }, "dns.type"},
+      {[](AppInput& a) { a.dns_name = ""; }, "dns.name must be a host name"},
+      {[](AppInput& a) { a.dns_name = "x.example.org"; }, "outside the zone"},
+      {[](AppInput& a) { a.dns_name = "notexample.com"; }, "outside the zone"},
+      {[](AppInput& a) { a.dns_name = "bad..name.example.com"; }, "not a valid host name"},
+      {[](AppInput& a) { a.origin_direct = {"192.0.2.1:25"}; }, "tcp://IP:PORT"},
+      {[](AppInput& a) { a.origin_direct = {"tcp://2001:db8::1:25"}; }, "tcp://IP:PORT"},
+      {[](AppInput& a) { a.origin_direct = {"tcp://[192.0.2.1]:25"}; }, "tcp://IP:PORT"},
+      {[](AppInput& a) { a.origin_direct.clear(); }, "either origin_direct"},
+      {[](AppInput& a) { a.origin_dns = "o.example.com"; }, "either origin_direct"},
+      {[](AppInput& a) { a.origin_port = "25"; }, "origin_port goes with origin_dns"},
+      {[](AppInput& a) {
+         a.origin_direct.clear();
+         a.origin_dns = "o.example.com";
+       },
+       "needs origin_port"},
+      {[](AppInput& a) { a.proxy_protocol = "v9"; }, "proxy_protocol"},
+      {[](AppInput& a) { a.proxy_protocol = "simple"; }, "UDP apps"},
+      {[](AppInput& a) { a.tls = "strict"; }, "tls"},
+      {[](AppInput& a) { a.traffic_type = "http"; }, "traffic_type"},
+      {[](AppInput& a) { a.edge_ips = std::vector<std::string>{"x"}; }, "edge_ips.ips entry \"x\" is not an IP"},
+      {[](AppInput& a) { a.edge_ips = std::vector<std::string>{}; }, "needs \"ips\""},
   };
   for (const auto& c : cases) {
-    json b = body();
-    for (auto& [k, v] : c.change.items()) b[k] = v;
-    auto p = parse_app_body(b, "example.com");
-    ASSERT_FALSE(p) << c.change.dump();
+    AppInput b = body();
+    c.change(b);
+    auto p = check_app(b, "example.com");
+    ASSERT_FALSE(p) << c.message;
     EXPECT_EQ(p.error().code, app_errc::kBadApp);
-    EXPECT_NE(p.error().message.find(c.message), std::string::npos) << c.change.dump() << ": " << p.error().message;
+    EXPECT_NE(p.error().message.find(c.message), std::string::npos) << c.message << ": " << p.error().message;
   }
-  json b = body("tcp/1000-1009");
-  b.erase("origin_direct");
-  b["origin_dns"] = {{"name", "o.example.com"}};
-  b["origin_port"] = "1-5";
-  auto p = parse_app_body(b, "example.com");
+  AppInput b = body("tcp/1000-1009");
+  b.origin_direct.clear();
+  b.origin_dns = "o.example.com";
+  b.origin_port = "1-5";
+  auto p = check_app(b, "example.com");
   ASSERT_FALSE(p);
   EXPECT_NE(p.error().message.find("as large as the edge range"), std::string::npos);
-  EXPECT_FALSE(parse_app_body(json::array(), "example.com"));
+}
+
+TEST(SpectrumApp, StoredFormThatIsNotAnObjectIsRefused) {
+  EXPECT_FALSE(app_input_from_config("not json"));
+  EXPECT_FALSE(app_input_from_config("[]"));
+  // A stored app without an address needs one from the pool (load_apps skips it).
+  auto in = app_input_from_config(R"({"protocol":"tcp/25","dns":{"type":"ADDRESS","name":"a.example.com"},)"
+                                  R"("origin_direct":["tcp://192.0.2.1:25"]})");
+  ASSERT_TRUE(in);
+  auto p = check_app(*in, "example.com");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_TRUE(p->needs_address);
 }
 
 TEST(AddressPool, EnumeratesAndContains) {
@@ -207,8 +239,8 @@ TEST(ControllerApps, OriginsOnTheEdgeOrProhibitedAreRefused) {
   const std::string zid = f.c->create_zone("example.com", "", "")->zone.id;
   const uint32_t serial = f.c->zone(zid)->zone.serial;
   for (const char* origin : {"tcp://127.0.0.64:25", "tcp://127.0.0.65:2525", "tcp://127.0.0.11:80"}) {
-    json b = body();
-    b["origin_direct"] = {origin};
+    AppInput b = body();
+    b.origin_direct = {origin};
     auto a = f.c->create_app(zid, b);
     ASSERT_FALSE(a) << origin;
     EXPECT_EQ(a.error().code, errc::kBlockedTarget) << origin;
@@ -251,29 +283,48 @@ TEST(ControllerApps, TheEdgeMayRefuseAnAppBeforeItIsStored) {
 namespace dnsedge::control {
 namespace {
 
-TEST(AccessRules, ParseAndApply) {
-  auto r = parse_access_rule({{"mode", "block"}, {"configuration", {{"target", "ip_range"}, {"value", "192.0.2.7/24"}}}});
+// The rule body's JSON is read in api/spectrum_input.cc (api/spectrum_input_test.cc).
+TEST(AccessRules, CheckApplyAndStore) {
+  auto r = check_access_rule({"block", "ip_range", "192.0.2.7/24", ""});
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ((*r)["configuration"]["value"], "192.0.2.0/24");
-  auto w = parse_access_rule({{"mode", "whitelist"}, {"configuration", {{"target", "ip6"}, {"value", "2001:DB8::1"}}}});
+  EXPECT_EQ(r->value, "192.0.2.0/24");
+  auto w = check_access_rule({"whitelist", "ip6", "2001:DB8::1", "office"});
   ASSERT_TRUE(w);
-  EXPECT_EQ((*w)["configuration"]["value"], "2001:db8::1");
-  for (const auto& bad : {nlohmann::json{{"mode", "challenge"}, {"configuration", {{"target", "ip"}, {"value", "192.0.2.1"}}}},
-                          nlohmann::json{{"mode", "block"}, {"configuration", {{"target", "asn"}, {"value", "AS13335"}}}},
-                          nlohmann::json{{"mode", "block"}, {"configuration", {{"target", "ip"}, {"value", "::1"}}}},
-                          nlohmann::json{{"mode", "block"}}}) {
-    auto e = parse_access_rule(bad);
-    ASSERT_FALSE(e) << bad.dump();
+  EXPECT_EQ(w->value, "2001:db8::1");
+  EXPECT_EQ(w->notes, "office");
+  const std::pair<AccessRuleInput, const char*> bad[] = {
+      {{"challenge", "ip", "192.0.2.1", ""}, "cannot challenge"},
+      {{"", "ip", "192.0.2.1", ""}, "mode must be"},
+      {{"block", "asn", "AS13335", ""}, "no ASN or country data"},
+      {{"block", "country", "NL", ""}, "no ASN or country data"},
+      {{"block", "ip", "::1", ""}, "not an IPv4 address"},
+      {{"block", "ip6", "192.0.2.1", ""}, "not an IPv6 address"},
+      {{"block", "ip_range", "192.0.2.0/33", ""}, "not an address range"},
+      {{"block", "", "192.0.2.1", ""}, "configuration.target must be"},
+  };
+  for (const auto& [in, message] : bad) {
+    auto e = check_access_rule(in);
+    ASSERT_FALSE(e) << message;
     EXPECT_EQ(e.error().code, app_errc::kBadRule);
+    EXPECT_NE(e.error().message.find(message), std::string::npos) << e.error().message;
   }
+  const std::vector<AccessRule> rules = {{"1", "block", "ip_range", r->value, "", "t1", "t1"},
+                                         {"2", "whitelist", "ip6", w->value, "office", "t2", "t2"}};
   view::ServedApp a;
-  nlohmann::json rules = nlohmann::json::array({*r, *w});
   apply_access_rules(a, rules);
   EXPECT_TRUE(a.allow.empty() && a.deny.empty());  // ip_firewall off
   a.ip_firewall = true;
   apply_access_rules(a, rules);
   EXPECT_EQ(a.deny, std::vector<std::string>{"192.0.2.0/24"});
   EXPECT_EQ(a.allow, std::vector<std::string>{"2001:db8::1/128"});
+  // The stored form (the ip_access_rules setting) reads back to the same rules.
+  const std::string text = access_rules_text(rules);
+  EXPECT_TRUE(text.starts_with(R"([{"configuration":{"target":"ip_range","value":"192.0.2.0/24"},"created_on":"t1",)"
+                               R"("id":"1","mode":"block","modified_on":"t1","notes":""},)"))
+      << text;
+  EXPECT_EQ(access_rules_from_text(text), rules);
+  EXPECT_FALSE(access_rules_from_text("{}"));
+  EXPECT_FALSE(access_rules_from_text("not json"));
 }
 
 }  // namespace

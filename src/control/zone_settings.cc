@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "control/errors.h"
 #include "control/validate.h"
 #include "dns/name.h"
@@ -12,32 +14,53 @@ namespace {
 
 using nlohmann::json;
 
-struct Range {
-  const char* field;
-  uint32_t SoaSettings::*member;
-  uint32_t min, max;
-};
-
-// Cloudflare's allowed SOA ranges (docs/api.md, dns_settings).
-constexpr Range kSoaRanges[] = {
-    {"refresh", &SoaSettings::refresh, 600, 86400},
-    {"retry", &SoaSettings::retry, 600, 3600},
-    {"expire", &SoaSettings::expire, 86400, 2419200},
-    {"min_ttl", &SoaSettings::min_ttl, 60, 86400},
-    {"ttl", &SoaSettings::ttl, 1800, 3600},
-};
 constexpr uint32_t kNsTtlMin = 30, kNsTtlMax = 86400;
 
 Error bad(std::string message) { return Error{std::move(message), errc::kValidation}; }
 
+// The host-name overrides, as the "soa" setting spells them.
+struct SoaHostField {
+  const char* name;
+  std::optional<std::string> SoaPatch::*patch;
+  std::optional<std::string> SoaOverrides::*stored;
+  std::string SoaSettings::*value;
+};
+constexpr SoaHostField kSoaHostFields[] = {
+    {"mname", &SoaPatch::mname, &SoaOverrides::mname, &SoaSettings::mname},
+    {"rname", &SoaPatch::rname, &SoaOverrides::rname, &SoaSettings::rname},
+};
+
 // Applies `o` (already validated or from the store) onto the defaults.
-void apply_soa(SoaSettings& soa, const json& o) {
-  if (!o.is_object()) return;
-  for (const auto& r : kSoaRanges) {
-    if (o.contains(r.field) && o[r.field].is_number_unsigned()) soa.*r.member = o[r.field].get<uint32_t>();
+void apply_soa(SoaSettings& soa, const SoaOverrides& o) {
+  for (const auto& f : kSoaNumberFields) {
+    if (o.*f.stored) soa.*f.value = *(o.*f.stored);
   }
-  if (o.contains("mname") && o["mname"].is_string()) soa.mname = o["mname"].get<std::string>();
-  if (o.contains("rname") && o["rname"].is_string()) soa.rname = o["rname"].get<std::string>();
+  for (const auto& f : kSoaHostFields) {
+    if (o.*f.stored) soa.*f.value = *(o.*f.stored);
+  }
+}
+
+// The "soa" setting's JSON object ↔ its overrides; fields of the wrong type are ignored.
+SoaOverrides soa_from_json(const json& o) {
+  SoaOverrides out;
+  for (const auto& f : kSoaNumberFields) {
+    if (o.contains(f.name) && o[f.name].is_number_unsigned()) out.*f.stored = o[f.name].get<uint32_t>();
+  }
+  for (const auto& f : kSoaHostFields) {
+    if (o.contains(f.name) && o[f.name].is_string()) out.*f.stored = o[f.name].get<std::string>();
+  }
+  return out;
+}
+
+json soa_to_json(const SoaOverrides& o) {
+  json out = json::object();
+  for (const auto& f : kSoaNumberFields) {
+    if (o.*f.stored) out[f.name] = *(o.*f.stored);
+  }
+  for (const auto& f : kSoaHostFields) {
+    if (o.*f.stored) out[f.name] = *(o.*f.stored);
+  }
+  return out;
 }
 
 std::string host_text(const std::string& wire) {
@@ -47,6 +70,26 @@ std::string host_text(const std::string& wire) {
 }
 
 }  // namespace
+
+Result<uint32_t> check_ns_ttl(int64_t v) {
+  if (v < kNsTtlMin || v > kNsTtlMax) return bad("ns_ttl must be an integer between 30 and 86400");
+  return static_cast<uint32_t>(v);
+}
+
+Result<uint32_t> check_soa_number(const SoaNumberField& f, int64_t v) {
+  if (v < f.min || v > f.max) {
+    return bad(std::string("soa.") + f.name + " must be an integer between " + std::to_string(f.min) + " and " +
+               std::to_string(f.max));
+  }
+  return static_cast<uint32_t>(v);
+}
+
+Result<std::string> check_soa_host(std::string_view field, std::string_view v) {
+  if (v.empty()) return std::string();  // back to the default
+  auto n = normalize_zone_name(v);
+  if (!n) return bad("soa." + std::string(field) + " must be a host name");
+  return *n;
+}
 
 DnsSettings settings_from_rows(const std::vector<zone::ZoneSetting>& rows) {
   DnsSettings s;
@@ -61,8 +104,8 @@ DnsSettings settings_from_rows(const std::vector<zone::ZoneSetting>& rows) {
       s.flatten_all = v.get<std::string>() == "flatten_all";
       s.flattening_modified_on = row.modified_on;
     } else if (row.key == kSettingSoa && v.is_object()) {
-      s.soa_overrides = v;
-      apply_soa(s.soa, v);
+      s.soa_overrides = soa_from_json(v);
+      apply_soa(s.soa, s.soa_overrides);
     } else if (row.key == kSettingNsTtl && v.is_number_unsigned()) {
       s.ns_ttl = v.get<uint32_t>();
     } else {
@@ -73,50 +116,40 @@ DnsSettings settings_from_rows(const std::vector<zone::ZoneSetting>& rows) {
   return s;
 }
 
-Result<DnsSettings> patch_settings(const DnsSettings& in, const json& body) {
+Result<DnsSettings> patch_settings(const DnsSettings& in, const DnsSettingsPatch& patch) {
   DnsSettings s = in;
-  if (body.contains("flatten_all_cnames") && !body["flatten_all_cnames"].is_null()) {
-    if (!body["flatten_all_cnames"].is_boolean()) return bad("flatten_all_cnames must be a boolean");
-    s.flatten_all = body["flatten_all_cnames"].get<bool>();
+  if (patch.flatten_all) s.flatten_all = *patch.flatten_all;
+  if (patch.ns_ttl) {
+    auto v = check_ns_ttl(*patch.ns_ttl);
+    if (!v) return v.error();
+    s.ns_ttl = *v;
   }
-  if (body.contains("ns_ttl") && !body["ns_ttl"].is_null()) {
-    const json& v = body["ns_ttl"];
-    if (!v.is_number_integer() || v.get<int64_t>() < kNsTtlMin || v.get<int64_t>() > kNsTtlMax) {
-      return bad("ns_ttl must be an integer between 30 and 86400");
+  if (patch.soa) {
+    SoaOverrides merged = s.soa_overrides;
+    for (const auto& f : kSoaNumberFields) {
+      const auto& given = (*patch.soa).*f.patch;
+      if (!given) continue;
+      auto v = check_soa_number(f, *given);
+      if (!v) return v.error();
+      merged.*f.stored = *v;
     }
-    s.ns_ttl = v.get<uint32_t>();
-  }
-  if (body.contains("soa") && !body["soa"].is_null()) {
-    const json& o = body["soa"];
-    if (!o.is_object()) return bad("soa must be an object");
-    json merged = s.soa_overrides.is_object() ? s.soa_overrides : json::object();
-    for (const auto& r : kSoaRanges) {
-      if (!o.contains(r.field) || o[r.field].is_null()) continue;
-      const json& v = o[r.field];
-      if (!v.is_number_integer() || v.get<int64_t>() < r.min || v.get<int64_t>() > r.max) {
-        return bad(std::string("soa.") + r.field + " must be an integer between " + std::to_string(r.min) + " and " +
-                   std::to_string(r.max));
+    for (const auto& f : kSoaHostFields) {
+      const auto& given = (*patch.soa).*f.patch;
+      if (!given) continue;
+      auto v = check_soa_host(f.name, *given);
+      if (!v) return v.error();
+      if (v->empty()) {
+        (merged.*f.stored).reset();
+      } else {
+        merged.*f.stored = std::move(*v);
       }
-      merged[r.field] = v.get<uint32_t>();
-    }
-    for (const char* f : {"mname", "rname"}) {
-      if (!o.contains(f) || o[f].is_null()) continue;
-      if (!o[f].is_string()) return bad(std::string("soa.") + f + " must be a string");
-      std::string v = o[f].get<std::string>();
-      if (v.empty()) {
-        merged.erase(f);  // back to the default
-        continue;
-      }
-      auto n = normalize_zone_name(v);
-      if (!n) return bad(std::string("soa.") + f + " must be a host name");
-      merged[f] = *n;
     }
     SoaSettings soa;
     apply_soa(soa, merged);
     if (soa.retry > soa.refresh) return bad("soa.retry must not be greater than soa.refresh");
     if (soa.expire < soa.refresh) return bad("soa.expire must not be less than soa.refresh");
     s.soa = soa;
-    s.soa_overrides = merged;
+    s.soa_overrides = std::move(merged);
   }
   return s;
 }
@@ -124,8 +157,9 @@ Result<DnsSettings> patch_settings(const DnsSettings& in, const json& body) {
 std::vector<zone::ZoneSetting> settings_rows(const std::string& zone_id, const DnsSettings& s,
                                              const std::string& now) {
   return {
-      zone::ZoneSetting{zone_id, kSettingFlattening, json(s.flatten_all ? "flatten_all" : "flatten_at_root").dump(), now},
-      zone::ZoneSetting{zone_id, kSettingSoa, s.soa_overrides.dump(), now},
+      zone::ZoneSetting{zone_id, kSettingFlattening, json(s.flatten_all ? "flatten_all" : "flatten_at_root").dump(),
+                        now},
+      zone::ZoneSetting{zone_id, kSettingSoa, soa_to_json(s.soa_overrides).dump(), now},
       zone::ZoneSetting{zone_id, kSettingNsTtl, json(s.ns_ttl).dump(), now},
   };
 }
@@ -135,7 +169,7 @@ Result<std::vector<dns::ZoneRecord>> generated_records(const std::string& name, 
                                                        const std::vector<std::string>& nameservers) {
   if (nameservers.empty()) return make_error("no name servers configured for the apex NS set");
   const std::string mname = s.soa.mname.empty() ? host_text(nameservers.front()) : s.soa.mname;
-  const std::string rname = s.soa.rname.empty() ? "hostmaster." + name : s.soa.rname;
+  const std::string rname = effective_rname(name, s);
   const std::string text = mname + ". " + rname + ". " + std::to_string(serial) + " " + std::to_string(s.soa.refresh) +
                            " " + std::to_string(s.soa.retry) + " " + std::to_string(s.soa.expire) + " " +
                            std::to_string(s.soa.min_ttl);
@@ -159,17 +193,8 @@ Result<std::vector<dns::ZoneRecord>> generated_records(const std::string& name, 
   return out;
 }
 
-json soa_json(const std::string& zone_name, const DnsSettings& s, const std::vector<std::string>& nameservers) {
-  const std::string mname = !s.soa.mname.empty() ? s.soa.mname
-                            : nameservers.empty() ? std::string()
-                                                  : host_text(nameservers.front());
-  return {{"mname", mname},
-          {"rname", s.soa.rname.empty() ? "hostmaster." + zone_name : s.soa.rname},
-          {"refresh", s.soa.refresh},
-          {"retry", s.soa.retry},
-          {"expire", s.soa.expire},
-          {"min_ttl", s.soa.min_ttl},
-          {"ttl", s.soa.ttl}};
+std::string effective_rname(const std::string& zone_name, const DnsSettings& s) {
+  return s.soa.rname.empty() ? "hostmaster." + zone_name : s.soa.rname;
 }
 
 }  // namespace dnsedge::control

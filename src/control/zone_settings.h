@@ -17,9 +17,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/result.h"
 #include "dns/zonefile.h"
@@ -41,21 +40,69 @@ struct SoaSettings {
   uint32_t ttl = 3600;
 };
 
+// The SOA fields a client set (what the "soa" setting holds); unset ones take the defaults.
+struct SoaOverrides {
+  std::optional<std::string> mname, rname;  // normalized host names
+  std::optional<uint32_t> refresh, retry, expire, min_ttl, ttl;
+
+  bool operator==(const SoaOverrides&) const = default;
+};
+
 struct DnsSettings {
   bool flatten_all = false;
   std::string flattening_modified_on;  // "" = never set
   SoaSettings soa;
-  nlohmann::json soa_overrides = nlohmann::json::object();  // what the "soa" setting holds
+  SoaOverrides soa_overrides;
   uint32_t ns_ttl = 86400;
   std::string modified_on;  // latest of the rows
 };
 
+// A change of the SOA (PATCH dns_settings' "soa"): set fields replace the stored override.
+struct SoaPatch {
+  std::optional<std::string> mname, rname;  // a host name; "" = back to the default
+  std::optional<int64_t> refresh, retry, expire, min_ttl, ttl;
+};
+
+// A change of the DNS settings (PATCH dns_settings, settings/cname_flattening): set fields
+// change, unset ones keep their value.
+struct DnsSettingsPatch {
+  std::optional<bool> flatten_all;  // flatten_all_cnames
+  std::optional<int64_t> ns_ttl;
+  std::optional<SoaPatch> soa;  // set: the SOA is checked as a whole (retry, expire vs refresh)
+};
+
+// The numeric SOA fields, in the order they are checked, with Cloudflare's allowed ranges
+// (docs/api.md, dns_settings).
+struct SoaNumberField {
+  const char* name;  // "refresh", as the API spells it
+  std::optional<int64_t> SoaPatch::*patch;
+  std::optional<uint32_t> SoaOverrides::*stored;
+  uint32_t SoaSettings::*value;
+  uint32_t min, max;
+};
+inline constexpr SoaNumberField kSoaNumberFields[] = {
+    {"refresh", &SoaPatch::refresh, &SoaOverrides::refresh, &SoaSettings::refresh, 600, 86400},
+    {"retry", &SoaPatch::retry, &SoaOverrides::retry, &SoaSettings::retry, 600, 3600},
+    {"expire", &SoaPatch::expire, &SoaOverrides::expire, &SoaSettings::expire, 86400, 2419200},
+    {"min_ttl", &SoaPatch::min_ttl, &SoaOverrides::min_ttl, &SoaSettings::min_ttl, 60, 86400},
+    {"ttl", &SoaPatch::ttl, &SoaOverrides::ttl, &SoaSettings::ttl, 1800, 3600},
+};
+
+// The checks of single fields, each with its error (code 1004, the message names the field
+// and its range): patch_settings() runs them in this order, and a parser of request bodies
+// may run them as it reads each field so that the first bad field is the one reported.
+// `v` is the integer the client gave.
+Result<uint32_t> check_ns_ttl(int64_t v);
+Result<uint32_t> check_soa_number(const SoaNumberField& f, int64_t v);
+// `field` "mname" or "rname": "" (back to the default) or the normalized host name.
+Result<std::string> check_soa_host(std::string_view field, std::string_view v);
+
 // From the zone's stored settings; unknown keys and malformed values are ignored.
 DnsSettings settings_from_rows(const std::vector<zone::ZoneSetting>& rows);
 
-// Applies a PATCH body ({flatten_all_cnames, soa:{...}, ns_ttl}) to `s`. Error code 1004 with
-// the field and its range for a bad value; 9207-style type errors are the API's.
-Result<DnsSettings> patch_settings(const DnsSettings& s, const nlohmann::json& body);
+// Applies `patch` to `s`: each set field is checked as above, then the SOA as a whole (retry
+// not above refresh, expire not below it). Errors have code 1004.
+Result<DnsSettings> patch_settings(const DnsSettings& s, const DnsSettingsPatch& patch);
 
 // The rows to store for `s`.
 std::vector<zone::ZoneSetting> settings_rows(const std::string& zone_id, const DnsSettings& s,
@@ -67,8 +114,8 @@ Result<std::vector<dns::ZoneRecord>> generated_records(const std::string& name, 
                                                        uint32_t serial, const DnsSettings& s,
                                                        const std::vector<std::string>& nameservers);
 
-// The effective SOA as Cloudflare's dns_settings.soa shows it.
-nlohmann::json soa_json(const std::string& zone_name, const DnsSettings& s,
-                        const std::vector<std::string>& nameservers);
+// The SOA's rname (presentation, no final dot) of zone `zone_name` ("example.com"): the
+// override, else hostmaster.<zone>.
+std::string effective_rname(const std::string& zone_name, const DnsSettings& s);
 
 }  // namespace dnsedge::control

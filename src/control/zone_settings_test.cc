@@ -23,11 +23,18 @@ TEST(ZoneSettingsTest, DefaultsFollowSpecSection6) {
   EXPECT_EQ((*recs)[2].type, dns::rrtype::kNS);
 }
 
+// The request body's JSON is read in api/settings_input.cc (api/settings_input_test.cc); these
+// are the rules on the typed patch.
 TEST(ZoneSettingsTest, PatchValidatesAndRoundTripsThroughRows) {
   DnsSettings s;
-  auto p = patch_settings(s, {{"soa", {{"refresh", 7200}, {"retry", 900}, {"rname", "DNS.Example.com."}}},
-                              {"ns_ttl", 600},
-                              {"flatten_all_cnames", true}});
+  DnsSettingsPatch patch;
+  patch.soa = SoaPatch{};
+  patch.soa->refresh = 7200;
+  patch.soa->retry = 900;
+  patch.soa->rname = "DNS.Example.com.";
+  patch.ns_ttl = 600;
+  patch.flatten_all = true;
+  auto p = patch_settings(s, patch);
   ASSERT_TRUE(p) << p.error().message;
   EXPECT_EQ(p->soa.refresh, 7200u);
   EXPECT_EQ(p->soa.rname, "dns.example.com");
@@ -37,16 +44,54 @@ TEST(ZoneSettingsTest, PatchValidatesAndRoundTripsThroughRows) {
   EXPECT_EQ(back.soa.refresh, 7200u);
   EXPECT_EQ(back.soa.retry, 900u);
   EXPECT_EQ(back.soa.rname, "dns.example.com");
-  for (const auto& bad : {nlohmann::json{{"soa", {{"retry", 5000}}}}, nlohmann::json{{"soa", {{"ttl", 60}}}},
-                          nlohmann::json{{"soa", {{"expire", 100}}}}, nlohmann::json{{"ns_ttl", 0}},
-                          nlohmann::json{{"flatten_all_cnames", "yes"}}, nlohmann::json{{"soa", "x"}},
-                          nlohmann::json{{"soa", {{"refresh", 600}, {"retry", 900}}}}}) {
-    auto r = patch_settings(s, bad);
-    EXPECT_FALSE(r) << bad.dump();
-    if (!r) {
-      EXPECT_EQ(r.error().code, errc::kValidation);
-    }
+  EXPECT_EQ(back.soa_overrides, p->soa_overrides);
+  // The "soa" row holds only the fields that were set.
+  EXPECT_EQ(settings_rows("z", *p, "t")[1].value_json, R"({"refresh":7200,"retry":900,"rname":"dns.example.com"})");
+  EXPECT_EQ(settings_rows("z", s, "t")[1].value_json, "{}");
+
+  auto soa = [](void (*set)(SoaPatch&)) {
+    DnsSettingsPatch d;
+    set(d.soa.emplace());
+    return d;
+  };
+  DnsSettingsPatch ns0;
+  ns0.ns_ttl = 0;
+  const std::pair<DnsSettingsPatch, const char*> bad[] = {
+      {soa([](SoaPatch& o) { o.retry = 5000; }), "soa.retry must be an integer between 600 and 3600"},
+      {soa([](SoaPatch& o) { o.ttl = 60; }), "soa.ttl must be an integer between 1800 and 3600"},
+      {soa([](SoaPatch& o) { o.expire = 100; }), "soa.expire must be an integer between 86400 and 2419200"},
+      {soa([](SoaPatch& o) { o.min_ttl = int64_t{1} << 40; }), "soa.min_ttl must be an integer between 60 and 86400"},
+      {ns0, "ns_ttl must be an integer between 30 and 86400"},
+      {soa([](SoaPatch& o) { o.mname = "not a name"; }), "soa.mname must be a host name"},
+      {soa([](SoaPatch& o) {
+         o.refresh = 600;
+         o.retry = 900;
+       }),
+       "soa.retry must not be greater than soa.refresh"},
+  };
+  for (const auto& [patch, message] : bad) {
+    auto r = patch_settings(s, patch);
+    ASSERT_FALSE(r) << message;
+    EXPECT_EQ(r.error().code, errc::kValidation);
+    EXPECT_EQ(r.error().message, message);
   }
+}
+
+TEST(ZoneSettingsTest, AnEmptyHostNameGoesBackToTheDefault) {
+  DnsSettings s;
+  DnsSettingsPatch set;
+  set.soa.emplace().mname = "ns.example.net";
+  auto p = patch_settings(s, set);
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->soa.mname, "ns.example.net");
+  EXPECT_EQ(p->soa_overrides.mname, "ns.example.net");
+  DnsSettingsPatch reset;
+  reset.soa.emplace().mname = "";
+  auto q = patch_settings(*p, reset);
+  ASSERT_TRUE(q) << q.error().message;
+  EXPECT_EQ(q->soa.mname, "");
+  EXPECT_FALSE(q->soa_overrides.mname);
+  EXPECT_EQ(effective_rname("example.com", *q), "hostmaster.example.com");
 }
 
 }  // namespace
