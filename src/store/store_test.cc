@@ -22,7 +22,7 @@ TEST(StoreOpenTest, CreatesDatabaseInWalModeWithPrivateFile) {
   EXPECT_EQ(raw.text("SELECT max(version) FROM schema_version"), std::to_string(Store::kSchemaVersion));
   EXPECT_EQ(
       raw.text("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"),
-      "accounts\napi_tokens\naudit_log\njournal\nrecords\nschema_version\nsecondary_data\nserved_views\n"
+      "accounts\napi_tokens\naudit_log\ndnssec_keys\ndnssec_zones\njournal\nrecords\nschema_version\nsecondary_data\nserved_views\n"
       "spectrum_apps\nxfr_journal\nxfr_objects\nzone_serial_floors\nzone_settings\nzones");
   EXPECT_EQ(raw.text("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
                      " ORDER BY name"),
