@@ -71,7 +71,8 @@ Result<DnssecInfo> Controller::dnssec(const std::string& zone_id) const {
   const store::DnssecKeyRow* ksk = ksk_of(*keys);
   if (ksk == nullptr) return info;
   auto pub = dnssec::Key::from_dnskey(ksk->dnskey);
-  if (!pub) return err(errc::kInternal, "DNSSEC key " + ksk->id + " of zone " + z->zone.name + ": " + pub.error().message);
+  if (!pub)
+    return err(errc::kInternal, "DNSSEC key " + ksk->id + " of zone " + z->zone.name + ": " + pub.error().message);
   auto apex = dns::name_from_text(z->zone.name + ".");
   if (!apex) return err(errc::kInternal, apex.error().message);
   info.has_key = true;
@@ -89,8 +90,8 @@ Result<DnssecInfo> Controller::set_dnssec(const std::string& zone_id, bool enabl
   if (!z) return z.error();
   const std::string& name = z->zone.name;
   if (z->file_backed) {
-    return err(errc::kFileBacked, "Zone " + name + " is file-backed (served from " + z->file +
-                                      "): its DNSSEC is not set through the API");
+    return err(errc::kFileBacked,
+               "Zone " + name + " is file-backed (served from " + z->file + "): its DNSSEC is not set through the API");
   }
   auto keys = store_->dnssec_keys(name);
   if (!keys) return store_error(keys.error());

@@ -34,9 +34,12 @@ struct Rr {
 
 std::string type_name(uint16_t t) {
   switch (t) {
-    case rrtype::kCDS: return "CDS";
-    case rrtype::kCDNSKEY: return "CDNSKEY";
-    default: return dns::type_to_string(t);
+    case rrtype::kCDS:
+      return "CDS";
+    case rrtype::kCDNSKEY:
+      return "CDNSKEY";
+    default:
+      return dns::type_to_string(t);
   }
 }
 
@@ -128,7 +131,8 @@ TEST_F(InteropTest, SignedZonePassesKzonecheckAndDnspython) {
   rrs_.push_back({apex_, rrtype::kCDS, 3600, cds_rdata(apex_, ksk_.dnskey_rdata())});
   rrs_.push_back({apex_, rrtype::kCDNSKEY, 3600, cdnskey_rdata(ksk_)});
   add("mail.example.test.", rt::kA, 300, "192.0.2.25");
-  add("_25._tcp.mail.example.test.", rt::kTLSA, 300, "3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+  add("_25._tcp.mail.example.test.", rt::kTLSA, 300,
+      "3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
   add("ns1.example.test.", rt::kA, 300, "192.0.2.53");
   add("*.wild.example.test.", rt::kA, 300, "192.0.2.9");
   add("www.example.test.", rt::kA, 300, "192.0.2.2");
@@ -149,8 +153,8 @@ TEST_F(InteropTest, SignedZonePassesKzonecheckAndDnspython) {
     std::vector<uint16_t> types = chain[i].second;
     types.push_back(rt::kRRSIG);
     types.push_back(rt::kNSEC);
-    rrs_.push_back({wire(chain[i].first), rt::kNSEC, 300,
-                    wire(chain[(i + 1) % chain.size()].first) + type_bitmap(types)});
+    rrs_.push_back(
+        {wire(chain[i].first), rt::kNSEC, 300, wire(chain[(i + 1) % chain.size()].first) + type_bitmap(types)});
   }
   sign_all(rrs_);
   const std::string zone = write("example.test.zone", rrs_);
@@ -159,7 +163,8 @@ TEST_F(InteropTest, SignedZonePassesKzonecheckAndDnspython) {
   EXPECT_EQ(st, 0) << out;
   EXPECT_EQ(out.find("error"), std::string::npos) << out;
   // After expiry kzonecheck must object: the check is real.
-  auto [st2, out2] = run("kzonecheck -o example.test. -d on -t " + std::to_string(validity_.expiration + 10) + " " + zone);
+  auto [st2, out2] =
+      run("kzonecheck -o example.test. -d on -t " + std::to_string(validity_.expiration + 10) + " " + zone);
   EXPECT_NE(st2, 0) << out2;
 
   // dnspython validates every RRSIG with the zone's DNSKEY set, and the DS matches the KSK.

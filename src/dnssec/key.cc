@@ -199,8 +199,7 @@ std::string ds_digest_hex(std::string_view owner, std::string_view dnskey) {
 
 std::string ds_text(std::string_view owner, uint32_t ttl, std::string_view dnskey) {
   return dns::name_to_text(owner) + " " + std::to_string(ttl) + " IN DS " + std::to_string(key_tag(dnskey)) + " " +
-         std::to_string(dnskey.size() > 3 ? static_cast<uint8_t>(dnskey[3]) : 0) + " 2 " +
-         ds_digest_hex(owner, dnskey);
+         std::to_string(dnskey.size() > 3 ? static_cast<uint8_t>(dnskey[3]) : 0) + " 2 " + ds_digest_hex(owner, dnskey);
 }
 
 std::string cds_delete_rdata() { return std::string("\0\0\0\0\0", 5); }

@@ -26,13 +26,13 @@ struct evp_pkey_st;  // OpenSSL's EVP_PKEY
 
 namespace dnsedge::dnssec {
 
-inline constexpr uint8_t kAlgorithm = 13;       // ECDSAP256SHA256
-inline constexpr uint8_t kProtocol = 3;         // RFC 4034 §2.1.2
-inline constexpr uint8_t kDigestSha256 = 2;     // DS digest type (RFC 4509)
-inline constexpr uint16_t kFlagsZsk = 256;      // Zone Key
-inline constexpr uint16_t kFlagsKsk = 257;      // Zone Key + Secure Entry Point
-inline constexpr size_t kPublicKeySize = 64;    // X || Y (RFC 6605 §4)
-inline constexpr size_t kSignatureSize = 64;    // r || s (RFC 6605 §4)
+inline constexpr uint8_t kAlgorithm = 13;     // ECDSAP256SHA256
+inline constexpr uint8_t kProtocol = 3;       // RFC 4034 §2.1.2
+inline constexpr uint8_t kDigestSha256 = 2;   // DS digest type (RFC 4509)
+inline constexpr uint16_t kFlagsZsk = 256;    // Zone Key
+inline constexpr uint16_t kFlagsKsk = 257;    // Zone Key + Secure Entry Point
+inline constexpr size_t kPublicKeySize = 64;  // X || Y (RFC 6605 §4)
+inline constexpr size_t kSignatureSize = 64;  // r || s (RFC 6605 §4)
 inline constexpr size_t kDnskeyRdataSize = 4 + kPublicKeySize;
 
 // Record types this module writes that src/dns does not name.

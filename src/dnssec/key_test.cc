@@ -10,7 +10,8 @@ namespace dnsedge::dnssec {
 namespace {
 
 // RFC 6605 §6.1.
-constexpr char kRfcDnskey[] = "257 3 13 GojIhhXUN/u4v54ZQqGSnyhWJwaubCvTmeexv7bR6edbkrSqQpF64cYbcB7wNcP+e+MAnLr+Wi9xMWyQLc8NAA==";
+constexpr char kRfcDnskey[] =
+    "257 3 13 GojIhhXUN/u4v54ZQqGSnyhWJwaubCvTmeexv7bR6edbkrSqQpF64cYbcB7wNcP+e+MAnLr+Wi9xMWyQLc8NAA==";
 constexpr char kRfcDigest[] = "B4C8C1FE2E7477127B27115656AD6256F424625BF5C1E2770CE6D6E37DF61D17";
 
 std::string wire(std::string_view text) { return dns::name_from_text(text).value(); }
@@ -29,11 +30,11 @@ TEST(KeyTest, Rfc6605KeyTagAndDs) {
   EXPECT_EQ(k->public_key_base64(),
             "GojIhhXUN/u4v54ZQqGSnyhWJwaubCvTmeexv7bR6edbkrSqQpF64cYbcB7wNcP+e+MAnLr+Wi9xMWyQLc8NAA==");
   EXPECT_EQ(ds_digest_hex(wire("example.net."), dnskey), kRfcDigest);
-  EXPECT_EQ(ds_text(wire("example.net."), 3600, dnskey), std::string("example.net. 3600 IN DS 55648 13 2 ") + kRfcDigest);
+  EXPECT_EQ(ds_text(wire("example.net."), 3600, dnskey),
+            std::string("example.net. 3600 IN DS 55648 13 2 ") + kRfcDigest);
   // The owner is digested in canonical (lowercase) form.
   EXPECT_EQ(ds_digest_hex(wire("EXAMPLE.Net."), dnskey), kRfcDigest);
-  EXPECT_EQ(ds_rdata(wire("example.net."), dnskey),
-            rdata(dns::rrtype::kDS, std::string("55648 13 2 ") + kRfcDigest));
+  EXPECT_EQ(ds_rdata(wire("example.net."), dnskey), rdata(dns::rrtype::kDS, std::string("55648 13 2 ") + kRfcDigest));
   EXPECT_EQ(cds_rdata(wire("example.net."), dnskey), ds_rdata(wire("example.net."), dnskey));
   EXPECT_EQ(cdnskey_rdata(*k), dnskey);
 }

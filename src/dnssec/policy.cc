@@ -44,11 +44,16 @@ Result<void> RolloverSettings::check() const {
 
 std::string_view phase_name(KeyPhase p) {
   switch (p) {
-    case KeyPhase::kCreated: return "created";
-    case KeyPhase::kPublished: return "published";
-    case KeyPhase::kActive: return "active";
-    case KeyPhase::kRetired: return "retired";
-    case KeyPhase::kRemoved: return "removed";
+    case KeyPhase::kCreated:
+      return "created";
+    case KeyPhase::kPublished:
+      return "published";
+    case KeyPhase::kActive:
+      return "active";
+    case KeyPhase::kRetired:
+      return "retired";
+    case KeyPhase::kRemoved:
+      return "removed";
   }
   return "unknown";
 }

@@ -63,13 +63,25 @@ bool skip_char_string(const uint8_t* p, size_t len, size_t* pos) noexcept {
 bool lower_rdata_names(uint16_t type, uint8_t* p, size_t len) noexcept {
   size_t pos = 0;
   switch (type) {
-    case 2: case 3: case 4: case 5: case 7: case 8: case 9: case 12: case 39:  // NS MD MF CNAME MB MG MR PTR DNAME
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 7:
+    case 8:
+    case 9:
+    case 12:
+    case 39:  // NS MD MF CNAME MB MG MR PTR DNAME
       return lower_name(p, len, &pos) && pos == len;
     case 6:  // SOA: mname rname, 20 octets
       return lower_name(p, len, &pos) && lower_name(p, len, &pos) && pos + 20 == len;
-    case 14: case 17:  // MINFO, RP
+    case 14:
+    case 17:  // MINFO, RP
       return lower_name(p, len, &pos) && lower_name(p, len, &pos) && pos == len;
-    case 15: case 18: case 21: case 36:  // MX AFSDB RT KX
+    case 15:
+    case 18:
+    case 21:
+    case 36:  // MX AFSDB RT KX
       return skip(2, len, &pos) && lower_name(p, len, &pos) && pos == len;
     case 26:  // PX
       return skip(2, len, &pos) && lower_name(p, len, &pos) && lower_name(p, len, &pos) && pos == len;
@@ -78,7 +90,8 @@ bool lower_rdata_names(uint16_t type, uint8_t* p, size_t len) noexcept {
     case 35:  // NAPTR: order, preference, flags, services, regexp, replacement
       return skip(4, len, &pos) && skip_char_string(p, len, &pos) && skip_char_string(p, len, &pos) &&
              skip_char_string(p, len, &pos) && lower_name(p, len, &pos) && pos == len;
-    case 24: case 46:  // SIG, RRSIG: 18 octets, signer name, signature
+    case 24:
+    case 46:  // SIG, RRSIG: 18 octets, signer name, signature
       return skip(18, len, &pos) && lower_name(p, len, &pos);
     case 30:  // NXT: next name, bitmap
       return lower_name(p, len, &pos);

@@ -77,8 +77,7 @@ class Signer {
  private:
   // The SHA-256 of the signed data: `rrsig_head` (RRSIG rdata up to the signature) then the
   // canonical RRs, their owner built from `labels`.
-  Result<void> digest(const RRsetRef& rrset, std::span<const uint8_t> rrsig_head, unsigned labels,
-                      uint8_t out[32]);
+  Result<void> digest(const RRsetRef& rrset, std::span<const uint8_t> rrsig_head, unsigned labels, uint8_t out[32]);
 
   evp_md_ctx_st* md_ = nullptr;
   evp_pkey_ctx_st* sign_ctx_ = nullptr;

@@ -39,9 +39,10 @@ TEST(SignTest, Rfc6605ExampleVerifies) {
                                          "257 3 13 GojIhhXUN/u4v54ZQqGSnyhWJwaubCvTmeexv7bR6edbkrSqQpF64cYbcB7wNcP+"
                                          "e+MAnLr+Wi9xMWyQLc8NAA=="))
                       .value();
-  const std::string sig = rdata(rt::kRRSIG,
-                                "A 13 3 3600 20100909100439 20100812100439 55648 example.net. "
-                                "qx6wLYqmh+l9oCKTN6qIc+bw6ya+KJ8oMz0YP107epXAyGmt+3SNruPFKG7tZoLBLlUzGGus7ZwmwWep666VCw==");
+  const std::string sig =
+      rdata(rt::kRRSIG,
+            "A 13 3 3600 20100909100439 20100812100439 55648 example.net. "
+            "qx6wLYqmh+l9oCKTN6qIc+bw6ya+KJ8oMz0YP107epXAyGmt+3SNruPFKG7tZoLBLlUzGGus7ZwmwWep666VCw==");
   const std::string owner = wire("www.example.net.");
   const std::string a = rdata(rt::kA, "192.0.2.1");
   const std::vector<std::string_view> rd{a};
@@ -103,7 +104,8 @@ TEST(SignTest, NamesInsideRdataAreLowercasedForListedTypesOnly) {
   const std::string srv_upper = std::string("\0\x01\0\x02\0\x03", 6) + raw_name({"SIP", "Example", "com"});
   const std::string srv_lower = rdata(rt::kSRV, "1 2 3 sip.example.com.");
   const std::vector<std::string_view> su{srv_upper}, sl{srv_lower};
-  EXPECT_TRUE(verify_rrset(set(owner, rt::kSRV, 300, sl), sign_rrset(set(owner, rt::kSRV, 300, su), key, owner, kValid).value(), key));
+  EXPECT_TRUE(verify_rrset(set(owner, rt::kSRV, 300, sl),
+                           sign_rrset(set(owner, rt::kSRV, 300, su), key, owner, kValid).value(), key));
   // NSEC's next name keeps its case (RFC 6840 §5.1): case changes the signed data.
   const std::string nsec_upper = raw_name({"A", "Example", "com"}) + std::string("\0\x01\x40", 3);
   const std::string nsec_lower = raw_name({"a", "example", "com"}) + std::string("\0\x01\x40", 3);
@@ -114,23 +116,48 @@ TEST(SignTest, NamesInsideRdataAreLowercasedForListedTypesOnly) {
   // TXT is text, not a name: its case is data.
   const std::string t1 = rdata(rt::kTXT, "\"ABC\""), t2 = rdata(rt::kTXT, "\"abc\"");
   const std::vector<std::string_view> tu{t1}, tl{t2};
-  EXPECT_FALSE(verify_rrset(set(owner, rt::kTXT, 300, tl), sign_rrset(set(owner, rt::kTXT, 300, tu), key, owner, kValid).value(), key));
+  EXPECT_FALSE(verify_rrset(set(owner, rt::kTXT, 300, tl),
+                            sign_rrset(set(owner, rt::kTXT, 300, tu), key, owner, kValid).value(), key));
 }
 
 TEST(SignTest, CanonicalRdata) {
   uint8_t out[300];
-  const std::string soa = std::string("\x02NS\x07" "Example\x03" "COM\x00\x01H\x00", 19) + std::string(20, '\x01');
+  const std::string soa = std::string(
+                              "\x02NS\x07"
+                              "Example\x03"
+                              "COM\x00\x01H\x00",
+                              19) +
+                          std::string(20, '\x01');
   ASSERT_EQ(canonical_rdata(rt::kSOA, soa, out), soa.size());
-  EXPECT_EQ(std::string(reinterpret_cast<char*>(out), 16), std::string("\x02ns\x07" "example\x03" "com\x00", 16));
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(out), 16), std::string("\x02ns\x07"
+                                                                       "example\x03"
+                                                                       "com\x00",
+                                                                       16));
   EXPECT_EQ(out[17], 'h');
   // Malformed: a name that runs past the end, a compression pointer, trailing bytes.
-  EXPECT_EQ(canonical_rdata(rt::kCNAME, std::string("\x05" "ab", 3), out), 0u);
+  EXPECT_EQ(canonical_rdata(rt::kCNAME,
+                            std::string("\x05"
+                                        "ab",
+                                        3),
+                            out),
+            0u);
   EXPECT_EQ(canonical_rdata(rt::kCNAME, std::string("\xc0\x0c", 2), out), 0u);
-  EXPECT_EQ(canonical_rdata(rt::kCNAME, std::string("\x01" "a\x00\x00", 4), out), 0u);
+  EXPECT_EQ(canonical_rdata(rt::kCNAME,
+                            std::string("\x01"
+                                        "a\x00\x00",
+                                        4),
+                            out),
+            0u);
   EXPECT_EQ(canonical_rdata(rt::kMX, std::string("\x00", 1), out), 0u);
   // Types without names are copied as they are.
-  EXPECT_EQ(canonical_rdata(rt::kTXT, "\x03" "ABC", out), 4u);
-  EXPECT_EQ(std::string(reinterpret_cast<char*>(out), 4), "\x03" "ABC");
+  EXPECT_EQ(canonical_rdata(rt::kTXT,
+                            "\x03"
+                            "ABC",
+                            out),
+            4u);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(out), 4),
+            "\x03"
+            "ABC");
 }
 
 TEST(SignTest, WildcardLabels) {
@@ -163,7 +190,10 @@ TEST(SignTest, Errors) {
   EXPECT_NE(sign_rrset(set(owner, rt::kA, 60, rd), pub, owner, kValid).error().message.find("no private part"),
             std::string::npos);
   EXPECT_FALSE(sign_rrset(set(owner, rt::kA, 60, none), key, owner, kValid));
-  const std::string bad_mx("\x00\x0a\x05" "ab", 5);
+  const std::string bad_mx(
+      "\x00\x0a\x05"
+      "ab",
+      5);
   const std::vector<std::string_view> bad{bad_mx};
   EXPECT_NE(sign_rrset(set(owner, rt::kMX, 60, bad), key, owner, kValid).error().message.find("malformed"),
             std::string::npos);
@@ -181,7 +211,7 @@ TEST(SignTest, DerConversion) {
   uint8_t rs[64], back[64], der[80];
   for (int pattern = 0; pattern < 4; ++pattern) {
     for (int i = 0; i < 64; ++i) rs[i] = static_cast<uint8_t>(i * 7 + 3);
-    if (pattern & 1) rs[0] = 0x80;                            // r needs a 0x00 pad
+    if (pattern & 1) rs[0] = 0x80;                             // r needs a 0x00 pad
     if (pattern & 2) std::fill(rs + 32, rs + 35, uint8_t{0});  // s shorter than 32 octets
     const size_t n = rs_to_der(rs, der);
     ASSERT_TRUE(der_to_rs(std::span<const uint8_t>(der, n), back));

@@ -39,7 +39,8 @@ DnssecKeyRow read_key(const Query& q) {
 }  // namespace
 
 Result<std::optional<DnssecState>> Reader::dnssec_state(std::string_view zone) {
-  Query q(db(), "SELECT zone, status, modified_on FROM dnssec_zones WHERE zone = ?1", what("read dnssec state of", zone));
+  Query q(db(), "SELECT zone, status, modified_on FROM dnssec_zones WHERE zone = ?1",
+          what("read dnssec state of", zone));
   q.bind(zone);
   return first<DnssecState>(q, [](const Query& row) { return DnssecState{row.text(0), row.text(1), row.text(2)}; });
 }

@@ -5,7 +5,8 @@
 namespace dnsedge::store {
 namespace {
 
-constexpr char kPem[] = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n";
+constexpr char kPem[] =
+    "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n";
 
 DnssecKeyRow key(const std::string& zone, const std::string& role, int64_t created) {
   DnssecKeyRow k;
