@@ -22,6 +22,7 @@ using json = nlohmann::ordered_json;
 constexpr int kListPerPage = 100;    // record list without --per-page (the API's default)
 constexpr int kAllPerPage = 5000;    // record list --all, zone list: fewer round trips
 constexpr int kLookupPerPage = 50000;  // the API's maximum
+constexpr char kNotYet[] = "do not give this DS to the registrar yet (docs/dnssec.md)\n";
 
 Error usage(std::string message) { return Error{std::move(message), kExitUsage, ErrorKind::kUsage}; }
 
@@ -293,8 +294,7 @@ class Runner {
   // `dnssec ZONE`: the DS record of the zone's KSK (GET /zones/{id}/dnssec), to give the registrar.
   int dnssec() {
     auto z = resolve_zone(a_.zone, true);
-    if (!z) return kExitFailed;
-    auto r = exchange(HttpCall{"GET", "/zones/" + z->id + "/dnssec", "", ""});
+    auto r = z ? exchange(HttpCall{"GET", "/zones/" + z->id + "/dnssec", "", ""}) : std::nullopt;
     if (!r) return kExitFailed;
     const json& res = r->envelope["result"];
     if (a_.json) {
@@ -303,15 +303,12 @@ class Runner {
     }
     const std::string ds = str(res, "ds"), status = str(res, "status");
     if (ds.empty()) {
-      err_ << "dnsedge: DNSSEC is " << (status.empty() ? "off" : status) << " for zone " << z->name
-           << " (turn it on: PATCH /zones/" << z->id << "/dnssec {\"status\": \"active\"})\n";
+      err_ << "dnsedge: DNSSEC is " << status << " for zone " << z->name << " (turn it on: PATCH /zones/" << z->id
+           << "/dnssec {\"status\": \"active\"})\n";
       return kExitFailed;
     }
     out_ << ds << "\n";
-    if (status == "pending") {
-      err_ << "dnsedge: note: status pending: DNS answers are not signed yet; do not give this DS to the registrar"
-              " yet (docs/dnssec.md)\n";
-    }
+    if (status == "pending") err_ << "dnsedge: note: status pending: DNS answers are not signed yet; " << kNotYet;
     return 0;
   }
 

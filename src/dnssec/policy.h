@@ -80,7 +80,8 @@ RolloverStep advance(std::vector<ZskState>& keys, int64_t now, const RolloverSet
 std::vector<std::string> dnskey_set(const std::vector<ZskState>& keys);
 // The key that signs (the active one); empty when none.
 std::string signing_key(const std::vector<ZskState>& keys);
-// When advance() has something to do next; INT64_MAX when nothing is scheduled.
+// When advance() has something to do next: a time at or before now means at once (a key waits
+// to be published or the zone has no signing key); INT64_MAX when nothing is scheduled.
 int64_t next_event(const std::vector<ZskState>& keys, const RolloverSettings& s);
 
 }  // namespace dnsedge::dnssec

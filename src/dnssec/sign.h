@@ -12,7 +12,7 @@
 // EVP_PKEY_CTX for the last key it signed with (made again only when the key changes) and a
 // scratch area for the canonical rdata. Signing writes into the caller's buffer. Once the scratch
 // is as large as the largest RRset the Signer has seen, sign() makes no allocation of its own
-// (operator new; signer_test.cc checks). OpenSSL's ECDSA itself still takes a few small
+// (operator new; sign_test.cc checks). OpenSSL's ECDSA itself still takes a few small
 // allocations per signature for its bignum temporaries (CRYPTO_malloc, not operator new); the
 // DER signature OpenSSL produces is converted to r || s here without any.
 //
