@@ -14,7 +14,7 @@ DEPS := cmake ninja-build g++ clang clang-format pkg-config make \
         nlohmann-json3-dev libsqlite3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev \
         libfmt-dev libabsl-dev libssl-dev \
         knot knot-dnsutils knot-dnssecutils nsd dnsperf bind9-dnsutils python3 python3-dnspython python3-pytest \
-        curl openssl swaks python3-aiosmtpd nodejs chromium
+        curl openssl swaks python3-aiosmtpd python3-cryptography nodejs chromium
 
 PYTEST_SUITES := tests/blackbox tests/golden tests/api tests/doctor tests/edge tests/xfr tests/web
 

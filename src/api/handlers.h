@@ -50,6 +50,11 @@ HttpResponse patch_flattening(Call& x);
 HttpResponse get_dns_settings(Call& x);
 HttpResponse patch_dns_settings(Call& x);
 
+// dnssec_api.cc
+HttpResponse get_dnssec(Call& x);
+HttpResponse patch_dnssec(Call& x);
+HttpResponse delete_dnssec(Call& x);
+
 // spectrum_api.cc: Spectrum apps and the IP access rules they apply
 HttpResponse list_apps(Call& x);
 HttpResponse create_app(Call& x);

@@ -8,6 +8,8 @@ namespace {
 constexpr auto R = Access::kRead;
 constexpr auto W = Access::kWrite;
 
+// One row a line, whatever its length (clang-format would rewrap the whole table on any change).
+// clang-format off
 constexpr Route kRoutes[] = {
     // tokens (accounts_api.cc)
     {"GET", "/user/tokens/verify", verify_token, On::kToken, std::nullopt, R},
@@ -46,6 +48,10 @@ constexpr Route kRoutes[] = {
     {"PATCH", "/zones/{zone_id}/settings/cname_flattening", patch_flattening, On::kZone, Area::kZoneSettings, W},
     {"GET", "/zones/{zone_id}/dns_settings", get_dns_settings, On::kZone, Area::kDnsSettings, R},
     {"PATCH", "/zones/{zone_id}/dns_settings", patch_dns_settings, On::kZone, Area::kDnsSettings, W},
+    // DNSSEC (dnssec_api.cc)
+    {"GET", "/zones/{zone_id}/dnssec", get_dnssec, On::kZone, Area::kDnsSettings, R},
+    {"PATCH", "/zones/{zone_id}/dnssec", patch_dnssec, On::kZone, Area::kDnsSettings, W},
+    {"DELETE", "/zones/{zone_id}/dnssec", delete_dnssec, On::kZone, Area::kDnsSettings, W},
     // Spectrum apps and IP access rules (spectrum_api.cc)
     {"GET", "/zones/{zone_id}/spectrum/apps", list_apps, On::kZone, Area::kZoneSettings, R},
     {"POST", "/zones/{zone_id}/spectrum/apps", create_app, On::kZone, Area::kZoneSettings, W},
@@ -79,6 +85,7 @@ constexpr Route kRoutes[] = {
     {"PATCH", "/zones/{zone_id}/secondary_dns/incoming", secondary_dns_zone, On::kZone, Area::kDns, W},
     {"DELETE", "/zones/{zone_id}/secondary_dns/incoming", secondary_dns_zone, On::kZone, Area::kDns, W},
 };
+// clang-format on
 
 bool is_parameter(std::string_view part) { return part.starts_with('{'); }
 

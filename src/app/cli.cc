@@ -22,6 +22,7 @@ using json = nlohmann::ordered_json;
 constexpr int kListPerPage = 100;    // record list without --per-page (the API's default)
 constexpr int kAllPerPage = 5000;    // record list --all, zone list: fewer round trips
 constexpr int kLookupPerPage = 50000;  // the API's maximum
+constexpr char kNotYet[] = "do not give this DS to the registrar yet (docs/dnssec.md)\n";
 
 Error usage(std::string message) { return Error{std::move(message), kExitUsage, ErrorKind::kUsage}; }
 
@@ -129,6 +130,8 @@ class Runner {
       case Command::kRecordSet: return record_set();
       case Command::kRecordRm: return record_rm();
       case Command::kExplain: return explain();
+      case Command::kDnssec:
+        return dnssec();
       case Command::kNone: break;
     }
     err_ << "dnsedge: no command\n";
@@ -285,6 +288,27 @@ class Runner {
     out_ << "why:\n";
     if (why.empty() && !records.empty()) out_ << "  served as stored (no proxying, flattening or dc-record involved)\n";
     for (const auto& w : why) out_ << "  - " << (w.is_string() ? w.get<std::string>() : w.dump()) << "\n";
+    return 0;
+  }
+
+  // `dnssec ZONE`: the DS record of the zone's KSK (GET /zones/{id}/dnssec), to give the registrar.
+  int dnssec() {
+    auto z = resolve_zone(a_.zone, true);
+    auto r = z ? exchange(HttpCall{"GET", "/zones/" + z->id + "/dnssec", "", ""}) : std::nullopt;
+    if (!r) return kExitFailed;
+    const json& res = r->envelope["result"];
+    if (a_.json) {
+      print_result(res);
+      return 0;
+    }
+    const std::string ds = str(res, "ds"), status = str(res, "status");
+    if (ds.empty()) {
+      err_ << "dnsedge: DNSSEC is " << status << " for zone " << z->name << " (turn it on: PATCH /zones/" << z->id
+           << "/dnssec {\"status\": \"active\"})\n";
+      return kExitFailed;
+    }
+    out_ << ds << "\n";
+    if (status == "pending") err_ << "dnsedge: note: status pending: DNS answers are not signed yet; " << kNotYet;
     return 0;
   }
 
@@ -713,6 +737,10 @@ CliCommands::CliCommands(CLI::App& app, CLI::App& zone) : b_(std::make_shared<Bo
   b_->optional(zimp, "--proxied", &Args::proxied, "true|false: proxy A/AAAA/CNAME lines without a cf-proxied tag");
   auto* zexp = leaf(&zone, "export", "Print the zone's records as a zone file", Command::kZoneExport);
   zexp->add_option("zone", a.zone, "zone name or id")->required();
+
+  auto* dnssec = leaf(&app, "dnssec", "Print the DS record of a zone's DNSSEC key (docs/dnssec.md)", Command::kDnssec);
+  dnssec->add_option("zone", a.zone, "zone name or id")->required();
+  globals(dnssec);
 
   auto* radd = leaf(record, "add", "Create a record", Command::kRecordAdd);
   radd->add_option("zone", a.zone, "zone name or id")->required();

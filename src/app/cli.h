@@ -30,8 +30,20 @@ namespace dnsedge::app::cli {
 inline constexpr int kExitUsage = exit_status(ErrorKind::kUsage);
 inline constexpr int kExitFailed = exit_status(ErrorKind::kInternal);
 
-enum class Command { kNone, kZoneAdd, kZoneList, kZoneRm, kZoneImport, kZoneExport, kRecordAdd, kRecordList, kRecordSet, kRecordRm,
-                     kExplain /* `explain NAME TYPE --api URL`: zone = NAME, type = TYPE */ };
+enum class Command {
+  kNone,
+  kZoneAdd,
+  kZoneList,
+  kZoneRm,
+  kZoneImport,
+  kZoneExport,
+  kRecordAdd,
+  kRecordList,
+  kRecordSet,
+  kRecordRm,
+  kExplain /* `explain NAME TYPE --api URL`: zone = NAME, type = TYPE */,
+  kDnssec /* `dnssec ZONE`: the DS of the zone's KSK */
+};
 
 // What the command line said, after parsing. Optional fields are the flags that were given.
 struct Args {

@@ -157,6 +157,19 @@ struct ZoneInfo {
   std::string file;  // file-backed: the zone file
 };
 
+// A zone's DNSSEC as GET /zones/{id}/dnssec shows it (controller_dnssec.cc, docs/dnssec.md).
+// Without a key (never turned on, or disabled): status and modified_on only.
+struct DnssecInfo {
+  std::string status = "disabled";  // Cloudflare's: active, pending, disabled, ...
+  std::string modified_on;          // empty: never turned on or off
+  bool has_key = false;             // the fields below describe the KSK
+  uint16_t key_tag = 0;
+  uint16_t flags = 0;
+  std::string public_key;  // base64
+  std::string digest;      // SHA-256 of the DS, uppercase hex
+  std::string ds;          // "<zone>. 3600 IN DS <key_tag> 13 2 <digest>"
+};
+
 struct WriteResult {
   std::vector<zone::Record> records;  // the records as stored (created or updated)
   std::vector<ApiMessage> messages;
@@ -279,6 +292,13 @@ class Controller {
   [[nodiscard]] Result<std::vector<AccessRule>> access_rules(const std::string& zone_id) const;
   [[nodiscard]] Result<AccessRule> create_access_rule(const std::string& zone_id, const AccessRuleInput& in);
   [[nodiscard]] Result<void> delete_access_rule(const std::string& zone_id, const std::string& id);
+
+  // DNSSEC (controller_dnssec.cc). enable: makes a KSK and a ZSK the first time (kept in the
+  // store), status "pending" until the served view is signed; disable: status "disabled", keys
+  // kept; delete: state and keys removed. File-backed zones: read only (errc::kFileBacked).
+  [[nodiscard]] Result<DnssecInfo> dnssec(const std::string& zone_id) const;
+  [[nodiscard]] Result<DnssecInfo> set_dnssec(const std::string& zone_id, bool enable);
+  [[nodiscard]] Result<void> delete_dnssec(const std::string& zone_id);
 
   // The view DNS answers from right now.
   [[nodiscard]] Result<std::shared_ptr<const view::ZoneView>> served_view(const std::string& zone_id) const;

@@ -181,6 +181,35 @@ CREATE TABLE audit_log (
 ) STRICT;
 CREATE INDEX audit_log_time ON audit_log(time);
 )sql"},
+    // DNSSEC (store_dnssec.cc): per-zone state and keys, by zone name (file zones sign too);
+    // a store zone's rows go with it. private_pem is the PKCS#8 private key: the database file
+    // is mode 0600 in a 0700 directory (Store::protect_secrets()).
+    {4, R"sql(
+CREATE TABLE dnssec_zones (
+  zone        TEXT NOT NULL PRIMARY KEY CHECK (zone <> ''),
+  status      TEXT NOT NULL CHECK (status IN ('active', 'pending', 'disabled', 'pending-disabled', 'error')),
+  modified_on TEXT NOT NULL CHECK (modified_on <> '')
+) STRICT;
+CREATE TABLE dnssec_keys (
+  zone        TEXT NOT NULL CHECK (zone <> ''),
+  id          TEXT NOT NULL CHECK (length(id) = 32 AND id NOT GLOB '*[^0-9a-f]*'),
+  role        TEXT NOT NULL CHECK (role IN ('ksk', 'zsk')),
+  key_tag     INTEGER NOT NULL CHECK (key_tag BETWEEN 0 AND 65535),
+  dnskey      BLOB NOT NULL CHECK (length(dnskey) >= 4),
+  private_pem TEXT NOT NULL CHECK (private_pem LIKE '-----BEGIN PRIVATE KEY-----%'),
+  phase       TEXT NOT NULL CHECK (phase IN ('created', 'published', 'active', 'retired', 'removed')),
+  created     INTEGER NOT NULL,
+  published   INTEGER NOT NULL DEFAULT 0,
+  active      INTEGER NOT NULL DEFAULT 0,
+  retired     INTEGER NOT NULL DEFAULT 0,
+  removed     INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (zone, id)
+) STRICT;
+CREATE TRIGGER dnssec_zone_deleted AFTER DELETE ON zones BEGIN
+  DELETE FROM dnssec_keys WHERE zone = OLD.name;
+  DELETE FROM dnssec_zones WHERE zone = OLD.name;
+END;
+)sql"},
 };
 
 static_assert(kMigrations[std::size(kMigrations) - 1].version == Store::kSchemaVersion);

@@ -39,7 +39,7 @@
 // Schema. A `schema_version` table lists the migrations applied; open() applies the missing ones
 // in one transaction, and refuses a database whose version is newer than this binary knows
 // (StoreErrc::kSchema). Migration 1 creates every table; 2 adds zone transfers; 3 token scopes
-// and the audit log.
+// and the audit log; 4 DNSSEC state and keys.
 //
 // Thread safety: a Store is one read-write connection and must be used by one thread at a time
 // (the control module's single writer thread). Its reads go through the same connection, so
@@ -150,6 +150,23 @@ struct ServedView {
   std::string digest;
 };
 
+// DNSSEC (migration 4, store_dnssec.cc), by zone name (lowercase, no trailing dot). Status is
+// one of Cloudflare's: active, pending, disabled, pending-disabled, error.
+struct DnssecState {
+  std::string zone, status, modified_on;
+  bool operator==(const DnssecState&) const = default;
+};
+// One key of a zone: role "ksk" or "zsk", its DNSKEY rdata, its private key (PKCS#8 PEM: never
+// log it or answer it), its rollover phase (dnssec::KeyPhase names) and the unix time of each
+// phase reached (0: not yet).
+struct DnssecKeyRow {
+  std::string zone, id, role;
+  uint16_t key_tag = 0;
+  std::string dnskey, private_pem, phase;
+  int64_t created = 0, published = 0, active = 0, retired = 0, removed = 0;
+  bool operator==(const DnssecKeyRow&) const = default;
+};
+
 namespace internal {
 class Db;  // one SQLite connection plus its prepared-statement cache (store.cc)
 struct DiskState;  // a Store's full-disk episode (store.cc)
@@ -222,6 +239,10 @@ class Reader {
   [[nodiscard]] Result<std::vector<std::string>> xfr_journal(std::string_view zone);
   [[nodiscard]] Result<std::optional<ServedView>> served_view(std::string_view zone);
   [[nodiscard]] Result<std::optional<SecondaryData>> secondary_data(std::string_view zone_id);
+
+  // DNSSEC (migration 4). Keys ordered by (created, id).
+  [[nodiscard]] Result<std::optional<DnssecState>> dnssec_state(std::string_view zone);
+  [[nodiscard]] Result<std::vector<DnssecKeyRow>> dnssec_keys(std::string_view zone);
 
   // A read transaction: every read until it ends sees one committed state of the database.
   // Ends (and releases its WAL snapshot) when destroyed. Keep it short: while it is open,
@@ -330,6 +351,12 @@ class Transaction {
   [[nodiscard]] Result<void> put_served_view(std::string_view zone, uint32_t serial, std::string_view digest);
   [[nodiscard]] Result<void> put_secondary_data(std::string_view zone_id, const SecondaryData& d);
 
+  // DNSSEC (migration 4): insert or replace; delete_dnssec removes the state and every key of
+  // the zone and returns how many rows went.
+  [[nodiscard]] Result<void> put_dnssec_state(const DnssecState& s);
+  [[nodiscard]] Result<void> put_dnssec_key(const DnssecKeyRow& k);
+  [[nodiscard]] Result<int64_t> delete_dnssec(std::string_view zone);
+
  private:
   friend class Store;
   explicit Transaction(internal::Db* db) : db_(db) {}
@@ -340,7 +367,7 @@ class Transaction {
 class Store : public Reader {
  public:
   // The schema version this binary creates and understands.
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Opens DIR/dnsedge.db, creating DIR (mode 0700) and the file (mode 0600) if missing, and
   // migrates it to kSchemaVersion.
@@ -377,6 +404,11 @@ class Store : public Reader {
   // `clock`) and returns it.
   [[nodiscard]] Result<zone::Account> ensure_default_account(std::string_view name,
                                                              const zone::Clock& clock);
+
+  // Private keys live in the database (DnssecKeyRow): makes the database file and its -wal and
+  // -shm files readable by the owner only (clears group and other bits) and the data directory
+  // 0700. Returns whether anything had to change. Called before a private key is stored.
+  [[nodiscard]] Result<bool> protect_secrets();
 
   // The applied migrations as (version, applied_on), oldest first.
   [[nodiscard]] Result<std::vector<std::pair<int, std::string>>> schema_history();

@@ -1,0 +1,130 @@
+// DNSSEC through the controller: keys made once, status, disable keeps keys, delete removes
+// them, the served view unchanged, a damaged key named with its zone.
+#include <gtest/gtest.h>
+
+#include <sqlite3.h>
+
+#include "common/temp_dir.h"
+#include "control/controller.h"
+#include "control/errors.h"
+#include "dns/name.h"
+#include "dnssec/key.h"
+
+namespace dnsedge::control {
+namespace {
+
+struct DnssecFixture {
+  common::TempDir dir{"dnsedge-control-dnssec"};
+  common::SnapshotPublisher<view::Catalog> publisher{view::Catalog::empty()};
+  std::vector<std::string> logs;
+  std::unique_ptr<Controller> c;
+
+  DnssecFixture() { reopen(); }
+  void reopen() {
+    c.reset();
+    ControllerOptions o;
+    o.data_dir = dir.path();
+    o.store.durability = store::Durability::kNormal;
+    o.nameservers = {dns::name_from_text("ns1.dnsedge.test.").value()};
+    o.log = [this](const std::string& line) { logs.push_back(line); };
+    auto opened = Controller::open(std::move(o), publisher);
+    ASSERT_TRUE(opened) << opened.error().message;
+    c = std::move(*opened);
+  }
+};
+
+TEST(ControllerDnssecTest, EnableDisableDelete) {
+  DnssecFixture f;
+  auto z = f.c->create_zone("example.com", "", "");
+  ASSERT_TRUE(z);
+  const std::string id = z->zone.id;
+  const auto served_before = f.c->served_view(id).value();
+
+  auto off = f.c->dnssec(id);
+  ASSERT_TRUE(off);
+  EXPECT_EQ(off->status, "disabled");
+  EXPECT_FALSE(off->has_key);
+  EXPECT_TRUE(off->modified_on.empty());
+
+  auto on = f.c->set_dnssec(id, true);
+  ASSERT_TRUE(on) << on.error().message;
+  EXPECT_EQ(on->status, "pending");
+  ASSERT_TRUE(on->has_key);
+  EXPECT_EQ(on->flags, 257);
+  EXPECT_FALSE(on->modified_on.empty());
+  EXPECT_EQ(on->ds, "example.com. 3600 IN DS " + std::to_string(on->key_tag) + " 13 2 " + on->digest);
+  EXPECT_EQ(on->digest.size(), 64u);
+
+  // The DS is the KSK's: recomputed from the stored DNSKEY.
+  auto keys = f.c->store().dnssec_keys("example.com").value();
+  ASSERT_EQ(keys.size(), 2u);
+  if (keys[0].role == "zsk") std::swap(keys[0], keys[1]);
+  EXPECT_EQ(keys[0].role, "ksk");
+  EXPECT_EQ(keys[1].role, "zsk");
+  EXPECT_EQ(keys[1].phase, "active");
+  const std::string apex = dns::name_from_text("example.com.").value();
+  EXPECT_EQ(dnssec::ds_digest_hex(apex, keys[0].dnskey), on->digest);
+  EXPECT_TRUE(dnssec::Key::from_pem(keys[0].private_pem, 257));
+  EXPECT_TRUE(dnssec::Key::from_pem(keys[1].private_pem, 256));
+
+  // The served view does not change in this step (no DNSKEY, no signatures yet).
+  EXPECT_EQ(f.c->served_view(id).value(), served_before);
+
+  // Again: the same keys.
+  auto again = f.c->set_dnssec(id, true).value();
+  EXPECT_EQ(again.ds, on->ds);
+  EXPECT_EQ(f.c->store().dnssec_keys("example.com").value().size(), 2u);
+
+  // Disabled: keys kept, answered without them; on again gives the same DS.
+  auto disabled = f.c->set_dnssec(id, false).value();
+  EXPECT_EQ(disabled.status, "disabled");
+  EXPECT_FALSE(disabled.has_key);
+  EXPECT_EQ(f.c->store().dnssec_keys("example.com").value().size(), 2u);
+  EXPECT_EQ(f.c->set_dnssec(id, true).value().ds, on->ds);
+
+  // Survives a restart.
+  f.reopen();
+  EXPECT_EQ(f.c->dnssec(id).value().ds, on->ds);
+
+  // Delete: keys gone; turning it on again makes a new KSK.
+  ASSERT_TRUE(f.c->delete_dnssec(id));
+  EXPECT_TRUE(f.c->store().dnssec_keys("example.com").value().empty());
+  EXPECT_EQ(f.c->dnssec(id).value().status, "disabled");
+  EXPECT_NE(f.c->set_dnssec(id, true).value().ds, on->ds);
+
+  // Nothing logged carries a private key.
+  for (const auto& line : f.logs) EXPECT_EQ(line.find("PRIVATE"), std::string::npos) << line;
+  EXPECT_FALSE(f.logs.empty());
+
+  EXPECT_EQ(f.c->dnssec("0123456789abcdef0123456789abcdef").error().code, errc::kZoneNotFound);
+}
+
+TEST(ControllerDnssecTest, DamagedKeyIsNamedWithItsZone) {
+  DnssecFixture f;
+  const std::string id = f.c->create_zone("example.org", "", "").value().zone.id;
+  ASSERT_TRUE(f.c->set_dnssec(id, true));
+  ASSERT_TRUE(f.c->set_dnssec(id, false));
+  f.c.reset();
+  {  // damage the KSK's private key in the database
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((f.dir.path() + "/dnsedge.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "UPDATE dnssec_keys SET private_pem = '-----BEGIN PRIVATE KEY-----\nAAAA\n"
+                           "-----END PRIVATE KEY-----\n' WHERE role = 'ksk'",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  f.reopen();
+  const auto keys_before = f.c->store().dnssec_keys("example.org").value();
+  auto e = f.c->set_dnssec(id, true);
+  ASSERT_FALSE(e);
+  EXPECT_NE(e.error().message.find("of zone example.org does not load"), std::string::npos) << e.error().message;
+  EXPECT_EQ(e.error().code, errc::kInternal);
+  // Nothing changed: still disabled, the same (damaged) key, no new one.
+  EXPECT_EQ(f.c->dnssec(id).value().status, "disabled");
+  EXPECT_EQ(f.c->store().dnssec_keys("example.org").value(), keys_before);
+}
+
+}  // namespace
+}  // namespace dnsedge::control
