@@ -506,7 +506,9 @@ size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatu
     if (q.has_edns) limit = std::clamp<size_t>(q.edns_udp_size, dns::kMinUdpPayload, dns::kMaxUdpPayload);
   }
   limit = std::min(limit, out.size());
-  const bool opt = st == dns::ParseStatus::kOk && q.has_edns;
+  // Every answer to a message with a (well-formed) OPT carries one (RFC 6891 §6.1.1): NOTIMP,
+  // BADVERS and the FORMERR of a message without a question included.
+  const bool opt = q.has_edns;
   // A COOKIE is answered with the client cookie and a fresh server cookie (RFC 7873 §5.2.3-5,
   // RFC 9018 §4.3: we always hand out a new one), whatever the client's server cookie was.
   const bool cookie = opt && q.cookie != nullptr && cookies != nullptr && cookies->current != nullptr;
@@ -526,11 +528,13 @@ size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatu
   const ZoneView* zone = nullptr;
 
   uint16_t ext_rcode = 0;
-  if (st == dns::ParseStatus::kFormErr) {
-    c.rcode = dns::rcode::kFormErr;
+  if (q.has_edns && q.edns_version != 0) {
+    // RFC 6891 §6.1.3; wins over NOTIMP, REFUSED and the FORMERR of a message without a
+    // question (a message that fails to parse has no OPT answered: FORMERR below).
+    ext_rcode = dns::rcode::kBadVers;
     c.aa = false;
-  } else if (q.has_edns && q.edns_version != 0) {
-    ext_rcode = dns::rcode::kBadVers;  // RFC 6891 §6.1.3; wins over NOTIMP and REFUSED
+  } else if (st == dns::ParseStatus::kFormErr) {
+    c.rcode = dns::rcode::kFormErr;
     c.aa = false;
   } else if (st == dns::ParseStatus::kNotImp || q.qtype == 0) {
     c.rcode = dns::rcode::kNotImp;

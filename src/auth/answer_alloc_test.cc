@@ -119,5 +119,33 @@ sip AAAA 2001:db8::5
   EXPECT_GE(allocations, 1u);
 }
 
+// Messages without a question, unknown opcodes and OPTs in odd places allocate nothing either.
+TEST(AnswerAllocTest, EdgeCasesDoNotAllocate) {
+  const std::string origin = dns::name_from_text("example.com.").value();
+  auto zt = dns::parse_zone_text("@ 3600 SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ 3600 NS ns1\n", origin);
+  ASSERT_TRUE(zt);
+  auto cat = view::Catalog::build({view::ZoneView::compile(origin, zt->records).value()});
+  const std::vector<uint8_t> opt = {0, 0, 41, 4, 0xd0, 0, 0, 0x80, 0, 0, 0};
+  std::vector<std::vector<uint8_t>> queries;
+  for (uint8_t opcode = 0; opcode < 16; ++opcode) {
+    for (uint8_t ar = 0; ar < 3; ++ar) {
+      std::vector<uint8_t> p = {0, 1, static_cast<uint8_t>(opcode << 3 | 1), 0xb0, 0, 0, 0, 0, 0, 0, 0, ar};
+      for (uint8_t k = 0; k < ar; ++k) p.insert(p.end(), opt.begin(), opt.end());
+      queries.push_back(p);
+      std::vector<uint8_t> q = query("example.com.", 6, true);
+      q[2] = static_cast<uint8_t>(opcode << 3);
+      queries.push_back(q);
+    }
+  }
+  std::vector<uint8_t> out(kMaxResponse);
+  size_t answered = 0;
+  allocations = 0;  // the counter is per thread and other tests of this binary ran before
+  counting = true;
+  for (const auto& q : queries) answered += answer(*cat, q, out, Transport::kUdp) > 0;
+  counting = false;
+  EXPECT_GT(answered, queries.size() / 2);
+  EXPECT_EQ(allocations, 0u);
+}
+
 }  // namespace
 }  // namespace dnsedge::auth

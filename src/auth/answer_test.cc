@@ -189,5 +189,42 @@ TEST(AnswerTest, DropsResponsesAndFormErrsGarbage) {
   EXPECT_EQ(knot_wire_get_qdcount(r->wire.data()), 1);
 }
 
+// RFC 6891 §6.1.1 and Knot DNS: every reply to a well-formed message with an OPT carries one;
+// a message without a question gets FORMERR, or NOTIMP for an unknown opcode.
+TEST(AnswerTest, OptAnsweredWithoutQuestionAndOnNotImp) {
+  auto cat = catalog(kZone);
+  const std::vector<uint8_t> opt = {0, 0, 41, 0x10, 0, 0, 0, 0x80, 0, 0, 0};  // payload 4096, DO
+  std::vector<uint8_t> bare = {0, 1, 0x18, 0, 0, 0, 0, 0, 0, 0, 0, 0};        // opcode 3
+  auto r = ask(*cat, bare);
+  EXPECT_EQ(r->rcode(), KNOT_RCODE_NOTIMPL);
+  EXPECT_EQ(r->pkt->opt_rr, nullptr);
+  EXPECT_FALSE(r->aa());
+  bare[11] = 1;
+  bare.insert(bare.end(), opt.begin(), opt.end());
+  r = ask(*cat, bare);
+  EXPECT_EQ(r->rcode(), KNOT_RCODE_NOTIMPL);
+  ASSERT_NE(r->pkt->opt_rr, nullptr);
+  EXPECT_EQ(knot_edns_get_payload(r->pkt->opt_rr), 1232);
+  EXPECT_TRUE(knot_edns_do(r->pkt->opt_rr));
+  bare[2] = 0x01;  // opcode QUERY, RD
+  r = ask(*cat, bare);
+  EXPECT_EQ(r->rcode(), KNOT_RCODE_FORMERR);
+  EXPECT_TRUE(knot_wire_get_rd(r->wire.data()));
+  ASSERT_NE(r->pkt->opt_rr, nullptr);
+  bare[bare.size() - 5] = 1;  // EDNS version 1: BADVERS wins
+  r = ask(*cat, bare);
+  EXPECT_EQ(r->rcode(), KNOT_RCODE_BADVERS);
+  ASSERT_NE(r->pkt->opt_rr, nullptr);
+  EXPECT_EQ(knot_edns_get_version(r->pkt->opt_rr), 0);
+  // NOTIMP for a question with an unknown opcode keeps the OPT too.
+  auto q = query("example.com.", rrtype::kA, 1232, true);
+  q[2] = 0x10;  // opcode 2
+  r = ask(*cat, q);
+  EXPECT_EQ(r->rcode(), KNOT_RCODE_NOTIMPL);
+  ASSERT_NE(r->pkt->opt_rr, nullptr);
+  EXPECT_TRUE(knot_edns_do(r->pkt->opt_rr));
+  EXPECT_EQ(knot_wire_get_qdcount(r->wire.data()), 1);
+}
+
 }  // namespace
 }  // namespace dnsedge::auth
