@@ -226,5 +226,48 @@ TEST(AnswerTest, OptAnsweredWithoutQuestionAndOnNotImp) {
   EXPECT_EQ(knot_wire_get_qdcount(r->wire.data()), 1);
 }
 
+// A pre-signed zone answers DO=1 queries with RRSIGs and NSEC proofs (RFC 4035 §3.1), DO=0
+// queries without them; the RRSIG TTL is its original TTL, the negative SOA's the negative TTL.
+TEST(AnswerTest, PresignedZoneWithDo) {
+  const std::string sig = " 13 2 600 20300101000000 20200101000000 1 example.com. AAAAAAAAAAAAAAAAAAAAAAAA";
+  const std::string text = "$TTL 3600\n@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\n"
+                           "@ NSEC ns1 NS SOA RRSIG NSEC\n@ RRSIG SOA" + sig + "\n@ RRSIG NSEC" + sig +
+                           "\nns1 A 192.0.2.53\nns1 NSEC example.com. A RRSIG NSEC\nns1 RRSIG A" + sig +
+                           "\nns1 RRSIG NSEC" + sig + "\n";
+  auto cat = catalog(text.c_str());
+  auto r = ask(*cat, query("ns1.example.com.", rrtype::kA, 1232, true));
+  ASSERT_EQ(r->count(KNOT_ANSWER), 2);
+  EXPECT_EQ(r->type(KNOT_ANSWER, 1), rrtype::kRRSIG);
+  EXPECT_EQ(knot_pkt_rr(knot_pkt_section(r->pkt, KNOT_ANSWER), 1)->ttl, 600u);
+  r = ask(*cat, query("nope.example.com.", rrtype::kA, 1232, true));
+  EXPECT_EQ(r->rcode(), KNOT_RCODE_NXDOMAIN);
+  // SOA, the NSEC covering the name (ns1 → apex) and the one covering the wildcard (apex → ns1),
+  // and their RRSIGs.
+  ASSERT_EQ(r->count(KNOT_AUTHORITY), 6);
+  EXPECT_EQ(knot_pkt_rr(knot_pkt_section(r->pkt, KNOT_AUTHORITY), 3)->ttl, 300u);  // RRSIG SOA
+  r = ask(*cat, query("ns1.example.com.", rrtype::kMX, 1232, true));
+  EXPECT_EQ(r->count(KNOT_AUTHORITY), 4);  // SOA, NSEC at ns1, their RRSIGs
+  r = ask(*cat, query("nope.example.com.", rrtype::kA, 1232, false));
+  EXPECT_EQ(r->count(KNOT_AUTHORITY), 1);
+  r = ask(*cat, query("ns1.example.com.", rrtype::kA));
+  EXPECT_EQ(r->count(KNOT_ANSWER), 1);
+}
+
+// A proxied record in a pre-signed zone is refused at load, naming the record.
+TEST(AnswerTest, PresignedZoneWithProxiedRecordIsRefused) {
+  const std::string origin = W("example.com.");
+  auto zt = dns::parse_zone_text(
+      "$TTL 3600\n@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\nns1 A 192.0.2.53\n"
+      "@ RRSIG SOA 13 2 600 20300101000000 20200101000000 1 example.com. AAAAAAAAAAAAAAAAAAAAAAAA\n"
+      "www A 192.0.2.80 ; cf_tags=cf-proxied:true\n",
+      origin);
+  ASSERT_TRUE(zt) << zt.error().message;
+  const view::EdgeAddresses edge{.v4 = {std::string("\xcb\x00\x71\x01", 4)}};
+  auto z = view::ZoneView::compile(origin, zt->records, view::CompileOptions{.edge = &edge});
+  ASSERT_FALSE(z);
+  EXPECT_NE(z.error().message.find("proxied A record www.example.com."), std::string::npos) << z.error().message;
+  EXPECT_NE(z.error().message.find("pre-signed"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace dnsedge::auth
