@@ -26,7 +26,7 @@ constexpr size_t kCookieSize = 4 + dns::cookie::kClientLen + dns::cookie::kServe
 constexpr int kMaxChain = 5;        // CNAMEs in one answer, as Knot DNS (loop guard)
 constexpr int kMaxAdditional = 32;  // distinct targets considered for additional data
 constexpr int kComprEntries = 96;
-constexpr int kMaxSigs = 96;        // RRsets of one answer whose RRSIGs are still to be written
+constexpr int kMaxSigs = 96;  // RRsets of one answer whose RRSIGs are still to be written
 
 inline void wr16(uint8_t* p, uint16_t v) noexcept {
   p[0] = static_cast<uint8_t>(v >> 8);
@@ -221,8 +221,8 @@ void flush_sigs(Ctx& c, Section sec, bool optional = false) noexcept {
       uint8_t fixed[10];
       wr16(fixed, rrtype::kRRSIG);
       wr16(fixed + 2, dns::rrclass::kIN);
-      wr32(fixed + 4, r.negative ? r.zone->negative_ttl()
-                                 : static_cast<uint32_t>(p[4]) << 24 | p[5] << 16 | p[6] << 8 | p[7]);
+      wr32(fixed + 4,
+           r.negative ? r.zone->negative_ttl() : static_cast<uint32_t>(p[4]) << 24 | p[5] << 16 | p[6] << 8 | p[7]);
       wr16(fixed + 8, static_cast<uint16_t>(rd.size()));
       if (!c.w.put_pointer(r.owner) || !c.w.put(fixed, 10) || !c.w.put(p, rd.size())) {
         ok = false;
@@ -518,9 +518,9 @@ void resolve(Ctx& c, const ZoneView* z, const uint8_t* qname, uint16_t qtype) no
       // RFC 8482 §4.2: one synthesized HINFO; at an alias, the CNAME itself (not chased). A
       // signed answer cannot carry an HINFO no one signed: like Knot DNS, the node's first RRset.
       const RRset* alias = (n.flags & node_flag::kCname) ? z->rrset(n, rrtype::kCNAME) : nullptr;
-      if (c.dnssec && alias == nullptr) alias = z->rrsets_begin(n)->type != rrtype::kRRSIG || n.rrset_count == 1
-                                                   ? z->rrsets_begin(n)
-                                                   : z->rrsets_begin(n) + 1;
+      if (c.dnssec && alias == nullptr)
+        alias = z->rrsets_begin(n)->type != rrtype::kRRSIG || n.rrset_count == 1 ? z->rrsets_begin(n)
+                                                                                 : z->rrsets_begin(n) + 1;
       const bool ok = alias ? put_rrset(c, Section::kAnswer, *z, *alias, OwnerRef{owner.offset}, sigs)
                             : put_any_hinfo(c, owner.offset);
       if (!ok) c.tc = true;

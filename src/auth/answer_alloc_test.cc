@@ -152,22 +152,28 @@ TEST(AnswerAllocTest, EdgeCasesDoNotAllocate) {
 TEST(AnswerAllocTest, SignedAnswersDoNotAllocate) {
   const std::string origin = dns::name_from_text("example.com.").value();
   const std::string sig = " 13 2 3600 20300101000000 20200101000000 1 example.com. AAAAAAAAAAAAAAAAAAAAAAAA";
-  const std::string nsec = "$TTL 3600\n@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\n"
-                           "@ DNSKEY 256 3 13 AAAAAAAAAAAAAAAAAAAAAAAA\n@ NSEC ns1 NS SOA RRSIG NSEC DNSKEY\n"
-                           "@ RRSIG SOA" + sig + "\n@ RRSIG NS" + sig + "\n@ RRSIG NSEC" + sig +
-                           "\n@ RRSIG DNSKEY" + sig + "\nns1 A 192.0.2.53\nns1 NSEC sub A RRSIG NSEC\n"
-                           "ns1 RRSIG A" + sig + "\nns1 RRSIG NSEC" + sig +
-                           "\nsub NS ns.sub\nns.sub A 192.0.2.3\nsub NSEC *.wild NS RRSIG NSEC\nsub RRSIG NSEC" + sig +
-                           "\n*.wild A 192.0.2.99\n*.wild NSEC example.com. A RRSIG NSEC\n*.wild RRSIG A" + sig +
-                           "\n*.wild RRSIG NSEC" + sig + "\n";
-  const std::string nsec3 = "$TTL 3600\n@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\n"
-                            "@ NSEC3PARAM 1 0 2 aabbccdd\n@ RRSIG SOA" + sig + "\n@ RRSIG NS" + sig +
-                            "\nns1 A 192.0.2.53\nns1 RRSIG A" + sig +
-                            "\n*.wild A 192.0.2.99\n*.wild RRSIG A" + sig +
-                            "\n0p9mhaveqvm6t7vbl5lop2u3t2rp3tom NSEC3 1 1 2 aabbccdd 7cp6imebihcmcv2ro5o8r4uq7tuhtiq0 A RRSIG"
-                            "\n0p9mhaveqvm6t7vbl5lop2u3t2rp3tom RRSIG NSEC3" + sig +
-                            "\n7cp6imebihcmcv2ro5o8r4uq7tuhtiq0 NSEC3 1 1 2 aabbccdd 0p9mhaveqvm6t7vbl5lop2u3t2rp3tom NS SOA RRSIG"
-                            "\n7cp6imebihcmcv2ro5o8r4uq7tuhtiq0 RRSIG NSEC3" + sig + "\n";
+  const std::string nsec =
+      "$TTL 3600\n@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\n"
+      "@ DNSKEY 256 3 13 AAAAAAAAAAAAAAAAAAAAAAAA\n@ NSEC ns1 NS SOA RRSIG NSEC DNSKEY\n"
+      "@ RRSIG SOA" +
+      sig + "\n@ RRSIG NS" + sig + "\n@ RRSIG NSEC" + sig + "\n@ RRSIG DNSKEY" + sig +
+      "\nns1 A 192.0.2.53\nns1 NSEC sub A RRSIG NSEC\n"
+      "ns1 RRSIG A" +
+      sig + "\nns1 RRSIG NSEC" + sig +
+      "\nsub NS ns.sub\nns.sub A 192.0.2.3\nsub NSEC *.wild NS RRSIG NSEC\nsub RRSIG NSEC" + sig +
+      "\n*.wild A 192.0.2.99\n*.wild NSEC example.com. A RRSIG NSEC\n*.wild RRSIG A" + sig + "\n*.wild RRSIG NSEC" +
+      sig + "\n";
+  const std::string nsec3 =
+      "$TTL 3600\n@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\n"
+      "@ NSEC3PARAM 1 0 2 aabbccdd\n@ RRSIG SOA" +
+      sig + "\n@ RRSIG NS" + sig + "\nns1 A 192.0.2.53\nns1 RRSIG A" + sig + "\n*.wild A 192.0.2.99\n*.wild RRSIG A" +
+      sig +
+      "\n0p9mhaveqvm6t7vbl5lop2u3t2rp3tom NSEC3 1 1 2 aabbccdd 7cp6imebihcmcv2ro5o8r4uq7tuhtiq0 A RRSIG"
+      "\n0p9mhaveqvm6t7vbl5lop2u3t2rp3tom RRSIG NSEC3" +
+      sig +
+      "\n7cp6imebihcmcv2ro5o8r4uq7tuhtiq0 NSEC3 1 1 2 aabbccdd 0p9mhaveqvm6t7vbl5lop2u3t2rp3tom NS SOA RRSIG"
+      "\n7cp6imebihcmcv2ro5o8r4uq7tuhtiq0 RRSIG NSEC3" +
+      sig + "\n";
   std::vector<uint8_t> out(kMaxResponse);
   for (const std::string& text : {nsec, nsec3}) {
     auto zt = dns::parse_zone_text(text, origin);
