@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "auth/denial.h"
 #include "dns/message.h"
 #include "dns/name.h"
 #include "dns/types.h"
@@ -25,6 +26,7 @@ constexpr size_t kCookieSize = 4 + dns::cookie::kClientLen + dns::cookie::kServe
 constexpr int kMaxChain = 5;        // CNAMEs in one answer, as Knot DNS (loop guard)
 constexpr int kMaxAdditional = 32;  // distinct targets considered for additional data
 constexpr int kComprEntries = 96;
+constexpr int kMaxSigs = 96;  // RRsets of one answer whose RRSIGs are still to be written
 
 inline void wr16(uint8_t* p, uint16_t v) noexcept {
   p[0] = static_cast<uint8_t>(v >> 8);
@@ -156,6 +158,17 @@ struct Pending {  // additional-data candidate
 
 enum class Section : uint8_t { kAnswer, kAuthority, kAdditional };
 
+// The RRSIGs of an RRset just written, to go at the end of its section (as Knot DNS orders them):
+// the RRs of the node's RRSIG RRset whose type covered is `type`.
+struct SigReq {
+  const ZoneView* zone;
+  const RRset* sigs;
+  uint16_t type;
+  uint16_t owner;  // where the owner name is in the packet
+  Section section;
+  bool negative;  // the SOA of a negative answer: its RRSIG takes the negative TTL too
+};
+
 struct Ctx {
   // Only the scalars are initialized: the arrays are written before they are read, and
   // zero-filling them cost more than the rest of a typical answer.
@@ -170,7 +183,62 @@ struct Ctx {
   bool wildcard = false;  // ... or synthesized from a wildcard
   Pending pending[kMaxAdditional];
   int npending = 0;
+  bool dnssec = false;  // DO=1 and a signed zone: RRSIGs and denial proofs go in
+  SigReq sigs[kMaxSigs];
+  int nsigs = 0;
+  denial::Proof proof;
 };
+
+// The node's RRSIG RRset when the answer carries signatures.
+const RRset* sigs_of(const Ctx& c, const ZoneView& z, const Node& n) noexcept {
+  return c.dnssec ? z.rrset(n, rrtype::kRRSIG) : nullptr;
+}
+
+void queue_sigs(Ctx& c, const ZoneView& z, const RRset* sigs, uint16_t type, long owner, Section sec,
+                bool negative = false) noexcept {
+  if (sigs == nullptr || owner < 0 || owner >= 0x3fff || c.nsigs >= kMaxSigs) return;
+  c.sigs[c.nsigs++] = SigReq{&z, sigs, type, static_cast<uint16_t>(owner), sec, negative};
+}
+
+// Writes the queued RRSIGs of section `sec` (RFC 4035 §3.1.1), each type's as a whole RRset
+// with the TTL of its original-TTL field. One that does not fit truncates, unless `optional`
+// (the additional section's, RFC 4035 §3.1.1).
+void flush_sigs(Ctx& c, Section sec, bool optional = false) noexcept {
+  int kept = 0;
+  for (int i = 0; i < c.nsigs; ++i) {
+    const SigReq r = c.sigs[i];
+    if (r.section != sec) {
+      c.sigs[kept++] = r;
+      continue;
+    }
+    if (c.tc) continue;
+    const Writer::Mark m = c.w.mark();
+    uint16_t n = 0;
+    bool ok = true;
+    for (const view::Rdata rd : r.zone->rdatas(*r.sigs)) {
+      const uint8_t* p = rd.data();
+      if (rd.size() < 18 || static_cast<uint16_t>(p[0] << 8 | p[1]) != r.type) continue;
+      uint8_t fixed[10];
+      wr16(fixed, rrtype::kRRSIG);
+      wr16(fixed + 2, dns::rrclass::kIN);
+      wr32(fixed + 4,
+           r.negative ? r.zone->negative_ttl() : static_cast<uint32_t>(p[4]) << 24 | p[5] << 16 | p[6] << 8 | p[7]);
+      wr16(fixed + 8, static_cast<uint16_t>(rd.size()));
+      if (!c.w.put_pointer(r.owner) || !c.w.put(fixed, 10) || !c.w.put(p, rd.size())) {
+        ok = false;
+        break;
+      }
+      ++n;
+    }
+    if (!ok) {
+      c.w.rollback(m);
+      if (!optional) c.tc = true;
+      continue;
+    }
+    c.counts[static_cast<int>(sec)] += n;
+  }
+  c.nsigs = kept;
+}
 
 // The owner of an RRset: an offset where the name already is in the packet, or (offset < 0)
 // a lowercase name to write, compressed, with the first RR.
@@ -182,7 +250,7 @@ struct OwnerRef {
 // Writes one RRset. When the RRset has targets (NS/MX/SRV/CNAME) their rdata positions are
 // returned through `on_target`. Returns false when it did not fit (nothing written).
 template <typename OnTarget>
-bool put_rrset(Ctx& c, Section sec, const ZoneView& z, const RRset& s, OwnerRef owner,
+bool put_rrset(Ctx& c, Section sec, const ZoneView& z, const RRset& s, OwnerRef owner, const RRset* sigs,
                OnTarget&& on_target) noexcept {
   Writer& w = c.w;
   const Writer::Mark m = w.mark();
@@ -250,19 +318,21 @@ bool put_rrset(Ctx& c, Section sec, const ZoneView& z, const RRset& s, OwnerRef 
     }
   }
   c.counts[static_cast<int>(sec)] += s.count;
+  if (s.type != rrtype::kRRSIG) queue_sigs(c, z, sigs, s.type, owner.offset, sec);
   return true;
 }
 
-bool put_rrset(Ctx& c, Section sec, const ZoneView& z, const RRset& s, OwnerRef owner) noexcept {
-  return put_rrset(c, sec, z, s, owner, [](uint32_t, const uint8_t*, uint16_t) {});
+bool put_rrset(Ctx& c, Section sec, const ZoneView& z, const RRset& s, OwnerRef owner,
+               const RRset* sigs = nullptr) noexcept {
+  return put_rrset(c, sec, z, s, owner, sigs, [](uint32_t, const uint8_t*, uint16_t) {});
 }
 
 // Answer-section RRset whose NS/MX/SRV targets become additional-data candidates.
-bool put_answer_rrset(Ctx& c, const ZoneView& z, const RRset& s, uint16_t owner_off) noexcept {
+bool put_answer_rrset(Ctx& c, const ZoneView& z, const RRset& s, uint16_t owner_off, const RRset* sigs) noexcept {
   const bool wants_additional = s.type == rrtype::kNS || s.type == rrtype::kMX ||
                                 s.type == rrtype::kSRV || s.type == rrtype::kSVCB ||
                                 s.type == rrtype::kHTTPS;
-  return put_rrset(c, Section::kAnswer, z, s, OwnerRef{owner_off},
+  return put_rrset(c, Section::kAnswer, z, s, OwnerRef{owner_off}, sigs,
                    [&](uint32_t node, const uint8_t*, uint16_t pos) {
                      if (!wants_additional || node == kNone || c.npending >= kMaxAdditional) return;
                      c.pending[c.npending++] = Pending{&z, node, pos, false};
@@ -272,6 +342,7 @@ bool put_answer_rrset(Ctx& c, const ZoneView& z, const RRset& s, uint16_t owner_
 // Authority SOA for negative answers (RFC 2308 §3), TTL min(SOA TTL, MINIMUM). The apex name
 // compresses against the question when it is a suffix of it.
 void put_negative_soa(Ctx& c, const ZoneView& z) noexcept {
+  flush_sigs(c, Section::kAnswer);
   const Writer::Mark m = c.w.mark();
   const view::Rdata soa = z.rdatas(z.soa()).front();
   const uint8_t* rd = soa.data();
@@ -280,7 +351,8 @@ void put_negative_soa(Ctx& c, const ZoneView& z) noexcept {
   wr16(fixed, rrtype::kSOA);
   wr16(fixed + 2, dns::rrclass::kIN);
   wr32(fixed + 4, z.negative_ttl());
-  bool ok = c.w.put_name(as_bytes(z.apex())) >= 0 && c.w.put(fixed, 10);
+  const long owner = c.w.put_name(as_bytes(z.apex()));
+  bool ok = owner >= 0 && c.w.put(fixed, 10);
   const size_t rdlen_pos = c.w.size() - 2;
   ok = ok && c.w.put_name(rd) >= 0 && c.w.put_name(rd + f.mname.size()) >= 0 && c.w.put(rd + f.serial_offset, 20);
   if (!ok) {
@@ -290,6 +362,7 @@ void put_negative_soa(Ctx& c, const ZoneView& z) noexcept {
   }
   wr16(c.w.data() + rdlen_pos, static_cast<uint16_t>(c.w.size() - rdlen_pos - 2));
   c.counts[static_cast<int>(Section::kAuthority)] += 1;
+  queue_sigs(c, z, sigs_of(c, z, z.node(z.apex_node())), rrtype::kSOA, owner, Section::kAuthority, true);
 }
 
 // Referral to the zone cut at `cut` (RFC 1034 §4.3.2 step 3b): AA=0, NS in authority,
@@ -299,8 +372,9 @@ void put_referral(Ctx& c, const ZoneView& z, uint32_t cut, bool after_cname) noe
   const RRset* ns = z.rrset(n, rrtype::kNS);
   if (ns == nullptr) return;
   if (!after_cname) c.aa = false;  // a CNAME chain into a cut keeps AA, as Knot DNS does
+  flush_sigs(c, Section::kAnswer);
   const std::string_view cut_name = z.node_name(n);
-  const bool ok = put_rrset(c, Section::kAuthority, z, *ns, OwnerRef{-1, as_bytes(cut_name)},
+  const bool ok = put_rrset(c, Section::kAuthority, z, *ns, OwnerRef{-1, as_bytes(cut_name)}, nullptr,
                             [&](uint32_t node, const uint8_t* target, uint16_t pos) {
                               if (node == kNone || c.npending >= kMaxAdditional) return;
                               const bool glue = dns::is_subdomain(
@@ -309,6 +383,14 @@ void put_referral(Ctx& c, const ZoneView& z, uint32_t cut, bool after_cname) noe
                             });
   c.referral = true;
   if (!ok) c.tc = true;
+  if (c.dnssec && ok) {
+    // RFC 4035 §3.1.4: the DS RRset with its RRSIGs, or the proof that there is none.
+    if (const RRset* ds = z.rrset(n, rrtype::kDS); ds != nullptr) {
+      if (!put_rrset(c, Section::kAuthority, z, *ds, OwnerRef{-1, as_bytes(cut_name)}, sigs_of(c, z, n))) c.tc = true;
+    } else {
+      denial::no_ds(z, cut, c.proof);
+    }
+  }
 }
 
 void put_additional(Ctx& c) noexcept {
@@ -323,7 +405,7 @@ void put_additional(Ctx& c) noexcept {
     for (uint16_t type : {rrtype::kA, rrtype::kAAAA}) {
       const RRset* s = pd.zone->rrset(n, type);
       if (s == nullptr) continue;
-      if (!put_rrset(c, Section::kAdditional, *pd.zone, *s, OwnerRef{pd.owner_offset})) {
+      if (!put_rrset(c, Section::kAdditional, *pd.zone, *s, OwnerRef{pd.owner_offset}, sigs_of(c, *pd.zone, n))) {
         // Glue that does not fit truncates (RFC 9471); optional data is dropped from here on.
         if (pd.mandatory) c.tc = true;
         return;
@@ -418,10 +500,12 @@ void resolve(Ctx& c, const ZoneView* z, const uint8_t* qname, uint16_t qtype) no
     if (l.node == kNone) {
       c.rcode = dns::rcode::kNxDomain;
       put_negative_soa(c, *z);
+      if (c.dnssec) denial::nxdomain(*z, name, z->node_name(z->node(l.encloser)), c.proof);
       return;
     }
     const Node& n = z->node(l.node);
     if (l.wildcard) c.wildcard = true;
+    const RRset* sigs = sigs_of(c, *z, n);
     if ((n.flags & node_flag::kAddrServfail) && (qtype == rrtype::kA || qtype == rrtype::kAAAA)) {
       // A flattened target that cannot be resolved (docs/proxy.md): SERVFAIL with an Extended DNS
       // Error for the addresses only; the name's other types keep answering.
@@ -431,23 +515,37 @@ void resolve(Ctx& c, const ZoneView* z, const uint8_t* qname, uint16_t qtype) no
       return;
     }
     if (qtype == rrtype::kANY && n.rrset_count > 0) {
-      // RFC 8482 §4.2: one synthesized HINFO; at an alias, the CNAME itself (not chased).
+      // RFC 8482 §4.2: one synthesized HINFO; at an alias, the CNAME itself (not chased). A
+      // signed answer cannot carry an HINFO no one signed: like Knot DNS, the node's first RRset.
       const RRset* alias = (n.flags & node_flag::kCname) ? z->rrset(n, rrtype::kCNAME) : nullptr;
-      const bool ok = alias ? put_rrset(c, Section::kAnswer, *z, *alias, OwnerRef{owner.offset})
+      if (c.dnssec && alias == nullptr)
+        alias = z->rrsets_begin(n)->type != rrtype::kRRSIG || n.rrset_count == 1 ? z->rrsets_begin(n)
+                                                                                 : z->rrsets_begin(n) + 1;
+      const bool ok = alias ? put_rrset(c, Section::kAnswer, *z, *alias, OwnerRef{owner.offset}, sigs)
                             : put_any_hinfo(c, owner.offset);
       if (!ok) c.tc = true;
+      if (c.dnssec && l.wildcard) denial::wildcard_answer(*z, name, l.node, c.proof);
       return;
     }
     const RRset* s = z->rrset(n, qtype);
     if (s != nullptr) {
-      if (!put_answer_rrset(c, *z, *s, owner.offset)) c.tc = true;
+      if (!put_answer_rrset(c, *z, *s, owner.offset, sigs)) c.tc = true;
+      if (c.dnssec && l.wildcard) denial::wildcard_answer(*z, name, l.node, c.proof);
       return;
     }
     const RRset* cname = (n.flags & node_flag::kCname) ? z->rrset(n, rrtype::kCNAME) : nullptr;
     if (cname == nullptr) {  // NODATA (RFC 2308 §2.2)
       put_negative_soa(c, *z);
+      if (c.dnssec) {
+        if (l.wildcard) {
+          denial::wildcard_nodata(*z, name, l.node, c.proof);
+        } else {
+          denial::nodata(*z, name, l.node, c.proof);
+        }
+      }
       return;
     }
+    if (c.dnssec && l.wildcard) denial::wildcard_answer(*z, name, l.node, c.proof);
     // CNAME (RFC 1034 §3.6.2): put it, then chase its target within this zone. Like Knot DNS,
     // at most kMaxChain CNAMEs, and never one whose owner is already in the answer (loops).
     for (int i = 0; i < chain; ++i) {
@@ -458,7 +556,7 @@ void resolve(Ctx& c, const ZoneView* z, const uint8_t* qname, uint16_t qtype) no
     if (chain >= kMaxChain) return;
     uint16_t target_pos = 0;
     const uint8_t* target = nullptr;
-    if (!put_rrset(c, Section::kAnswer, *z, *cname, OwnerRef{owner.offset},
+    if (!put_rrset(c, Section::kAnswer, *z, *cname, OwnerRef{owner.offset}, sigs,
                    [&](uint32_t, const uint8_t* t, uint16_t pos) {
                      target = t;
                      target_pos = pos;
@@ -472,6 +570,22 @@ void resolve(Ctx& c, const ZoneView* z, const uint8_t* qname, uint16_t qtype) no
     }
     owner = Owner{target, target_pos};
   }
+}
+
+// The end of a signed answer's answer and authority sections: the answer's RRSIGs, the denial
+// proof chosen on the way (NSEC or NSEC3 RRsets with their RRSIGs), the authority's RRSIGs.
+void prove(Ctx& c, const ZoneView& z) noexcept {
+  flush_sigs(c, Section::kAnswer);
+  const uint16_t type = z.dnssec().nsec3 ? rrtype::kNSEC3 : rrtype::kNSEC;
+  for (int i = 0; i < c.proof.count && !c.tc; ++i) {
+    const Node& n = z.node(c.proof.nodes[i]);
+    const RRset* s = z.rrset(n, type);
+    if (s == nullptr) continue;
+    if (!put_rrset(c, Section::kAuthority, z, *s, OwnerRef{-1, as_bytes(z.node_name(n))}, sigs_of(c, z, n))) {
+      c.tc = true;
+    }
+  }
+  flush_sigs(c, Section::kAuthority);
 }
 
 // RFC 7873 §5.2: whether the client's COOKIE holds a server cookie we made (with the current
@@ -506,7 +620,9 @@ size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatu
     if (q.has_edns) limit = std::clamp<size_t>(q.edns_udp_size, dns::kMinUdpPayload, dns::kMaxUdpPayload);
   }
   limit = std::min(limit, out.size());
-  const bool opt = st == dns::ParseStatus::kOk && q.has_edns;
+  // Every answer to a message with a (well-formed) OPT carries one (RFC 6891 §6.1.1): NOTIMP,
+  // BADVERS and the FORMERR of a message without a question included.
+  const bool opt = q.has_edns;
   // A COOKIE is answered with the client cookie and a fresh server cookie (RFC 7873 §5.2.3-5,
   // RFC 9018 §4.3: we always hand out a new one), whatever the client's server cookie was.
   const bool cookie = opt && q.cookie != nullptr && cookies != nullptr && cookies->current != nullptr;
@@ -526,11 +642,13 @@ size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatu
   const ZoneView* zone = nullptr;
 
   uint16_t ext_rcode = 0;
-  if (st == dns::ParseStatus::kFormErr) {
-    c.rcode = dns::rcode::kFormErr;
+  if (q.has_edns && q.edns_version != 0) {
+    // RFC 6891 §6.1.3; wins over NOTIMP, REFUSED and the FORMERR of a message without a
+    // question (a message that fails to parse has no OPT answered: FORMERR below).
+    ext_rcode = dns::rcode::kBadVers;
     c.aa = false;
-  } else if (q.has_edns && q.edns_version != 0) {
-    ext_rcode = dns::rcode::kBadVers;  // RFC 6891 §6.1.3; wins over NOTIMP and REFUSED
+  } else if (st == dns::ParseStatus::kFormErr) {
+    c.rcode = dns::rcode::kFormErr;
     c.aa = false;
   } else if (st == dns::ParseStatus::kNotImp || q.qtype == 0) {
     c.rcode = dns::rcode::kNotImp;
@@ -560,8 +678,11 @@ size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatu
       c.rcode = dns::rcode::kServFail;  // a secondary zone past its SOA expire
       c.aa = false;
     } else {
+      c.dnssec = opt && q.edns_do && z->is_signed();
       resolve(c, z, q.qname, q.qtype);
+      if (c.dnssec) prove(c, *z);
       if (!c.tc) put_additional(c);
+      if (c.dnssec) flush_sigs(c, Section::kAdditional, true);
     }
   }
 

@@ -119,5 +119,86 @@ sip AAAA 2001:db8::5
   EXPECT_GE(allocations, 1u);
 }
 
+// Messages without a question, unknown opcodes and OPTs in odd places allocate nothing either.
+TEST(AnswerAllocTest, EdgeCasesDoNotAllocate) {
+  const std::string origin = dns::name_from_text("example.com.").value();
+  auto zt = dns::parse_zone_text("@ 3600 SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ 3600 NS ns1\n", origin);
+  ASSERT_TRUE(zt);
+  auto cat = view::Catalog::build({view::ZoneView::compile(origin, zt->records).value()});
+  const std::vector<uint8_t> opt = {0, 0, 41, 4, 0xd0, 0, 0, 0x80, 0, 0, 0};
+  std::vector<std::vector<uint8_t>> queries;
+  for (uint8_t opcode = 0; opcode < 16; ++opcode) {
+    for (uint8_t ar = 0; ar < 3; ++ar) {
+      std::vector<uint8_t> p = {0, 1, static_cast<uint8_t>(opcode << 3 | 1), 0xb0, 0, 0, 0, 0, 0, 0, 0, ar};
+      for (uint8_t k = 0; k < ar; ++k) p.insert(p.end(), opt.begin(), opt.end());
+      queries.push_back(p);
+      std::vector<uint8_t> q = query("example.com.", 6, true);
+      q[2] = static_cast<uint8_t>(opcode << 3);
+      queries.push_back(q);
+    }
+  }
+  std::vector<uint8_t> out(kMaxResponse);
+  size_t answered = 0;
+  allocations = 0;  // the counter is per thread and other tests of this binary ran before
+  counting = true;
+  for (const auto& q : queries) answered += answer(*cat, q, out, Transport::kUdp) > 0;
+  counting = false;
+  EXPECT_GT(answered, queries.size() / 2);
+  EXPECT_EQ(allocations, 0u);
+}
+
+// A pre-signed zone (signatures need not verify here), NSEC and NSEC3: DO=1 answers with RRSIGs
+// and denial proofs (NSEC3 hashing included) allocate nothing.
+TEST(AnswerAllocTest, SignedAnswersDoNotAllocate) {
+  const std::string origin = dns::name_from_text("example.com.").value();
+  const std::string sig = " 13 2 3600 20300101000000 20200101000000 1 example.com. AAAAAAAAAAAAAAAAAAAAAAAA";
+  const std::string nsec =
+      "$TTL 3600\n@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\n"
+      "@ DNSKEY 256 3 13 AAAAAAAAAAAAAAAAAAAAAAAA\n@ NSEC ns1 NS SOA RRSIG NSEC DNSKEY\n"
+      "@ RRSIG SOA" +
+      sig + "\n@ RRSIG NS" + sig + "\n@ RRSIG NSEC" + sig + "\n@ RRSIG DNSKEY" + sig +
+      "\nns1 A 192.0.2.53\nns1 NSEC sub A RRSIG NSEC\n"
+      "ns1 RRSIG A" +
+      sig + "\nns1 RRSIG NSEC" + sig +
+      "\nsub NS ns.sub\nns.sub A 192.0.2.3\nsub NSEC *.wild NS RRSIG NSEC\nsub RRSIG NSEC" + sig +
+      "\n*.wild A 192.0.2.99\n*.wild NSEC example.com. A RRSIG NSEC\n*.wild RRSIG A" + sig + "\n*.wild RRSIG NSEC" +
+      sig + "\n";
+  const std::string nsec3 =
+      "$TTL 3600\n@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\n"
+      "@ NSEC3PARAM 1 0 2 aabbccdd\n@ RRSIG SOA" +
+      sig + "\n@ RRSIG NS" + sig + "\nns1 A 192.0.2.53\nns1 RRSIG A" + sig + "\n*.wild A 192.0.2.99\n*.wild RRSIG A" +
+      sig +
+      "\n0p9mhaveqvm6t7vbl5lop2u3t2rp3tom NSEC3 1 1 2 aabbccdd 7cp6imebihcmcv2ro5o8r4uq7tuhtiq0 A RRSIG"
+      "\n0p9mhaveqvm6t7vbl5lop2u3t2rp3tom RRSIG NSEC3" +
+      sig +
+      "\n7cp6imebihcmcv2ro5o8r4uq7tuhtiq0 NSEC3 1 1 2 aabbccdd 0p9mhaveqvm6t7vbl5lop2u3t2rp3tom NS SOA RRSIG"
+      "\n7cp6imebihcmcv2ro5o8r4uq7tuhtiq0 RRSIG NSEC3" +
+      sig + "\n";
+  std::vector<uint8_t> out(kMaxResponse);
+  for (const std::string& text : {nsec, nsec3}) {
+    auto zt = dns::parse_zone_text(text, origin);
+    ASSERT_TRUE(zt) << zt.error().message;
+    auto z = view::ZoneView::compile(origin, zt->records);
+    ASSERT_TRUE(z) << z.error().message;
+    ASSERT_TRUE((*z)->is_signed());
+    auto cat = view::Catalog::build({*z});
+    std::vector<std::vector<uint8_t>> queries;
+    for (const char* n : {"example.com.", "ns1.example.com.", "x.wild.example.com.", "a.sub.example.com.",
+                          "nope.example.com.", "a.b.nope.example.com.", "wild.example.com."}) {
+      for (uint16_t t : {1, 2, 6, 15, 28, 43, 48, 255}) queries.push_back(query(n, t, true));
+    }
+    size_t answered = 0;
+    allocations = 0;
+    counting = true;
+    for (const auto& q : queries) {
+      answered += answer(*cat, q, out, Transport::kUdp) > 0;
+      answered += answer(*cat, q, out, Transport::kTcp) > 0;
+    }
+    counting = false;
+    EXPECT_EQ(answered, queries.size() * 2);
+    EXPECT_EQ(allocations, 0u);
+  }
+}
+
 }  // namespace
 }  // namespace dnsedge::auth

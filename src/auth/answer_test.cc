@@ -189,5 +189,87 @@ TEST(AnswerTest, DropsResponsesAndFormErrsGarbage) {
   EXPECT_EQ(knot_wire_get_qdcount(r->wire.data()), 1);
 }
 
+// RFC 6891 §6.1.1 and Knot DNS: every reply to a well-formed message with an OPT carries one;
+// a message without a question gets FORMERR, or NOTIMP for an unknown opcode.
+TEST(AnswerTest, OptAnsweredWithoutQuestionAndOnNotImp) {
+  auto cat = catalog(kZone);
+  const std::vector<uint8_t> opt = {0, 0, 41, 0x10, 0, 0, 0, 0x80, 0, 0, 0};  // payload 4096, DO
+  std::vector<uint8_t> bare = {0, 1, 0x18, 0, 0, 0, 0, 0, 0, 0, 0, 0};        // opcode 3
+  auto r = ask(*cat, bare);
+  EXPECT_EQ(r->rcode(), KNOT_RCODE_NOTIMPL);
+  EXPECT_EQ(r->pkt->opt_rr, nullptr);
+  EXPECT_FALSE(r->aa());
+  bare[11] = 1;
+  bare.insert(bare.end(), opt.begin(), opt.end());
+  r = ask(*cat, bare);
+  EXPECT_EQ(r->rcode(), KNOT_RCODE_NOTIMPL);
+  ASSERT_NE(r->pkt->opt_rr, nullptr);
+  EXPECT_EQ(knot_edns_get_payload(r->pkt->opt_rr), 1232);
+  EXPECT_TRUE(knot_edns_do(r->pkt->opt_rr));
+  bare[2] = 0x01;  // opcode QUERY, RD
+  r = ask(*cat, bare);
+  EXPECT_EQ(r->rcode(), KNOT_RCODE_FORMERR);
+  EXPECT_TRUE(knot_wire_get_rd(r->wire.data()));
+  ASSERT_NE(r->pkt->opt_rr, nullptr);
+  bare[bare.size() - 5] = 1;  // EDNS version 1: BADVERS wins
+  r = ask(*cat, bare);
+  EXPECT_EQ(r->rcode(), KNOT_RCODE_BADVERS);
+  ASSERT_NE(r->pkt->opt_rr, nullptr);
+  EXPECT_EQ(knot_edns_get_version(r->pkt->opt_rr), 0);
+  // NOTIMP for a question with an unknown opcode keeps the OPT too.
+  auto q = query("example.com.", rrtype::kA, 1232, true);
+  q[2] = 0x10;  // opcode 2
+  r = ask(*cat, q);
+  EXPECT_EQ(r->rcode(), KNOT_RCODE_NOTIMPL);
+  ASSERT_NE(r->pkt->opt_rr, nullptr);
+  EXPECT_TRUE(knot_edns_do(r->pkt->opt_rr));
+  EXPECT_EQ(knot_wire_get_qdcount(r->wire.data()), 1);
+}
+
+// A pre-signed zone answers DO=1 queries with RRSIGs and NSEC proofs (RFC 4035 §3.1), DO=0
+// queries without them; the RRSIG TTL is its original TTL, the negative SOA's the negative TTL.
+TEST(AnswerTest, PresignedZoneWithDo) {
+  const std::string sig = " 13 2 600 20300101000000 20200101000000 1 example.com. AAAAAAAAAAAAAAAAAAAAAAAA";
+  const std::string text =
+      "$TTL 3600\n@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\n"
+      "@ NSEC ns1 NS SOA RRSIG NSEC\n@ RRSIG SOA" +
+      sig + "\n@ RRSIG NSEC" + sig + "\nns1 A 192.0.2.53\nns1 NSEC example.com. A RRSIG NSEC\nns1 RRSIG A" + sig +
+      "\nns1 RRSIG NSEC" + sig + "\n";
+  auto cat = catalog(text.c_str());
+  auto r = ask(*cat, query("ns1.example.com.", rrtype::kA, 1232, true));
+  ASSERT_EQ(r->count(KNOT_ANSWER), 2);
+  EXPECT_EQ(r->type(KNOT_ANSWER, 1), rrtype::kRRSIG);
+  EXPECT_EQ(knot_pkt_rr(knot_pkt_section(r->pkt, KNOT_ANSWER), 1)->ttl, 600u);
+  r = ask(*cat, query("nope.example.com.", rrtype::kA, 1232, true));
+  EXPECT_EQ(r->rcode(), KNOT_RCODE_NXDOMAIN);
+  // SOA, the apex NSEC (it covers the name and the wildcard *.example.com: once), their RRSIGs.
+  ASSERT_EQ(r->count(KNOT_AUTHORITY), 4);
+  EXPECT_EQ(r->type(KNOT_AUTHORITY, 1), rrtype::kNSEC);
+  EXPECT_EQ(r->type(KNOT_AUTHORITY, 2), rrtype::kRRSIG);
+  EXPECT_EQ(knot_pkt_rr(knot_pkt_section(r->pkt, KNOT_AUTHORITY), 2)->ttl, 300u);  // RRSIG SOA: negative TTL
+  r = ask(*cat, query("ns1.example.com.", rrtype::kMX, 1232, true));
+  EXPECT_EQ(r->count(KNOT_AUTHORITY), 4);  // SOA, NSEC at ns1, their RRSIGs
+  r = ask(*cat, query("nope.example.com.", rrtype::kA, 1232, false));
+  EXPECT_EQ(r->count(KNOT_AUTHORITY), 1);
+  r = ask(*cat, query("ns1.example.com.", rrtype::kA));
+  EXPECT_EQ(r->count(KNOT_ANSWER), 1);
+}
+
+// A proxied record in a pre-signed zone is refused at load, naming the record.
+TEST(AnswerTest, PresignedZoneWithProxiedRecordIsRefused) {
+  const std::string origin = W("example.com.");
+  auto zt = dns::parse_zone_text(
+      "$TTL 3600\n@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\nns1 A 192.0.2.53\n"
+      "@ RRSIG SOA 13 2 600 20300101000000 20200101000000 1 example.com. AAAAAAAAAAAAAAAAAAAAAAAA\n"
+      "www A 192.0.2.80 ; cf_tags=cf-proxied:true\n",
+      origin);
+  ASSERT_TRUE(zt) << zt.error().message;
+  const view::EdgeAddresses edge{.v4 = {std::string("\xcb\x00\x71\x01", 4)}};
+  auto z = view::ZoneView::compile(origin, zt->records, view::CompileOptions{.edge = &edge});
+  ASSERT_FALSE(z);
+  EXPECT_NE(z.error().message.find("proxied A record www.example.com."), std::string::npos) << z.error().message;
+  EXPECT_NE(z.error().message.find("pre-signed"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace dnsedge::auth

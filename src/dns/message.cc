@@ -81,9 +81,64 @@ ParseStatus classify_rest(std::span<const uint8_t> pkt, Query& q, size_t off, un
   return st;
 }
 
-}  // namespace
+// Reads the OPT RR whose rdata is at `rpos` (RFC 6891 §6.1.2) into `q`; false when it is a
+// second OPT or its options are not well-formed TLVs (or a COOKIE of a length RFC 7873 §5.2.2
+// does not allow).
+bool read_opt(std::span<const uint8_t> pkt, size_t rpos, uint16_t rdlen, Query& q) noexcept {
+  if (q.has_edns) return false;
+  // type(2) class=udp size(2) ttl=ext-rcode(1) version(1) flags(2) rdlen(2)
+  const uint8_t* f = pkt.data() + rpos - 10;
+  q.has_edns = true;
+  q.edns_udp_size = rd16(f + 2);
+  q.edns_ext_rcode = f[4];
+  q.edns_version = f[5];
+  q.edns_do = (f[6] & 0x80) != 0;
+  size_t o = rpos;
+  const size_t oend = rpos + rdlen;
+  while (o < oend) {
+    if (o + 4 > oend) return false;
+    const uint16_t code = rd16(pkt.data() + o);
+    const uint16_t olen = rd16(pkt.data() + o + 2);
+    if (o + 4 + olen > oend) return false;
+    if (code == cookie::kOptionCode && q.cookie == nullptr) {  // a second one is ignored
+      if (!cookie::well_formed_length(olen)) return false;
+      q.cookie = pkt.data() + o + 4;
+      q.cookie_len = olen;
+    }
+    o += 4 + olen;
+  }
+  return true;
+}
 
-ParseStatus parse_query(std::span<const uint8_t> pkt, Query& q) noexcept {
+// A message without a question (QDCOUNT 0), as Knot DNS judges it: when its first record cannot
+// be read (or bytes follow the bare header) it is dropped; when a later one cannot, or an OPT is
+// bad, FORMERR. A well-formed one is answered FORMERR (QUERY, NOTIFY, UPDATE: they need a
+// question) or NOTIMP (other opcodes), with its OPT answered.
+ParseStatus parse_no_question(std::span<const uint8_t> pkt, Query& q) noexcept {
+  const unsigned total = unsigned{q.ancount} + q.nscount + q.arcount;
+  size_t pos = kHeaderSize;
+  for (unsigned i = 0; i < total; ++i) {
+    uint16_t type, rdlen;
+    size_t rpos;
+    bool root;
+    if (!skip_rr(pkt, &pos, &type, &rpos, &rdlen, &root)) {
+      q.has_edns = false;
+      return i == 0 ? ParseStatus::kDrop : ParseStatus::kFormErr;
+    }
+    if (type == rrtype::kOPT && (i < total - q.arcount || !read_opt(pkt, rpos, rdlen, q))) {
+      q.has_edns = false;  // an OPT outside the additional section, a second one, bad options
+      return ParseStatus::kFormErr;
+    }
+  }
+  if (pos != pkt.size()) {
+    q.has_edns = false;
+    return pos == kHeaderSize ? ParseStatus::kDrop : ParseStatus::kFormErr;
+  }
+  const bool needs_question = q.opcode == opcode::kQuery || q.opcode == opcode::kNotify || q.opcode == opcode::kUpdate;
+  return needs_question ? ParseStatus::kFormErr : ParseStatus::kNotImp;
+}
+
+ParseStatus parse_message(std::span<const uint8_t> pkt, Query& q) noexcept {
   if (pkt.size() < kHeaderSize) return ParseStatus::kDrop;
   const uint8_t* h = pkt.data();
   q.id = rd16(h);
@@ -95,6 +150,8 @@ ParseStatus parse_query(std::span<const uint8_t> pkt, Query& q) noexcept {
   q.nscount = rd16(h + 8);
   q.arcount = rd16(h + 10);
   q.qname_len = 0;
+  q.qtype = 0;
+  q.qclass = 0;
   q.has_edns = false;
   q.cookie = nullptr;
   q.cookie_len = 0;
@@ -103,9 +160,8 @@ ParseStatus parse_query(std::span<const uint8_t> pkt, Query& q) noexcept {
   q.tsig_last = false;
 
   // Knot DNS is the reference for malformed input: a question that cannot be parsed is dropped;
-  // an empty message (header only, QDCOUNT 0) gets FORMERR; a good question followed by bad
-  // records gets FORMERR with the question echoed.
-  if (q.qdcount == 0) return pkt.size() == kHeaderSize ? ParseStatus::kFormErr : ParseStatus::kDrop;
+  // a good question followed by bad records gets FORMERR with the question echoed.
+  if (q.qdcount == 0) return parse_no_question(pkt, q);
   if (q.qdcount != 1) return ParseStatus::kDrop;
   size_t pos = kHeaderSize;
   const size_t name_start = pos;
@@ -140,6 +196,7 @@ ParseStatus parse_query(std::span<const uint8_t> pkt, Query& q) noexcept {
     if (!skip_rr(pkt, &pos, &type, &rpos, &rdlen, &root)) {
       return classify_rest(pkt, q, start, i, ParseStatus::kFormErr);
     }
+    if (type == rrtype::kOPT) return classify_rest(pkt, q, pos, i + 1, ParseStatus::kFormErr);  // RFC 6891 §6.1.1
   }
   if (q.arcount > pkt.size() / 11) return ParseStatus::kFormErr;
   for (unsigned i = 0; i < q.arcount; ++i) {
@@ -153,34 +210,22 @@ ParseStatus parse_query(std::span<const uint8_t> pkt, Query& q) noexcept {
     if (i + 1 == q.arcount) q.tsig_last = type == rrtype::kTSIG;
     if (type != rrtype::kOPT) continue;
     // A bad OPT: FORMERR (the records after it are still classified).
-    const auto bad_opt = [&] { return classify_rest(pkt, q, pos, skip + i + 1, ParseStatus::kFormErr); };
-    if (q.has_edns) return bad_opt();
-    // type(2) class=udp size(2) ttl=ext-rcode(1) version(1) flags(2) rdlen(2)
-    const uint8_t* f = pkt.data() + rpos - 10;
-    q.has_edns = true;
-    q.edns_udp_size = rd16(f + 2);
-    q.edns_ext_rcode = f[4];
-    q.edns_version = f[5];
-    q.edns_do = (f[6] & 0x80) != 0;
-    // Options must be well-formed TLVs.
-    size_t o = rpos;
-    const size_t oend = rpos + rdlen;
-    while (o < oend) {
-      if (o + 4 > oend) return bad_opt();
-      const uint16_t code = rd16(pkt.data() + o);
-      const uint16_t olen = rd16(pkt.data() + o + 2);
-      if (o + 4 + olen > oend) return bad_opt();
-      if (code == cookie::kOptionCode && q.cookie == nullptr) {  // a second one is ignored
-        if (!cookie::well_formed_length(olen)) return bad_opt();
-        q.cookie = pkt.data() + o + 4;
-        q.cookie_len = olen;
-      }
-      o += 4 + olen;
-    }
+    if (!read_opt(pkt, rpos, rdlen, q)) return classify_rest(pkt, q, pos, skip + i + 1, ParseStatus::kFormErr);
   }
   if (pos != pkt.size()) return ParseStatus::kFormErr;  // trailing bytes
   if (q.opcode != opcode::kQuery) return ParseStatus::kNotImp;
   return ParseStatus::kOk;
+}
+
+}  // namespace
+
+ParseStatus parse_query(std::span<const uint8_t> pkt, Query& q) noexcept {
+  const ParseStatus st = parse_message(pkt, q);
+  // Only the EDNS of a well-formed message is answered (as Knot DNS does): a question followed
+  // by records that fail to parse gets FORMERR without an OPT. (Without a question,
+  // parse_no_question decides.)
+  if (st == ParseStatus::kDrop || (st == ParseStatus::kFormErr && q.qdcount != 0)) q.has_edns = false;
+  return st;
 }
 
 }  // namespace dnsedge::dns

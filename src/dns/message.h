@@ -11,10 +11,12 @@ namespace dnsedge::dns {
 
 enum class ParseStatus : uint8_t {
   kOk,
-  kDrop,     // no answer: shorter than a header, a response (QR=1), or a question that
-             // cannot be parsed (QDCOUNT != 1, truncated, compressed or invalid qname)
-  kFormErr,  // a bare header, or a good question followed by malformed records: FORMERR
-  kNotImp,   // opcode we do not implement: answer NOTIMP
+  kDrop,     // no answer: shorter than a header, a response (QR=1), a question that cannot be
+             // parsed (QDCOUNT > 1, truncated, compressed or invalid qname), or no question and
+             // records unreadable from the first one on
+  kFormErr,  // a well-formed message without a question (QUERY, NOTIFY, UPDATE), or a good
+             // question (or a first record) followed by malformed records: FORMERR
+  kNotImp,   // opcode we do not implement (with or without a question): answer NOTIMP
 };
 
 // What a query needs beyond the answer engine (see kind()).
@@ -36,7 +38,8 @@ struct Query {
   uint8_t qname[kMaxNameLen];           // lowercased copy
   uint16_t qtype = 0, qclass = 0;
   size_t question_end = 0;  // offset just past the question in the packet
-  // EDNS(0).
+  // EDNS(0). has_edns: the message carries an OPT the response answers (a message whose records
+  // fail to parse gets no OPT back, as from Knot DNS).
   bool has_edns = false;
   uint16_t edns_udp_size = 0;  // as sent by the client
   uint8_t edns_version = 0;
@@ -56,8 +59,9 @@ struct Query {
 
 // Parses `pkt` into `q`. Never reads outside `pkt`. Knot DNS is the reference for which bad
 // input is dropped and which gets FORMERR (tests/blackbox/KNOT_BEHAVIOUR.md). kFormErr covers:
-// records that run past the end, more than one OPT, malformed EDNS options, trailing bytes,
-// and a COOKIE option of a length RFC 7873 §5.2.2 does not allow (not 8 and not 16..40).
+// records that run past the end, more than one OPT, an OPT outside the additional section,
+// malformed EDNS options, trailing bytes, and a COOKIE option of a length RFC 7873 §5.2.2 does
+// not allow (not 8 and not 16..40).
 // It also classifies the message (Query::routable, Query::tsig_last) in the same pass; only a
 // message that fails to parse is walked a second time, leniently, to finish the classification.
 ParseStatus parse_query(std::span<const uint8_t> pkt, Query& q) noexcept;

@@ -123,6 +123,54 @@ TEST(MessageTest, CookieOption) {
   EXPECT_EQ(q.cookie_len, 0u);
 }
 
+// Messages without a question, judged as Knot DNS judges them (KNOT_BEHAVIOUR.md).
+TEST(MessageTest, NoQuestion) {
+  Query q;
+  const auto header = [](uint8_t opcode, uint8_t an, uint8_t ar) {
+    return std::vector<uint8_t>{0x12, 0x34, static_cast<uint8_t>(opcode << 3), 0, 0, 0, 0, an, 0, 0, 0, ar};
+  };
+  const std::vector<uint8_t> opt = {0, 0, 41, 4, 0xd0, 0, 1, 0x80, 0, 0, 0};  // version 1, DO
+  const std::vector<uint8_t> a = {0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 192, 0, 2, 1};
+  const auto cat = [](std::vector<uint8_t> p, const std::vector<uint8_t>& tail) {
+    p.insert(p.end(), tail.begin(), tail.end());
+    return p;
+  };
+  EXPECT_EQ(parse_query(header(3, 0, 0), q), ParseStatus::kNotImp);   // an unknown opcode
+  EXPECT_EQ(parse_query(header(4, 0, 0), q), ParseStatus::kFormErr);  // NOTIFY needs a question
+  // A well-formed OPT is answered: FORMERR or NOTIMP with has_edns set.
+  ASSERT_EQ(parse_query(cat(header(0, 0, 1), opt), q), ParseStatus::kFormErr);
+  EXPECT_TRUE(q.has_edns);
+  EXPECT_EQ(q.edns_version, 1);
+  EXPECT_TRUE(q.edns_do);
+  ASSERT_EQ(parse_query(cat(cat(header(15, 0, 2), a), opt), q), ParseStatus::kNotImp);
+  EXPECT_TRUE(q.has_edns);
+  EXPECT_FALSE(q.routable);
+  // Records that fail to parse: FORMERR without EDNS, or a drop when the first one fails.
+  ASSERT_EQ(parse_query(cat(cat(header(0, 0, 2), opt), opt), q), ParseStatus::kFormErr);
+  EXPECT_FALSE(q.has_edns);
+  EXPECT_EQ(parse_query(cat(header(0, 0, 1), opt), q), ParseStatus::kFormErr);
+  ASSERT_EQ(parse_query(cat(cat(header(3, 0, 1), opt), {0}), q), ParseStatus::kFormErr);
+  EXPECT_FALSE(q.has_edns);
+  ASSERT_EQ(parse_query(cat(header(0, 1, 0), opt), q), ParseStatus::kFormErr);  // OPT as an answer
+  EXPECT_FALSE(q.has_edns);
+  EXPECT_EQ(parse_query(cat(header(3, 0, 0), {0}), q), ParseStatus::kDrop);
+  EXPECT_EQ(parse_query(cat(header(0, 0, 1), {0, 0}), q), ParseStatus::kDrop);
+}
+
+// RFC 6891 §6.1.1: an OPT belongs in the additional section only.
+TEST(MessageTest, OptOutsideAdditionalIsFormErr) {
+  Query q;
+  auto p = make_query("example.com.", rrtype::kA, -1, 0, false, 0x1800);  // opcode 3
+  p[7] = 1;                                                               // ancount 1
+  p.insert(p.end(), {0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 0});
+  EXPECT_EQ(parse_query(p, q), ParseStatus::kFormErr);
+  EXPECT_FALSE(q.has_edns);
+  p[7] = 0;
+  p[11] = 1;
+  EXPECT_EQ(parse_query(p, q), ParseStatus::kNotImp);
+  EXPECT_TRUE(q.has_edns);
+}
+
 TEST(MessageTest, UnknownOpcodeIsNotImp) {
   Query q;
   auto p = make_query("example.com.", rrtype::kA, -1, 0, false, 0x7800);  // opcode 15

@@ -502,6 +502,7 @@ Result<std::unique_ptr<ZoneModel>> ZoneModel::build(std::string_view origin, std
   for (const ZoneRecord& r : records) {
     if (auto e = m->check_record(r); !e) return e.error();
   }
+  if (auto e = check_presigned(origin, records, options); !e) return e.error();
   // Group by owner (records of one name usually come together: reuse the last owner).
   m->pool.resize(0);
   m->next.assign(records.size(), kNil);

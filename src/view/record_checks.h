@@ -3,12 +3,16 @@
 // and the model (model.cc) so a full compile and a patch refuse the same records with the same
 // words. Internal to the view module.
 
+#include <algorithm>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "dns/name.h"
 #include "dns/types.h"
+#include "dns/zonefile.h"
+#include "view/zone_view.h"
 
 namespace dnsedge::view {
 
@@ -38,6 +42,32 @@ Result<void> check_record_shape(std::string_view source, std::string_view origin
     return make_error(where(source, r) + "SOA record outside the zone apex");
   }
   if (r.rdata.size() > 0xffff) return make_error(where(source, r) + "rdata longer than 65535 octets");
+  return {};
+}
+
+// A pre-signed zone (one that holds RRSIG records: signed offline, or transferred signed) serves
+// only the data it was signed with: a proxied or flattened record, or a Spectrum app, would answer
+// data no signature covers, so such a zone is refused, naming the first such record.
+inline Result<void> check_presigned(std::string_view origin, const std::vector<dns::ZoneRecord>& records,
+                                    const CompileOptions& opt) {
+  const auto rrsig = std::find_if(records.begin(), records.end(),
+                                  [](const dns::ZoneRecord& r) { return r.type == dns::rrtype::kRRSIG; });
+  if (rrsig == records.end()) return {};
+  const std::string why = " in a pre-signed zone (it holds RRSIG records): its answers could not be signed";
+  for (const dns::ZoneRecord& r : records) {
+    const char* what = r.proxied ? "proxied"
+                       : r.flatten_cname || (r.type == dns::rrtype::kCNAME &&
+                                             (opt.flattening == Flattening::kAll || r.owner == origin))
+                           ? "flattened"
+                           : nullptr;
+    if (what != nullptr) {
+      return make_error(where(opt.source, r) + what + " " + dns::type_to_string(r.type) + " record " +
+                        dns::name_to_text(r.owner) + why);
+    }
+  }
+  if (opt.apps != nullptr && !opt.apps->empty()) {
+    return make_error(where(opt.source, *rrsig) + "Spectrum apps" + why);
+  }
   return {};
 }
 

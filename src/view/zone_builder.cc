@@ -238,6 +238,7 @@ Result<std::shared_ptr<ZoneView>> ZoneView::Builder::build(std::string_view orig
     group.assign(order.begin() + start[id], order.begin() + start[id + 1]);
     if (auto r = node_rrsets(*z, node, names[id], records, group, opt, scratch); !r) return r.error();
     if (group.empty() && id != 0) node.flags |= node_flag::kEmptyNonTerminal;
+    if (id != 0 && z->rrset(node, rrtype::kNSEC3) != nullptr) node.flags |= node_flag::kNsec3;
   }
 
   if (z->rdata_.capacity() - z->rdata_.size() > 4096) z->rdata_.shrink_to_fit();  // shared address sets
@@ -248,6 +249,7 @@ Result<std::shared_ptr<ZoneView>> ZoneView::Builder::build(std::string_view orig
 
   // 4. Apex facts: SOA, negative TTL (RFC 2308 §5), serial.
   if (auto r = apex_facts(*z, src); !r) return r.error();
+  if (auto r = dnssec_facts(*z, src); !r) return r.error();
 
   // 5. Zone cuts: process nodes by depth so a parent's cut is known before its children's.
   //    (A counting sort by label count: at most 128 labels.)
@@ -367,6 +369,7 @@ Result<std::shared_ptr<const ZoneView>> ZoneView::patch(const ZoneView& prev, st
   copy(z->nodes_, prev.nodes_, nodes.size());
   copy(z->rrsets_, prev.rrsets_, add_sets);
   copy(z->targets_, prev.targets_, add_sets);
+  z->dnssec_ = prev.dnssec_;
   z->index_ = prev.index_;
   z->index_used_ = prev.index_used_;
   z->notes_ = prev.notes_;
@@ -465,6 +468,9 @@ Result<std::shared_ptr<const ZoneView>> ZoneView::patch(const ZoneView& prev, st
   // theirs: a name that appears or goes is patched together with the names that point at it.
   for (size_t i = first_new_set; i < z->rrsets_.size(); ++i) Builder::set_targets(*z, z->rrsets_[i]);
   if (auto r = Builder::apex_facts(*z, src); !r) return r.error();
+  if (prev.dnssec_.is_signed) {
+    if (auto r = Builder::dnssec_facts(*z, src); !r) return r.error();
+  }
   if (external) z->external_ = std::move(external);
   // Lineage: the names this patch changed, then what changed since each older ancestor.
   std::sort(changed.begin(), changed.end());

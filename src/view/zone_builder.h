@@ -35,6 +35,8 @@ class ZoneView::Builder {
     bool use_map = true;  // `shared` views rdata_: only while rdata_ cannot reallocate
   };
   static Result<void> apex_facts(ZoneView& zv, const std::string& src);
+  // Indexes a signed zone's NSEC/NSEC3 data (view/dnssec_index.cc); nothing for an unsigned one.
+  static Result<void> dnssec_facts(ZoneView& zv, const std::string& src);
   static void set_targets(ZoneView& zv, RRset& set);
   template <class Rec>
   static Result<void> node_rrsets(ZoneView& zv, Node& node, std::string_view name, const std::vector<Rec>& records,

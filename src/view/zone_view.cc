@@ -115,14 +115,14 @@ void ZoneView::index_erase(uint32_t node) {
 
 void ZoneView::index_build() {
   size_t live = 0;
-  for (const Node& n : nodes_) live += !(n.flags & node_flag::kDead);
+  for (const Node& n : nodes_) live += !(n.flags & (node_flag::kDead | node_flag::kNsec3));
   size_t cap = 16;
   while ((live + 1) * 10 > cap * 7) cap <<= 1;  // at most 70% full after a build
   index_.assign(cap, kEmptySlot);
   index_used_ = 0;
   const size_t mask = cap - 1;
   for (uint32_t id = 0; id < nodes_.size(); ++id) {
-    if (nodes_[id].flags & node_flag::kDead) continue;
+    if (nodes_[id].flags & (node_flag::kDead | node_flag::kNsec3)) continue;
     const uint64_t h = name_hash(node_name(nodes_[id]));
     size_t i = static_cast<size_t>(h) & mask;
     while (index_[i] != kEmptySlot) i = (i + 1) & mask;

@@ -22,6 +22,7 @@
 #include "common/result.h"
 #include "dns/zonefile.h"
 #include "view/apps.h"
+#include "view/dnssec_index.h"
 #include "view/rdata.h"
 #include "view/served.h"
 
@@ -48,6 +49,7 @@ inline constexpr uint16_t kCname = 16;           // holds a CNAME
 inline constexpr uint16_t kApex = 32;
 inline constexpr uint16_t kAddrServfail = 64;    // flattened target unusable: A/AAAA → SERVFAIL
 inline constexpr uint16_t kDead = 128;           // removed by a patch: not in the index, no RRsets
+inline constexpr uint16_t kNsec3 = 256;          // an NSEC3 owner (hashed): not in the name index
 }  // namespace node_flag
 
 struct Node {
@@ -136,6 +138,16 @@ class ZoneView {
   const RRset& soa() const noexcept { return rrsets_[soa_rrset_]; }
   uint32_t negative_ttl() const noexcept { return negative_ttl_; }
 
+  // DNSSEC of a signed zone (view/dnssec_index.h).
+  const DnssecIndex& dnssec() const noexcept { return dnssec_; }
+  bool is_signed() const noexcept { return dnssec_.is_signed; }
+  // The node whose NSEC matches or covers `lower_name`: the greatest NSEC owner canonically
+  // at or before it (the last one when none is: the chain wraps). kNone without NSEC.
+  uint32_t nsec_for(std::string_view lower_name) const noexcept;
+  // The NSEC3 node whose hashed owner matches (*exact) or covers the hash `label` (base32hex,
+  // kNsec3LabelLen octets). kNone without NSEC3.
+  uint32_t nsec3_for(const uint8_t* label, bool* exact) const noexcept;
+
   // RFC 8914 info-code for a name whose A/AAAA answer SERVFAIL (node has kAddrServfail).
   uint16_t servfail_ede(std::string_view name) const noexcept;
 
@@ -178,6 +190,7 @@ class ZoneView {
   std::vector<Node> nodes_;
   std::vector<RRset> rrsets_;
   std::vector<uint32_t> targets_;
+  DnssecIndex dnssec_;
   // Name → node: open addressing, linear probing, power-of-two size, at most 70% full when
   // built (rebuilt past 80% live + deleted slots). A slot
   // holds (hash >> 32) << 32 | node, kEmptySlot or kDeletedSlot; keys are the nodes' names. Plain
