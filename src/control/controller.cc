@@ -313,11 +313,6 @@ Result<ZoneInfo> Controller::create_zone(const std::string& name_in, const std::
   auto v = z.zone.type == zone::kZoneTypeSecondary ? compile_secondary(z, true)
                                                    : compile(z, z.records, z.settings, z.zone.serial);
   if (!v) return err(errc::kCompile, v.error().message);
-  if (auto r = tx->insert_journal(zone::JournalEntry{z.zone.id, z.zone.serial, z.zone.created_on,
-                                                     json{{"op", "create-zone"}}.dump()});
-      !r) {
-    return store_error(r.error());
-  }
   if (auto r = tx->put_served_view(z.zone.name, z.zone.serial, view::content_digest(**v)); !r) return store_error(r.error());
   if (auto r = tx->commit(); !r) return store_error(r.error());
   z.view = *v;

@@ -181,6 +181,11 @@ CREATE TABLE audit_log (
 ) STRICT;
 CREATE INDEX audit_log_time ON audit_log(time);
 )sql"},
+    // The JSON change journal of migration 1 goes: nothing read it (zone transfers read the IXFR
+    // journal, xfr_journal).
+    {4, R"sql(
+DROP TABLE IF EXISTS journal;
+)sql"},
 };
 
 static_assert(kMigrations[std::size(kMigrations) - 1].version == Store::kSchemaVersion);
