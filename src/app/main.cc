@@ -26,6 +26,7 @@
 #include "app/doctor_cmd.h"
 #include "app/edge_wiring.h"
 #include "app/external.h"
+#include "app/serve_events.h"
 #include "app/zones.h"
 #include "auth/explain.h"
 #include "common/mutex.h"
@@ -304,14 +305,13 @@ bool scrub_token_argv(int argc, char** argv) {
 }
 
 int run_serve(const ServeConfig& cfg) {
-  // Signals are handled by this thread with sigwait; every other thread has them blocked.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGHUP);
-  sigaddset(&sigs, SIGTERM);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGUSR1);  // internal: the resolver's answers for external targets changed
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  // Signals are read by this thread from a signalfd; every other thread has them blocked. Other
+  // threads wake it through the same object (app/serve_events.h).
+  auto events = ServeEvents::open();
+  if (!events) {
+    spdlog::error("{}", events.error().message);
+    return kExitUsage;
+  }
   signal(SIGPIPE, SIG_IGN);
   // Listeners, the store, the resolver, thread wake-ups: well under this many descriptors.
   constexpr size_t kOtherFds = 512;
@@ -332,10 +332,10 @@ int run_serve(const ServeConfig& cfg) {
     spdlog::error("resolver: {}", resolver.error().message);
     return kExitUsage;
   }
-  const pthread_t main_thread = pthread_self();
   resolve::TargetCacheOptions copt;
-  copt.on_change = [main_thread](std::shared_ptr<const resolve::TargetSnapshot>, const std::vector<std::string>&) {
-    pthread_kill(main_thread, SIGUSR1);
+  // On the cache's thread: wake this one, which recompiles (below); never blocks the cache.
+  copt.on_change = [&ev = *events](std::shared_ptr<const resolve::TargetSnapshot>, const std::vector<std::string>&) {
+    ev.external_changed();
   };
   copt.on_event = [](const resolve::TargetEvent& e) {
     if (e.kind == resolve::TargetEvent::Kind::kChanged) {
@@ -472,9 +472,8 @@ int run_serve(const ServeConfig& cfg) {
   }
 
   for (;;) {
-    int sig = 0;
-    if (sigwait(&sigs, &sig) != 0) continue;
-    if (sig == SIGUSR1) {
+    const ServeEvents::Event ev = events->wait();
+    if (ev.kind == ServeEvents::Kind::kExternalChanged) {
       control_plane->update_external([&]() { external.set((*targets)->snapshot()); });
       auto next = zones.recompile();
       control_plane->set_file_zones(*next.catalog);
@@ -483,7 +482,7 @@ int run_serve(const ServeConfig& cfg) {
       watch();
       continue;
     }
-    if (sig == SIGHUP) {
+    if (ev.kind == ServeEvents::Kind::kReload) {
       spdlog::info("SIGHUP: reloading {} zone file(s)", cfg.zone_files.size());
       auto next = zones.reload();
       control_plane->set_file_zones(*next.catalog);
@@ -493,7 +492,7 @@ int run_serve(const ServeConfig& cfg) {
       spdlog::info("reload done: {} zone(s) reloaded, {} kept after errors", next.reloaded, next.errors.size());
       continue;
     }
-    spdlog::info("{}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    spdlog::info("{}: shutting down", ev.signal == SIGTERM ? "SIGTERM" : "SIGINT");
     live_edge = nullptr;
     live_xfr = nullptr;
     if (*edge) (*edge)->stop();
