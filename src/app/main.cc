@@ -384,11 +384,14 @@ int run_serve(const ServeConfig& cfg) {
   //
   // After every publish, on the controller's writer thread and before the writes of that batch
   // are acknowledged, the publish listeners run in this order (control/writer.h):
-  //   1. the edge, once running, applies the Spectrum app changes and its route table
-  //      (app/edge_wiring.h): an acknowledged app change is in effect;
-  //   2. zone transfers, once started, send NOTIFY for the zones whose serial changed (the IXFR
-  //      deltas were journaled in each change's own store transaction);
+  //   1. the edge applies the Spectrum app changes and its route table (app/edge_wiring.h): an
+  //      acknowledged app change is in effect;
+  //   2. zone transfers send NOTIFY for the zones whose serial changed (the IXFR deltas were
+  //      journaled in each change's own store transaction);
   //   3. the resolver watches the external names the store zones now need.
+  // The edge and zone transfers start after the controller (they read its first catalog) and
+  // before the API accepts requests (serve_api() below): the publishes in between are the
+  // controller's own, which they pick up when they start.
   std::atomic<edge::Edge*> live_edge{nullptr};
   std::atomic<xfr::Service*> live_xfr{nullptr};
   std::vector<control::PublishListener> listeners{
@@ -442,6 +445,31 @@ int run_serve(const ServeConfig& cfg) {
     return kExitUsage;
   }
   secondary.start();
+  // The edge proxy (HTTP/HTTPS on the edge addresses, Spectrum apps): app/edge_wiring.h. It and
+  // zone transfers are live before the API accepts a write, so every acknowledged write went
+  // through their publish listeners (and an app write through the edge's prepare_app).
+  EdgeConfig edge_config = cfg.edge_proxy;
+  if (auto api = edge::IpEndpoint::parse(cfg.api_listen.to_string()); api && api->port != 0) {
+    edge_config.options.reserved.push_back(*api);  // the edge never listens where the API does
+  }
+  auto edge = start_edge(edge_config, cfg.no_edge_proxy, catalog);
+  if (!edge) {
+    spdlog::error("{}", edge.error().message);
+    control_plane->stop();
+    return kExitUsage;
+  }
+  if (*edge) {
+    live_edge = edge->get();
+    (*edge)->sync_catalog();  // a publish between the edge's start and now
+  }
+  // A port-0 API gets a port no edge listener holds (they are bound already).
+  if (auto r = control_plane->serve_api(); !r) {
+    spdlog::error("{}", r.error().message);
+    live_edge = nullptr;
+    if (*edge) (*edge)->stop();
+    control_plane->stop();
+    return kExitUsage;
+  }
   server::ServerOptions sopt;
   sopt.listen = cfg.dns_listen;
   sopt.threads = cfg.threads;
@@ -452,23 +480,10 @@ int run_serve(const ServeConfig& cfg) {
   auto srv = server::DnsServer::start(sopt, catalog);
   if (!srv) {
     spdlog::error("{}", srv.error().message);
-    return kExitUsage;
-  }
-  // The edge proxy (HTTP/HTTPS on the edge addresses, Spectrum apps): app/edge_wiring.h.
-  EdgeConfig edge_config = cfg.edge_proxy;
-  if (auto api = edge::IpEndpoint::parse(control_plane->api_address())) {
-    edge_config.options.reserved.push_back(*api);  // the edge never listens where the API does
-  }
-  auto edge = start_edge(edge_config, cfg.no_edge_proxy, catalog);
-  if (!edge) {
-    spdlog::error("{}", edge.error().message);
-    (*srv)->stop();
+    live_edge = nullptr;
+    if (*edge) (*edge)->stop();
     control_plane->stop();
     return kExitUsage;
-  }
-  if (*edge) {
-    live_edge = edge->get();
-    (*edge)->sync_catalog();  // a publish between the edge's start and now
   }
 
   for (;;) {
