@@ -445,6 +445,9 @@ std::vector<ApiMessage> Controller::dc_messages(const StoreZone& z, const view::
                                                 const std::vector<std::string>* ids) const {
   std::vector<ApiMessage> out;
   std::set<std::string> seen;
+  // Sorted once: an import writes every record, and each one is looked up here.
+  std::vector<std::string_view> written_sorted(written_ids.begin(), written_ids.end());
+  std::sort(written_sorted.begin(), written_sorted.end());
   std::vector<std::pair<const std::string*, const StoredRecord*>> look;
   if (ids != nullptr) {
     for (const auto& id : *ids) {
@@ -456,7 +459,7 @@ std::vector<ApiMessage> Controller::dc_messages(const StoreZone& z, const view::
   for (const auto& [idp, ep] : look) {
     const std::string& id = *idp;
     const StoredRecord& e = *ep;
-    const bool written = std::find(written_ids.begin(), written_ids.end(), id) != written_ids.end();
+    const bool written = std::binary_search(written_sorted.begin(), written_sorted.end(), std::string_view(id));
     auto text = view::dc_record_message(*z.view, before, z.zone.name, z.apex,
                                         view::DcRecordCheck{e.rec.type, e.rec.name, &e.rr, written});
     if (!text || !seen.insert(id).second) continue;
