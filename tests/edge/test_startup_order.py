@@ -9,6 +9,7 @@ Loopback only; ports are chosen free at run time and each dnsedge is stopped by 
 from __future__ import annotations
 
 import json
+import random
 import re
 import socket
 import time
@@ -18,7 +19,7 @@ import urllib.request
 import pytest
 
 from conftest import EDGE, ORIGIN2, Process, free_port, serve_argv, wait_for_log
-from harness.dnsedge import need_dnsedge
+from harness.dnsedge import bindable, need_dnsedge
 
 TOKEN = "startup-order-token-0123456789"
 APP_IP = "127.0.0.140"  # static edge_ips of the apps here (no pool): apart from the other edge tests
@@ -41,15 +42,18 @@ class Server(Process):
         return wait_for_log(self.proc, self.log_text, pattern, timeout, self.log_tail)
 
     def wait_api_accepts(self, timeout: float = 20.0):
-        """Returns as soon as a TCP connection to the API succeeds (no sleep between tries)."""
+        """Returns as soon as a TCP connection to the API succeeds (no sleep between tries). A
+        connection whose source port is the API's own is TCP's self-connect, not the API."""
         deadline = time.monotonic() + timeout
         while True:
             try:
-                socket.create_connection(("127.0.0.1", self.api_port), timeout=1).close()
-                return
+                with socket.create_connection(("127.0.0.1", self.api_port), timeout=1) as c:
+                    if c.getsockname() != c.getpeername():
+                        return
             except OSError:
-                assert self.running(), self.log_tail()
-                assert time.monotonic() < deadline, "the API never accepted:\n" + self.log_tail()
+                pass
+            assert self.running(), self.log_tail()
+            assert time.monotonic() < deadline, "the API never accepted:\n" + self.log_tail()
 
     def call(self, method: str, path: str, body=None):
         data = json.dumps(body).encode() if body is not None else None
@@ -60,6 +64,17 @@ class Server(Process):
                 return r.status, json.loads(r.read())
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read())
+
+
+def port_outside_ephemeral_range() -> int:
+    """A free TCP port on 127.0.0.1 below the kernel's ephemeral range: connecting to it in a
+    tight loop can then never connect to itself (TCP self-connect) nor hold it when dnsedge binds."""
+    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    for _ in range(200):
+        port = random.randrange(10000, max(low, 10001))
+        if bindable("127.0.0.1", port):
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 def app_body(port: int, name: str) -> dict:
@@ -104,7 +119,7 @@ def test_an_app_written_the_moment_the_api_opens_went_through_the_edge(tmp_path,
         holder = socket.socket()
         holder.bind((APP_IP, busy_port))
         holder.listen(1)
-        d = Server(tmp_path, free_port(), http_port, f"round{n}")
+        d = Server(tmp_path, port_outside_ephemeral_range(), http_port, f"round{n}")
         try:
             d.wait_api_accepts()
             # The edge checks the app's listeners before it is stored: a port in use is refused.
