@@ -7,8 +7,8 @@
 // them see it; once serve_api() returns, the whole control plane is ready and the caller may
 // open DNS.
 //
-// Thread safety: set_file_zones() and update_external() may be called from any thread (they run on the controller's writer thread and wait). start()/stop() from the
-// owning thread.
+// Thread safety: set_file_zones() and update_external() may be called from any thread (they run on the controller's
+// writer thread and wait). start()/stop() from the owning thread.
 
 #include <functional>
 #include <memory>

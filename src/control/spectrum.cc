@@ -509,8 +509,7 @@ Result<AppInfo> Controller::stage_app(const StoreZone& z, const json& body, cons
 // Compiles the zone with `next` apps, writes the app change, bumps the serial, commits and
 // publishes; nothing changes when a step fails.
 Result<void> Controller::commit_apps(StoreZone& z, std::map<std::string, AppInfo> next, const std::string& /*op*/,
-                                     const AppInfo* write, const std::string& removed_id,
-                                     const json* access_rules) {
+                                     const AppInfo* write, const std::string& removed_id, const json* access_rules) {
   uint32_t serial = z.zone.serial + 1;
   auto v = compile(z, z.records, z.settings, serial, &next);
   if (!v) {

@@ -20,10 +20,9 @@ TEST(StoreOpenTest, CreatesDatabaseInWalModeWithPrivateFile) {
   RawDb raw(dir.path());
   EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(raw.text("SELECT max(version) FROM schema_version"), std::to_string(Store::kSchemaVersion));
-  EXPECT_EQ(
-      raw.text("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"),
-      "accounts\napi_tokens\naudit_log\nrecords\nschema_version\nsecondary_data\nserved_views\n"
-      "spectrum_apps\nxfr_journal\nxfr_objects\nzone_serial_floors\nzone_settings\nzones");
+  EXPECT_EQ(raw.text("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"),
+            "accounts\napi_tokens\naudit_log\nrecords\nschema_version\nsecondary_data\nserved_views\n"
+            "spectrum_apps\nxfr_journal\nxfr_objects\nzone_serial_floors\nzone_settings\nzones");
   EXPECT_EQ(raw.text("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
                      " ORDER BY name"),
             "audit_log_time\nrecords_identity\nspectrum_apps_zone\nxfr_journal_zone\nzones_account");
