@@ -71,20 +71,28 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
     auto stored = cp->controller_->call([&] { return cp->api_->bootstrap_token(api::sha256_hex(cfg.api_token)); });
     if (!stored) return make_error("store: cannot store the API token: " + stored.error().message);
   }
+  cp->api_listen_ = cfg.api_listen.to_string();
+  cp->limits_ = cfg.limits;
+  cp->warn_no_token_ = cfg.api_token.empty();
+  return cp;
+}
+
+Result<void> ControlPlane::serve_api() {
+  if (server_) return {};
   api::ApiServerOptions so;
-  so.listen = cfg.api_listen.to_string();
-  so.max_connections = cfg.limits.api_max_connections;
-  so.idle_timeout = cfg.limits.api_request_timeout;
-  so.write_timeout = cfg.limits.api_write_timeout;
-  so.max_pending_response_bytes = cfg.limits.api_max_pending_response_bytes;
-  auto server = api::ApiServer::start(so, *cp->controller_, *cp->api_);
+  so.listen = api_listen_;
+  so.max_connections = limits_.api_max_connections;
+  so.idle_timeout = limits_.api_request_timeout;
+  so.write_timeout = limits_.api_write_timeout;
+  so.max_pending_response_bytes = limits_.api_max_pending_response_bytes;
+  auto server = api::ApiServer::start(so, *controller_, *api_);
   if (!server) return server.error();
-  cp->server_ = std::move(*server);
-  spdlog::info("api: listening on http://{}/client/v4", cp->server_->address());
-  if (cfg.api_token.empty() && cp->controller_->call([&] { return cp->api_->no_tokens(); })) {
+  server_ = std::move(*server);
+  spdlog::info("api: listening on http://{}/client/v4", server_->address());
+  if (warn_no_token_ && controller_->call([&] { return api_->no_tokens(); })) {
     spdlog::warn("api: no API token configured (--api-token or DNSEDGE_API_TOKEN): every request is refused");
   }
-  return cp;
+  return {};
 }
 
 ControlPlane::~ControlPlane() { stop(); }

@@ -1,12 +1,14 @@
 #pragma once
 // The control plane of `dnsedge serve`: the store-backed controller (control/) and the REST API
 // (api/) wired together. start() opens the store under --data, loads every API-managed zone,
-// publishes them with the file-backed zones, stores the --api-token (hashed) if new, starts the
-// writer thread and binds the API: once it returns, the whole control plane is ready and the
-// caller may open DNS.
+// publishes them with the file-backed zones, stores the --api-token (hashed) if new and starts
+// the writer thread; serve_api() then binds the API. The caller makes every publish listener
+// live (the edge, zone transfers) between the two, so no write is acknowledged before all of
+// them see it; once serve_api() returns, the whole control plane is ready and the caller may
+// open DNS.
 //
-// Thread safety: set_file_zones() and update_external() may be called from any thread (they run on the controller's writer thread and wait). start()/stop() from the
-// owning thread.
+// Thread safety: set_file_zones() and update_external() may be called from any thread (they run on the controller's
+// writer thread and wait). start()/stop() from the owning thread.
 
 #include <functional>
 #include <memory>
@@ -55,6 +57,10 @@ class ControlPlane {
   ControlPlane(const ControlPlane&) = delete;
   ControlPlane& operator=(const ControlPlane&) = delete;
 
+  // Binds the API (--api-listen) and starts accepting requests. Call once every publish listener
+  // is live: a write acknowledged before would not have reached it.
+  [[nodiscard]] Result<void> serve_api();
+
   // Stops the API, then the writer thread. Idempotent.
   void stop();
 
@@ -65,6 +71,7 @@ class ControlPlane {
   // controller's compiles read), then recompiles the store zones that depend on external names
   // and publishes.
   void update_external(const std::function<void()>& apply);
+  // The API's bound address ("" before serve_api()).
   std::string api_address() const;
 
   // Zone transfers: from now on, `service` gets the transfer configuration: `base` (the config
@@ -84,6 +91,9 @@ class ControlPlane {
   std::unique_ptr<control::Controller> controller_;
   std::unique_ptr<api::Api> api_;
   std::unique_ptr<api::ApiServer> server_;
+  std::string api_listen_;  // --api-listen, bound by serve_api()
+  LimitsConfig limits_;
+  bool warn_no_token_ = false;
   // Writer thread only.
   void refresh_xfr();
   xfr::Service* xfr_ = nullptr;

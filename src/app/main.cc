@@ -26,6 +26,8 @@
 #include "app/doctor_cmd.h"
 #include "app/edge_wiring.h"
 #include "app/external.h"
+#include "app/serve_events.h"
+#include "app/xfr_wiring.h"
 #include "app/zones.h"
 #include "auth/explain.h"
 #include "common/mutex.h"
@@ -37,7 +39,6 @@
 #include "resolve/flatten_cache.h"
 #include "resolve/resolver.h"
 #include "server/server.h"
-#include "app/xfr_wiring.h"
 #include "spdlog/spdlog.h"
 #include "xfr/secondary.h"
 #include "xfr/service.h"
@@ -304,14 +305,13 @@ bool scrub_token_argv(int argc, char** argv) {
 }
 
 int run_serve(const ServeConfig& cfg) {
-  // Signals are handled by this thread with sigwait; every other thread has them blocked.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGHUP);
-  sigaddset(&sigs, SIGTERM);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGUSR1);  // internal: the resolver's answers for external targets changed
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  // Signals are read by this thread from a signalfd; every other thread has them blocked. Other
+  // threads wake it through the same object (app/serve_events.h).
+  auto events = ServeEvents::open();
+  if (!events) {
+    spdlog::error("{}", events.error().message);
+    return kExitUsage;
+  }
   signal(SIGPIPE, SIG_IGN);
   // Listeners, the store, the resolver, thread wake-ups: well under this many descriptors.
   constexpr size_t kOtherFds = 512;
@@ -332,10 +332,10 @@ int run_serve(const ServeConfig& cfg) {
     spdlog::error("resolver: {}", resolver.error().message);
     return kExitUsage;
   }
-  const pthread_t main_thread = pthread_self();
   resolve::TargetCacheOptions copt;
-  copt.on_change = [main_thread](std::shared_ptr<const resolve::TargetSnapshot>, const std::vector<std::string>&) {
-    pthread_kill(main_thread, SIGUSR1);
+  // On the cache's thread: wake this one, which recompiles (below); never blocks the cache.
+  copt.on_change = [&ev = *events](std::shared_ptr<const resolve::TargetSnapshot>, const std::vector<std::string>&) {
+    ev.external_changed();
   };
   copt.on_event = [](const resolve::TargetEvent& e) {
     if (e.kind == resolve::TargetEvent::Kind::kChanged) {
@@ -384,11 +384,14 @@ int run_serve(const ServeConfig& cfg) {
   //
   // After every publish, on the controller's writer thread and before the writes of that batch
   // are acknowledged, the publish listeners run in this order (control/writer.h):
-  //   1. the edge, once running, applies the Spectrum app changes and its route table
-  //      (app/edge_wiring.h): an acknowledged app change is in effect;
-  //   2. zone transfers, once started, send NOTIFY for the zones whose serial changed (the IXFR
-  //      deltas were journaled in each change's own store transaction);
+  //   1. the edge applies the Spectrum app changes and its route table (app/edge_wiring.h): an
+  //      acknowledged app change is in effect;
+  //   2. zone transfers send NOTIFY for the zones whose serial changed (the IXFR deltas were
+  //      journaled in each change's own store transaction);
   //   3. the resolver watches the external names the store zones now need.
+  // The edge and zone transfers start after the controller (they read its first catalog) and
+  // before the API accepts requests (serve_api() below): the publishes in between are the
+  // controller's own, which they pick up when they start.
   std::atomic<edge::Edge*> live_edge{nullptr};
   std::atomic<xfr::Service*> live_xfr{nullptr};
   std::vector<control::PublishListener> listeners{
@@ -442,6 +445,31 @@ int run_serve(const ServeConfig& cfg) {
     return kExitUsage;
   }
   secondary.start();
+  // The edge proxy (HTTP/HTTPS on the edge addresses, Spectrum apps): app/edge_wiring.h. It and
+  // zone transfers are live before the API accepts a write, so every acknowledged write went
+  // through their publish listeners (and an app write through the edge's prepare_app).
+  EdgeConfig edge_config = cfg.edge_proxy;
+  if (auto api = edge::IpEndpoint::parse(cfg.api_listen.to_string()); api && api->port != 0) {
+    edge_config.options.reserved.push_back(*api);  // the edge never listens where the API does
+  }
+  auto edge = start_edge(edge_config, cfg.no_edge_proxy, catalog);
+  if (!edge) {
+    spdlog::error("{}", edge.error().message);
+    control_plane->stop();
+    return kExitUsage;
+  }
+  if (*edge) {
+    live_edge = edge->get();
+    (*edge)->sync_catalog();  // a publish between the edge's start and now
+  }
+  // A port-0 API gets a port no edge listener holds (they are bound already).
+  if (auto r = control_plane->serve_api(); !r) {
+    spdlog::error("{}", r.error().message);
+    live_edge = nullptr;
+    if (*edge) (*edge)->stop();
+    control_plane->stop();
+    return kExitUsage;
+  }
   server::ServerOptions sopt;
   sopt.listen = cfg.dns_listen;
   sopt.threads = cfg.threads;
@@ -452,29 +480,15 @@ int run_serve(const ServeConfig& cfg) {
   auto srv = server::DnsServer::start(sopt, catalog);
   if (!srv) {
     spdlog::error("{}", srv.error().message);
-    return kExitUsage;
-  }
-  // The edge proxy (HTTP/HTTPS on the edge addresses, Spectrum apps): app/edge_wiring.h.
-  EdgeConfig edge_config = cfg.edge_proxy;
-  if (auto api = edge::IpEndpoint::parse(control_plane->api_address())) {
-    edge_config.options.reserved.push_back(*api);  // the edge never listens where the API does
-  }
-  auto edge = start_edge(edge_config, cfg.no_edge_proxy, catalog);
-  if (!edge) {
-    spdlog::error("{}", edge.error().message);
-    (*srv)->stop();
+    live_edge = nullptr;
+    if (*edge) (*edge)->stop();
     control_plane->stop();
     return kExitUsage;
   }
-  if (*edge) {
-    live_edge = edge->get();
-    (*edge)->sync_catalog();  // a publish between the edge's start and now
-  }
 
   for (;;) {
-    int sig = 0;
-    if (sigwait(&sigs, &sig) != 0) continue;
-    if (sig == SIGUSR1) {
+    const ServeEvents::Event ev = events->wait();
+    if (ev.kind == ServeEvents::Kind::kExternalChanged) {
       control_plane->update_external([&]() { external.set((*targets)->snapshot()); });
       auto next = zones.recompile();
       control_plane->set_file_zones(*next.catalog);
@@ -483,7 +497,7 @@ int run_serve(const ServeConfig& cfg) {
       watch();
       continue;
     }
-    if (sig == SIGHUP) {
+    if (ev.kind == ServeEvents::Kind::kReload) {
       spdlog::info("SIGHUP: reloading {} zone file(s)", cfg.zone_files.size());
       auto next = zones.reload();
       control_plane->set_file_zones(*next.catalog);
@@ -493,7 +507,7 @@ int run_serve(const ServeConfig& cfg) {
       spdlog::info("reload done: {} zone(s) reloaded, {} kept after errors", next.reloaded, next.errors.size());
       continue;
     }
-    spdlog::info("{}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    spdlog::info("{}: shutting down", ev.signal == SIGTERM ? "SIGTERM" : "SIGINT");
     live_edge = nullptr;
     live_xfr = nullptr;
     if (*edge) (*edge)->stop();

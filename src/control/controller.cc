@@ -313,11 +313,6 @@ Result<ZoneInfo> Controller::create_zone(const std::string& name_in, const std::
   auto v = z.zone.type == zone::kZoneTypeSecondary ? compile_secondary(z, true)
                                                    : compile(z, z.records, z.settings, z.zone.serial);
   if (!v) return err(errc::kCompile, v.error().message);
-  if (auto r = tx->insert_journal(zone::JournalEntry{z.zone.id, z.zone.serial, z.zone.created_on,
-                                                     json{{"op", "create-zone"}}.dump()});
-      !r) {
-    return store_error(r.error());
-  }
   if (auto r = tx->put_served_view(z.zone.name, z.zone.serial, view::content_digest(**v)); !r) return store_error(r.error());
   if (auto r = tx->commit(); !r) return store_error(r.error());
   z.view = *v;
@@ -455,6 +450,9 @@ std::vector<ApiMessage> Controller::dc_messages(const StoreZone& z, const view::
                                                 const std::vector<std::string>* ids) const {
   std::vector<ApiMessage> out;
   std::set<std::string> seen;
+  // Sorted once: an import writes every record, and each one is looked up here.
+  std::vector<std::string_view> written_sorted(written_ids.begin(), written_ids.end());
+  std::sort(written_sorted.begin(), written_sorted.end());
   std::vector<std::pair<const std::string*, const StoredRecord*>> look;
   if (ids != nullptr) {
     for (const auto& id : *ids) {
@@ -466,7 +464,7 @@ std::vector<ApiMessage> Controller::dc_messages(const StoreZone& z, const view::
   for (const auto& [idp, ep] : look) {
     const std::string& id = *idp;
     const StoredRecord& e = *ep;
-    const bool written = std::find(written_ids.begin(), written_ids.end(), id) != written_ids.end();
+    const bool written = std::binary_search(written_sorted.begin(), written_sorted.end(), std::string_view(id));
     auto text = view::dc_record_message(*z.view, before, z.zone.name, z.apex,
                                         view::DcRecordCheck{e.rec.type, e.rec.name, &e.rr, written});
     if (!text || !seen.insert(id).second) continue;

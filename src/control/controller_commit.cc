@@ -17,8 +17,6 @@
 namespace dnsedge::control {
 namespace {
 
-constexpr uint32_t kJournalKeep = 1000;  // journal entries kept per zone
-
 Error err(int code, std::string message) { return Error{std::move(message), code}; }
 
 }  // namespace
@@ -228,19 +226,11 @@ Result<void> Controller::persist(const StoreZone& z, const WriteBatch& p, const 
     c->model = *m;
     c->view = c->model->view();
   }
-  nlohmann::json change = {{"op", p.op()}, {"removed", changes.removed}, {"written", changes.written}};
-  if (p.settings_changed()) change["settings"] = true;
-  if (auto r = tx->insert_journal(zone::JournalEntry{z.zone.id, c->serial, c->stamp, change.dump()}); !r) {
-    return store_error(r.error());
-  }
   if (auto r = tx->put_served_view(z.zone.name, c->serial, view::content_digest(*c->view)); !r) {
     return store_error(r.error());
   }
   if (served_from_store(z.apex)) {
     if (auto r = journal(*tx, z.apex, z.view.get(), *c->view); !r) return store_error(r.error());
-  }
-  if (c->serial % 100 == 0 && c->serial > kJournalKeep) {
-    if (auto r = tx->delete_journal_before(z.zone.id, c->serial - kJournalKeep); !r) return store_error(r.error());
   }
   if (auto r = tx->commit(); !r) return store_error(r.error());
   return {};

@@ -239,10 +239,6 @@ Result<std::shared_ptr<const view::ZoneView>> Controller::settle_serial(StoreZon
     auto bumped = tx->bump_serial(z.zone.id);
     if (!bumped) return make_error("store: " + bumped.error().message);
     serial = *bumped;
-    const nlohmann::json change = {{"op", std::string("recompile-") + why}};
-    if (auto r = tx->insert_journal(zone::JournalEntry{z.zone.id, serial, now(), change.dump()}); !r) {
-      return make_error("store: " + r.error().message);
-    }
   }
   if (auto r = tx->put_served_view(z.zone.name, serial, digest); !r) return make_error("store: " + r.error().message);
   std::shared_ptr<const view::ZoneView> next = v;

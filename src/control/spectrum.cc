@@ -614,7 +614,7 @@ Result<AppInfo> Controller::stage_app(const StoreZone& z, const AppInput& in, co
 
 // Compiles the zone with `next` apps, writes the app change, bumps the serial, commits and
 // publishes; nothing changes when a step fails.
-Result<void> Controller::commit_apps(StoreZone& z, std::map<std::string, AppInfo> next, const std::string& op,
+Result<void> Controller::commit_apps(StoreZone& z, std::map<std::string, AppInfo> next, const std::string& /*op*/,
                                      const AppInfo* write, const std::string& removed_id,
                                      const std::vector<AccessRule>* access_rules) {
   uint32_t serial = z.zone.serial + 1;
@@ -645,10 +645,6 @@ Result<void> Controller::commit_apps(StoreZone& z, std::map<std::string, AppInfo
     if (!v) return Error{v.error().message, errc::kCompile};
   }
   const std::string stamp = now();
-  json change = {{"op", op}, {"id", write ? write->row.id : removed_id}};
-  if (auto r = tx->insert_journal(zone::JournalEntry{z.zone.id, serial, stamp, change.dump()}); !r) {
-    return store_fail(r.error());
-  }
   if (served_from_store(z.apex)) {
     if (auto r = journal(*tx, z.apex, z.view.get(), **v); !r) return store_fail(r.error());
   }

@@ -3,8 +3,9 @@
 // DIR/dnsedge.db, in WAL mode (the store is the truth; docs/architecture.md).
 //
 // What it holds: accounts, zones (with the SOA serial of each), records, zone settings,
-// Spectrum-style apps, API tokens (SHA-256 of the secret only) and a change journal with one
-// entry per serial. File-backed zones (--zone-file) are not stored here.
+// Spectrum-style apps, API tokens (SHA-256 of the secret only), the audit log and the zone
+// transfer tables (the IXFR journal of view diffs, the last served view of each zone). File-backed
+// zones (--zone-file) are not stored here.
 //
 // Durability. The database runs with journal_mode=WAL and synchronous=FULL: Transaction::commit()
 // returns only after the WAL has been fsync()ed, so a commit that returned survives kill -9 and
@@ -22,7 +23,7 @@
 //     fails with StoreErrc::kDuplicate (Cloudflare 81058 "An identical record already exists.");
 //     uniqueness is checked per statement, not at commit, so a batch that swaps two records'
 //     contents must go through a delete and re-insert;
-//   - records, settings, apps and journal entries belong to an existing zone (foreign keys,
+//   - records, settings, apps and secondary data belong to an existing zone (foreign keys,
 //     deleted with it); a zone belongs to an existing account, which cannot be deleted while it
 //     owns zones;
 //   - a zone's serial only moves forward (RFC 1982), even across delete and re-create under the
@@ -39,7 +40,8 @@
 // Schema. A `schema_version` table lists the migrations applied; open() applies the missing ones
 // in one transaction, and refuses a database whose version is newer than this binary knows
 // (StoreErrc::kSchema). Migration 1 creates every table; 2 adds zone transfers; 3 token scopes
-// and the audit log; 4 DNSSEC state and keys.
+// and the audit log; 4 DNSSEC state and keys; 5 drops migration 1's JSON change journal (the
+// IXFR journal of 2 is the one zone transfers read).
 //
 // Thread safety: a Store is one read-write connection and must be used by one thread at a time
 // (the control module's single writer thread). Its reads go through the same connection, so
@@ -225,14 +227,6 @@ class Reader {
   // Audit log entries matching q (migration 3), one page, in seq order.
   [[nodiscard]] Result<AuditPage> list_audit(const AuditQuery& q);
 
-  // Journal entries of a zone whose serial comes after `serial` in RFC 1982 order, oldest
-  // first (the changes a secondary at `serial` is missing). Use oldest_journal_serial() to tell
-  // whether the journal still reaches back that far.
-  [[nodiscard]] Result<std::vector<zone::JournalEntry>> journal_since(std::string_view zone_id,
-                                                                      uint32_t serial);
-  // The serial of the oldest journal entry still kept for a zone; nullopt if none.
-  [[nodiscard]] Result<std::optional<uint32_t>> oldest_journal_serial(std::string_view zone_id);
-
   // Zone transfers (migration 2). Objects of one kind in insertion order.
   [[nodiscard]] Result<std::vector<XfrObject>> list_xfr_objects(std::string_view kind);
   // The IXFR journal (view diffs, xfr::encode_diff) of a zone (its name), oldest first.
@@ -307,7 +301,7 @@ class Transaction {
   [[nodiscard]] Result<uint32_t> insert_zone(const zone::Zone& z);
   // Updates account_id, status, type and modified_on. Not name, serial or created_on.
   [[nodiscard]] Result<void> update_zone(const zone::Zone& z);
-  // Deletes the zone with its records, settings, apps and journal; remembers its serial.
+  // Deletes the zone with its records, settings, apps and secondary data; remembers its serial.
   [[nodiscard]] Result<void> delete_zone(std::string_view id);
   // serial := serial + 1 mod 2^32 (RFC 1982 §3.1: adding 1 is always a valid increment, and
   // 4294967295 + 1 wraps to 0, which secondaries see as newer). Returns the new serial.
@@ -337,11 +331,6 @@ class Transaction {
   // kAuditKeepDays counted back from e.time).
   [[nodiscard]] Result<void> insert_audit(const zone::AuditEntry& e);
 
-  // kDuplicate if the zone already has an entry with this serial.
-  [[nodiscard]] Result<void> insert_journal(const zone::JournalEntry& e);
-  // Deletes the zone's entries whose serial comes before `serial` (RFC 1982); returns how many.
-  [[nodiscard]] Result<int64_t> delete_journal_before(std::string_view zone_id, uint32_t serial);
-
   // Zone transfers (migration 2).
   [[nodiscard]] Result<void> put_xfr_object(const XfrObject& o);  // insert or replace
   [[nodiscard]] Result<void> delete_xfr_object(std::string_view kind, std::string_view id);  // kNotFound
@@ -367,7 +356,7 @@ class Transaction {
 class Store : public Reader {
  public:
   // The schema version this binary creates and understands.
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Opens DIR/dnsedge.db, creating DIR (mode 0700) and the file (mode 0600) if missing, and
   // migrates it to kSchemaVersion.

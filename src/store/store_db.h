@@ -352,9 +352,6 @@ inline zone::AuditEntry read_audit(const Query& q) {
 }
 constexpr const char* kTokenColumns =
     "id, name, secret_hash, status, created_on, policies, condition, not_before, expires_on, modified_on";
-inline zone::JournalEntry read_journal(const Query& q) {
-  return {q.text(0), static_cast<uint32_t>(q.i64(1)), q.text(2), q.text(3)};
-}
 
 template <typename T, typename Map>
 inline Result<std::vector<T>> collect(Query& q, Map map) {

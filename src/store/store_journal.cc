@@ -1,5 +1,5 @@
-// The store's change journal and zone-transfer tables (xfr objects, the IXFR journal, served
-// views, secondary data): reads (Reader) and writes (Transaction). See store.h.
+// The store's zone-transfer tables (xfr objects, the IXFR journal, served views, secondary
+// data): reads (Reader) and writes (Transaction). See store.h.
 
 #include "store/store.h"
 
@@ -8,42 +8,6 @@
 namespace dnsedge::store {
 
 using namespace internal;
-
-Result<std::vector<zone::JournalEntry>> Reader::journal_since(std::string_view zone_id,
-                                                              uint32_t serial) {
-  // RFC 1982 §3.2: s1 > s2 iff (s1 - s2) mod 2^32 is in [1, 2^31 - 1].
-  Query q(db(),
-          "SELECT zone_id, serial, time, change FROM journal WHERE zone_id = ?1"
-          " AND ((serial - ?2) & 4294967295) BETWEEN 1 AND 2147483647 ORDER BY seq",
-          what("read journal of zone", zone_id));
-  q.bind(zone_id, serial);
-  return collect<zone::JournalEntry>(q, read_journal);
-}
-
-Result<std::optional<uint32_t>> Reader::oldest_journal_serial(std::string_view zone_id) {
-  Query q(db(), "SELECT serial FROM journal WHERE zone_id = ?1 ORDER BY seq LIMIT 1",
-          what("read journal of zone", zone_id));
-  q.bind(zone_id);
-  return first<uint32_t>(q, [](const Query& row) { return static_cast<uint32_t>(row.i64(0)); });
-}
-
-Result<void> Transaction::insert_journal(const zone::JournalEntry& e) {
-  if (auto ok = still_open(db_); !ok) return ok;
-  Query q(*db_, "INSERT INTO journal (zone_id, serial, time, change) VALUES (?1, ?2, ?3, ?4)",
-          what("insert journal entry for zone", e.zone_id));
-  auto r = q.bind(e.zone_id, e.serial, e.time, e.change_json).run();
-  if (!r) return r.error();
-  return {};
-}
-
-Result<int64_t> Transaction::delete_journal_before(std::string_view zone_id, uint32_t serial) {
-  if (auto ok = still_open(db_); !ok) return ok.error();
-  Query q(*db_,
-          "DELETE FROM journal WHERE zone_id = ?1"
-          " AND ((?2 - serial) & 4294967295) BETWEEN 1 AND 2147483647",
-          what("prune journal of zone", zone_id));
-  return q.bind(zone_id, serial).run();
-}
 
 // ---- zone transfers (migration 2) -----------------------------------------------------------
 

@@ -21,12 +21,12 @@ TEST(StoreOpenTest, CreatesDatabaseInWalModeWithPrivateFile) {
   EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(raw.text("SELECT max(version) FROM schema_version"), std::to_string(Store::kSchemaVersion));
   EXPECT_EQ(raw.text("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"),
-            "accounts\napi_tokens\naudit_log\ndnssec_keys\ndnssec_zones\njournal\nrecords\nschema_version\n"
+            "accounts\napi_tokens\naudit_log\ndnssec_keys\ndnssec_zones\nrecords\nschema_version\n"
             "secondary_data\nserved_views\nspectrum_apps\nxfr_journal\nxfr_objects\nzone_serial_floors\n"
             "zone_settings\nzones");
   EXPECT_EQ(raw.text("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
                      " ORDER BY name"),
-            "audit_log_time\njournal_zone\nrecords_identity\nspectrum_apps_zone\nxfr_journal_zone\nzones_account");
+            "audit_log_time\nrecords_identity\nspectrum_apps_zone\nxfr_journal_zone\nzones_account");
 }
 
 TEST(StoreOpenTest, CreatesMissingDataDirectories) {
@@ -79,6 +79,44 @@ TEST(StoreOpenTest, ReopeningKeepsDataAndDoesNotMigrateAgain) {
   ASSERT_TRUE(h);
   EXPECT_EQ(*h, history);
   auto accounts = store->list_accounts();
+  ASSERT_TRUE(accounts);
+  ASSERT_EQ(accounts->size(), 1u);
+  EXPECT_EQ(accounts->front(), a);
+}
+
+TEST(StoreOpenTest, MigrationFiveDropsTheJsonChangeJournal) {
+  TempDir dir;
+  zone::Account a = make_account("kept");
+  {
+    auto store = open_ok(dir.path());
+    ASSERT_TRUE(store);
+    auto tx = store->begin();
+    ASSERT_TRUE(tx);
+    expect_ok(tx->insert_account(a));
+    expect_ok(tx->commit());
+  }
+  {  // the database as schema version 4 left it: migration 1's journal, with an entry
+    RawDb raw(dir.path());
+    raw.exec(
+        "CREATE TABLE journal (seq INTEGER PRIMARY KEY, zone_id TEXT NOT NULL REFERENCES zones(id)"
+        " ON DELETE CASCADE, serial INTEGER NOT NULL CHECK (serial BETWEEN 0 AND 4294967295),"
+        " time TEXT NOT NULL CHECK (time <> ''), change TEXT NOT NULL CHECK (json_valid(change)),"
+        " UNIQUE (zone_id, serial)) STRICT");
+    raw.exec("CREATE INDEX journal_zone ON journal(zone_id)");
+    raw.exec("INSERT INTO journal (zone_id, serial, time, change) VALUES ('" + std::string(32, 'a') +
+             "', 7, '2026-01-01T00:00:00Z', '{\"op\":\"create-zone\"}')");
+    raw.exec("DELETE FROM schema_version WHERE version = 5");
+    EXPECT_EQ(raw.text("SELECT max(version) FROM schema_version"), "4");
+  }
+  auto store = open_ok(dir.path());
+  ASSERT_TRUE(store);
+  RawDb raw(dir.path());
+  EXPECT_EQ(raw.text("SELECT count(*) FROM sqlite_schema WHERE name IN ('journal', 'journal_zone')"), "0");
+  auto h = store->schema_history();
+  ASSERT_TRUE(h);
+  ASSERT_FALSE(h->empty());
+  EXPECT_EQ(h->back().first, 5);
+  auto accounts = store->list_accounts();  // the rest of the database is kept
   ASSERT_TRUE(accounts);
   ASSERT_EQ(accounts->size(), 1u);
   EXPECT_EQ(accounts->front(), a);
@@ -423,7 +461,7 @@ TEST(StoreCrashTest, AckedCommitsSurviveSigkillAndPartialOnesVanish) {
         if (!tx->insert_record(first)) ::_exit(4);
         auto serial = tx->bump_serial(z.id);
         if (!serial) ::_exit(5);
-        if (!tx->insert_journal({z.id, *serial, stamp(), "{\"i\":" + n + "}"})) ::_exit(6);
+        if (!tx->append_xfr_journal(z.name, *serial - 1, *serial, "{\"i\":" + n + "}", 1000)) ::_exit(6);
         if (!tx->insert_record(second)) ::_exit(7);
         if (!tx->commit()) ::_exit(8);
         const std::string line = "acked " + n + "\n";
@@ -501,13 +539,13 @@ TEST(StoreCrashTest, AckedCommitsSurviveSigkillAndPartialOnesVanish) {
     auto zone_now = store->get_zone(z.id);
     ASSERT_TRUE(zone_now && zone_now->has_value());
     EXPECT_EQ((*zone_now)->serial, 100u + static_cast<uint32_t>(present));
-    auto journal = store->journal_since(z.id, 100);
+    // The transaction's journal entry (the IXFR journal, as a write's transaction appends it)
+    // is there exactly when its records are.
+    auto journal = store->xfr_journal(z.name);
     ASSERT_TRUE(journal);
     ASSERT_EQ(journal->size(), static_cast<size_t>(present));
     for (int i = 0; i < present; ++i) {
-      EXPECT_EQ((*journal)[static_cast<size_t>(i)].serial, 101u + static_cast<uint32_t>(i));
-      EXPECT_EQ((*journal)[static_cast<size_t>(i)].change_json,
-                "{\"i\":" + std::to_string(i) + "}");
+      EXPECT_EQ((*journal)[static_cast<size_t>(i)], "{\"i\":" + std::to_string(i) + "}");
     }
     EXPECT_EQ(records->size(), static_cast<size_t>(2 * present));
     committed = present;

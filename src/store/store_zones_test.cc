@@ -171,7 +171,7 @@ TEST(StoreZoneTest, DeleteCascadesToEverythingOfTheZone) {
     expect_ok(tx->put_setting({f.zone.id, "ns_ttl", "86400", stamp()}));
     expect_ok(
         tx->insert_app({zone::new_id(), f.zone.id, R"({"protocol":"tcp/25"})", stamp(), stamp()}));
-    expect_ok(tx->insert_journal({f.zone.id, 2, stamp(), "{}"}));
+    expect_ok(tx->put_secondary_data(f.zone.id, SecondaryData{2, "zone text", 1234}));
     expect_ok(tx->commit());
   }
   {
@@ -182,7 +182,7 @@ TEST(StoreZoneTest, DeleteCascadesToEverythingOfTheZone) {
     expect_ok(tx->commit());
   }
   RawDb raw(f.dir.path());
-  for (const char* table : {"records", "zone_settings", "spectrum_apps", "journal"}) {
+  for (const char* table : {"records", "zone_settings", "spectrum_apps", "secondary_data"}) {
     EXPECT_EQ(raw.text(std::string("SELECT count(*) FROM ") + table + " WHERE zone_id = '" +
                        f.zone.id + "'"),
               "0")
@@ -545,7 +545,7 @@ TEST(StoreRecordTest, FindRecordsByNameAndTypeUsesTheIndex) {
   EXPECT_EQ(list_plan.find("TEMP B-TREE"), std::string::npos) << list_plan;
 }
 
-// ---- settings, apps, tokens, journal ---------------------------------------------------------
+// ---- settings, apps, tokens --------------------------------------------------------------
 
 TEST(StoreSettingTest, PutGetListDelete) {
   Fixture f;

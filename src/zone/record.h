@@ -1,6 +1,6 @@
 #pragma once
 // The plain data model shared by store, control and api: zones, accounts, records, zone
-// settings, Spectrum-style apps, API tokens and change-journal entries, plus the two helpers
+// settings, Spectrum-style apps, API tokens and audit-log entries, plus the two helpers
 // every writer needs to stamp a new object: a random id and an RFC 3339 timestamp.
 //
 // These are value types with no behaviour and no validation: a Record here may hold anything.
@@ -147,17 +147,6 @@ struct AuditEntry {
   std::string metadata_json{"{}"};
 
   bool operator==(const AuditEntry&) const = default;
-};
-
-// One change of a zone: the serial it produced, when, and a JSON description of what changed
-// (the control module owns that shape).
-struct JournalEntry {
-  std::string zone_id;
-  uint32_t serial = 0;
-  std::string time;
-  std::string change_json = "{}";
-
-  bool operator==(const JournalEntry&) const = default;
 };
 
 // --- ids ---------------------------------------------------------------------------------------
