@@ -163,10 +163,11 @@ TEST(StoreTokenTest, TokensFromBeforeScopesKeepEveryPermission) {
   {  // the database as schema version 2 left it, with a token
     RawDb raw(dir.path());
     raw.exec("DROP TABLE audit_log");
+    raw.exec("DROP TABLE page_rules");
     for (const char* c : {"policies", "condition", "not_before", "expires_on", "modified_on"}) {
       raw.exec(std::string("ALTER TABLE api_tokens DROP COLUMN ") + c);
     }
-    raw.exec("DELETE FROM schema_version WHERE version = 3");
+    raw.exec("DELETE FROM schema_version WHERE version >= 3");
     raw.exec("INSERT INTO api_tokens VALUES ('" + std::string(32, 'a') + "', 'old', '" + std::string(64, 'b') +
              "', 'active', '2026-01-01T00:00:00Z')");
   }

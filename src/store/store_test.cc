@@ -22,11 +22,12 @@ TEST(StoreOpenTest, CreatesDatabaseInWalModeWithPrivateFile) {
   EXPECT_EQ(raw.text("SELECT max(version) FROM schema_version"), std::to_string(Store::kSchemaVersion));
   EXPECT_EQ(
       raw.text("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"),
-      "accounts\napi_tokens\naudit_log\njournal\nrecords\nschema_version\nsecondary_data\nserved_views\n"
+      "accounts\napi_tokens\naudit_log\njournal\npage_rules\nrecords\nschema_version\nsecondary_data\nserved_views\n"
       "spectrum_apps\nxfr_journal\nxfr_objects\nzone_serial_floors\nzone_settings\nzones");
   EXPECT_EQ(raw.text("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
                      " ORDER BY name"),
-            "audit_log_time\njournal_zone\nrecords_identity\nspectrum_apps_zone\nxfr_journal_zone\nzones_account");
+            "audit_log_time\njournal_zone\npage_rules_zone\nrecords_identity\nspectrum_apps_zone\nxfr_journal_zone\n"
+            "zones_account");
 }
 
 TEST(StoreOpenTest, CreatesMissingDataDirectories) {
