@@ -65,6 +65,14 @@ HttpResponse list_access_rules(Call& x);
 HttpResponse create_access_rule(Call& x);
 HttpResponse delete_access_rule(Call& x);
 
+// pagerules_api.cc: page rules (forwarding_url redirects at the edge)
+HttpResponse list_page_rules(Call& x);
+HttpResponse create_page_rule(Call& x);
+HttpResponse get_page_rule(Call& x);
+HttpResponse put_page_rule(Call& x);
+HttpResponse patch_page_rule(Call& x);
+HttpResponse delete_page_rule(Call& x);
+
 // secondary_dns.cc: api/secondary_dns.h's SecondaryDns answers every method of these paths
 HttpResponse secondary_dns_account(Call& x);
 HttpResponse secondary_dns_zone(Call& x);

@@ -61,6 +61,13 @@ constexpr Route kRoutes[] = {
     {"GET", "/zones/{zone_id}/firewall/access_rules/rules", list_access_rules, On::kZone, Area::kFirewall, R},
     {"POST", "/zones/{zone_id}/firewall/access_rules/rules", create_access_rule, On::kZone, Area::kFirewall, W},
     {"DELETE", "/zones/{zone_id}/firewall/access_rules/rules/{id}", delete_access_rule, On::kZone, Area::kFirewall, W},
+    // page rules (pagerules_api.cc)
+    {"GET", "/zones/{zone_id}/pagerules", list_page_rules, On::kZone, Area::kZoneSettings, R},
+    {"POST", "/zones/{zone_id}/pagerules", create_page_rule, On::kZone, Area::kZoneSettings, W},
+    {"GET", "/zones/{zone_id}/pagerules/{pagerule_id}", get_page_rule, On::kZone, Area::kZoneSettings, R},
+    {"PUT", "/zones/{zone_id}/pagerules/{pagerule_id}", put_page_rule, On::kZone, Area::kZoneSettings, W},
+    {"PATCH", "/zones/{zone_id}/pagerules/{pagerule_id}", patch_page_rule, On::kZone, Area::kZoneSettings, W},
+    {"DELETE", "/zones/{zone_id}/pagerules/{pagerule_id}", delete_page_rule, On::kZone, Area::kZoneSettings, W},
     // zone transfers (secondary_dns.cc)
     {"GET", "/accounts/{account_id}/secondary_dns/tsigs", secondary_dns_account, On::kAccount, Area::kAccountDns, R},
     {"POST", "/accounts/{account_id}/secondary_dns/tsigs", secondary_dns_account, On::kAccount, Area::kAccountDns, W},

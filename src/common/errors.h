@@ -20,8 +20,9 @@ namespace errc {
 // --- dnsedge's own ---
 inline constexpr int kInternal = 1000;         // store or I/O failure (HTTP 500; 503 with kUnavailable)
 inline constexpr int kAccountNotFound = 1002;  // POST /zones account.id, secondary_dns account
-inline constexpr int kObjectNotFound = 1003;   // a token, tsig, peer or zone transfer config
-inline constexpr int kValidation = 1004;       // "DNS Validation Error": invalid data, no better code
+inline constexpr int kObjectNotFound = 1003;   // a token, tsig, peer, zone transfer config or page rule
+inline constexpr int kValidation = 1004;       // "DNS Validation Error": invalid data, no better code;
+                                               // "Page Rule validation failed"
 inline constexpr int kTooLarge = 1005;         // the request body is over the limit (413)
 inline constexpr int kBadRequest = 1006;       // the HTTP request does not parse
 inline constexpr int kBadSetting = 1007;       // invalid value for a zone setting (cname_flattening)

@@ -147,6 +147,7 @@ Result<void> Controller::load_zones(store::Reader& db) {
       z.records.emplace(r.id, StoredRecord{r, std::move(*rr)});
     }
     if (auto r = load_apps(z, db); !r) return r;
+    if (auto r = load_page_rules(z, db); !r) return r;
     if (z.zone.type == zone::kZoneTypeSecondary) {
       if (auto r = load_secondary(z, db); !r) return r.error();
     }

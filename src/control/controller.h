@@ -60,6 +60,7 @@
 #include "common/result.h"
 #include "common/snapshot.h"
 #include "control/errors.h"
+#include "control/page_rules.h"
 #include "control/preflight_change.h"
 #include "control/spectrum.h"
 #include "control/unique_function.h"
@@ -300,6 +301,23 @@ class Controller {
   [[nodiscard]] Result<DnssecInfo> set_dnssec(const std::string& zone_id, bool enable);
   [[nodiscard]] Result<void> delete_dnssec(const std::string& zone_id);
 
+  // Page rules (control/page_rules.h; forwarding_url only). Writes store the rule and publish
+  // (the edge applies the active ones); DNS and the zone's serial do not change. 404 (1003) for
+  // an unknown rule id. With `messages`: a dry run's note.
+  [[nodiscard]] Result<std::vector<store::PageRuleRow>> page_rules(const std::string& zone_id) const;
+  [[nodiscard]] Result<store::PageRuleRow> page_rule(const std::string& zone_id, const std::string& id) const;
+  [[nodiscard]] Result<store::PageRuleRow> create_page_rule(const std::string& zone_id, const PageRuleInput& in,
+                                                            const WriteOptions& opt = {},
+                                                            std::vector<ApiMessage>* messages = nullptr);
+  // PATCH (replace = false: absent fields keep their values) or PUT (replace = true).
+  [[nodiscard]] Result<store::PageRuleRow> update_page_rule(const std::string& zone_id, const std::string& id,
+                                                            const PageRuleInput& in, bool replace,
+                                                            const WriteOptions& opt = {},
+                                                            std::vector<ApiMessage>* messages = nullptr);
+  [[nodiscard]] Result<void> delete_page_rule(const std::string& zone_id, const std::string& id,
+                                              const WriteOptions& opt = {},
+                                              std::vector<ApiMessage>* messages = nullptr);
+
   // The view DNS answers from right now.
   [[nodiscard]] Result<std::shared_ptr<const view::ZoneView>> served_view(const std::string& zone_id) const;
 
@@ -340,6 +358,8 @@ class Controller {
     DnsSettings settings;
     std::map<std::string, AppInfo> apps;  // by id
     std::vector<AccessRule> access_rules;  // IP access rules (control/spectrum.h)
+    std::map<std::string, store::PageRuleRow> page_rules;   // by id (control/page_rules.h)
+    std::shared_ptr<const view::ZonePageRules> served_rules;  // the active ones, as published; null: none
     std::shared_ptr<const view::ZoneView> view;
     // The compile state `view` was made from (view/model.h): a write recompiles only the names it
     // touches when model->view() is `view`; otherwise (a view made another way since: load,
@@ -403,6 +423,11 @@ class Controller {
   Result<void> commit_apps(StoreZone& z, std::map<std::string, AppInfo> apps, const std::string& op,
                            const AppInfo* write, const std::string& removed_id,
                            const std::vector<AccessRule>* access_rules = nullptr);
+  // Page rules (control/page_rules.cc).
+  Result<void> load_page_rules(StoreZone& z, store::Reader& db);
+  PageRuleZone page_rule_zone(const StoreZone& z) const;
+  // Stores `write` (a new or changed rule), or deletes `removed_id`, and publishes.
+  Result<void> commit_page_rule(StoreZone& z, const store::PageRuleRow* write, const std::string& removed_id);
   // Validates one item against the candidate and applies it. `base_id` empty: a new record.
   Result<zone::Record> stage(const StoreZone& z, WriteBatch& p, const RecordInput& in, const std::string& base_id,
                              bool replace);

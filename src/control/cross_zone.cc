@@ -64,11 +64,16 @@ std::shared_ptr<const view::Catalog> Controller::catalog_with(const std::string&
   for (const auto& f : file_zones_) {
     if (f.view && apexes.insert(f.apex).second) views.push_back(f.view);
   }
+  std::shared_ptr<view::PageRuleSet> rules;  // the page rules of the store zones served
   for (const auto& [id, z] : zones_) {
     const auto& v = id == zone_id && view ? view : z.view;
-    if (v && apexes.insert(z.apex).second) views.push_back(v);
+    if (!v || !apexes.insert(z.apex).second) continue;
+    views.push_back(v);
+    if (!z.served_rules) continue;
+    if (!rules) rules = std::make_shared<view::PageRuleSet>();
+    rules->zones.emplace(z.apex, z.served_rules);
   }
-  return view::Catalog::build(std::move(views));
+  return view::Catalog::build(std::move(views), std::move(rules));
 }
 
 view::ViewTargets Controller::targets_for(const StoreZone& z) const {

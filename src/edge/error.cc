@@ -26,6 +26,7 @@ ErrorSource source_of(ErrorKind kind) noexcept {
     case ErrorKind::kBadRequest:
     case ErrorKind::kBadBody:
     case ErrorKind::kHeadTooLarge:
+    case ErrorKind::kUriTooLong:
     case ErrorKind::kVersionNotSupported:
     case ErrorKind::kHeadTimeout:
     case ErrorKind::kNotProxied:
@@ -54,6 +55,8 @@ ErrorResponse describe(ErrorKind kind) noexcept {
     case ErrorKind::kBadBody: return {400, "Bad Request", 400, "The request body is malformed"};
     case ErrorKind::kHeadTooLarge:
       return {431, "Request Header Fields Too Large", 431, "The request header is larger than 32 KiB"};
+    case ErrorKind::kUriTooLong:
+      return {414, "URI Too Long", 414, "The redirect for this URL would be too long"};
     case ErrorKind::kVersionNotSupported:
       return {505, "HTTP Version Not Supported", 505, "Only HTTP/1.0 and HTTP/1.1 are served here"};
     case ErrorKind::kHeadTimeout: return {408, "Request Timeout", 408, "The request header did not arrive in time"};

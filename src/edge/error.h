@@ -26,23 +26,24 @@ namespace dnsedge::edge {
 enum class ErrorSource : uint8_t { kDownstream, kUpstream, kInternal };
 
 enum class ErrorKind : uint8_t {
-  kBadRequest,             // 400: malformed request head
-  kBadBody,                // 400: malformed chunked request body
-  kHeadTooLarge,           // 431: head over 32 KiB or too many fields
-  kVersionNotSupported,    // 505
-  kHeadTimeout,            // 408: no complete head within the header timeout (slowloris)
-  kNotProxied,             // 409/1001: the Host is not a proxied name of ours
-  kDirectIpAccess,         // 409/1003: an IP literal or no Host at all
-  kProhibitedOrigin,       // 403/1000: an origin address the origin policy prohibits
-  kLoopDetected,           // 508: the request carries this edge's CDN-Loop mark
-  kOriginUnresolved,       // 502/1016: a proxied CNAME whose target has no addresses yet
-  kOriginRefused,          // 502/521: every origin address refused or was unreachable
-  kOriginConnectTimeout,   // 504/522: no origin address accepted within the connect timeout
-  kOriginTimeout,          // 504/524: the origin did not answer within the origin timeout
-  kOriginBadResponse,      // 502/520: unparseable or oversized response head
-  kOriginReset,            // 502/520: the origin closed or reset before a complete head
-  kClientGone,             // no response: the client closed or reset
-  kInternal,               // 500
+  kBadRequest,            // 400: malformed request head
+  kBadBody,               // 400: malformed chunked request body
+  kHeadTooLarge,          // 431: head over 32 KiB or too many fields
+  kUriTooLong,            // 414: a page rule's Location for this request would be too long
+  kVersionNotSupported,   // 505
+  kHeadTimeout,           // 408: no complete head within the header timeout (slowloris)
+  kNotProxied,            // 409/1001: the Host is not a proxied name of ours
+  kDirectIpAccess,        // 409/1003: an IP literal or no Host at all
+  kProhibitedOrigin,      // 403/1000: an origin address the origin policy prohibits
+  kLoopDetected,          // 508: the request carries this edge's CDN-Loop mark
+  kOriginUnresolved,      // 502/1016: a proxied CNAME whose target has no addresses yet
+  kOriginRefused,         // 502/521: every origin address refused or was unreachable
+  kOriginConnectTimeout,  // 504/522: no origin address accepted within the connect timeout
+  kOriginTimeout,         // 504/524: the origin did not answer within the origin timeout
+  kOriginBadResponse,     // 502/520: unparseable or oversized response head
+  kOriginReset,           // 502/520: the origin closed or reset before a complete head
+  kClientGone,            // no response: the client closed or reset
+  kInternal,              // 500
 };
 
 struct ProxyError {

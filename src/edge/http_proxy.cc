@@ -4,7 +4,8 @@
 // Phases of one request (Pingora's names, docs/edge.md):
 //   read_request   head within header_timeout, ≤ 32 KiB               → 408 / 431 / 400 / 505
 //   request_filter CDN-Loop mark → 508; Host → route (RouteTable of the current catalog)
-//                  → 409 (1001/1003), 403 (1000: prohibited origin), 502 (1016)
+//                  → 409 (1001/1003); the zone's page rules → 301/302 (edge/page_rules.h);
+//                  403 (1000: prohibited origin), 502 (1016)
 //   upstream_peer  reuse, or connect with failover over the origins   → 502 (521) / 504 (522)
 //   upstream_request  rewritten head; body streamed by a second coroutine (upload)
 //   response       1xx passed on; 101 after an Upgrade → splice; head within origin_timeout
@@ -18,6 +19,7 @@
 #include "edge/error.h"
 #include "edge/http_head.h"
 #include "edge/internal/conn.h"
+#include "edge/page_rules.h"
 
 namespace dnsedge::edge::internal {
 namespace {
@@ -83,6 +85,7 @@ class HttpConn final : public Conn {
   std::string host_;           // the request's Host, for error pages
   std::string origin_route_;   // the route the open origin connection belongs to
   std::string client_ip_;
+  Redirect redirect_;  // a page rule's answer (its buffers reused)
   std::shared_ptr<Event> upload_done_;
   bool upload_ok_ = true;
   bool upload_bad_body_ = false;
@@ -268,6 +271,27 @@ awaitable<void> HttpConn::run() {
     if (route == nullptr) {
       co_await fail(ErrorKind::kNotProxied, "no proxied DNS record for this name points at this edge");
       co_return;
+    }
+    // --- request_filter: page rules (forwarding_url) answer before any origin is involved ---
+    if (route->page_rules) {
+      const RedirectOutcome ro = find_redirect(*route->page_rules, req_->host, local_ep.port, req_->target, &redirect_);
+      if (ro == RedirectOutcome::kTooLong) {
+        co_await fail(ErrorKind::kUriTooLong, "the page rule's Location would be over 16 KiB");
+        co_return;
+      }
+      if (ro == RedirectOutcome::kRedirect) {
+        // A request body is not read: the connection closes after the answer (lingering).
+        const bool keep_alive = req_->keep_alive() && req_->body == http::BodyKind::kNone;
+        render_redirect(redirect_, req_->method == "HEAD", keep_alive, new_ray_id(), &out_);
+        cin.consume(head_len);
+        response_started_ = true;
+        if (!keep_alive) {
+          co_await lingering_close(*this, out_);
+          co_return;
+        }
+        if (!co_await write_all(client, out_.data(), out_.size())) co_return;
+        continue;
+      }
     }
     if (route->prohibited) {
       co_await fail(ErrorKind::kProhibitedOrigin, route->why);

@@ -102,9 +102,11 @@ std::shared_ptr<const RouteTable> RouteTable::build(const view::Catalog& catalog
             [](const view::ZoneView* a, const view::ZoneView* b) { return a->apex().size() < b->apex().size(); });
   for (const view::ZoneView* z : zones) {
     absl::flat_hash_set<std::string_view> wildcard_parents;
+    const std::shared_ptr<const view::ZonePageRules> rules = catalog.page_rules()->find(z->apex());
     for (const auto& [owner, origin] : z->origins()) {
       Route r;
       r.name = dns::name_to_text(owner);
+      r.page_rules = rules;
       if (!origin.cname.empty()) r.cname = dns::name_to_text(origin.cname);
       add_origins(r, origin);
       if (policy != nullptr) mark_prohibited(r, *policy);

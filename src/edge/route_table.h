@@ -22,6 +22,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "edge/address.h"
 #include "view/origin_policy.h"
+#include "view/page_rules.h"
 #include "view/zone_view.h"
 
 namespace dnsedge::edge {
@@ -34,6 +35,9 @@ struct Route {
   // error 1000 and connects nowhere. `why` says which address and why (for the log only).
   bool prohibited = false;
   std::string why;
+  // The active page rules of the route's zone (view/page_rules.h), tried before the origin;
+  // null when it has none.
+  std::shared_ptr<const view::ZonePageRules> page_rules;
 };
 
 // A Host header value or a TLS server_name, reduced to a lowercase wire name.

@@ -215,6 +215,21 @@ END;
     {5, R"sql(
 DROP TABLE IF EXISTS journal;
 )sql"},
+    // Page rules: Cloudflare's forwarding_url action (control/page_rules.h).
+    {6, R"sql(
+CREATE TABLE page_rules (
+  id          TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 32 AND id NOT GLOB '*[^0-9a-f]*'),
+  zone_id     TEXT NOT NULL REFERENCES zones(id) ON DELETE CASCADE,
+  pattern     TEXT NOT NULL CHECK (pattern <> ''),
+  url         TEXT NOT NULL CHECK (url <> ''),
+  status_code INTEGER NOT NULL CHECK (status_code IN (301, 302)),
+  priority    INTEGER NOT NULL CHECK (priority >= 1),
+  status      TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+  created_on  TEXT NOT NULL CHECK (created_on <> ''),
+  modified_on TEXT NOT NULL CHECK (modified_on <> '')
+) STRICT;
+CREATE INDEX page_rules_zone ON page_rules(zone_id);
+)sql"},
 };
 
 static_assert(kMigrations[std::size(kMigrations) - 1].version == Store::kSchemaVersion);

@@ -3,9 +3,9 @@
 // DIR/dnsedge.db, in WAL mode (the store is the truth; docs/architecture.md).
 //
 // What it holds: accounts, zones (with the SOA serial of each), records, zone settings,
-// Spectrum-style apps, API tokens (SHA-256 of the secret only), the audit log and the zone
-// transfer tables (the IXFR journal of view diffs, the last served view of each zone). File-backed
-// zones (--zone-file) are not stored here.
+// Spectrum-style apps, page rules, API tokens (SHA-256 of the secret only), the audit log and
+// the zone transfer tables (the IXFR journal of view diffs, the last served view of each zone).
+// File-backed zones (--zone-file) are not stored here.
 //
 // Durability. The database runs with journal_mode=WAL and synchronous=FULL: Transaction::commit()
 // returns only after the WAL has been fsync()ed, so a commit that returned survives kill -9 and
@@ -41,7 +41,7 @@
 // in one transaction, and refuses a database whose version is newer than this binary knows
 // (StoreErrc::kSchema). Migration 1 creates every table; 2 adds zone transfers; 3 token scopes
 // and the audit log; 4 DNSSEC state and keys; 5 drops migration 1's JSON change journal (the
-// IXFR journal of 2 is the one zone transfers read).
+// IXFR journal of 2 is the one zone transfers read); 6 page rules.
 //
 // Thread safety: a Store is one read-write connection and must be used by one thread at a time
 // (the control module's single writer thread). Its reads go through the same connection, so
@@ -169,6 +169,20 @@ struct DnssecKeyRow {
   bool operator==(const DnssecKeyRow&) const = default;
 };
 
+// A page rule of a zone (migration 6): Cloudflare's forwarding_url action on one URL pattern
+// (control/page_rules.h validates it). The store checks status_code 301/302, priority >= 1,
+// status active/disabled and non-empty texts.
+struct PageRuleRow {
+  std::string id, zone_id;
+  std::string pattern;  // the target's constraint value, as normalized
+  std::string url;      // the forwarding URL
+  int status_code = 301;
+  int64_t priority = 1;
+  std::string status = "disabled";  // "active" or "disabled"
+  std::string created_on, modified_on;
+  bool operator==(const PageRuleRow&) const = default;
+};
+
 namespace internal {
 class Db;  // one SQLite connection plus its prepared-statement cache (store.cc)
 struct DiskState;  // a Store's full-disk episode (store.cc)
@@ -216,6 +230,9 @@ class Reader {
   [[nodiscard]] Result<std::vector<zone::SpectrumApp>> list_all_apps();
   [[nodiscard]] Result<std::optional<zone::SpectrumApp>> get_app(std::string_view zone_id,
                                                                  std::string_view id);
+
+  // Page rules of one zone (migration 4), ordered by (created_on, id).
+  [[nodiscard]] Result<std::vector<PageRuleRow>> list_page_rules(std::string_view zone_id);
 
   // Tokens ordered by created_on then id.
   [[nodiscard]] Result<std::vector<zone::ApiToken>> list_tokens();
@@ -322,6 +339,11 @@ class Transaction {
   [[nodiscard]] Result<void> update_app(const zone::SpectrumApp& a);  // config_json, modified_on
   [[nodiscard]] Result<void> delete_app(std::string_view zone_id, std::string_view id);
 
+  [[nodiscard]] Result<void> insert_page_rule(const PageRuleRow& r);
+  // Every field but id, zone_id and created_on, matched on (r.zone_id, r.id).
+  [[nodiscard]] Result<void> update_page_rule(const PageRuleRow& r);
+  [[nodiscard]] Result<void> delete_page_rule(std::string_view zone_id, std::string_view id);
+
   [[nodiscard]] Result<void> insert_token(const zone::ApiToken& t);
   // Every field but id and created_on.
   [[nodiscard]] Result<void> update_token(const zone::ApiToken& t);
@@ -356,7 +378,7 @@ class Transaction {
 class Store : public Reader {
  public:
   // The schema version this binary creates and understands.
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   // Opens DIR/dnsedge.db, creating DIR (mode 0700) and the file (mode 0600) if missing, and
   // migrates it to kSchemaVersion.

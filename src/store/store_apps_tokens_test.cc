@@ -163,6 +163,7 @@ TEST(StoreTokenTest, TokensFromBeforeScopesKeepEveryPermission) {
   {  // the database as schema version 2 left it, with a token
     RawDb raw(dir.path());
     raw.exec("DROP TABLE audit_log");
+    raw.exec("DROP TABLE page_rules");
     for (const char* c : {"policies", "condition", "not_before", "expires_on", "modified_on"}) {
       raw.exec(std::string("ALTER TABLE api_tokens DROP COLUMN ") + c);
     }

@@ -21,12 +21,12 @@ TEST(StoreOpenTest, CreatesDatabaseInWalModeWithPrivateFile) {
   EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(raw.text("SELECT max(version) FROM schema_version"), std::to_string(Store::kSchemaVersion));
   EXPECT_EQ(raw.text("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"),
-            "accounts\napi_tokens\naudit_log\ndnssec_keys\ndnssec_zones\nrecords\nschema_version\n"
+            "accounts\napi_tokens\naudit_log\ndnssec_keys\ndnssec_zones\npage_rules\nrecords\nschema_version\n"
             "secondary_data\nserved_views\nspectrum_apps\nxfr_journal\nxfr_objects\nzone_serial_floors\n"
             "zone_settings\nzones");
   EXPECT_EQ(raw.text("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
                      " ORDER BY name"),
-            "audit_log_time\nrecords_identity\nspectrum_apps_zone\nxfr_journal_zone\nzones_account");
+            "audit_log_time\npage_rules_zone\nrecords_identity\nspectrum_apps_zone\nxfr_journal_zone\nzones_account");
 }
 
 TEST(StoreOpenTest, CreatesMissingDataDirectories) {

@@ -184,9 +184,11 @@ std::vector<std::string> rrset_rdatas(const ZoneView& z, const RRset* s) {
 
 // --- Catalog ---
 
-std::shared_ptr<const Catalog> Catalog::build(std::vector<std::shared_ptr<const ZoneView>> zones) {
+std::shared_ptr<const Catalog> Catalog::build(std::vector<std::shared_ptr<const ZoneView>> zones,
+                                              std::shared_ptr<const PageRuleSet> page_rules) {
   auto c = std::make_shared<Catalog>();
   c->zones_ = std::move(zones);
+  c->page_rules_ = page_rules ? std::move(page_rules) : PageRuleSet::empty();
   for (const auto& z : c->zones_) {
     c->by_apex_[z->apex()] = z.get();
     c->max_labels_ = std::max(c->max_labels_, dns::label_count(dns::as_bytes(z->apex())));

@@ -23,6 +23,7 @@
 #include "dns/zonefile.h"
 #include "view/apps.h"
 #include "view/dnssec_index.h"
+#include "view/page_rules.h"
 #include "view/rdata.h"
 #include "view/served.h"
 
@@ -226,16 +227,21 @@ std::vector<std::string> rrset_rdatas(const ZoneView& z, const RRset* s);
 // The set of zones served, looked up by longest matching suffix. Immutable once built.
 class Catalog {
  public:
-  static std::shared_ptr<const Catalog> build(std::vector<std::shared_ptr<const ZoneView>> zones);
+  // `page_rules`: the active page rules of the zones, for the edge (view/page_rules.h); null: none.
+  static std::shared_ptr<const Catalog> build(std::vector<std::shared_ptr<const ZoneView>> zones,
+                                              std::shared_ptr<const PageRuleSet> page_rules = nullptr);
   static std::shared_ptr<const Catalog> empty() { return build({}); }
 
   // The zone with the longest apex that `lower_qname` equals or lies below, or nullptr.
   const ZoneView* find_zone(std::string_view lower_qname) const noexcept;
   const std::vector<std::shared_ptr<const ZoneView>>& zones() const noexcept { return zones_; }
   std::shared_ptr<const ZoneView> zone(std::string_view apex) const;
+  // The page rules published with the zones; never null.
+  const std::shared_ptr<const PageRuleSet>& page_rules() const noexcept { return page_rules_; }
 
  private:
   std::vector<std::shared_ptr<const ZoneView>> zones_;
+  std::shared_ptr<const PageRuleSet> page_rules_;
   absl::flat_hash_map<std::string_view, const ZoneView*> by_apex_;
   std::vector<const ZoneView*> by_length_;  // apexes longest first, for small catalogs
   unsigned max_labels_ = 0;
