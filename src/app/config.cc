@@ -60,6 +60,7 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   std::vector<std::string> listen;
   std::vector<std::string> edge4, edge6, upstream, flat, nameservers;
   std::string api_listen, api_token, api_token_file;
+  std::string metrics_listen;
   std::optional<long> threads;
   long rrl_rate = cfg.rrl.rate, rrl_slip = cfg.rrl.slip, rrl_v4 = cfg.rrl.ipv4_prefix, rrl_v6 = cfg.rrl.ipv6_prefix;
   std::optional<long> generate_max, zone_records_max;
@@ -76,7 +77,8 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
                                                   "no_edge_proxy", "edge_ipv4",  "edge_ipv6",  "upstream",
                                                   "flatten_all",   "api_listen", "api_token",  "nameservers",
                                                   "edge",          "spectrum_app", "xfr",        "rrl",
-                                                  "api_token_file", "max_generate_records", "max_records_per_zone"};
+                                                  "api_token_file", "max_generate_records", "max_records_per_zone",
+                                                  "metrics_listen"};
     for (const auto& [k, v] : t) {
       bool known = false;
       for (auto kk : kKnown) known = known || k.str() == kk;
@@ -104,7 +106,8 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
       *dest = *v;
     }
     for (auto [key, dest] : {std::pair<const char*, std::string*>{"api_listen", &api_listen},
-                             {"api_token", &api_token}, {"api_token_file", &api_token_file}}) {
+                             {"api_token", &api_token}, {"api_token_file", &api_token_file},
+                             {"metrics_listen", &metrics_listen}}) {
       if (const auto* n = t.get(key)) {
         if (!n->is_string()) return make_error(flags.config_file + ": '" + key + "' must be a string");
         *dest = n->as_string()->get();
@@ -181,6 +184,12 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   if (!flags.flatten_all.empty()) flat = flags.flatten_all;
 
   if (!flags.api_listen.empty()) api_listen = flags.api_listen;
+  if (!flags.metrics_listen.empty()) metrics_listen = flags.metrics_listen;
+  if (!metrics_listen.empty()) {
+    auto ep = server::Endpoint::parse(metrics_listen);
+    if (!ep) return make_error("--metrics-listen " + metrics_listen + ": " + ep.error().message);
+    cfg.metrics_listen = ep->to_string();
+  }
   if (!flags.api_token.empty() && !flags.api_token_file.empty()) {
     return make_error("give --api-token or --api-token-file, not both");
   }
