@@ -77,12 +77,12 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
                                                   "no_edge_proxy", "edge_ipv4",  "edge_ipv6",  "upstream",
                                                   "flatten_all",   "api_listen", "api_token",  "nameservers",
                                                   "edge",          "spectrum_app", "xfr",        "rrl",
-                                                  "api_token_file", "max_generate_records", "max_records_per_zone",
-                                                  "metrics_listen"};
+                                                  "api_token_file", "max_generate_records", "max_records_per_zone"};
     for (const auto& [k, v] : t) {
       bool known = false;
       for (auto kk : kKnown) known = known || k.str() == kk;
       known = known || is_limit_key(k.str());
+      known = known || k.str() == "metrics_listen";
       if (!known) return make_error(flags.config_file + ": unknown setting '" + std::string(k.str()) + "'");
     }
     auto x = xfr_config_from_toml(t, flags.config_file);
@@ -106,12 +106,15 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
       *dest = *v;
     }
     for (auto [key, dest] : {std::pair<const char*, std::string*>{"api_listen", &api_listen},
-                             {"api_token", &api_token}, {"api_token_file", &api_token_file},
-                             {"metrics_listen", &metrics_listen}}) {
+                             {"api_token", &api_token}, {"api_token_file", &api_token_file}}) {
       if (const auto* n = t.get(key)) {
         if (!n->is_string()) return make_error(flags.config_file + ": '" + key + "' must be a string");
         *dest = n->as_string()->get();
       }
+    }
+    if (const auto* n = t.get("metrics_listen")) {
+      if (!n->is_string()) return make_error(flags.config_file + ": 'metrics_listen' must be a string");
+      metrics_listen = n->as_string()->get();
     }
     if (const auto* n = t.get("threads")) {
       if (!n->is_integer()) return make_error(flags.config_file + ": 'threads' must be an integer");

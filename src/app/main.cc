@@ -34,7 +34,6 @@
 #include "control/validate.h"
 #include "dns/name.h"
 #include "dns/types.h"
-#include "metrics/http_server.h"
 #include "resolve/flatten_cache.h"
 #include "resolve/resolver.h"
 #include "server/server.h"
@@ -42,6 +41,8 @@
 #include "spdlog/spdlog.h"
 #include "xfr/secondary.h"
 #include "xfr/service.h"
+
+#include "metrics/http_server.h"  // --metrics-listen
 
 namespace dnsedge::app {
 namespace {

@@ -79,7 +79,8 @@ TEST(Registry, ScrapeHasFamiliesWithMnemonicLabels) {
   const std::string s = Registry::global().scrape();
   Registry::global().remove_collector(id);
   EXPECT_NE(s.find("# TYPE dnsedge_dns_queries_total counter\n"), std::string::npos);
-  EXPECT_NE(s.find("dnsedge_dns_queries_total{transport=\"udp\",qtype=\"AAAA\",rcode=\"NXDOMAIN\"} "), std::string::npos);
+  EXPECT_NE(s.find("dnsedge_dns_queries_total{transport=\"udp\",qtype=\"AAAA\",rcode=\"NXDOMAIN\"} "),
+            std::string::npos);
   EXPECT_NE(s.find("dnsedge_api_requests_total{method=\"GET\",route=\"zones/{zone_id}\",code=\"200\"} "),
             std::string::npos);
   EXPECT_NE(s.find("dnsedge_build_info{version=\""), std::string::npos);
@@ -98,8 +99,8 @@ TEST(DnsCounters, ExtendedRcodeFoundByWalking) {
   // Header (1 question, 1 additional), question "a." A IN, then OPT with EXTENDED-RCODE 1
   // and header rcode 0: BADVERS (16).
   const uint8_t msg[] = {0x12, 0x34, 0x84, 0x00, 0, 1, 0, 0, 0, 0, 0, 1,  // header
-                         1,    'a',  0,    0,    1, 0, 1,                    // question
-                         0,    0,    41,   4,    0, 1, 0, 0, 0, 0, 0};       // OPT, ext rcode 1
+                         1,    'a',  0,    0,    1, 0, 1,                 // question
+                         0,    0,    41,   4,    0, 1, 0, 0, 0, 0, 0};    // OPT, ext rcode 1
   EXPECT_EQ(response_rcode(msg, sizeof msg), 16);
   EXPECT_EQ(response_rcode(msg, 19), 0);  // no room for the OPT: the header's bits
 }

@@ -15,10 +15,10 @@
 #include <boost/asio.hpp>
 
 #include "auth/answer.h"
-#include "metrics/dns_counters.h"
 #include "common/conn_table.h"
 #include "dns/message.h"
 #include "dns/types.h"
+#include "metrics/dns_counters.h"
 #include "spdlog/spdlog.h"
 
 namespace dnsedge::server::internal {
@@ -323,7 +323,8 @@ class TcpServerImpl final : public TcpServer {
         co_return;
       }
       const uint8_t* reply = c.out.get() + kLengthPrefix;
-      metrics_.response(metrics::Transport::kTcp, q.qtype, metrics::response_rcode(reply, n), n, (reply[2] & 0x02) != 0);
+      metrics_.response(metrics::Transport::kTcp, q.qtype, metrics::response_rcode(reply, n), n,
+                        (reply[2] & 0x02) != 0);
 
       c.out[0] = static_cast<uint8_t>(n >> 8);
       c.out[1] = static_cast<uint8_t>(n);

@@ -268,3 +268,24 @@ def test_a_real_prometheus_scrapes_the_counters(server, tmp_path):
         assert float(got[0]["value"][1]) == want
     finally:
         prom.stop()
+
+
+def test_metrics_listen_from_the_config_file(tmp_path):
+    need_dnsedge()
+    srv = Dnsedge(tmp_path)
+    srv.dns_port, srv.metrics_port = free_port(), free_port()
+    cfg = tmp_path / "dnsedge.toml"
+    cfg.write_text(f'metrics_listen = "127.0.0.1:{srv.metrics_port}"\n')
+    try:
+        srv.spawn(serve_argv(data=tmp_path / "data", dns_listen=[f"127.0.0.1:{srv.dns_port}"],
+                             api_listen="127.0.0.1:0", zone_files=[ZONE],
+                             extra=["--no-edge-proxy", "--config", str(cfg)]))
+        srv.wait_until(lambda: srv.get("/readyz")[0] == 200, "ready (GET /readyz 200)")
+        assert srv.get("/healthz") == (200, "ok\n")
+    finally:
+        srv.stop()
+    cfg.write_text("metrics_listen = 9153\n")
+    r = subprocess.run([DNSEDGE_BIN, "serve", "--data", str(tmp_path / "d"), "--config", str(cfg)],
+                       capture_output=True, text=True, timeout=20)
+    assert r.returncode == 2
+    assert "'metrics_listen' must be a string" in r.stderr + r.stdout
