@@ -30,6 +30,17 @@ std::string_view drop_name(size_t index) noexcept {
   }
 }
 
+std::string_view handoff_name(size_t index) noexcept {
+  switch (index) {
+    case 0:
+      return "transfer";
+    case 1:
+      return "notify";
+    default:
+      return "signed";
+  }
+}
+
 size_t qtype_index(uint16_t qtype) noexcept {
   // A and AAAA, most of the traffic, without the search.
   if (qtype == 1) return 0;
@@ -102,6 +113,7 @@ void DnsTotals::add(const DnsTotals& o) noexcept {
     size_sum[t] += o.size_sum[t];
     truncated[t] += o.truncated[t];
     for (size_t d = 0; d < kDropReasons; ++d) dropped[t][d] += o.dropped[t][d];
+    for (size_t k = 0; k < kHandoffKinds; ++k) handoff[t][k] += o.handoff[t][k];
   }
 }
 
@@ -119,6 +131,7 @@ void DnsCounters::add_to(DnsTotals& out) const noexcept {
     out.size_sum[t] += size_sum_[t].load(r);
     out.truncated[t] += truncated_[t].load(r);
     for (size_t d = 0; d < kDropReasons; ++d) out.dropped[t][d] += dropped_[t][d].load(r);
+    for (size_t k = 0; k < kHandoffKinds; ++k) out.handoff[t][k] += handoff_[t][k].load(r);
   }
 }
 

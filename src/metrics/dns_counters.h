@@ -33,6 +33,11 @@ enum class Drop : uint8_t {
 inline constexpr size_t kDropReasons = 3;
 std::string_view drop_name(size_t index) noexcept;
 
+// What a query handed to the transfer module is: dns::QueryKind's kTransfer, kNotify, kSigned
+// (1, 2, 3); other values are not counted.
+inline constexpr size_t kHandoffKinds = 3;
+std::string_view handoff_name(size_t index) noexcept;
+
 inline constexpr size_t kQtypes = 27;  // the known types and "other" (the last)
 inline constexpr size_t kRcodes = 14;  // the known rcodes and "other" (the last)
 size_t qtype_index(uint16_t qtype) noexcept;
@@ -51,6 +56,7 @@ struct DnsTotals {
   uint64_t size_sum[kTransports] = {};
   uint64_t truncated[kTransports] = {};
   uint64_t dropped[kTransports][kDropReasons] = {};
+  uint64_t handoff[kTransports][kHandoffKinds] = {};
 
   uint64_t queries_of(Transport t, uint16_t qtype, uint16_t rcode) const noexcept {
     return queries[static_cast<size_t>(t)][qtype_index(qtype)][rcode_index(rcode)];
@@ -78,6 +84,10 @@ class alignas(64) DnsCounters {
     if (tc) bump(truncated_[ti]);
   }
   void drop(Transport t, Drop why) noexcept { bump(dropped_[static_cast<size_t>(t)][static_cast<size_t>(why)]); }
+  // A query handed to the transfer module (`kind`: dns::QueryKind's value, 1..3).
+  void handoff(Transport t, uint8_t kind) noexcept {
+    if (kind >= 1 && kind <= kHandoffKinds) bump(handoff_[static_cast<size_t>(t)][kind - 1]);
+  }
 
   // Any thread: a relaxed reading of every counter, added to `out`.
   void add_to(DnsTotals& out) const noexcept;
@@ -92,6 +102,7 @@ class alignas(64) DnsCounters {
   std::atomic<uint64_t> size_sum_[kTransports] = {};
   std::atomic<uint64_t> truncated_[kTransports] = {};
   std::atomic<uint64_t> dropped_[kTransports][kDropReasons] = {};
+  std::atomic<uint64_t> handoff_[kTransports][kHandoffKinds] = {};
 };
 
 // The rcode of a response: the header's four bits, plus the OPT record's upper eight bits when

@@ -50,6 +50,8 @@ TEST(DnsCounters, PerWorkerCountsSumAtScrape) {
         if (n % 10 == 0) workers[i]->response(Transport::kTcp, 65280, 3, 2000, true);
       }
       workers[i]->drop(Transport::kUdp, Drop::kRateLimited);
+      workers[i]->handoff(Transport::kTcp, 1);
+      workers[i]->handoff(Transport::kTcp, 0);  // a plain query: not a handoff, not counted
     });
   }
   for (auto& t : threads) t.join();
@@ -61,6 +63,7 @@ TEST(DnsCounters, PerWorkerCountsSumAtScrape) {
             uint64_t{kWorkers * kEach / 10});
   EXPECT_EQ(after.truncated[1] - before.truncated[1], uint64_t{kWorkers * kEach / 10});
   EXPECT_EQ(after.dropped[0][0] - before.dropped[0][0], uint64_t{kWorkers});
+  EXPECT_EQ(after.handoff[1][0] - before.handoff[1][0], uint64_t{kWorkers});
   EXPECT_EQ(after.size_sum[0] - before.size_sum[0], uint64_t{kWorkers * kEach * 100});
   // 100 bytes fall in the (64, 128] bucket; 2000 in (1500, 4096].
   EXPECT_EQ(after.size_buckets[0][1] - before.size_buckets[0][1], uint64_t{kWorkers * kEach});

@@ -143,6 +143,14 @@ void write_dns(const DnsTotals& t, Exposition& out) {
                  t.dropped[tr][d]);
     }
   }
+  out.family("dnsedge_dns_xfr_requests_total", "counter",
+             "Zone transfer requests, NOTIFY and TSIG-signed queries received, by transport and kind.");
+  for (size_t tr = 0; tr < kTransports; ++tr) {
+    for (size_t k = 0; k < kHandoffKinds; ++k) {
+      out.sample("dnsedge_dns_xfr_requests_total", {{"transport", transport_name(tr)}, {"kind", handoff_name(k)}},
+                 t.handoff[tr][k]);
+    }
+  }
 }
 
 std::string Registry::scrape() const {

@@ -281,6 +281,7 @@ class TcpServerImpl final : public TcpServer {
       if (options_.xfr != nullptr && options_.xfr->kind(dns::kind(q, true)) != xfr::Kind::kAnswer) {
         // Transfers (many messages), NOTIFY, signed queries: the xfr handler builds the reply
         // from its own snapshot; each message is written before the next is built.
+        metrics_.handoff(metrics::Transport::kTcp, static_cast<uint8_t>(options_.xfr->kind(dns::kind(q, true))));
         auto stream = options_.xfr->tcp(query, c.peer);
         c.begin += kLengthPrefix + len;
         if (c.begin == c.end) c.begin = c.end = 0;

@@ -194,6 +194,7 @@ void UdpWorker::drain(const UdpSocket& socket) noexcept {
       const dns::ParseStatus st = dns::parse_query(query, q);
       if (xfr_ != nullptr && xfr_->kind(dns::kind(q, false)) != xfr::Kind::kAnswer) [[unlikely]] {
         // Handed off (copied into the handler's preallocated queue); it replies from its thread.
+        metrics_.handoff(metrics::Transport::kUdp, static_cast<uint8_t>(xfr_->kind(dns::kind(q, false))));
         msghdr& h = b.rx[i].msg_hdr;
         const bool ctl = socket.pktinfo && h.msg_controllen > 0 && !(h.msg_flags & MSG_CTRUNC);
         if (ctl) pktinfo_for_reply(&h);

@@ -12,7 +12,9 @@ import time
 import urllib.parse
 import urllib.request
 
+import dns.flags
 import dns.message
+import dns.opcode
 import dns.query
 import dns.rcode
 import pytest
@@ -75,6 +77,33 @@ def test_known_queries_give_exact_counter_deltas(server):
     assert after["dnsedge_process_resident_memory_bytes"] > 0
     assert after["dnsedge_process_open_fds"] > 0
     assert any(k.startswith("dnsedge_build_info{version=") for k in after)
+
+
+def test_transfers_are_counted_apart_from_queries(server):
+    """An AXFR goes to the transfer module (dnsedge_dns_xfr_requests_total); a NOTIFY to a server
+    without secondary zones is the answer engine's NOTIMP (dnsedge_dns_queries_total)."""
+    before = parse(server.scrape())
+    axfr = dns.message.make_query("example.com.", "AXFR")
+    r = dns.query.tcp(axfr, "127.0.0.1", port=server.dns_port, timeout=5)
+    assert r.rcode() == dns.rcode.REFUSED  # no outgoing transfers configured
+    notify = dns.message.make_query("example.com.", "SOA")
+    notify.set_opcode(dns.opcode.NOTIFY)
+    notify.flags |= dns.flags.AA
+    r = dns.query.udp(notify, "127.0.0.1", port=server.dns_port, timeout=5)
+    assert r.rcode() == dns.rcode.NOTIMP
+    key_t = series("dnsedge_dns_xfr_requests_total", transport="tcp", kind="transfer")
+    key_q = series("dnsedge_dns_queries_total", transport="udp", qtype="SOA", rcode="NOTIMP")
+    deadline = time.monotonic() + 5
+    after = parse(server.scrape())
+    while delta(before, after, key_t) < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        after = parse(server.scrape())
+    assert delta(before, after, key_t) == 1
+    assert delta(before, after, key_q) == 1
+    moved = [k for k in after if k.startswith("dnsedge_dns_queries_total") and delta(before, after, k)]
+    assert moved == [key_q], "the transfer request is not in the query counters"
+    notify_key = series("dnsedge_dns_xfr_requests_total", transport="udp", kind="notify")
+    assert delta(before, after, notify_key) == 0
 
 
 def test_a_dropped_query_is_counted(server):
