@@ -6,6 +6,7 @@ BUILD_TYPE ?= RelWithDebInfo
 PY         := /usr/bin/python3
 DNS_LISTEN ?= 127.0.0.1:5353
 API_LISTEN ?= 127.0.0.1:8080
+METRICS_LISTEN ?= 127.0.0.1:9153
 DATA       ?= .dnsedge-data
 
 # Build and run dependencies, plus the peers and clients the tests and the benchmark use.
@@ -14,9 +15,9 @@ DEPS := cmake ninja-build g++ clang clang-format pkg-config make \
         nlohmann-json3-dev libsqlite3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev \
         libfmt-dev libabsl-dev libssl-dev \
         knot knot-dnsutils knot-dnssecutils nsd dnsperf bind9-dnsutils python3 python3-dnspython python3-pytest \
-        curl openssl swaks python3-aiosmtpd python3-cryptography nodejs chromium
+        curl openssl swaks python3-aiosmtpd python3-cryptography nodejs chromium prometheus
 
-PYTEST_SUITES := tests/blackbox tests/golden tests/api tests/doctor tests/edge tests/xfr tests/web
+PYTEST_SUITES := tests/blackbox tests/golden tests/api tests/doctor tests/edge tests/xfr tests/metrics tests/web
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -98,11 +99,12 @@ run: build
 	@echo "  $(CURL) -X POST $(API_URL)/zones -d '{\"name\":\"example.org\"}'"
 	@echo "  $(CURL) -X POST $(API_URL)/zones/ZONE_ID/dns_records \\"
 	@echo "       -d '{\"name\":\"www\",\"type\":\"A\",\"content\":\"192.0.2.10\",\"proxied\":true}'"
+	@echo "Metrics (Prometheus, docs/observability.md): curl -s http://$(METRICS_LISTEN)/metrics  (/healthz, /readyz)"
 	@echo "CLI: export DNSEDGE_API_TOKEN=demo-token-change-me; $(BUILD)/dnsedge zone list --api $(API_URL)"
 	@exec $(BUILD)/dnsedge serve --data $(DATA) --dns-listen $(DNS_LISTEN) --zone-file demo/example.com.zone \
 	  --edge-ipv4 203.0.113.1,203.0.113.2 --edge-ipv6 2001:db8:e::1,2001:db8:e::2 \
 	  --nameserver ns1.example.com --nameserver ns2.example.com \
-	  --api-listen $(API_LISTEN) --api-token demo-token-change-me
+	  --api-listen $(API_LISTEN) --api-token demo-token-change-me --metrics-listen $(METRICS_LISTEN)
 
 bench: build
 	$(PY) bench/bench.py --dnsedge $(abspath $(BUILD)/dnsedge)

@@ -11,9 +11,11 @@
 
 #include "api/dashboard.h"
 #include "api/reply.h"
+#include "api/routes.h"
 #include "common/conn_table.h"
 #include "common/thread_priority.h"
 #include "control/errors.h"
+#include "metrics/registry.h"
 #include "spdlog/spdlog.h"
 
 namespace dnsedge::api {
@@ -73,6 +75,33 @@ Result<tcp::endpoint> parse_listen(const std::string& text) {
 std::string endpoint_text(const tcp::endpoint& ep) {
   const std::string a = ep.address().to_string();
   return (ep.address().is_v6() ? "[" + a + "]" : a) + ":" + std::to_string(ep.port());
+}
+
+// The labels of a request in dnsedge_api_requests_total: its method (one of the HTTP methods,
+// else "other") and the route table's pattern its path matches ("other" when none), never the
+// raw path, so the label sets stay bounded.
+std::string_view method_label(std::string_view m) {
+  for (std::string_view k : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}) {
+    if (m == k) return k;
+  }
+  return "other";
+}
+
+std::string_view route_label(std::string_view target) {
+  std::string_view path = target.substr(0, target.find('?'));
+  constexpr std::string_view kPrefix = "/client/v4/";
+  if (!path.starts_with(kPrefix)) return "other";
+  path.remove_prefix(kPrefix.size());
+  std::vector<std::string> segments;
+  while (!path.empty()) {
+    const size_t slash = path.find('/');
+    const std::string_view seg = path.substr(0, slash);
+    if (!seg.empty()) segments.emplace_back(seg);
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  const auto m = match_path(segments);
+  return m ? m->rule->pattern : std::string_view("other");
 }
 
 HttpResponse run_deferred(std::function<HttpResponse()>& work) {
@@ -354,7 +383,11 @@ struct ApiServer::Impl {
         resp = dashboard::serve(req->method, req->target, std::string(msg[http::field::accept_encoding]));
       } else {
         set_waiting(s, false);  // in the controller's hands
+        const auto began = std::chrono::steady_clock::now();
         resp = co_await dispatch(req);
+        metrics::Registry::global().api_request(
+            method_label(req->method), route_label(req->target), resp.status,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
         if (s.entry == nullptr) co_return;  // shed meanwhile
       }
       // Waiting for the client to read: sheddable again, and counted in the pending bytes.

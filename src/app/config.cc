@@ -60,6 +60,7 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   std::vector<std::string> listen;
   std::vector<std::string> edge4, edge6, upstream, flat, nameservers;
   std::string api_listen, api_token, api_token_file;
+  std::string metrics_listen;
   std::optional<long> threads;
   long rrl_rate = cfg.rrl.rate, rrl_slip = cfg.rrl.slip, rrl_v4 = cfg.rrl.ipv4_prefix, rrl_v6 = cfg.rrl.ipv6_prefix;
   std::optional<long> generate_max, zone_records_max;
@@ -81,6 +82,7 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
       bool known = false;
       for (auto kk : kKnown) known = known || k.str() == kk;
       known = known || is_limit_key(k.str());
+      known = known || k.str() == "metrics_listen";
       if (!known) return make_error(flags.config_file + ": unknown setting '" + std::string(k.str()) + "'");
     }
     auto x = xfr_config_from_toml(t, flags.config_file);
@@ -109,6 +111,10 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
         if (!n->is_string()) return make_error(flags.config_file + ": '" + key + "' must be a string");
         *dest = n->as_string()->get();
       }
+    }
+    if (const auto* n = t.get("metrics_listen")) {
+      if (!n->is_string()) return make_error(flags.config_file + ": 'metrics_listen' must be a string");
+      metrics_listen = n->as_string()->get();
     }
     if (const auto* n = t.get("threads")) {
       if (!n->is_integer()) return make_error(flags.config_file + ": 'threads' must be an integer");
@@ -181,6 +187,12 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   if (!flags.flatten_all.empty()) flat = flags.flatten_all;
 
   if (!flags.api_listen.empty()) api_listen = flags.api_listen;
+  if (!flags.metrics_listen.empty()) metrics_listen = flags.metrics_listen;
+  if (!metrics_listen.empty()) {
+    auto ep = server::Endpoint::parse(metrics_listen);
+    if (!ep) return make_error("--metrics-listen " + metrics_listen + ": " + ep.error().message);
+    cfg.metrics_listen = ep->to_string();
+  }
   if (!flags.api_token.empty() && !flags.api_token_file.empty()) {
     return make_error("give --api-token or --api-token-file, not both");
   }

@@ -43,6 +43,8 @@
 #include "xfr/secondary.h"
 #include "xfr/service.h"
 
+#include "metrics/http_server.h"  // --metrics-listen
+
 namespace dnsedge::app {
 namespace {
 
@@ -379,6 +381,25 @@ int run_serve(const ServeConfig& cfg) {
   ::malloc_trim(0);  // hand the parser's transient memory back to the system
 
   common::SnapshotPublisher<view::Catalog> catalog(*loaded);
+  // Metrics (--metrics-listen, docs/observability.md): up before the rest, /readyz says 503
+  // until DNS serves; the zones gauge reads the catalog being served.
+  struct MetricsGauges {
+    uint64_t id;
+    ~MetricsGauges() { metrics::Registry::global().remove_collector(id); }
+  } metrics_gauges{metrics::Registry::global().add_collector([&catalog](metrics::Exposition& e) {
+    e.family("dnsedge_zones", "gauge", "Zones served.");
+    e.sample("dnsedge_zones", {}, static_cast<uint64_t>(catalog.current()->zones().size()));
+  })};
+  std::unique_ptr<metrics::HttpServer> metrics_server;
+  if (!cfg.metrics_listen.empty()) {
+    auto m = metrics::HttpServer::start(metrics::HttpServerOptions{.listen = cfg.metrics_listen});
+    if (!m) {
+      spdlog::error("{}", m.error().message);
+      return kExitUsage;
+    }
+    metrics_server = std::move(*m);
+    spdlog::info("metrics on http://{}/metrics", metrics_server->address());
+  }
   // The store-backed zones and the REST API come up before DNS opens, so the first DNS answer
   // means the whole server is ready.
   //
@@ -485,6 +506,7 @@ int run_serve(const ServeConfig& cfg) {
     control_plane->stop();
     return kExitUsage;
   }
+  metrics::Registry::global().set_ready(true);
 
   for (;;) {
     const ServeEvents::Event ev = events->wait();
@@ -508,6 +530,7 @@ int run_serve(const ServeConfig& cfg) {
       continue;
     }
     spdlog::info("{}: shutting down", ev.signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    metrics::Registry::global().set_ready(false);
     live_edge = nullptr;
     live_xfr = nullptr;
     if (*edge) (*edge)->stop();
@@ -569,6 +592,8 @@ int main(int argc, char** argv) {
   add_limit_flags(serve, flags.limits);
   add_zone_flags(serve, flags);
   serve->add_option("--api-listen", flags.api_listen, "REST API address ADDR:PORT (default 127.0.0.1:8080)");
+  serve->add_option("--metrics-listen", flags.metrics_listen,
+                    "Prometheus metrics, /healthz and /readyz on ADDR:PORT (off unless given)");
   serve->add_option("--api-token", flags.api_token, "first API token (or env DNSEDGE_API_TOKEN)");
   serve->add_option("--api-token-file", flags.api_token_file,
                     "read the first API token from this file (keeps it out of ps)");

@@ -1,8 +1,10 @@
 #include "control/writer.h"
 
+#include <chrono>
 #include <exception>
 
 #include "common/thread_priority.h"
+#include "metrics/registry.h"
 
 namespace dnsedge::control {
 
@@ -97,7 +99,9 @@ void Writer::publish() {
 
 void Writer::publish_now() {
   dirty_ = false;
+  const auto began = std::chrono::steady_clock::now();
   const Published published = build_();
+  metrics::Registry::global().publish(std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
   publisher_.publish(published.catalog);
   for (const auto& listener : listeners_) listener(published);
 }

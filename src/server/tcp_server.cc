@@ -18,6 +18,7 @@
 #include "common/conn_table.h"
 #include "dns/message.h"
 #include "dns/types.h"
+#include "metrics/dns_counters.h"
 #include "spdlog/spdlog.h"
 
 namespace dnsedge::server::internal {
@@ -280,6 +281,7 @@ class TcpServerImpl final : public TcpServer {
       if (options_.xfr != nullptr && options_.xfr->kind(dns::kind(q, true)) != xfr::Kind::kAnswer) {
         // Transfers (many messages), NOTIFY, signed queries: the xfr handler builds the reply
         // from its own snapshot; each message is written before the next is built.
+        metrics_.handoff(metrics::Transport::kTcp, static_cast<uint8_t>(options_.xfr->kind(dns::kind(q, true))));
         auto stream = options_.xfr->tcp(query, c.peer);
         c.begin += kLengthPrefix + len;
         if (c.begin == c.end) c.begin = c.end = 0;
@@ -317,7 +319,13 @@ class TcpServerImpl final : public TcpServer {
       if (c.begin == c.end) c.begin = c.end = 0;
       // A message the answer engine drops (unparseable question, a response) ends the
       // connection, as Knot DNS does: the stream is not a DNS client's.
-      if (n == 0 || n > kMaxMessage) co_return;
+      if (n == 0 || n > kMaxMessage) {
+        metrics_.drop(metrics::Transport::kTcp, metrics::Drop::kUnanswerable);
+        co_return;
+      }
+      const uint8_t* reply = c.out.get() + kLengthPrefix;
+      metrics_.response(metrics::Transport::kTcp, q.qtype, metrics::response_rcode(reply, n), n,
+                        (reply[2] & 0x02) != 0);
 
       c.out[0] = static_cast<uint8_t>(n >> 8);
       c.out[1] = static_cast<uint8_t>(n);
@@ -351,6 +359,7 @@ class TcpServerImpl final : public TcpServer {
   Table table_;  // every open connection (RFC 7766 §6.2.3 shedding at options_.max_clients)
   size_t shed_ = 0;  // since the last log line
   std::chrono::steady_clock::time_point last_shed_log_{};
+  metrics::DnsCounters metrics_;  // the TCP thread's own counters (metrics/dns_counters.h)
   asio::io_context ioc_{1};
   std::vector<tcp::acceptor> acceptors_;
   asio::steady_timer refresh_timer_{ioc_};

@@ -16,6 +16,7 @@
 #include "auth/answer.h"
 #include "dns/message.h"
 #include "dns/types.h"
+#include "metrics/dns_counters.h"
 #include "spdlog/spdlog.h"
 
 namespace dnsedge::server::internal {
@@ -182,7 +183,10 @@ void UdpWorker::drain(const UdpSocket& socket) noexcept {
     unsigned replies = 0;
     for (int i = 0; i < received; ++i) {
       const msghdr& in = b.rx[i].msg_hdr;
-      if (in.msg_flags & MSG_TRUNC) continue;  // larger than any query we serve
+      if (in.msg_flags & MSG_TRUNC) {  // larger than any query we serve
+        metrics_.drop(metrics::Transport::kUdp, metrics::Drop::kOversize);
+        continue;
+      }
       Buffers::Slot& slot = b.slots[i];
       const std::span<const uint8_t> query(slot.query, b.rx[i].msg_len);
       // Parsed once: the classification picks the handler, the answer engine reads the rest.
@@ -190,6 +194,7 @@ void UdpWorker::drain(const UdpSocket& socket) noexcept {
       const dns::ParseStatus st = dns::parse_query(query, q);
       if (xfr_ != nullptr && xfr_->kind(dns::kind(q, false)) != xfr::Kind::kAnswer) [[unlikely]] {
         // Handed off (copied into the handler's preallocated queue); it replies from its thread.
+        metrics_.handoff(metrics::Transport::kUdp, static_cast<uint8_t>(xfr_->kind(dns::kind(q, false))));
         msghdr& h = b.rx[i].msg_hdr;
         const bool ctl = socket.pktinfo && h.msg_controllen > 0 && !(h.msg_flags & MSG_CTRUNC);
         if (ctl) pktinfo_for_reply(&h);
@@ -201,15 +206,23 @@ void UdpWorker::drain(const UdpSocket& socket) noexcept {
       const std::span<uint8_t> reply(slot.reply, sizeof slot.reply);
       size_t len = auth::answer(catalog, q, st, query, reply, auth::Transport::kUdp,
                                 cookies_ != nullptr ? &cookie_ctx : nullptr, &info);
-      if (len == 0) continue;  // dropped by the answer engine
+      if (len == 0) {  // dropped by the answer engine
+        metrics_.drop(metrics::Transport::kUdp, metrics::Drop::kUnanswerable);
+        continue;
+      }
+      const uint16_t rcode = metrics::response_rcode(slot.reply, len, info.opt_begin);
       if (rrl_ != nullptr) {
         if (info.cookie == auth::CookieStatus::kValid) {
           slip_.cookie_exempt();
         } else if (rrl_->over(rrl_->key(slot.peer, info), rrl_now)) {
-          if (slip_.limited(rrl_->options().slip) == RrlAction::kDrop) continue;
+          if (slip_.limited(rrl_->options().slip) == RrlAction::kDrop) {
+            metrics_.drop(metrics::Transport::kUdp, metrics::Drop::kRateLimited);
+            continue;
+          }
           len = auth::truncated_response(reply, len, info);
         }
       }
+      metrics_.response(metrics::Transport::kUdp, q.qtype, rcode, len, (slot.reply[2] & 0x02) != 0);
       b.tx_iov[replies] = {slot.reply, len};
       msghdr& out = b.tx[replies].msg_hdr;
       out.msg_name = &slot.peer;

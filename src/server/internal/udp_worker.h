@@ -23,6 +23,7 @@
 #include "common/result.h"
 #include "common/snapshot.h"
 #include "common/unique_fd.h"
+#include "metrics/dns_counters.h"
 #include "server/cookies.h"
 #include "server/rrl.h"
 #include "view/zone_view.h"
@@ -77,6 +78,7 @@ class UdpWorker {
   uint64_t secrets_generation_ = ~uint64_t{0};  // ... this generation
   RrlTable* rrl_;
   RrlSlip slip_;
+  metrics::DnsCounters metrics_;  // this worker's own counters (metrics/dns_counters.h)
   common::UniqueFd epoll_;
   std::unique_ptr<Buffers> buffers_;
   std::thread thread_;
