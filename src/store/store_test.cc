@@ -105,7 +105,8 @@ TEST(StoreOpenTest, MigrationFiveDropsTheJsonChangeJournal) {
     raw.exec("CREATE INDEX journal_zone ON journal(zone_id)");
     raw.exec("INSERT INTO journal (zone_id, serial, time, change) VALUES ('" + std::string(32, 'a') +
              "', 7, '2026-01-01T00:00:00Z', '{\"op\":\"create-zone\"}')");
-    raw.exec("DELETE FROM schema_version WHERE version = 5");
+    raw.exec("DROP TABLE page_rules");  // and without what later migrations add
+    raw.exec("DELETE FROM schema_version WHERE version >= 5");
     EXPECT_EQ(raw.text("SELECT max(version) FROM schema_version"), "4");
   }
   auto store = open_ok(dir.path());
@@ -115,7 +116,7 @@ TEST(StoreOpenTest, MigrationFiveDropsTheJsonChangeJournal) {
   auto h = store->schema_history();
   ASSERT_TRUE(h);
   ASSERT_FALSE(h->empty());
-  EXPECT_EQ(h->back().first, 5);
+  EXPECT_EQ(h->back().first, Store::kSchemaVersion);
   auto accounts = store->list_accounts();  // the rest of the database is kept
   ASSERT_TRUE(accounts);
   ASSERT_EQ(accounts->size(), 1u);
