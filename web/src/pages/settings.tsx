@@ -114,7 +114,11 @@ function Dnssec(props: { zoneId: string }) {
           <p id="dnssec-status">Status: {state.status}</p>
           {state.ds && state.ds.length > 0 && (
             <>
-              <p>Give this DS record to your registrar:</p>
+              <p>
+                {state.status === 'pending'
+                  ? 'Keys are made but answers are not signed yet: do not give this DS record to your registrar yet.'
+                  : 'Give this DS record to your registrar:'}
+              </p>
               {state.ds.map((d) => (
                 <pre class="content">{d}</pre>
               ))}
