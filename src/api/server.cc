@@ -13,6 +13,7 @@
 #include "api/reply.h"
 #include "api/routes.h"
 #include "common/conn_table.h"
+#include "common/tcp_listen.h"
 #include "common/thread_priority.h"
 #include "control/errors.h"
 #include "metrics/registry.h"
@@ -45,31 +46,6 @@ common::PeerAddress peer_address(const tcp::endpoint& ep) {
   const auto v6 = a.to_v6();
   if (v6.is_v4_mapped()) return common::PeerAddress::v4(asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_bytes().data());
   return common::PeerAddress::v6(v6.to_bytes().data());
-}
-
-Result<tcp::endpoint> parse_listen(const std::string& text) {
-  std::string host, port;
-  if (!text.empty() && text.front() == '[') {
-    const size_t close = text.find(']');
-    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return make_error("bad address '" + text + "' (expected [ADDR]:PORT)");
-    }
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-  } else {
-    const size_t colon = text.rfind(':');
-    if (colon == std::string::npos) return make_error("bad address '" + text + "' (expected ADDR:PORT)");
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-  }
-  error_code ec;
-  const auto addr = asio::ip::make_address(host, ec);
-  if (ec) return make_error("bad address '" + text + "': " + ec.message());
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoul(port) > 65535) {
-    return make_error("bad port in '" + text + "'");
-  }
-  return tcp::endpoint(addr, static_cast<uint16_t>(std::stoul(port)));
 }
 
 std::string endpoint_text(const tcp::endpoint& ep) {
@@ -410,7 +386,7 @@ ApiServer::~ApiServer() { stop(); }
 
 Result<std::unique_ptr<ApiServer>> ApiServer::start(const ApiServerOptions& options, control::Controller& controller,
                                                     Api& api) {
-  auto ep = parse_listen(options.listen);
+  auto ep = common::parse_tcp_listen(options.listen);
   if (!ep) return make_error("--api-listen " + ep.error().message);
   auto impl = std::make_unique<Impl>(options, controller, api);
   error_code ec;

@@ -8,6 +8,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "common/tcp_listen.h"
+
 #include "spdlog/spdlog.h"
 
 namespace dnsedge::metrics {
@@ -20,31 +22,6 @@ using asio::awaitable;
 using asio::use_awaitable;
 using asio::ip::tcp;
 using boost::system::error_code;
-
-Result<tcp::endpoint> parse_listen(const std::string& text) {
-  std::string host, port;
-  if (!text.empty() && text.front() == '[') {
-    const size_t close = text.find(']');
-    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return make_error("bad address '" + text + "' (expected [ADDR]:PORT)");
-    }
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-  } else {
-    const size_t colon = text.rfind(':');
-    if (colon == std::string::npos) return make_error("bad address '" + text + "' (expected ADDR:PORT)");
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-  }
-  error_code ec;
-  const auto addr = asio::ip::make_address(host, ec);
-  if (ec) return make_error("bad address '" + text + "': " + ec.message());
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoul(port) > 65535) {
-    return make_error("bad port in '" + text + "'");
-  }
-  return tcp::endpoint(addr, static_cast<uint16_t>(std::stoul(port)));
-}
 
 struct Reply {
   http::status status;
@@ -171,7 +148,7 @@ HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpServer::~HttpServer() { stop(); }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpServerOptions& options, Registry& registry) {
-  auto ep = parse_listen(options.listen);
+  auto ep = common::parse_tcp_listen(options.listen);
   if (!ep) return make_error("--metrics-listen " + ep.error().message);
   auto impl = std::make_unique<Impl>(options, registry);
   error_code ec;
