@@ -4,6 +4,7 @@
 
 #include "dns/cookie.h"
 #include "dns/name.h"
+#include "dns/skip_name.h"
 
 namespace dnsedge::dns {
 namespace {
@@ -29,20 +30,7 @@ bool skip_rr(std::span<const uint8_t> pkt, size_t* pos, uint16_t* type, size_t* 
 
 // The classification of a message that fails to parse: the transfer module reads names and
 // records more leniently than parse_query (a name is skipped, not read: its length and its
-// pointers are not checked), so a message it would take must still go to it.
-
-// Skips a (possibly compressed) name; returns the offset after it or 0 on error.
-size_t skip_name(std::span<const uint8_t> m, size_t off) noexcept {
-  for (int labels = 0; labels < 128; ++labels) {
-    if (off >= m.size()) return 0;
-    const uint8_t len = m[off];
-    if (len == 0) return off + 1;
-    if ((len & 0xC0) == 0xC0) return off + 2 <= m.size() ? off + 2 : 0;
-    if (len & 0xC0) return 0;
-    off += 1 + len;
-  }
-  return 0;
-}
+// pointers are not checked: dns/skip_name.h), so a message it would take must still go to it.
 
 // Offset just past the question (12 + name + 4), or 0 when it cannot be read or its name is
 // compressed (nothing precedes it to point at).

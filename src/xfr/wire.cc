@@ -1,5 +1,6 @@
 #include "xfr/wire.h"
 
+#include "dns/skip_name.h"
 #include "dns/types.h"
 
 namespace dnsedge::xfr {
@@ -7,18 +8,7 @@ namespace {
 
 inline uint16_t rd16(const uint8_t* p) noexcept { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 
-// Skips a (possibly compressed) name; returns the offset after it or 0 on error.
-size_t skip_name(std::span<const uint8_t> m, size_t off) noexcept {
-  for (int labels = 0; labels < 128; ++labels) {
-    if (off >= m.size()) return 0;
-    const uint8_t len = m[off];
-    if (len == 0) return off + 1;
-    if ((len & 0xC0) == 0xC0) return off + 2 <= m.size() ? off + 2 : 0;
-    if (len & 0xC0) return 0;
-    off += 1 + len;
-  }
-  return 0;
-}
+using dns::skip_name;
 
 void put16(std::vector<uint8_t>& b, uint16_t v) {
   b.push_back(static_cast<uint8_t>(v >> 8));
