@@ -38,8 +38,14 @@ enum class CookieStatus : uint8_t {
 // (NXDOMAIN, wildcard, referral) account to the zone; errors to no name at all.
 enum class ResponseClass : uint8_t { kAnswer, kNoData, kNxDomain, kReferral, kWildcard, kError };
 
+// What kind of data answered (metrics and analytics): the stored records as they are, a proxied
+// name's edge addresses, a flattened CNAME's target addresses, a dc-record's origin addresses,
+// flattened data past its TTL served stale, or SERVFAIL.
+enum class AnswerKind : uint8_t { kStatic, kProxied, kFlattened, kDcRecord, kStale, kServfail };
+
 struct AnswerInfo {
   CookieStatus cookie = CookieStatus::kNone;
+  AnswerKind kind = AnswerKind::kStatic;
   ResponseClass response = ResponseClass::kError;
   // The name accounted to: the qname as in the query (any case) or a zone apex (lowercase
   // wire). Points into the query or the catalog; empty for errors.

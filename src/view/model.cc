@@ -494,6 +494,7 @@ Result<std::unique_ptr<ZoneModel>> ZoneModel::build(std::string_view origin, std
   m->flattening = options.flattening;
   if (options.apps != nullptr) m->apps = *options.apps;
   m->expired = options.expired;
+  m->signing = options.signing;
   m->targets = options.targets;
   const std::string src = options.source.empty() ? std::string("<zone>") : options.source;
   if (origin.empty()) return make_error(src + ": no zone origin");
@@ -595,7 +596,7 @@ Result<std::shared_ptr<const ZoneView>> ZoneModel::rebuild(std::vector<OwnerChan
     for (ZoneRecord& r : c.records) all.push_back(std::move(r));
   }
   CompileOptions o{.source = m.source, .edge = &m.edge, .flattening = m.flattening, .targets = targets,
-                   .apps = &m.apps, .expired = m.expired};
+                   .apps = &m.apps, .expired = m.expired, .signing = m.signing};
   auto fresh = ZoneModel::build(m.origin, std::move(all), o);
   if (!fresh) return fresh.error();
   impl_ = std::move((*fresh)->impl_);

@@ -77,6 +77,7 @@ struct ModelState {
   Flattening flattening = Flattening::kAtRoot;
   std::vector<ServedApp> apps;
   bool expired = false;
+  std::shared_ptr<const dnssec::ZoneSigning> signing;  // CompileOptions::signing
 
   // ---- records ----
   // Every record the model was given, never moved (views point into it). Records an owner no

@@ -163,6 +163,7 @@ Result<std::shared_ptr<ZoneView>> ZoneView::Builder::build(std::string_view orig
   z->apex_ = std::string(origin);
   z->source_ = opt.source;
   z->expired_ = opt.expired;
+  z->signing_ = opt.signing;
 
   // 1. Owner names → temporary node ids (views into the records' owner strings), with every
   //    ancestor up to the apex present (empty non-terminals).
@@ -377,6 +378,7 @@ Result<std::shared_ptr<const ZoneView>> ZoneView::patch(const ZoneView& prev, st
   z->servfail_ = prev.servfail_;
   z->external_ = prev.external_;
   z->apps_ = prev.apps_;
+  z->signing_ = prev.signing_;
   z->digest_sum_ = prev.digest_sum_;
   z->id_ = next_id();
   const CompileOptions opt{.source = prev.source_};

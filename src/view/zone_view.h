@@ -21,6 +21,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "common/result.h"
 #include "dns/zonefile.h"
+#include "dnssec/zone_signing.h"
 #include "view/apps.h"
 #include "view/dnssec_index.h"
 #include "view/page_rules.h"
@@ -74,6 +75,9 @@ struct CompileOptions {
   const std::vector<ServedApp>* apps = nullptr;
   // A secondary zone past its SOA expire (RFC 1035 §3.3.13): every query at it gets SERVFAIL.
   bool expired = false;
+  // Online DNSSEC (dnssec/zone_signing.h): the zone's keys and signature timing; the view keeps
+  // them for signing at query time. Null: the zone is not signed online.
+  std::shared_ptr<const dnssec::ZoneSigning> signing;
 };
 
 // One name's new data for ZoneView::patch (view/model.h builds them).
@@ -142,6 +146,8 @@ class ZoneView {
   // DNSSEC of a signed zone (view/dnssec_index.h).
   const DnssecIndex& dnssec() const noexcept { return dnssec_; }
   bool is_signed() const noexcept { return dnssec_.is_signed; }
+  // Online signing of the zone (CompileOptions::signing); null when it is not signed online.
+  const dnssec::ZoneSigning* signing() const noexcept { return signing_.get(); }
   // The node whose NSEC matches or covers `lower_name`: the greatest NSEC owner canonically
   // at or before it (the last one when none is: the chain wraps). kNone without NSEC.
   uint32_t nsec_for(std::string_view lower_name) const noexcept;
@@ -211,6 +217,7 @@ class ZoneView {
   std::shared_ptr<const Servfail> servfail_ = std::make_shared<Servfail>();
   std::shared_ptr<const std::vector<std::string>> external_ = std::make_shared<std::vector<std::string>>();
   std::vector<ServedApp> apps_;
+  std::shared_ptr<const dnssec::ZoneSigning> signing_;
   uint64_t id_ = 0;
   std::array<uint64_t, 2> digest_sum_{0, 0};
   void digest_add(uint32_t node, bool remove);
