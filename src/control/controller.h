@@ -68,6 +68,7 @@
 #include "control/write_batch.h"
 #include "control/writer.h"
 #include "control/zone_settings.h"
+#include "dnssec/policy.h"
 #include "store/store.h"
 #include "view/model.h"
 #include "view/view_targets.h"
@@ -144,6 +145,10 @@ struct ControllerOptions {
   // edge_ips filled in): an error refuses the write with its code (the edge: port cap, an origin
   // that is the edge itself, a listener that cannot bind). Empty: no such check.
   std::function<Result<void>(const view::ServedApp&)> prepare_app;
+  // Online DNSSEC (docs/dnssec.md): ZSK rollover timing and signature validity of signed zones
+  // (flags --dnssec-*, config [dnssec]).
+  dnssec::RolloverSettings dnssec_rollover;
+  dnssec::ValidityPolicy dnssec_validity;
 };
 
 // A Spectrum app of a zone: the stored row and its checked form.
