@@ -15,7 +15,8 @@ DEPS := cmake ninja-build g++ clang clang-format pkg-config make \
         nlohmann-json3-dev libsqlite3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev \
         libfmt-dev libabsl-dev libssl-dev \
         knot knot-dnsutils knot-dnssecutils nsd dnsperf bind9-dnsutils python3 python3-dnspython python3-pytest \
-        curl openssl swaks python3-aiosmtpd python3-cryptography nodejs chromium prometheus
+        curl openssl swaks python3-aiosmtpd python3-cryptography nodejs chromium prometheus \
+        unbound ldnsutils libfstrm-dev libprotobuf-c-dev protobuf-c-compiler fstrm-bin dnstap-ldns knot-module-dnstap
 
 PYTEST_SUITES := tests/blackbox tests/golden tests/api tests/doctor tests/edge tests/xfr tests/metrics tests/web
 
