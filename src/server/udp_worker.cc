@@ -76,13 +76,14 @@ struct UdpWorker::Buffers {
 
 UdpWorker::UdpWorker(std::vector<UdpSocket> sockets,
                      const common::SnapshotPublisher<view::Catalog>& catalog, int stop_fd,
-                     xfr::Handler* xfr, const CookieSecrets* cookies, RrlTable* rrl)
+                     xfr::Handler* xfr, const CookieSecrets* cookies, RrlTable* rrl, dnstap::Writer* dnstap)
     : sockets_(std::move(sockets)),
       reader_(catalog),
       stop_fd_(stop_fd),
       xfr_(xfr),
       cookies_(cookies),
       rrl_(rrl != nullptr && rrl->enabled() ? rrl : nullptr),
+      dnstap_(dnstap),
       buffers_(std::make_unique<Buffers>()) {
   Buffers& b = *buffers_;
   std::memset(b.rx, 0, sizeof b.rx);
@@ -217,12 +218,14 @@ void UdpWorker::drain(const UdpSocket& socket) noexcept {
         } else if (rrl_->over(rrl_->key(slot.peer, info), rrl_now)) {
           if (slip_.limited(rrl_->options().slip) == RrlAction::kDrop) {
             metrics_.drop(metrics::Transport::kUdp, metrics::Drop::kRateLimited);
+            if (dnstap_ != nullptr) dnstap_->log(catalog, q, st, false, slot.peer, socket.local, query, {});
             continue;
           }
           len = auth::truncated_response(reply, len, info);
         }
       }
       metrics_.response(metrics::Transport::kUdp, q.qtype, rcode, len, (slot.reply[2] & 0x02) != 0);
+      if (dnstap_ != nullptr) dnstap_->log(catalog, q, st, false, slot.peer, socket.local, query, {slot.reply, len});
       b.tx_iov[replies] = {slot.reply, len};
       msghdr& out = b.tx[replies].msg_hdr;
       out.msg_name = &slot.peer;

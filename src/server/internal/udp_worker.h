@@ -23,6 +23,7 @@
 #include "common/result.h"
 #include "common/snapshot.h"
 #include "common/unique_fd.h"
+#include "dnstap/dnstap.h"
 #include "metrics/dns_counters.h"
 #include "server/cookies.h"
 #include "server/rrl.h"
@@ -37,6 +38,7 @@ struct UdpSocket {
   // query's destination address as their source (a multi-homed host must answer from the
   // address it was asked on).
   bool pktinfo = false;
+  sockaddr_storage local{};  // the address bound (dnstap's response address)
 };
 
 class UdpWorker {
@@ -52,7 +54,7 @@ class UdpWorker {
   // cookies, no rate limiting); both must outlive the worker.
   UdpWorker(std::vector<UdpSocket> sockets, const common::SnapshotPublisher<view::Catalog>& catalog,
             int stop_fd, xfr::Handler* xfr = nullptr, const CookieSecrets* cookies = nullptr,
-            RrlTable* rrl = nullptr);
+            RrlTable* rrl = nullptr, dnstap::Writer* dnstap = nullptr);
   ~UdpWorker();
   UdpWorker(const UdpWorker&) = delete;
   UdpWorker& operator=(const UdpWorker&) = delete;
@@ -79,6 +81,7 @@ class UdpWorker {
   RrlTable* rrl_;
   RrlSlip slip_;
   metrics::DnsCounters metrics_;  // this worker's own counters (metrics/dns_counters.h)
+  dnstap::Writer* dnstap_;        // this worker's dnstap queue (null: off)
   common::UniqueFd epoll_;
   std::unique_ptr<Buffers> buffers_;
   std::thread thread_;
