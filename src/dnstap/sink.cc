@@ -74,7 +74,15 @@ struct Sink::Stream {
   // connected once START is written.
   int phase = 0;
 
-  void broken() noexcept { sink->connected_.store(false, std::memory_order_relaxed); }
+  // A read or write failed (the reader went away, or stopped reading for kIoTimeoutSeconds):
+  // libfstrm closes the stream and reconnects.
+  void broken() noexcept {
+    if (sink->connected_.exchange(false, std::memory_order_relaxed)) {
+      spdlog::warn("dnstap: the reader at {} stopped reading or went away; messages are dropped (and counted) "
+                   "until it accepts again",
+                   path);
+    }
+  }
 
   static fstrm_res open(void* obj) {
     auto* s = static_cast<Stream*>(obj);
