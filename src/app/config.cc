@@ -220,7 +220,8 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
     cfg.dnstap.messages = *m;
   }
   if (!dnstap_socket.empty()) {
-    if (auto r = dnstap::check_socket_path(dnstap_socket); !r) return make_error("--dnstap-socket: " + r.error().message);
+    if (auto r = dnstap::check_socket_path(dnstap_socket); !r)
+      return make_error("--dnstap-socket: " + r.error().message);
     cfg.dnstap.socket_path = dnstap_socket;
   }
   if (!flags.api_token.empty() && !flags.api_token_file.empty()) {

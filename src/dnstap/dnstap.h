@@ -73,7 +73,7 @@ class Writer {
             const sockaddr_storage& peer, const sockaddr_storage& local, std::span<const uint8_t> query,
             std::span<const uint8_t> response) noexcept;
   bool submit(const Event& e) noexcept;
-  int acquire() noexcept;  // a free slot, or -1
+  int acquire() noexcept;           // a free slot, or -1
   void release(int slot) noexcept;  // I/O thread (or the Sink's destructor)
   static void free_frame(void* buf, void* data);
   static void bump(std::atomic<uint64_t>& c) noexcept {
@@ -85,7 +85,7 @@ class Writer {
   const uint32_t sample_;
   const Messages messages_;
   uint32_t tick_ = 0;
-  int spare_ = -1;  // a slot taken from the ring whose submit failed (used next)
+  int spare_ = -1;                   // a slot taken from the ring whose submit failed (used next)
   std::unique_ptr<uint8_t[]> pool_;  // kPoolSlots * kSlotBytes
   // Free slots: the I/O thread appends (tail_), the owner takes (head_).
   alignas(64) std::atomic<uint32_t> head_{0};

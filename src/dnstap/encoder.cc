@@ -53,7 +53,8 @@ struct Frame {
       top.version = bytes(e.version.data(), e.version.size());
       top.has_version = 1;
     }
-    msg.type = e.type == MessageType::kAuthQuery ? DNSTAP__MESSAGE__TYPE__AUTH_QUERY : DNSTAP__MESSAGE__TYPE__AUTH_RESPONSE;
+    msg.type =
+        e.type == MessageType::kAuthQuery ? DNSTAP__MESSAGE__TYPE__AUTH_QUERY : DNSTAP__MESSAGE__TYPE__AUTH_RESPONSE;
     msg.socket_protocol = e.tcp ? DNSTAP__SOCKET_PROTOCOL__TCP : DNSTAP__SOCKET_PROTOCOL__UDP;
     msg.has_socket_protocol = 1;
     int family = 0;

@@ -20,9 +20,9 @@ struct Event {
   bool tcp = false;
   const sockaddr_storage* peer = nullptr;   // query_address/port (AF_INET or AF_INET6)
   const sockaddr_storage* local = nullptr;  // response_address/port; may be null
-  std::span<const uint8_t> query;     // query_message (AUTH_QUERY only)
-  std::span<const uint8_t> response;  // response_message (AUTH_RESPONSE only)
-  std::span<const uint8_t> zone;      // query_zone, wire format; empty: none
+  std::span<const uint8_t> query;           // query_message (AUTH_QUERY only)
+  std::span<const uint8_t> response;        // response_message (AUTH_RESPONSE only)
+  std::span<const uint8_t> zone;            // query_zone, wire format; empty: none
   timespec query_time{};
   timespec response_time{};  // AUTH_RESPONSE only
   std::string_view identity;

@@ -36,14 +36,16 @@ std::vector<uint8_t> bytes_of(const ProtobufCBinaryData& d) { return {d.data, d.
 // Decodes with protobuf-c's own unpacker, the way any dnstap reader would.
 struct Decoded {
   Dnstap__Dnstap* top = nullptr;
-  explicit Decoded(const std::vector<uint8_t>& wire) { top = dnstap__dnstap__unpack(nullptr, wire.size(), wire.data()); }
+  explicit Decoded(const std::vector<uint8_t>& wire) {
+    top = dnstap__dnstap__unpack(nullptr, wire.size(), wire.data());
+  }
   ~Decoded() {
     if (top != nullptr) dnstap__dnstap__free_unpacked(top, nullptr);
   }
 };
 
-const std::vector<uint8_t> kQuery = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 3, 'w', 'w', 'w', 7, 'e', 'x',
-                                     'a',  'm',  'p',  'l',  'e', 3, 'o', 'r', 'g', 0, 0, 1, 0, 1};
+const std::vector<uint8_t> kQuery = {0x12, 0x34, 0x01, 0x00, 0,   1,   0,   0, 0,   0,   0,   0, 3, 'w', 'w', 'w', 7,
+                                     'e',  'x',  'a',  'm',  'p', 'l', 'e', 3, 'o', 'r', 'g', 0, 0, 1,   0,   1};
 const std::vector<uint8_t> kZone = {7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'o', 'r', 'g', 0};
 
 TEST(DnstapEncoderTest, AuthQueryCarriesTheQueryAndBothEndpoints) {

@@ -49,11 +49,13 @@ Result<void> check_socket_path(const std::string& path) {
     return make_error("dnstap socket path is too long (" + std::to_string(path.size()) + " bytes, at most " +
                       std::to_string(sizeof(sockaddr_un::sun_path) - 1) + "): " + path);
   }
-  struct stat st{};
+  struct stat st {};
   if (stat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
       return make_error("dnstap socket path " + path + " exists and is not a unix socket" +
-                        (S_ISDIR(st.st_mode) ? " (a directory)" : S_ISREG(st.st_mode) ? " (a regular file)" : ""));
+                        (S_ISDIR(st.st_mode)   ? " (a directory)"
+                         : S_ISREG(st.st_mode) ? " (a regular file)"
+                                               : ""));
     }
   } else if (errno != ENOENT) {
     return make_error("dnstap socket path " + path + ": " + os_error(errno));
@@ -68,8 +70,8 @@ struct Sink::Stream {
   Sink* sink = nullptr;
   std::string path;
   int fd = -1;
-  bool warned = false;    // the "cannot connect" warning is logged once per outage
-  bool announced = false; // a connection was made at least once
+  bool warned = false;     // the "cannot connect" warning is logged once per outage
+  bool announced = false;  // a connection was made at least once
   // The bidirectional handshake (write READY, read ACCEPT, write START): the stream counts as
   // connected once START is written.
   int phase = 0;
@@ -78,9 +80,10 @@ struct Sink::Stream {
   // libfstrm closes the stream and reconnects.
   void broken() noexcept {
     if (sink->connected_.exchange(false, std::memory_order_relaxed)) {
-      spdlog::warn("dnstap: the reader at {} stopped reading or went away; messages are dropped (and counted) "
-                   "until it accepts again",
-                   path);
+      spdlog::warn(
+          "dnstap: the reader at {} stopped reading or went away; messages are dropped (and counted) "
+          "until it accepts again",
+          path);
     }
   }
 
@@ -265,8 +268,8 @@ void Writer::emit(const view::Catalog& catalog, const dns::Query& q, dns::ParseS
                   const sockaddr_storage& peer, const sockaddr_storage& local, std::span<const uint8_t> query,
                   std::span<const uint8_t> response) noexcept {
   const bool want_query = (static_cast<uint8_t>(messages_) & static_cast<uint8_t>(Messages::kQuery)) != 0;
-  const bool want_response = (static_cast<uint8_t>(messages_) & static_cast<uint8_t>(Messages::kResponse)) != 0 &&
-                             !response.empty();
+  const bool want_response =
+      (static_cast<uint8_t>(messages_) & static_cast<uint8_t>(Messages::kResponse)) != 0 && !response.empty();
   const unsigned frames = (want_query ? 1u : 0u) + (want_response ? 1u : 0u);
   if (frames == 0) return;
   if (!sink_.connected()) {

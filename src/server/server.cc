@@ -256,8 +256,8 @@ Result<std::unique_ptr<DnsServer>> start_impl(const ServerOptions& options,
     for (BoundEndpoint& b : bound) sockets.push_back(std::move(b.udp[w]));
     server->workers_.push_back(
         std::make_unique<internal::UdpWorker>(std::move(sockets), catalog, server->stop_fd_.get(), options.xfr,
-                                              server->cookies_.get(), server->rrl_.get(),
-                                              server->dnstap_ ? server->dnstap_->writer(w) : nullptr));
+                                              server->cookies_.get(), server->rrl_.get()));
+    if (server->dnstap_) server->workers_.back()->set_dnstap(server->dnstap_->writer(w));
   }
   auto tcp = internal::TcpServer::create(
       std::move(listeners),

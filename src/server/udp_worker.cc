@@ -76,14 +76,13 @@ struct UdpWorker::Buffers {
 
 UdpWorker::UdpWorker(std::vector<UdpSocket> sockets,
                      const common::SnapshotPublisher<view::Catalog>& catalog, int stop_fd,
-                     xfr::Handler* xfr, const CookieSecrets* cookies, RrlTable* rrl, dnstap::Writer* dnstap)
+                     xfr::Handler* xfr, const CookieSecrets* cookies, RrlTable* rrl)
     : sockets_(std::move(sockets)),
       reader_(catalog),
       stop_fd_(stop_fd),
       xfr_(xfr),
       cookies_(cookies),
       rrl_(rrl != nullptr && rrl->enabled() ? rrl : nullptr),
-      dnstap_(dnstap),
       buffers_(std::make_unique<Buffers>()) {
   Buffers& b = *buffers_;
   std::memset(b.rx, 0, sizeof b.rx);

@@ -54,11 +54,13 @@ class UdpWorker {
   // cookies, no rate limiting); both must outlive the worker.
   UdpWorker(std::vector<UdpSocket> sockets, const common::SnapshotPublisher<view::Catalog>& catalog,
             int stop_fd, xfr::Handler* xfr = nullptr, const CookieSecrets* cookies = nullptr,
-            RrlTable* rrl = nullptr, dnstap::Writer* dnstap = nullptr);
+            RrlTable* rrl = nullptr);
   ~UdpWorker();
   UdpWorker(const UdpWorker&) = delete;
   UdpWorker& operator=(const UdpWorker&) = delete;
 
+  // This worker's dnstap queue (dnstap/dnstap.h); before start(). Null (the default): off.
+  void set_dnstap(dnstap::Writer* writer) noexcept { dnstap_ = writer; }
   // Creates the epoll set and starts the thread.
   Result<void> start();
   // Waits for the thread to exit (after the stop eventfd was signalled). Idempotent.
@@ -81,7 +83,7 @@ class UdpWorker {
   RrlTable* rrl_;
   RrlSlip slip_;
   metrics::DnsCounters metrics_;  // this worker's own counters (metrics/dns_counters.h)
-  dnstap::Writer* dnstap_;        // this worker's dnstap queue (null: off)
+  dnstap::Writer* dnstap_ = nullptr;
   common::UniqueFd epoll_;
   std::unique_ptr<Buffers> buffers_;
   std::thread thread_;
