@@ -113,6 +113,32 @@ def test_sampling_and_query_messages_only(tmp_path, sockdir):
     assert [question(m["query_message"])[0] for m in msgs] == [names[0], names[3], names[6]]
 
 
+def test_rate_limited_queries_are_logged_without_a_response(tmp_path, sockdir):
+    cap = Capture(tmp_path).start(sockdir / "tap.sock", tmp_path / "tap.fstrm")
+    # One response a second per prefix and none slipped: the rest of a burst gets no answer.
+    srv = Dnsedge(tmp_path).start(["--dnstap-socket", str(cap.sock), "--rrl-rate", "1", "--rrl-slip", "0"])
+    wait_connected(srv)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    wire = q("www.example.com.", "A").to_wire()
+    for _ in range(20):
+        s.sendto(wire, ("127.0.0.1", srv.dns_port))
+    s.settimeout(1)
+    answered = 0
+    try:
+        while True:
+            s.recv(4096)
+            answered += 1
+    except TimeoutError:
+        pass
+    s.close()
+    assert answered < 20
+    assert srv.stop() == 0
+    assert cap.stop() == 0
+    msgs = [d["message"] for d in decode(cap.out)]
+    assert sum(m["type"] == "AUTH_QUERY" for m in msgs) == 20
+    assert sum(m["type"] == "AUTH_RESPONSE" for m in msgs) == answered
+
+
 def test_stopped_reader_never_holds_answers_and_drops_are_counted(tmp_path, sockdir):
     cap = Capture(tmp_path).start(sockdir / "tap.sock", tmp_path / "tap.fstrm")
     # Rate limiting off: the flood comes from one address.
