@@ -34,6 +34,7 @@ import socket
 import statistics
 import struct
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -390,6 +391,74 @@ def dnsedge_cmd(binary, extra, rundir, port, zone_file):
     rrl = [] if "--rrl-rate" in extra else ["--rrl-rate", "0"]
     return [binary, "serve", "--zone-file", zone_file, "--dns-listen", "127.0.0.1:%d" % port,
             "--threads", "1", "--no-edge-proxy", "--api-listen", "127.0.0.1:0", "--data", data] + rrl + extra
+
+
+DNSTAP_VARIANTS = ("dnsedge-dnstap", "knot-dnstap")
+
+
+def dnstap_socket():
+    """A short socket path for a -dnstap server's reader (sockaddr_un holds 107 bytes; the run
+    directory can be longer), removed when the benchmark exits."""
+    d = tempfile.mkdtemp(prefix="bench-dnstap-", dir="/tmp")
+    atexit.register(shutil.rmtree, d, True)
+    return os.path.join(d, "tap.sock")
+
+
+def knot_dnstap_config(rundir, port, zone_file, sock):
+    """knot_config plus Knot's own dnstap module (mod-dnstap, Debian's knot-module-dnstap)
+    logging every query and response to `sock`."""
+    argv = knot_config(rundir, port, zone_file)
+    conf = argv[-1]
+    with open(conf) as f:
+        text = f.read()
+    text = text.replace("template:\n  - id: default\n",
+                        "mod-dnstap:\n  - id: tap\n    sink: \"unix:%s\"\n    log-queries: on\n"
+                        "    log-responses: on\ntemplate:\n  - id: default\n    global-module: mod-dnstap/tap\n" % sock)
+    with open(conf, "w") as f:
+        f.write(text)
+    return argv
+
+
+def with_dnstap_reader(argv, sock, out):
+    """`argv` run by a shell that first starts Debian's fstrm_capture reading `sock` into the
+    file `out`: reader and server are both in the started process's tree, so they are pinned to
+    the server's CPU together and the reader's CPU time counts in the server's. Both -dnstap
+    servers pay for the same reader. SIGTERM stops the server (which drains its dnstap queue),
+    then the reader (which closes the file)."""
+    script = ('rm -f "$0"; fstrm_capture -t protobuf:dnstap.Dnstap -u "$0" -w "$1" & R=$!; shift; '
+              'i=0; while [ ! -S "$0" ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done; '
+              '"$@" & S=$!; trap \'kill -TERM $S\' TERM INT; wait $S; wait $S; kill -TERM $R; wait $R')
+    return ["sh", "-c", script, sock, out] + list(argv)
+
+
+def count_frames(path):
+    """Data frames in a Frame Streams file (a 4-byte big-endian length, then the frame; length 0
+    escapes a control frame)."""
+    n = 0
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    pos = 0
+    while pos + 4 <= len(data):
+        (length,) = struct.unpack_from(">I", data, pos)
+        pos += 4
+        if length == 0:
+            if pos + 4 > len(data):
+                break
+            (clen,) = struct.unpack_from(">I", data, pos)
+            pos += 4 + clen
+            continue
+        pos += length
+        if pos <= len(data):
+            n += 1
+    return n
+
+
+def count_answered(s, r):
+    """Queries dnsperf got answers to from server `s`, over every run (kept or re-run)."""
+    s.result["answered_total"] = s.result.get("answered_total", 0) + (r.get("completed") or 0)
 
 
 class Server:
@@ -865,10 +934,19 @@ def bench_zone(args, zkey, meta):
             argv = knot_config(sdir, port, zf)
         elif name == "nsd":
             argv = nsd_config(sdir, port, zf)
+        elif name == "knot-dnstap":
+            sock = dnstap_socket()
+            dnstap_out = os.path.join(sdir, "dnstap.fstrm")
+            argv = with_dnstap_reader(knot_dnstap_config(sdir, port, zf, sock), sock, dnstap_out)
+        elif name == "dnsedge-dnstap":
+            sock = dnstap_socket()
+            dnstap_out = os.path.join(sdir, "dnstap.fstrm")
+            argv = with_dnstap_reader(dnsedge_cmd(args.dnsedge, args.dnsedge_extra + ["--dnstap-socket", sock],
+                                                  sdir, port, zf), sock, dnstap_out)
         else:
             argv = dnsedge_cmd(args.dnsedge, args.dnsedge_extra, sdir, port, zf)
         open(os.path.join(sdir, "server.log"), "w").close()
-        state = [os.path.join(sdir, "storage")] if name == "knot" else \
+        state = [os.path.join(sdir, "storage")] if name.startswith("knot") else \
             [os.path.join(sdir, "data")] if name.startswith("dnsedge") else []
         srv = Server(name, argv, sdir, port, state)
         srv.reload_info = reload_info
@@ -944,6 +1022,7 @@ def bench_zone(args, zkey, meta):
                 continue
             pin_tree(s.pid, args.server_cpu)
             r = run_dnsperf(args, s.port, qfile, args.warmup, s.pid, os.path.join(s.rundir, "warmup.txt"))
+            count_answered(s, r)
             ok, desc = rcode_split_ok(r, meta["expected_rcode_share"])
             s.result["warmup"] = {k: r.get(k) for k in ("qps", "completed", "lost", "rcodes")}
             log("  %-8s warm-up %.0f QPS, rcodes: %s%s" % (s.name, r.get("qps", 0), desc, "" if ok else "  <-- UNEXPECTED"))
@@ -970,6 +1049,7 @@ def bench_zone(args, zkey, meta):
                 log_off = os.path.getsize(os.path.join(s.rundir, "server.log"))
                 r = run_dnsperf(args, s.port, qfile, args.duration if kind != "lat" else args.lat_duration,
                                 s.pid, out, **kw)
+                count_answered(s, r)
                 if kind == "reload":
                     # wait for the reload the last SIGHUP started, then read what the server logged
                     sent = r["during"]["sighups"]
@@ -1088,6 +1168,14 @@ def bench_zone(args, zkey, meta):
     finally:
         for s in servers:
             s.stop()
+    for s in servers:
+        if s.name in DNSTAP_VARIANTS:
+            # The readers' files, complete once the servers stopped: the messages logged per
+            # query answered (2.0 = every query and every response).
+            frames = count_frames(os.path.join(s.rundir, "dnstap.fstrm"))
+            s.result["dnstap_frames"] = frames
+            if frames is not None and s.result.get("answered_total"):
+                s.result["dnstap_per_query"] = frames / s.result["answered_total"]
 
     for s in servers:
         s.result["error"] = s.error
@@ -1212,6 +1300,8 @@ def print_zone(args, zres, meta):
     if args.mix == "proxied":
         print_proxied_ratios(zres)
     print_reload(args, zres)
+    if args.dnstap:
+        print_dnstap_ratios(zres)
     ed = zres["servers"].get("dnsedge", {})
     for peer in ("knot", "nsd"):
         pr = zres["servers"].get(peer, {})
@@ -1268,6 +1358,40 @@ def print_proxied_ratios(zres):
     ma, mb = px.get("mem_ready"), st.get("mem_ready")
     if ma and mb and mb["pss_mib"]:
         print("dnsedge proxied/static PSS ratio: %.2fx" % (ma["pss_mib"] / mb["pss_mib"]))
+
+
+def print_dnstap_ratios(zres):
+    """dnstap on/off QPS of dnsedge and of Knot (its mod-dnstap), both measured in this run with
+    the same reader; also the median of the per-round ratios (each round runs all four)."""
+    ratios = {}
+    for base in ("dnsedge", "knot"):
+        on, off = zres["servers"].get(base + "-dnstap", {}), zres["servers"].get(base, {})
+        a, b = on.get("summary"), off.get("summary")
+        if not (a and b):
+            print("%s dnstap on/off QPS ratio: n/a (one of them was not measured)" % base)
+            continue
+        by_round = {}
+        for key, srv in (("on", on), ("off", off)):
+            for r in srv.get("runs") or []:
+                by_round.setdefault(r["round"], {})[key] = r
+        per_round = sorted(x["on"]["qps"] / x["off"]["qps"] for x in by_round.values()
+                           if "on" in x and "off" in x and x["off"].get("qps"))
+        ratios[base] = a["qps"] / b["qps"]
+        print("%s dnstap on/off QPS ratio: %.3fx (%.0f / %.0f QPS)%s"
+              % (base, ratios[base], a["qps"], b["qps"],
+                 "; per round: median %.3fx (%s)" % (statistics.median(per_round), " ".join("%.3f" % x for x in per_round))
+                 if len(per_round) > 1 else ""))
+        if on.get("dnstap_per_query") is not None:
+            print("%s dnstap messages captured: %s for %s answered queries (%.2f per query; 2.00 = every query and"
+                  " response logged, less = dropped)" % (base, format(on["dnstap_frames"], ","),
+                                                        format(on["answered_total"], ","), on["dnstap_per_query"]))
+        if a.get("cpu_us_per_q") and b.get("cpu_us_per_q"):
+            print("%s dnstap on/off CPU us/q ratio (server and reader): %.3fx (lower is better)"
+                  % (base, a["cpu_us_per_q"] / b["cpu_us_per_q"]))
+    if len(ratios) == 2:
+        print("dnstap cost: dnsedge keeps %.1f%% of its QPS, Knot %.1f%% (target: dnsedge's ratio no worse than"
+              " Knot's: %s)" % (100 * ratios["dnsedge"], 100 * ratios["knot"],
+                                "met" if ratios["dnsedge"] >= ratios["knot"] else "NOT met"))
 
 
 def print_reload(args, zres):
@@ -1413,6 +1537,10 @@ def main():
     ap.add_argument("--allow-mismatch", action="store_true",
                     help="measure servers whose answers differ from Knot's anyway (flagged with '!')")
     ap.add_argument("--json", help="write raw results (every run) to this file")
+    ap.add_argument("--dnstap", action="store_true",
+                    help="also run dnsedge and Knot with dnstap on (dnsedge-dnstap: --dnstap-socket; knot-dnstap:"
+                         " mod-dnstap), each logging every query and response to an fstrm_capture reading into"
+                         " /dev/null, and print each one's dnstap on/off QPS ratio")
     args = ap.parse_args()
 
     defaults = dict(zones="10k,1m", rounds=3, duration=15, load_reps=3, warmup=3, lat_duration=5)
@@ -1462,6 +1590,12 @@ def main():
                 sys.exit("bench: dnsedge binary %s not found (build it, or pass --dnsedge PATH)" % args.dnsedge)
             log("bench: dnsedge binary %s not found; benchmarking without it" % args.dnsedge)
             args.server_list.remove("dnsedge")
+    if args.dnstap:
+        if args.mix != "static" or args.reload_during:
+            ap.error("--dnstap measures the static mix without reloads")
+        if not shutil.which("fstrm_capture"):
+            sys.exit("bench: fstrm_capture not found (apt-get install -y fstrm-bin knot-module-dnstap)")
+        args.server_list += [v for v in DNSTAP_VARIANTS if v.split("-")[0] in args.server_list]
     if args.reload_during and not any(s.startswith("dnsedge") for s in args.server_list):
         ap.error("--reload-during measures dnsedge; it is not in the run")
     if not args.server_list:

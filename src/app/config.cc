@@ -61,6 +61,8 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   std::vector<std::string> edge4, edge6, upstream, flat, nameservers;
   std::string api_listen, api_token, api_token_file;
   std::string metrics_listen;
+  std::string dnstap_socket, dnstap_messages;
+  std::optional<long> dnstap_sample;
   std::optional<long> threads;
   long rrl_rate = cfg.rrl.rate, rrl_slip = cfg.rrl.slip, rrl_v4 = cfg.rrl.ipv4_prefix, rrl_v6 = cfg.rrl.ipv6_prefix;
   std::optional<long> generate_max, zone_records_max;
@@ -83,6 +85,7 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
       for (auto kk : kKnown) known = known || k.str() == kk;
       known = known || is_limit_key(k.str());
       known = known || k.str() == "metrics_listen";
+      known = known || k.str() == "dnstap_socket" || k.str() == "dnstap_sample" || k.str() == "dnstap_messages";
       if (!known) return make_error(flags.config_file + ": unknown setting '" + std::string(k.str()) + "'");
     }
     auto x = xfr_config_from_toml(t, flags.config_file);
@@ -115,6 +118,17 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
     if (const auto* n = t.get("metrics_listen")) {
       if (!n->is_string()) return make_error(flags.config_file + ": 'metrics_listen' must be a string");
       metrics_listen = n->as_string()->get();
+    }
+    for (auto [key, dest] : {std::pair<const char*, std::string*>{"dnstap_socket", &dnstap_socket},
+                             {"dnstap_messages", &dnstap_messages}}) {
+      if (const auto* n = t.get(key)) {
+        if (!n->is_string()) return make_error(flags.config_file + ": '" + key + "' must be a string");
+        *dest = n->as_string()->get();
+      }
+    }
+    if (const auto* n = t.get("dnstap_sample")) {
+      if (!n->is_integer()) return make_error(flags.config_file + ": 'dnstap_sample' must be an integer");
+      dnstap_sample = n->as_integer()->get();
     }
     if (const auto* n = t.get("threads")) {
       if (!n->is_integer()) return make_error(flags.config_file + ": 'threads' must be an integer");
@@ -192,6 +206,23 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
     auto ep = server::Endpoint::parse(metrics_listen);
     if (!ep) return make_error("--metrics-listen " + metrics_listen + ": " + ep.error().message);
     cfg.metrics_listen = ep->to_string();
+  }
+  if (!flags.dnstap_socket.empty()) dnstap_socket = flags.dnstap_socket;
+  if (!flags.dnstap_messages.empty()) dnstap_messages = flags.dnstap_messages;
+  if (flags.dnstap_sample) dnstap_sample = flags.dnstap_sample;
+  if (dnstap_sample && (*dnstap_sample < 1 || *dnstap_sample > static_cast<long>(dnstap::kMaxSample))) {
+    return make_error("--dnstap-sample must be 1.." + std::to_string(dnstap::kMaxSample));
+  }
+  if (dnstap_sample) cfg.dnstap.sample = static_cast<uint32_t>(*dnstap_sample);
+  if (!dnstap_messages.empty()) {
+    auto m = dnstap::parse_messages(dnstap_messages);
+    if (!m) return make_error("--dnstap-messages: " + m.error().message);
+    cfg.dnstap.messages = *m;
+  }
+  if (!dnstap_socket.empty()) {
+    if (auto r = dnstap::check_socket_path(dnstap_socket); !r)
+      return make_error("--dnstap-socket: " + r.error().message);
+    cfg.dnstap.socket_path = dnstap_socket;
   }
   if (!flags.api_token.empty() && !flags.api_token_file.empty()) {
     return make_error("give --api-token or --api-token-file, not both");

@@ -498,6 +498,12 @@ int run_serve(const ServeConfig& cfg) {
   sopt.tcp_max_clients = cfg.limits.tcp_max_connections;
   sopt.tcp_idle_timeout = cfg.limits.tcp_query_timeout;
   sopt.rrl = cfg.rrl;
+  sopt.dnstap = cfg.dnstap;
+  if (!sopt.dnstap.socket_path.empty()) {
+    char host[256] = {};
+    sopt.dnstap.identity = gethostname(host, sizeof host - 1) == 0 ? host : "dnsedge";
+    sopt.dnstap.version = std::string("dnsedge ") + DNSEDGE_VERSION;
+  }
   auto srv = server::DnsServer::start(sopt, catalog);
   if (!srv) {
     spdlog::error("{}", srv.error().message);
@@ -594,6 +600,10 @@ int main(int argc, char** argv) {
   serve->add_option("--api-listen", flags.api_listen, "REST API address ADDR:PORT (default 127.0.0.1:8080)");
   serve->add_option("--metrics-listen", flags.metrics_listen,
                     "Prometheus metrics, /healthz and /readyz on ADDR:PORT (off unless given)");
+  serve->add_option("--dnstap-socket", flags.dnstap_socket,
+                    "send dnstap AUTH_QUERY/AUTH_RESPONSE messages to this unix socket (off unless given)");
+  serve->add_option("--dnstap-sample", flags.dnstap_sample, "dnstap: log one query in N (default 1)");
+  serve->add_option("--dnstap-messages", flags.dnstap_messages, "dnstap: query, response or both (default both)");
   serve->add_option("--api-token", flags.api_token, "first API token (or env DNSEDGE_API_TOKEN)");
   serve->add_option("--api-token-file", flags.api_token_file,
                     "read the first API token from this file (keeps it out of ps)");

@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "common/unique_fd.h"
+#include "dnstap/dnstap.h"
 #include "server/cookies.h"
 #include "server/internal/tcp_server.h"
 #include "server/internal/udp_worker.h"
@@ -123,11 +124,11 @@ Result<BoundEndpoint> bind_endpoint(const Endpoint& ep, unsigned workers) {
     if (getsockname(first.fd.get(), reinterpret_cast<sockaddr*>(&b.bound.addr), &b.bound.len) != 0) {
       return listen_error(ep, "udp", errno);
     }
-    b.udp.push_back(UdpSocket{std::move(first.fd), wildcard});
+    b.udp.push_back(UdpSocket{std::move(first.fd), wildcard, b.bound.addr});
     for (unsigned i = 1; i < workers; ++i) {
       Opened s = open_udp(b.bound, /*reuseport=*/true, wildcard);
       if (s.err != 0) return listen_error(b.bound, "udp", s.err);
-      b.udp.push_back(UdpSocket{std::move(s.fd), wildcard});
+      b.udp.push_back(UdpSocket{std::move(s.fd), wildcard, b.bound.addr});
     }
     Opened t = open_tcp(b.bound);
     if (t.err != 0) {
@@ -158,6 +159,7 @@ class DnsServerImpl final : public DnsServer {
     if (tcp_) tcp_->stop();
     workers_.clear();  // closes the UDP sockets
     tcp_.reset();      // closes the TCP listener and connections
+    dnstap_.reset();   // drains the dnstap queues to the reader
   }
 
   std::vector<Endpoint> bound() const override { return bound_; }
@@ -201,6 +203,7 @@ class DnsServerImpl final : public DnsServer {
   // Declared before the workers, which use them until they are joined.
   std::unique_ptr<CookieSecrets> cookies_;
   std::unique_ptr<RrlTable> rrl_;
+  std::unique_ptr<dnstap::Sink> dnstap_;  // one writer per UDP worker, the last for TCP
   std::thread rotator_;
   std::vector<std::unique_ptr<internal::UdpWorker>> workers_;
   std::unique_ptr<internal::TcpServer> tcp_;
@@ -237,6 +240,12 @@ Result<std::unique_ptr<DnsServer>> start_impl(const ServerOptions& options,
     server->rrl_ = std::make_unique<RrlTable>(options.rrl, *hash_key);
   }
 
+  if (!options.dnstap.socket_path.empty()) {
+    auto sink = dnstap::Sink::open(options.dnstap, threads + 1);
+    if (!sink) return sink.error();
+    server->dnstap_ = std::move(sink).value();
+  }
+
   std::vector<TcpListener> listeners;
   for (BoundEndpoint& b : bound) {
     server->bound_.push_back(b.bound);
@@ -248,13 +257,15 @@ Result<std::unique_ptr<DnsServer>> start_impl(const ServerOptions& options,
     server->workers_.push_back(
         std::make_unique<internal::UdpWorker>(std::move(sockets), catalog, server->stop_fd_.get(), options.xfr,
                                               server->cookies_.get(), server->rrl_.get()));
+    if (server->dnstap_) server->workers_.back()->set_dnstap(server->dnstap_->writer(w));
   }
   auto tcp = internal::TcpServer::create(
       std::move(listeners),
       internal::TcpOptions{.idle_timeout = options.tcp_idle_timeout,
                            .max_clients = options.tcp_max_clients,
                            .xfr = options.xfr,
-                           .cookies = server->cookies_.get()},
+                           .cookies = server->cookies_.get(),
+                           .dnstap = server->dnstap_ ? server->dnstap_->writer(threads) : nullptr},
       catalog);
   if (!tcp) return tcp.error();
   server->tcp_ = std::move(tcp).value();

@@ -16,6 +16,7 @@
 
 #include "common/result.h"
 #include "common/snapshot.h"
+#include "dnstap/options.h"
 #include "server/rrl.h"
 #include "view/zone_view.h"
 #include "xfr/handler.h"
@@ -44,6 +45,8 @@ struct ServerOptions {
   RrlOptions rrl;
   // DNS cookies: the server secret is replaced this often (the previous one stays accepted).
   std::chrono::seconds cookie_rotation{3600};
+  // dnstap query logging (dnstap/dnstap.h); an empty socket path turns it off.
+  dnstap::Options dnstap;
 };
 
 class DnsServer {

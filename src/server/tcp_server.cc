@@ -71,6 +71,7 @@ struct Connection {
   // Its place in the connection table; nullptr once shed (closed to make room).
   Table::Entry* entry = nullptr;
   sockaddr_storage peer{};  // the client's address, taken once at accept
+  sockaddr_storage local{};  // the address it connected to (dnstap)
 };
 
 class TcpServerImpl final : public TcpServer {
@@ -166,6 +167,9 @@ class TcpServerImpl final : public TcpServer {
         socket.set_option(tcp::no_delay(true), ec);  // pipelined answers must not wait for ACKs
         auto c = std::make_shared<Connection>(std::move(socket), options_.idle_timeout);
         if (peer.size() <= sizeof c->peer) std::memcpy(&c->peer, peer.data(), peer.size());
+        if (const tcp::endpoint local = c->socket.local_endpoint(ec); !ec && local.size() <= sizeof c->local) {
+          std::memcpy(&c->local, local.data(), local.size());
+        }
         c->entry = table_.add(from, c.get());  // serve() removes it when the connection ends
         asio::co_spawn(ioc_, serve(std::move(c)), asio::detached);
       } catch (const std::exception&) {
@@ -326,6 +330,7 @@ class TcpServerImpl final : public TcpServer {
       const uint8_t* reply = c.out.get() + kLengthPrefix;
       metrics_.response(metrics::Transport::kTcp, q.qtype, metrics::response_rcode(reply, n), n,
                         (reply[2] & 0x02) != 0);
+      if (options_.dnstap != nullptr) options_.dnstap->log(catalog, q, st, true, c.peer, c.local, query, {reply, n});
 
       c.out[0] = static_cast<uint8_t>(n >> 8);
       c.out[1] = static_cast<uint8_t>(n);

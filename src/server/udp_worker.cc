@@ -217,12 +217,14 @@ void UdpWorker::drain(const UdpSocket& socket) noexcept {
         } else if (rrl_->over(rrl_->key(slot.peer, info), rrl_now)) {
           if (slip_.limited(rrl_->options().slip) == RrlAction::kDrop) {
             metrics_.drop(metrics::Transport::kUdp, metrics::Drop::kRateLimited);
+            if (dnstap_ != nullptr) dnstap_->log(catalog, q, st, false, slot.peer, socket.local, query, {});
             continue;
           }
           len = auth::truncated_response(reply, len, info);
         }
       }
       metrics_.response(metrics::Transport::kUdp, q.qtype, rcode, len, (slot.reply[2] & 0x02) != 0);
+      if (dnstap_ != nullptr) dnstap_->log(catalog, q, st, false, slot.peer, socket.local, query, {slot.reply, len});
       b.tx_iov[replies] = {slot.reply, len};
       msghdr& out = b.tx[replies].msg_hdr;
       out.msg_name = &slot.peer;

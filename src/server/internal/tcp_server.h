@@ -22,6 +22,7 @@
 #include "common/result.h"
 #include "common/snapshot.h"
 #include "common/unique_fd.h"
+#include "dnstap/dnstap.h"
 #include "server/cookies.h"
 #include "view/zone_view.h"
 #include "xfr/handler.h"
@@ -40,6 +41,7 @@ struct TcpOptions {
   std::chrono::milliseconds idle_refresh{1000};
   xfr::Handler* xfr = nullptr;  // transfers, NOTIFY, signed queries (see server.h)
   const CookieSecrets* cookies = nullptr;  // DNS cookies: answers carry a server cookie; may be null
+  dnstap::Writer* dnstap = nullptr;        // the TCP thread's dnstap queue (null: off)
 };
 
 class TcpServer {

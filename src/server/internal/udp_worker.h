@@ -23,6 +23,7 @@
 #include "common/result.h"
 #include "common/snapshot.h"
 #include "common/unique_fd.h"
+#include "dnstap/dnstap.h"
 #include "metrics/dns_counters.h"
 #include "server/cookies.h"
 #include "server/rrl.h"
@@ -37,6 +38,7 @@ struct UdpSocket {
   // query's destination address as their source (a multi-homed host must answer from the
   // address it was asked on).
   bool pktinfo = false;
+  sockaddr_storage local{};  // the address bound (dnstap's response address)
 };
 
 class UdpWorker {
@@ -57,6 +59,8 @@ class UdpWorker {
   UdpWorker(const UdpWorker&) = delete;
   UdpWorker& operator=(const UdpWorker&) = delete;
 
+  // This worker's dnstap queue (dnstap/dnstap.h); before start(). Null (the default): off.
+  void set_dnstap(dnstap::Writer* writer) noexcept { dnstap_ = writer; }
   // Creates the epoll set and starts the thread.
   Result<void> start();
   // Waits for the thread to exit (after the stop eventfd was signalled). Idempotent.
@@ -79,6 +83,7 @@ class UdpWorker {
   RrlTable* rrl_;
   RrlSlip slip_;
   metrics::DnsCounters metrics_;  // this worker's own counters (metrics/dns_counters.h)
+  dnstap::Writer* dnstap_ = nullptr;
   common::UniqueFd epoll_;
   std::unique_ptr<Buffers> buffers_;
   std::thread thread_;
