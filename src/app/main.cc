@@ -390,6 +390,19 @@ int run_serve(const ServeConfig& cfg) {
     e.family("dnsedge_zones", "gauge", "Zones served.");
     e.sample("dnsedge_zones", {}, static_cast<uint64_t>(catalog.current()->zones().size()));
   })};
+  // Names for the busiest zones' query counts (--metrics-zone-names): the zones served now.
+  if (cfg.metrics_zone_names) {
+    metrics::Registry::global().set_zone_names([&catalog] {
+      std::vector<std::pair<std::string, std::string>> names;
+      for (const auto& z : catalog.current()->zones()) {
+        names.emplace_back(std::string(z->apex()), dns::name_to_text(z->apex()));
+      }
+      return names;
+    });
+  }
+  struct ZoneNamesReset {
+    ~ZoneNamesReset() { metrics::Registry::global().set_zone_names(nullptr); }
+  } zone_names_reset;
   std::unique_ptr<metrics::HttpServer> metrics_server;
   if (!cfg.metrics_listen.empty()) {
     auto m = metrics::HttpServer::start(metrics::HttpServerOptions{.listen = cfg.metrics_listen});
@@ -594,6 +607,8 @@ int main(int argc, char** argv) {
   serve->add_option("--api-listen", flags.api_listen, "REST API address ADDR:PORT (default 127.0.0.1:8080)");
   serve->add_option("--metrics-listen", flags.metrics_listen,
                     "Prometheus metrics, /healthz and /readyz on ADDR:PORT (off unless given)");
+  serve->add_flag("--metrics-zone-names", flags.metrics_zone_names,
+                  "name the 20 busiest zones in /metrics (default: their queries count as zone \"other\")");
   serve->add_option("--api-token", flags.api_token, "first API token (or env DNSEDGE_API_TOKEN)");
   serve->add_option("--api-token-file", flags.api_token_file,
                     "read the first API token from this file (keeps it out of ps)");
