@@ -67,7 +67,7 @@ def kinds(tmp_path):
     http_port = free_port(EDGE)
     srv = Dnsedge(tmp_path, zone=zone)
     srv.start(extra=["--edge-ipv4", EDGE, "--edge-http-ports", str(http_port), "--edge-https-ports", str(free_port(EDGE)),
-                     "--metrics-zone-names"], proxy=True)
+                     "--metrics-zone-names", "--rrl-rate", "0"], proxy=True)
     srv.http_port = http_port
     yield srv
     srv.stop()
@@ -111,7 +111,7 @@ def test_api_zone_kinds_survive_a_patch(kinds):
     """Store zones are patched name by name: the kind of a name is kept (and changed) by a patch."""
     zid = api(kinds, "POST", "/zones", {"name": "kinds.test"})["result"]["id"]
     api(kinds, "POST", f"/zones/{zid}/dns_records",
-        {"type": "A", "name": "web.kinds.test", "content": "127.0.0.35", "proxied": True})
+        {"type": "A", "name": "web.kinds.test", "content": "198.51.100.35", "proxied": True})
     rec = api(kinds, "POST", f"/zones/{zid}/dns_records",
               {"type": "A", "name": "other.kinds.test", "content": "192.0.2.9"})["result"]
     deadline = time.monotonic() + 10
