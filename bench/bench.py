@@ -47,6 +47,9 @@ import gen_zone  # noqa: E402
 
 ZONES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 ALL_SERVERS = ("dnsedge", "knot", "nsd")
+# Metrics cost (docs/observability.md): dnsedge with --metrics-listen, scraped every second
+# (dnsedge-metrics), and another dnsedge binary as the baseline (dnsedge-base, --dnsedge-base).
+METRICS_SERVERS = ("dnsedge-metrics", "dnsedge-base")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 
@@ -294,6 +297,20 @@ def stop_process(pid, grace=15.0):
                     pass
     except ProcessLookupError:
         pass
+
+
+SCRAPED = []  # metrics ports a background thread scrapes every second (as Prometheus would)
+
+
+def scrape_loop():
+    import urllib.request
+    while True:
+        for p in list(SCRAPED):
+            try:
+                urllib.request.urlopen("http://127.0.0.1:%d/metrics" % p, timeout=1).read()
+            except OSError:
+                pass
+        time.sleep(1)
 
 
 def free_port(used):
@@ -943,6 +960,13 @@ def bench_zone(args, zkey, meta):
             dnstap_out = os.path.join(sdir, "dnstap.fstrm")
             argv = with_dnstap_reader(dnsedge_cmd(args.dnsedge, args.dnsedge_extra + ["--dnstap-socket", sock],
                                                   sdir, port, zf), sock, dnstap_out)
+        elif name == "dnsedge-base":
+            argv = dnsedge_cmd(args.dnsedge_base, args.dnsedge_extra, sdir, port, zf)
+        elif name == "dnsedge-metrics":
+            mport = free_port(used)
+            argv = dnsedge_cmd(args.dnsedge, args.dnsedge_extra + ["--metrics-listen", "127.0.0.1:%d" % mport],
+                               sdir, port, zf)
+            SCRAPED.append(mport)
         else:
             argv = dnsedge_cmd(args.dnsedge, args.dnsedge_extra, sdir, port, zf)
         open(os.path.join(sdir, "server.log"), "w").close()
@@ -1499,6 +1523,8 @@ def jsonable(x):
 def main():
     ap = argparse.ArgumentParser(description="dnsedge vs Knot DNS vs NSD benchmark (see bench/README.md)")
     ap.add_argument("--dnsedge", default=os.path.join(REPO, "build", "dnsedge"), help="path to the dnsedge binary")
+    ap.add_argument("--dnsedge-base", default=None,
+                    help="a dnsedge binary measured as server dnsedge-base (e.g. before a change)")
     ap.add_argument("--dnsedge-args", default="", help="extra arguments appended to `dnsedge serve ...`")
     ap.add_argument("--servers", default=None, help="comma list of dnsedge,knot,nsd (default all three;"
                     " dnsedge is skipped with a warning if its binary is missing)")
@@ -1556,8 +1582,12 @@ def main():
     explicit = args.servers is not None
     args.server_list = [s.strip() for s in (args.servers or ",".join(ALL_SERVERS)).split(",") if s.strip()]
     for s in args.server_list:
-        if s not in ALL_SERVERS:
+        if s not in ALL_SERVERS + METRICS_SERVERS:
             ap.error("unknown server %r" % s)
+    if "dnsedge-base" in args.server_list and not args.dnsedge_base:
+        ap.error("server dnsedge-base needs --dnsedge-base BINARY")
+    if "dnsedge-metrics" in args.server_list:
+        threading.Thread(target=scrape_loop, daemon=True).start()
     args.dnsedge_extra = shlex.split(args.dnsedge_args)
     if args.mix == "proxied":
         # Knot and NSD cannot serve proxy semantics: dnsedge is measured against itself.

@@ -86,6 +86,7 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
       known = known || is_limit_key(k.str());
       known = known || k.str() == "metrics_listen";
       known = known || k.str() == "dnstap_socket" || k.str() == "dnstap_sample" || k.str() == "dnstap_messages";
+      known = known || k.str() == "metrics_zone_names";
       if (!known) return make_error(flags.config_file + ": unknown setting '" + std::string(k.str()) + "'");
     }
     auto x = xfr_config_from_toml(t, flags.config_file);
@@ -129,6 +130,10 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
     if (const auto* n = t.get("dnstap_sample")) {
       if (!n->is_integer()) return make_error(flags.config_file + ": 'dnstap_sample' must be an integer");
       dnstap_sample = n->as_integer()->get();
+    }
+    if (const auto* n = t.get("metrics_zone_names")) {
+      if (!n->is_boolean()) return make_error(flags.config_file + ": 'metrics_zone_names' must be true or false");
+      cfg.metrics_zone_names = n->as_boolean()->get();
     }
     if (const auto* n = t.get("threads")) {
       if (!n->is_integer()) return make_error(flags.config_file + ": 'threads' must be an integer");
@@ -202,6 +207,7 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
 
   if (!flags.api_listen.empty()) api_listen = flags.api_listen;
   if (!flags.metrics_listen.empty()) metrics_listen = flags.metrics_listen;
+  if (flags.metrics_zone_names) cfg.metrics_zone_names = true;
   if (!metrics_listen.empty()) {
     auto ep = server::Endpoint::parse(metrics_listen);
     if (!ep) return make_error("--metrics-listen " + metrics_listen + ": " + ep.error().message);

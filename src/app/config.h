@@ -16,6 +16,7 @@
 //   dnstap_socket = "/run/dnstap.sock"     # dnstap query log to this unix socket (off if unset)
 //   dnstap_sample = 1                      # ... one query in N
 //   dnstap_messages = "both"               # ... query, response or both
+//   metrics_zone_names = true              # name the busiest zones in /metrics (default: "other")
 //   api_token = "..."                      # first API token (or env DNSEDGE_API_TOKEN)
 //   api_token_file = "/etc/dnsedge/token"  # ... read from this file instead (kept out of ps)
 //   nameservers = ["ns1.example.net", "ns2.example.net"]  # apex NS of API-created zones
@@ -60,6 +61,7 @@ struct ServeFlags {  // as given on the command line (empty/unset = not given)
   std::string dnstap_socket;  // --dnstap-socket, --dnstap-sample, --dnstap-messages
   std::optional<long> dnstap_sample;
   std::string dnstap_messages;
+  bool metrics_zone_names = false;
   std::string api_token;
   std::string api_token_file;
   std::vector<std::string> nameservers;
@@ -84,6 +86,7 @@ struct ServeConfig {  // validated, defaults applied
   server::Endpoint api_listen;           // default 127.0.0.1:8080
   std::string metrics_listen;            // "" = no metrics listener (docs/observability.md)
   dnstap::Options dnstap;                // socket_path "" = no dnstap (docs/observability.md)
+  bool metrics_zone_names = false;       // the busiest zones are named in /metrics
   std::string api_token;                 // "" = none given (flag, config or DNSEDGE_API_TOKEN)
   std::vector<std::string> nameservers;  // wire form; default ns1/ns2.dnsedge.invalid.
   EdgeConfig edge_proxy;                 // edge proxy listeners, timeouts, Spectrum apps

@@ -1,22 +1,32 @@
 #include "app/external.h"
 
+#include "metrics/ops.h"
 #include "zone/record.h"
 
 namespace dnsedge::app {
 
 std::optional<view::TargetAddrs> ExternalTargets::lookup(std::string_view name) const {
-  if (!snap_) return std::nullopt;
+  auto& ops = metrics::Ops::global();
+  if (!snap_) {
+    ops.resolver_lookup(metrics::CacheLookup::kMiss);
+    return std::nullopt;
+  }
   auto it = snap_->find(std::string(name));
-  if (it == snap_->end()) return std::nullopt;
+  if (it == snap_->end()) {
+    ops.resolver_lookup(metrics::CacheLookup::kMiss);
+    return std::nullopt;
+  }
   const resolve::TargetData& d = it->second;
   view::TargetAddrs t;
   using S = resolve::TargetData::State;
   switch (d.state) {
     case S::kPending:
+      ops.resolver_lookup(metrics::CacheLookup::kMiss);
       t.state = view::TargetAddrs::State::kPending;
       t.detail = "(not resolved yet)";
       return t;
     case S::kFailed:
+      ops.resolver_lookup(metrics::CacheLookup::kMiss);
       t.state = view::TargetAddrs::State::kFailed;
       t.detail = "(resolution failed: " + d.last_error + ")";
       return t;
@@ -24,6 +34,7 @@ std::optional<view::TargetAddrs> ExternalTargets::lookup(std::string_view name) 
     case S::kStale:
       break;
   }
+  ops.resolver_lookup(d.state == S::kStale ? metrics::CacheLookup::kStale : metrics::CacheLookup::kHit);
   t.v4 = d.a_rdata;
   t.v6 = d.aaaa_rdata;
   t.ttl = d.ttl;

@@ -390,6 +390,19 @@ int run_serve(const ServeConfig& cfg) {
     e.family("dnsedge_zones", "gauge", "Zones served.");
     e.sample("dnsedge_zones", {}, static_cast<uint64_t>(catalog.current()->zones().size()));
   })};
+  // Names for the busiest zones' query counts (--metrics-zone-names): the zones served now.
+  if (cfg.metrics_zone_names) {
+    metrics::Registry::global().set_zone_names([&catalog] {
+      std::vector<std::pair<std::string, std::string>> names;
+      for (const auto& z : catalog.current()->zones()) {
+        names.emplace_back(std::string(z->apex()), dns::name_to_text(z->apex()));
+      }
+      return names;
+    });
+  }
+  struct ZoneNamesReset {
+    ~ZoneNamesReset() { metrics::Registry::global().set_zone_names(nullptr); }
+  } zone_names_reset;
   std::unique_ptr<metrics::HttpServer> metrics_server;
   if (!cfg.metrics_listen.empty()) {
     auto m = metrics::HttpServer::start(metrics::HttpServerOptions{.listen = cfg.metrics_listen});
@@ -604,6 +617,8 @@ int main(int argc, char** argv) {
                     "send dnstap AUTH_QUERY/AUTH_RESPONSE messages to this unix socket (off unless given)");
   serve->add_option("--dnstap-sample", flags.dnstap_sample, "dnstap: log one query in N (default 1)");
   serve->add_option("--dnstap-messages", flags.dnstap_messages, "dnstap: query, response or both (default both)");
+  serve->add_flag("--metrics-zone-names", flags.metrics_zone_names,
+                  "name the 20 busiest zones in /metrics (default: their queries count as zone \"other\")");
   serve->add_option("--api-token", flags.api_token, "first API token (or env DNSEDGE_API_TOKEN)");
   serve->add_option("--api-token-file", flags.api_token_file,
                     "read the first API token from this file (keeps it out of ps)");

@@ -181,6 +181,7 @@ struct Ctx {
   int ede = -1;  // RFC 8914 Extended DNS Error info-code for the OPT, or -1
   bool referral = false;  // for rate limiting: the response is a referral
   bool wildcard = false;  // ... or synthesized from a wildcard
+  uint16_t node_flags = 0;  // the last node answered from (node_flag kind bits: AnswerInfo::kind)
   Pending pending[kMaxAdditional];
   int npending = 0;
   bool dnssec = false;  // DO=1 and a signed zone: RRSIGs and denial proofs go in
@@ -504,6 +505,7 @@ void resolve(Ctx& c, const ZoneView* z, const uint8_t* qname, uint16_t qtype) no
       return;
     }
     const Node& n = z->node(l.node);
+    c.node_flags = n.flags;
     if (l.wildcard) c.wildcard = true;
     const RRset* sigs = sigs_of(c, *z, n);
     if ((n.flags & node_flag::kAddrServfail) && (qtype == rrtype::kA || qtype == rrtype::kAAAA)) {
@@ -727,6 +729,14 @@ size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatu
     info->opt_end = opt ? static_cast<uint16_t>(len) : 0;
     info->name = nullptr;
     info->name_len = 0;
+    info->zone = zone;
+    const uint16_t f = c.node_flags;
+    info->kind = c.rcode == dns::rcode::kServFail ? AnswerKind::kServfail
+                 : (f & node_flag::kStale)        ? AnswerKind::kStale
+                 : (f & node_flag::kProxied)      ? AnswerKind::kProxied
+                 : (f & node_flag::kDcRecord)     ? AnswerKind::kDcRecord
+                 : (f & node_flag::kFlattened)    ? AnswerKind::kFlattened
+                                                  : AnswerKind::kStatic;
     const bool error = (c.rcode != dns::rcode::kNoError && c.rcode != dns::rcode::kNxDomain) || ext_rcode != 0 ||
                        zone == nullptr;
     if (error) {

@@ -52,6 +52,8 @@ struct AnswerInfo {
   const uint8_t* name = nullptr;
   size_t name_len = 0;
   uint16_t qtype = 0;
+  // The zone the query fell in (before any DS-at-apex switch to the parent); null when none.
+  const view::ZoneView* zone = nullptr;
   // Where the question ends and where the OPT record is in the response (0 when none), for
   // truncated_response().
   uint16_t question_end = 0;

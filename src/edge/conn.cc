@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "edge/internal/conn.h"
+#include "metrics/ops.h"
 #include "spdlog/spdlog.h"
 
 namespace dnsedge::edge::internal {
@@ -36,6 +37,8 @@ awaitable<bool> pump(Conn& c, tcp::socket& from, tcp::socket& to, Buffer& buf) {
     }
     if (ec) co_return false;
     buf.end += n;
+    metrics::Ops::global().edge_bytes(
+        &from == &c.client ? metrics::EdgeDirection::kFromClient : metrics::EdgeDirection::kFromOrigin, n);
     c.extend_deadline(c.rt.options.idle_timeout);
   }
 }

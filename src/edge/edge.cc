@@ -16,6 +16,7 @@
 
 #include "common/mutex.h"
 #include "edge/internal/conn.h"
+#include "metrics/ops.h"
 #include "spdlog/spdlog.h"
 
 namespace dnsedge::edge {
@@ -474,10 +475,12 @@ class EdgeImpl final : public Edge {
         std::shared_ptr<internal::Conn> c;
         switch (kind) {
           case ListenerInfo::Kind::kHttp:
+            metrics::Ops::global().edge_connection(metrics::EdgeProtocol::kHttp);
             (void)rt_.routes();  // a newly published catalog becomes this connection's routes
             c = internal::make_http_conn(rt_, std::move(s));
             break;
           case ListenerInfo::Kind::kHttps:
+            metrics::Ops::global().edge_connection(metrics::EdgeProtocol::kHttps);
             (void)rt_.routes();
             c = internal::make_tls_conn(rt_, std::move(s));
             break;
@@ -487,6 +490,7 @@ class EdgeImpl final : public Edge {
               s.close(ec);  // ip_firewall: a blocked client is closed at once, as Spectrum does
               continue;
             }
+            metrics::Ops::global().spectrum_connection();
             c = internal::make_app_conn(rt_, std::move(s), l->app);
           }
             break;

@@ -20,6 +20,7 @@
 #include "edge/http_head.h"
 #include "edge/internal/conn.h"
 #include "edge/page_rules.h"
+#include "metrics/ops.h"
 
 namespace dnsedge::edge::internal {
 namespace {
@@ -30,6 +31,29 @@ using asio::use_awaitable;
 // After the response, an upload still running gets this long to finish before the connection
 // is closed (the origin answered without reading the whole body).
 constexpr auto kUploadGrace = std::chrono::milliseconds(1000);
+
+// The metrics::OriginError of an error kind, or -1 when the origin is not involved.
+int origin_error_of(ErrorKind kind) noexcept {
+  using O = metrics::OriginError;
+  switch (kind) {
+    case ErrorKind::kProhibitedOrigin:
+      return static_cast<int>(O::kProhibited);
+    case ErrorKind::kOriginUnresolved:
+      return static_cast<int>(O::kUnresolved);
+    case ErrorKind::kOriginRefused:
+      return static_cast<int>(O::kRefused);
+    case ErrorKind::kOriginConnectTimeout:
+      return static_cast<int>(O::kConnectTimeout);
+    case ErrorKind::kOriginTimeout:
+      return static_cast<int>(O::kTimeout);
+    case ErrorKind::kOriginBadResponse:
+      return static_cast<int>(O::kBadResponse);
+    case ErrorKind::kOriginReset:
+      return static_cast<int>(O::kReset);
+    default:
+      return -1;
+  }
+}
 
 enum class Stream : uint8_t { kDone, kTruncated, kBadFraming, kError };
 
@@ -56,6 +80,8 @@ awaitable<Stream> stream_body(Conn& c, tcp::socket& from, tcp::socket& to, Buffe
     if (ec == asio::error::eof) co_return f.until_close() ? Stream::kDone : Stream::kTruncated;
     if (ec) co_return Stream::kError;
     buf.end += n;
+    metrics::Ops::global().edge_bytes(
+        &from == &c.client ? metrics::EdgeDirection::kFromClient : metrics::EdgeDirection::kFromOrigin, n);
     c.extend_deadline(c.rt.options.idle_timeout);
   }
 }
@@ -133,6 +159,7 @@ awaitable<HttpConn::Head> HttpConn::read_request_head(bool first, size_t* head_l
     }
     if (ec) co_return expired ? Head::kTimeout : Head::kClosed;
     cin.end += n;
+    metrics::Ops::global().edge_bytes(metrics::EdgeDirection::kFromClient, n);
     if (!started && cin.size() > 0) {
       started = true;
       // After a keep-alive wait the head's clock starts with its first byte; the first head's
@@ -160,6 +187,7 @@ awaitable<HttpConn::Head> HttpConn::read_response_head(bool head_request, bool u
       }
       any = true;
       oin.end += n;
+      metrics::Ops::global().edge_bytes(metrics::EdgeDirection::kFromOrigin, n);
     }
     if (http::parse_response(oin.view().substr(0, end), head_request, &resp_) != http::ParseStatus::kOk) {
       co_return Head::kBad;
@@ -201,6 +229,9 @@ awaitable<void> HttpConn::upload(std::shared_ptr<HttpConn> /*self: keeps the con
 
 awaitable<void> HttpConn::fail(ErrorKind kind, std::string context) {
   const ErrorResponse r = describe(kind);
+  if (const int e = origin_error_of(kind); e >= 0) {
+    metrics::Ops::global().origin_error(static_cast<metrics::OriginError>(e));
+  }
   if (response_started_ || r.status == 0) {
     abort();
     co_return;
@@ -239,6 +270,7 @@ awaitable<void> HttpConn::run() {
       default: co_return;  // the client closed
     }
     const auto ps = http::parse_request(cin.view().substr(0, head_len), req_.get());
+    metrics::Ops::global().edge_request();
     if (ps != http::ParseStatus::kOk) {
       co_await fail(ps == http::ParseStatus::kVersion          ? ErrorKind::kVersionNotSupported
                     : ps == http::ParseStatus::kTooManyHeaders ? ErrorKind::kHeadTooLarge

@@ -41,6 +41,12 @@ std::string_view handoff_name(size_t index) noexcept {
   }
 }
 
+std::string_view answer_kind_name(size_t index) noexcept {
+  static constexpr std::string_view kNames[kAnswerKinds] = {"static",    "proxied", "flattened",
+                                                            "dc_record", "stale",   "servfail"};
+  return kNames[index < kAnswerKinds ? index : 0];
+}
+
 size_t qtype_index(uint16_t qtype) noexcept {
   // A and AAAA, most of the traffic, without the search.
   if (qtype == 1) return 0;
@@ -114,7 +120,10 @@ void DnsTotals::add(const DnsTotals& o) noexcept {
     truncated[t] += o.truncated[t];
     for (size_t d = 0; d < kDropReasons; ++d) dropped[t][d] += o.dropped[t][d];
     for (size_t k = 0; k < kHandoffKinds; ++k) handoff[t][k] += o.handoff[t][k];
+    for (size_t b = 0; b < kDnsLatencyBuckets; ++b) latency_buckets[t][b] += o.latency_buckets[t][b];
+    latency_sum_ns[t] += o.latency_sum_ns[t];
   }
+  for (size_t k = 0; k < kAnswerKinds; ++k) answers[k] += o.answers[k];
 }
 
 DnsCounters::DnsCounters() { Registry::global().add(this); }
@@ -132,7 +141,10 @@ void DnsCounters::add_to(DnsTotals& out) const noexcept {
     out.truncated[t] += truncated_[t].load(r);
     for (size_t d = 0; d < kDropReasons; ++d) out.dropped[t][d] += dropped_[t][d].load(r);
     for (size_t k = 0; k < kHandoffKinds; ++k) out.handoff[t][k] += handoff_[t][k].load(r);
+    for (size_t b = 0; b < kDnsLatencyBuckets; ++b) out.latency_buckets[t][b] += latency_buckets_[t][b].load(r);
+    out.latency_sum_ns[t] += latency_sum_ns_[t].load(r);
   }
+  for (size_t k = 0; k < kAnswerKinds; ++k) out.answers[k] += answers_[k].load(r);
 }
 
 }  // namespace dnsedge::metrics

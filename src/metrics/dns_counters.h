@@ -49,6 +49,30 @@ std::string_view rcode_name(size_t index) noexcept;
 inline constexpr std::array<double, 9> kSizeBounds{64, 128, 256, 512, 768, 1024, 1232, 1500, 4096};
 inline constexpr size_t kSizeBuckets = kSizeBounds.size() + 1;
 
+// What kind of data answered (auth::AnswerKind's values, in its order).
+inline constexpr size_t kAnswerKinds = 6;
+std::string_view answer_kind_name(size_t index) noexcept;
+
+// Upper bounds (seconds) of the DNS latency histogram's buckets (receipt to send); one more
+// bucket is above.
+inline constexpr std::array<double, 13> kDnsLatencyBounds{0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001,
+                                                          0.0025,  0.005,    0.01,    0.05,   0.1,     1};
+inline constexpr size_t kDnsLatencyBuckets = kDnsLatencyBounds.size() + 1;
+
+// Queries by zone: each worker keeps a fixed open-addressed table of zone keys (zone_key() of
+// the apex) and counts; a zone that finds no free slot within kZoneProbe slots is counted in
+// an overflow counter (reported as zone="other"). The scrape names the keys of the zones
+// served and reports the busiest kTopZones; the rest sum to zone="other".
+inline constexpr size_t kZoneSlots = 512;  // a power of two
+inline constexpr size_t kZoneProbe = 8;
+inline constexpr size_t kTopZones = 20;
+// FNV-1a 64 of the apex (lowercase wire), never 0 (0 marks a free slot).
+inline uint64_t zone_key(std::string_view apex) noexcept {
+  uint64_t h = 1469598103934665603ull;
+  for (const char c : apex) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ull;
+  return h | 1;
+}
+
 // A plain copy of the counters (for sums and tests).
 struct DnsTotals {
   uint64_t queries[kTransports][kQtypes][kRcodes] = {};
@@ -57,6 +81,9 @@ struct DnsTotals {
   uint64_t truncated[kTransports] = {};
   uint64_t dropped[kTransports][kDropReasons] = {};
   uint64_t handoff[kTransports][kHandoffKinds] = {};
+  uint64_t answers[kAnswerKinds] = {};
+  uint64_t latency_buckets[kTransports][kDnsLatencyBuckets] = {};
+  uint64_t latency_sum_ns[kTransports] = {};
 
   uint64_t queries_of(Transport t, uint16_t qtype, uint16_t rcode) const noexcept {
     return queries[static_cast<size_t>(t)][qtype_index(qtype)][rcode_index(rcode)];
@@ -89,8 +116,49 @@ class alignas(64) DnsCounters {
     if (kind >= 1 && kind <= kHandoffKinds) bump(handoff_[static_cast<size_t>(t)][kind - 1]);
   }
 
+  // Owner thread only. An answer built from data of kind `kind` (auth::AnswerKind's value).
+  void answer(uint8_t kind) noexcept {
+    if (kind < kAnswerKinds) bump(answers_[kind]);
+  }
+  // Owner thread only. `n` responses that took `ns` nanoseconds each from receipt to send (a
+  // batch shares one reading of the clock at each end).
+  void latency(Transport t, uint64_t ns, uint64_t n) noexcept {
+    const size_t ti = static_cast<size_t>(t);
+    const double s = static_cast<double>(ns) * 1e-9;
+    size_t b = 0;
+    while (b < kDnsLatencyBounds.size() && s > kDnsLatencyBounds[b]) ++b;
+    add(latency_buckets_[ti][b], n);
+    add(latency_sum_ns_[ti], ns * n);
+  }
+  // Owner thread only. A query for a name in the zone whose zone_key() is `key`.
+  void zone(uint64_t key) noexcept {
+    size_t i = key & (kZoneSlots - 1);
+    for (size_t p = 0; p < kZoneProbe; ++p, i = (i + 1) & (kZoneSlots - 1)) {
+      const uint64_t k = zone_keys_[i].load(std::memory_order_relaxed);
+      if (k == key) {
+        bump(zone_counts_[i]);
+        return;
+      }
+      if (k == 0) {
+        zone_keys_[i].store(key, std::memory_order_release);
+        bump(zone_counts_[i]);
+        return;
+      }
+    }
+    bump(zone_overflow_);
+  }
+
   // Any thread: a relaxed reading of every counter, added to `out`.
   void add_to(DnsTotals& out) const noexcept;
+  // Any thread: the per-zone counts, added to `out` (zone key → count) and `overflow`.
+  template <class Map>
+  void add_zones_to(Map& out, uint64_t& overflow) const {
+    for (size_t i = 0; i < kZoneSlots; ++i) {
+      const uint64_t k = zone_keys_[i].load(std::memory_order_acquire);
+      if (k != 0) out[k] += zone_counts_[i].load(std::memory_order_relaxed);
+    }
+    overflow += zone_overflow_.load(std::memory_order_relaxed);
+  }
 
  private:
   static void bump(std::atomic<uint64_t>& c) noexcept { add(c, 1); }
@@ -103,6 +171,12 @@ class alignas(64) DnsCounters {
   std::atomic<uint64_t> truncated_[kTransports] = {};
   std::atomic<uint64_t> dropped_[kTransports][kDropReasons] = {};
   std::atomic<uint64_t> handoff_[kTransports][kHandoffKinds] = {};
+  std::atomic<uint64_t> answers_[kAnswerKinds] = {};
+  std::atomic<uint64_t> latency_buckets_[kTransports][kDnsLatencyBuckets] = {};
+  std::atomic<uint64_t> latency_sum_ns_[kTransports] = {};
+  std::atomic<uint64_t> zone_overflow_{0};
+  std::atomic<uint64_t> zone_keys_[kZoneSlots] = {};
+  std::atomic<uint64_t> zone_counts_[kZoneSlots] = {};
 };
 
 // The rcode of a response: the header's four bits, plus the OPT record's upper eight bits when

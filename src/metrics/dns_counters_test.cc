@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "metrics/ops.h"
 #include "metrics/registry.h"
 
 namespace dnsedge::metrics {
@@ -106,6 +107,99 @@ TEST(DnsCounters, ExtendedRcodeFoundByWalking) {
                          0,    0,    41,   4,    0, 1, 0, 0, 0, 0, 0};    // OPT, ext rcode 1
   EXPECT_EQ(response_rcode(msg, sizeof msg), 16);
   EXPECT_EQ(response_rcode(msg, 19), 0);  // no room for the OPT: the header's bits
+}
+
+}  // namespace
+}  // namespace dnsedge::metrics
+
+namespace dnsedge::metrics {
+namespace {
+
+size_t count_lines_starting(const std::string& text, const std::string& prefix) {
+  size_t n = 0;
+  for (size_t at = 0; (at = text.find("\n" + prefix, at)) != std::string::npos; ++at) ++n;
+  return n;
+}
+
+TEST(DnsCounters, AnswersByKindAndLatencyHistogram) {
+  DnsTotals before = Registry::global().dns_totals();
+  {
+    DnsCounters c;
+    c.answer(1);
+    c.answer(1);
+    c.answer(5);
+    c.answer(6);                                   // out of range: not counted
+    c.latency(Transport::kUdp, 30'000, 4);         // 30 µs: the (25 µs, 50 µs] bucket, 4 queries
+    c.latency(Transport::kTcp, 2'000'000'000, 1);  // 2 s: above the last bound
+  }
+  const DnsTotals after = Registry::global().dns_totals();
+  EXPECT_EQ(after.answers[1] - before.answers[1], 2u);
+  EXPECT_EQ(after.answers[5] - before.answers[5], 1u);
+  EXPECT_EQ(after.latency_buckets[0][2] - before.latency_buckets[0][2], 4u);
+  EXPECT_EQ(after.latency_sum_ns[0] - before.latency_sum_ns[0], 120'000u);
+  EXPECT_EQ(after.latency_buckets[1][kDnsLatencyBuckets - 1] - before.latency_buckets[1][kDnsLatencyBuckets - 1], 1u);
+  EXPECT_EQ(answer_kind_name(3), "dc_record");
+  const std::string s = Registry::global().scrape();
+  EXPECT_NE(s.find("dnsedge_dns_answers_total{kind=\"proxied\"} "), std::string::npos);
+  EXPECT_NE(s.find("dnsedge_dns_request_duration_seconds_bucket{transport=\"udp\",le=\"+Inf\"} "), std::string::npos);
+}
+
+// Per-zone counts: named zones sum across workers; only the kTopZones busiest get a series of
+// their own, everything else (other zones, unnamed keys, table overflow) is zone="other".
+TEST(DnsCounters, BusiestZonesAreBoundedAndTheRestIsOther) {
+  std::vector<std::pair<std::string, std::string>> names;
+  for (int i = 0; i < 200; ++i) {
+    const std::string label = "z" + std::to_string(i);
+    names.emplace_back(std::string(1, static_cast<char>(label.size())) + label + std::string("\0", 1), label + ".");
+  }
+  Registry::ZoneCounts counts;
+  {
+    DnsCounters a, b;
+    uint64_t total = 0;
+    for (int i = 0; i < 200; ++i) {
+      const uint64_t key = zone_key(names[i].first);
+      for (int n = 0; n < i + 1; ++n) (n % 2 ? a : b).zone(key);  // zone i gets i+1 queries
+      total += i + 1;
+    }
+    for (int i = 0; i < 1000; ++i) a.zone(zone_key("unnamed" + std::to_string(i)));  // fills a's table
+    total += 1000;
+    counts = Registry::global().zone_counts();
+    uint64_t sum = counts.overflow;
+    for (const auto& [k, n] : counts.by_key) sum += n;
+    EXPECT_GE(sum, total);
+    EXPECT_GT(counts.overflow, 0u);  // 1200 keys do not fit a 512-slot table
+  }
+  Exposition out;
+  write_zones(counts, names, out);
+  const std::string& s = out.text();
+  EXPECT_EQ(count_lines_starting(s, "dnsedge_dns_zone_queries_total{"), kTopZones + 1);
+  EXPECT_NE(s.find("dnsedge_dns_zone_queries_total{zone=\"z199.\"} 200\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("dnsedge_dns_zone_queries_total{zone=\"z180.\"} 181\n"), std::string::npos);
+  EXPECT_EQ(s.find("zone=\"z179.\""), std::string::npos);
+  EXPECT_NE(s.find("dnsedge_dns_zone_queries_total{zone=\"other\"} "), std::string::npos);
+}
+
+TEST(Ops, FamiliesHaveBoundedLabels) {
+  Ops& ops = Ops::global();
+  ops.transfer(Direction::kOut, Outcome::kSuccess);
+  ops.notify(Direction::kIn, Outcome::kFailure);
+  ops.resolver_lookup(CacheLookup::kStale);
+  ops.store_write(0.003);
+  ops.edge_connection(EdgeProtocol::kHttps);
+  ops.edge_bytes(EdgeDirection::kFromOrigin, 1234);
+  ops.origin_error(OriginError::kConnectTimeout);
+  ops.spectrum_connection();
+  Exposition out;
+  ops.write(out);
+  const std::string& s = out.text();
+  EXPECT_NE(s.find("dnsedge_xfr_transfers_total{direction=\"out\",result=\"success\"} "), std::string::npos);
+  EXPECT_NE(s.find("dnsedge_xfr_notify_total{direction=\"in\",result=\"failure\"} "), std::string::npos);
+  EXPECT_NE(s.find("dnsedge_resolver_cache_stale_total "), std::string::npos);
+  EXPECT_NE(s.find("dnsedge_store_write_duration_seconds_bucket{le=\"+Inf\"} "), std::string::npos);
+  EXPECT_NE(s.find("dnsedge_edge_connections_total{protocol=\"https\"} "), std::string::npos);
+  EXPECT_NE(s.find("dnsedge_edge_bytes_total{direction=\"from_origin\"} "), std::string::npos);
+  EXPECT_NE(s.find("dnsedge_edge_origin_errors_total{kind=\"connect_timeout\"} "), std::string::npos);
+  EXPECT_NE(s.find("dnsedge_spectrum_connections_total{protocol=\"tcp\"} "), std::string::npos);
 }
 
 }  // namespace

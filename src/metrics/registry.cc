@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "metrics/ops.h"
+
 namespace dnsedge::metrics {
 namespace {
 
@@ -54,7 +56,20 @@ void Registry::remove(const DnsCounters* c) {
   auto it = std::find(dns_.begin(), dns_.end(), c);
   if (it == dns_.end()) return;
   c->add_to(retired_);
+  c->add_zones_to(retired_zones_.by_key, retired_zones_.overflow);
   dns_.erase(it);
+}
+
+Registry::ZoneCounts Registry::zone_counts() const {
+  common::MutexLock lock(mu_);
+  ZoneCounts z = retired_zones_;
+  for (const DnsCounters* c : dns_) c->add_zones_to(z.by_key, z.overflow);
+  return z;
+}
+
+void Registry::set_zone_names(ZoneNames names) {
+  common::MutexLock lock(mu_);
+  zone_names_ = std::move(names);
 }
 
 DnsTotals Registry::dns_totals() const {
@@ -143,6 +158,19 @@ void write_dns(const DnsTotals& t, Exposition& out) {
                  t.dropped[tr][d]);
     }
   }
+  out.family(
+      "dnsedge_dns_answers_total", "counter",
+      "DNS answers built, by the kind of data that answered (static, proxied, flattened, dc_record, stale, servfail).");
+  for (size_t k = 0; k < kAnswerKinds; ++k) {
+    out.sample("dnsedge_dns_answers_total", {{"kind", answer_kind_name(k)}}, t.answers[k]);
+  }
+  out.family("dnsedge_dns_request_duration_seconds", "histogram",
+             "DNS latency from a query's receipt to its response's send, by transport.");
+  for (size_t tr = 0; tr < kTransports; ++tr) {
+    const Label l[] = {{"transport", transport_name(tr)}};
+    out.histogram("dnsedge_dns_request_duration_seconds", l, kDnsLatencyBounds, t.latency_buckets[tr],
+                  static_cast<double>(t.latency_sum_ns[tr]) * 1e-9);
+  }
   out.family("dnsedge_dns_xfr_requests_total", "counter",
              "Zone transfer requests, NOTIFY and TSIG-signed queries received, by transport and kind.");
   for (size_t tr = 0; tr < kTransports; ++tr) {
@@ -151,6 +179,27 @@ void write_dns(const DnsTotals& t, Exposition& out) {
                  t.handoff[tr][k]);
     }
   }
+}
+
+void write_zones(const Registry::ZoneCounts& counts, const std::vector<std::pair<std::string, std::string>>& names,
+                 Exposition& out) {
+  out.family("dnsedge_dns_zone_queries_total", "counter",
+             "DNS queries for names in the busiest zones served (the rest as zone=\"other\").");
+  std::vector<std::pair<uint64_t, std::string_view>> named;  // (count, presentation name)
+  uint64_t total = counts.overflow;
+  for (const auto& [k, n] : counts.by_key) total += n;
+  for (const auto& [wire, text] : names) {
+    const auto it = counts.by_key.find(zone_key(wire));
+    if (it != counts.by_key.end() && it->second > 0) named.emplace_back(it->second, text);
+  }
+  std::sort(named.begin(), named.end(),
+            [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+  uint64_t shown = 0;
+  for (size_t i = 0; i < named.size() && i < kTopZones; ++i) {
+    out.sample("dnsedge_dns_zone_queries_total", {{"zone", named[i].second}}, named[i].first);
+    shown += named[i].first;
+  }
+  out.sample("dnsedge_dns_zone_queries_total", {{"zone", "other"}}, total - shown);
 }
 
 std::string Registry::scrape() const {
@@ -164,6 +213,13 @@ std::string Registry::scrape() const {
   out.family("dnsedge_process_max_fds", "gauge", "The process's limit of open file descriptors.");
   out.sample("dnsedge_process_max_fds", {}, max_fds());
   write_dns(dns_totals(), out);
+  ZoneNames names_of;
+  {
+    common::MutexLock lock(mu_);
+    names_of = zone_names_;
+  }
+  write_zones(zone_counts(), names_of ? names_of() : std::vector<std::pair<std::string, std::string>>{}, out);
+  Ops::global().write(out);
 
   common::MutexLock lock(mu_);
   out.family("dnsedge_ready", "gauge", "1 once the zones are loaded and the store is open.");

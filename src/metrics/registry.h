@@ -40,6 +40,18 @@ class Registry {
   // Every DNS counter, live and retired, summed.
   DnsTotals dns_totals() const;
 
+  // Queries by zone, summed over every worker (zone_key() → count), and those counted as
+  // overflow.
+  struct ZoneCounts {
+    std::map<uint64_t, uint64_t> by_key;
+    uint64_t overflow = 0;
+  };
+  ZoneCounts zone_counts() const;
+  // The zones served, as (apex in lowercase wire form, apex in presentation form), read at each
+  // scrape to name the busiest zones' keys. Unset: every zone is reported as "other".
+  using ZoneNames = std::function<std::vector<std::pair<std::string, std::string>>()>;
+  void set_zone_names(ZoneNames names);
+
   // An API request answered: `route` is the route table's pattern ("other" for none).
   void api_request(std::string_view method, std::string_view route, int status, double seconds);
   // A catalog published by the controller's writer, built in `seconds`.
@@ -65,6 +77,8 @@ class Registry {
   mutable common::Mutex mu_;
   std::vector<const DnsCounters*> dns_ ABSL_GUARDED_BY(mu_);
   DnsTotals retired_ ABSL_GUARDED_BY(mu_);
+  ZoneCounts retired_zones_ ABSL_GUARDED_BY(mu_);
+  ZoneNames zone_names_ ABSL_GUARDED_BY(mu_);
   // (method, route) → status → count; (method, route) → latency.
   std::map<std::pair<std::string, std::string>, std::map<int, uint64_t>> api_counts_ ABSL_GUARDED_BY(mu_);
   std::map<std::pair<std::string, std::string>, Histogram> api_latency_ ABSL_GUARDED_BY(mu_);
@@ -77,5 +91,9 @@ class Registry {
 
 // Writes the DNS families of `t` (used by scrape(); public for tests).
 void write_dns(const DnsTotals& t, Exposition& out);
+// Writes dnsedge_dns_zone_queries_total: the kTopZones busiest of the named zones, then
+// zone="other" for the rest (unnamed keys and overflow included).
+void write_zones(const Registry::ZoneCounts& counts, const std::vector<std::pair<std::string, std::string>>& names,
+                 Exposition& out);
 
 }  // namespace dnsedge::metrics

@@ -278,6 +278,7 @@ class TcpServerImpl final : public TcpServer {
       if (len < dns::kHeaderSize) co_return;
       set_waiting(c, false);
 
+      const auto received = std::chrono::steady_clock::now();  // the whole query is in (latency histogram)
       const std::span<const uint8_t> query(c.in.get() + c.begin + kLengthPrefix, len);
       // Parsed once: the classification picks the handler, the answer engine reads the rest.
       dns::Query q;
@@ -317,8 +318,10 @@ class TcpServerImpl final : public TcpServer {
         cookie_ctx.now = static_cast<uint32_t>(
             std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
       }
-      const size_t n = auth::answer(catalog, q, st, query, std::span<uint8_t>(c.out.get() + kLengthPrefix, auth::kMaxResponse),
-                                    auth::Transport::kTcp, options_.cookies != nullptr ? &cookie_ctx : nullptr);
+      auth::AnswerInfo info;
+      const size_t n =
+          auth::answer(catalog, q, st, query, std::span<uint8_t>(c.out.get() + kLengthPrefix, auth::kMaxResponse),
+                       auth::Transport::kTcp, options_.cookies != nullptr ? &cookie_ctx : nullptr, &info);
       c.begin += kLengthPrefix + len;
       if (c.begin == c.end) c.begin = c.end = 0;
       // A message the answer engine drops (unparseable question, a response) ends the
@@ -331,6 +334,8 @@ class TcpServerImpl final : public TcpServer {
       metrics_.response(metrics::Transport::kTcp, q.qtype, metrics::response_rcode(reply, n), n,
                         (reply[2] & 0x02) != 0);
       if (options_.dnstap != nullptr) options_.dnstap->log(catalog, q, st, true, c.peer, c.local, query, {reply, n});
+      metrics_.answer(static_cast<uint8_t>(info.kind));
+      if (info.zone != nullptr) metrics_.zone(metrics::zone_key(info.zone->apex()));
 
       c.out[0] = static_cast<uint8_t>(n >> 8);
       c.out[1] = static_cast<uint8_t>(n);
@@ -339,6 +344,11 @@ class TcpServerImpl final : public TcpServer {
       co_await asio::async_write(c.socket, asio::buffer(c.out.get(), kLengthPrefix + n),
                                  asio::redirect_error(use_awaitable, ec));
       if (ec) co_return;
+      metrics_.latency(metrics::Transport::kTcp,
+                       static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                 std::chrono::steady_clock::now() - received)
+                                                 .count()),
+                       1);
     }
   }
 

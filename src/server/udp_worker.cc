@@ -57,6 +57,12 @@ uint32_t coarse_seconds(clockid_t clock) noexcept {
   return static_cast<uint32_t>(ts.tv_sec);
 }
 
+uint64_t monotonic_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
 }  // namespace
 
 // Everything a batch needs, allocated once per worker.
@@ -165,6 +171,7 @@ void UdpWorker::drain(const UdpSocket& socket) noexcept {
       return;  // EAGAIN: drained. Anything else (a queued ICMP error) is not ours to report.
     }
     if (received == 0) return;
+    const uint64_t received_ns = monotonic_ns();  // the batch's receipt, for the latency histogram
 
     // One snapshot, one copy of the cookie secrets and one reading of the clocks per batch.
     const view::Catalog& catalog = reader_.get();
@@ -181,6 +188,8 @@ void UdpWorker::drain(const UdpSocket& socket) noexcept {
     }
     const uint32_t rrl_now = rrl_ != nullptr ? coarse_seconds(CLOCK_MONOTONIC_COARSE) : 0;
     unsigned replies = 0;
+    const view::ZoneView* counted_zone = nullptr;  // queries by zone: one hash per zone per batch
+    uint64_t zone_key = 0;
     for (int i = 0; i < received; ++i) {
       const msghdr& in = b.rx[i].msg_hdr;
       if (in.msg_flags & MSG_TRUNC) {  // larger than any query we serve
@@ -211,6 +220,14 @@ void UdpWorker::drain(const UdpSocket& socket) noexcept {
         continue;
       }
       const uint16_t rcode = metrics::response_rcode(slot.reply, len, info.opt_begin);
+      metrics_.answer(static_cast<uint8_t>(info.kind));
+      if (info.zone != nullptr) {
+        if (info.zone != counted_zone) {
+          counted_zone = info.zone;
+          zone_key = metrics::zone_key(info.zone->apex());
+        }
+        metrics_.zone(zone_key);
+      }
       if (rrl_ != nullptr) {
         if (info.cookie == auth::CookieStatus::kValid) {
           slip_.cookie_exempt();
@@ -250,6 +267,7 @@ void UdpWorker::drain(const UdpSocket& socket) noexcept {
       }
       sent += static_cast<unsigned>(r);
     }
+    if (replies > 0) metrics_.latency(metrics::Transport::kUdp, monotonic_ns() - received_ns, replies);
 
     // A short batch means the queue was empty a moment ago; epoll reports anything newer.
     if (received < static_cast<int>(kBatch)) return;

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "common/unique_fd.h"
+#include "metrics/ops.h"
 
 #include "store/store_db.h"
 
@@ -401,6 +402,10 @@ Result<void> Transaction::commit() {
   }
   auto r = finish("COMMIT", "commit");
   if (r && wrote) db->staged_audit.clear();
+  if (r && db != nullptr) {
+    metrics::Ops::global().store_write(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - db->write_began).count());
+  }
   return r;
 }
 Result<void> Transaction::rollback() { return finish("ROLLBACK", "rollback"); }
@@ -587,8 +592,10 @@ Result<Transaction> Store::begin() {
   }
   // IMMEDIATE takes the write lock now, so the transaction never fails later with SQLITE_BUSY
   // on its first write (a deferred read-then-write upgrade can).
+  const auto began = std::chrono::steady_clock::now();
   if (auto r = db().exec("BEGIN IMMEDIATE", "begin"); !r) return r.error();
   db().in_transaction = true;
+  db().write_began = began;
   return Transaction(&db());
 }
 

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -154,6 +155,7 @@ class Db {
   }
 
   bool in_transaction = false;  // a Transaction or ReadTransaction is open
+  std::chrono::steady_clock::time_point write_began{};  // BEGIN IMMEDIATE of the open Transaction
   std::vector<zone::AuditEntry> staged_audit;  // Store::stage_audit
   DiskState* disk = nullptr;     // the owning Store's, if any
 

@@ -24,6 +24,20 @@ bool rdata_less(std::string_view a, std::string_view b) {
   return c != 0 ? c < 0 : a.size() < b.size();
 }
 
+// The node_flag kind bits of a name, from its explain reasons (as view/model.cc words them) and
+// whether it is proxied.
+uint16_t kind_flags(const std::vector<std::string>& why, bool proxied) {
+  uint16_t f = proxied ? node_flag::kProxied : 0;
+  for (const std::string& w : why) {
+    if (w.starts_with("synthesized for mail: ")) f |= node_flag::kDcRecord;
+    if (w.find(": flattened from ") != std::string::npos) {
+      f |= node_flag::kFlattened;
+      if (w.find(", stale: ") != std::string::npos) f |= node_flag::kStale;
+    }
+  }
+  return f;
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const ZoneView>> ZoneView::compile(std::string_view origin,
@@ -63,6 +77,14 @@ Result<std::shared_ptr<ZoneView>> ZoneView::Builder::served(std::string_view ori
   for (const auto& [name, ede] : served.servfail) {
     const uint32_t id = v.find(name);
     if (id != kNone) v.nodes_[id].flags |= node_flag::kAddrServfail;
+  }
+  for (const auto& [name, org] : served.origins) {
+    const uint32_t id = v.find(name);
+    if (id != kNone) v.nodes_[id].flags |= node_flag::kProxied;
+  }
+  for (const auto& [name, why] : served.notes) {
+    const uint32_t id = v.find(name);
+    if (id != kNone) v.nodes_[id].flags |= kind_flags(why, false);
   }
   v.notes_ = std::make_shared<const Notes>(served.notes);
   v.origins_ = std::make_shared<const Origins>(served.origins);
@@ -416,7 +438,8 @@ Result<std::shared_ptr<const ZoneView>> ZoneView::patch(const ZoneView& prev, st
       const RRset* s = z->rrsets_begin(n);
       for (uint32_t k = 0; k < n.rrset_count; ++k) z->record_count_ -= s[k].count;
       n.rrset_count = 0;
-      n.flags &= static_cast<uint16_t>(~(node_flag::kCname | node_flag::kAddrServfail | node_flag::kEmptyNonTerminal));
+      n.flags &= static_cast<uint16_t>(
+          ~(node_flag::kCname | node_flag::kAddrServfail | node_flag::kEmptyNonTerminal | node_flag::kKindFlags));
       if (!np.exists) {
         if (id == 0) return make_error(src + ": the zone apex cannot be removed");
         z->index_erase(id);
@@ -464,6 +487,7 @@ Result<std::shared_ptr<const ZoneView>> ZoneView::patch(const ZoneView& prev, st
     if (auto r = Builder::node_rrsets(*z, n, np.name, np.records, group, opt, scratch); !r) return r.error();
     if (np.records.empty() && id != 0) n.flags |= node_flag::kEmptyNonTerminal;
     if (np.servfail != 0) n.flags |= node_flag::kAddrServfail;
+    n.flags |= kind_flags(np.notes, np.origin != nullptr);
     z->digest_add(id, false);
   }
   // Targets: the rewritten RRsets', against the final index. Sets of untouched nodes keep

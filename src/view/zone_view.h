@@ -52,6 +52,14 @@ inline constexpr uint16_t kApex = 32;
 inline constexpr uint16_t kAddrServfail = 64;    // flattened target unusable: A/AAAA → SERVFAIL
 inline constexpr uint16_t kDead = 128;           // removed by a patch: not in the index, no RRsets
 inline constexpr uint16_t kNsec3 = 256;          // an NSEC3 owner (hashed): not in the name index
+// What kind of data the node serves (metrics and analytics): a proxied name's edge addresses,
+// a flattened CNAME's target addresses (kStale: the resolver serves them past their TTL), a
+// synthesized dc-record's origin addresses. None of them: the records as stored.
+inline constexpr uint16_t kProxied = 512;
+inline constexpr uint16_t kFlattened = 1024;
+inline constexpr uint16_t kStale = 2048;
+inline constexpr uint16_t kDcRecord = 4096;
+inline constexpr uint16_t kKindFlags = kProxied | kFlattened | kStale | kDcRecord;
 }  // namespace node_flag
 
 struct Node {

@@ -8,6 +8,7 @@
 
 #include "dns/name.h"
 #include "dns/types.h"
+#include "metrics/ops.h"
 #include "spdlog/spdlog.h"
 #include "xfr/tsig.h"
 #include "xfr/wire.h"
@@ -67,6 +68,7 @@ void Service::Notifier::tick() {
       continue;
     }
     if (it->attempts >= options.notify_attempts) {
+      metrics::Ops::global().notify(metrics::Direction::kOut, metrics::Outcome::kFailure);
       spdlog::warn("xfr: event=notify-failed zone={} serial={} peer={} ({}:{}) reason=\"no reply after {} attempts\"",
                    dns::name_to_text(it->apex), it->serial, it->peer.name, it->peer.ip, it->peer.port, it->attempts);
       it = pending.erase(it);
@@ -117,8 +119,10 @@ void Service::Notifier::receive() {
         if (it->id != id || !it->peer.address.contains(from)) continue;
         const uint8_t rc = buf[3] & 0xF;
         if (rc == rcode::kNoError) {
+          metrics::Ops::global().notify(metrics::Direction::kOut, metrics::Outcome::kSuccess);
           spdlog::info("xfr: event=notify-acked zone={} serial={} peer={}", dns::name_to_text(it->apex), it->serial, it->peer.name);
         } else {
+          metrics::Ops::global().notify(metrics::Direction::kOut, metrics::Outcome::kFailure);
           spdlog::warn("xfr: event=notify-rejected zone={} serial={} peer={} rcode={}", dns::name_to_text(it->apex),
                        it->serial, it->peer.name, rc);
         }

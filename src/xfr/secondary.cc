@@ -19,6 +19,8 @@ extern "C" {
 #include "common/unique_fd.h"
 #include "dns/name.h"
 #include "dns/types.h"
+#include "metrics/ops.h"
+#include "metrics/registry.h"
 #include "spdlog/spdlog.h"
 #include "xfr/tsig.h"
 #include "xfr/wire.h"
@@ -358,6 +360,24 @@ Secondary::Secondary(SecondaryOptions options) : options_(std::move(options)), c
 Secondary::~Secondary() { stop(); }
 
 void Secondary::start() {
+  // Freshness of each secondary zone (the zone label is bounded by the configured secondaries).
+  metrics_collector_ = metrics::Registry::global().add_collector([this](metrics::Exposition& e) {
+    e.family("dnsedge_secondary_seconds_since_refresh", "gauge",
+             "Seconds since a primary last confirmed the secondary zone's data (transfer or current SOA).");
+    common::MutexLock lock(mu_);
+    const auto now = std::chrono::system_clock::now();
+    for (const auto& [apex, st] : zones_) {
+      if (!st->data) continue;
+      e.sample("dnsedge_secondary_seconds_since_refresh", {{"zone", dns::name_to_text(apex)}},
+               std::chrono::duration<double>(now - st->confirmed).count());
+    }
+    e.family("dnsedge_secondary_expired", "gauge",
+             "1 when the secondary zone is past its SOA expire (answers SERVFAIL).");
+    for (const auto& [apex, st] : zones_) {
+      if (!st->data) continue;
+      e.sample("dnsedge_secondary_expired", {{"zone", dns::name_to_text(apex)}}, uint64_t{st->expired ? 1u : 0u});
+    }
+  });
   thread_ = std::thread([this] {
     common::lower_thread_priority();
     run();
@@ -365,6 +385,7 @@ void Secondary::start() {
 }
 
 void Secondary::stop() {
+  if (metrics_collector_ != 0) metrics::Registry::global().remove_collector(std::exchange(metrics_collector_, 0));
   {
     common::MutexLock lock(mu_);
     stopping_ = true;
@@ -464,12 +485,14 @@ void Secondary::check(const std::string& apex, State& st, const ZoneIncoming& in
   for (const Peer& p : in.primaries) {
     auto r = pull_zone(apex, p, st.data ? &*st.data : nullptr, options_.timeout);
     if (!r) {
+      metrics::Ops::global().transfer(metrics::Direction::kIn, metrics::Outcome::kFailure);
       spdlog::warn("xfr: event=xfr-in-rejected zone={} primary={} ({}:{}) reason=\"{}\"", zone, p.name, p.ip, p.port,
                    r.error().message);
       continue;
     }
     st.confirmed = now;
     if (r->kind == PullResult::Kind::kNewData) {
+      metrics::Ops::global().transfer(metrics::Direction::kIn, metrics::Outcome::kSuccess);
       spdlog::info("xfr: event=xfr-in type={} zone={} serial={} primary={} records={}", r->zone.how, zone, r->zone.serial,
                    p.name, r->zone.records.size());
       st.data = std::move(r->zone);

@@ -93,6 +93,7 @@ class Secondary {
   std::shared_ptr<const Config> config_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::unique_ptr<State>> zones_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
+  uint64_t metrics_collector_ = 0;  // dnsedge_secondary_* gauges (metrics/registry.h), while started
 };
 
 }  // namespace dnsedge::xfr

@@ -17,10 +17,11 @@ extern "C" {
 #include <map>
 #include <optional>
 
-#include "common/thread_priority.h"
 #include "auth/answer.h"
+#include "common/thread_priority.h"
 #include "dns/name.h"
 #include "dns/types.h"
+#include "metrics/ops.h"
 #include "spdlog/spdlog.h"
 #include "xfr/notify_out.h"
 
@@ -446,6 +447,7 @@ std::unique_ptr<MessageStream> Service::handle(std::span<const uint8_t> query, c
     const std::string zone_text = dns::name_to_text(apex);
     auto it = cfg->incoming.find(apex);
     if (it == cfg->incoming.end()) {
+      metrics::Ops::global().notify(metrics::Direction::kIn, metrics::Outcome::kFailure);
       if (log_rejection()) {
         spdlog::warn("xfr: event=notify-refused zone={} peer={} rcode=NOTAUTH reason=\"not a secondary zone here\"",
                      zone_text, who);
@@ -463,11 +465,13 @@ std::unique_ptr<MessageStream> Service::handle(std::span<const uint8_t> query, c
       why = "primary " + p.name + " must sign with key " + p.key->name();
     }
     if (!ok) {
+      metrics::Ops::global().notify(metrics::Direction::kIn, metrics::Outcome::kFailure);
       if (log_rejection()) {
         spdlog::warn("xfr: event=notify-refused zone={} peer={} rcode=REFUSED reason=\"{}\"", zone_text, who, why);
       }
       return signed_reply(error_reply(stripped, rcode::kRefused));
     }
+    metrics::Ops::global().notify(metrics::Direction::kIn, metrics::Outcome::kSuccess);
     spdlog::info("xfr: event=notify-in zone={} peer={}", zone_text, who);
     if (options_.on_notify) options_.on_notify(apex);
     auto reply = error_reply(stripped, rcode::kNoError);
@@ -502,6 +506,7 @@ std::unique_ptr<MessageStream> Service::handle(std::span<const uint8_t> query, c
   const std::shared_ptr<const view::ZoneView> zone = snap->zone(apex);
   if (knot_pkt_qclass(pkt.get()) != dns::rrclass::kIN || zone == nullptr) {
     stats_.refused++;
+    metrics::Ops::global().transfer(metrics::Direction::kOut, metrics::Outcome::kFailure);
     if (log_rejection()) {
       spdlog::warn("xfr: event=xfr-refused type={} zone={} peer={} key={} rcode=NOTAUTH reason=\"not authoritative\"",
                    kind, zone_text, who, key_text);
@@ -511,6 +516,7 @@ std::unique_ptr<MessageStream> Service::handle(std::span<const uint8_t> query, c
   const AclDecision acl = check_transfer(*cfg, apex, peer, check.key.get());
   if (!acl.allowed) {
     stats_.refused++;
+    metrics::Ops::global().transfer(metrics::Direction::kOut, metrics::Outcome::kFailure);
     if (log_rejection()) {
       spdlog::warn("xfr: event=xfr-refused type={} zone={} peer={} key={} rcode=REFUSED reason=\"{}\"", kind, zone_text,
                    who, key_text, acl.reason);
@@ -531,6 +537,7 @@ std::unique_ptr<MessageStream> Service::handle(std::span<const uint8_t> query, c
   };
   auto full = [&](const char* what) -> std::unique_ptr<MessageStream> {
     const std::string label = std::string(what) + " zone=" + zone_text + " serial=" + std::to_string(serial) + " peer=" + who;
+    metrics::Ops::global().transfer(metrics::Direction::kOut, metrics::Outcome::kSuccess);
     spdlog::info("xfr: event=xfr-out type={} zone={} serial={} peer={} key={}", what, zone_text, serial, who, key_text);
     return std::make_unique<TransferStream>(snap, std::make_unique<ViewSource>(*zone), id, flags, question, apex,
                                             std::move(signer), label);
@@ -552,6 +559,7 @@ std::unique_ptr<MessageStream> Service::handle(std::span<const uint8_t> query, c
     return signed_reply(error_reply(stripped, rcode::kFormErr));
   }
   if (!serial_newer(serial, *client)) {
+    metrics::Ops::global().transfer(metrics::Direction::kOut, metrics::Outcome::kSuccess);
     spdlog::info("xfr: event=xfr-out type=IXFR zone={} serial={} peer={} client_serial={} (up to date: SOA only)", zone_text,
                  serial, who, *client);
     return soa_only();
@@ -567,6 +575,7 @@ std::unique_ptr<MessageStream> Service::handle(std::span<const uint8_t> query, c
   }
   if (diffs.empty()) {
     if (!tcp) {
+      metrics::Ops::global().transfer(metrics::Direction::kOut, metrics::Outcome::kSuccess);
       spdlog::info("xfr: event=xfr-out type=IXFR zone={} serial={} peer={} client_serial={} (udp, not in the journal: SOA only)",
                    zone_text, serial, who, *client);
       return soa_only();
@@ -584,6 +593,7 @@ std::unique_ptr<MessageStream> Service::handle(std::span<const uint8_t> query, c
   }
   rrs.push_back(Rr{apex, rrtype::kSOA, zone->soa().ttl, soa});
   stats_.ixfr++;
+  metrics::Ops::global().transfer(metrics::Direction::kOut, metrics::Outcome::kSuccess);
   spdlog::info("xfr: event=xfr-out type=IXFR zone={} serial={} peer={} key={} client_serial={} diffs={} rrs={}", zone_text,
                serial, who, key_text, *client, diffs.size(), rrs.size());
   if (!tcp) {

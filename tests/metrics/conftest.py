@@ -26,14 +26,20 @@ def pytest_runtest_makereport(item, call):
 class Dnsedge(Process):
     name = "dnsedge"
 
-    def start(self, extra=()):
+    def __init__(self, workdir, zone=ZONE):
+        """`zone`: the zone file served (None: none)."""
+        super().__init__(workdir)
+        self.zone = zone
+
+    def start(self, extra=(), proxy=False):
+        """`proxy`: run the edge proxy too (its flags in `extra`)."""
         need_dnsedge()
         self.dns_port = free_port()
         self.metrics_port = free_port()
         self.api_port = free_port()
         argv = serve_argv(data=self.workdir / "data", dns_listen=[f"127.0.0.1:{self.dns_port}"],
-                          api_listen=f"127.0.0.1:{self.api_port}", zone_files=[ZONE],
-                          extra=["--no-edge-proxy", "--api-token", TOKEN,
+                          api_listen=f"127.0.0.1:{self.api_port}", zone_files=[self.zone] if self.zone else [],
+                          extra=([] if proxy else ["--no-edge-proxy"]) + ["--api-token", TOKEN,
                                  "--metrics-listen", f"127.0.0.1:{self.metrics_port}", *extra])
         self.spawn(argv)
         self.wait_until(lambda: self.get("/readyz")[0] == 200, "ready (GET /readyz 200)")
