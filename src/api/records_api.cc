@@ -189,6 +189,9 @@ HttpResponse served_records(Call& x) {
   }
   json records = json::array();
   json explain = json::object();
+  // Each node's name is unique: its explanation is appended without the object's key search
+  // (an ordered_json object is a vector, a search per name would cost O(names^2)).
+  auto& explained = static_cast<json::object_t::Container&>(explain.get_ref<json::object_t&>());
   json dc = json::array();
   // One node of the view: its records (in the view's order), its explanation, and whether it
   // is a dc-record. `?name=` reads that one node (found through the view's index); without it
@@ -210,7 +213,7 @@ HttpResponse served_records(Call& x) {
     }
     if (!any) return;
     auto why = view.explain(view.node_name(n));
-    if (!why.empty()) explain[label] = why;
+    if (!why.empty()) explained.emplace_back(label, why);
     if (label.rfind("dc-", 0) == 0 && !why.empty() && why.front().rfind("synthesized for mail", 0) == 0)
       dc.push_back(label);
   };
