@@ -61,6 +61,7 @@ test: build
 	done
 	@# The dashboard: type-check, then the browser tests (headless chromium) against the binary.
 	cd web && node_modules/.bin/tsc --noEmit
+	@echo "dashboard browser tests: screenshots of every page go to $(abspath $(BUILD))/web-artifacts/"
 	DNSEDGE_BIN=$(abspath $(BUILD)/dnsedge) node --test tests/web/dashboard.test.mjs
 
 # The style (.clang-format) of the C++ lines this branch changed since it left main, and only

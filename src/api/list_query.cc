@@ -158,8 +158,9 @@ nlohmann::ordered_json result_info(const Paging& p, size_t count, size_t total) 
   return {{"page", p.page}, {"per_page", p.per_page}, {"count", count}, {"total_count", total}, {"total_pages", pages}};
 }
 
-Result<std::pair<std::vector<zone::Record>, nlohmann::ordered_json>> list_records(std::vector<zone::Record> records, const Query& q,
-                                                                const std::string& zone_name) {
+Result<std::pair<std::vector<zone::Record>, nlohmann::ordered_json>> list_records(const std::vector<zone::Record>& all,
+                                                                                  const Query& q,
+                                                                                  const std::string& zone_name) {
   std::vector<Predicate> preds;
   auto name_value = [&](std::string v) {
     v = strip_dot(ascii_lower(v));
@@ -228,27 +229,33 @@ Result<std::pair<std::vector<zone::Record>, nlohmann::ordered_json>> list_record
   }
   const std::string match = ascii_lower(q.get("match").value_or("all"));
   if (match != "all" && match != "any") return Error{"match must be all or any", kBadQuery};
-  if (!preds.empty()) {
-    std::erase_if(records, [&](const zone::Record& r) {
-      if (match == "any") return std::none_of(preds.begin(), preds.end(), [&](const Predicate& p) { return p(r); });
-      return !std::all_of(preds.begin(), preds.end(), [&](const Predicate& p) { return p(r); });
-    });
+  // The records are filtered and ordered as pointers: only the page is copied.
+  std::vector<const zone::Record*> records;
+  records.reserve(all.size());
+  for (const auto& r : all) {
+    if (!preds.empty()) {
+      const bool keep = match == "any"
+                            ? std::any_of(preds.begin(), preds.end(), [&](const Predicate& p) { return p(r); })
+                            : std::all_of(preds.begin(), preds.end(), [&](const Predicate& p) { return p(r); });
+      if (!keep) continue;
+    }
+    records.push_back(&r);
   }
   const std::string order = ascii_lower(q.get("order").value_or(""));
   const std::string direction = ascii_lower(q.get("direction").value_or("asc"));
   if (direction != "asc" && direction != "desc") return Error{"direction must be asc or desc", kBadQuery};
   if (!order.empty()) {
-    std::function<bool(const zone::Record&, const zone::Record&)> less;
+    std::function<bool(const zone::Record*, const zone::Record*)> less;
     if (order == "type") {
-      less = [](const zone::Record& a, const zone::Record& b) { return a.type < b.type; };
+      less = [](const zone::Record* a, const zone::Record* b) { return a->type < b->type; };
     } else if (order == "name") {
-      less = [](const zone::Record& a, const zone::Record& b) { return a.name < b.name; };
+      less = [](const zone::Record* a, const zone::Record* b) { return a->name < b->name; };
     } else if (order == "content") {
-      less = [](const zone::Record& a, const zone::Record& b) { return a.content < b.content; };
+      less = [](const zone::Record* a, const zone::Record* b) { return a->content < b->content; };
     } else if (order == "ttl") {
-      less = [](const zone::Record& a, const zone::Record& b) { return a.ttl < b.ttl; };
+      less = [](const zone::Record* a, const zone::Record* b) { return a->ttl < b->ttl; };
     } else if (order == "proxied") {
-      less = [](const zone::Record& a, const zone::Record& b) { return a.proxied < b.proxied; };
+      less = [](const zone::Record* a, const zone::Record* b) { return a->proxied < b->proxied; };
     } else {
       return Error{"order must be one of type, name, content, ttl, proxied", kBadQuery};
     }
@@ -259,8 +266,9 @@ Result<std::pair<std::vector<zone::Record>, nlohmann::ordered_json>> list_record
   if (!paging) return paging.error();
   const auto [b, e] = page_bounds(*paging, records.size());
   const size_t total = records.size();
-  std::vector<zone::Record> page(std::make_move_iterator(records.begin() + static_cast<ptrdiff_t>(b)),
-                                 std::make_move_iterator(records.begin() + static_cast<ptrdiff_t>(e)));
+  std::vector<zone::Record> page;
+  page.reserve(e - b);
+  for (size_t i = b; i < e; ++i) page.push_back(*records[i]);
   nlohmann::ordered_json info = result_info(*paging, page.size(), total);
   return std::make_pair(std::move(page), std::move(info));
 }

@@ -54,8 +54,8 @@ nlohmann::ordered_json result_info(const Paging& p, size_t count, size_t total);
 std::pair<size_t, size_t> page_bounds(const Paging& p, size_t total);  // [begin, end)
 
 // Filters, orders and pages `records` of zone `zone_name` ("example.com").
-Result<std::pair<std::vector<zone::Record>, nlohmann::ordered_json>> list_records(std::vector<zone::Record> records,
-                                                                          const Query& q,
-                                                                          const std::string& zone_name);
+// Only the page is copied from `records`.
+Result<std::pair<std::vector<zone::Record>, nlohmann::ordered_json>> list_records(
+    const std::vector<zone::Record>& records, const Query& q, const std::string& zone_name);
 
 }  // namespace dnsedge::api

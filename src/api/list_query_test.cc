@@ -92,5 +92,25 @@ TEST(ListRecordsTest, OrderAndPaging) {
   EXPECT_FALSE(list_records(sample(), Query::parse("proxied=maybe"), "example.com"));
 }
 
+TEST(ListRecordsTest, PagesOfASharedListLeaveItUnchanged) {
+  const std::vector<zone::Record> all = sample();
+  auto page = [&](const std::string& qs) {
+    auto r = list_records(all, Query::parse(qs), "example.com");
+    EXPECT_TRUE(r) << qs;
+    std::vector<std::string> out;
+    for (const auto& x : r->first) out.push_back(x.name + "/" + x.type);
+    return out;
+  };
+  // Ties keep the list's order; desc is the asc order reversed.
+  EXPECT_EQ(page("order=type&per_page=2&page=1"), (std::vector<std::string>{"a.example.com/A", "b.example.com/A"}));
+  EXPECT_EQ(page("order=type&per_page=2&page=2"),
+            (std::vector<std::string>{"www.example.com/CNAME", "example.com/MX"}));
+  EXPECT_EQ(page("order=type&direction=desc&per_page=3"),
+            (std::vector<std::string>{"example.com/TXT", "example.com/MX", "www.example.com/CNAME"}));
+  EXPECT_EQ(page("direction=desc&per_page=1"), std::vector<std::string>{"www.example.com/CNAME"});
+  EXPECT_EQ(page("type=A&match=any&search=hello&per_page=2&page=2"), std::vector<std::string>{"example.com/TXT"});
+  EXPECT_EQ(all, sample());
+}
+
 }  // namespace
 }  // namespace dnsedge::api

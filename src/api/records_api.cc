@@ -32,9 +32,9 @@ HttpResponse update_record(Call& x, const std::string& rid, bool replace) {
 
 HttpResponse list_dns_records(Call& x) {
   const control::ZoneInfo& z = *x.zone;
-  auto all = x.c.records(z.zone.id);
+  auto all = x.c.sorted_records(z.zone.id);
   if (!all) return fail(all.error());
-  auto page = api::list_records(std::move(*all), x.query, z.zone.name);
+  auto page = api::list_records(**all, x.query, z.zone.name);
   if (!page) return fail(page.error());
   json out = json::array();
   for (const auto& r : page->first) out.push_back(record_json(r, z.file_backed));
@@ -189,22 +189,38 @@ HttpResponse served_records(Call& x) {
   }
   json records = json::array();
   json explain = json::object();
-  std::vector<std::string> owners;
-  for (const auto& rr : view.records()) {
-    if (only && rr.owner != *only) continue;
-    auto text = dns::rdata_to_text(rr.type, rr.rdata);
-    records.push_back({{"name", text_no_dot(rr.owner)},
-                       {"type", dns::type_to_string(rr.type)},
-                       {"ttl", rr.ttl},
-                       {"content", text ? *text : std::string("?")}});
-    if (owners.empty() || owners.back() != rr.owner) owners.push_back(rr.owner);
-  }
+  // Each node's name is unique: its explanation is appended without the object's key search
+  // (an ordered_json object is a vector, a search per name would cost O(names^2)).
+  auto& explained = static_cast<json::object_t::Container&>(explain.get_ref<json::object_t&>());
   json dc = json::array();
-  for (const auto& o : owners) {
-    auto why = view.explain(o);
-    if (!why.empty()) explain[text_no_dot(o)] = why;
-    const std::string label = text_no_dot(o);
-    if (label.rfind("dc-", 0) == 0 && !why.empty() && why.front().rfind("synthesized for mail", 0) == 0) dc.push_back(label);
+  // One node of the view: its records (in the view's order), its explanation, and whether it
+  // is a dc-record. `?name=` reads that one node (found through the view's index); without it
+  // every node, in the view's canonical order.
+  auto add_node = [&](uint32_t i) {
+    const view::Node& n = view.node(i);
+    const std::string label = text_no_dot(view.node_name(n));
+    bool any = false;
+    const view::RRset* set = view.rrsets_begin(n);
+    for (uint32_t k = 0; k < n.rrset_count; ++k, ++set) {
+      for (const view::Rdata rd : view.rdatas(*set)) {
+        auto text = dns::rdata_to_text(set->type, rd.bytes());
+        records.push_back({{"name", label},
+                           {"type", dns::type_to_string(set->type)},
+                           {"ttl", set->ttl},
+                           {"content", text ? *text : std::string("?")}});
+        any = true;
+      }
+    }
+    if (!any) return;
+    auto why = view.explain(view.node_name(n));
+    if (!why.empty()) explained.emplace_back(label, why);
+    if (label.rfind("dc-", 0) == 0 && !why.empty() && why.front().rfind("synthesized for mail", 0) == 0)
+      dc.push_back(label);
+  };
+  if (only) {
+    if (const uint32_t i = view.find(*only); i != view::kNone) add_node(i);
+  } else {
+    for (uint32_t i = 0; i < view.node_count(); ++i) add_node(i);
   }
   return ok(json{{"zone", z.zone.name},
                  {"id", z.zone.id},

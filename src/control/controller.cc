@@ -378,21 +378,55 @@ ZoneContext Controller::context(const StoreZone& z) const { return ZoneContext{z
 // ---- records ---------------------------------------------------------------------------------
 
 Result<std::vector<zone::Record>> Controller::records(const std::string& zone_id) const {
-  std::vector<zone::Record> out;
+  auto sorted = sorted_records(zone_id);
+  if (!sorted) return sorted.error();
+  return **sorted;
+}
+
+Result<std::shared_ptr<const std::vector<zone::Record>>> Controller::sorted_records(const std::string& zone_id) const {
+  SortedRecords key;
+  const StoreZone* z = nullptr;
+  const FileZone* f = nullptr;
   if (auto it = zones_.find(zone_id); it != zones_.end()) {
-    out.reserve(it->second.records.size());
-    for (const auto& [id, e] : it->second.records) out.push_back(e.rec);
-    std::sort(out.begin(), out.end(), record_less);
-    return out;
+    z = &it->second;
+    key = {z->view ? z->view->id() : 0, z->zone.serial, z->zone.modified_on, z->records.size(), nullptr};
+  } else if ((f = file_zone(zone_id)) != nullptr) {
+    key = {f->view ? f->view->id() : 0, 0, f->loaded_on, 0, nullptr};
+  } else {
+    return not_found_zone(zone_id);
   }
-  if (const FileZone* f = file_zone(zone_id)) return file_records(*f);
-  return not_found_zone(zone_id);
+  auto& slot = sorted_records_[zone_id];
+  if (slot.records && slot.view_id == key.view_id && slot.serial == key.serial && slot.modified_on == key.modified_on &&
+      slot.count == key.count) {
+    return slot.records;
+  }
+  std::vector<zone::Record> out;
+  if (z != nullptr) {
+    out.reserve(z->records.size());
+    for (const auto& [id, e] : z->records) out.push_back(e.rec);
+    std::sort(out.begin(), out.end(), record_less);
+  } else {
+    out = file_records(*f);
+  }
+  key.records = std::make_shared<const std::vector<zone::Record>>(std::move(out));
+  slot = std::move(key);
+  auto records = slot.records;
+  // Lists of zones that are gone are dropped once they outnumber the zones.
+  if (sorted_records_.size() > zones_.size() + file_zones_.size()) {
+    std::erase_if(sorted_records_, [&](const auto& e) { return !zones_.count(e.first) && !file_zone(e.first); });
+  }
+  return records;
 }
 
 Result<zone::Record> Controller::record(const std::string& zone_id, const std::string& id) const {
-  auto all = records(zone_id);
-  if (!all) return all.error();
-  for (auto& r : *all) {
+  if (auto it = zones_.find(zone_id); it != zones_.end()) {
+    auto r = it->second.records.find(id);
+    if (r == it->second.records.end()) return record_not_found();
+    return r->second.rec;
+  }
+  const FileZone* f = file_zone(zone_id);
+  if (f == nullptr) return not_found_zone(zone_id);
+  for (const auto& r : file_records(*f)) {
     if (r.id == id) return r;
   }
   return record_not_found();

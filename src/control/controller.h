@@ -252,6 +252,10 @@ class Controller {
 
   // Records of a zone as the API shows them (file zones: read from the file).
   [[nodiscard]] Result<std::vector<zone::Record>> records(const std::string& zone_id) const;
+  // The same list, shared and not copied: sorted once per zone state (serial, modification
+  // time, served view) and kept until the zone changes, so listing a page costs no sort.
+  [[nodiscard]] Result<std::shared_ptr<const std::vector<zone::Record>>> sorted_records(
+      const std::string& zone_id) const;
   [[nodiscard]] Result<zone::Record> record(const std::string& zone_id, const std::string& id) const;
 
   [[nodiscard]] Result<WriteResult> create_record(const std::string& zone_id, const RecordInput& in,
@@ -517,6 +521,15 @@ class Controller {
   std::map<std::string, zone::ApiToken> tokens_;  // by secret hash
   std::map<std::string, StoreZone> zones_;        // by id
   std::vector<FileZone> file_zones_;
+  // sorted_records()' lists by zone id, with the zone state each was sorted from.
+  struct SortedRecords {
+    uint64_t view_id = 0;
+    uint32_t serial = 0;
+    std::string modified_on;
+    size_t count = 0;
+    std::shared_ptr<const std::vector<zone::Record>> records;
+  };
+  mutable std::unordered_map<std::string, SortedRecords> sorted_records_;
   std::map<std::string, std::vector<dns::ZoneRecord>> secondary_records_;  // by zone id
   std::map<std::string, int64_t> secondary_confirmed_;                      // by zone id
   bool external_changed_ = true;  // the next publish hands the listeners external_names()

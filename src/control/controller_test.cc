@@ -534,5 +534,40 @@ TEST(ControllerTest, IncrementalWritesServeWhatAFullCompileServes) {
   EXPECT_EQ(f.serial(id), serial);  // the same digest: no serial bump at load
 }
 
+TEST(ControllerTest, SortedRecordsAreSortedOnceAndSharedUntilTheZoneChanges) {
+  Fixture f;
+  const std::string id = f.zone("example.com");
+  ASSERT_TRUE(f.c->create_record(id, rec("b", "A", "192.0.2.2")));
+  const std::string a = f.c->create_record(id, rec("a", "A", "192.0.2.1"))->records[0].id;
+  auto first = f.c->sorted_records(id);
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_EQ((*first)->size(), 2u);
+  EXPECT_EQ((*first)->at(0).name, "a.example.com");
+  EXPECT_EQ((*first)->at(1).name, "b.example.com");
+  EXPECT_EQ(**first, *f.c->records(id));
+  // Unchanged zone (a dry run changes nothing): the same list, not sorted again.
+  ASSERT_TRUE(f.c->create_record(id, rec("c", "A", "192.0.2.3"), WriteOptions{.dry_run = true}));
+  EXPECT_EQ(f.c->sorted_records(id)->get(), first->get());
+  // A write that changes only a comment: a new list that has it; the old one is left as it was.
+  RecordInput comment;
+  comment.comment = std::optional<std::string>("first");
+  ASSERT_TRUE(f.c->update_record(id, a, comment, false));
+  auto second = f.c->sorted_records(id);
+  ASSERT_TRUE(second);
+  EXPECT_NE(second->get(), first->get());
+  EXPECT_EQ((*second)->at(0).comment, "first");
+  EXPECT_EQ((*first)->at(0).comment, "");
+  ASSERT_TRUE(f.c->delete_record(id, a));
+  ASSERT_EQ((*f.c->sorted_records(id))->size(), 1u);
+  EXPECT_EQ((*f.c->sorted_records(id))->at(0).name, "b.example.com");
+  // One record by id, without a list; unknown ids and zones are errors.
+  EXPECT_EQ(f.c->record(id, (*f.c->sorted_records(id))->at(0).id)->content, "192.0.2.2");
+  EXPECT_EQ(f.c->record(id, a).error().code, errc::kRecordNotFound);
+  EXPECT_FALSE(f.c->sorted_records("0123456789abcdef0123456789abcdef"));
+  // A deleted zone has no list.
+  ASSERT_TRUE(f.c->delete_zone(id));
+  EXPECT_FALSE(f.c->sorted_records(id));
+}
+
 }  // namespace
 }  // namespace dnsedge::control

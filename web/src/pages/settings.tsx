@@ -112,20 +112,45 @@ function Dnssec(props: { zoneId: string }) {
       {state?.status && (
         <>
           <p id="dnssec-status">Status: {state.status}</p>
-          {state.ds && state.ds.length > 0 && (
-            <>
-              <p>
-                {state.status === 'pending'
-                  ? 'Keys are made but answers are not signed yet: do not give this DS record to your registrar yet.'
-                  : 'Give this DS record to your registrar:'}
-              </p>
-              {state.ds.map((d) => (
-                <pre class="content">{d}</pre>
-              ))}
-            </>
-          )}
+          <DnssecAdvice status={state.status} ds={state.ds ?? []} />
         </>
       )}
     </section>
   );
+}
+
+// What to do with the DS record in each DNSSEC status: give it to the registrar only once the
+// answers are signed ("active"); while "pending" it must not be given yet (a DS without signed
+// answers makes validating resolvers fail the zone); when off, the registrar must hold none.
+function DnssecAdvice(props: { status: string; ds: string[] }) {
+  const dsList = props.ds.map((d) => <pre class="content ds">{d}</pre>);
+  switch (props.status) {
+    case 'active':
+      return props.ds.length === 0 ? null : (
+        <div id="dnssec-advice">
+          <p>Answers are signed. Give this DS record to your registrar:</p>
+          {dsList}
+        </div>
+      );
+    case 'pending':
+      return (
+        <div id="dnssec-advice">
+          <p class="note warning">Keys are made but answers are not signed yet: do not give this DS record to your registrar yet.</p>
+          {dsList}
+        </div>
+      );
+    case 'pending-disabled':
+      return (
+        <div id="dnssec-advice">
+          <p class="note warning">DNSSEC is being turned off: remove the DS record at your registrar now.</p>
+          {dsList}
+        </div>
+      );
+    case 'disabled':
+      return props.ds.length === 0 ? null : (
+        <p id="dnssec-advice">DNSSEC is off (its keys are kept for turning it on again): your registrar must hold no DS record for this zone.</p>
+      );
+    default:
+      return dsList.length ? <div id="dnssec-advice">{dsList}</div> : null;
+  }
 }
