@@ -13,6 +13,7 @@
 //   flatten_all = ["example.com"]          # zones with flatten_all (default: flatten at root)
 //   api_listen = "127.0.0.1:8080"          # REST API (Cloudflare v4 shape) under /client/v4
 //   metrics_listen = "127.0.0.1:9153"      # Prometheus /metrics, /healthz, /readyz (off if unset)
+//   analytics = true                       # DNS analytics (dns_analytics API); default on
 //   api_token = "..."                      # first API token (or env DNSEDGE_API_TOKEN)
 //   api_token_file = "/etc/dnsedge/token"  # ... read from this file instead (kept out of ps)
 //   nameservers = ["ns1.example.net", "ns2.example.net"]  # apex NS of API-created zones
@@ -54,6 +55,7 @@ struct ServeFlags {  // as given on the command line (empty/unset = not given)
   std::vector<std::string> flatten_all;
   std::string api_listen;
   std::string metrics_listen;
+  std::string analytics;  // --analytics on|off
   std::string api_token;
   std::string api_token_file;
   std::vector<std::string> nameservers;
@@ -77,6 +79,7 @@ struct ServeConfig {  // validated, defaults applied
   std::vector<std::string> flatten_all;  // zone apexes, wire form
   server::Endpoint api_listen;           // default 127.0.0.1:8080
   std::string metrics_listen;            // "" = no metrics listener (docs/observability.md)
+  bool analytics = true;                 // DNS analytics (docs/observability.md "DNS analytics")
   std::string api_token;                 // "" = none given (flag, config or DNSEDGE_API_TOKEN)
   std::vector<std::string> nameservers;  // wire form; default ns1/ns2.dnsedge.invalid.
   EdgeConfig edge_proxy;                 // edge proxy listeners, timeouts, Spectrum apps

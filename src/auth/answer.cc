@@ -727,6 +727,7 @@ size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatu
     info->opt_end = opt ? static_cast<uint16_t>(len) : 0;
     info->name = nullptr;
     info->name_len = 0;
+    info->zone_len = zone != nullptr ? static_cast<uint16_t>(zone->apex().size()) : 0;
     const bool error = (c.rcode != dns::rcode::kNoError && c.rcode != dns::rcode::kNxDomain) || ext_rcode != 0 ||
                        zone == nullptr;
     if (error) {

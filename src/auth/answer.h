@@ -52,6 +52,9 @@ struct AnswerInfo {
   const uint8_t* name = nullptr;
   size_t name_len = 0;
   uint16_t qtype = 0;
+  // The length of the apex (wire) of the zone the qname fell in: a suffix of the lowercased
+  // qname (analytics counts the query under that zone); 0 when it is in no zone we serve.
+  uint16_t zone_len = 0;
   // Where the question ends and where the OPT record is in the response (0 when none), for
   // truncated_response().
   uint16_t question_end = 0;

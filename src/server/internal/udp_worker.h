@@ -22,6 +22,7 @@
 
 #include "common/result.h"
 #include "common/snapshot.h"
+#include "analytics/recorder.h"
 #include "common/unique_fd.h"
 #include "metrics/dns_counters.h"
 #include "server/cookies.h"
@@ -79,6 +80,7 @@ class UdpWorker {
   RrlTable* rrl_;
   RrlSlip slip_;
   metrics::DnsCounters metrics_;  // this worker's own counters (metrics/dns_counters.h)
+  analytics::Recorder analytics_;  // this worker's analytics slabs (analytics/recorder.h)
   common::UniqueFd epoll_;
   std::unique_ptr<Buffers> buffers_;
   std::thread thread_;
