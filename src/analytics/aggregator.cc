@@ -62,11 +62,15 @@ void Aggregator::stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
-  pass();
   std::vector<MinuteRows> dirty;
   int64_t prune = 0;
   {
     std::lock_guard l(mu_);
+    // The recorders' threads have stopped: what they were filling is merged too.
+    for (Recorder* r : recorders_) {
+      for (int i = 0; i < 2; ++i) merge_slab(*r->slab(i));
+    }
+    enforce_bounds(now_minute());
     dirty = take_dirty(std::numeric_limits<int64_t>::max());
     prune = now_minute() - options_.keep_minutes;
     running_ = false;

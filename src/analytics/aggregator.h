@@ -93,8 +93,9 @@ class Aggregator {
 
   // Starts the aggregator thread. `clock`: the current minute (tests give their own).
   void start(Flush flush, std::function<int64_t()> clock = {});
-  // Merges what the recorders hold, stops the thread and flushes every changed minute
-  // (the current one too). Idempotent.
+  // Stops the thread, merges everything the recorders hold and flushes every changed minute
+  // (the current one too). Idempotent. REQUIRES: the recorders' owner threads have stopped
+  // (the DNS server stopped first).
   void stop();
   // Adds stored rows (at startup, before start()): they count as flushed.
   void load(const std::vector<Row>& rows);

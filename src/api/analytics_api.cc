@@ -6,8 +6,8 @@
 
 #include "analytics/aggregator.h"
 #include "analytics/report.h"
+#include "api/analytics_api.h"
 #include "api/call.h"
-#include "api/handlers.h"
 #include "api/json_io.h"
 
 namespace dnsedge::api {

@@ -44,10 +44,6 @@ HttpResponse served_records(Call& x);
 // doctor_api.cc
 HttpResponse get_mail_doctor(Call& x);
 
-// analytics_api.cc: DNS analytics reports (analytics/report.h)
-HttpResponse get_dns_analytics_report(Call& x);
-HttpResponse get_dns_analytics_bytime(Call& x);
-
 // settings_api.cc
 HttpResponse get_flattening(Call& x);
 HttpResponse patch_flattening(Call& x);

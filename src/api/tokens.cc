@@ -66,8 +66,6 @@ constexpr PermissionGroup kGroups[] = {
      Area::kTokens, Access::kRead},
     {"686d18d5ac6c441c867cbf6771e58a0a", "API Tokens Write", "Grants write access to user's API Tokens", Scope::kUser,
      Area::kTokens, Access::kWrite},
-    {"9c88f9c5bce24ce7af9a958ba9c504db", "Analytics Read", "Grants read access to analytics (dnsedge: DNS analytics)",
-     Scope::kZone, Area::kAnalytics, Access::kRead},
 };
 
 HttpResponse bad(const std::string& message) { return fail(kBadToken, message); }

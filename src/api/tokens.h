@@ -40,7 +40,7 @@ namespace dnsedge::api {
 
 enum class Access : uint8_t { kRead, kWrite };
 // What a permission group is about.
-enum class Area : uint8_t { kZone, kDns, kDnsSettings, kZoneSettings, kFirewall, kAccount, kAccountDns, kTokens, kAnalytics };
+enum class Area : uint8_t { kZone, kDns, kDnsSettings, kZoneSettings, kFirewall, kAccount, kAccountDns, kTokens };
 // The kind of resource a permission group applies to.
 enum class Scope : uint8_t { kZone, kAccount, kUser };
 
