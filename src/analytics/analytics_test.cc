@@ -1,4 +1,6 @@
 // Recorders, the aggregator and the report engine (analytics/*.h).
+#include <time.h>
+
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -11,12 +13,14 @@
 #include "analytics/aggregator.h"
 #include "analytics/recorder.h"
 #include "analytics/report.h"
+#include "common/errors.h"
 #include "gtest/gtest.h"
 
 namespace dnsedge::analytics {
 namespace {
 
-constexpr int64_t kMinute = 29000000;  // a fixed minute since the epoch (2025)
+// The current minute (the aggregator keeps the last 7 days of the wall clock).
+const uint32_t kMinute = static_cast<uint32_t>(time(nullptr) / 60);
 
 std::string wire(const std::string& text) {
   std::string w;
@@ -226,7 +230,7 @@ TEST(AnalyticsAggregator, DropsMinutesPastRetention) {
 
 // ---- reports ------------------------------------------------------------------------------
 
-const int64_t kNow = kMinute * 60 + 30;
+const int64_t kNow = int64_t{kMinute} * 60 + 30;
 
 Result<ReportSpec> parse(ReportParams p, bool by_time = false) { return parse_report(p, by_time, kNow); }
 

@@ -8,7 +8,7 @@
 
 namespace dnsedge::api {
 
-std::optional<doctor::Finding> mail_traffic(const analytics::Aggregator& agg, const std::string& zone,
+std::optional<nlohmann::ordered_json> mail_traffic(const analytics::Aggregator& agg, const std::string& zone,
                                             int64_t now_minute) {
   if (!analytics::enabled()) return std::nullopt;
   constexpr uint16_t kMx = 15, kTxt = 16;

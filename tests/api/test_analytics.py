@@ -186,19 +186,25 @@ def flood(port: int, names: list[str]) -> int:
     """Sends one A query per name over UDP in windows of 256; returns the responses received."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
-    sock.settimeout(2.0)
-    got = 0
+    got = sent = 0
     wires = [dns.message.make_query(n, dns.rdatatype.A).to_wire() for n in names]
-    for i in range(0, len(wires), 256):
-        window = wires[i:i + 256]
-        for w in window:
-            sock.sendto(w, ("127.0.0.1", port))
-        for _ in window:
+
+    def receive(until: int, timeout: float):
+        nonlocal got
+        sock.settimeout(timeout)
+        while got < until:
             try:
                 sock.recv(2048)
                 got += 1
             except socket.timeout:
-                break
+                return
+
+    for i in range(0, len(wires), 256):
+        for w in wires[i:i + 256]:
+            sock.sendto(w, ("127.0.0.1", port))
+            sent += 1
+        receive(sent, 2.0)
+    receive(sent, 1.0)  # late answers of a window that timed out
     sock.close()
     return got
 
