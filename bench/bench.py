@@ -969,6 +969,8 @@ def bench_zone(args, zkey, meta):
             SCRAPED.append(mport)
         else:
             argv = dnsedge_cmd(args.dnsedge, args.dnsedge_extra, sdir, port, zf)
+            if name == "dnsedge-noanalytics":
+                argv += ["--analytics", "off"]
         open(os.path.join(sdir, "server.log"), "w").close()
         state = [os.path.join(sdir, "storage")] if name.startswith("knot") else \
             [os.path.join(sdir, "data")] if name.startswith("dnsedge") else []
@@ -1326,6 +1328,10 @@ def print_zone(args, zres, meta):
     print_reload(args, zres)
     if args.dnstap:
         print_dnstap_ratios(zres)
+    on, off = zres["servers"].get("dnsedge", {}).get("summary"), \
+        zres["servers"].get("dnsedge-noanalytics", {}).get("summary")
+    if on and off:
+        print("dnsedge analytics on/off QPS ratio: %.3fx (target >= 0.97)" % (on["qps"] / off["qps"]))
     ed = zres["servers"].get("dnsedge", {})
     for peer in ("knot", "nsd"):
         pr = zres["servers"].get(peer, {})
@@ -1539,6 +1545,8 @@ def main():
                          " --reload-interval s, against the same run without reloads; report QPS, lost queries,"
                          " reload times")
     ap.add_argument("--reload-interval", type=float, default=1.0, help="seconds between SIGHUPs (default 1)")
+    ap.add_argument("--analytics-compare", action="store_true",
+                    help="dnsedge with DNS analytics on and off (--analytics off) side by side; prints the QPS ratio")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--duration", type=float, default=None, help="seconds per saturating run (default 15)")
     ap.add_argument("--rounds", type=int, default=None, help="saturating rounds, server order rotated (default 3)")
@@ -1589,6 +1597,9 @@ def main():
     if "dnsedge-metrics" in args.server_list:
         threading.Thread(target=scrape_loop, daemon=True).start()
     args.dnsedge_extra = shlex.split(args.dnsedge_args)
+    if args.analytics_compare:  # analytics on ("dnsedge") against off, in one run
+        args.server_list = ["dnsedge", "dnsedge-noanalytics"]
+        explicit = True
     if args.mix == "proxied":
         # Knot and NSD cannot serve proxy semantics: dnsedge is measured against itself.
         if explicit and set(args.server_list) != {"dnsedge"}:

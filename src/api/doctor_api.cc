@@ -1,11 +1,13 @@
 // GET /zones/{zone_id}/mail_doctor (docs/api.md, docs/doctor.md).
 #include <algorithm>
+#include <ctime>
 
 #include "common/ascii.h"
 #include "api/call.h"
 #include "api/handlers.h"
 #include "api/json_io.h"
 #include "api/mail_doctor.h"
+#include "api/mail_traffic.h"
 #include "doctor/report.h"
 
 namespace dnsedge::api {
@@ -44,10 +46,15 @@ HttpResponse get_mail_doctor(Call& x) {
   auto st = x.c.doctor_state(z.zone.id);
   if (!st) return fail(st.error());
   HttpResponse later;
-  later.deferred = [st = std::move(*st), o = std::move(o)]() -> HttpResponse {
+  later.deferred = [st = std::move(*st), o = std::move(o), zone_name = z.zone.name]() -> HttpResponse {
     auto report = api::mail_doctor(st, o);
     if (!report) return fail(Error{"mail doctor: " + report.error().message, errc::kInternal});
-    return ok(json::parse(doctor::to_json(*report)));
+    json result = json::parse(doctor::to_json(*report));
+    // What senders asked in the last hour (DNS analytics), beside the findings.
+    if (auto traffic = mail_traffic(analytics::Aggregator::global(), zone_name, time(nullptr) / 60)) {
+      result["traffic"] = std::move(*traffic);
+    }
+    return ok(std::move(result));
   };
   return later;
 }

@@ -87,6 +87,7 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
       known = known || k.str() == "metrics_listen";
       known = known || k.str() == "dnstap_socket" || k.str() == "dnstap_sample" || k.str() == "dnstap_messages";
       known = known || k.str() == "metrics_zone_names";
+      known = known || k.str() == "analytics";
       if (!known) return make_error(flags.config_file + ": unknown setting '" + std::string(k.str()) + "'");
     }
     auto x = xfr_config_from_toml(t, flags.config_file);
@@ -157,6 +158,10 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
         *dest = n->as_integer()->get();
       }
     }
+    if (const auto* n = t.get("analytics")) {
+      if (!n->is_boolean()) return make_error(flags.config_file + ": 'analytics' must be true or false");
+      cfg.analytics = n->as_boolean()->get();
+    }
     if (const auto* n = t.get("no_edge_proxy")) {
       if (!n->is_boolean()) return make_error(flags.config_file + ": 'no_edge_proxy' must be true or false");
       cfg.no_edge_proxy = n->as_boolean()->get();
@@ -167,6 +172,12 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   if (!flags.zone_files.empty()) cfg.zone_files = flags.zone_files;
   if (flags.threads) threads = flags.threads;
   if (flags.no_edge_proxy) cfg.no_edge_proxy = true;
+  if (!flags.analytics.empty()) {
+    if (flags.analytics != "on" && flags.analytics != "off") {
+      return make_error("--analytics must be on or off, not '" + flags.analytics + "'");
+    }
+    cfg.analytics = flags.analytics == "on";
+  }
   if (flags.xfr_journal_max) {
     if (*flags.xfr_journal_max < 0 || *flags.xfr_journal_max > 100000) return make_error("--xfr-journal-max must be 0..100000");
     cfg.xfr.journal_max = static_cast<size_t>(*flags.xfr_journal_max);

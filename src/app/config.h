@@ -17,6 +17,7 @@
 //   dnstap_sample = 1                      # ... one query in N
 //   dnstap_messages = "both"               # ... query, response or both
 //   metrics_zone_names = true              # name the busiest zones in /metrics (default: "other")
+//   analytics = true                       # DNS analytics (dns_analytics API); default on
 //   api_token = "..."                      # first API token (or env DNSEDGE_API_TOKEN)
 //   api_token_file = "/etc/dnsedge/token"  # ... read from this file instead (kept out of ps)
 //   nameservers = ["ns1.example.net", "ns2.example.net"]  # apex NS of API-created zones
@@ -62,6 +63,7 @@ struct ServeFlags {  // as given on the command line (empty/unset = not given)
   std::optional<long> dnstap_sample;
   std::string dnstap_messages;
   bool metrics_zone_names = false;
+  std::string analytics;  // --analytics on|off
   std::string api_token;
   std::string api_token_file;
   std::vector<std::string> nameservers;
@@ -87,6 +89,7 @@ struct ServeConfig {  // validated, defaults applied
   std::string metrics_listen;            // "" = no metrics listener (docs/observability.md)
   dnstap::Options dnstap;                // socket_path "" = no dnstap (docs/observability.md)
   bool metrics_zone_names = false;       // the busiest zones are named in /metrics
+  bool analytics = true;                 // DNS analytics (docs/observability.md "DNS analytics")
   std::string api_token;                 // "" = none given (flag, config or DNSEDGE_API_TOKEN)
   std::vector<std::string> nameservers;  // wire form; default ns1/ns2.dnsedge.invalid.
   EdgeConfig edge_proxy;                 // edge proxy listeners, timeouts, Spectrum apps

@@ -8,6 +8,7 @@
 #include "api/secondary_dns.h"
 #include "api/server.h"
 #include "api/sha256.h"
+#include "app/analytics_wiring.h"
 #include "app/xfr_wiring.h"
 #include "control/controller.h"
 #include "dns/name.h"
@@ -57,6 +58,7 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
   spdlog::info("control: store {} opened: {} API zone(s), {} file-backed zone(s)", cfg.data_dir, zones, files);
 
   cp->controller_->start();
+  start_analytics(*cp->controller_);  // the stored minutes, then the aggregator (app/analytics_wiring.h)
   api::ApiOptions aopt{.doctor_upstreams = cfg.upstreams};
   for (const auto& [apex, in] : cfg.xfr.incoming) {  // [[xfr.incoming]]: the file's, not the API's
     std::string name = dns::name_to_text(apex);
@@ -101,6 +103,7 @@ void ControlPlane::stop() {
   // The API first (no new jobs), then the writer (runs what is queued; completions post to the
   // stopped I/O context, which is still alive), then the API objects.
   if (server_) server_->stop();
+  stop_analytics();  // its last minutes go to the store through the writer
   if (controller_) controller_->stop();
   server_.reset();
   api_.reset();

@@ -43,6 +43,7 @@
 #include "xfr/secondary.h"
 #include "xfr/service.h"
 
+#include "analytics/recorder.h"  // --analytics
 #include "metrics/http_server.h"  // --metrics-listen
 
 namespace dnsedge::app {
@@ -381,6 +382,7 @@ int run_serve(const ServeConfig& cfg) {
   ::malloc_trim(0);  // hand the parser's transient memory back to the system
 
   common::SnapshotPublisher<view::Catalog> catalog(*loaded);
+  analytics::set_enabled(cfg.analytics);  // before any DNS worker starts (docs/observability.md)
   // Metrics (--metrics-listen, docs/observability.md): up before the rest, /readyz says 503
   // until DNS serves; the zones gauge reads the catalog being served.
   struct MetricsGauges {
@@ -619,6 +621,8 @@ int main(int argc, char** argv) {
   serve->add_option("--dnstap-messages", flags.dnstap_messages, "dnstap: query, response or both (default both)");
   serve->add_flag("--metrics-zone-names", flags.metrics_zone_names,
                   "name the 20 busiest zones in /metrics (default: their queries count as zone \"other\")");
+  serve->add_option("--analytics", flags.analytics,
+                    "DNS analytics: per-minute query counts for the dns_analytics API, on or off (default on)");
   serve->add_option("--api-token", flags.api_token, "first API token (or env DNSEDGE_API_TOKEN)");
   serve->add_option("--api-token-file", flags.api_token_file,
                     "read the first API token from this file (keeps it out of ps)");

@@ -737,6 +737,7 @@ size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatu
                  : (f & node_flag::kDcRecord)     ? AnswerKind::kDcRecord
                  : (f & node_flag::kFlattened)    ? AnswerKind::kFlattened
                                                   : AnswerKind::kStatic;
+    info->zone_len = zone != nullptr ? static_cast<uint16_t>(zone->apex().size()) : 0;
     const bool error = (c.rcode != dns::rcode::kNoError && c.rcode != dns::rcode::kNxDomain) || ext_rcode != 0 ||
                        zone == nullptr;
     if (error) {

@@ -54,6 +54,9 @@ struct AnswerInfo {
   uint16_t qtype = 0;
   // The zone the query fell in (before any DS-at-apex switch to the parent); null when none.
   const view::ZoneView* zone = nullptr;
+  // The length of the apex (wire) of the zone the qname fell in: a suffix of the lowercased
+  // qname (analytics counts the query under that zone); 0 when it is in no zone we serve.
+  uint16_t zone_len = 0;
   // Where the question ends and where the OPT record is in the response (0 when none), for
   // truncated_response().
   uint16_t question_end = 0;

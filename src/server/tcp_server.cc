@@ -14,6 +14,7 @@
 
 #include <boost/asio.hpp>
 
+#include "analytics/recorder.h"
 #include "auth/answer.h"
 #include "common/conn_table.h"
 #include "dns/message.h"
@@ -318,10 +319,10 @@ class TcpServerImpl final : public TcpServer {
         cookie_ctx.now = static_cast<uint32_t>(
             std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
       }
+      const uint64_t began_us = analytics_.enabled() ? analytics::monotonic_us() : 0;
       auth::AnswerInfo info;
-      const size_t n =
-          auth::answer(catalog, q, st, query, std::span<uint8_t>(c.out.get() + kLengthPrefix, auth::kMaxResponse),
-                       auth::Transport::kTcp, options_.cookies != nullptr ? &cookie_ctx : nullptr, &info);
+      const size_t n = auth::answer(catalog, q, st, query, std::span<uint8_t>(c.out.get() + kLengthPrefix, auth::kMaxResponse),
+                                    auth::Transport::kTcp, options_.cookies != nullptr ? &cookie_ctx : nullptr, &info);
       c.begin += kLengthPrefix + len;
       if (c.begin == c.end) c.begin = c.end = 0;
       // A message the answer engine drops (unparseable question, a response) ends the
@@ -331,11 +332,19 @@ class TcpServerImpl final : public TcpServer {
         co_return;
       }
       const uint8_t* reply = c.out.get() + kLengthPrefix;
-      metrics_.response(metrics::Transport::kTcp, q.qtype, metrics::response_rcode(reply, n), n,
-                        (reply[2] & 0x02) != 0);
+      const uint16_t rcode = metrics::response_rcode(reply, n, info.opt_begin);
+      metrics_.response(metrics::Transport::kTcp, q.qtype, rcode, n, (reply[2] & 0x02) != 0);
       if (options_.dnstap != nullptr) options_.dnstap->log(catalog, q, st, true, c.peer, c.local, query, {reply, n});
       metrics_.answer(static_cast<uint8_t>(info.kind));
       if (info.zone != nullptr) metrics_.zone(metrics::zone_key(info.zone->apex()));
+      if (analytics_.enabled()) {
+        const uint64_t now_us = analytics::monotonic_us();
+        const uint32_t minute = analytics::minute_now();
+        analytics_.record(analytics::Event{q.qname, q.qname_len, info.zone_len, q.qtype, rcode,
+                                           static_cast<uint8_t>(info.kind), static_cast<uint32_t>(now_us - began_us)},
+                          minute);
+        analytics_.tick(now_us / 1000, minute);
+      }
 
       c.out[0] = static_cast<uint8_t>(n >> 8);
       c.out[1] = static_cast<uint8_t>(n);
@@ -357,6 +366,7 @@ class TcpServerImpl final : public TcpServer {
     try {
       while (!shutting_down_) {
         (void)reader_.get();
+        if (analytics_.enabled()) analytics_.tick(analytics::monotonic_us() / 1000, analytics::minute_now());
         refresh_timer_.expires_after(options_.idle_refresh);
         error_code ec;
         co_await refresh_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
@@ -375,6 +385,7 @@ class TcpServerImpl final : public TcpServer {
   size_t shed_ = 0;  // since the last log line
   std::chrono::steady_clock::time_point last_shed_log_{};
   metrics::DnsCounters metrics_;  // the TCP thread's own counters (metrics/dns_counters.h)
+  analytics::Recorder analytics_;  // the TCP thread's analytics slabs (analytics/recorder.h)
   asio::io_context ioc_{1};
   std::vector<tcp::acceptor> acceptors_;
   asio::steady_timer refresh_timer_{ioc_};

@@ -13,6 +13,7 @@
 #include <system_error>
 #include <utility>
 
+#include "analytics/recorder.h"
 #include "auth/answer.h"
 #include "dns/message.h"
 #include "dns/types.h"
@@ -141,6 +142,7 @@ void UdpWorker::run() noexcept {
   for (;;) {
     // Also on idle wake-ups: drop a snapshot that was replaced while no query came in.
     (void)reader_.get();
+    if (analytics_.enabled()) analytics_.tick(analytics::monotonic_us() / 1000, analytics::minute_now());
     const int n = epoll_wait(epoll_.get(), events, kMaxEvents, kIdleRefreshMs);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -187,6 +189,9 @@ void UdpWorker::drain(const UdpSocket& socket) noexcept {
       cookie_ctx.now = coarse_seconds(CLOCK_REALTIME_COARSE);
     }
     const uint32_t rrl_now = rrl_ != nullptr ? coarse_seconds(CLOCK_MONOTONIC_COARSE) : 0;
+    const bool analytics_on = analytics_.enabled();
+    const uint64_t batch_us = analytics_on ? analytics::monotonic_us() : 0;
+    const uint32_t minute = analytics_on ? analytics::minute_now() : 0;
     unsigned replies = 0;
     const view::ZoneView* counted_zone = nullptr;  // queries by zone: one hash per zone per batch
     uint64_t zone_key = 0;
@@ -242,6 +247,12 @@ void UdpWorker::drain(const UdpSocket& socket) noexcept {
       }
       metrics_.response(metrics::Transport::kUdp, q.qtype, rcode, len, (slot.reply[2] & 0x02) != 0);
       if (dnstap_ != nullptr) dnstap_->log(catalog, q, st, false, slot.peer, socket.local, query, {slot.reply, len});
+      if (analytics_on) {
+        analytics_.record(analytics::Event{q.qname, q.qname_len, info.zone_len, q.qtype, rcode,
+                                           static_cast<uint8_t>(info.kind),
+                                           static_cast<uint32_t>(analytics::monotonic_us() - batch_us)},
+                          minute);
+      }
       b.tx_iov[replies] = {slot.reply, len};
       msghdr& out = b.tx[replies].msg_hdr;
       out.msg_name = &slot.peer;
@@ -269,6 +280,7 @@ void UdpWorker::drain(const UdpSocket& socket) noexcept {
     }
     if (replies > 0) metrics_.latency(metrics::Transport::kUdp, monotonic_ns() - received_ns, replies);
 
+    if (analytics_on) analytics_.tick(analytics::monotonic_us() / 1000, minute);
     // A short batch means the queue was empty a moment ago; epoll reports anything newer.
     if (received < static_cast<int>(kBatch)) return;
   }

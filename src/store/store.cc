@@ -231,6 +231,21 @@ CREATE TABLE page_rules (
 ) STRICT;
 CREATE INDEX page_rules_zone ON page_rules(zone_id);
 )sql"},
+    // DNS analytics: per-minute query counts (analytics/aggregator.h), kept 7 days. Keyed by the
+    // zone's name, not its id: file zones are counted too, and the data outlives a zone's id.
+    {7, R"sql(
+CREATE TABLE dns_analytics (
+  minute  INTEGER NOT NULL CHECK (minute >= 0),
+  zone    TEXT NOT NULL CHECK (zone <> ''),
+  name    TEXT NOT NULL,
+  qtype   INTEGER NOT NULL CHECK (qtype BETWEEN 0 AND 65535),
+  rcode   INTEGER NOT NULL CHECK (rcode BETWEEN 0 AND 4095),
+  kind    INTEGER NOT NULL CHECK (kind BETWEEN 0 AND 255),
+  count   INTEGER NOT NULL CHECK (count >= 0),
+  time_us INTEGER NOT NULL CHECK (time_us >= 0),
+  PRIMARY KEY (minute, zone, name, qtype, rcode, kind)
+) STRICT, WITHOUT ROWID;
+)sql"},
 };
 
 static_assert(kMigrations[std::size(kMigrations) - 1].version == Store::kSchemaVersion);

@@ -183,6 +183,16 @@ struct PageRuleRow {
   bool operator==(const PageRuleRow&) const = default;
 };
 
+// One DNS analytics cell (migration 7): the queries of one minute (since the epoch) of a zone
+// ("example.com") for one query name ("" stands for the names past the kept ones), type, rcode
+// and answer kind, with their summed response time (analytics/aggregator.h).
+struct AnalyticsRow {
+  int64_t minute = 0;
+  std::string zone, name;
+  int64_t qtype = 0, rcode = 0, kind = 0, count = 0, time_us = 0;
+  bool operator==(const AnalyticsRow&) const = default;
+};
+
 namespace internal {
 class Db;  // one SQLite connection plus its prepared-statement cache (store.cc)
 struct DiskState;  // a Store's full-disk episode (store.cc)
@@ -254,6 +264,9 @@ class Reader {
   // DNSSEC (migration 4). Keys ordered by (created, id).
   [[nodiscard]] Result<std::optional<DnssecState>> dnssec_state(std::string_view zone);
   [[nodiscard]] Result<std::vector<DnssecKeyRow>> dnssec_keys(std::string_view zone);
+
+  // DNS analytics (migration 7): every cell of the minutes >= since_minute, by minute.
+  [[nodiscard]] Result<std::vector<AnalyticsRow>> analytics_rows(int64_t since_minute);
 
   // A read transaction: every read until it ends sees one committed state of the database.
   // Ends (and releases its WAL snapshot) when destroyed. Keep it short: while it is open,
@@ -368,6 +381,11 @@ class Transaction {
   [[nodiscard]] Result<void> put_dnssec_key(const DnssecKeyRow& k);
   [[nodiscard]] Result<int64_t> delete_dnssec(std::string_view zone);
 
+  // DNS analytics (migration 7): the cells of `minute` become `rows` (every zone's); prune
+  // removes the minutes before `before_minute` and returns how many rows went.
+  [[nodiscard]] Result<void> replace_analytics_minute(int64_t minute, const std::vector<AnalyticsRow>& rows);
+  [[nodiscard]] Result<int64_t> prune_analytics(int64_t before_minute);
+
  private:
   friend class Store;
   explicit Transaction(internal::Db* db) : db_(db) {}
@@ -378,7 +396,7 @@ class Transaction {
 class Store : public Reader {
  public:
   // The schema version this binary creates and understands.
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
 
   // Opens DIR/dnsedge.db, creating DIR (mode 0700) and the file (mode 0600) if missing, and
   // migrates it to kSchemaVersion.

@@ -22,6 +22,7 @@
 
 #include "common/result.h"
 #include "common/snapshot.h"
+#include "analytics/recorder.h"
 #include "common/unique_fd.h"
 #include "dnstap/dnstap.h"
 #include "metrics/dns_counters.h"
@@ -84,6 +85,7 @@ class UdpWorker {
   RrlSlip slip_;
   metrics::DnsCounters metrics_;  // this worker's own counters (metrics/dns_counters.h)
   dnstap::Writer* dnstap_ = nullptr;
+  analytics::Recorder analytics_;  // this worker's analytics slabs (analytics/recorder.h)
   common::UniqueFd epoll_;
   std::unique_ptr<Buffers> buffers_;
   std::thread thread_;
