@@ -18,7 +18,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from conftest import TOKEN, Dnsedge, parse
+from conftest import TOKEN, ZONE, Dnsedge, parse
 from harness.dnsedge import free_port
 
 EDGE = "127.0.0.21"
@@ -194,8 +194,7 @@ def test_label_cardinality_stays_bounded(kinds):
 
 @pytest.fixture
 def pair(tmp_path):
-    zone = tmp_path / "example.com.zone"
-    zone.write_text(KINDS_ZONE)
+    zone = ZONE  # no proxied record: without the edge, a loopback origin is prohibited
     (tmp_path / "p").mkdir()
     (tmp_path / "s").mkdir()
     primary = Dnsedge(tmp_path / "p", zone=zone)
