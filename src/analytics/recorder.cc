@@ -59,7 +59,7 @@ uint64_t monotonic_us() noexcept {
 }
 
 Recorder::Recorder(Aggregator* agg)
-    : agg_(agg != nullptr ? agg : &Aggregator::global()), enabled_(enabled()), slabs_(new Slab[2]) {
+    : agg_(agg != nullptr ? agg : &Aggregator::global()), enabled_(analytics::enabled()), slabs_(new Slab[2]) {
   cur_ = &slabs_[0];
   cur_->state.store(Slab::kFilling, std::memory_order_relaxed);
   agg_->add(this);
