@@ -170,6 +170,7 @@ TEST(StoreTokenTest, TokensFromBeforeScopesKeepEveryPermission) {
     raw.exec("DROP TRIGGER dnssec_zone_deleted");  // and without what later migrations add
     raw.exec("DROP TABLE dnssec_keys");
     raw.exec("DROP TABLE dnssec_zones");
+    raw.exec("DROP TABLE dns_analytics");
     raw.exec("DELETE FROM schema_version WHERE version >= 3");
     raw.exec("INSERT INTO api_tokens VALUES ('" + std::string(32, 'a') + "', 'old', '" + std::string(64, 'b') +
              "', 'active', '2026-01-01T00:00:00Z')");

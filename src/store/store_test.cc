@@ -21,7 +21,7 @@ TEST(StoreOpenTest, CreatesDatabaseInWalModeWithPrivateFile) {
   EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(raw.text("SELECT max(version) FROM schema_version"), std::to_string(Store::kSchemaVersion));
   EXPECT_EQ(raw.text("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"),
-            "accounts\napi_tokens\naudit_log\ndnssec_keys\ndnssec_zones\npage_rules\nrecords\nschema_version\n"
+            "accounts\napi_tokens\naudit_log\ndns_analytics\ndnssec_keys\ndnssec_zones\npage_rules\nrecords\nschema_version\n"
             "secondary_data\nserved_views\nspectrum_apps\nxfr_journal\nxfr_objects\nzone_serial_floors\n"
             "zone_settings\nzones");
   EXPECT_EQ(raw.text("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
@@ -106,6 +106,7 @@ TEST(StoreOpenTest, MigrationFiveDropsTheJsonChangeJournal) {
     raw.exec("INSERT INTO journal (zone_id, serial, time, change) VALUES ('" + std::string(32, 'a') +
              "', 7, '2026-01-01T00:00:00Z', '{\"op\":\"create-zone\"}')");
     raw.exec("DROP TABLE page_rules");  // and without what later migrations add
+    raw.exec("DROP TABLE dns_analytics");
     raw.exec("DELETE FROM schema_version WHERE version >= 5");
     EXPECT_EQ(raw.text("SELECT max(version) FROM schema_version"), "4");
   }
