@@ -6,7 +6,6 @@ Run with Debian's interpreter:  DNSEDGE_BIN=build/dnsedge /usr/bin/python3 -m py
 
 from __future__ import annotations
 
-import http.client
 import pathlib
 import re
 import shutil
@@ -16,9 +15,10 @@ import tempfile
 import pytest
 import yaml
 
-from harness.dnsedge import Process, attach_logs, free_port, need_dnsedge, serve_argv
+from harness.dnsedge import Process, attach_logs
+from harness.metrics_dnsedge import EXAMPLE_ZONE, MetricsDnsedge
 
-ZONE = pathlib.Path(__file__).resolve().parents[1] / "blackbox" / "zones" / "example.com.zone"
+ZONE = EXAMPLE_ZONE
 TOKEN = "dnstap-test-token-0123456789"
 
 
@@ -47,33 +47,8 @@ class Capture(Process):
         return self
 
 
-class Dnsedge(Process):
-    name = "dnsedge"
-
-    def start(self, extra=(), wait=True):
-        need_dnsedge()
-        self.dns_port = free_port()
-        self.metrics_port = free_port()
-        self.api_port = free_port()
-        argv = serve_argv(data=self.workdir / "data", dns_listen=[f"127.0.0.1:{self.dns_port}"],
-                          api_listen=f"127.0.0.1:{self.api_port}", zone_files=[ZONE],
-                          extra=["--no-edge-proxy", "--api-token", TOKEN,
-                                 "--metrics-listen", f"127.0.0.1:{self.metrics_port}", *extra])
-        self.spawn(argv)
-        if wait:
-            self.wait_until(lambda: self.get("/readyz")[0] == 200, "ready (GET /readyz 200)")
-        return self
-
-    def get(self, path):
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", self.metrics_port, timeout=5)
-            c.request("GET", path)
-            r = c.getresponse()
-            body = r.read().decode()
-            c.close()
-            return r.status, body
-        except OSError:
-            return 0, ""
+class Dnsedge(MetricsDnsedge):
+    token = TOKEN
 
     def metrics(self) -> dict[str, float]:
         status, body = self.get("/metrics")
