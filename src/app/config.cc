@@ -78,12 +78,13 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
                                                   "no_edge_proxy", "edge_ipv4",  "edge_ipv6",  "upstream",
                                                   "flatten_all",   "api_listen", "api_token",  "nameservers",
                                                   "edge",          "spectrum_app", "xfr",        "rrl",
-                                                  "api_token_file", "max_generate_records", "max_records_per_zone", "dnssec"};
+                                                  "api_token_file", "max_generate_records", "max_records_per_zone"};
     for (const auto& [k, v] : t) {
       bool known = false;
       for (auto kk : kKnown) known = known || k.str() == kk;
       known = known || is_limit_key(k.str());
       known = known || k.str() == "metrics_listen";
+      known = known || k.str() == "dnssec";
       if (!known) return make_error(flags.config_file + ": unknown setting '" + std::string(k.str()) + "'");
     }
     auto x = xfr_config_from_toml(t, flags.config_file);

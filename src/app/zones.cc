@@ -102,7 +102,8 @@ Result<std::shared_ptr<const view::ZoneView>> ZoneSet::compile(const Zone& z) co
   view::ViewTargets targets(std::move(all), options_.external);
   const auto sg = signing_.find(z.apex);
   return view::ZoneView::compile(z.apex, z.records,
-                                 view::CompileOptions{.source = z.file, .edge = &options_.edge,
+                                 view::CompileOptions{.source = z.file,
+                                                      .edge = &options_.edge,
                                                       .flattening = flattening_for(options_, z.apex),
                                                       .targets = &targets,
                                                       .signing = sg == signing_.end() ? nullptr : sg->second});

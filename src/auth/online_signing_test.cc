@@ -86,10 +86,10 @@ TEST(OnlineSigningAnswerTest, WithoutDoTheAnswersAreUnchanged) {
     const char* name;
     uint16_t type;
   };
-  for (const Q q : {Q{"example.com.", rrtype::kSOA}, Q{"example.com.", rrtype::kNS}, Q{"example.com.", rrtype::kMX},
-                    Q{"www.example.com.", rrtype::kA}, Q{"mail.example.com.", rrtype::kAAAA},
-                    Q{"txt.example.com.", rrtype::kTXT}, Q{"nope.example.com.", rrtype::kA},
-                    Q{"txt.example.com.", rrtype::kA}, Q{"x.sub.example.com.", rrtype::kA}}) {
+  for (const Q q :
+       {Q{"example.com.", rrtype::kSOA}, Q{"example.com.", rrtype::kNS}, Q{"example.com.", rrtype::kMX},
+        Q{"www.example.com.", rrtype::kA}, Q{"mail.example.com.", rrtype::kAAAA}, Q{"txt.example.com.", rrtype::kTXT},
+        Q{"nope.example.com.", rrtype::kA}, Q{"txt.example.com.", rrtype::kA}, Q{"x.sub.example.com.", rrtype::kA}}) {
     for (bool edns : {false, true}) {
       EXPECT_EQ(ask(*sig, query(q.name, q.type, edns, false)), ask(*plain, query(q.name, q.type, edns, false)))
           << q.name << " " << q.type << " edns " << edns;

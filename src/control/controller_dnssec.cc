@@ -197,7 +197,7 @@ Result<void> Controller::delete_dnssec(const std::string& zone_id) {
 }
 
 Result<std::shared_ptr<const dnssec::ZoneSigning>> Controller::zone_signing(store::Reader& db, const std::string& name,
-                                                                           const std::string& apex) const {
+                                                                            const std::string& apex) const {
   auto state = db.dnssec_state(name);
   if (!state) return store_error(state.error());
   if (!state->has_value() || (*state)->status == "disabled") return std::shared_ptr<const dnssec::ZoneSigning>();
@@ -218,8 +218,8 @@ Result<std::shared_ptr<const dnssec::ZoneSigning>> Controller::zone_signing(stor
       key = make_error("its private key does not match its DNSKEY");
     }
     if (!key) {
-      sg->unusable = "DNSSEC key " + k.id + " (" + k.role + ", tag " + std::to_string(k.key_tag) + ") does not load: " +
-                     key.error().message;
+      sg->unusable = "DNSSEC key " + k.id + " (" + k.role + ", tag " + std::to_string(k.key_tag) +
+                     ") does not load: " + key.error().message;
       break;
     }
     if (ksk) {
@@ -293,7 +293,8 @@ Result<std::shared_ptr<const dnssec::ZoneSigning>> Controller::file_zone_signing
   if (name.size() > 1) name.pop_back();  // "example.com", as zones are named in the store
   for (const auto& [id, z] : zones_) {
     if (z.zone.name == name) {
-      return err(errc::kInternal, "[[dnssec]] zone " + name + " is a zone of the store (its DNSSEC is set through the API)");
+      return err(errc::kInternal,
+                 "[[dnssec]] zone " + name + " is a zone of the store (its DNSSEC is set through the API)");
     }
   }
   auto state = store_->dnssec_state(name);

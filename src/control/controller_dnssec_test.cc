@@ -167,8 +167,9 @@ TEST(ControllerDnssecTest, DamagedKeyOfAnActiveZoneMakesItUnusable) {
   ASSERT_FALSE(info);
   EXPECT_NE(info.error().message.find("zone example.net"), std::string::npos) << info.error().message;
   bool logged = false;
-  for (const auto& line : f.logs) logged = logged || (line.find("event=dnssec_keys_unusable") != std::string::npos &&
-                                                      line.find("zone=example.net") != std::string::npos);
+  for (const auto& line : f.logs)
+    logged = logged || (line.find("event=dnssec_keys_unusable") != std::string::npos &&
+                        line.find("zone=example.net") != std::string::npos);
   EXPECT_TRUE(logged);
   auto r = f.c->resign("example.net");
   ASSERT_FALSE(r);

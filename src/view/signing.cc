@@ -105,8 +105,8 @@ Result<void> ZoneView::Builder::sign_node(ZoneView& zv, uint32_t id, const RRset
       if ((n.flags & node_flag::kDelegation) && s.type != rrtype::kDS) continue;
       c.rdatas.clear();
       for (const Rdata rd : zv.rdatas(s)) c.rdatas.push_back(rd.bytes());
-      const dnssec::RRsetRef ref{.owner = owner, .type = s.type, .rclass = dns::rrclass::kIN, .ttl = s.ttl,
-                                 .rdatas = c.rdatas};
+      const dnssec::RRsetRef ref{
+          .owner = owner, .type = s.type, .rclass = dns::rrclass::kIN, .ttl = s.ttl, .rdatas = c.rdatas};
       auto sign_with = [&](const dnssec::Key& key) -> Result<void> {
         const size_t at = c.sigs.size();
         c.sigs.resize(at + stride);

@@ -149,8 +149,8 @@ TEST(SigningTest, EveryAuthoritativeRRsetIsSignedAndVerifies) {
     const uint8_t* p = sig.data();
     const uint16_t tag = static_cast<uint16_t>(p[16] << 8 | p[17]);
     const uint16_t t = covered(sig.bytes());
-    EXPECT_EQ(tag, t == rrtype::kDNSKEY || t == kCDS || t == kCDNSKEY ? ksk.key_tag()
-                                                                      : signing_for("")->zsk->key_tag());
+    EXPECT_EQ(tag,
+              t == rrtype::kDNSKEY || t == kCDS || t == kCDNSKEY ? ksk.key_tag() : signing_for("")->zsk->key_tag());
   }
 }
 
@@ -162,7 +162,8 @@ TEST(SigningTest, UnsignedDataIsUnchanged) {
   ASSERT_TRUE(plain && sig);
   std::vector<dns::ZoneRecord> rest;
   for (auto& r : sig->records()) {
-    if (r.type != rrtype::kRRSIG && r.type != rrtype::kDNSKEY && r.type != kCDS && r.type != kCDNSKEY) rest.push_back(r);
+    if (r.type != rrtype::kRRSIG && r.type != rrtype::kDNSKEY && r.type != kCDS && r.type != kCDNSKEY)
+      rest.push_back(r);
   }
   const auto want = plain->records();
   ASSERT_EQ(rest.size(), want.size());
@@ -261,18 +262,22 @@ TEST(SigningTest, PatchSignsOnlyWhatChanged) {
   for (uint32_t id = 0; id < z.node_count(); ++id) {
     const std::string name(z.node_name(z.node(id)));
     const bool rewritten = std::binary_search(changed->begin(), changed->end(), name);
-    const bool differs = sig_bytes(z, dns::name_to_text(name).c_str()) != sig_bytes(*before, dns::name_to_text(name).c_str());
+    const bool differs =
+        sig_bytes(z, dns::name_to_text(name).c_str()) != sig_bytes(*before, dns::name_to_text(name).c_str());
     EXPECT_EQ(differs, rewritten && !sig_bytes(z, dns::name_to_text(name).c_str()).empty()) << dns::name_to_text(name);
     resigned += differs;
   }
   EXPECT_EQ(resigned, 3u);
   EXPECT_EQ((*m)->last_stats().patched_names, 3u);
   // The digest kept by the patch is a full compile's.
-  auto full = ZoneModel::build(W("example.com."), [&] {
-    std::vector<dns::ZoneRecord> all;
-    for (const auto& r : z.records()) all.push_back(r);
-    return all;
-  }(), CompileOptions{.source = "t", .signing = signing_for(W("example.com."))});
+  auto full = ZoneModel::build(
+      W("example.com."),
+      [&] {
+        std::vector<dns::ZoneRecord> all;
+        for (const auto& r : z.records()) all.push_back(r);
+        return all;
+      }(),
+      CompileOptions{.source = "t", .signing = signing_for(W("example.com."))});
   ASSERT_TRUE(full) << full.error().message;
   EXPECT_EQ(content_digest(z), content_digest(*(*full)->view()));
 }
