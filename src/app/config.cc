@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -88,6 +89,7 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
       known = known || k.str() == "dnstap_socket" || k.str() == "dnstap_sample" || k.str() == "dnstap_messages";
       known = known || k.str() == "metrics_zone_names";
       known = known || k.str() == "analytics";
+      known = known || k.str() == "dnssec";
       if (!known) return make_error(flags.config_file + ": unknown setting '" + std::string(k.str()) + "'");
     }
     auto x = xfr_config_from_toml(t, flags.config_file);
@@ -161,6 +163,31 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
     if (const auto* n = t.get("analytics")) {
       if (!n->is_boolean()) return make_error(flags.config_file + ": 'analytics' must be true or false");
       cfg.analytics = n->as_boolean()->get();
+    }
+    if (const auto* n = t.get("dnssec"); n != nullptr && n->is_array()) {
+      // [[dnssec]] zone = "example.com": a zone file signed online.
+      for (const auto& e : *n->as_array()) {
+        const toml::table* et = e.as_table();
+        if (et == nullptr) return make_error(flags.config_file + ": [[dnssec]] entries must be tables");
+        for (const auto& [k, v] : *et) {
+          if (k.str() != "zone") {
+            return make_error(flags.config_file + ": unknown setting '" + std::string(k.str()) + "' in [[dnssec]]");
+          }
+        }
+        const auto* zn = et->get("zone");
+        if (zn == nullptr || !zn->is_string()) {
+          return make_error(flags.config_file + ": [[dnssec]] needs zone = \"<zone name>\"");
+        }
+        std::string text = zn->as_string()->get();
+        if (text.empty() || text.back() != '.') text += '.';
+        auto wire = dns::name_from_text(text);
+        if (!wire) return make_error(flags.config_file + ": [[dnssec]] zone \"" + text + "\": " + wire.error().message);
+        std::string lower = *wire;  // name_from_text lowercases
+        if (std::find(cfg.dnssec_zones.begin(), cfg.dnssec_zones.end(), lower) != cfg.dnssec_zones.end()) {
+          return make_error(flags.config_file + ": [[dnssec]] zone \"" + text + "\" is given twice");
+        }
+        cfg.dnssec_zones.push_back(std::move(lower));
+      }
     }
     if (const auto* n = t.get("no_edge_proxy")) {
       if (!n->is_boolean()) return make_error(flags.config_file + ": 'no_edge_proxy' must be true or false");

@@ -114,6 +114,19 @@ void ControlPlane::set_file_zones(const view::Catalog& file_zones) {
   controller_->call([&] { controller_->set_file_zones(views); });
 }
 
+Result<std::map<std::string, std::shared_ptr<const dnssec::ZoneSigning>>> ControlPlane::file_zone_signing(
+    const std::vector<std::string>& apexes) {
+  return controller_->call([&]() -> Result<std::map<std::string, std::shared_ptr<const dnssec::ZoneSigning>>> {
+    std::map<std::string, std::shared_ptr<const dnssec::ZoneSigning>> out;
+    for (const auto& apex : apexes) {
+      auto sg = controller_->file_zone_signing(apex);
+      if (!sg) return sg.error();
+      out[apex] = *sg;
+    }
+    return out;
+  });
+}
+
 void ControlPlane::update_external(const std::function<void()>& apply) {
   controller_->call([&] {
     apply();
