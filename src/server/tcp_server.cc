@@ -15,6 +15,7 @@
 #include <boost/asio.hpp>
 
 #include "auth/answer.h"
+#include "auth/online_sign.h"
 #include "common/conn_table.h"
 #include "dns/message.h"
 #include "dns/types.h"
@@ -314,7 +315,8 @@ class TcpServerImpl final : public TcpServer {
             std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
       }
       const size_t n = auth::answer(catalog, q, st, query, std::span<uint8_t>(c.out.get() + kLengthPrefix, auth::kMaxResponse),
-                                    auth::Transport::kTcp, options_.cookies != nullptr ? &cookie_ctx : nullptr);
+                                    auth::Transport::kTcp, options_.cookies != nullptr ? &cookie_ctx : nullptr,
+                                    nullptr, &online_);
       c.begin += kLengthPrefix + len;
       if (c.begin == c.end) c.begin = c.end = 0;
       // A message the answer engine drops (unparseable question, a response) ends the
@@ -360,6 +362,7 @@ class TcpServerImpl final : public TcpServer {
   size_t shed_ = 0;  // since the last log line
   std::chrono::steady_clock::time_point last_shed_log_{};
   metrics::DnsCounters metrics_;  // the TCP thread's own counters (metrics/dns_counters.h)
+  auth::OnlineSigner online_;     // the TCP thread's signatures made at query time
   asio::io_context ioc_{1};
   std::vector<tcp::acceptor> acceptors_;
   asio::steady_timer refresh_timer_{ioc_};
