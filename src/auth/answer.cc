@@ -86,7 +86,8 @@ struct Ctx {
   const dnssec::ZoneSigning* zs = nullptr;
   bool co = false;      // the client set Compact Answers OK (RFC 9824 §3)
   bool nxname = false;  // a compact NXDOMAIN was given
-  OnlineSigner::Status sign_status = OnlineSigner::Status::kOk;  // the first signature that failed
+  // The first signature that could not be made (the answer is then replaced: unsigned_answer).
+  OnlineSigner::Status sign_status = OnlineSigner::Status::kOk;
 };
 
 // The node's RRSIG RRset when the answer carries signatures.
@@ -357,8 +358,7 @@ void put_nsec(Ctx& c, const ZoneView& z, const uint8_t* lname, long owner, size_
 
 // The compact NODATA proof at node `n` (RFC 9824 §3.2): an NSEC listing the node's types plus
 // NSEC and RRSIG (an empty non-terminal: NSEC and RRSIG alone, so it is no NXDOMAIN).
-void put_nodata_nsec(Ctx& c, const ZoneView& z, const Node& n, const uint8_t* lname, long owner,
-                     Section sec) noexcept {
+void put_nodata_nsec(Ctx& c, const ZoneView& z, const Node& n, const uint8_t* lname, long owner, Section sec) noexcept {
   uint16_t types[64];
   size_t count = 0;
   const RRset* begin = z.rrsets_begin(n);
@@ -399,7 +399,9 @@ void put_referral(Ctx& c, const ZoneView& z, uint32_t cut, bool after_cname) noe
   if (c.dnssec && ok) {
     // RFC 4035 §3.1.4: the DS RRset with its RRSIGs, or the proof that there is none.
     if (const RRset* ds = z.rrset(n, rrtype::kDS); ds != nullptr) {
-      if (!put_rrset(c, Section::kAuthority, z, *ds, OwnerRef{-1, as_bytes(cut_name), as_bytes(cut_name)}, sigs_of(c, z, n))) c.tc = true;
+      if (!put_rrset(c, Section::kAuthority, z, *ds, OwnerRef{-1, as_bytes(cut_name), as_bytes(cut_name)},
+                     sigs_of(c, z, n)))
+        c.tc = true;
     } else if (c.online != nullptr) {
       put_nodata_nsec(c, z, n, as_bytes(cut_name), -1, Section::kAuthority);
     } else {
@@ -420,11 +422,9 @@ void put_additional(Ctx& c) noexcept {
     for (uint16_t type : {rrtype::kA, rrtype::kAAAA}) {
       const RRset* s = pd.zone->rrset(n, type);
       if (s == nullptr) continue;
-      if (!put_rrset(c, Section::kAdditional, *pd.zone, *s, OwnerRef{pd.owner_offset, nullptr,
-                              n.flags & (node_flag::kDelegation | node_flag::kBelowCut)
-                                  ? nullptr
-                                  : as_bytes(pd.zone->node_name(n))},
-                     sigs_of(c, *pd.zone, n))) {
+      const bool glue = n.flags & (node_flag::kDelegation | node_flag::kBelowCut);  // not signed
+      const OwnerRef owner{pd.owner_offset, nullptr, glue ? nullptr : as_bytes(pd.zone->node_name(n))};
+      if (!put_rrset(c, Section::kAdditional, *pd.zone, *s, owner, sigs_of(c, *pd.zone, n))) {
         // Glue that does not fit truncates (RFC 9471); optional data is dropped from here on.
         if (pd.mandatory) c.tc = true;
         return;
@@ -492,8 +492,9 @@ void resolve(Ctx& c, const ZoneView* z, const uint8_t* qname, uint16_t qtype) no
       if (c.dnssec && alias == nullptr)
         alias = z->rrsets_begin(n)->type != rrtype::kRRSIG || n.rrset_count == 1 ? z->rrsets_begin(n)
                                                                                  : z->rrsets_begin(n) + 1;
-      const bool ok = alias ? put_rrset(c, Section::kAnswer, *z, *alias, OwnerRef{owner.offset, nullptr, owner.name}, sigs)
-                            : put_any_hinfo(c, owner.offset);
+      const bool ok =
+          alias ? put_rrset(c, Section::kAnswer, *z, *alias, OwnerRef{owner.offset, nullptr, owner.name}, sigs)
+                : put_any_hinfo(c, owner.offset);
       if (!ok) c.tc = true;
       if (c.proofs && l.wildcard) denial::wildcard_answer(*z, name, l.node, c.proof);
       return;
@@ -596,16 +597,16 @@ void unsigned_answer(Ctx& c, Writer::Mark question, Transport transport) noexcep
 
 }  // namespace
 
-size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std::span<uint8_t> out,
-              Transport transport, const CookieContext* cookies, AnswerInfo* info, OnlineSigner* online) noexcept {
+size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std::span<uint8_t> out, Transport transport,
+              const CookieContext* cookies, AnswerInfo* info, OnlineSigner* online) noexcept {
   dns::Query q;
   const dns::ParseStatus st = dns::parse_query(query, q);
   return answer(catalog, q, st, query, out, transport, cookies, info, online);
 }
 
-size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatus st,
-              std::span<const uint8_t> query, std::span<uint8_t> out, Transport transport,
-              const CookieContext* cookies, AnswerInfo* info, OnlineSigner* online) noexcept {
+size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatus st, std::span<const uint8_t> query,
+              std::span<uint8_t> out, Transport transport, const CookieContext* cookies, AnswerInfo* info,
+              OnlineSigner* online) noexcept {
   if (st == dns::ParseStatus::kDrop) return 0;
 
   // Size limit (RFC 6891 §6.2.3/§6.2.5): UDP gets min(client's size, ours), at least 512.
@@ -741,11 +742,11 @@ size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatu
     } else {
       const bool nx = c.rcode == dns::rcode::kNxDomain || c.nxname;
       const bool by_zone = nx || c.referral || c.wildcard;
-      info->response = nx                                ? ResponseClass::kNxDomain
-                       : c.referral                      ? ResponseClass::kReferral
-                       : c.wildcard                      ? ResponseClass::kWildcard
-                       : c.counts[0] > 0                 ? ResponseClass::kAnswer
-                                                         : ResponseClass::kNoData;
+      info->response = nx                ? ResponseClass::kNxDomain
+                       : c.referral      ? ResponseClass::kReferral
+                       : c.wildcard      ? ResponseClass::kWildcard
+                       : c.counts[0] > 0 ? ResponseClass::kAnswer
+                                         : ResponseClass::kNoData;
       if (by_zone) {
         info->name = as_bytes(zone->apex());
         info->name_len = zone->apex().size();

@@ -67,8 +67,8 @@ struct AnswerInfo {
 // given, receives what rate limiting needs to know about the response. `online`: the calling
 // thread's signer for zones signed online (DO=1 answers: signatures made at query time, compact
 // denial); null takes a per-thread one made on first use (tools and tests).
-size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std::span<uint8_t> out,
-              Transport transport, const CookieContext* cookies = nullptr, AnswerInfo* info = nullptr,
+size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std::span<uint8_t> out, Transport transport,
+              const CookieContext* cookies = nullptr, AnswerInfo* info = nullptr,
               OnlineSigner* online = nullptr) noexcept;
 // The same for a query the caller has parsed already: `q` and `status` are what
 // dns::parse_query(query, q) gave (the server parses once, to classify and to answer).

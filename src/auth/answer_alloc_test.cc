@@ -9,9 +9,9 @@
 
 #include "auth/answer.h"
 #include "auth/online_sign.h"
+#include "common/alloc_counter.h"
 #include "dns/name.h"
 #include "dns/zonefile.h"
-#include "common/alloc_counter.h"
 #include "dnssec/key.h"
 
 namespace {
@@ -221,7 +221,8 @@ a.b.ent TXT "x"
 *.wc CNAME web
 sub NS ns.sub
 ns.sub A 192.0.2.3
-)", origin);
+)",
+                                 origin);
   ASSERT_TRUE(zt);
   auto signing = std::make_shared<dnssec::ZoneSigning>();
   signing->apex = origin;

@@ -11,10 +11,10 @@ namespace dnsedge::auth {
 // Finds where `name` lands in zone `z`: an exact node, a wildcard node synthesizing it, or the
 // closest encloser (for NXDOMAIN). Also reports a zone cut met on the way.
 struct Lookup {
-  uint32_t node = view::kNone;     // exact or wildcard node
+  uint32_t node = view::kNone;  // exact or wildcard node
   bool wildcard = false;
-  uint32_t encloser = view::kNone; // closest encloser when node == kNone
-  uint32_t cut = view::kNone;      // delegation that covers the name
+  uint32_t encloser = view::kNone;  // closest encloser when node == kNone
+  uint32_t cut = view::kNone;       // delegation that covers the name
 };
 
 Lookup lookup(const view::ZoneView& z, std::string_view name, uint16_t qtype) noexcept;

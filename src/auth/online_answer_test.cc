@@ -12,6 +12,7 @@ extern "C" {
 #include <vector>
 
 #include "auth/answer.h"
+#include "auth/explain.h"
 #include "auth/online_sign.h"
 #include "dns/name.h"
 #include "dns/types.h"
@@ -95,8 +96,7 @@ struct Resp {
   int ede = -1;
 };
 
-Resp ask(const view::Catalog& cat, const std::vector<uint8_t>& q, OnlineSigner* signer,
-         Transport t = Transport::kUdp) {
+Resp ask(const view::Catalog& cat, const std::vector<uint8_t>& q, OnlineSigner* signer, Transport t = Transport::kUdp) {
   Resp r;
   r.wire.resize(kMaxResponse);
   const size_t n = answer(cat, q, r.wire, t, nullptr, nullptr, signer);
@@ -128,8 +128,8 @@ Resp ask(const view::Catalog& cat, const std::vector<uint8_t>& q, OnlineSigner* 
 const RR* find(const std::vector<RR>& s, uint16_t type, uint16_t covered = 0) {
   for (const RR& rr : s) {
     if (rr.type != type) continue;
-    if (covered != 0 && (rr.rdata.size() < 2 || (static_cast<uint8_t>(rr.rdata[0]) << 8 |
-                                                 static_cast<uint8_t>(rr.rdata[1])) != covered)) {
+    if (covered != 0 && (rr.rdata.size() < 2 ||
+                         (static_cast<uint8_t>(rr.rdata[0]) << 8 | static_cast<uint8_t>(rr.rdata[1])) != covered)) {
       continue;
     }
     return &rr;
@@ -162,8 +162,9 @@ void expect_verifies(const std::vector<RR>& s, uint16_t type, const std::string&
   EXPECT_TRUE(ok) << (ok ? "" : ok.error().message);
 }
 
-std::string next_name(const RR& nsec) { return nsec.rdata.substr(0, dns::name_length(
-                                                                      reinterpret_cast<const uint8_t*>(nsec.rdata.data()))); }
+std::string next_name(const RR& nsec) {
+  return nsec.rdata.substr(0, dns::name_length(reinterpret_cast<const uint8_t*>(nsec.rdata.data())));
+}
 std::string bitmap(const RR& nsec) { return nsec.rdata.substr(next_name(nsec).size()); }
 std::string bitmap_of(std::vector<uint16_t> types) { return dnssec::type_bitmap(types); }
 
@@ -321,8 +322,8 @@ TEST(OnlineAnswerTest, PastTheBudgetUdpGetsTruncatedAndTcpServfail) {
 TEST(OnlineAnswerTest, SmallUdpBufferTruncatesWholeRrsets) {
   OnlineSigner signer;
   const Resp r = ask(*fixture().signed_cat, query("nope.example.com.", rrtype::kA, true, false, 512), &signer);
-  const Resp t = ask(*fixture().signed_cat, query("nope.example.com.", rrtype::kA, true, false, 512), &signer,
-                     Transport::kTcp);
+  const Resp t =
+      ask(*fixture().signed_cat, query("nope.example.com.", rrtype::kA, true, false, 512), &signer, Transport::kTcp);
   EXPECT_LE(r.wire.size(), 512u);
   EXPECT_FALSE(t.tc);
   if (r.tc) {
@@ -344,6 +345,25 @@ TEST(OnlineAnswerTest, UnusableKeysAnswerServfailEvenWithoutDo) {
   OnlineSigner signer;
   EXPECT_EQ(ask(*cat, query("www.example.com.", rrtype::kA, false), &signer).rcode, KNOT_RCODE_SERVFAIL);
   EXPECT_EQ(ask(*cat, query("www.example.com.", rrtype::kA, true), &signer).rcode, KNOT_RCODE_SERVFAIL);
+}
+
+TEST(OnlineAnswerTest, ExplainWithDnssecShowsTheSignaturesAndNsec) {
+  const Explanation plain = explain(*fixture().signed_cat, W("nope.example.com."), rrtype::kA);
+  EXPECT_EQ(plain.rcode, "NXDOMAIN");
+  EXPECT_EQ(plain.authority.size(), 1u);
+  const Explanation e = explain(*fixture().signed_cat, W("nope.example.com."), rrtype::kA, true);
+  EXPECT_EQ(e.rcode, "NOERROR");
+  ASSERT_EQ(e.authority.size(), 4u);
+  bool nsec = false, rrsig = false;
+  for (const std::string& rr : e.authority) {
+    nsec = nsec || rr.find("300 NSEC \\000.nope.example.com. RRSIG NSEC TYPE128") != std::string::npos;
+    rrsig = rrsig || rr.find("RRSIG NSEC 13 3 300") != std::string::npos;
+  }
+  EXPECT_TRUE(nsec) << e.authority[1];
+  EXPECT_TRUE(rrsig) << e.authority[3];
+  const Explanation w = explain(*fixture().signed_cat, W("x.wild.example.com."), rrtype::kA, true);
+  ASSERT_EQ(w.answer.size(), 2u);
+  EXPECT_NE(w.answer[1].find("RRSIG A 13 4 3600"), std::string::npos) << w.answer[1];
 }
 
 }  // namespace

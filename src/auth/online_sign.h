@@ -31,9 +31,9 @@
 namespace dnsedge::auth {
 
 struct OnlineSignerOptions {
-  size_t cache_entries = 8192;         // rounded up to a power of two, at least kWays
-  uint32_t fresh_per_second = 8000;    // cache misses signed per second (the bucket's refill)
-  uint32_t burst = 8000;               // the bucket's size
+  size_t cache_entries = 8192;       // rounded up to a power of two, at least kWays
+  uint32_t fresh_per_second = 8000;  // cache misses signed per second (the bucket's refill)
+  uint32_t burst = 8000;             // the bucket's size
 };
 
 class OnlineSigner {

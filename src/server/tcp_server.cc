@@ -314,9 +314,9 @@ class TcpServerImpl final : public TcpServer {
         cookie_ctx.now = static_cast<uint32_t>(
             std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
       }
-      const size_t n = auth::answer(catalog, q, st, query, std::span<uint8_t>(c.out.get() + kLengthPrefix, auth::kMaxResponse),
-                                    auth::Transport::kTcp, options_.cookies != nullptr ? &cookie_ctx : nullptr,
-                                    nullptr, &online_);
+      const size_t n =
+          auth::answer(catalog, q, st, query, std::span<uint8_t>(c.out.get() + kLengthPrefix, auth::kMaxResponse),
+                       auth::Transport::kTcp, options_.cookies != nullptr ? &cookie_ctx : nullptr, nullptr, &online_);
       c.begin += kLengthPrefix + len;
       if (c.begin == c.end) c.begin = c.end = 0;
       // A message the answer engine drops (unparseable question, a response) ends the
