@@ -125,7 +125,9 @@ OnlineSigner::Status OnlineSigner::sign(const dnssec::ZoneSigning& zs, const dns
   const uint64_t h1 = a.h | 1;  // never the empty entry
   const uint64_t h2 = b.h;
   Entry* set = &entries_[((h1 >> 7) & (sets_ - 1)) * kWays];
-  const int64_t now = this->now();
+  // The zone's clock when it has one (the controller's: a fake one in tests), so that query-time
+  // signatures share the validity of the static ones.
+  const int64_t now = fixed_now_ == 0 && zs.clock != nullptr ? dnssec::unix_seconds(*zs.clock) : this->now();
   uint8_t* slot = arena_.get() + used_ * kMaxRrsig;
   Entry* victim = &set[0];
   for (size_t i = 0; i < kWays; ++i) {

@@ -69,7 +69,8 @@ class OnlineSigner {
   // Room for the rdata views of an RRset of `n` records; empty when n is larger than it holds.
   std::span<std::string_view> rdata_views(size_t n) noexcept;
 
-  // The clock (unix seconds) signatures are made at; 0 (the default) reads the real clock.
+  // The clock (unix seconds) signatures are made at; 0 (the default): the zone's clock
+  // (ZoneSigning::clock), or the real one.
   void set_clock(int64_t now) noexcept { fixed_now_ = now; }
   int64_t now() const noexcept;
 
