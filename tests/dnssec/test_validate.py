@@ -144,16 +144,15 @@ def test_compact_nxdomain_and_nodata_validate(signed):
 
 def test_still_validated_after_proxy_toggle_and_mx_repoint(signed):
     s, zid, _, ub = signed
-    www = [r for r in s.records(zid) if r["name"] == "www.example.com"][0]
-    r = s.patch(f"/zones/{zid}/dns_records/{www['id']}", {"proxied": False})
+    apex = [r for r in s.records(zid) if r["name"] == "example.com" and r["type"] == "A"][0]
+    r = s.patch(f"/zones/{zid}/dns_records/{apex['id']}", {"proxied": False})
     assert r.status == 200, r
-    # Unproxied, the CNAME itself is answered (its target is outside the zone).
-    wait_for("the unproxied CNAME", lambda: rdatas(ub.query("www.example.com.", "CNAME"), "CNAME"),
-             ["origin.example.org."])
-    validated(ub, "www.example.com.", "CNAME")
-    assert s.patch(f"/zones/{zid}/dns_records/{www['id']}", {"proxied": True}).status == 200
-    wait_for("the proxied name again", lambda: rdatas(ub.query("www.example.com.", "A"), "A"), sorted(EDGE4))
-    validated(ub, "www.example.com.", "A")
+    # Unproxied, the apex answers its origin address, signed at the patch.
+    wait_for("the unproxied apex", lambda: rdatas(ub.query("example.com.", "A"), "A"), ["192.0.2.1"])
+    validated(ub, "example.com.", "A")
+    assert s.patch(f"/zones/{zid}/dns_records/{apex['id']}", {"proxied": True}).status == 200
+    wait_for("the proxied apex again", lambda: rdatas(ub.query("example.com.", "A"), "A"), sorted(EDGE4))
+    validated(ub, "example.com.", "A")
 
     mx = [r for r in s.records(zid) if r["type"] == "MX"][0]
     assert s.patch(f"/zones/{zid}/dns_records/{mx['id']}", {"content": "mail2.example.com"}).status == 200
