@@ -74,6 +74,7 @@ void add_zone_flags(CLI::App* cmd, ServeFlags& flags) {
 struct ExplainFlags {
   std::string name, type = "A";
   bool json = false;
+  bool dnssec = false;   // ask with DO=1: show the RRSIGs and NSECs of a signed answer
   std::string data_dir;  // store zones of `serve --data DIR`
   std::string api;       // ask a running server instead
   std::string token;
@@ -84,6 +85,10 @@ int run_explain(const ServeConfig& cfg, const ExplainFlags& f) {
   const std::string& type_text = f.type;
   const bool json = f.json;
   if (!f.api.empty()) {
+    if (f.dnssec) {
+      std::cerr << "dnsedge: explain: --dnssec reads the zones here; it does not combine with --api\n";
+      return kExitUsage;
+    }
     if (!cfg.zone_files.empty() || !f.data_dir.empty()) {
       std::cerr << "dnsedge: explain: --api asks the running server; it does not combine with --zone-file or --data\n";
       return kExitUsage;
@@ -182,7 +187,7 @@ int run_explain(const ServeConfig& cfg, const ExplainFlags& f) {
       }
     }
   }
-  const auto e = auth::explain(**catalog, *name, *type);
+  const auto e = auth::explain(**catalog, *name, *type, f.dnssec);
   if (json) {
     auto q = [](const std::string& s) {
       std::string o = "\"";
@@ -654,6 +659,7 @@ int main(int argc, char** argv) {
   explain->add_option("name", ef.name, "domain name")->required();
   explain->add_option("type", ef.type, "record type (default A)");
   explain->add_flag("--json", ef.json, "machine-readable output");
+  explain->add_flag("--dnssec", ef.dnssec, "ask with DO=1: show the RRSIGs and NSEC records a signed answer carries");
   explain->add_option("--data", ef.data_dir, "serve's data directory: explain its API zones too (read-only)");
   explain->add_option("--api", ef.api, "ask a running server's API instead (http://HOST:PORT/client/v4)");
   explain->add_option("--token", ef.token, "API token for --api (or env DNSEDGE_API_TOKEN)");

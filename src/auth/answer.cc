@@ -4,9 +4,13 @@
 #include <cstring>
 
 #include "auth/denial.h"
+#include "auth/lookup.h"
+#include "auth/online_sign.h"
+#include "auth/writer.h"
 #include "dns/message.h"
 #include "dns/name.h"
 #include "dns/types.h"
+#include "dnssec/denial.h"
 
 namespace dnsedge::auth {
 namespace {
@@ -25,122 +29,7 @@ constexpr size_t kEdeSize = 6;      // Extended DNS Error option with its info-c
 constexpr size_t kCookieSize = 4 + dns::cookie::kClientLen + dns::cookie::kServerLen;
 constexpr int kMaxChain = 5;        // CNAMEs in one answer, as Knot DNS (loop guard)
 constexpr int kMaxAdditional = 32;  // distinct targets considered for additional data
-constexpr int kComprEntries = 96;
 constexpr int kMaxSigs = 96;  // RRsets of one answer whose RRSIGs are still to be written
-
-inline void wr16(uint8_t* p, uint16_t v) noexcept {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-inline void wr32(uint8_t* p, uint32_t v) noexcept {
-  p[0] = static_cast<uint8_t>(v >> 24);
-  p[1] = static_cast<uint8_t>(v >> 16);
-  p[2] = static_cast<uint8_t>(v >> 8);
-  p[3] = static_cast<uint8_t>(v);
-}
-
-// Response writer over a fixed buffer with RFC 1035 §4.1.4 name compression. Every RRset is
-// written whole or not at all (mark/rollback), so a truncated answer never holds half an RRset.
-class Writer {
- public:
-  Writer(uint8_t* buf, size_t limit) noexcept : buf_(buf), limit_(limit) {}
-
-  size_t size() const noexcept { return len_; }
-  uint8_t* data() noexcept { return buf_; }
-  size_t limit() const noexcept { return limit_; }
-
-  struct Mark {
-    size_t len;
-    int entries;
-  };
-  Mark mark() const noexcept { return {len_, entries_}; }
-  void rollback(Mark m) noexcept {
-    len_ = m.len;
-    entries_ = m.entries;
-  }
-
-  bool put(const void* p, size_t n) noexcept {
-    if (len_ + n > limit_) return false;
-    std::memcpy(buf_ + len_, p, n);
-    len_ += n;
-    return true;
-  }
-
-  // Registers `name` (lowercase, uncompressed) as written at `offset`, suffix by suffix.
-  void remember(const uint8_t* name, size_t offset) noexcept {
-    while (*name != 0 && offset < 0x3fff && entries_ < kComprEntries) {
-      const size_t n = dns::name_length(name);
-      tab_[entries_++] = Entry{name, static_cast<uint16_t>(n), static_cast<uint16_t>(offset)};
-      offset += *name + 1;
-      name += *name + 1;
-    }
-  }
-
-  // Writes `name` (lowercase, uncompressed), compressed against names written before.
-  // Returns an offset a later pointer can use for the same name (where it starts, or where the
-  // earlier copy is when all of it compressed to one pointer), or -1 when it does not fit.
-  long put_name(const uint8_t* name, bool compress = true) noexcept {
-    const size_t start = len_;
-    const uint8_t* p = name;
-    size_t prefix = 0;  // bytes of literal labels before the compression point
-    int match = -1;
-    if (compress) {
-      for (; *p != 0; p += *p + 1) {
-        const size_t n = dns::name_length(p);
-        for (int i = 0; i < entries_; ++i) {
-          if (tab_[i].len == n && std::memcmp(tab_[i].name, p, n) == 0) {
-            match = i;
-            break;
-          }
-        }
-        if (match >= 0) break;
-        prefix += *p + 1;
-      }
-    } else {
-      prefix = dns::name_length(name) - 1;
-    }
-    if (match >= 0) {
-      if (len_ + prefix + 2 > limit_) return -1;
-      std::memcpy(buf_ + len_, name, prefix);
-      len_ += prefix;
-      const uint16_t off = tab_[match].offset;
-      buf_[len_++] = static_cast<uint8_t>(0xC0 | (off >> 8));
-      buf_[len_++] = static_cast<uint8_t>(off & 0xff);
-      if (prefix == 0) return off;
-    } else {
-      if (len_ + prefix + 1 > limit_) return -1;
-      std::memcpy(buf_ + len_, name, prefix);
-      len_ += prefix;
-      buf_[len_++] = 0;
-    }
-    // Remember the literal part (its suffixes up to the compression point).
-    for (const uint8_t* q = name; q != p && *q != 0 && entries_ < kComprEntries; q += *q + 1) {
-      const size_t off = start + static_cast<size_t>(q - name);
-      if (off >= 0x3fff) break;
-      tab_[entries_++] = Entry{q, static_cast<uint16_t>(dns::name_length(q)), static_cast<uint16_t>(off)};
-    }
-    return static_cast<long>(start);
-  }
-
-  bool put_pointer(size_t offset) noexcept {
-    if (len_ + 2 > limit_) return false;
-    buf_[len_++] = static_cast<uint8_t>(0xC0 | (offset >> 8));
-    buf_[len_++] = static_cast<uint8_t>(offset & 0xff);
-    return true;
-  }
-
- private:
-  struct Entry {
-    const uint8_t* name;
-    uint16_t len;
-    uint16_t offset;
-  };
-  uint8_t* buf_;
-  size_t limit_;
-  size_t len_ = 0;
-  Entry tab_[kComprEntries];
-  int entries_ = 0;
-};
 
 // Where an owner name is in the packet: an offset to point at (always possible: the qname and
 // every chased target were written before), plus the lowercase name for lookups.
@@ -167,6 +56,10 @@ struct SigReq {
   uint16_t owner;  // where the owner name is in the packet
   Section section;
   bool negative;  // the SOA of a negative answer: its RRSIG takes the negative TTL too
+  // A signature made at query time (OnlineSigner): its rdata and TTL; null for the node's.
+  const uint8_t* rdata = nullptr;
+  uint16_t rdlen = 0;
+  uint32_t ttl = 0;
 };
 
 struct Ctx {
@@ -187,7 +80,15 @@ struct Ctx {
   bool dnssec = false;  // DO=1 and a signed zone: RRSIGs and denial proofs go in
   SigReq sigs[kMaxSigs];
   int nsigs = 0;
+  bool proofs = false;  // a pre-signed zone: NSEC/NSEC3 proofs from its chain
   denial::Proof proof;
+  // A zone signed online (DO=1): signatures the view lacks made here, compact denial.
+  OnlineSigner* online = nullptr;
+  const dnssec::ZoneSigning* zs = nullptr;
+  bool co = false;      // the client set Compact Answers OK (RFC 9824 §3)
+  bool nxname = false;  // a compact NXDOMAIN was given
+  // The first signature that could not be made (the answer is then replaced: unsigned_answer).
+  OnlineSigner::Status sign_status = OnlineSigner::Status::kOk;
 };
 
 // The node's RRSIG RRset when the answer carries signatures.
@@ -195,9 +96,48 @@ const RRset* sigs_of(const Ctx& c, const ZoneView& z, const Node& n) noexcept {
   return c.dnssec ? z.rrset(n, rrtype::kRRSIG) : nullptr;
 }
 
+// Signs `rrset` now (zone signed online) and queues the RRSIG with TTL `ttl`.
+void sign_now(Ctx& c, const ZoneView& z, const dnssec::RRsetRef& rrset, long owner, Section sec,
+              uint32_t ttl) noexcept {
+  if (owner < 0 || owner >= 0x3fff || c.nsigs >= kMaxSigs) return;
+  OnlineSigner::Sig sig;
+  const OnlineSigner::Status st = c.online->sign(*c.zs, rrset, sig);
+  if (st != OnlineSigner::Status::kOk) {
+    // The additional section's signatures are optional (RFC 4035 §3.1.1), the others are not.
+    if (sec != Section::kAdditional && c.sign_status == OnlineSigner::Status::kOk) c.sign_status = st;
+    return;
+  }
+  c.sigs[c.nsigs++] = SigReq{&z, nullptr, rrset.type, static_cast<uint16_t>(owner), sec, false, sig.data, sig.len, ttl};
+}
+
+// Whether the node's RRSIG RRset holds a signature over `type`.
+bool covers(const ZoneView& z, const RRset* sigs, uint16_t type) noexcept {
+  if (sigs == nullptr) return false;
+  for (const view::Rdata rd : z.rdatas(*sigs)) {
+    if (rd.size() >= 18 && static_cast<uint16_t>(rd.data()[0] << 8 | rd.data()[1]) == type) return true;
+  }
+  return false;
+}
+
+// Queues the RRSIGs of the RRset `set` just written at `owner`: the node's (`sigs`), or in a
+// zone signed online and when the node has none over it, one made now over `set` at `lname`
+// (lowercase wire: the query name of a wildcard expansion).
 void queue_sigs(Ctx& c, const ZoneView& z, const RRset* sigs, uint16_t type, long owner, Section sec,
-                bool negative = false) noexcept {
-  if (sigs == nullptr || owner < 0 || owner >= 0x3fff || c.nsigs >= kMaxSigs) return;
+                bool negative = false, const RRset* set = nullptr, const uint8_t* lname = nullptr) noexcept {
+  if (owner < 0 || owner >= 0x3fff || c.nsigs >= kMaxSigs) return;
+  if (c.online != nullptr && set != nullptr && lname != nullptr && !covers(z, sigs, type)) {
+    const std::span<std::string_view> rds = c.online->rdata_views(set->count);
+    if (rds.size() != set->count) {
+      c.sign_status = OnlineSigner::Status::kError;
+      return;
+    }
+    size_t i = 0;
+    for (const view::Rdata rd : z.rdatas(*set)) rds[i++] = as_view(rd.data(), rd.size());
+    const dnssec::RRsetRef ref{as_view(lname, dns::name_length(lname)), type, dns::rrclass::kIN, set->ttl, rds};
+    sign_now(c, z, ref, owner, sec, negative ? z.negative_ttl() : set->ttl);
+    return;
+  }
+  if (sigs == nullptr) return;
   c.sigs[c.nsigs++] = SigReq{&z, sigs, type, static_cast<uint16_t>(owner), sec, negative};
 }
 
@@ -214,6 +154,20 @@ void flush_sigs(Ctx& c, Section sec, bool optional = false) noexcept {
     }
     if (c.tc) continue;
     const Writer::Mark m = c.w.mark();
+    if (r.rdata != nullptr) {  // made at query time
+      uint8_t fixed[10];
+      wr16(fixed, rrtype::kRRSIG);
+      wr16(fixed + 2, dns::rrclass::kIN);
+      wr32(fixed + 4, r.ttl);
+      wr16(fixed + 8, r.rdlen);
+      if (!c.w.put_pointer(r.owner) || !c.w.put(fixed, 10) || !c.w.put(r.rdata, r.rdlen)) {
+        c.w.rollback(m);
+        if (!optional) c.tc = true;
+        continue;
+      }
+      c.counts[static_cast<int>(sec)] += 1;
+      continue;
+    }
     uint16_t n = 0;
     bool ok = true;
     for (const view::Rdata rd : r.zone->rdatas(*r.sigs)) {
@@ -246,6 +200,9 @@ void flush_sigs(Ctx& c, Section sec, bool optional = false) noexcept {
 struct OwnerRef {
   long offset;
   const uint8_t* name = nullptr;
+  // The owner (lowercase) to sign the RRset at when it has no static signature (a zone signed
+  // online); null: not signed then (a zone cut's NS and glue are not signed, RFC 4035 §2.2).
+  const uint8_t* lname = nullptr;
 };
 
 // Writes one RRset. When the RRset has targets (NS/MX/SRV/CNAME) their rdata positions are
@@ -319,7 +276,9 @@ bool put_rrset(Ctx& c, Section sec, const ZoneView& z, const RRset& s, OwnerRef 
     }
   }
   c.counts[static_cast<int>(sec)] += s.count;
-  if (s.type != rrtype::kRRSIG) queue_sigs(c, z, sigs, s.type, owner.offset, sec);
+  if (s.type != rrtype::kRRSIG) {
+    queue_sigs(c, z, sigs, s.type, owner.offset, sec, false, &s, owner.lname);
+  }
   return true;
 }
 
@@ -329,11 +288,11 @@ bool put_rrset(Ctx& c, Section sec, const ZoneView& z, const RRset& s, OwnerRef 
 }
 
 // Answer-section RRset whose NS/MX/SRV targets become additional-data candidates.
-bool put_answer_rrset(Ctx& c, const ZoneView& z, const RRset& s, uint16_t owner_off, const RRset* sigs) noexcept {
+bool put_answer_rrset(Ctx& c, const ZoneView& z, const RRset& s, Owner owner, const RRset* sigs) noexcept {
   const bool wants_additional = s.type == rrtype::kNS || s.type == rrtype::kMX ||
                                 s.type == rrtype::kSRV || s.type == rrtype::kSVCB ||
                                 s.type == rrtype::kHTTPS;
-  return put_rrset(c, Section::kAnswer, z, s, OwnerRef{owner_off}, sigs,
+  return put_rrset(c, Section::kAnswer, z, s, OwnerRef{owner.offset, nullptr, owner.name}, sigs,
                    [&](uint32_t node, const uint8_t*, uint16_t pos) {
                      if (!wants_additional || node == kNone || c.npending >= kMaxAdditional) return;
                      c.pending[c.npending++] = Pending{&z, node, pos, false};
@@ -363,7 +322,61 @@ void put_negative_soa(Ctx& c, const ZoneView& z) noexcept {
   }
   wr16(c.w.data() + rdlen_pos, static_cast<uint16_t>(c.w.size() - rdlen_pos - 2));
   c.counts[static_cast<int>(Section::kAuthority)] += 1;
-  queue_sigs(c, z, sigs_of(c, z, z.node(z.apex_node())), rrtype::kSOA, owner, Section::kAuthority, true);
+  queue_sigs(c, z, sigs_of(c, z, z.node(z.apex_node())), rrtype::kSOA, owner, Section::kAuthority, true, &z.soa(),
+             as_bytes(z.apex()));
+}
+
+// An NSEC made at query time (RFC 9824) at `lname` (written at `owner`, or there when < 0), TTL
+// the negative TTL (RFC 9077), with its signature.
+void put_nsec(Ctx& c, const ZoneView& z, const uint8_t* lname, long owner, size_t rdlen, Section sec) noexcept {
+  if (rdlen == 0) {
+    c.sign_status = OnlineSigner::Status::kError;
+    return;
+  }
+  const uint8_t* rd = c.online->nsec_scratch().data();
+  const Writer::Mark m = c.w.mark();
+  if (owner >= 0 ? !c.w.put_pointer(static_cast<size_t>(owner)) : (owner = c.w.put_name(lname)) < 0) {
+    c.w.rollback(m);
+    c.tc = true;
+    return;
+  }
+  uint8_t fixed[10];
+  wr16(fixed, rrtype::kNSEC);
+  wr16(fixed + 2, dns::rrclass::kIN);
+  wr32(fixed + 4, z.negative_ttl());
+  wr16(fixed + 8, static_cast<uint16_t>(rdlen));
+  if (!c.w.put(fixed, 10) || !c.w.put(rd, rdlen)) {
+    c.w.rollback(m);
+    c.tc = true;
+    return;
+  }
+  c.counts[static_cast<int>(sec)] += 1;
+  const std::string_view rdv = as_view(rd, rdlen);
+  const dnssec::RRsetRef ref{as_view(lname, dns::name_length(lname)), rrtype::kNSEC, dns::rrclass::kIN,
+                             z.negative_ttl(), std::span<const std::string_view>(&rdv, 1)};
+  sign_now(c, z, ref, owner, sec, z.negative_ttl());
+}
+
+// The compact NODATA proof at node `n` (RFC 9824 §3.2): an NSEC listing the node's types plus
+// NSEC and RRSIG (an empty non-terminal: NSEC and RRSIG alone, so it is no NXDOMAIN).
+void put_nodata_nsec(Ctx& c, const ZoneView& z, const Node& n, const uint8_t* lname, long owner, Section sec) noexcept {
+  uint16_t types[64];
+  size_t count = 0;
+  const RRset* begin = z.rrsets_begin(n);
+  for (uint32_t i = 0; i < n.rrset_count && count < std::size(types); ++i) types[count++] = begin[i].type;
+  const size_t len = dnssec::nodata_nsec_into(as_view(lname, dns::name_length(lname)),
+                                              std::span<const uint16_t>(types, count), c.online->nsec_scratch());
+  put_nsec(c, z, lname, owner, len, sec);
+}
+
+// Compact NXDOMAIN (RFC 9824 §3.1): NOERROR (NXDOMAIN for a client that set Compact Answers
+// OK), the SOA and an NSEC at the name with NSEC, RRSIG and NXNAME, each signed.
+void put_compact_nxdomain(Ctx& c, const ZoneView& z, const uint8_t* lname, uint16_t owner) noexcept {
+  c.nxname = true;
+  c.rcode = c.co ? dns::rcode::kNxDomain : dns::rcode::kNoError;
+  put_negative_soa(c, z);
+  const size_t len = dnssec::nxname_nsec_into(as_view(lname, dns::name_length(lname)), c.online->nsec_scratch());
+  put_nsec(c, z, lname, owner, len, Section::kAuthority);
 }
 
 // Referral to the zone cut at `cut` (RFC 1034 §4.3.2 step 3b): AA=0, NS in authority,
@@ -387,7 +400,11 @@ void put_referral(Ctx& c, const ZoneView& z, uint32_t cut, bool after_cname) noe
   if (c.dnssec && ok) {
     // RFC 4035 §3.1.4: the DS RRset with its RRSIGs, or the proof that there is none.
     if (const RRset* ds = z.rrset(n, rrtype::kDS); ds != nullptr) {
-      if (!put_rrset(c, Section::kAuthority, z, *ds, OwnerRef{-1, as_bytes(cut_name)}, sigs_of(c, z, n))) c.tc = true;
+      if (!put_rrset(c, Section::kAuthority, z, *ds, OwnerRef{-1, as_bytes(cut_name), as_bytes(cut_name)},
+                     sigs_of(c, z, n)))
+        c.tc = true;
+    } else if (c.online != nullptr) {
+      put_nodata_nsec(c, z, n, as_bytes(cut_name), -1, Section::kAuthority);
     } else {
       denial::no_ds(z, cut, c.proof);
     }
@@ -406,67 +423,15 @@ void put_additional(Ctx& c) noexcept {
     for (uint16_t type : {rrtype::kA, rrtype::kAAAA}) {
       const RRset* s = pd.zone->rrset(n, type);
       if (s == nullptr) continue;
-      if (!put_rrset(c, Section::kAdditional, *pd.zone, *s, OwnerRef{pd.owner_offset}, sigs_of(c, *pd.zone, n))) {
+      const bool glue = n.flags & (node_flag::kDelegation | node_flag::kBelowCut);  // not signed
+      const OwnerRef owner{pd.owner_offset, nullptr, glue ? nullptr : as_bytes(pd.zone->node_name(n))};
+      if (!put_rrset(c, Section::kAdditional, *pd.zone, *s, owner, sigs_of(c, *pd.zone, n))) {
         // Glue that does not fit truncates (RFC 9471); optional data is dropped from here on.
         if (pd.mandatory) c.tc = true;
         return;
       }
     }
   }
-}
-
-// Finds where `name` lands in zone `z`: an exact node, a wildcard node synthesizing it, or the
-// closest encloser (for NXDOMAIN). Also reports a zone cut met on the way.
-struct Lookup {
-  uint32_t node = kNone;     // exact or wildcard node
-  bool wildcard = false;
-  uint32_t encloser = kNone; // closest encloser when node == kNone
-  uint32_t cut = kNone;      // delegation that covers the name
-};
-
-Lookup lookup(const ZoneView& z, std::string_view name, uint16_t qtype) noexcept {
-  Lookup r;
-  uint32_t id = z.find(name);
-  if (id != kNone) {
-    const Node& n = z.node(id);
-    if (n.cut != kNone) {
-      // DS at the cut itself belongs to the parent side (RFC 4035 §3.1.4.1).
-      const bool ds_at_cut = qtype == rrtype::kDS && n.cut == id;
-      if (!ds_at_cut) {
-        r.cut = n.cut;
-        return r;
-      }
-    }
-    r.node = id;
-    return r;
-  }
-  std::string_view ce = name;
-  uint32_t ce_id = kNone;
-  while (ce_id == kNone) {
-    ce = dns::parent(ce);
-    ce_id = z.find(ce);
-  }
-  const Node& cen = z.node(ce_id);
-  if (cen.cut != kNone) {
-    r.cut = cen.cut;
-    return r;
-  }
-  if (cen.flags & node_flag::kWildcardChild) {
-    uint8_t wc[dns::kMaxNameLen + 2];
-    wc[0] = 1;
-    wc[1] = '*';
-    std::memcpy(wc + 2, ce.data(), ce.size());
-    if (ce.size() + 2 <= dns::kMaxNameLen) {
-      const uint32_t w = z.find(as_view(wc, ce.size() + 2));
-      if (w != kNone) {
-        r.node = w;
-        r.wildcard = true;
-        return r;
-      }
-    }
-  }
-  r.encloser = ce_id;
-  return r;
 }
 
 // RFC 8482 §4.2: answer ANY with a single synthesized HINFO.
@@ -498,16 +463,22 @@ void resolve(Ctx& c, const ZoneView* z, const uint8_t* qname, uint16_t qtype) no
       put_referral(c, *z, l.cut, chain > 0);
       return;
     }
+    if (l.node == kNone && c.online != nullptr) {
+      put_compact_nxdomain(c, *z, owner.name, owner.offset);
+      return;
+    }
     if (l.node == kNone) {
       c.rcode = dns::rcode::kNxDomain;
       put_negative_soa(c, *z);
-      if (c.dnssec) denial::nxdomain(*z, name, z->node_name(z->node(l.encloser)), c.proof);
+      if (c.proofs) denial::nxdomain(*z, name, z->node_name(z->node(l.encloser)), c.proof);
       return;
     }
     const Node& n = z->node(l.node);
     c.node_flags = n.flags;
     if (l.wildcard) c.wildcard = true;
-    const RRset* sigs = sigs_of(c, *z, n);
+    // Signed online, a wildcard expansion is signed at the query name with its label count, as
+    // if the name existed, so it needs no proof that no closer name does.
+    const RRset* sigs = c.online != nullptr && l.wildcard ? nullptr : sigs_of(c, *z, n);
     if ((n.flags & node_flag::kAddrServfail) && (qtype == rrtype::kA || qtype == rrtype::kAAAA)) {
       // A flattened target that cannot be resolved (docs/proxy.md): SERVFAIL with an Extended DNS
       // Error for the addresses only; the name's other types keep answering.
@@ -523,22 +494,28 @@ void resolve(Ctx& c, const ZoneView* z, const uint8_t* qname, uint16_t qtype) no
       if (c.dnssec && alias == nullptr)
         alias = z->rrsets_begin(n)->type != rrtype::kRRSIG || n.rrset_count == 1 ? z->rrsets_begin(n)
                                                                                  : z->rrsets_begin(n) + 1;
-      const bool ok = alias ? put_rrset(c, Section::kAnswer, *z, *alias, OwnerRef{owner.offset}, sigs)
-                            : put_any_hinfo(c, owner.offset);
+      const bool ok =
+          alias ? put_rrset(c, Section::kAnswer, *z, *alias, OwnerRef{owner.offset, nullptr, owner.name}, sigs)
+                : put_any_hinfo(c, owner.offset);
       if (!ok) c.tc = true;
-      if (c.dnssec && l.wildcard) denial::wildcard_answer(*z, name, l.node, c.proof);
+      if (c.proofs && l.wildcard) denial::wildcard_answer(*z, name, l.node, c.proof);
+      return;
+    }
+    if (c.online != nullptr && qtype == rrtype::kNSEC) {  // the compact NSEC of the name itself
+      put_nodata_nsec(c, *z, n, owner.name, owner.offset, Section::kAnswer);
       return;
     }
     const RRset* s = z->rrset(n, qtype);
     if (s != nullptr) {
-      if (!put_answer_rrset(c, *z, *s, owner.offset, sigs)) c.tc = true;
-      if (c.dnssec && l.wildcard) denial::wildcard_answer(*z, name, l.node, c.proof);
+      if (!put_answer_rrset(c, *z, *s, owner, sigs)) c.tc = true;
+      if (c.proofs && l.wildcard) denial::wildcard_answer(*z, name, l.node, c.proof);
       return;
     }
     const RRset* cname = (n.flags & node_flag::kCname) ? z->rrset(n, rrtype::kCNAME) : nullptr;
     if (cname == nullptr) {  // NODATA (RFC 2308 §2.2)
       put_negative_soa(c, *z);
-      if (c.dnssec) {
+      if (c.online != nullptr) put_nodata_nsec(c, *z, n, owner.name, owner.offset, Section::kAuthority);
+      if (c.proofs) {
         if (l.wildcard) {
           denial::wildcard_nodata(*z, name, l.node, c.proof);
         } else {
@@ -547,7 +524,7 @@ void resolve(Ctx& c, const ZoneView* z, const uint8_t* qname, uint16_t qtype) no
       }
       return;
     }
-    if (c.dnssec && l.wildcard) denial::wildcard_answer(*z, name, l.node, c.proof);
+    if (c.proofs && l.wildcard) denial::wildcard_answer(*z, name, l.node, c.proof);
     // CNAME (RFC 1034 §3.6.2): put it, then chase its target within this zone. Like Knot DNS,
     // at most kMaxChain CNAMEs, and never one whose owner is already in the answer (loops).
     for (int i = 0; i < chain; ++i) {
@@ -558,7 +535,7 @@ void resolve(Ctx& c, const ZoneView* z, const uint8_t* qname, uint16_t qtype) no
     if (chain >= kMaxChain) return;
     uint16_t target_pos = 0;
     const uint8_t* target = nullptr;
-    if (!put_rrset(c, Section::kAnswer, *z, *cname, OwnerRef{owner.offset}, sigs,
+    if (!put_rrset(c, Section::kAnswer, *z, *cname, OwnerRef{owner.offset, nullptr, owner.name}, sigs,
                    [&](uint32_t, const uint8_t* t, uint16_t pos) {
                      target = t;
                      target_pos = pos;
@@ -601,18 +578,37 @@ CookieStatus check_cookie(const dns::Query& q, const CookieContext& k) noexcept 
   return valid ? CookieStatus::kValid : CookieStatus::kClientOnly;
 }
 
-}  // namespace
-
-size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std::span<uint8_t> out,
-              Transport transport, const CookieContext* cookies, AnswerInfo* info) noexcept {
-  dns::Query q;
-  const dns::ParseStatus st = dns::parse_query(query, q);
-  return answer(catalog, q, st, query, out, transport, cookies, info);
+// An answer that needed a signature that could not be made: past the fresh-signature budget
+// over UDP, an empty TC=1 reply (the client retries over TCP, which a spoofed flood cannot);
+// otherwise SERVFAIL (Extended DNS Error 14 Not Ready when only the budget was short).
+void unsigned_answer(Ctx& c, Writer::Mark question, Transport transport) noexcept {
+  c.w.rollback(question);
+  c.counts[0] = c.counts[1] = c.counts[2] = 0;
+  c.nsigs = 0;
+  c.nxname = c.referral = c.wildcard = false;
+  if (c.sign_status == OnlineSigner::Status::kBudget && transport == Transport::kUdp) {
+    c.rcode = dns::rcode::kNoError;
+    c.tc = true;
+    return;
+  }
+  c.rcode = dns::rcode::kServFail;
+  c.tc = false;
+  c.aa = false;
+  if (c.sign_status == OnlineSigner::Status::kBudget) c.ede = 14;
 }
 
-size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatus st,
-              std::span<const uint8_t> query, std::span<uint8_t> out, Transport transport,
-              const CookieContext* cookies, AnswerInfo* info) noexcept {
+}  // namespace
+
+size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std::span<uint8_t> out, Transport transport,
+              const CookieContext* cookies, AnswerInfo* info, OnlineSigner* online) noexcept {
+  dns::Query q;
+  const dns::ParseStatus st = dns::parse_query(query, q);
+  return answer(catalog, q, st, query, out, transport, cookies, info, online);
+}
+
+size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatus st, std::span<const uint8_t> query,
+              std::span<uint8_t> out, Transport transport, const CookieContext* cookies, AnswerInfo* info,
+              OnlineSigner* online) noexcept {
   if (st == dns::ParseStatus::kDrop) return 0;
 
   // Size limit (RFC 6891 §6.2.3/§6.2.5): UDP gets min(client's size, ours), at least 512.
@@ -682,11 +678,21 @@ size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatu
       c.rcode = dns::rcode::kServFail;
       c.aa = false;
     } else {
-      c.dnssec = opt && q.edns_do && z->is_signed();
+      const dnssec::ZoneSigning* zs = z->signing();
+      c.dnssec = opt && q.edns_do && (z->is_signed() || zs != nullptr);
+      c.proofs = c.dnssec && zs == nullptr;
+      if (c.dnssec && zs != nullptr) {
+        c.online = online != nullptr ? online : &thread_online_signer();
+        c.online->begin_answer();
+        c.zs = zs;
+        c.co = q.edns_co;
+      }
+      const Writer::Mark question = c.w.mark();
       resolve(c, z, q.qname, q.qtype);
       if (c.dnssec) prove(c, *z);
       if (!c.tc) put_additional(c);
       if (c.dnssec) flush_sigs(c, Section::kAdditional, true);
+      if (c.sign_status != OnlineSigner::Status::kOk) unsigned_answer(c, question, transport);
     }
   }
 
@@ -701,7 +707,7 @@ size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatu
     wr16(o + 3, dns::kMaxUdpPayload);
     o[5] = static_cast<uint8_t>(ext_rcode >> 4);
     o[6] = 0;
-    o[7] = q.edns_do ? 0x80 : 0;
+    o[7] = q.edns_do ? (q.edns_co ? 0xC0 : 0x80) : 0;  // DO, and CO (RFC 9824 §3) with it
     size_t olen = kOptSize;
     if (cookie) {
       wr16(o + olen, dns::cookie::kOptionCode);
@@ -745,12 +751,13 @@ size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatu
     if (error) {
       info->response = ResponseClass::kError;
     } else {
-      const bool by_zone = c.rcode == dns::rcode::kNxDomain || c.referral || c.wildcard;
-      info->response = c.rcode == dns::rcode::kNxDomain ? ResponseClass::kNxDomain
-                       : c.referral                      ? ResponseClass::kReferral
-                       : c.wildcard                      ? ResponseClass::kWildcard
-                       : c.counts[0] > 0                 ? ResponseClass::kAnswer
-                                                         : ResponseClass::kNoData;
+      const bool nx = c.rcode == dns::rcode::kNxDomain || c.nxname;
+      const bool by_zone = nx || c.referral || c.wildcard;
+      info->response = nx                ? ResponseClass::kNxDomain
+                       : c.referral      ? ResponseClass::kReferral
+                       : c.wildcard      ? ResponseClass::kWildcard
+                       : c.counts[0] > 0 ? ResponseClass::kAnswer
+                                         : ResponseClass::kNoData;
       if (by_zone) {
         info->name = as_bytes(zone->apex());
         info->name_len = zone->apex().size();

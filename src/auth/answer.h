@@ -13,6 +13,8 @@
 
 namespace dnsedge::auth {
 
+class OnlineSigner;  // auth/online_sign.h
+
 enum class Transport : uint8_t { kUdp, kTcp };
 
 // Largest response we ever build (TCP); UDP responses are limited by EDNS negotiation.
@@ -67,14 +69,18 @@ struct AnswerInfo {
 // (shorter than a header, or QR set). `out` must hold at least kMaxResponse bytes for TCP and
 // at least dns::kMaxUdpPayload bytes for UDP. `query` and `out` must not overlap. With
 // `cookies`, a COOKIE option is checked and answered with a fresh server cookie; `info`, when
-// given, receives what rate limiting needs to know about the response.
-size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std::span<uint8_t> out,
-              Transport transport, const CookieContext* cookies = nullptr, AnswerInfo* info = nullptr) noexcept;
+// given, receives what rate limiting needs to know about the response. `online`: the calling
+// thread's signer for zones signed online (DO=1 answers: signatures made at query time, compact
+// denial); null takes a per-thread one made on first use (tools and tests).
+size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std::span<uint8_t> out, Transport transport,
+              const CookieContext* cookies = nullptr, AnswerInfo* info = nullptr,
+              OnlineSigner* online = nullptr) noexcept;
 // The same for a query the caller has parsed already: `q` and `status` are what
 // dns::parse_query(query, q) gave (the server parses once, to classify and to answer).
 size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatus status,
               std::span<const uint8_t> query, std::span<uint8_t> out, Transport transport,
-              const CookieContext* cookies = nullptr, AnswerInfo* info = nullptr) noexcept;
+              const CookieContext* cookies = nullptr, AnswerInfo* info = nullptr,
+              OnlineSigner* online = nullptr) noexcept;
 
 // Rewrites a response answer() built (`len` bytes in `out`, described by `info`) into the
 // truncated reply response rate limiting "slips" (as NSD and BIND): the header with TC=1, the

@@ -8,9 +8,11 @@
 #include <vector>
 
 #include "auth/answer.h"
+#include "auth/online_sign.h"
+#include "common/alloc_counter.h"
 #include "dns/name.h"
 #include "dns/zonefile.h"
-#include "common/alloc_counter.h"
+#include "dnssec/key.h"
 
 namespace {
 using dnsedge::common::alloc_counter::allocations;
@@ -198,6 +200,66 @@ TEST(AnswerAllocTest, SignedAnswersDoNotAllocate) {
     EXPECT_EQ(answered, queries.size() * 2);
     EXPECT_EQ(allocations, 0u);
   }
+}
+
+// A zone signed online: DO=1 answers that sign at query time (compact NXDOMAIN and NODATA,
+// wildcard expansions, referrals without DS), from a warm per-worker signer, allocate nothing
+// (OpenSSL's own bignum temporaries are not operator new).
+TEST(AnswerAllocTest, OnlineSignedAnswersDoNotAllocate) {
+  const std::string origin = dns::name_from_text("example.com.").value();
+  auto zt = dns::parse_zone_text(R"(
+$TTL 3600
+@ SOA ns1 hostmaster 1 7200 3600 1209600 300
+@ NS ns1
+@ MX 10 mail
+ns1 A 192.0.2.53
+mail A 192.0.2.25
+www CNAME web
+web A 192.0.2.80
+a.b.ent TXT "x"
+*.wild A 192.0.2.99
+*.wc CNAME web
+sub NS ns.sub
+ns.sub A 192.0.2.3
+)",
+                                 origin);
+  ASSERT_TRUE(zt);
+  auto signing = std::make_shared<dnssec::ZoneSigning>();
+  signing->apex = origin;
+  signing->ksks.push_back(dnssec::Key::generate(dnssec::kFlagsKsk).value());
+  signing->zsk = dnssec::Key::generate(dnssec::kFlagsZsk).value();
+  signing->dnskeys = {signing->ksks[0], *signing->zsk};
+  view::CompileOptions o;
+  o.signing = signing;
+  auto cat = view::Catalog::build({view::ZoneView::compile(origin, zt->records, o).value()});
+  std::vector<std::vector<uint8_t>> queries;
+  for (const char* n : {"example.com.", "www.example.com.", "x.wild.example.com.", "q.wc.example.com.",
+                        "a.sub.example.com.", "nope.example.com.", "b.ent.example.com.", "a.b.nope.example.com."}) {
+    for (uint16_t t : {1, 2, 6, 15, 16, 28, 47, 255}) {
+      queries.push_back(query(n, t, true));
+      queries.push_back(query(n, t, true));
+      queries.back()[queries.back().size() - 4] = 0xc0;  // DO and CO
+    }
+  }
+  OnlineSigner signer;
+  std::vector<uint8_t> out(kMaxResponse);
+  for (const auto& q : queries) (void)answer(*cat, q, out, Transport::kTcp, nullptr, nullptr, &signer);  // warm
+  // Names never seen: every NSEC is a fresh signature.
+  std::vector<std::vector<uint8_t>> fresh;
+  for (int i = 0; i < 64; ++i) fresh.push_back(query("r" + std::to_string(i) + ".example.com.", 1, true));
+  size_t answered = 0;
+  const uint64_t made = signer.stats().fresh;
+  allocations = 0;
+  counting = true;
+  for (const auto& q : queries) {
+    answered += answer(*cat, q, out, Transport::kUdp, nullptr, nullptr, &signer) > 0;
+    answered += answer(*cat, q, out, Transport::kTcp, nullptr, nullptr, &signer) > 0;
+  }
+  for (const auto& q : fresh) answered += answer(*cat, q, out, Transport::kUdp, nullptr, nullptr, &signer) > 0;
+  counting = false;
+  EXPECT_EQ(answered, queries.size() * 2 + fresh.size());
+  EXPECT_GE(signer.stats().fresh, made + fresh.size());
+  EXPECT_EQ(allocations, 0u);
 }
 
 }  // namespace

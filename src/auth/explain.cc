@@ -74,7 +74,7 @@ void section(const knot_pkt_t* pkt, knot_section_t s, std::vector<std::string>& 
 
 }  // namespace
 
-Explanation explain(const view::Catalog& catalog, std::string_view name, uint16_t type) {
+Explanation explain(const view::Catalog& catalog, std::string_view name, uint16_t type, bool dnssec) {
   Explanation e;
   const std::string lower = common::ascii_lower(name);
   e.name = dns::name_to_text(lower);
@@ -85,7 +85,7 @@ Explanation explain(const view::Catalog& catalog, std::string_view name, uint16_
   std::vector<uint8_t> q = {0x42, 0x42, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1};
   q.insert(q.end(), lower.begin(), lower.end());
   q.insert(q.end(), {static_cast<uint8_t>(type >> 8), static_cast<uint8_t>(type), 0, 1});
-  q.insert(q.end(), {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0});
+  q.insert(q.end(), {0, 0, 41, 0x04, 0xd0, 0, 0, static_cast<uint8_t>(dnssec ? 0x80 : 0), 0, 0, 0});
   std::vector<uint8_t> out(kMaxResponse);
   const size_t n = answer(catalog, q, out, Transport::kTcp);
   out.resize(n);

@@ -24,6 +24,8 @@ struct Explanation {
 };
 
 // `name` in wire form (any case). Asks as a TCP client with EDNS would, so nothing truncates.
-Explanation explain(const view::Catalog& catalog, std::string_view name, uint16_t type);
+// `dnssec`: with the DO bit, as a validating resolver asks: the answer shows the RRSIGs and the
+// NSEC records (compact denial in a zone signed online) a signed answer carries.
+Explanation explain(const view::Catalog& catalog, std::string_view name, uint16_t type, bool dnssec = false);
 
 }  // namespace dnsedge::auth

@@ -81,6 +81,7 @@ bool read_opt(std::span<const uint8_t> pkt, size_t rpos, uint16_t rdlen, Query& 
   q.edns_ext_rcode = f[4];
   q.edns_version = f[5];
   q.edns_do = (f[6] & 0x80) != 0;
+  q.edns_co = (f[6] & 0x40) != 0;
   size_t o = rpos;
   const size_t oend = rpos + rdlen;
   while (o < oend) {

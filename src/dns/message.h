@@ -44,6 +44,7 @@ struct Query {
   uint16_t edns_udp_size = 0;  // as sent by the client
   uint8_t edns_version = 0;
   bool edns_do = false;
+  bool edns_co = false;         // Compact Answers OK (RFC 9824 §3), the EDNS flag after DO
   uint16_t edns_ext_rcode = 0;  // upper 8 bits of the extended rcode as sent
   // COOKIE option (RFC 7873): points into the packet; cookie_len is 8 (client cookie only) or
   // 16..40 (client and server cookie), 0 when the query has none.

@@ -16,6 +16,7 @@
 
 #include "analytics/recorder.h"
 #include "auth/answer.h"
+#include "auth/online_sign.h"
 #include "common/conn_table.h"
 #include "dns/message.h"
 #include "dns/types.h"
@@ -322,7 +323,8 @@ class TcpServerImpl final : public TcpServer {
       const uint64_t began_us = analytics_.enabled() ? analytics::monotonic_us() : 0;
       auth::AnswerInfo info;
       const size_t n = auth::answer(catalog, q, st, query, std::span<uint8_t>(c.out.get() + kLengthPrefix, auth::kMaxResponse),
-                                    auth::Transport::kTcp, options_.cookies != nullptr ? &cookie_ctx : nullptr, &info);
+                                    auth::Transport::kTcp, options_.cookies != nullptr ? &cookie_ctx : nullptr, &info,
+                                    &online_);
       c.begin += kLengthPrefix + len;
       if (c.begin == c.end) c.begin = c.end = 0;
       // A message the answer engine drops (unparseable question, a response) ends the
@@ -386,6 +388,7 @@ class TcpServerImpl final : public TcpServer {
   std::chrono::steady_clock::time_point last_shed_log_{};
   metrics::DnsCounters metrics_;  // the TCP thread's own counters (metrics/dns_counters.h)
   analytics::Recorder analytics_;  // the TCP thread's analytics slabs (analytics/recorder.h)
+  auth::OnlineSigner online_;      // the TCP thread's signatures made at query time
   asio::io_context ioc_{1};
   std::vector<tcp::acceptor> acceptors_;
   asio::steady_timer refresh_timer_{ioc_};

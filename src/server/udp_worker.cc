@@ -15,6 +15,7 @@
 
 #include "analytics/recorder.h"
 #include "auth/answer.h"
+#include "auth/online_sign.h"
 #include "dns/message.h"
 #include "dns/types.h"
 #include "metrics/dns_counters.h"
@@ -79,6 +80,7 @@ struct UdpWorker::Buffers {
   iovec tx_iov[kBatch];
   mmsghdr rx[kBatch];
   mmsghdr tx[kBatch];
+  auth::OnlineSigner online;  // signatures made at query time for zones signed online
 };
 
 UdpWorker::UdpWorker(std::vector<UdpSocket> sockets,
@@ -219,7 +221,7 @@ void UdpWorker::drain(const UdpSocket& socket) noexcept {
       auth::AnswerInfo info;
       const std::span<uint8_t> reply(slot.reply, sizeof slot.reply);
       size_t len = auth::answer(catalog, q, st, query, reply, auth::Transport::kUdp,
-                                cookies_ != nullptr ? &cookie_ctx : nullptr, &info);
+                                cookies_ != nullptr ? &cookie_ctx : nullptr, &info, &b.online);
       if (len == 0) {  // dropped by the answer engine
         metrics_.drop(metrics::Transport::kUdp, metrics::Drop::kUnanswerable);
         continue;

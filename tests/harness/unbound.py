@@ -1,0 +1,146 @@
+"""Unbound as a validating resolver for the DNSSEC suites: one `unbound` on 127.0.0.1 at a free
+port, in its own temporary directory, with a zone's DS as its only trust anchor and a stub zone
+to the authoritative server under test. Every other name goes to a stub for "." at a loopback
+port nothing listens on, so Unbound never uses its root hints and nothing leaves loopback. It
+runs in the foreground (no chroot, no user switch) and is stopped by its PID.
+
+    with Unbound(workdir, anchors=[ds_text], stubs={"example.com.": port}) as ub:
+        r = ub.query("www.example.com.", "A")   # r.flags & dns.flags.AD when it validated
+
+Environment:
+  UNBOUND   path of unbound (default: the one on PATH, else /usr/sbin/unbound).
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import time
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.query
+import pytest
+
+from harness.dnsedge import free_port
+
+UNBOUND = os.environ.get("UNBOUND") or shutil.which("unbound") or "/usr/sbin/unbound"
+
+CONF = """\
+server:
+    interface: 127.0.0.1
+    port: {port}
+    do-ip6: no
+    do-daemonize: no
+    chroot: ""
+    username: ""
+    directory: "{dir}"
+    pidfile: "{dir}/unbound.pid"
+    use-syslog: no
+    logfile: ""
+    verbosity: 1
+    val-log-level: 2
+    log-servfail: yes
+    num-threads: 1
+    so-reuseport: no
+    interface-automatic: no
+    do-not-query-localhost: no
+    qname-minimisation: no
+    aggressive-nsec: no
+    prefetch: no
+    prefetch-key: no
+    harden-dnssec-stripped: yes
+    trust-anchor-signaling: no
+    root-key-sentinel: no
+    edns-buffer-size: 1232
+    cache-max-ttl: {max_ttl}
+    cache-max-negative-ttl: {max_ttl}
+    infra-host-ttl: 60
+    access-control: 127.0.0.0/8 allow
+    module-config: "validator iterator"
+{anchors}
+{stubs}
+stub-zone:
+    name: "."
+    stub-addr: 127.0.0.1@{dead_port}
+remote-control:
+    control-enable: no
+"""
+
+
+class Unbound:
+    """A validating Unbound in `workdir`. `anchors`: DS (or DNSKEY) records in presentation form;
+    `stubs`: {zone apex: port on 127.0.0.1 of its authoritative server}. `max_ttl` caps what it
+    caches (seconds), so that a test sees changes quickly."""
+
+    def __init__(self, workdir: pathlib.Path, anchors: list[str], stubs: dict[str, int], max_ttl: int = 1,
+                 timeout: float = 10):
+        if not os.path.exists(UNBOUND):
+            pytest.fail(f"unbound not found at {UNBOUND}: install unbound (make deps)")
+        self.dir = pathlib.Path(workdir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        anchor_lines = "".join(f'    trust-anchor: "{a}"\n' for a in anchors)
+        stub_lines = "".join(f'stub-zone:\n    name: "{apex}"\n    stub-addr: 127.0.0.1@{port}\n'
+                             for apex, port in stubs.items())
+        conf = self.dir / "unbound.conf"
+        conf.write_text(CONF.format(port=self.port, dir=self.dir, anchors=anchor_lines, stubs=stub_lines,
+                                    dead_port=free_port(), max_ttl=max_ttl))
+        check = subprocess.run([UNBOUND + "-checkconf", str(conf)], capture_output=True, text=True) \
+            if os.path.exists(UNBOUND + "-checkconf") else None
+        if check is not None and check.returncode != 0:
+            pytest.fail(f"unbound-checkconf rejects the config: {check.stdout}{check.stderr}")
+        self.log_path = self.dir / "unbound.log"
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen([UNBOUND, "-d", "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            self._wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_ready(self, timeout: float):
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"unbound exited {self.proc.returncode}:\n{self.log_text()}")
+            try:
+                q = dns.message.make_query("localhost.", "A")
+                dns.query.udp(q, "127.0.0.1", port=self.port, timeout=0.3)
+                return
+            except (dns.exception.Timeout, ConnectionError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"unbound did not answer in {timeout} s:\n{self.log_text()}")
+            time.sleep(0.05)
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def query(self, name: str, rdtype: str = "A", timeout: float = 5.0) -> dns.message.Message:
+        """Asks with RD and DO (AD in the answer says Unbound validated it)."""
+        q = dns.message.make_query(name, rdtype, want_dnssec=True)
+        q.flags |= dns.flags.AD
+        return dns.query.udp(q, "127.0.0.1", port=self.port, timeout=timeout)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self) -> "Unbound":
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
