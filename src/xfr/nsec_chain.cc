@@ -233,17 +233,25 @@ Diff SignedZones::diff(const view::ZoneView& before, const view::ZoneView& after
   }
   Zone& zone = zones_[apex];
   // The delta can describe what secondaries hold only when `before` is the view this process
-  // journaled last (so its signatures are the ones transferred) and the chain is made for it.
-  const bool trusted = before.signing() != nullptr && zone.journaled_view == before.id() && zone.view == before.id();
-  std::optional<std::vector<std::string>> names;
-  if (zone.view != 0) names = after.changed_since(zone.view);
+  // journaled last: then a secondary at its serial got it from this process, by a full transfer
+  // (made with the chain as it is kept here) or by a delta made here.
+  const bool trusted = before.signing() != nullptr && zone.journaled_view == before.id();
+  zone.journaled_view = after.id();
+  if (!trusted) return barrier;  // the full transfer that follows brings the chain to `after`
+  if (zone.view != before.id()) {
+    // No transfer made the chain for `before`, so no secondary holds it: make it now.
+    std::optional<std::vector<std::string>> names;
+    if (zone.view != 0) names = before.changed_since(zone.view);
+    if (auto r = advance(zone, before, std::move(names), now, nullptr); !r) {
+      zones_.erase(apex);
+      return barrier;
+    }
+  }
   Step step;
-  if (auto r = advance(zone, after, std::move(names), now, &step); !r) {
+  if (auto r = advance(zone, after, after.changed_since(before.id()), now, &step); !r) {
     zones_.erase(apex);
     return barrier;
   }
-  zone.journaled_view = after.id();
-  if (!trusted) return barrier;
   Diff d = diff_views(before, after);
   std::move(step.removed.begin(), step.removed.end(), std::back_inserter(d.removed));
   std::move(step.added.begin(), step.added.end(), std::back_inserter(d.added));

@@ -321,6 +321,19 @@ TEST(SignedZonesTest, DeltasCarryTheChainAndStartWithABarrier) {
   EXPECT_TRUE(off.full);
 }
 
+// A damaged barrier in the journal is an error, never a delta or an empty step.
+TEST(SignedZonesTest, DamagedBarriersAreRejected) {
+  Diff b;
+  b.from = 1;
+  b.to = 2;
+  b.full = true;
+  const std::string blob = encode_diff(b);
+  EXPECT_EQ(blob.size(), 12u);
+  EXPECT_FALSE(decode_diff(blob + "x"));                     // trailing bytes
+  EXPECT_FALSE(decode_diff(blob.substr(0, 8)));              // cut short
+  EXPECT_FALSE(decode_diff(std::string("\0\0\0\3", 4) + blob.substr(4)));  // unknown format
+}
+
 // A full re-sign (a new ZSK) gives a delta larger than the zone: a barrier.
 TEST(SignedZonesTest, AResignIsABarrier) {
   SignedZones zones;
