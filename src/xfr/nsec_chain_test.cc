@@ -329,8 +329,8 @@ TEST(SignedZonesTest, DamagedBarriersAreRejected) {
   b.full = true;
   const std::string blob = encode_diff(b);
   EXPECT_EQ(blob.size(), 12u);
-  EXPECT_FALSE(decode_diff(blob + "x"));                     // trailing bytes
-  EXPECT_FALSE(decode_diff(blob.substr(0, 8)));              // cut short
+  EXPECT_FALSE(decode_diff(blob + "x"));                                   // trailing bytes
+  EXPECT_FALSE(decode_diff(blob.substr(0, 8)));                            // cut short
   EXPECT_FALSE(decode_diff(std::string("\0\0\0\3", 4) + blob.substr(4)));  // unknown format
 }
 
