@@ -182,7 +182,7 @@ def test_secondaries_of_a_signed_zone_validate(setup, tmp_path):
                  {"type": "A", "name": "mail", "content": "192.0.2.25"},
                  {"type": "MX", "name": "@", "content": "mail." + ZONE, "priority": 10},
                  {"type": "TXT", "name": "@", "content": "v=spf1 mx -all"},
-                 {"type": "A", "name": "deep.below", "content": "192.0.2.26"},
+                 {"type": "A", "name": "deep.below." + ZONE, "content": "192.0.2.26"},
                  {"type": "CNAME", "name": "blog", "content": "www." + ZONE}):
         r = srv.post(f"/zones/{zid}/dns_records", body)
         assert r.status == 200, r
