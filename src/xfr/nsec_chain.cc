@@ -22,6 +22,24 @@ bool same_policy(const dnssec::ValidityPolicy& a, const dnssec::ValidityPolicy& 
 
 std::string zone_text(std::string_view apex) { return dns::name_to_text(apex); }
 
+// The latest expiration of the view's signatures over its apex DNSKEY set (0: none). The view is
+// signed again as a whole (a refresh, a rollover) when that set is; NSEC signatures that expire
+// before it are older than that re-sign and are made again with it, so the chain never expires
+// before the view's own signatures do.
+uint32_t dnskey_signature_expiration(const view::ZoneView& z) {
+  const view::RRset* sigs = z.rrset(z.node(z.apex_node()), kTypeRrsig);
+  if (sigs == nullptr) return 0;
+  uint32_t latest = 0;
+  for (const view::Rdata rd : z.rdatas(*sigs)) {
+    const std::string_view b = rd.bytes();
+    if (b.size() < 12 || (static_cast<uint8_t>(b[0]) << 8 | static_cast<uint8_t>(b[1])) != 48) continue;
+    uint32_t exp = 0;
+    for (size_t i = 8; i < 12; ++i) exp = exp << 8 | static_cast<uint8_t>(b[i]);
+    if (latest == 0 || earlier(latest, exp)) latest = exp;
+  }
+  return latest;
+}
+
 }  // namespace
 
 std::string canonical_key(std::string_view name) {
@@ -135,9 +153,13 @@ Result<void> NsecChain::update(const view::ZoneView& z, const std::optional<std:
     for (const auto& name : gone) visit(name);
   }
 
-  const bool refresh = !resign_all && policy_.needs_refresh(oldest_, now);
+  const uint32_t view_signed = dnskey_signature_expiration(z);
+  auto stale = [&](const dnssec::Validity& v) {
+    return policy_.needs_refresh(v, now) || (view_signed != 0 && earlier(v.expiration, view_signed));
+  };
+  const bool refresh = !resign_all && stale(oldest_);
   for (auto it = entries_.begin(); (resign_all || refresh) && it != entries_.end(); ++it) {
-    if (resign_all || policy_.needs_refresh(it->second.validity, now)) dirty.insert(it->first);
+    if (resign_all || stale(it->second.validity)) dirty.insert(it->first);
   }
   for (const auto& key : dirty) {
     auto it = entries_.find(key);
@@ -146,8 +168,7 @@ Result<void> NsecChain::update(const view::ZoneView& z, const std::optional<std:
     if (next == entries_.end()) next = entries_.begin();  // the last NSEC points at the apex
     Entry& e = it->second;
     std::string rdata = next->second.owner + e.bitmap;
-    if (!resign_all && rdata == e.rdata && !e.rrsig.empty() && e.ttl == ttl_ &&
-        !policy_.needs_refresh(e.validity, now)) {
+    if (!resign_all && rdata == e.rdata && !e.rrsig.empty() && e.ttl == ttl_ && !stale(e.validity)) {
       continue;
     }
     emit(e, removed);

@@ -63,9 +63,10 @@ class NsecChain {
   // Brings the chain to view `z`, which must have signing() with a ZSK. `names`: the owners
   // whose data may have changed since the view the chain was made for (nullopt: any, so every
   // name of `z` and of the chain is compared). Re-signs the NSECs whose rdata changed, every
-  // NSEC when the ZSK, the signer, the TTL or the validity policy changed, and those whose
-  // signatures need a refresh at `now` (dnssec::ValidityPolicy). The RRs (NSEC and RRSIG) that
-  // left the chain go to `removed`, those that entered it to `added` (either may be null).
+  // NSEC when the ZSK, the signer, the TTL or the validity policy changed, those whose
+  // signatures need a refresh at `now` (dnssec::ValidityPolicy) and those that expire before
+  // the view's signatures over its DNSKEY set (made before the view was last signed anew). The RRs (NSEC and RRSIG)
+  // that left the chain go to `removed`, those that entered it to `added` (either may be null).
   Result<void> update(const view::ZoneView& z, const std::optional<std::vector<std::string>>& names, int64_t now,
                       std::vector<Rr>* removed, std::vector<Rr>* added);
 

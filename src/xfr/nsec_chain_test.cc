@@ -256,6 +256,37 @@ TEST(NsecChainTest, NewZskOrExpiringSignaturesResignTheChain) {
   }
 }
 
+// The view signed anew (its DNSKEY set's RRSIG expires later than the NSECs'): the chain is
+// signed again with it, so it never expires before the view's own signatures.
+TEST(NsecChainTest, AViewSignedAnewResignsOlderNsecs) {
+  const auto s = signing();
+  const std::string text = std::string(kSoa) + "a A 192.0.2.1\n";
+  const auto v1 = compile(text, s);
+  NsecChain c;
+  ASSERT_TRUE(c.update(*v1, std::nullopt, kNow, nullptr, nullptr));
+  EXPECT_EQ(c.signatures(), 3u);
+  auto rrsig = [&](int64_t expiration) {
+    const auto t = [](int64_t u) {
+      return std::to_string(u);  // RRSIG times as seconds are accepted by the zone parser
+    };
+    return std::string("@ RRSIG DNSKEY 13 2 3600 ") + t(expiration) + " " + t(expiration - 86400 * 14) +
+           " 12345 example.com. AAAA\n";
+  };
+  // A view signed at the same time as the chain: nothing to do.
+  const auto same = compile(text + rrsig(kNow + 86400 * 14), s);
+  ASSERT_TRUE(c.update(*same, std::vector<std::string>{}, kNow + 3600, nullptr, nullptr));
+  EXPECT_EQ(c.signatures(), 3u);
+  // Ten days later the view is signed again: every NSEC with it.
+  const auto later = compile(text + rrsig(kNow + 86400 * 24), s);
+  std::vector<Rr> removed, added;
+  ASSERT_TRUE(c.update(*later, std::vector<std::string>{}, kNow + 86400 * 10, &removed, &added));
+  EXPECT_EQ(c.signatures(), 6u);
+  EXPECT_EQ(of_type(added, 46).size(), 3u);
+  // A write right after: only what it changes.
+  ASSERT_TRUE(c.update(*later, std::vector<std::string>{}, kNow + 86400 * 10 + 60, nullptr, nullptr));
+  EXPECT_EQ(c.signatures(), 6u);
+}
+
 // The journal: the first delta after a start is a barrier; the next ones carry the chain's
 // changes, and applying them to what a full transfer gave yields the next full transfer.
 TEST(SignedZonesTest, DeltasCarryTheChainAndStartWithABarrier) {
