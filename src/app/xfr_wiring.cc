@@ -1,6 +1,9 @@
 #include "app/xfr_wiring.h"
 
+#include <chrono>
+
 #include "dns/name.h"
+#include "xfr/nsec_chain.h"
 
 namespace dnsedge::app {
 namespace {
@@ -186,7 +189,10 @@ Result<xfr::Config> xfr_config_from_toml(const toml::table& root, const std::str
 }
 
 std::string journal_encode(const view::ZoneView& before, const view::ZoneView& after) {
-  return xfr::encode_diff(xfr::diff_views(before, after));
+  // Signed zones: with their NSEC chain's changes, or a barrier (xfr/nsec_chain.h).
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return xfr::encode_diff(xfr::SignedZones::global().diff(before, after, now));
 }
 
 Result<std::unique_ptr<StoreJournal>> StoreJournal::open(const std::string& data_dir) {

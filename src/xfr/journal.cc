@@ -122,6 +122,12 @@ Diff diff_views(const view::ZoneView& before, const view::ZoneView& after) {
 
 std::string encode_diff(const Diff& d) {
   std::string b;
+  if (d.full) {
+    put32(b, 2);  // a barrier: the serials only
+    put32(b, d.from);
+    put32(b, d.to);
+    return b;
+  }
   put32(b, 1);  // format version
   put32(b, d.from);
   put32(b, d.to);
@@ -140,9 +146,15 @@ std::string encode_diff(const Diff& d) {
 Result<Diff> decode_diff(std::string_view blob) {
   Reader r{blob};
   Diff d;
-  if (r.u32() != 1) return make_error("journal: unknown diff format");
+  const uint32_t version = r.u32();
+  if (version != 1 && version != 2) return make_error("journal: unknown diff format");
   d.from = r.u32();
   d.to = r.u32();
+  if (version == 2) {
+    if (!r.ok || !r.in.empty()) return make_error("journal: malformed barrier");
+    d.full = true;
+    return d;
+  }
   for (auto* v : {&d.removed, &d.added}) {
     const uint32_t n = r.u32();
     if (!r.ok || n > blob.size()) return make_error("journal: truncated diff");
@@ -170,7 +182,7 @@ std::vector<Diff> chain(std::vector<Diff> all, uint32_t serial, uint32_t current
   while (i < all.size() && all[i].from != serial) ++i;
   uint32_t at = serial;
   for (; i < all.size() && at != current; ++i) {
-    if (all[i].from != at) return {};  // a gap (a publish that was not journaled)
+    if (all[i].from != at || all[i].full) return {};  // a gap (a publish that was not journaled)
     at = all[i].to;
     out.push_back(std::move(all[i]));
   }

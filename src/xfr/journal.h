@@ -22,6 +22,9 @@ namespace dnsedge::xfr {
 struct Diff {
   uint32_t from = 0, to = 0;
   std::vector<Rr> removed, added;
+  // A barrier: the step from `from` to `to` cannot be given as a delta (no RRs); a client at
+  // `from` or before takes a full transfer (xfr/nsec_chain.h says when).
+  bool full = false;
   size_t bytes() const noexcept;  // wire size of the RRs (uncompressed), for sizing decisions
 };
 
@@ -58,7 +61,8 @@ std::string encode_diff(const Diff& d);
 Result<Diff> decode_diff(std::string_view blob);
 
 // The chain of diffs that leads from `serial` to `current`, oldest first, picked from `all`
-// (a zone's kept diffs, oldest first). Empty when the journal does not cover it.
+// (a zone's kept diffs, oldest first). Empty when the journal does not cover it or a barrier
+// (Diff::full) lies on the way.
 std::vector<Diff> chain(std::vector<Diff> all, uint32_t serial, uint32_t current);
 
 class JournalReader {

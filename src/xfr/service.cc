@@ -44,6 +44,10 @@ std::string lower_wire(const uint8_t* name) {
   return s;
 }
 
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 std::string soa_rdata(const view::ZoneView& z) {
   return std::string(z.rdatas(z.soa()).front().bytes());
 }
@@ -79,7 +83,9 @@ class RrSource {
 // SOA, every other RR of the view, SOA (RFC 5936 §2.2).
 class ViewSource final : public RrSource {
  public:
-  explicit ViewSource(const view::ZoneView& z) : z_(z), soa_(soa_rdata(z)) {}
+  // `extra`: RRs sent after the view's own (a signed zone's NSEC chain).
+  explicit ViewSource(const view::ZoneView& z, std::vector<Rr> extra = {})
+      : z_(z), soa_(soa_rdata(z)), extra_(std::move(extra)) {}
   bool next(RrRef& out) override {
     if (phase_ == 0) {
       out = {z_.apex(), rrtype::kSOA, z_.soa().ttl, soa_};
@@ -111,6 +117,11 @@ class ViewSource final : public RrSource {
       ++rr_;
       return true;
     }
+    if (phase_ == 2 && extra_i_ < extra_.size()) {
+      const Rr& r = extra_[extra_i_++];
+      out = {r.owner, r.type, r.ttl, r.rdata};
+      return true;
+    }
     if (phase_ == 2) {
       out = {z_.apex(), rrtype::kSOA, z_.soa().ttl, soa_};
       phase_ = 3;
@@ -126,6 +137,8 @@ class ViewSource final : public RrSource {
   uint32_t node_ = 0, set_ = 0;
   uint16_t rr_ = 0;
   view::RdataIterator rd_;  // the next RR of the current RRset
+  std::vector<Rr> extra_;
+  size_t extra_i_ = 0;
 };
 
 class ListSource final : public RrSource {
@@ -536,11 +549,22 @@ std::unique_ptr<MessageStream> Service::handle(std::span<const uint8_t> query, c
     return signed_reply(w.take());
   };
   auto full = [&](const char* what) -> std::unique_ptr<MessageStream> {
+    // A zone signed online: its NSEC chain goes with it (xfr/nsec_chain.h).
+    std::vector<Rr> chain;
+    if (zone->signing() != nullptr && options_.signed_zones != nullptr) {
+      auto c = options_.signed_zones->chain_records(*zone, unix_now());
+      if (!c) {
+        spdlog::error("xfr: event=xfr-failed type={} zone={} peer={} reason=\"{}\"", what, zone_text, who,
+                      c.error().message);
+        return signed_reply(error_reply(stripped, rcode::kServFail));
+      }
+      chain = std::move(*c);
+    }
     const std::string label = std::string(what) + " zone=" + zone_text + " serial=" + std::to_string(serial) + " peer=" + who;
     metrics::Ops::global().transfer(metrics::Direction::kOut, metrics::Outcome::kSuccess);
     spdlog::info("xfr: event=xfr-out type={} zone={} serial={} peer={} key={}", what, zone_text, serial, who, key_text);
-    return std::make_unique<TransferStream>(snap, std::make_unique<ViewSource>(*zone), id, flags, question, apex,
-                                            std::move(signer), label);
+    return std::make_unique<TransferStream>(snap, std::make_unique<ViewSource>(*zone, std::move(chain)), id, flags,
+                                            question, apex, std::move(signer), label);
   };
 
   if (qtype == rrtype::kAXFR) {

@@ -40,11 +40,14 @@
 #include "xfr/handler.h"
 #include "xfr/journal.h"
 #include "xfr/log_limit.h"
+#include "xfr/nsec_chain.h"
 
 namespace dnsedge::xfr {
 
 struct ServiceOptions {
   JournalReader* journal = nullptr;  // null: no IXFR deltas (IXFR answers with full transfers)
+  // The NSEC chains of online-signed zones, sent with their full transfers (xfr/nsec_chain.h).
+  SignedZones* signed_zones = &SignedZones::global();
   std::chrono::milliseconds notify_first_retry{1000};
   unsigned notify_attempts = 6;  // 1 s, 2 s, 4 s, ... between attempts
   std::chrono::milliseconds watch_interval{50};  // NOTIFY retries and replies are checked this often

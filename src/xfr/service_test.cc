@@ -12,6 +12,7 @@ extern "C" {
 #include "dns/zonefile.h"
 #include "view/model.h"
 #include "xfr/journal.h"
+#include "xfr/nsec_chain.h"
 #include "xfr/tsig.h"
 #include "xfr/wire.h"
 
@@ -181,6 +182,66 @@ TEST(XfrAclTest, PeerWithKeyMustUseIt) {
   EXPECT_FALSE(check_transfer(cfg, apex, addr("192.0.2.7"), other.get()).allowed);
   EXPECT_FALSE(check_transfer(cfg, apex, addr("192.0.2.8"), key.get()).allowed);
   EXPECT_FALSE(check_transfer(cfg, W("other.com."), addr("192.0.2.7"), key.get()).allowed);
+}
+
+// A zone signed online: the full transfer carries its NSEC chain, signed, before the closing
+// SOA; a zone whose keys do not load is not transferred (SERVFAIL) rather than sent unsigned.
+TEST(XfrServiceTest, AxfrOfASignedZoneCarriesItsNsecChain) {
+  auto signing = std::make_shared<dnssec::ZoneSigning>();
+  signing->apex = W("example.com.");
+  signing->zsk = dnssec::Key::generate(dnssec::kFlagsZsk).value();
+  auto parsed = dns::parse_zone_text(zone_text(7, 3), W("example.com."), "t.zone");
+  ASSERT_TRUE(parsed);
+  auto v = view::ZoneView::compile(W("example.com."), parsed->records, view::CompileOptions{.signing = signing});
+  ASSERT_TRUE(v) << v.error().message;
+  common::SnapshotPublisher<view::Catalog> pub(view::Catalog::build({*v}));
+  SignedZones zones;
+  Service s(pub, ServiceOptions{.signed_zones = &zones});
+  s.set_config(allow_loopback());
+  auto msgs = all(s.handle(query(252), addr("127.0.0.1"), true));
+  std::vector<std::pair<uint16_t, std::string>> rrs;
+  for (const auto& m : msgs) rrs.insert(rrs.end(), m.rrs.begin(), m.rrs.end());
+  ASSERT_EQ(rrs.size(), 3u + 1 + 1 + 2 + 2 * 5);  // hosts, ns1 A, NS, two SOAs, NSEC+RRSIG at 5 names
+  EXPECT_EQ(rrs.back().first, 6);
+  const std::vector<std::pair<uint16_t, std::string>> tail(rrs.end() - 11, rrs.end() - 1);
+  EXPECT_EQ(tail.front(), (std::pair<uint16_t, std::string>{47, "example.com."}));
+  EXPECT_EQ(tail.back(), (std::pair<uint16_t, std::string>{46, "ns1.example.com."}));
+
+  auto broken = std::make_shared<dnssec::ZoneSigning>(*signing);
+  broken->unusable = "the ZSK does not load";
+  auto b = view::ZoneView::compile(W("example.com."), parsed->records, view::CompileOptions{.signing = broken});
+  ASSERT_TRUE(b);
+  pub.publish(view::Catalog::build({*b}));
+  auto refused = all(s.handle(query(252), addr("127.0.0.1"), true));
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].rcode, 2);  // SERVFAIL
+}
+
+// An IXFR whose way from the client's serial crosses a barrier is answered with the whole zone.
+TEST(XfrServiceTest, IxfrAcrossABarrierIsAFullTransfer) {
+  auto v = zone(zone_text(9, 5));
+  common::SnapshotPublisher<view::Catalog> pub(view::Catalog::build({v}));
+  MemJournal j;
+  Diff barrier;
+  barrier.from = 7;
+  barrier.to = 8;
+  barrier.full = true;
+  auto d = decode_diff(encode_diff(diff_views(*zone(zone_text(8, 4)), *v)));
+  ASSERT_TRUE(d) << d.error().message;
+  ASSERT_TRUE(j.append(W("example.com."), barrier, 10));
+  ASSERT_TRUE(j.append(W("example.com."), *d, 10));
+  Service s(pub, ServiceOptions{.journal = &j});
+  s.set_config(allow_loopback());
+  auto from7 = all(s.handle(query(251, "example.com.", 7), addr("127.0.0.1"), true));
+  size_t n = 0;
+  for (const auto& m : from7) n += m.rrs.size();
+  EXPECT_EQ(n, 5u + 1 + 1 + 2);  // the whole zone
+  EXPECT_EQ(s.stats().ixfr_as_axfr.load(), 1u);
+  auto from8 = all(s.handle(query(251, "example.com.", 8), addr("127.0.0.1"), true));
+  n = 0;
+  for (const auto& m : from8) n += m.rrs.size();
+  EXPECT_EQ(n, 5u);  // SOA 9, SOA 8, SOA 9 + h4 A, SOA 9
+  EXPECT_EQ(s.stats().ixfr.load(), 1u);
 }
 
 TEST(XfrServiceTest, AxfrIsTheWholeViewBetweenTwoSoas) {
