@@ -83,6 +83,7 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
       for (auto kk : kKnown) known = known || k.str() == kk;
       known = known || is_limit_key(k.str());
       known = known || k.str() == "metrics_listen";
+      known = known || k.str() == "dnssec" || is_dnssec_timing_key(k.str());
       if (!known) return make_error(flags.config_file + ": unknown setting '" + std::string(k.str()) + "'");
     }
     auto x = xfr_config_from_toml(t, flags.config_file);
@@ -265,6 +266,9 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   auto limits = resolve_limits(flags.limits, flags.config_file);
   if (!limits) return limits.error();
   cfg.limits = *limits;
+  auto dnssec_timing = resolve_dnssec_timing(flags.dnssec_timing, flags.config_file);
+  if (!dnssec_timing) return dnssec_timing.error();
+  cfg.dnssec_timing = *dnssec_timing;
   {  // where proxied origins may be: checked by zone loads, API writes and the edge
     std::vector<std::string> listening{endpoint_rdata(cfg.api_listen)};
     for (const auto& ep : cfg.dns_listen) listening.push_back(endpoint_rdata(ep));

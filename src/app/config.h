@@ -21,6 +21,7 @@
 //   [edge] / [[spectrum_app]]              # edge proxy settings, see app/edge_wiring.h
 //   tcp_max_connections = 1024 ... api_write_timeout = 30  # see app/listener_limits.h
 //   [xfr] / [[xfr.tsig]] / [[xfr.outgoing]] # zone transfers, see app/xfr_wiring.h
+//   [dnssec]                               # ZSK rollover timing, see app/dnssec_config.h
 //   [rrl]                                  # response rate limiting (UDP), see server/rrl.h
 //   rate = 200                             #   responses/s per prefix and response kind; 0 = off
 //   slip = 2                               #   every Nth limited response sent truncated; 0 = none
@@ -32,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "app/dnssec_config.h"
 #include "app/edge_wiring.h"
 #include "app/listener_limits.h"
 #include "common/result.h"
@@ -64,6 +66,7 @@ struct ServeFlags {  // as given on the command line (empty/unset = not given)
   std::optional<long> rrl_rate, rrl_slip, rrl_ipv4_prefix, rrl_ipv6_prefix;
   std::optional<long> max_generate_records;
   std::optional<long> max_records_per_zone;
+  DnssecFlags dnssec_timing;  // --dnssec-* (app/dnssec_config.h)
 };
 
 struct ServeConfig {  // validated, defaults applied
@@ -85,6 +88,7 @@ struct ServeConfig {  // validated, defaults applied
   server::RrlOptions rrl;                // [rrl], --rrl-*: NSD's defaults (rate 200, slip 2, /24, /64)
   uint64_t max_generate_records = 65536;   // per zone file or import, all $GENERATE together
   uint64_t max_records_per_zone = 1000000; // API zones; a write over it fails with 81045
+  DnssecTiming dnssec_timing;              // [dnssec], --dnssec-*: ZSK rollover and signature validity
 };
 
 Result<ServeConfig> resolve_serve_config(const ServeFlags& flags);
