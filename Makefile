@@ -18,7 +18,7 @@ DEPS := cmake ninja-build g++ clang clang-format pkg-config make \
         curl openssl swaks python3-aiosmtpd python3-cryptography nodejs chromium prometheus \
         unbound ldnsutils libfstrm-dev libprotobuf-c-dev protobuf-c-compiler fstrm-bin dnstap-ldns knot-module-dnstap
 
-PYTEST_SUITES := tests/blackbox tests/golden tests/api tests/doctor tests/edge tests/xfr tests/metrics tests/dnssec tests/web
+PYTEST_SUITES := tests/blackbox tests/golden tests/api tests/doctor tests/edge tests/xfr tests/metrics tests/web tests/dnssec
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

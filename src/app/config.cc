@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -77,7 +78,7 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
                                                   "no_edge_proxy", "edge_ipv4",  "edge_ipv6",  "upstream",
                                                   "flatten_all",   "api_listen", "api_token",  "nameservers",
                                                   "edge",          "spectrum_app", "xfr",        "rrl",
-                                                  "api_token_file", "max_generate_records", "max_records_per_zone"};
+                                                  "api_token_file", "max_generate_records", "max_records_per_zone", "dnssec"};
     for (const auto& [k, v] : t) {
       bool known = false;
       for (auto kk : kKnown) known = known || k.str() == kk;
@@ -137,6 +138,31 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
       if (const auto* n = t.get(key)) {
         if (!n->is_integer()) return make_error(flags.config_file + ": '" + key + "' must be an integer");
         *dest = n->as_integer()->get();
+      }
+    }
+    if (const auto* n = t.get("dnssec"); n != nullptr && n->is_array()) {
+      // [[dnssec]] zone = "example.com": a zone file signed online.
+      for (const auto& e : *n->as_array()) {
+        const toml::table* et = e.as_table();
+        if (et == nullptr) return make_error(flags.config_file + ": [[dnssec]] entries must be tables");
+        for (const auto& [k, v] : *et) {
+          if (k.str() != "zone") {
+            return make_error(flags.config_file + ": unknown setting '" + std::string(k.str()) + "' in [[dnssec]]");
+          }
+        }
+        const auto* zn = et->get("zone");
+        if (zn == nullptr || !zn->is_string()) {
+          return make_error(flags.config_file + ": [[dnssec]] needs zone = \"<zone name>\"");
+        }
+        std::string text = zn->as_string()->get();
+        if (text.empty() || text.back() != '.') text += '.';
+        auto wire = dns::name_from_text(text);
+        if (!wire) return make_error(flags.config_file + ": [[dnssec]] zone \"" + text + "\": " + wire.error().message);
+        std::string lower = *wire;  // name_from_text lowercases
+        if (std::find(cfg.dnssec_zones.begin(), cfg.dnssec_zones.end(), lower) != cfg.dnssec_zones.end()) {
+          return make_error(flags.config_file + ": [[dnssec]] zone \"" + text + "\" is given twice");
+        }
+        cfg.dnssec_zones.push_back(std::move(lower));
       }
     }
     if (const auto* n = t.get("no_edge_proxy")) {

@@ -21,7 +21,10 @@
 //   [edge] / [[spectrum_app]]              # edge proxy settings, see app/edge_wiring.h
 //   tcp_max_connections = 1024 ... api_write_timeout = 30  # see app/listener_limits.h
 //   [xfr] / [[xfr.tsig]] / [[xfr.outgoing]] # zone transfers, see app/xfr_wiring.h
-//   [dnssec]                               # ZSK rollover timing, see app/dnssec_config.h
+//   dnssec_zsk_lifetime = "90d" ...        # ZSK rollover timing ([dnssec] table without [[dnssec]]),
+//                                          #   see app/dnssec_config.h
+//   [[dnssec]]                             # a zone file signed online (docs/dnssec.md), one per zone
+//   zone = "example.com"                   #   keys kept in the store, made at first start
 //   [rrl]                                  # response rate limiting (UDP), see server/rrl.h
 //   rate = 200                             #   responses/s per prefix and response kind; 0 = off
 //   slip = 2                               #   every Nth limited response sent truncated; 0 = none
@@ -89,6 +92,7 @@ struct ServeConfig {  // validated, defaults applied
   uint64_t max_generate_records = 65536;   // per zone file or import, all $GENERATE together
   uint64_t max_records_per_zone = 1000000; // API zones; a write over it fails with 81045
   DnssecTiming dnssec_timing;              // [dnssec], --dnssec-*: ZSK rollover and signature validity
+  std::vector<std::string> dnssec_zones;   // [[dnssec]] zone = ...: file zones signed online (apex wire)
 };
 
 Result<ServeConfig> resolve_serve_config(const ServeFlags& flags);

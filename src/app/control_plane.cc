@@ -64,6 +64,7 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
     control::RolloverOptions ro;
     ro.settings = cfg.dnssec_timing.rollover;
     ro.validity = cfg.dnssec_timing.validity;
+    ro.resign = [c = cp->controller_.get()](const std::string& zone) { return c->resign(zone); };
     ro.log = [](const std::string& text) { spdlog::warn("dnssec: {}", text); };
     cp->rollover_ = std::make_unique<control::DnssecRollover>(*cp->controller_, std::move(ro));
     cp->rollover_->start();
@@ -122,6 +123,19 @@ void ControlPlane::stop() {
 void ControlPlane::set_file_zones(const view::Catalog& file_zones) {
   auto views = file_zones.zones();
   controller_->call([&] { controller_->set_file_zones(views); });
+}
+
+Result<std::map<std::string, std::shared_ptr<const dnssec::ZoneSigning>>> ControlPlane::file_zone_signing(
+    const std::vector<std::string>& apexes) {
+  return controller_->call([&]() -> Result<std::map<std::string, std::shared_ptr<const dnssec::ZoneSigning>>> {
+    std::map<std::string, std::shared_ptr<const dnssec::ZoneSigning>> out;
+    for (const auto& apex : apexes) {
+      auto sg = controller_->file_zone_signing(apex);
+      if (!sg) return sg.error();
+      out[apex] = *sg;
+    }
+    return out;
+  });
 }
 
 void ControlPlane::update_external(const std::function<void()>& apply) {

@@ -11,6 +11,7 @@
 // writer thread and wait). start()/stop() from the owning thread.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "common/result.h"
 #include "common/snapshot.h"
 #include "control/writer.h"
+#include "dnssec/zone_signing.h"
 #include "view/zone_view.h"
 
 namespace dnsedge::api {
@@ -68,6 +70,10 @@ class ControlPlane {
   // Replaces the file-backed zones (after SIGHUP or a recompile of them) and publishes the
   // combined catalog. Use this instead of publishing the ZoneSet's catalog directly.
   void set_file_zones(const view::Catalog& file_zones);
+  // The online signing of the file zones at `apexes` ([[dnssec]] of the config file), by apex;
+  // their keys are made in the store the first time (control::Controller::file_zone_signing).
+  [[nodiscard]] Result<std::map<std::string, std::shared_ptr<const dnssec::ZoneSigning>>> file_zone_signing(
+      const std::vector<std::string>& apexes);
   // Runs `apply` on the writer thread (e.g. replacing the external-target snapshot the
   // controller's compiles read), then recompiles the store zones that depend on external names
   // and publishes.

@@ -437,6 +437,26 @@ int run_serve(const ServeConfig& cfg) {
     }
     control_plane = std::move(*cp);
   }
+  // File zones signed online ([[dnssec]], docs/dnssec.md): keys from the store, signed before DNS opens.
+  if (!cfg.dnssec_zones.empty()) {
+    for (const auto& apex : cfg.dnssec_zones) {
+      if (!zones.serves(apex)) {
+        spdlog::error("config: [[dnssec]] zone {}: no zone file holds it", dns::name_to_text(apex));
+        return kExitUsage;
+      }
+    }
+    auto sg = control_plane->file_zone_signing(cfg.dnssec_zones);
+    if (!sg) {
+      spdlog::error("dnssec: {}", sg.error().message);
+      return kExitUsage;
+    }
+    zones.set_signing(std::move(*sg));
+    auto again = zones.recompile_all();
+    for (const auto& e : again.errors) spdlog::error("{}", e);
+    if (!again.errors.empty()) return kExitUsage;
+    loaded = again.catalog;
+    control_plane->set_file_zones(*again.catalog);
+  }
   // Zone transfers, NOTIFY, TSIG (src/xfr): the journal lives in the store.
   auto journal = StoreJournal::open(cfg.data_dir);
   if (!journal) {

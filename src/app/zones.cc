@@ -5,6 +5,7 @@
 #include "dns/name.h"
 #include "dns/types.h"
 #include "dns/zonefile.h"
+#include "view/digest.h"
 #include "view/view_targets.h"
 
 namespace dnsedge::app {
@@ -99,10 +100,16 @@ Result<std::shared_ptr<const view::ZoneView>> ZoneSet::compile(const Zone& z) co
   std::vector<const view::ZoneView*> all;
   for (const auto& v : views()) all.push_back(v.get());
   view::ViewTargets targets(std::move(all), options_.external);
+  const auto sg = signing_.find(z.apex);
   return view::ZoneView::compile(z.apex, z.records,
                                  view::CompileOptions{.source = z.file, .edge = &options_.edge,
                                                       .flattening = flattening_for(options_, z.apex),
-                                                      .targets = &targets});
+                                                      .targets = &targets,
+                                                      .signing = sg == signing_.end() ? nullptr : sg->second});
+}
+
+bool ZoneSet::serves(std::string_view apex) const {
+  return std::any_of(zones_.begin(), zones_.end(), [&](const Zone& z) { return z.apex == apex; });
 }
 
 std::vector<std::shared_ptr<const view::ZoneView>> ZoneSet::views() const {
@@ -132,7 +139,8 @@ void ZoneSet::settle(std::vector<std::string>* errors) {
         if (errors) errors->push_back(v.error().message);
         continue;
       }
-      if ((*v)->records() != z.view->records()) again = true;
+      // The served data, not its signatures (made anew at each compile of a signed zone).
+      if (view::content_digest(**v) != view::content_digest(*z.view)) again = true;
       z.view = *v;
     }
     if (!again) break;

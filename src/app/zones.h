@@ -4,12 +4,14 @@
 // external CNAME target, or a name in another zone we serve). A zone that fails to load keeps
 // its previous view serving.
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
 #include "dns/zonefile.h"
+#include "dnssec/zone_signing.h"
 #include "view/zone_view.h"
 
 namespace dnsedge::app {
@@ -51,6 +53,16 @@ class ZoneSet {
   // Recompiles the zones that depend on names outside themselves (new resolver data).
   Reload recompile();
 
+  // Online DNSSEC of file zones ([[dnssec]] of the config file): the signing of each zone by
+  // apex (wire). Every compile from now on signs those zones; recompile_all() applies it at once.
+  void set_signing(std::map<std::string, std::shared_ptr<const dnssec::ZoneSigning>> signing) {
+    signing_ = std::move(signing);
+  }
+  // Recompiles every zone from its file (as reload() does).
+  Reload recompile_all() { return reload(); }
+  // Whether a file holds the zone at `apex` (wire).
+  bool serves(std::string_view apex) const;
+
   // External names (outside every served zone) the zones need resolved.
   std::vector<std::string> external_names() const;
   // The stored records of the zone holding `name` (for explain), empty if none.
@@ -72,6 +84,7 @@ class ZoneSet {
   std::vector<std::string> files_;
   ZoneSetOptions options_;
   std::vector<Zone> zones_;  // parallel to files_ once loaded
+  std::map<std::string, std::shared_ptr<const dnssec::ZoneSigning>> signing_;  // by apex
 };
 
 }  // namespace dnsedge::app

@@ -674,8 +674,10 @@ size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatu
       c.rcode = dns::rcode::kRefused;
       c.ede = 20;  // RFC 8914 §4.21 Not Authoritative (as Knot DNS)
       c.aa = false;
-    } else if (z->expired()) {
-      c.rcode = dns::rcode::kServFail;  // a secondary zone past its SOA expire
+    } else if (z->expired() || z->dnssec().unusable) {
+      // A secondary zone past its SOA expire, or a zone signed online whose keys do not load
+      // (never served unsigned: validators holding its DS would reject the answers).
+      c.rcode = dns::rcode::kServFail;
       c.aa = false;
     } else {
       c.dnssec = opt && q.edns_do && z->is_signed();

@@ -148,6 +148,9 @@ Result<void> Controller::load_zones(store::Reader& db) {
     }
     if (auto r = load_apps(z, db); !r) return r;
     if (auto r = load_page_rules(z, db); !r) return r;
+    auto signing = zone_signing(db, z.zone.name, z.apex);  // signed at once: valid after a restart
+    if (!signing) return signing.error();
+    z.signing = *signing;
     if (z.zone.type == zone::kZoneTypeSecondary) {
       if (auto r = load_secondary(z, db); !r) return r.error();
     }
@@ -181,7 +184,8 @@ Result<void> Controller::load_zones(store::Reader& db) {
           if (!v) return make_error("zone " + z.zone.name + ": " + v.error().message);
         }
       }
-      if (z.view && (*v)->records() != z.view->records()) again = true;
+      // The served data, not the signatures of a signed zone (new at every compile).
+      if (z.view && view::content_digest(**v) != view::content_digest(*z.view)) again = true;
       z.view = *v;
     }
     if (round > 0 && !again) break;

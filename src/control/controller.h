@@ -69,6 +69,7 @@
 #include "control/writer.h"
 #include "control/zone_settings.h"
 #include "dnssec/policy.h"
+#include "dnssec/zone_signing.h"
 #include "store/store.h"
 #include "view/model.h"
 #include "view/view_targets.h"
@@ -305,6 +306,16 @@ class Controller {
   [[nodiscard]] Result<DnssecInfo> dnssec(const std::string& zone_id) const;
   [[nodiscard]] Result<DnssecInfo> set_dnssec(const std::string& zone_id, bool enable);
   [[nodiscard]] Result<void> delete_dnssec(const std::string& zone_id);
+  // Signs the store zone `zone_name` ("example.com") again from its stored keys and DNSSEC state
+  // (the rollover phases, ControllerOptions::dnssec_rollover/dnssec_validity): a full compile
+  // with fresh signatures and the next serial, stored and published. Called on the writer thread
+  // (the rollover and signature-refresh timer). Keys that do not load: the zone answers SERVFAIL
+  // (published so) and the error names the zone.
+  [[nodiscard]] Result<void> resign(const std::string& zone_name);
+  // The online signing of the file zone at `apex` (wire; [[dnssec]] of the config file): its keys
+  // are made and its status set active in the store the first time. Keys that do not load give
+  // a signing marked unusable (the zone answers SERVFAIL), logged naming the zone.
+  [[nodiscard]] Result<std::shared_ptr<const dnssec::ZoneSigning>> file_zone_signing(const std::string& apex);
 
   // Page rules (control/page_rules.h; forwarding_url only). Writes store the rule and publish
   // (the edge applies the active ones); DNS and the zone's serial do not change. 404 (1003) for
@@ -377,6 +388,9 @@ class Controller {
     // committed write's "after" state held): the next write's "before" without another copy.
     std::vector<dns::ZoneRecord> doctor_rrs;
     std::optional<uint32_t> doctor_serial;
+    // Online DNSSEC (controller_dnssec.cc): the keys and timing every compile of the zone signs
+    // with; null: not signed.
+    std::shared_ptr<const dnssec::ZoneSigning> signing;
   };
   struct FileZone {
     std::string id;
@@ -521,6 +535,14 @@ class Controller {
   std::map<std::string, int64_t> secondary_confirmed_;                      // by zone id
   bool external_changed_ = true;  // the next publish hands the listeners external_names()
   Result<std::shared_ptr<const view::ZoneView>> compile_secondary(const StoreZone& z, bool expired) const;
+  // The ZoneSigning of zone `name` (apex wire `apex`) from its stored state and keys (null: not
+  // signed); keys that do not load give one with `unusable` set, logged.
+  Result<std::shared_ptr<const dnssec::ZoneSigning>> zone_signing(store::Reader& db, const std::string& name,
+                                                                  const std::string& apex) const;
+  // Reloads z's signing and recompiles, stores (next serial) and publishes it.
+  Result<void> resign_zone(StoreZone& z);
+  // Keys (made the first time; kept ones must load) and status of zone `name`, stored.
+  Result<void> store_dnssec(const std::string& name, bool enable);
   Result<void> load_secondary(StoreZone& z, store::Reader& db);
 
   Writer writer_;  // declared last: its thread stops before the state its jobs use goes away

@@ -41,7 +41,8 @@ Result<std::shared_ptr<view::ZoneModel>> Controller::compile_model(const StoreZo
                            .edge = &options_.edge,
                            .flattening = settings.flatten_all ? view::Flattening::kAll : view::Flattening::kAtRoot,
                            .targets = &targets,
-                           .apps = &served_apps});
+                           .apps = &served_apps,
+                           .signing = z.signing});
   if (!m) return m.error();
   return std::shared_ptr<view::ZoneModel>(std::move(*m));
 }

@@ -1,14 +1,19 @@
 // DNSSEC of a zone: its keys (a KSK and a ZSK, ECDSA P-256, dnssec/key.h) and its status, kept
 // in the store (store_dnssec.cc) by zone name; what GET/PATCH/DELETE /zones/{id}/dnssec read and
-// write (docs/dnssec.md).
+// write (docs/dnssec.md); and the zone's online signing (dnssec::ZoneSigning), built from those
+// rows and handed to every compile of the zone (view/signing.cc signs the served view).
 //
-// Status. Turning DNSSEC on makes the keys and stores status "pending": the keys exist and the
-// DS is shown, but the served view does not carry DNSKEY and RRSIGs yet (the online signer is
-// wired in a later step), so the DS must not go to the parent yet. "active" is for a zone whose
-// answers are signed. Turning it off stores "disabled" and keeps the keys (turning it on again
-// gives the same DS); DELETE removes state and keys.
+// Status. Turning DNSSEC on makes the keys (the first time), stores status "active" and
+// recompiles the zone signed: the published view carries DNSKEY, CDS, CDNSKEY and an RRSIG on
+// every authoritative RRset before the call returns, so the DS it answers may go to the parent at
+// once. Turning it off stores "disabled", keeps the keys (turning it on again gives the same DS)
+// and recompiles the zone unsigned; DELETE removes state and keys and recompiles unsigned too.
 //
-// Private keys are read only to check that they load, and never logged or returned.
+// Keys that do not load (a corrupt row) of a zone whose DNSSEC is on: the zone is compiled
+// unusable and answers SERVFAIL (never unsigned: validators holding its DS would reject it), the
+// log says so naming the zone, and GET answers an error naming the zone.
+//
+// Private keys are loaded to sign, and never logged or returned.
 
 #include <chrono>
 
@@ -17,6 +22,8 @@
 #include "dns/name.h"
 #include "dnssec/key.h"
 #include "dnssec/policy.h"
+#include "dnssec/zone_signing.h"
+#include "view/digest.h"
 
 namespace dnsedge::control {
 namespace {
@@ -66,6 +73,15 @@ Result<DnssecInfo> Controller::dnssec(const std::string& zone_id) const {
   info.status = (*state)->status;
   info.modified_on = (*state)->modified_on;
   if (info.status == "disabled") return info;
+  if (auto it = zones_.find(zone_id); it != zones_.end() && it->second.view) {
+    const view::DnssecIndex& d = it->second.view->dnssec();
+    if (d.unusable) {
+      return err(errc::kInternal, "zone " + z->zone.name + ": " + it->second.signing->unusable +
+                                      "; the zone answers SERVFAIL until its keys load again");
+    }
+    // Active once the published view is signed.
+    if (info.status == "active" && !d.online) info.status = "pending";
+  }
   auto keys = db.dnssec_keys(z->zone.name);
   if (!keys) return store_error(keys.error());
   const store::DnssecKeyRow* ksk = ksk_of(*keys);
@@ -84,15 +100,8 @@ Result<DnssecInfo> Controller::dnssec(const std::string& zone_id) const {
   return info;
 }
 
-Result<DnssecInfo> Controller::set_dnssec(const std::string& zone_id, bool enable) {
-  if (!store_) return err(errc::kInternal, "the store is open read-only");
-  auto z = zone(zone_id);
-  if (!z) return z.error();
-  const std::string& name = z->zone.name;
-  if (z->file_backed) {
-    return err(errc::kFileBacked,
-               "Zone " + name + " is file-backed (served from " + z->file + "): its DNSSEC is not set through the API");
-  }
+// Keys (made the first time) and status of zone `name`, stored in one transaction.
+Result<void> Controller::store_dnssec(const std::string& name, bool enable) {
   auto keys = store_->dnssec_keys(name);
   if (!keys) return store_error(keys.error());
   std::vector<store::DnssecKeyRow> fresh;
@@ -141,13 +150,29 @@ Result<DnssecInfo> Controller::set_dnssec(const std::string& zone_id, bool enabl
   for (const auto& row : fresh) {
     if (auto r = tx->put_dnssec_key(row); !r) return store_error(r.error());
   }
-  const std::string status = enable ? "pending" : "disabled";
+  const std::string status = enable ? "active" : "disabled";
   if (auto r = tx->put_dnssec_state({name, status, now()}); !r) return store_error(r.error());
   if (auto r = tx->commit(); !r) return store_error(r.error());
   for (const auto& row : fresh) {
     log("event=dnssec_key_created zone=" + name + " role=" + row.role + " key_tag=" + std::to_string(row.key_tag));
   }
   log("event=dnssec_status zone=" + name + " status=" + status);
+  return {};
+}
+
+Result<DnssecInfo> Controller::set_dnssec(const std::string& zone_id, bool enable) {
+  if (!store_) return err(errc::kInternal, "the store is open read-only");
+  auto z = zone(zone_id);
+  if (!z) return z.error();
+  const std::string& name = z->zone.name;
+  if (z->file_backed) {
+    return err(errc::kFileBacked,
+               "Zone " + name + " is file-backed (served from " + z->file + "): its DNSSEC is not set through the API");
+  }
+  if (auto r = store_dnssec(name, enable); !r) return r.error();
+  if (auto it = zones_.find(zone_id); it != zones_.end()) {
+    if (auto r = resign_zone(it->second); !r) return r.error();
+  }
   return dnssec(zone_id);
 }
 
@@ -165,7 +190,129 @@ Result<void> Controller::delete_dnssec(const std::string& zone_id) {
   if (!n) return store_error(n.error());
   if (auto r = tx->commit(); !r) return store_error(r.error());
   if (*n > 0) log("event=dnssec_deleted zone=" + z->zone.name);
+  if (auto it = zones_.find(zone_id); it != zones_.end() && it->second.signing) {
+    if (auto r = resign_zone(it->second); !r) return r.error();
+  }
   return {};
+}
+
+Result<std::shared_ptr<const dnssec::ZoneSigning>> Controller::zone_signing(store::Reader& db, const std::string& name,
+                                                                           const std::string& apex) const {
+  auto state = db.dnssec_state(name);
+  if (!state) return store_error(state.error());
+  if (!state->has_value() || (*state)->status == "disabled") return std::shared_ptr<const dnssec::ZoneSigning>();
+  auto keys = db.dnssec_keys(name);
+  if (!keys) return store_error(keys.error());
+  auto sg = std::make_shared<dnssec::ZoneSigning>();
+  sg->apex = apex;
+  sg->dnskey_ttl = static_cast<uint32_t>(options_.dnssec_rollover.dnskey_ttl.count());
+  sg->validity = options_.dnssec_validity;
+  sg->clock = clock_;
+  std::vector<dnssec::Key> zsks;  // published, active, retired (the DNSKEY set after the KSKs)
+  int64_t zsk_active = -1;
+  for (const auto& k : *keys) {
+    if (k.phase == "removed" || k.phase == "created") continue;
+    const bool ksk = k.role == "ksk";
+    auto key = dnssec::Key::from_pem(k.private_pem, ksk ? dnssec::kFlagsKsk : dnssec::kFlagsZsk);
+    if (key && key->dnskey_rdata() != k.dnskey) {
+      key = make_error("its private key does not match its DNSKEY");
+    }
+    if (!key) {
+      sg->unusable = "DNSSEC key " + k.id + " (" + k.role + ", tag " + std::to_string(k.key_tag) + ") does not load: " +
+                     key.error().message;
+      break;
+    }
+    if (ksk) {
+      sg->ksks.push_back(*key);
+      continue;
+    }
+    zsks.push_back(*key);
+    if (k.phase == "active" && k.active > zsk_active) {
+      sg->zsk = *key;
+      zsk_active = k.active;
+    }
+  }
+  if (sg->unusable.empty() && sg->ksks.empty()) sg->unusable = "no key-signing key (KSK) in the store";
+  if (sg->unusable.empty() && !sg->zsk) sg->unusable = "no active zone-signing key (ZSK) in the store";
+  if (!sg->unusable.empty()) {
+    sg->ksks.clear();
+    sg->zsk.reset();
+    zsks.clear();
+    log("event=dnssec_keys_unusable level=error zone=" + name + " reason=\"" + sg->unusable +
+        "\" action=\"the zone answers SERVFAIL until its keys load\"");
+  }
+  sg->dnskeys = sg->ksks;
+  sg->dnskeys.insert(sg->dnskeys.end(), zsks.begin(), zsks.end());
+  return std::shared_ptr<const dnssec::ZoneSigning>(std::move(sg));
+}
+
+Result<void> Controller::resign_zone(StoreZone& z) {
+  if (!store_) return err(errc::kInternal, "the store is open read-only");
+  auto signing = zone_signing(*store_, z.zone.name, z.apex);
+  if (!signing) return signing.error();
+  z.signing = *signing;
+  // A full compile with the next serial (fresh signatures must reach secondaries too), stored as
+  // a write stores it.
+  uint32_t serial = z.zone.serial + 1;
+  auto m = compile_model(z, z.records, z.settings, serial);
+  if (!m) return err(errc::kCompile, "zone " + z.zone.name + ": " + m.error().message);
+  auto tx = store_->begin();
+  if (!tx) return store_error(tx.error());
+  auto bumped = tx->bump_serial(z.zone.id);
+  if (!bumped) return store_error(bumped.error());
+  if (*bumped != serial) {
+    serial = *bumped;
+    m = compile_model(z, z.records, z.settings, serial);
+    if (!m) return err(errc::kCompile, "zone " + z.zone.name + ": " + m.error().message);
+  }
+  std::shared_ptr<const view::ZoneView> v = (*m)->view();
+  if (auto r = tx->put_served_view(z.zone.name, serial, view::content_digest(*v)); !r) return store_error(r.error());
+  if (served_from_store(z.apex)) {
+    if (auto r = journal(*tx, z.apex, z.view.get(), *v); !r) return store_error(r.error());
+  }
+  if (auto r = tx->commit(); !r) return store_error(r.error());
+  z.model = *m;
+  z.view = std::move(v);
+  z.zone.serial = serial;
+  z.doctor_rrs.clear();
+  z.doctor_serial.reset();
+  publish();
+  const view::DnssecIndex& d = z.view->dnssec();
+  log("event=dnssec_signed zone=" + z.zone.name + " serial=" + std::to_string(serial) +
+      " signed=" + (d.online ? (d.unusable ? "unusable" : "yes") : "no"));
+  if (d.unusable) {
+    return err(errc::kInternal, "zone " + z.zone.name + ": " + z.signing->unusable +
+                                    "; the zone answers SERVFAIL until its keys load again");
+  }
+  return {};
+}
+
+Result<std::shared_ptr<const dnssec::ZoneSigning>> Controller::file_zone_signing(const std::string& apex) {
+  if (!store_) return err(errc::kInternal, "the store is open read-only");
+  std::string name = dns::name_to_text(apex);
+  if (name.size() > 1) name.pop_back();  // "example.com", as zones are named in the store
+  for (const auto& [id, z] : zones_) {
+    if (z.zone.name == name) {
+      return err(errc::kInternal, "[[dnssec]] zone " + name + " is a zone of the store (its DNSSEC is set through the API)");
+    }
+  }
+  auto state = store_->dnssec_state(name);
+  if (!state) return store_error(state.error());
+  if (!state->has_value() || (*state)->status != "active") {
+    if (auto r = store_dnssec(name, true); !r) return r.error();
+  }
+  return zone_signing(*store_, name, apex);
+}
+
+Result<void> Controller::resign(const std::string& zone_name) {
+  for (auto& [id, z] : zones_) {
+    if (z.zone.name != zone_name) continue;
+    if (z.zone.type == zone::kZoneTypeSecondary) {
+      return err(errc::kInternal, "zone " + zone_name + " is a secondary zone: it is served as transferred");
+    }
+    return resign_zone(z);
+  }
+  return err(errc::kZoneNotFound, "zone " + zone_name + " is not a zone of the store");
 }
 
 }  // namespace dnsedge::control

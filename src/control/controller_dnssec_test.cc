@@ -1,5 +1,5 @@
 // DNSSEC through the controller: keys made once, status, disable keeps keys, delete removes
-// them, the served view unchanged, a damaged key named with its zone.
+// them, the served view signed while it is on, a damaged key named with its zone.
 #include <gtest/gtest.h>
 
 #include <sqlite3.h>
@@ -8,6 +8,7 @@
 #include "control/controller.h"
 #include "control/errors.h"
 #include "dns/name.h"
+#include "dns/types.h"
 #include "dnssec/key.h"
 
 namespace dnsedge::control {
@@ -48,7 +49,7 @@ TEST(ControllerDnssecTest, EnableDisableDelete) {
 
   auto on = f.c->set_dnssec(id, true);
   ASSERT_TRUE(on) << on.error().message;
-  EXPECT_EQ(on->status, "pending");
+  EXPECT_EQ(on->status, "active");
   ASSERT_TRUE(on->has_key);
   EXPECT_EQ(on->flags, 257);
   EXPECT_FALSE(on->modified_on.empty());
@@ -67,8 +68,18 @@ TEST(ControllerDnssecTest, EnableDisableDelete) {
   EXPECT_TRUE(dnssec::Key::from_pem(keys[0].private_pem, 257));
   EXPECT_TRUE(dnssec::Key::from_pem(keys[1].private_pem, 256));
 
-  // The served view does not change in this step (no DNSKEY, no signatures yet).
-  EXPECT_EQ(f.c->served_view(id).value(), served_before);
+  // The served view is signed now: DNSKEY at the apex, a new serial.
+  auto signed_view = f.c->served_view(id).value();
+  EXPECT_NE(signed_view, served_before);
+  EXPECT_TRUE(signed_view->dnssec().online);
+  EXPECT_TRUE(signed_view->is_signed());
+  EXPECT_NE(signed_view->rrset(signed_view->node(0), dns::rrtype::kDNSKEY), nullptr);
+  EXPECT_NE(signed_view->serial(), served_before->serial());
+  // resign: signed again in full, with the next serial.
+  ASSERT_TRUE(f.c->resign("example.com"));
+  EXPECT_EQ(f.c->served_view(id).value()->serial(), signed_view->serial() + 1);
+  EXPECT_TRUE(f.c->served_view(id).value()->is_signed());
+  EXPECT_EQ(f.c->resign("nosuch.example").error().code, errc::kZoneNotFound);
 
   // Again: the same keys.
   auto again = f.c->set_dnssec(id, true).value();
@@ -80,16 +91,20 @@ TEST(ControllerDnssecTest, EnableDisableDelete) {
   EXPECT_EQ(disabled.status, "disabled");
   EXPECT_FALSE(disabled.has_key);
   EXPECT_EQ(f.c->store().dnssec_keys("example.com").value().size(), 2u);
+  EXPECT_FALSE(f.c->served_view(id).value()->is_signed());
+  EXPECT_EQ(f.c->served_view(id).value()->record_count(), served_before->record_count());  // no DNSKEY, no RRSIG
   EXPECT_EQ(f.c->set_dnssec(id, true).value().ds, on->ds);
 
-  // Survives a restart.
+  // Survives a restart, signed at load.
   f.reopen();
   EXPECT_EQ(f.c->dnssec(id).value().ds, on->ds);
+  EXPECT_TRUE(f.c->served_view(id).value()->is_signed());
 
   // Delete: keys gone; turning it on again makes a new KSK.
   ASSERT_TRUE(f.c->delete_dnssec(id));
   EXPECT_TRUE(f.c->store().dnssec_keys("example.com").value().empty());
   EXPECT_EQ(f.c->dnssec(id).value().status, "disabled");
+  EXPECT_FALSE(f.c->served_view(id).value()->is_signed());
   EXPECT_NE(f.c->set_dnssec(id, true).value().ds, on->ds);
 
   // Nothing logged carries a private key.
@@ -124,6 +139,41 @@ TEST(ControllerDnssecTest, DamagedKeyIsNamedWithItsZone) {
   // Nothing changed: still disabled, the same (damaged) key, no new one.
   EXPECT_EQ(f.c->dnssec(id).value().status, "disabled");
   EXPECT_EQ(f.c->store().dnssec_keys("example.org").value(), keys_before);
+}
+
+// A zone whose DNSSEC is on and whose key no longer loads: served SERVFAIL (the view marked
+// unusable, never unsigned), logged and answered as an error naming the zone.
+TEST(ControllerDnssecTest, DamagedKeyOfAnActiveZoneMakesItUnusable) {
+  DnssecFixture f;
+  const std::string id = f.c->create_zone("example.net", "", "").value().zone.id;
+  ASSERT_TRUE(f.c->set_dnssec(id, true));
+  f.c.reset();
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((f.dir.path() + "/dnsedge.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "UPDATE dnssec_keys SET private_pem = '-----BEGIN PRIVATE KEY-----\nAAAA\n"
+                           "-----END PRIVATE KEY-----\n' WHERE role = 'zsk'",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  f.logs.clear();
+  f.reopen();
+  auto v = f.c->served_view(id).value();
+  EXPECT_TRUE(v->dnssec().unusable);
+  EXPECT_FALSE(v->is_signed());
+  auto info = f.c->dnssec(id);
+  ASSERT_FALSE(info);
+  EXPECT_NE(info.error().message.find("zone example.net"), std::string::npos) << info.error().message;
+  bool logged = false;
+  for (const auto& line : f.logs) logged = logged || (line.find("event=dnssec_keys_unusable") != std::string::npos &&
+                                                      line.find("zone=example.net") != std::string::npos);
+  EXPECT_TRUE(logged);
+  auto r = f.c->resign("example.net");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("zone example.net"), std::string::npos) << r.error().message;
+  EXPECT_TRUE(f.c->served_view(id).value()->dnssec().unusable);
 }
 
 }  // namespace

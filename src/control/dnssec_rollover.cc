@@ -192,6 +192,7 @@ int64_t DnssecRollover::run_once(std::vector<RolloverZoneReport>* reports) {
   int64_t next = kNever;
   store::Store& db = controller_.store();
   for (const auto& z : controller_.zones()) {
+    if (z.file_backed) continue;  // [[dnssec]] zone files keep their first ZSK (resign() is for store zones)
     const std::string& name = z.zone.name;
     auto state = db.dnssec_state(name);
     if (!state || !state->has_value() || !signing_status((*state)->status)) {

@@ -26,6 +26,9 @@ struct ZoneSigning {
                               // active and retiring ZSKs (dnssec::dnskey_set)
   uint32_t dnskey_ttl = 3600; // TTL of the apex DNSKEY, CDS and CDNSKEY sets
   ValidityPolicy validity;    // inception/expiration of every signature made with these keys
+  // The time signatures are made at (ValidityPolicy::at): the controller's clock (a fake one in
+  // tests). Null: the system clock. Must outlive every view compiled with this signing.
+  const Clock* clock = nullptr;
   // Non-empty: the zone was signed but its keys do not load now. A signed zone never turns
   // unsigned silently (validators would reject it): it answers SERVFAIL until the keys are back.
   std::string unusable;

@@ -7,7 +7,7 @@
 //    (RFC 4034 §6.1), for the NSEC that matches or covers a name;
 //  - NSEC3 denial (RFC 5155): the NSEC3 nodes ordered by hashed owner, kept out of the name index
 //    (a hashed owner is not a name of the zone), and the NSEC3PARAM hash parameters.
-// Signatures made online will be stored in the same place (the node's RRSIG RRset).
+// Signatures made online (view/signing.cc) are stored in the same place (the node's RRSIG RRset).
 
 #include <cstddef>
 #include <cstdint>
@@ -26,6 +26,12 @@ inline constexpr size_t kNsec3LabelLen = 32;
 struct DnssecIndex {
   bool is_signed = false;  // the zone holds RRSIGs: DO=1 answers carry them and a denial proof
   bool nsec3 = false;      // denial by NSEC3 (RFC 5155), else by NSEC
+  // Signed online (CompileOptions::signing): the RRSIGs were made when the view was compiled or
+  // patched (view/signing.cc), there is no NSEC chain, and denial is made at query time.
+  bool online = false;
+  // Signed online but the keys do not load (ZoneSigning::unusable): every query answers
+  // SERVFAIL; the zone is never served unsigned.
+  bool unusable = false;
   uint16_t nsec3_iterations = 0;
   uint8_t nsec3_salt_len = 0;
   uint8_t nsec3_salt[255] = {};

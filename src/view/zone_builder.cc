@@ -281,6 +281,10 @@ Result<std::shared_ptr<ZoneView>> ZoneView::Builder::build(std::string_view orig
   // 6. Targets of NS/MX/SRV/CNAME rdata → node index in this zone (exact, or the wildcard that
   //    would synthesize it), for additional data and chasing without a lookup at query time.
   for (auto& set : z->rrsets_) set_targets(*z, set);
+  // 7. Online signing: every authoritative RRset gets its RRSIG (view/signing.cc).
+  if (opt.signing) {
+    if (auto r = sign(*z, nullptr); !r) return r.error();
+  }
   // rrsets_ was reserved for one RRset per record; a view lives long, keep only what it uses.
   z->rrsets_.shrink_to_fit();
   z->targets_.shrink_to_fit();
@@ -406,6 +410,8 @@ Result<std::shared_ptr<const ZoneView>> ZoneView::patch(const ZoneView& prev, st
   scratch.use_map = false;  // rdata_ may move as it grows: no views into it
   std::vector<std::string> changed;
   changed.reserve(nodes.size());
+  std::vector<uint32_t> rewritten;  // nodes that exist after the patch, rewritten
+  rewritten.reserve(nodes.size());
   for (NodePatch& np : nodes) {
     changed.emplace_back(np.name);
     uint32_t id = z->find(np.name);
@@ -464,13 +470,18 @@ Result<std::shared_ptr<const ZoneView>> ZoneView::patch(const ZoneView& prev, st
     if (auto r = Builder::node_rrsets(*z, n, np.name, np.records, group, opt, scratch); !r) return r.error();
     if (np.records.empty() && id != 0) n.flags |= node_flag::kEmptyNonTerminal;
     if (np.servfail != 0) n.flags |= node_flag::kAddrServfail;
-    z->digest_add(id, false);
+    rewritten.push_back(id);
   }
   // Targets: the rewritten RRsets', against the final index. Sets of untouched nodes keep
   // theirs: a name that appears or goes is patched together with the names that point at it.
   for (size_t i = first_new_set; i < z->rrsets_.size(); ++i) Builder::set_targets(*z, z->rrsets_[i]);
   if (auto r = Builder::apex_facts(*z, src); !r) return r.error();
-  if (prev.dnssec_.is_signed) {
+  // Online signing: the rewritten nodes only (the apex among them when its serial moved).
+  if (z->signing_) {
+    if (auto r = Builder::sign(*z, &rewritten); !r) return r.error();
+  }
+  for (uint32_t id : rewritten) z->digest_add(id, false);
+  if (prev.dnssec_.is_signed && !prev.dnssec_.online) {
     if (auto r = Builder::dnssec_facts(*z, src); !r) return r.error();
   }
   if (external) z->external_ = std::move(external);

@@ -38,6 +38,12 @@ class ZoneView::Builder {
   // Indexes a signed zone's NSEC/NSEC3 data (view/dnssec_index.cc); nothing for an unsigned one.
   static Result<void> dnssec_facts(ZoneView& zv, const std::string& src);
   static void set_targets(ZoneView& zv, RRset& set);
+  // Online signing (view/signing.cc): with zv.signing_ set, gives the nodes `only` (nullptr:
+  // every node) their RRSIG set and the apex its DNSKEY, CDS and CDNSKEY, and marks the view
+  // online-signed (or unusable: keys that do not load). Returns how many signatures it made.
+  static Result<size_t> sign(ZoneView& zv, const std::vector<uint32_t>* only);
+  struct SignContext;
+  static Result<void> sign_node(ZoneView& zv, uint32_t id, const RRset* from, SignContext& c);
   template <class Rec>
   static Result<void> node_rrsets(ZoneView& zv, Node& node, std::string_view name, const std::vector<Rec>& records,
                                   std::vector<uint32_t>& group, const CompileOptions& opt, NodeScratch& sc);

@@ -11,6 +11,7 @@
 #include "dns/types.h"
 #include "view/digest.h"
 #include "view/sv_hash.h"
+#include "view/zone_builder.h"
 
 namespace dnsedge::view {
 
@@ -29,6 +30,11 @@ std::shared_ptr<const ZoneView> ZoneView::with_serial(uint32_t serial) const {
   }
   z->id_ = next_id();
   z->lineage_.clear();  // the serial differs from every ancestor's
+  if (z->dnssec_.online && !z->dnssec_.unusable) {
+    // The SOA changed: the apex is signed again (the keys signed it before, so they still can).
+    const std::vector<uint32_t> apex{0};
+    (void)Builder::sign(*z, &apex);
+  }
   return z;
 }
 

@@ -1,7 +1,8 @@
 """GET/PATCH/DELETE /zones/{id}/dnssec (docs/api.md, docs/dnssec.md): Cloudflare's shape, the DS
 checked with dnspython against the DNSKEY it stands for, bad bodies refused with specific errors
 and no change, private keys never in an answer or the log, and the official `cloudflare` SDK's
-cf.dns.dnssec.get/edit/delete. DNS answers do not change in this step (no DNSKEY served yet)."""
+cf.dns.dnssec.get/edit/delete. Turning it on signs the served zone (DNSKEY at the apex; tests/dnssec checks
+the signatures), turning it off or deleting removes the DNSKEY again."""
 
 import base64
 import json
@@ -37,7 +38,7 @@ def test_dnssec_on_off_delete(zone):
     assert on.status == 200, on
     d = on.result
     assert list(d) == FIELDS
-    assert d["status"] == "pending"
+    assert d["status"] == "active"
     assert (d["algorithm"], d["digest_algorithm"], d["digest_type"], d["key_type"], d["flags"]) == \
         ("13", "SHA256", "2", "ECDSAP256SHA256", 257)
     assert d["ds"] == f"example.com. 3600 IN DS {d['key_tag']} 13 2 {d['digest']}"
@@ -50,11 +51,12 @@ def test_dnssec_on_off_delete(zone):
     assert ds.to_text().upper() == f"{d['key_tag']} 13 2 {d['digest']}"
 
     assert s.get(f"/zones/{zid}/dnssec").result == d
-    # Not served yet: the answers are unchanged.
-    assert s.answer("example.com.", "DNSKEY") == []
+    # Served: the apex DNSKEY set holds the KSK the DS stands for.
+    assert f"257 3 13 {d['public_key']}" in s.answer("example.com.", "DNSKEY")
 
     off = s.patch(f"/zones/{zid}/dnssec", {"status": "disabled"})
     assert off.status == 200 and off.result["status"] == "disabled" and off.result["ds"] is None
+    assert s.answer("example.com.", "DNSKEY") == []
     assert s.patch(f"/zones/{zid}/dnssec", {"status": "active"}).result["ds"] == d["ds"]  # keys kept
 
     # Survives a restart.
@@ -64,6 +66,7 @@ def test_dnssec_on_off_delete(zone):
     gone = s.delete(f"/zones/{zid}/dnssec")
     assert gone.status == 200 and gone.result == {"id": zid}
     assert s.get(f"/zones/{zid}/dnssec").result["status"] == "disabled"
+    assert s.answer("example.com.", "DNSKEY") == []
     assert s.patch(f"/zones/{zid}/dnssec", {"status": "active"}).result["key_tag"] is not None
 
     # No private key in any answer or in the log.
@@ -130,7 +133,7 @@ def test_cli_prints_the_ds(zone):
     p = cli(s, "dnssec", "Example.COM.")
     assert p.returncode == 0, p
     assert p.stdout == d["ds"] + "\n"
-    assert "not signed yet" in p.stderr
+    assert "not signed yet" not in p.stderr  # active: the answers are signed
     p = cli(s, "dnssec", zid, "--json")
     assert p.returncode == 0 and json.loads(p.stdout)["key_tag"] == d["key_tag"]
     p = cli(s, "dnssec", "nosuch.example")

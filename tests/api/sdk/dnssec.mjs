@@ -21,7 +21,7 @@ const before = await client.dns.dnssec.get({ zone_id });
 check(before.status === 'disabled' && before.ds === null && before.key_tag === null, 'off at first', before);
 
 const on = await client.dns.dnssec.edit({ zone_id, status: 'active' });
-check(on.status === 'pending', 'edit active: pending until answers are signed', on);
+check(on.status === 'active', 'edit active: active, the answers are signed', on);
 check(on.algorithm === '13' && on.digest_type === '2' && on.digest_algorithm === 'SHA256', 'algorithm fields', on);
 check(on.key_type === 'ECDSAP256SHA256' && on.flags === 257 && Number.isInteger(on.key_tag), 'key fields', on);
 check(on.ds === `${process.env.ZONE}. 3600 IN DS ${on.key_tag} 13 2 ${on.digest}`, 'ds record', on);

@@ -1,0 +1,204 @@
+#!/usr/bin/python3
+"""Online signing of the served view (docs/dnssec.md), measured on one API zone of --records
+records (default 100,000: h<i> A, every 10th name a TXT, every 25th an AAAA; one proxied name in
+50), all in one run:
+
+  enable     PATCH /zones/{id}/dnssec {"status": "active"} until it answers (the zone is then
+             signed, stored and published) and until a DO=1 query of a name gets its RRSIG
+  write      --writes sequential POSTs of a new A record, each until a DO=1 query of the name
+             answers with the record and its RRSIG: median and p99 of send -> signed answer
+             visible; the same before DNSSEC is on (unsigned), for the ratio
+  memory     the server's RSS with the zone unsigned and signed (after a restart each, so both
+             are a fresh load), per record, and the ratio
+  restart    start -> the first answer with the zone loaded, unsigned and signed
+
+    /usr/bin/python3 bench/dnssec_view_bench.py --dnsedge build/dnsedge [--records 100000]
+"""
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import dns.flags
+import dns.message
+import dns.query
+import dns.rdatatype
+
+ZONE = "bench.test"
+TOKEN = "dnssec-bench-token"
+
+
+def ip_of(i, base=10):
+    return "%d.%d.%d.%d" % (base, (i >> 16) & 255, (i >> 8) & 255, i & 255)
+
+
+def zone_text(records):
+    lines = ["$ORIGIN %s." % ZONE, "$TTL 300", "ns1 300 IN A 127.0.0.1"]
+    n, i = 1, 0
+    while n < records:
+        lines.append("h%d 300 IN A %s" % (i, ip_of(i)))
+        n += 1
+        if n < records and i % 10 == 0:
+            lines.append('h%d 300 IN TXT "v=bench %d"' % (i, i))
+            n += 1
+        if n < records and i % 25 == 0:
+            lines.append("h%d 300 IN AAAA 2001:db8::%x" % (i, i + 1))
+            n += 1
+        i += 1
+    return "\n".join(lines) + "\n"
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+class Server:
+    def __init__(self, binary, workdir):
+        self.binary = binary
+        self.data = os.path.join(workdir, "data")
+        self.log = os.path.join(workdir, "server.log")
+        self.dns_port = free_port()
+        self.api_port = free_port()
+        self.proc = None
+
+    def start(self):
+        argv = [self.binary, "serve", "--data", self.data, "--dns-listen", "127.0.0.1:%d" % self.dns_port,
+                "--api-listen", "127.0.0.1:%d" % self.api_port, "--api-token", TOKEN,
+                "--edge-ipv4", "127.0.0.11", "--no-edge-proxy", "--threads", "1", "--rrl-rate", "0",
+                "--upstream", "127.0.0.1:%d" % free_port()]
+        t0 = time.monotonic()
+        with open(self.log, "ab") as logf:
+            self.proc = subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError("dnsedge exited, see " + self.log)
+            try:
+                self.query(ZONE + ".", "SOA", timeout=0.2)
+                return time.monotonic() - t0
+            except Exception:
+                time.sleep(0.02)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(60)
+        self.proc = None
+
+    def rss_kib(self):
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def api(self, method, path, body=None, raw=None, ctype="application/json"):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request("http://127.0.0.1:%d/client/v4%s" % (self.api_port, path), data=data,
+                                     method=method, headers={"Authorization": "Bearer " + TOKEN,
+                                                             "Content-Type": ctype})
+        with urllib.request.urlopen(req, timeout=600) as r:
+            return json.loads(r.read())["result"]
+
+    def query(self, name, rdtype, do=False, timeout=1.0):
+        q = dns.message.make_query(name, dns.rdatatype.from_text(rdtype), want_dnssec=do, payload=4096)
+        q.flags &= ~dns.flags.RD
+        return dns.query.udp(q, "127.0.0.1", port=self.dns_port, timeout=timeout)
+
+
+def signed_answer(srv, name):
+    m = srv.query(name, "A", do=True, timeout=0.5)
+    types = {r.rdtype for r in m.answer}
+    return dns.rdatatype.A in types and dns.rdatatype.RRSIG in types
+
+
+def plain_answer(srv, name):
+    m = srv.query(name, "A", timeout=0.5)
+    return any(r.rdtype == dns.rdatatype.A for r in m.answer)
+
+
+def writes(srv, zid, n, tag, seen):
+    out = []
+    for i in range(n):
+        name = "w%s-%d" % (tag, i)
+        t0 = time.monotonic()
+        srv.api("POST", "/zones/%s/dns_records" % zid, {"name": name, "type": "A", "content": ip_of(i, 172),
+                                                         "ttl": 300})
+        while not seen(srv, name + "." + ZONE + "."):
+            pass
+        out.append((time.monotonic() - t0) * 1000)
+    return out
+
+
+def pct(vals, q):
+    s = sorted(vals)
+    return s[min(len(s) - 1, max(0, int(round(q / 100.0 * len(s) + 0.5)) - 1))]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dnsedge", default="build/dnsedge")
+    ap.add_argument("--records", type=int, default=100000)
+    ap.add_argument("--writes", type=int, default=30)
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    work = tempfile.mkdtemp(prefix="dnssec-view-bench-")
+    srv = Server(os.path.abspath(args.dnsedge), work)
+    res = {"records": args.records}
+    try:
+        srv.start()
+        zid = srv.api("POST", "/zones", {"name": ZONE})["id"]
+        t0 = time.monotonic()
+        imp = srv.api("POST", "/zones/%s/dns_records/import" % zid, raw=zone_text(args.records).encode(),
+                      ctype="text/plain")
+        res["import_s"] = round(time.monotonic() - t0, 3)
+        res["recs_added"] = imp["recs_added"]
+        w = writes(srv, zid, args.writes, "u", plain_answer)
+        res["write_unsigned_ms"] = {"median": round(statistics.median(w), 2), "p99": round(pct(w, 99), 2)}
+        srv.stop()
+        res["restart_unsigned_s"] = round(srv.start(), 3)
+        time.sleep(1)
+        res["rss_unsigned_kib"] = srv.rss_kib()
+
+        t0 = time.monotonic()
+        on = srv.api("PATCH", "/zones/%s/dnssec" % zid, {"status": "active"})
+        res["enable_api_s"] = round(time.monotonic() - t0, 3)
+        while not signed_answer(srv, "h%d.%s." % (args.records // 3, ZONE)):
+            pass
+        res["enable_until_signed_s"] = round(time.monotonic() - t0, 3)
+        res["status"] = on["status"]
+        w = writes(srv, zid, args.writes, "s", signed_answer)
+        res["write_signed_ms"] = {"median": round(statistics.median(w), 2), "p99": round(pct(w, 99), 2)}
+        srv.stop()
+        res["restart_signed_s"] = round(srv.start(), 3)
+        time.sleep(1)
+        assert signed_answer(srv, "h1.%s." % ZONE)
+        res["rss_signed_kib"] = srv.rss_kib()
+        res["rss_per_record_unsigned_b"] = round(res["rss_unsigned_kib"] * 1024 / args.records, 1)
+        res["rss_per_record_signed_b"] = round(res["rss_signed_kib"] * 1024 / args.records, 1)
+        res["ratios"] = {
+            "write_p99_signed_over_unsigned": round(res["write_signed_ms"]["p99"] / res["write_unsigned_ms"]["p99"], 2),
+            "rss_signed_over_unsigned": round(res["rss_signed_kib"] / res["rss_unsigned_kib"], 2),
+            "restart_signed_over_unsigned": round(res["restart_signed_s"] / res["restart_unsigned_s"], 2),
+        }
+    finally:
+        srv.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(res, indent=2))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(res, f, indent=2)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
