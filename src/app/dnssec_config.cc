@@ -1,15 +1,15 @@
 #include "app/dnssec_config.h"
 
+#include <toml++/toml.h>
 #include <CLI/CLI.hpp>
 #include <limits>
-#include <toml++/toml.h>
 
 namespace dnsedge::app {
 namespace {
 
 struct Key {
-  std::string_view toml;                     // in the [dnssec] table
-  std::string_view flag;                     // "--dnssec-zsk-lifetime"
+  std::string_view toml;  // in the [dnssec] table
+  std::string_view flag;  // "--dnssec-zsk-lifetime"
   std::string DnssecFlags::*value;
 };
 
@@ -52,12 +52,23 @@ Result<std::chrono::seconds> parse_duration(std::string_view text, const std::st
     int64_t unit = 1;
     if (i < text.size()) {
       switch (text[i]) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        case 'w': unit = 7 * 86400; break;
-        default: return bad("has an unknown unit");
+        case 's':
+          unit = 1;
+          break;
+        case 'm':
+          unit = 60;
+          break;
+        case 'h':
+          unit = 3600;
+          break;
+        case 'd':
+          unit = 86400;
+          break;
+        case 'w':
+          unit = 7 * 86400;
+          break;
+        default:
+          return bad("has an unknown unit");
       }
       ++i;
     } else if (total != 0) {
@@ -73,7 +84,8 @@ Result<std::chrono::seconds> parse_duration(std::string_view text, const std::st
 void add_dnssec_flags(CLI::App* cmd, DnssecFlags& flags) {
   cmd->add_option("--dnssec-zsk-lifetime", flags.zsk_lifetime,
                   "DNSSEC: how long a ZSK signs before the pre-published successor takes over (default 90d)");
-  cmd->add_option("--dnssec-dnskey-ttl", flags.dnskey_ttl, "DNSSEC: TTL of the apex DNSKEY, CDS, CDNSKEY (default 3600s)");
+  cmd->add_option("--dnssec-dnskey-ttl", flags.dnskey_ttl,
+                  "DNSSEC: TTL of the apex DNSKEY, CDS, CDNSKEY (default 3600s)");
   cmd->add_option("--dnssec-propagation-delay", flags.propagation_delay,
                   "DNSSEC: time a zone change takes to reach every secondary, for the rollover (default 3600s)");
   cmd->add_option("--dnssec-signature-validity", flags.signature_validity,
@@ -131,8 +143,8 @@ Result<DnssecTiming> resolve_dnssec_timing(const DnssecFlags& flags, const std::
   if (out.rollover.dnskey_ttl.count() > 86400) return make_error("--dnssec-dnskey-ttl (dnskey_ttl) must be at most 1d");
   if (auto r = out.rollover.check(); !r) return r.error();
   if (auto r = out.validity.check(); !r) {
-    return make_error("--dnssec-signature-validity (signature_validity): " + r.error().message +
-                      " (" + std::to_string(out.validity.inception_offset.count()) + "s)");
+    return make_error("--dnssec-signature-validity (signature_validity): " + r.error().message + " (" +
+                      std::to_string(out.validity.inception_offset.count()) + "s)");
   }
   return out;
 }

@@ -50,7 +50,7 @@ struct RolloverZoneReport {
   std::vector<std::string> created;  // ids of the successor keys made
   bool phases_changed = false;       // rows written
   bool resigned = false;
-  std::string error;                 // non-empty: the pass failed for this zone (logged)
+  std::string error;  // non-empty: the pass failed for this zone (logged)
 };
 
 class DnssecRollover {

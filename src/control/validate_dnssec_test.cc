@@ -34,8 +34,9 @@ constexpr const char* kDs = "2371 13 2 1F987CC6583E92DF0890718C42A5FE65D3D90DDE6
 TEST(DnssecRefusalTest, SignerTypesAreNeverWritable) {
   for (const char* status : {"", "disabled", "pending", "active"}) {
     for (const char* type : {"RRSIG", "NSEC", "NSEC3", "NSEC3PARAM", "rrsig", "Nsec3param"}) {
-      auto r = build_record(ctx(status), in("www", type, "A 13 2 3600 20300101000000 20200101000000 1 example.com. AA=="),
-                            nullptr, false);
+      auto r =
+          build_record(ctx(status), in("www", type, "A 13 2 3600 20300101000000 20200101000000 1 example.com. AA=="),
+                       nullptr, false);
       ASSERT_FALSE(r) << type << " " << status;
       EXPECT_EQ(r.error().code, errc::kBadType);
       std::string upper(type);

@@ -34,9 +34,7 @@ constexpr uint16_t kSepFlag = 1;  // DNSKEY flags bit 15 (RFC 4034 §2.1.1)
 uint16_t u16(std::string_view s, size_t at) {
   return static_cast<uint16_t>(static_cast<uint8_t>(s[at]) << 8 | static_cast<uint8_t>(s[at + 1]));
 }
-uint32_t u32(std::string_view s, size_t at) {
-  return static_cast<uint32_t>(u16(s, at)) << 16 | u16(s, at + 2);
-}
+uint32_t u32(std::string_view s, size_t at) { return static_cast<uint32_t>(u16(s, at)) << 16 | u16(s, at + 2); }
 
 // RFC 4034 Appendix B.
 uint16_t key_tag(std::string_view dnskey) {
@@ -50,7 +48,10 @@ uint16_t key_tag(std::string_view dnskey) {
 
 // The DS digest of a DNSKEY (RFC 4034 §5.1.4) for digest types 1, 2, 4; "" for other types.
 std::string ds_digest(std::string_view owner, std::string_view dnskey, uint8_t digest_type) {
-  const EVP_MD* md = digest_type == 1 ? EVP_sha1() : digest_type == 2 ? EVP_sha256() : digest_type == 4 ? EVP_sha384() : nullptr;
+  const EVP_MD* md = digest_type == 1   ? EVP_sha1()
+                     : digest_type == 2 ? EVP_sha256()
+                     : digest_type == 4 ? EVP_sha384()
+                                        : nullptr;
   if (md == nullptr) return {};
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -90,7 +91,8 @@ std::string algorithm_problem(uint8_t alg) {
       return "DSA (" + std::to_string(alg) + ") must not be used (RFC 8624)";
     case 5:
     case 7:
-      return "RSASHA1 (" + std::to_string(alg) + ") is not recommended (RFC 8624): many validators treat it as insecure";
+      return "RSASHA1 (" + std::to_string(alg) +
+             ") is not recommended (RFC 8624): many validators treat it as insecure";
     case 10:
       return "RSASHA512 (10) is not recommended (RFC 8624)";
     case 12:
@@ -141,7 +143,10 @@ void check_ds(Context& ctx, const std::vector<dns::ZoneRecord>& dnskeys) {
       if (!digest.empty() && digest == r.rdata.substr(4)) any_match = true;
     }
     if (dtype == 1) {
-      ctx.add({"dnssec.ds_digest_sha1", Severity::kWarning, "The DS of " + d + " uses a SHA-1 digest", {rr_text(r)},
+      ctx.add({"dnssec.ds_digest_sha1",
+               Severity::kWarning,
+               "The DS of " + d + " uses a SHA-1 digest",
+               {rr_text(r)},
                "Digest type 1 (SHA-1) is no longer recommended for DS records (RFC 8624 §3.3); validators may "
                "stop accepting it.",
                "Give the registrar a DS with digest type 2 (SHA-256) for the same key and remove the SHA-1 one."});
@@ -155,7 +160,8 @@ void check_ds(Context& ctx, const std::vector<dns::ZoneRecord>& dnskeys) {
     if (k.rdata.size() >= 4 && (u16(k.rdata, 0) & kSepFlag) != 0) wanted.push_back(ds_text(domain, 3600, k.rdata));
   }
   if (wanted.empty()) {
-    fix = "Remove the DS record(s) of " + d + " at the registrar (the zone publishes no key they could match), or "
+    fix = "Remove the DS record(s) of " + d +
+          " at the registrar (the zone publishes no key they could match), or "
           "turn DNSSEC on again with the key the DS was made from.";
   } else {
     fix = "Replace the DS at the registrar with:";
@@ -201,7 +207,9 @@ void check_signatures(Context& ctx) {
   }
   const std::string fix =
       "Re-sign the zone now (with dnsedge: its signatures are renewed automatically while it runs; check that "
-      "the server that answers for " + d + " is running and that its clock is right), and make the signer "
+      "the server that answers for " +
+      d +
+      " is running and that its clock is right), and make the signer "
       "renew signatures well before they expire.";
   if (!expired.empty()) {
     ctx.add({"dnssec.signature_expired", Severity::kError, "Signatures of " + d + " have expired", expired,
@@ -229,8 +237,11 @@ void check_algorithms(Context& ctx, const std::vector<dns::ZoneRecord>& dnskeys)
     if (k.rdata.size() < 4) continue;
     const std::string why = algorithm_problem(static_cast<uint8_t>(k.rdata[3]));
     if (why.empty()) continue;
-    ctx.add({"dnssec.algorithm", Severity::kWarning, "A DNSKEY of " + ctx.domain_text() + " uses a weak algorithm",
-             {rr_text(k)}, why + ".",
+    ctx.add({"dnssec.algorithm",
+             Severity::kWarning,
+             "A DNSKEY of " + ctx.domain_text() + " uses a weak algorithm",
+             {rr_text(k)},
+             why + ".",
              "Roll the zone to ECDSAP256SHA256 (13) or RSASHA256 (8): new keys, then a new DS at the registrar "
              "(RFC 6781 §4.1.4 algorithm rollover)."});
   }
@@ -286,7 +297,8 @@ void check_dane_dc(Context& ctx) {
     std::vector<std::string> recs;
     for (const auto& t : tlsa) {
       recs.push_back(rr_text(t));
-      const bool found = std::any_of(present.begin(), present.end(), [&](const dns::ZoneRecord& p) { return p.rdata == t.rdata; });
+      const bool found =
+          std::any_of(present.begin(), present.end(), [&](const dns::ZoneRecord& p) { return p.rdata == t.rdata; });
       if (found) continue;
       dns::ZoneRecord add = t;
       add.owner = *at_dc;
@@ -357,8 +369,9 @@ void check_dnssec(Context& ctx) {
     std::vector<std::string> recs;
     if (!ctx.options().dnssec_ds.empty()) recs.push_back(ctx.options().dnssec_ds);
     ctx.add({"dnssec.ds_pending", Severity::kInfo, "DNSSEC of " + d + " waits for its DS at the parent", recs,
-             "DNSSEC is on for " + d + " (status pending): the zone has its keys, but the parent does not "
-             "publish the DS yet, so validators treat the zone as unsigned and DANE (TLSA) is not used yet.",
+             "DNSSEC is on for " + d +
+                 " (status pending): the zone has its keys, but the parent does not "
+                 "publish the DS yet, so validators treat the zone as unsigned and DANE (TLSA) is not used yet.",
              recs.empty() ? "Add the DS that GET /zones/{id}/dnssec shows at the registrar."
                           : "Add this DS at the registrar:\n  " + recs.front()});
   }

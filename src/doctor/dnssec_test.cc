@@ -16,19 +16,22 @@ using namespace testing;  // NOLINT: the doctor's test helpers
 constexpr const char* kKsk =
     "@ 3600 DNSKEY 257 3 13 GojIhhXUN/u4v54ZQqGSnyhWJwaubCvTmeexv7bR6edbkrSqQpF64cYbcB7wNcP+e+MAnLr+Wi9xMWyQLc8NAA==\n";
 constexpr const char* kDs = "@ 3600 DS 55648 13 2 b4c8c1fe2e7477127b27115656ad6256f424625bf5c1e2770ce6d6e37df61d17\n";
-constexpr const char* kOtherDs = "@ 3600 DS 12345 13 2 0000c1fe2e7477127b27115656ad6256f424625bf5c1e2770ce6d6e37df61d17\n";
-constexpr const char* kSig64 = "kVh9fDkvUgoRP3MPrCO0ucC6Afi3QlBa2HQ0XWb0VU7tgGpDpxt0MbSKfTr+EX0dSNCn9ydgdK1SYu3B6CAF7Q==";
+constexpr const char* kOtherDs =
+    "@ 3600 DS 12345 13 2 0000c1fe2e7477127b27115656ad6256f424625bf5c1e2770ce6d6e37df61d17\n";
+constexpr const char* kSig64 =
+    "kVh9fDkvUgoRP3MPrCO0ucC6Afi3QlBa2HQ0XWb0VU7tgGpDpxt0MbSKfTr+EX0dSNCn9ydgdK1SYu3B6CAF7Q==";
 
 std::string net_zone(const std::string& extra) {
-  return std::string("@ 300 SOA ns1 hostmaster 1 3600 600 86400 300\n@ 300 NS ns1\nns1 300 A 11.22.33.53\n"
-                     "@ 300 MX 10 mail\nmail 300 A 11.22.33.25\n@ 300 TXT \"v=spf1 mx -all\"\n"
-                     "_dmarc 300 TXT \"v=DMARC1; p=reject\"\n") +
+  return std::string(
+             "@ 300 SOA ns1 hostmaster 1 3600 600 86400 300\n@ 300 NS ns1\nns1 300 A 11.22.33.53\n"
+             "@ 300 MX 10 mail\nmail 300 A 11.22.33.25\n@ 300 TXT \"v=spf1 mx -all\"\n"
+             "_dmarc 300 TXT \"v=DMARC1; p=reject\"\n") +
          extra;
 }
 
 std::string rrsig(const char* covered, const char* expiration, const char* inception) {
-  return std::string("@ 300 RRSIG ") + covered + " 13 2 300 " + expiration + " " + inception +
-         " 55648 example.net. " + kSig64 + "\n";
+  return std::string("@ 300 RRSIG ") + covered + " 13 2 300 " + expiration + " " + inception + " 55648 example.net. " +
+         kSig64 + "\n";
 }
 
 // 2026-01-01T00:00:00Z
@@ -106,8 +109,10 @@ TEST(DnssecDoctorTest, Signatures) {
 }
 
 TEST(DnssecDoctorTest, WeakAlgorithmIsAWarning) {
-  FakeSource src(net_zone("@ 3600 DNSKEY 257 3 5 AwEAAc3PQ8Wwc3Nm8Tg8mQ4mS7ZtT2Uu8xLQbq2Zn4rtcV4ZTEhwKbpZf9qG9u5hW5x1Ll8F6p2n7yMZt6S1nV0cAa8=\n"),
-                 "example.net.");
+  FakeSource src(
+      net_zone("@ 3600 DNSKEY 257 3 5 "
+               "AwEAAc3PQ8Wwc3Nm8Tg8mQ4mS7ZtT2Uu8xLQbq2Zn4rtcV4ZTEhwKbpZf9qG9u5hW5x1Ll8F6p2n7yMZt6S1nV0cAa8=\n"),
+      "example.net.");
   const Report r = run_net(src);
   const Finding* f = find(r, "dnssec.algorithm");
   ASSERT_NE(f, nullptr) << dump(r);
@@ -123,7 +128,8 @@ TEST(DnssecDoctorTest, UnsignedZoneHasNoDnssecFindings) {
   }
 }
 
-constexpr const char* kTlsa = "_25._tcp.mail 300 TLSA 3 1 1 8cb0fc6c527506a053f4f14c8464bebbd6dede2738d11468dd953d7d6a3021f1\n";
+constexpr const char* kTlsa =
+    "_25._tcp.mail 300 TLSA 3 1 1 8cb0fc6c527506a053f4f14c8464bebbd6dede2738d11468dd953d7d6a3021f1\n";
 
 TEST(DaneDoctorTest, TlsaInAnUnsignedZoneIsUseless) {
   FakeSource src(std::string(kHealthy) + kTlsa);
@@ -137,7 +143,8 @@ TEST(DaneDoctorTest, TlsaInAnUnsignedZoneIsUseless) {
 
   // Signed: the TLSA counts.
   FakeSource signed_zone(std::string(kHealthy) + kTlsa +
-                         "@ 3600 DNSKEY 257 3 13 GojIhhXUN/u4v54ZQqGSnyhWJwaubCvTmeexv7bR6edbkrSqQpF64cYbcB7wNcP+e+MAnLr+Wi9xMWyQLc8NAA==\n");
+                         "@ 3600 DNSKEY 257 3 13 "
+                         "GojIhhXUN/u4v54ZQqGSnyhWJwaubCvTmeexv7bR6edbkrSqQpF64cYbcB7wNcP+e+MAnLr+Wi9xMWyQLc8NAA==\n");
   EXPECT_FALSE(has(run(signed_zone), "dane.tlsa_unsigned"));
   // A zone whose DNSSEC the server just turned on counts as signed as well.
   Options o;
@@ -159,13 +166,15 @@ TEST(DaneDoctorTest, TlsaMustFollowTheMxToTheDcRecord) {
   const Finding* f = find(r, "dane.tlsa_dc_record");
   ASSERT_NE(f, nullptr) << dump(r);
   const std::string dc = name_text(view::dc_name(W("example.com."), W("mail.example.com.")));
-  EXPECT_NE(f->fix.find("_25._tcp." + dc + " 300 IN TLSA 3 1 1 "
+  EXPECT_NE(f->fix.find("_25._tcp." + dc +
+                        " 300 IN TLSA 3 1 1 "
                         "8CB0FC6C527506A053F4F14C8464BEBBD6DEDE2738D11468DD953D7D6A3021F1"),
             std::string::npos)
       << f->fix;
 
   // With the TLSA at the dc-record too, nothing to report.
-  std::string both = proxied + "_25._tcp." + dc + " 300 TLSA 3 1 1 8cb0fc6c527506a053f4f14c8464bebbd6dede2738d11468dd953d7d6a3021f1\n";
+  std::string both =
+      proxied + "_25._tcp." + dc + " 300 TLSA 3 1 1 8cb0fc6c527506a053f4f14c8464bebbd6dede2738d11468dd953d7d6a3021f1\n";
   Local fixed(both);
   ASSERT_TRUE(fixed.source) << fixed.error;
   EXPECT_FALSE(has(run(*fixed.source, o), "dane.tlsa_dc_record"));
