@@ -43,6 +43,10 @@ HttpResponse get_mail_doctor(Call& x) {
       return fail(Error{"offline must be true or false, not \"" + *off + "\"", kBadQuery});
     }
   }
+  if (auto d = x.c.dnssec(z.zone.id)) {  // DNSSEC pending/active: findings of the mail doctor
+    o.dnssec_status = d->status;
+    o.dnssec_ds = d->ds;
+  }
   auto st = x.c.doctor_state(z.zone.id);
   if (!st) return fail(st.error());
   HttpResponse later;

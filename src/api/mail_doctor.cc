@@ -61,6 +61,8 @@ Result<doctor::Report> mail_doctor(const control::DoctorState& st, const MailDoc
   opt.selectors = o.selectors;
   opt.budget = o.budget;
   opt.checked_at = o.checked_at;
+  opt.dnssec_status = o.dnssec_status;
+  opt.dnssec_ds = o.dnssec_ds;
   return doctor::check(st.apex, local, opt);
 }
 

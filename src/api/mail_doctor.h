@@ -28,6 +28,9 @@ struct MailDoctorOptions {
   bool offline = false;                // no lookups outside our zones at all
   std::chrono::milliseconds budget{10000};
   std::string checked_at;  // "" = now
+  // The zone's DNSSEC as the controller has it (Controller::dnssec): status and the DS for the
+  // registrar, for the dnssec.ds_pending and DANE findings. "" = off.
+  std::string dnssec_status, dnssec_ds;
 };
 
 // Local mode over `state`, checking state.apex. Fails only when the outside resolver cannot be

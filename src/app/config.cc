@@ -89,7 +89,7 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
       known = known || k.str() == "dnstap_socket" || k.str() == "dnstap_sample" || k.str() == "dnstap_messages";
       known = known || k.str() == "metrics_zone_names";
       known = known || k.str() == "analytics";
-      known = known || k.str() == "dnssec";
+      known = known || k.str() == "dnssec" || is_dnssec_timing_key(k.str());
       if (!known) return make_error(flags.config_file + ": unknown setting '" + std::string(k.str()) + "'");
     }
     auto x = xfr_config_from_toml(t, flags.config_file);
@@ -340,6 +340,9 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   auto limits = resolve_limits(flags.limits, flags.config_file);
   if (!limits) return limits.error();
   cfg.limits = *limits;
+  auto dnssec_timing = resolve_dnssec_timing(flags.dnssec_timing, flags.config_file);
+  if (!dnssec_timing) return dnssec_timing.error();
+  cfg.dnssec_timing = *dnssec_timing;
   {  // where proxied origins may be: checked by zone loads, API writes and the edge
     std::vector<std::string> listening{endpoint_rdata(cfg.api_listen)};
     for (const auto& ep : cfg.dns_listen) listening.push_back(endpoint_rdata(ep));

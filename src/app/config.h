@@ -26,6 +26,8 @@
 //   [edge] / [[spectrum_app]]              # edge proxy settings, see app/edge_wiring.h
 //   tcp_max_connections = 1024 ... api_write_timeout = 30  # see app/listener_limits.h
 //   [xfr] / [[xfr.tsig]] / [[xfr.outgoing]] # zone transfers, see app/xfr_wiring.h
+//   dnssec_zsk_lifetime = "90d" ...        # ZSK rollover timing ([dnssec] table without [[dnssec]]),
+//                                          #   see app/dnssec_config.h
 //   [[dnssec]]                             # a zone file signed online (docs/dnssec.md), one per zone
 //   zone = "example.com"                   #   keys kept in the store, made at first start
 //   [rrl]                                  # response rate limiting (UDP), see server/rrl.h
@@ -39,6 +41,7 @@
 #include <string>
 #include <vector>
 
+#include "app/dnssec_config.h"
 #include "app/edge_wiring.h"
 #include "app/listener_limits.h"
 #include "common/result.h"
@@ -76,6 +79,7 @@ struct ServeFlags {  // as given on the command line (empty/unset = not given)
   std::optional<long> rrl_rate, rrl_slip, rrl_ipv4_prefix, rrl_ipv6_prefix;
   std::optional<long> max_generate_records;
   std::optional<long> max_records_per_zone;
+  DnssecFlags dnssec_timing;  // --dnssec-* (app/dnssec_config.h)
 };
 
 struct ServeConfig {  // validated, defaults applied
@@ -100,6 +104,7 @@ struct ServeConfig {  // validated, defaults applied
   server::RrlOptions rrl;                // [rrl], --rrl-*: NSD's defaults (rate 200, slip 2, /24, /64)
   uint64_t max_generate_records = 65536;   // per zone file or import, all $GENERATE together
   uint64_t max_records_per_zone = 1000000; // API zones; a write over it fails with 81045
+  DnssecTiming dnssec_timing;              // [dnssec], --dnssec-*: ZSK rollover and signature validity
   std::vector<std::string> dnssec_zones;   // [[dnssec]] zone = ...: file zones signed online (apex wire)
 };
 

@@ -11,6 +11,7 @@
 #include "app/analytics_wiring.h"
 #include "app/xfr_wiring.h"
 #include "control/controller.h"
+#include "control/dnssec_rollover.h"
 #include "dns/name.h"
 #include "edge/spectrum.h"
 #include "spdlog/spdlog.h"
@@ -48,6 +49,8 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
   o.journal_encode = journal_encode;  // IXFR deltas, stored with each change
   o.journal_keep = cfg.xfr.journal_max;
   o.prepare_app = std::move(prepare_app);
+  o.dnssec_rollover = cfg.dnssec_timing.rollover;
+  o.dnssec_validity = cfg.dnssec_timing.validity;
   auto c = control::Controller::open(std::move(o), catalog);
   if (!c) return c.error();
   cp->controller_ = std::move(*c);
@@ -59,6 +62,15 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
 
   cp->controller_->start();
   start_analytics(*cp->controller_);  // the stored minutes, then the aggregator (app/analytics_wiring.h)
+  {  // ZSK rollover and signature refresh of signed zones (control/dnssec_rollover.h)
+    control::RolloverOptions ro;
+    ro.settings = cfg.dnssec_timing.rollover;
+    ro.validity = cfg.dnssec_timing.validity;
+    ro.resign = [c = cp->controller_.get()](const std::string& zone) { return c->resign(zone); };
+    ro.log = [](const std::string& text) { spdlog::warn("dnssec: {}", text); };
+    cp->rollover_ = std::make_unique<control::DnssecRollover>(*cp->controller_, std::move(ro));
+    cp->rollover_->start();
+  }
   api::ApiOptions aopt{.doctor_upstreams = cfg.upstreams};
   for (const auto& [apex, in] : cfg.xfr.incoming) {  // [[xfr.incoming]]: the file's, not the API's
     std::string name = dns::name_to_text(apex);
@@ -104,9 +116,11 @@ void ControlPlane::stop() {
   // stopped I/O context, which is still alive), then the API objects.
   if (server_) server_->stop();
   stop_analytics();  // its last minutes go to the store through the writer
+  if (rollover_) rollover_->stop();  // its passes run as writer jobs
   if (controller_) controller_->stop();
   server_.reset();
   api_.reset();
+  rollover_.reset();
 }
 
 void ControlPlane::set_file_zones(const view::Catalog& file_zones) {

@@ -29,6 +29,7 @@ class ApiServer;
 }  // namespace dnsedge::api
 namespace dnsedge::control {
 class Controller;
+class DnssecRollover;
 }  // namespace dnsedge::control
 namespace dnsedge::xfr {
 class Service;
@@ -97,6 +98,7 @@ class ControlPlane {
   std::unique_ptr<control::Controller> controller_;
   std::unique_ptr<api::Api> api_;
   std::unique_ptr<api::ApiServer> server_;
+  std::unique_ptr<control::DnssecRollover> rollover_;  // ZSK rollover timer (control/dnssec_rollover.h)
   std::string api_listen_;  // --api-listen, bound by serve_api()
   LimitsConfig limits_;
   bool warn_no_token_ = false;

@@ -128,6 +128,10 @@ int run_store_local(const DoctorFlags& f, const ServeConfig& cfg, const std::str
   mo.upstreams = cfg.upstreams;
   mo.offline = f.offline;
   mo.budget = left(deadline);
+  if (auto d = c.dnssec(zone_id); d && !st->zones.empty() && st->apex == st->zones.front().apex) {
+    mo.dnssec_status = d->status;
+    mo.dnssec_ds = d->ds;
+  }
   auto report = api::mail_doctor(*st, mo);
   if (!report) return fail(report.error().message);
   print(*report, f);

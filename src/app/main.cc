@@ -636,6 +636,7 @@ int main(int argc, char** argv) {
   serve->add_flag("--no-edge-proxy", flags.no_edge_proxy, "do not run the edge proxy");
   add_edge_flags(serve, flags.edge);
   add_limit_flags(serve, flags.limits);
+  add_dnssec_flags(serve, flags.dnssec_timing);
   add_zone_flags(serve, flags);
   serve->add_option("--api-listen", flags.api_listen, "REST API address ADDR:PORT (default 127.0.0.1:8080)");
   serve->add_option("--metrics-listen", flags.metrics_listen,

@@ -101,6 +101,22 @@ Result<std::shared_ptr<const view::ZoneView>> ZoneSet::compile(const Zone& z) co
   for (const auto& v : views()) all.push_back(v.get());
   view::ViewTargets targets(std::move(all), options_.external);
   const auto sg = signing_.find(z.apex);
+  if (sg != signing_.end()) {
+    // A zone signed online ([[dnssec]]) gets its signatures, denial and keys from dnsedge: a file
+    // that brings its own (signed offline) is refused, not half served.
+    for (const auto& r : z.records) {
+      const uint16_t t = r.type;
+      const bool nsec3param = t == 51;
+      if (t == dns::rrtype::kRRSIG || t == dns::rrtype::kNSEC || t == dns::rrtype::kNSEC3 || nsec3param ||
+          (t == dns::rrtype::kDNSKEY && r.owner == z.apex)) {
+        return make_error(z.file + ":" + std::to_string(r.line) + ": zone " + dns::name_to_text(z.apex) +
+                          " is signed online ([[dnssec]] in the config file), so its file must not carry " +
+                          dns::type_to_string(t) +
+                          " records (dnsedge makes the zone's RRSIG, NSEC and DNSKEY itself): "
+                          "remove them, or remove the zone from [[dnssec]] to serve it as signed offline");
+      }
+    }
+  }
   return view::ZoneView::compile(z.apex, z.records,
                                  view::CompileOptions{.source = z.file,
                                                       .edge = &options_.edge,

@@ -377,7 +377,15 @@ Result<Controller::StoreZone*> Controller::writable(const std::string& zone_id) 
   return &zones_.find(zone_id)->second;
 }
 
-ZoneContext Controller::context(const StoreZone& z) const { return ZoneContext{z.zone.name, z.apex, &options_.edge}; }
+ZoneContext Controller::context(const StoreZone& z) const {
+  ZoneContext c{z.zone.name, z.apex, &options_.edge};
+  c.dnssec_status = [this, name = &z.zone.name]() -> std::string {  // asked for DNSSEC record types only
+    store::Reader& db = store_ ? static_cast<store::Reader&>(*store_) : *reader_;
+    auto s = db.dnssec_state(*name);
+    return s && s->has_value() ? (*s)->status : std::string();
+  };
+  return c;
+}
 
 // ---- records ---------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@
 // Thread safety: pure functions.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,6 +58,9 @@ struct ZoneContext {
   std::string name;  // "example.com"
   std::string apex;  // wire form, lowercase
   const view::EdgeAddresses* edge = nullptr;
+  // The zone's DNSSEC status ("active", "pending", "disabled", "" when never turned on), asked
+  // only for the types a signed zone refuses (null: not signed).
+  std::function<std::string()> dnssec_status;
 };
 
 inline constexpr uint32_t kAutoTtl = 1;
@@ -77,6 +81,11 @@ Result<std::string> normalize_zone_name(std::string_view input);
 // Unicode labels → punycode ("bücher.example" → "xn--bcher-kva.example"), lowercased.
 // ASCII input is only lowercased. Fails on invalid UTF-8.
 Result<std::string> to_ascii_name(std::string_view utf8);
+
+// Types the API never stores: the signer makes RRSIG, NSEC, NSEC3 and NSEC3PARAM, signed zone or
+// not (9020, the message names the type). A zone whose DNSSEC status is active or pending also
+// refuses DNSKEY, CDS, CDNSKEY and a DS at its apex (1004): dnsedge publishes its own keys there.
+Result<void> check_dnssec_type(const ZoneContext& z, std::string_view type, std::string_view name);
 
 // Builds the record to store from `in`: POST (`base` null), PATCH (`base` set, `replace`
 // false: unset fields keep the base's values), PUT (`base` set, `replace` true: unset fields

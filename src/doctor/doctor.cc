@@ -53,7 +53,7 @@ Report check(std::string_view domain, Source& source, const Options& options) {
   if (!txt.answered()) ctx.not_checked("the TXT lookup of " + d + " failed: " + txt.failure());
   if (mx.answered() && mx.nxdomain()) ctx.not_checked(d + " does not exist (NXDOMAIN)");
   if (!mx.answered() || !txt.answered() || mx.nxdomain()) return ctx.finish();
-  for (auto* step : {&check_mx, &check_spf, &check_dmarc, &check_dkim, &check_mta_sts, &check_proxy}) {
+  for (auto* step : {&check_mx, &check_spf, &check_dmarc, &check_dkim, &check_mta_sts, &check_proxy, &check_dnssec}) {
     // Boundary (style rule 5): a bug in one check becomes a line in the report, not a crash.
     try {
       step(ctx);

@@ -1,7 +1,7 @@
 #pragma once
 // The mail doctor: checks what a domain's DNS tells mail senders and receivers (MX, SPF, DMARC,
-// DKIM, MTA-STS, TLS-RPT) and, when the Source knows them, how proxying and CNAME flattening
-// interfere with mail (dc-records, exposed origins, proxied mail hosts). Every finding carries a
+// DKIM, MTA-STS, TLS-RPT, DNSSEC, DANE) and, when the Source knows them, how proxying and CNAME
+// flattening interfere with mail (dc-records, exposed origins, proxied mail hosts). Every finding carries a
 // stable id (docs/doctor.md), a severity, the records involved, an explanation and the fix.
 //
 // Bounded: the whole run ends within about Options::budget; lookups that fail or time out
@@ -11,6 +11,7 @@
 // Thread safety: check() may run concurrently on different Sources.
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,14 @@ struct Options {
   std::chrono::milliseconds budget{10000};
   // RFC 3339 time stamp for the report; "" = now.
   std::string checked_at;
+  // Signature checks (live mode): the time they are checked at (unix seconds; 0 = now) and how
+  // close an expiration is reported (dnssec.signature_expiring).
+  int64_t now = 0;
+  std::chrono::seconds signature_warning{7 * 86400};
+  // What the server knows of the domain's DNSSEC (local mode): its status ("active",
+  // "pending", ...; "" = off or unknown) and the DS to give the registrar.
+  std::string dnssec_status;
+  std::string dnssec_ds;
 };
 
 // Checks `domain` (presentation "example.com" / "example.com." or wire form).
@@ -44,5 +53,6 @@ void check_dmarc(Context& ctx);
 void check_dkim(Context& ctx);
 void check_mta_sts(Context& ctx);  // MTA-STS and TLS-RPT records
 void check_proxy(Context& ctx);    // needs Source::facts(); does nothing without them
+void check_dnssec(Context& ctx);   // DNSSEC (live: DS, signatures, algorithms) and DANE for SMTP
 
 }  // namespace dnsedge::doctor
