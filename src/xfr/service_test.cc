@@ -8,6 +8,8 @@ extern "C" {
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 
+#include <set>
+
 #include "dns/name.h"
 #include "dns/zonefile.h"
 #include "view/model.h"
@@ -189,7 +191,9 @@ TEST(XfrAclTest, PeerWithKeyMustUseIt) {
 TEST(XfrServiceTest, AxfrOfASignedZoneCarriesItsNsecChain) {
   auto signing = std::make_shared<dnssec::ZoneSigning>();
   signing->apex = W("example.com.");
+  signing->ksks.push_back(dnssec::Key::generate(dnssec::kFlagsKsk).value());
   signing->zsk = dnssec::Key::generate(dnssec::kFlagsZsk).value();
+  signing->dnskeys = {signing->ksks[0], *signing->zsk};
   auto parsed = dns::parse_zone_text(zone_text(7, 3), W("example.com."), "t.zone");
   ASSERT_TRUE(parsed);
   auto v = view::ZoneView::compile(W("example.com."), parsed->records, view::CompileOptions{.signing = signing});
@@ -201,7 +205,19 @@ TEST(XfrServiceTest, AxfrOfASignedZoneCarriesItsNsecChain) {
   auto msgs = all(s.handle(query(252), addr("127.0.0.1"), true));
   std::vector<std::pair<uint16_t, std::string>> rrs;
   for (const auto& m : msgs) rrs.insert(rrs.end(), m.rrs.begin(), m.rrs.end());
-  ASSERT_EQ(rrs.size(), 3u + 1 + 1 + 2 + 2 * 5);  // hosts, ns1 A, NS, two SOAs, NSEC+RRSIG at 5 names
+  // The zone's RRsets each with its RRSIG (hosts, ns1 A, NS, SOA, the apex DNSKEY, CDS and
+  // CDNSKEY), then NSEC+RRSIG at 5 names, then the closing SOA.
+  std::set<std::pair<uint16_t, std::string>> sets;
+  size_t rrsigs = 0;
+  for (size_t i = 0; i + 11 < rrs.size(); ++i) {
+    if (rrs[i].first == 46) {
+      ++rrsigs;
+    } else {
+      sets.insert(rrs[i]);
+    }
+  }
+  EXPECT_EQ(sets.size(), 3u + 1 + 1 + 1 + 3);
+  EXPECT_EQ(rrsigs, sets.size());
   EXPECT_EQ(rrs.back().first, 6);
   const std::vector<std::pair<uint16_t, std::string>> tail(rrs.end() - 11, rrs.end() - 1);
   EXPECT_EQ(tail.front(), (std::pair<uint16_t, std::string>{47, "example.com."}));
