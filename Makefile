@@ -7,6 +7,9 @@ PY         := /usr/bin/python3
 DNS_LISTEN ?= 127.0.0.1:5353
 API_LISTEN ?= 127.0.0.1:8080
 METRICS_LISTEN ?= 127.0.0.1:9153
+# The demo's resolver (external CNAME targets, the live mail doctor): the demo server itself unless
+# given, so `make run` sends nothing beyond loopback; UPSTREAM=ADDR:PORT names a real resolver.
+UPSTREAM   ?= $(DNS_LISTEN)
 DATA       ?= .dnsedge-data
 
 # Build and run dependencies, plus the peers and clients the tests and the benchmark use.
@@ -103,10 +106,12 @@ run: build
 	@echo "       -d '{\"name\":\"www\",\"type\":\"A\",\"content\":\"192.0.2.10\",\"proxied\":true}'"
 	@echo "Metrics (Prometheus, docs/observability.md): curl -s http://$(METRICS_LISTEN)/metrics  (/healthz, /readyz)"
 	@echo "CLI: export DNSEDGE_API_TOKEN=demo-token-change-me; $(BUILD)/dnsedge zone list --api $(API_URL)"
+	@echo "External names (flattened CNAME targets, the live mail doctor) resolve through $(UPSTREAM)$(if $(filter $(UPSTREAM),$(DNS_LISTEN)), (this server: only its own zones; make run UPSTREAM=ADDR:PORT for a real resolver),)"
 	@exec $(BUILD)/dnsedge serve --data $(DATA) --dns-listen $(DNS_LISTEN) --zone-file demo/example.com.zone \
 	  --edge-ipv4 203.0.113.1,203.0.113.2 --edge-ipv6 2001:db8:e::1,2001:db8:e::2 \
 	  --nameserver ns1.example.com --nameserver ns2.example.com \
-	  --api-listen $(API_LISTEN) --api-token demo-token-change-me --metrics-listen $(METRICS_LISTEN)
+	  --api-listen $(API_LISTEN) --api-token demo-token-change-me --metrics-listen $(METRICS_LISTEN) \
+	  --upstream $(UPSTREAM)
 
 bench: build
 	$(PY) bench/bench.py --dnsedge $(abspath $(BUILD)/dnsedge)

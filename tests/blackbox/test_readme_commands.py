@@ -211,6 +211,10 @@ def test_make_run_uses_the_given_listeners(tmp_path):
         assert len(children) == 1, children
         server_pid = int(children[0])
         assert pathlib.Path(f"/proc/{server_pid}/exe").resolve() == pathlib.Path(DNSEDGE_BIN).resolve()
+        # The demo's resolver is the demo server itself (loopback), never the system's or the root's.
+        argv = pathlib.Path(f"/proc/{server_pid}/cmdline").read_bytes().split(b"\0")
+        assert argv[argv.index(b"--upstream") + 1] == f"127.0.0.1:{dns_port}".encode(), argv
+        assert f"resolve through 127.0.0.1:{dns_port} (this server" in banner, banner
         m = dns.query.udp(dns.message.make_query("www.example.com.", "A"), "127.0.0.1", port=dns_port, timeout=2)
         assert m.rcode() == dns.rcode.NOERROR and [r.to_text() for r in m.answer[0]] == ["203.0.113.1", "203.0.113.2"]
         # The banner's curl: an API zone, whose NS are the demo zone's name servers.
