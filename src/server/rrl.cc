@@ -117,9 +117,9 @@ bool RrlTable::over(uint64_t key, uint32_t now) noexcept {
     }
     if (slot.compare_exchange_weak(old, b.pack(), std::memory_order_relaxed, std::memory_order_relaxed)) {
       // The larger of the rate and where it is heading this second: a sudden flood is cut
-      // within its first second.
+      // within its first second, after `rate` responses (NSD: over when above the limit).
       const uint64_t projected = b.count > b.rate / 2 ? uint64_t{b.count} + b.rate / 2 : b.rate;
-      return projected >= options_.rate;
+      return projected > options_.rate;
     }
   }
   return false;

@@ -9,7 +9,7 @@
 //
 // The rate is smoothed as NSD does: per bucket, r(t) = r(t-1)/2 + count(t-1) (halved again
 // for every second without traffic), and a response is over the rate when
-// max(r, count + r/2) >= rate. A burst is cut after `rate` responses in its first second; a
+// max(r, count + r/2) > rate. A burst is cut after `rate` responses in its first second; a
 // steady stream settles at r = 2 × its rate, so it is limited from rate/2 per second upward
 // (NSD's behaviour with the same numbers).
 //

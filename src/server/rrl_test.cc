@@ -28,22 +28,30 @@ int over_count(RrlTable& t, uint64_t key, uint32_t now, int n) {
 
 TEST(RrlTableTest, ABurstIsCutAtTheRateInItsFirstSecond) {
   RrlTable t = table(10);
-  // Responses 1..9 pass; from the 10th on the projected rate reaches the limit.
-  EXPECT_EQ(over_count(t, 42, 1000, 9), 0);
+  // Responses 1..10 pass; from the 11th on the projected rate is above the limit.
+  EXPECT_EQ(over_count(t, 42, 1000, 10), 0);
   EXPECT_TRUE(t.over(42, 1000));
   EXPECT_EQ(over_count(t, 42, 1000, 100), 100);
+}
+
+// The lowest rate still answers: one response a second, the second one in that second is over.
+TEST(RrlTableTest, RateOneAnswersOneASecond) {
+  RrlTable t = table(1);
+  EXPECT_FALSE(t.over(3, 100));
+  EXPECT_TRUE(t.over(3, 100));
+  EXPECT_EQ(over_count(t, 3, 100, 20), 20);
 }
 
 TEST(RrlTableTest, SmoothingAsNsd) {
   RrlTable t = table(100);
   // Second 1: 60 responses, none limited. Second 2: r = 0/2 + 60 = 60; the projection is
-  // count + r/2 = count + 30, so the 70th response reaches 100.
+  // count + r/2 = count + 30, so the 71st response goes above 100.
   EXPECT_EQ(over_count(t, 7, 1, 60), 0);
-  EXPECT_EQ(over_count(t, 7, 2, 69), 0);
+  EXPECT_EQ(over_count(t, 7, 2, 70), 0);
   EXPECT_TRUE(t.over(7, 2));
-  // Second 3: r = 60/2 + 70 = 100: everything is over until the rate decays.
+  // Second 3: r = 60/2 + 71 = 101: everything is over until the rate decays.
   EXPECT_TRUE(t.over(7, 3));
-  // Three idle seconds later (second 7): r = (100/2 + 1) >> 3 = 6; a fresh start.
+  // Three idle seconds later (second 7): r = (101/2 + 1) >> 3 = 6; a fresh start.
   EXPECT_EQ(over_count(t, 7, 7, 90), 0);
 }
 
@@ -60,14 +68,14 @@ TEST(RrlTableTest, SteadyRateBelowHalfPassesAndAboveHalfIsLimited) {
 
 TEST(RrlTableTest, KeysAreIndependentAndALongPauseForgets) {
   RrlTable t = table(5);
-  EXPECT_EQ(over_count(t, 1, 50, 10), 6);
+  EXPECT_EQ(over_count(t, 1, 50, 10), 5);
   EXPECT_EQ(over_count(t, 2, 50, 4), 0) << "another key has its own bucket";
   EXPECT_EQ(over_count(t, 1, 50 + 30, 4), 0) << "30 idle seconds: the rate decayed to 0";
 }
 
 TEST(RrlTableTest, AClockThatGoesBackStartsOver) {
   RrlTable t = table(5);
-  EXPECT_EQ(over_count(t, 9, 500, 10), 6);
+  EXPECT_EQ(over_count(t, 9, 500, 10), 5);
   EXPECT_EQ(over_count(t, 9, 400, 4), 0);
 }
 

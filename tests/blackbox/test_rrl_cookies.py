@@ -241,6 +241,15 @@ def test_rrl_rate_zero_turns_it_off(tmp_path, zone_file, procs):
     assert len(full) == QUERIES and not tc
 
 
+def test_the_lowest_rate_still_answers(tmp_path, zone_file, procs):
+    # --rrl-rate 1: one response a second per prefix and kind. A burst of 20 gets its first one
+    # (a second one when the burst straddles a second boundary), nothing truncated with slip 0.
+    srv = start(tmp_path, zone_file, procs, extra=["--rrl-rate", "1", "--rrl-slip", "0"])
+    _, replies = flood(srv.port, n=20)
+    full, tc = classify(replies)
+    assert 1 <= len(full) <= 2 and not tc, (len(full), len(tc))
+
+
 def test_rrl_table_in_the_config_file(tmp_path, zone_file, procs):
     conf = tmp_path / "dnsedge.toml"
     conf.write_text("[rrl]\nrate = 5\nslip = 1\nipv4_prefix = 32\nipv6_prefix = 56\n")

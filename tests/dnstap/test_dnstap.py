@@ -131,7 +131,7 @@ def test_rate_limited_queries_are_logged_without_a_response(tmp_path, sockdir):
     except TimeoutError:
         pass
     s.close()
-    assert answered < 20
+    assert 1 <= answered < 20  # the first of the burst is within the rate
     assert srv.stop() == 0
     assert cap.stop() == 0
     msgs = [d["message"] for d in decode(cap.out)]
