@@ -43,7 +43,8 @@ std::shared_ptr<const dnsedge::view::ZoneView> compile(const char* apex,
                                                        std::shared_ptr<const dnsedge::dnssec::ZoneSigning> signing) {
   const std::string origin = dnsedge::dns::name_from_text(apex).value();
   auto zt = dnsedge::dns::parse_zone_text(kZone, origin).value();
-  return dnsedge::view::ZoneView::compile(origin, zt.records, dnsedge::view::CompileOptions{.signing = std::move(signing)})
+  return dnsedge::view::ZoneView::compile(origin, zt.records,
+                                          dnsedge::view::CompileOptions{.signing = std::move(signing)})
       .value();
 }
 
@@ -61,7 +62,8 @@ const dnsedge::view::Catalog& catalog() {
 
 // A small cache and budget, so that eviction and the exhausted budget are reached too.
 dnsedge::auth::OnlineSigner& signer() {
-  static dnsedge::auth::OnlineSigner s(dnsedge::auth::OnlineSignerOptions{.cache_entries = 8, .fresh_per_second = 50, .burst = 50});
+  static dnsedge::auth::OnlineSigner s(
+      dnsedge::auth::OnlineSignerOptions{.cache_entries = 8, .fresh_per_second = 50, .burst = 50});
   return s;
 }
 
@@ -70,7 +72,8 @@ dnsedge::auth::OnlineSigner& signer() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static std::vector<uint8_t> out(dnsedge::auth::kMaxResponse);
   const std::span<const uint8_t> in(data, size);
-  const size_t n = dnsedge::auth::answer(catalog(), in, out, dnsedge::auth::Transport::kUdp, nullptr, nullptr, &signer());
+  const size_t n =
+      dnsedge::auth::answer(catalog(), in, out, dnsedge::auth::Transport::kUdp, nullptr, nullptr, &signer());
   if (n > 1232) __builtin_trap();  // a UDP answer never exceeds our EDNS maximum
   dnsedge::auth::answer(catalog(), in, out, dnsedge::auth::Transport::kTcp, nullptr, nullptr, &signer());
   // With DNS cookies, and the truncated reply rate limiting sends instead.
