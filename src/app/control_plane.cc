@@ -62,7 +62,8 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
 
   cp->controller_->start();
   start_analytics(*cp->controller_);  // the stored minutes, then the aggregator (app/analytics_wiring.h)
-  {  // ZSK rollover and signature refresh of signed zones (control/dnssec_rollover.h)
+  // ZSK rollover and signature refresh of signed zones (control/dnssec_rollover.h).
+  {
     control::RolloverOptions ro;
     ro.settings = cfg.dnssec_timing.rollover;
     ro.validity = cfg.dnssec_timing.validity;

@@ -322,9 +322,9 @@ class TcpServerImpl final : public TcpServer {
       }
       const uint64_t began_us = analytics_.enabled() ? analytics::monotonic_us() : 0;
       auth::AnswerInfo info;
-      const size_t n = auth::answer(catalog, q, st, query, std::span<uint8_t>(c.out.get() + kLengthPrefix, auth::kMaxResponse),
-                                    auth::Transport::kTcp, options_.cookies != nullptr ? &cookie_ctx : nullptr, &info,
-                                    &online_);
+      const size_t n =
+          auth::answer(catalog, q, st, query, std::span<uint8_t>(c.out.get() + kLengthPrefix, auth::kMaxResponse),
+                       auth::Transport::kTcp, options_.cookies != nullptr ? &cookie_ctx : nullptr, &info, &online_);
       c.begin += kLengthPrefix + len;
       if (c.begin == c.end) c.begin = c.end = 0;
       // A message the answer engine drops (unparseable question, a response) ends the
