@@ -43,8 +43,8 @@ OPTION_FLAGS = {"edge-ipv4": "--edge-ipv4", "edge-ipv6": "--edge-ipv6",
 # The Compact Answers OK flag (RFC 9824 §3): the EDNS header flag after DO.
 EDNS_CO = 0x4000
 # What an expected RRSIG of a zone the case signs has in place of its (random) signature.
-SIGNATURE_PLACEHOLDER = "<signature>"
-_ZERO_SIGNATURE_B64 = "A" * 86 + "=="  # 64 zero octets: the placeholder in the comparison
+SIGNATURE_MARK = "<signature>"
+_ZERO_SIGNATURE_B64 = "A" * 86 + "=="  # 64 zero octets: the mark in the comparison
 
 
 class CaseError(Exception):
@@ -315,7 +315,7 @@ def rr_line(name: dns.name.Name, ttl: int, rd: dns.rdata.Rdata) -> str:
 
 def response_to_expect(msg: dns.message.Message, signatures: Signatures | None = None) -> Expect:
     """The response in canonical form; with `signatures`, the RRSIGs of the zones the case
-    signs are verified and written with the placeholder (see Signatures)."""
+    signs are verified and written with the mark (see Signatures)."""
     e = Expect()
     e.rcode = dns.rcode.to_text(msg.rcode())
     e.flags = tuple(f for f in FLAG_ORDER if msg.flags & _FLAG_BITS[f])
@@ -349,11 +349,11 @@ def dnskey_of(pem_path: pathlib.Path, flags: int) -> dns.rdata.Rdata:
 class Signatures:
     """Checks the RRSIGs of a response whose signer is a zone the case signs.
 
-    ECDSA signatures are random: an expected RRSIG line ends with SIGNATURE_PLACEHOLDER instead.
+    ECDSA signatures are random: an expected RRSIG line ends with SIGNATURE_MARK instead.
     Every such RRSIG of the response is verified (dns.dnssec.validate_rrsig) with the case's key
     of its key tag over the RRset it covers: the RRs of that owner and type in the same section,
     or, when the section has none (qtype RRSIG), the answer of `ask(name, rdtype)`. A verified
-    RRSIG is written with the placeholder; one that does not verify keeps its signature (so it
+    RRSIG is written with the mark; one that does not verify keeps its signature (so it
     matches no expected line) and is reported in `errors`.
 
     Times: with `now` (the wire runner: the server signs with the real clock), an inception or
@@ -414,13 +414,13 @@ class Signatures:
                 shown = rd.replace(signature=bytes(64), inception=self._time(rd.inception),
                                    expiration=self._time(rd.expiration))
                 return rr_line(rrset.name, rrset.ttl, shown).replace(_ZERO_SIGNATURE_B64,
-                                                                     SIGNATURE_PLACEHOLDER)
+                                                                     SIGNATURE_MARK)
         return rr_line(rrset.name, rrset.ttl, rd)
 
 
 def _with_zero_signature(text: str) -> str:
-    if text.endswith(SIGNATURE_PLACEHOLDER):
-        return text[:-len(SIGNATURE_PLACEHOLDER)] + _ZERO_SIGNATURE_B64
+    if text.endswith(SIGNATURE_MARK):
+        return text[:-len(SIGNATURE_MARK)] + _ZERO_SIGNATURE_B64
     return text
 
 

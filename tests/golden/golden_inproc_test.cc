@@ -26,8 +26,8 @@
 #include <vector>
 
 #include <arpa/inet.h>
-#include <ctime>
 #include <gtest/gtest.h>
+#include <ctime>
 
 extern "C" {
 #include <libknot/libknot.h>
@@ -631,8 +631,8 @@ std::shared_ptr<const view::Catalog> catalog_for(const Case& c, std::string* err
     }
     auto z = view::ZoneView::compile(
         origin, text->records,
-        view::CompileOptions{.source = file.string(), .edge = edge.get(), .flattening = flattening,
-                             .targets = &targets, .signing = zs});
+        view::CompileOptions{
+            .source = file.string(), .edge = edge.get(), .flattening = flattening, .targets = &targets, .signing = zs});
     if (!z) {
       *err = "ZoneView::compile: " + z.error().message;
       return nullptr;
@@ -670,20 +670,20 @@ struct Got {
 // --- signatures of signed cases ----------------------------------------------------------------
 //
 // ECDSA signatures are random, so an expected RRSIG of a zone the case signs ends with the
-// placeholder `<signature>` instead of the signature. Every such RRSIG of the response is
+// mark `<signature>` instead of the signature. Every such RRSIG of the response is
 // verified (dnssec::verify_rrset) with the case's key of its key tag, over the RRset it covers:
 // the RRs of that owner and type in the same section or, when the section has none (qtype
 // RRSIG), the answer to a DO=1 query for them. A verified RRSIG compares with its signature
-// replaced by the placeholder (in the comparison: 64 zero octets); one that does not verify is
+// replaced by the mark (in the comparison: 64 zero octets); one that does not verify is
 // a failure of its own and keeps its signature, so it matches no expected line either.
 
-constexpr char kSignaturePlaceholder[] = "<signature>";
+constexpr char kSignatureMark[] = "<signature>";
 const std::string kZeroSignatureB64 = std::string(86, 'A') + "==";  // 64 zero octets
 
-// `line` with a trailing placeholder replaced by the base64 of 64 zero octets.
+// `line` with a trailing mark replaced by the base64 of 64 zero octets.
 std::string with_zero_signature(const std::string& line) {
-  const size_t n = std::strlen(kSignaturePlaceholder);
-  if (line.size() > n && line.compare(line.size() - n, n, kSignaturePlaceholder) == 0) {
+  const size_t n = std::strlen(kSignatureMark);
+  if (line.size() > n && line.compare(line.size() - n, n, kSignatureMark) == 0) {
     return line.substr(0, line.size() - n) + kZeroSignatureB64;
   }
   return line;
@@ -750,14 +750,14 @@ void check_signatures(const Signing& signing, const view::Catalog& cat, std::vec
     }
     std::vector<std::string_view> rdatas;
     for (const RrKey& o : set) rdatas.push_back(o.rdata);
-    const dnssec::RRsetRef ref{.owner = k.owner, .type = covered, .rclass = k.rclass, .ttl = orig_ttl,
-                               .rdatas = rdatas};
+    const dnssec::RRsetRef ref{
+        .owner = k.owner, .type = covered, .rclass = k.rclass, .ttl = orig_ttl, .rdatas = rdatas};
     if (auto v = dnssec::verify_rrset(ref, k.rdata, *key); !v) {
       errors.push_back(where + "does not verify: " + v.error().message);
       continue;
     }
     std::fill(k.rdata.begin() + static_cast<std::ptrdiff_t>(sig_at), k.rdata.end(), '\0');
-    // The line as it would read with a zero signature, the placeholder in its place.
+    // The line as it would read with a zero signature, the mark in its place.
     knot_rrset_t* copy = knot_rrset_copy(rrs[i], nullptr);
     if (copy == nullptr) continue;
     knot_rdata_t* crd = copy->rrs.rdata;
@@ -765,15 +765,14 @@ void check_signatures(const Signing& signing, const view::Catalog& cat, std::vec
     std::string line = dump(copy);
     knot_rrset_free(copy, nullptr);
     if (auto at = line.find(kZeroSignatureB64); at != std::string::npos) {
-      line.replace(at, kZeroSignatureB64.size(), kSignaturePlaceholder);
+      line.replace(at, kZeroSignatureB64.size(), kSignatureMark);
     }
     text[i] = line;
   }
 }
 
-std::optional<Got> parse_response(const Case& c, const std::vector<uint8_t>& query,
-                                  std::vector<uint8_t>& resp, const Signing* signing,
-                                  const view::Catalog& cat, std::string* err) {
+std::optional<Got> parse_response(const Case& c, const std::vector<uint8_t>& query, std::vector<uint8_t>& resp,
+                                  const Signing* signing, const view::Catalog& cat, std::string* err) {
   knot_pkt_t* pkt = knot_pkt_new(resp.data(), static_cast<uint16_t>(resp.size()), nullptr);
   if (pkt == nullptr) {
     *err = "knot_pkt_new failed";
