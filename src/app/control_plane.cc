@@ -51,6 +51,7 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
   o.prepare_app = std::move(prepare_app);
   o.dnssec_rollover = cfg.dnssec_timing.rollover;
   o.dnssec_validity = cfg.dnssec_timing.validity;
+  o.signed_file_zones = cfg.dnssec_zones;
   auto c = control::Controller::open(std::move(o), catalog);
   if (!c) return c.error();
   cp->controller_ = std::move(*c);

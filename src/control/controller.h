@@ -150,6 +150,9 @@ struct ControllerOptions {
   // (flags --dnssec-*, config [dnssec]).
   dnssec::RolloverSettings dnssec_rollover;
   dnssec::ValidityPolicy dnssec_validity;
+  // File zones signed online ([[dnssec]], apex wire): their unsigned view, loaded before their
+  // keys are read, is never served, so it is not recorded (served_views, the IXFR journal).
+  std::vector<std::string> signed_file_zones;
 };
 
 // A Spectrum app of a zone: the stored row and its checked form.

@@ -9,6 +9,7 @@
 #include "control/errors.h"
 #include "dns/name.h"
 #include "dns/types.h"
+#include "dns/zonefile.h"
 #include "dnssec/key.h"
 
 namespace dnsedge::control {
@@ -20,10 +21,13 @@ struct DnssecFixture {
   std::vector<std::string> logs;
   std::unique_ptr<Controller> c;
 
+  std::vector<std::string> signed_file_zones;
+
   DnssecFixture() { reopen(); }
   void reopen() {
     c.reset();
     ControllerOptions o;
+    o.signed_file_zones = signed_file_zones;
     o.data_dir = dir.path();
     o.store.durability = store::Durability::kNormal;
     o.nameservers = {dns::name_from_text("ns1.dnsedge.test.").value()};
@@ -175,6 +179,34 @@ TEST(ControllerDnssecTest, DamagedKeyOfAnActiveZoneMakesItUnusable) {
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("zone example.net"), std::string::npos) << r.error().message;
   EXPECT_TRUE(f.c->served_view(id).value()->dnssec().unusable);
+}
+
+// A [[dnssec]] file zone is handed over unsigned at each start (its keys are read from the store
+// afterwards), then signed: only the signed view is served, so the serial stays the file's, start
+// after start, and no IXFR journal entry is made for the unsigned one.
+TEST(ControllerDnssecTest, SignedFileZoneKeepsItsSerialAcrossStarts) {
+  DnssecFixture f;
+  const std::string apex = dns::name_from_text("files.test.").value();
+  f.signed_file_zones = {apex};
+  auto parsed = dns::parse_zone_text("$TTL 300\n@ SOA ns1 host 7 1 1 1 1\n@ NS ns1\nns1 A 192.0.2.53\n", apex);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  for (int start = 0; start < 3; ++start) {
+    SCOPED_TRACE("start " + std::to_string(start));
+    f.reopen();
+    f.c->set_file_zones({view::ZoneView::compile(apex, parsed->records).value()});
+    auto sg = f.c->file_zone_signing(apex);
+    ASSERT_TRUE(sg) << sg.error().message;
+    view::CompileOptions o;
+    o.signing = *sg;
+    f.c->set_file_zones({view::ZoneView::compile(apex, parsed->records, o).value()});
+    const view::ZoneView* served = f.publisher.current()->find_zone(apex);
+    ASSERT_NE(served, nullptr);
+    EXPECT_TRUE(served->dnssec().online);
+    EXPECT_EQ(served->serial(), 7u);
+    auto rec = f.c->store().served_view("files.test").value();
+    ASSERT_TRUE(rec.has_value());
+    EXPECT_EQ(rec->serial, 7u);
+  }
 }
 
 }  // namespace

@@ -267,6 +267,13 @@ std::shared_ptr<const view::ZoneView> Controller::file_serial(const std::string&
                                                                std::shared_ptr<const view::ZoneView> v,
                                                                const view::ZoneView* was) {
   if (!store_ || store_->read_only()) return v;  // read-only: the file's serial
+  // A zone signed online is loaded unsigned once, before its keys are read, and signed before DNS
+  // opens: only the signed view is served, so only it counts (a start keeps the serial).
+  const auto& signed_files = options_.signed_file_zones;
+  if (std::find(signed_files.begin(), signed_files.end(), v->apex()) != signed_files.end()) {
+    if (!v->dnssec().online) return v;
+    if (was != nullptr && !was->dnssec().online) was = nullptr;
+  }
   const std::string digest = view::content_digest(*v);
   auto prev = store_->served_view(name);
   if (!prev) {

@@ -6,6 +6,8 @@ The grammar is in FORMAT.md; golden_inproc_test.cc implements the same rules in 
 
 from __future__ import annotations
 
+import base64
+import calendar
 import dataclasses
 import os
 import pathlib
@@ -13,6 +15,7 @@ import socket
 import struct
 import sys
 
+import dns.dnssec
 import dns.edns
 import dns.flags
 import dns.message
@@ -22,6 +25,7 @@ import dns.rcode
 import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
+import dns.rrset
 
 GOLDEN_DIR = pathlib.Path(__file__).resolve().parent
 QUERY_ID = 0x2A2A
@@ -36,6 +40,11 @@ KNOT_DIFFERS = "# knot-differs"
 # Zone-set options (`option KEY VALUE`): the `dnsedge serve` flag each one becomes.
 OPTION_FLAGS = {"edge-ipv4": "--edge-ipv4", "edge-ipv6": "--edge-ipv6",
                 "flatten-all": "--flatten-all"}
+# The Compact Answers OK flag (RFC 9824 §3): the EDNS header flag after DO.
+EDNS_CO = 0x4000
+# What an expected RRSIG of a zone the case signs has in place of its (random) signature.
+SIGNATURE_MARK = "<signature>"
+_ZERO_SIGNATURE_B64 = "A" * 86 + "=="  # 64 zero octets: the mark in the comparison
 
 
 class CaseError(Exception):
@@ -47,6 +56,7 @@ class Edns:
     """EDNS(0) of a query or a response: None in place of this means no OPT record."""
     size: int = 1232
     do: bool = False
+    co: bool = False  # Compact Answers OK (RFC 9824 §3)
     version: int = 0
     # Options, as text tokens. In a query: "opt=CODE:HEX" (sent as is). In a response: "ede=N"
     # for an Extended DNS Error (RFC 8914, info code N), "opt=CODE" for any other option.
@@ -57,6 +67,8 @@ class Edns:
         if self.version:
             out.append(f"version={self.version}")
         out.append(f"do={int(self.do)}")
+        if self.co:
+            out.append("co=1")
         out.extend(sorted(self.options))
         return " ".join(out)
 
@@ -107,13 +119,17 @@ class Case:
     knot_differs: str | None = None
     # Zone-set options, in file order: ("edge-ipv4", "203.0.113.1,203.0.113.2"), ...
     options: tuple[tuple[str, str], ...] = ()
+    # `sign APEX KSK ZSK`: zones signed online with the keys of these PEM files.
+    sign: tuple[tuple[str, pathlib.Path, pathlib.Path], ...] = ()
+    clock: int | None = None        # `clock`: unix seconds the signatures are made at
     header: str = ""                # the text before "== expect", verbatim
     expect: Expect | None = None
 
     def zone_key(self) -> tuple:
         """What one server serves: the zone set and the zone-set options."""
         return (tuple(sorted((a.lower(), str(p)) for a, p in self.zones)),
-                tuple(sorted(self.options)))
+                tuple(sorted(self.options)),
+                tuple(sorted((a.lower(), str(k), str(z)) for a, k, z in self.sign)))
 
     def serve_args(self) -> list[str]:
         """The options as `dnsedge serve` flags."""
@@ -131,7 +147,8 @@ class Case:
                      dns.rdataclass.from_text(self.qclass), dns.rdatatype.from_text(self.qtype),
                      create=True, force_unique=True)
         if self.edns is not None:
-            q.use_edns(self.edns.version, dns.flags.DO if self.edns.do else 0, self.edns.size,
+            flags = (dns.flags.DO if self.edns.do else 0) | (EDNS_CO if self.edns.co else 0)
+            q.use_edns(self.edns.version, flags, self.edns.size,
                        options=self.edns.query_options())
         return q
 
@@ -154,6 +171,8 @@ def _parse_edns(tokens: list[str], where: str) -> Edns | None:
         k, _, v = t.partition("=")
         if k == "do" and v in ("0", "1"):
             e.do = v == "1"
+        elif k == "co" and v in ("0", "1"):
+            e.co = v == "1"
         elif k == "version" and v.isdigit():
             e.version = int(v)
         elif k in ("opt", "ede") and v.replace(":", "").isalnum():
@@ -222,6 +241,11 @@ def parse_case(path: pathlib.Path) -> Case:
             case.transports = ("udp", "tcp") if args[0] == "both" else (args[0],)
         elif key == "option" and len(args) == 2:
             case.options += (_parse_option(args[0], args[1], where),)
+        elif key == "sign" and len(args) == 3:
+            case.sign += ((args[0], (GOLDEN_DIR / args[1]).resolve(),
+                           (GOLDEN_DIR / args[2]).resolve()),)
+        elif key == "clock" and len(args) == 1:
+            case.clock = parse_clock(args[0], where)
         else:
             raise CaseError(f"{where}: cannot read {raw!r}")
     if not case.zones or not case.qname:
@@ -230,10 +254,24 @@ def parse_case(path: pathlib.Path) -> Case:
     for key, value in case.options:
         if key == "flatten-all" and dns.name.from_text(value) not in apexes:
             raise CaseError(f"{path}: option flatten-all {value}: not one of the case's zones")
+    for apex, _ksk, _zsk in case.sign:
+        if dns.name.from_text(apex) not in apexes:
+            raise CaseError(f"{path}: sign {apex}: not one of the case's zones")
+    if bool(case.sign) != (case.clock is not None):
+        raise CaseError(f"{path}: 'sign' and 'clock' go together")
     if tail is not None:
         case.expect = parse_expect(tail, str(path))
         case.expect.order_strict = case.order_strict
     return case
+
+
+def parse_clock(text: str, where: str) -> int:
+    """'2026-12-01T00:00:00Z' → unix seconds."""
+    import time
+    try:
+        return calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ"))
+    except ValueError:
+        raise CaseError(f"{where}: clock wants YYYY-MM-DDTHH:MM:SSZ, not {text!r}") from None
 
 
 def parse_expect(text: str, where: str) -> Expect:
@@ -275,20 +313,115 @@ def rr_line(name: dns.name.Name, ttl: int, rd: dns.rdata.Rdata) -> str:
                       dns.rdatatype.to_text(rd.rdtype), rdtext])
 
 
-def response_to_expect(msg: dns.message.Message) -> Expect:
+def response_to_expect(msg: dns.message.Message, signatures: Signatures | None = None) -> Expect:
+    """The response in canonical form; with `signatures`, the RRSIGs of the zones the case
+    signs are verified and written with the mark (see Signatures)."""
     e = Expect()
     e.rcode = dns.rcode.to_text(msg.rcode())
     e.flags = tuple(f for f in FLAG_ORDER if msg.flags & _FLAG_BITS[f])
     if msg.edns >= 0:
-        e.edns = Edns(size=msg.payload, do=bool(msg.ednsflags & dns.flags.DO), version=msg.edns,
+        e.edns = Edns(size=msg.payload, do=bool(msg.ednsflags & dns.flags.DO),
+                      co=bool(msg.ednsflags & EDNS_CO), version=msg.edns,
                       options=tuple(sorted(_option_token(o) for o in msg.options)))
     e.question = bool(msg.question)
     for s, rrsets in (("answer", msg.answer), ("authority", msg.authority),
                       ("additional", msg.additional)):
         for rrset in rrsets:
             for rd in rrset:
-                e.sections[s].append(rr_line(rrset.name, rrset.ttl, rd))
+                if signatures is not None and signatures.covers(rd):
+                    e.sections[s].append(signatures.line(rrsets, rrset, rd))
+                else:
+                    e.sections[s].append(rr_line(rrset.name, rrset.ttl, rd))
     return e
+
+
+# --- signatures of zones signed online (`sign` lines) -----------------------------------------
+
+def dnskey_of(pem_path: pathlib.Path, flags: int) -> dns.rdata.Rdata:
+    """The DNSKEY (algorithm 13) of the ECDSA P-256 private key in a PKCS#8 PEM file."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    key = load_pem_private_key(pem_path.read_bytes(), None)
+    n = key.public_key().public_numbers()
+    pub = n.x.to_bytes(32, "big") + n.y.to_bytes(32, "big")
+    return dns.rdata.from_text("IN", "DNSKEY", f"{flags} 3 13 {base64.b64encode(pub).decode()}")
+
+
+class Signatures:
+    """Checks the RRSIGs of a response whose signer is a zone the case signs.
+
+    ECDSA signatures are random: an expected RRSIG line ends with SIGNATURE_MARK instead.
+    Every such RRSIG of the response is verified (dns.dnssec.validate_rrsig) with the case's key
+    of its key tag over the RRset it covers: the RRs of that owner and type in the same section,
+    or, when the section has none (qtype RRSIG), the answer of `ask(name, rdtype)`. A verified
+    RRSIG is written with the mark; one that does not verify keeps its signature (so it
+    matches no expected line) and is reported in `errors`.
+
+    Times: with `now` (the wire runner: the server signs with the real clock), an inception or
+    expiration within TOLERANCE seconds of `now + (T - clock)`, for a time T of the case's
+    expected RRSIGs, is written as T; any other as `clock + (t - now)`, so that the difference
+    shows. Without `now` (a server on the case's clock) times are kept.
+    """
+
+    TOLERANCE = 120
+
+    def __init__(self, case: Case, ask, now: float | None = None):
+        self.case, self.ask, self.now = case, ask, now
+        self.errors: list[str] = []
+        self.keys: dict[dns.name.Name, dns.rrset.RRset] = {}
+        for apex, ksk, zsk in case.sign:
+            name = dns.name.from_text(apex)
+            self.keys[name] = dns.rrset.from_rdata(name, 3600, dnskey_of(ksk, 257),
+                                                   dnskey_of(zsk, 256))
+        self.offsets = set()  # expected times relative to the case's clock
+        for lines in (case.expect.sections.values() if case.expect else ()):
+            for line in lines:
+                parts = line.split(None, 4)
+                if len(parts) == 5 and parts[3].upper() == "RRSIG":
+                    rd = dns.rdata.from_text("IN", "RRSIG", _with_zero_signature(parts[4]),
+                                             origin=dns.name.root)
+                    self.offsets |= {rd.inception - case.clock, rd.expiration - case.clock}
+
+    def covers(self, rd: dns.rdata.Rdata) -> bool:
+        return rd.rdtype == dns.rdatatype.RRSIG and rd.signer in self.keys
+
+    def _time(self, t: int) -> int:
+        if self.now is None:
+            return t
+        rel = t - int(self.now)
+        for off in self.offsets:
+            if abs(rel - off) <= self.TOLERANCE:
+                return self.case.clock + off
+        return self.case.clock + rel
+
+    def line(self, section: list, rrset: dns.rrset.RRset, rd) -> str:
+        where = f"RRSIG {rr_line(rrset.name, rrset.ttl, rd)}: "
+        keys = [k for k in self.keys[rd.signer] if dns.dnssec.key_id(k) == rd.key_tag]
+        covered = next((r for r in section if r.name == rrset.name and r.rdtype == rd.type_covered
+                        and r.rdclass == rrset.rdclass), None)
+        if covered is None:
+            covered = self.ask(rrset.name, rd.type_covered)
+        if not keys:
+            self.errors.append(where + f"no key of the case has tag {rd.key_tag}")
+        elif covered is None:
+            self.errors.append(where + "the RRset it covers is neither in its section nor answered")
+        else:
+            try:
+                dns.dnssec.validate_rrsig(covered, rd, {rd.signer: self.keys[rd.signer]},
+                                          now=self.now)
+            except dns.dnssec.ValidationFailure as exc:
+                self.errors.append(where + f"does not verify: {exc}")
+            else:
+                shown = rd.replace(signature=bytes(64), inception=self._time(rd.inception),
+                                   expiration=self._time(rd.expiration))
+                return rr_line(rrset.name, rrset.ttl, shown).replace(_ZERO_SIGNATURE_B64,
+                                                                     SIGNATURE_MARK)
+        return rr_line(rrset.name, rrset.ttl, rd)
+
+
+def _with_zero_signature(text: str) -> str:
+    if text.endswith(SIGNATURE_MARK):
+        return text[:-len(SIGNATURE_MARK)] + _ZERO_SIGNATURE_B64
+    return text
 
 
 def _option_token(o: dns.edns.Option) -> str:
@@ -300,7 +433,7 @@ def _option_token(o: dns.edns.Option) -> str:
 
 def rr_key(line: str, where: str = "") -> tuple:
     """Semantic identity of one RR line: owner (lowercase), TTL, class, type, rdata wire."""
-    parts = line.split(None, 4)
+    parts = _with_zero_signature(line).split(None, 4)
     if len(parts) < 4:
         raise CaseError(f"{where}: not an RR line: {line!r}")
     if len(parts) == 4:

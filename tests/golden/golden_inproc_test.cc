@@ -27,6 +27,7 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <ctime>
 
 extern "C" {
 #include <libknot/libknot.h>
@@ -35,6 +36,9 @@ extern "C" {
 
 #include "auth/answer.h"
 #include "dns/zonefile.h"
+#include "dnssec/key.h"
+#include "dnssec/sign.h"
+#include "dnssec/zone_signing.h"
 #include "view/zone_view.h"
 
 namespace dnsedge {
@@ -50,6 +54,7 @@ constexpr const char* kSections[] = {"answer", "authority", "additional"};
 struct EdnsSpec {
   uint16_t size = 1232;
   bool do_bit = false;
+  bool co_bit = false;  // Compact Answers OK (RFC 9824 §3): the EDNS flag after DO
   uint8_t version = 0;
   std::vector<std::string> options;  // query: "opt=CODE:HEX"; response: "ede=N" / "opt=CODE"
 
@@ -57,6 +62,7 @@ struct EdnsSpec {
     std::string out = std::to_string(size);
     if (version != 0) out += " version=" + std::to_string(version);
     out += do_bit ? " do=1" : " do=0";
+    if (co_bit) out += " co=1";
     std::vector<std::string> o = options;
     std::sort(o.begin(), o.end());
     for (const auto& t : o) out += " " + t;
@@ -90,11 +96,19 @@ struct Options {
   }
 };
 
+// `sign APEX KSK ZSK`: the zone is signed online with the keys of these PEM files.
+struct SignSpec {
+  std::string apex;  // text as written
+  fs::path ksk, zsk;
+};
+
 struct Case {
   std::string name;  // "auth/wildcard-nodata"
   fs::path path;
   std::vector<std::pair<std::string, fs::path>> zones;  // apex text, file
   Options options;
+  std::vector<SignSpec> sign;
+  std::optional<int64_t> clock;  // `clock`: unix seconds signatures are made at
   std::string qname, qtype, qclass = "IN";
   std::optional<EdnsSpec> edns;
   std::vector<std::string> qflags;
@@ -138,6 +152,8 @@ std::string parse_edns(const std::vector<std::string>& tok, size_t from,
     const std::string& t = tok[i];
     if (t == "do=0" || t == "do=1") {
       e.do_bit = t == "do=1";
+    } else if (t == "co=0" || t == "co=1") {
+      e.co_bit = t == "co=1";
     } else if (t.rfind("version=", 0) == 0) {
       e.version = static_cast<uint8_t>(std::stoul(t.substr(8)));
     } else if (t.rfind("opt=", 0) == 0 || t.rfind("ede=", 0) == 0) {
@@ -182,6 +198,14 @@ std::string parse_option(const std::string& key, const std::string& value, Optio
     return "";
   }
   return "unknown option '" + key + "' (edge-ipv4, edge-ipv6, flatten-all)";
+}
+
+// "2026-12-01T00:00:00Z" → unix seconds.
+std::optional<int64_t> parse_clock(const std::string& text) {
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  return static_cast<int64_t>(timegm(&tm));
 }
 
 // Returns an error message, or "" on success.
@@ -230,6 +254,12 @@ std::string parse_case(const fs::path& root, const fs::path& path, Case* c) {
         c->order_strict = true;
       } else if (tok[0] == "option" && tok.size() == 3) {
         if (auto e = parse_option(tok[1], tok[2], &c->options); !e.empty()) return where + e;
+      } else if (tok[0] == "sign" && tok.size() == 4) {
+        c->sign.push_back({tok[1], fs::weakly_canonical(root / tok[2]), fs::weakly_canonical(root / tok[3])});
+      } else if (tok[0] == "clock" && tok.size() == 2) {
+        auto t = parse_clock(tok[1]);
+        if (!t) return where + "clock wants YYYY-MM-DDTHH:MM:SSZ, not '" + tok[1] + "'";
+        c->clock = *t;
       } else {
         return where + "cannot read '" + line + "'";
       }
@@ -270,6 +300,14 @@ std::string parse_case(const fs::path& root, const fs::path& path, Case* c) {
     }
     if (!found) return path.string() + ": option flatten-all " + f + ": not one of the case's zones";
   }
+  for (const auto& s : c->sign) {
+    bool found = false;
+    for (const auto& [apex, file] : c->zones) {
+      found = found || wire_name(apex, /*lower=*/true) == wire_name(s.apex, /*lower=*/true);
+    }
+    if (!found) return path.string() + ": sign " + s.apex + ": not one of the case's zones";
+  }
+  if (c->sign.empty() != !c->clock) return path.string() + ": 'sign' and 'clock' go together";
   if (!c->expect) return path.string() + ": no '== expect' block";
   return "";
 }
@@ -328,6 +366,7 @@ RrKey key_of(const knot_rrset_t* rr) {
 std::string dump(const knot_rrset_t* rr) {
   knot_dump_style_t style = KNOT_DUMP_STYLE_DEFAULT;
   style.show_class = true;
+  style.original_ttl = false;  // an RRSIG's own TTL, not its original TTL field
   size_t size = 1024;
   char* buf = static_cast<char*>(malloc(size));
   int n = knot_rrset_txt_dump(rr, &buf, &size, &style);
@@ -436,7 +475,7 @@ std::optional<std::vector<uint8_t>> build_query(const Case& c, std::string* err)
     put16(q, c.edns->size);
     q.push_back(0);  // extended rcode
     q.push_back(c.edns->version);
-    put16(q, c.edns->do_bit ? 0x8000 : 0);
+    put16(q, static_cast<uint16_t>((c.edns->do_bit ? 0x8000 : 0) | (c.edns->co_bit ? 0x4000 : 0)));
     put16(q, static_cast<uint16_t>(opts.size()));
     q.insert(q.end(), opts.begin(), opts.end());
   }
@@ -498,6 +537,57 @@ class NoResolver : public view::TargetSource {
   mutable std::vector<std::string> cross_;
 };
 
+// What the case's `sign` lines sign with: per zone (lowercase wire apex) its ZoneSigning, keys
+// from the PEM files the case names, DNSKEY TTL and validity policy the defaults of `dnsedge
+// serve`, signatures made at the case's `clock`. Built once per distinct sign set and clock.
+struct Signing {
+  std::unique_ptr<zone::FakeClock> clock;
+  std::map<std::string, std::shared_ptr<const dnssec::ZoneSigning>> zones;
+};
+
+std::optional<std::string> read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+const Signing* signing_for(const Case& c, std::string* err) {
+  static std::map<std::string, std::unique_ptr<Signing>> cache;
+  if (c.sign.empty()) return nullptr;
+  std::string key = std::to_string(*c.clock);
+  for (const auto& s : c.sign) key += ";" + s.apex + "=" + s.ksk.string() + "," + s.zsk.string();
+  if (auto it = cache.find(key); it != cache.end()) return it->second.get();
+  auto out = std::make_unique<Signing>();
+  out->clock = std::make_unique<zone::FakeClock>(std::chrono::system_clock::from_time_t(*c.clock));
+  for (const auto& s : c.sign) {
+    auto zs = std::make_shared<dnssec::ZoneSigning>();
+    zs->apex = wire_name(s.apex, /*lower=*/true);
+    zs->clock = out->clock.get();
+    for (const auto& [file, flags] : {std::pair{s.ksk, dnssec::kFlagsKsk}, std::pair{s.zsk, dnssec::kFlagsZsk}}) {
+      auto pem = read_file(file);
+      if (!pem) {
+        *err = "cannot read key file " + file.string();
+        return nullptr;
+      }
+      auto k = dnssec::Key::from_pem(*pem, flags);
+      if (!k) {
+        *err = "key file " + file.string() + ": " + k.error().message;
+        return nullptr;
+      }
+      if (flags == dnssec::kFlagsKsk) {
+        zs->ksks.push_back(*k);
+      } else {
+        zs->zsk = *k;
+      }
+    }
+    zs->dnskeys = {zs->ksks.front(), *zs->zsk};
+    out->zones[zs->apex] = zs;
+  }
+  return (cache[key] = std::move(out)).get();
+}
+
 // Catalogs are built once per distinct zone set and options, and shared by the cases that use
 // them. Like `dnsedge serve`, flatten-all applies to the zones it names; the edge addresses to
 // every zone.
@@ -510,6 +600,12 @@ std::shared_ptr<const view::Catalog> catalog_for(const Case& c, std::string* err
   std::string key;
   for (const auto& k : keys) key += k + ";";
   key += "|" + c.options.key();
+  const Signing* signing = signing_for(c, err);
+  if (!c.sign.empty() && signing == nullptr) return nullptr;
+  if (signing != nullptr) {
+    key += "|clock=" + std::to_string(*c.clock);
+    for (const auto& s : c.sign) key += ";" + s.apex + "=" + s.ksk.string() + "," + s.zsk.string();
+  }
   if (auto it = cache.find(key); it != cache.end()) return it->second;
 
   auto& edge = edges[key];
@@ -529,10 +625,14 @@ std::shared_ptr<const view::Catalog> catalog_for(const Case& c, std::string* err
     for (const auto& f : c.options.flatten_all) {
       if (wire_name(f, /*lower=*/true) == origin) flattening = view::Flattening::kAll;
     }
+    std::shared_ptr<const dnssec::ZoneSigning> zs;
+    if (signing != nullptr) {
+      if (auto it = signing->zones.find(origin); it != signing->zones.end()) zs = it->second;
+    }
     auto z = view::ZoneView::compile(
         origin, text->records,
-        view::CompileOptions{.source = file.string(), .edge = edge.get(), .flattening = flattening,
-                             .targets = &targets});
+        view::CompileOptions{
+            .source = file.string(), .edge = edge.get(), .flattening = flattening, .targets = &targets, .signing = zs});
     if (!z) {
       *err = "ZoneView::compile: " + z.error().message;
       return nullptr;
@@ -564,10 +664,115 @@ struct Got {
   Expect exp;                        // canonical summary (sections hold dumped text)
   std::vector<RrKey> keys[3];        // in packet order
   std::string question_error;        // "" when the question is echoed exactly
+  std::vector<std::string> sig_errors;  // RRSIGs of signed zones that do not verify
 };
 
-std::optional<Got> parse_response(const Case& c, const std::vector<uint8_t>& query,
-                                  std::vector<uint8_t>& resp, std::string* err) {
+// --- signatures of signed cases ----------------------------------------------------------------
+//
+// ECDSA signatures are random, so an expected RRSIG of a zone the case signs ends with the
+// mark `<signature>` instead of the signature. Every such RRSIG of the response is
+// verified (dnssec::verify_rrset) with the case's key of its key tag, over the RRset it covers:
+// the RRs of that owner and type in the same section or, when the section has none (qtype
+// RRSIG), the answer to a DO=1 query for them. A verified RRSIG compares with its signature
+// replaced by the mark (in the comparison: 64 zero octets); one that does not verify is
+// a failure of its own and keeps its signature, so it matches no expected line either.
+
+constexpr char kSignatureMark[] = "<signature>";
+const std::string kZeroSignatureB64 = std::string(86, 'A') + "==";  // 64 zero octets
+
+// `line` with a trailing mark replaced by the base64 of 64 zero octets.
+std::string with_zero_signature(const std::string& line) {
+  const size_t n = std::strlen(kSignatureMark);
+  if (line.size() > n && line.compare(line.size() - n, n, kSignatureMark) == 0) {
+    return line.substr(0, line.size() - n) + kZeroSignatureB64;
+  }
+  return line;
+}
+
+// The RRs (canonical form) of `owner` and `type` in the answer to a DO=1 query for them over TCP.
+std::vector<RrKey> ask_rrset(const view::Catalog& cat, const std::string& owner, uint16_t type) {
+  std::vector<uint8_t> q = {0x2a, 0x2b, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1};
+  q.insert(q.end(), owner.begin(), owner.end());
+  put16(q, type);
+  put16(q, KNOT_CLASS_IN);
+  q.insert(q.end(), {0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, 0});
+  std::vector<uint8_t> out(auth::kMaxResponse);
+  const size_t n = auth::answer(cat, q, out, auth::Transport::kTcp);
+  std::vector<RrKey> rrs;
+  knot_pkt_t* pkt = knot_pkt_new(out.data(), static_cast<uint16_t>(n), nullptr);
+  if (pkt == nullptr) return rrs;
+  if (knot_pkt_parse(pkt, 0) == KNOT_EOK) {
+    const knot_pktsection_t* sec = knot_pkt_section(pkt, KNOT_ANSWER);
+    for (uint16_t i = 0; i < sec->count; ++i) {
+      RrKey k = key_of(knot_pkt_rr(sec, i));
+      if (k.owner == owner && k.type == type) rrs.push_back(std::move(k));
+    }
+  }
+  knot_pkt_free(pkt);
+  return rrs;
+}
+
+// Verifies the RRSIGs of section `keys` whose signer the case signs (see above). `rrs` are the
+// packet's RRs of that section, `text` their dumped lines; both are rewritten for verified ones.
+void check_signatures(const Signing& signing, const view::Catalog& cat, std::vector<RrKey>& keys,
+                      const std::vector<const knot_rrset_t*>& rrs, std::vector<std::string>& text,
+                      std::vector<std::string>& errors) {
+  const std::vector<RrKey> section = keys;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    RrKey& k = keys[i];
+    if (k.type != KNOT_RRTYPE_RRSIG || k.rdata.size() < 18) continue;
+    const auto* rd = reinterpret_cast<const uint8_t*>(k.rdata.data());
+    const std::string signer(k.rdata.data() + 18, knot_dname_size(rd + 18));
+    auto zone = signing.zones.find(signer);
+    if (zone == signing.zones.end()) continue;
+    const std::string where = "RRSIG " + text[i] + ": ";
+    const size_t sig_at = 18 + signer.size();
+    const uint16_t covered = static_cast<uint16_t>(rd[0] << 8 | rd[1]);
+    const uint32_t orig_ttl = static_cast<uint32_t>(rd[4]) << 24 | rd[5] << 16 | rd[6] << 8 | rd[7];
+    const uint16_t tag = static_cast<uint16_t>(rd[16] << 8 | rd[17]);
+    const dnssec::ZoneSigning& zs = *zone->second;
+    const dnssec::Key* key = nullptr;
+    for (const dnssec::Key& cand : zs.dnskeys) {
+      if (cand.key_tag() == tag) key = &cand;
+    }
+    if (key == nullptr) {
+      errors.push_back(where + "no key of the case has tag " + std::to_string(tag));
+      continue;
+    }
+    std::vector<RrKey> set;
+    for (const RrKey& o : section) {
+      if (o.owner == k.owner && o.type == covered && o.rclass == k.rclass) set.push_back(o);
+    }
+    if (set.empty()) set = ask_rrset(cat, k.owner, covered);
+    if (set.empty()) {
+      errors.push_back(where + "the RRset it covers is neither in its section nor answered");
+      continue;
+    }
+    std::vector<std::string_view> rdatas;
+    for (const RrKey& o : set) rdatas.push_back(o.rdata);
+    const dnssec::RRsetRef ref{
+        .owner = k.owner, .type = covered, .rclass = k.rclass, .ttl = orig_ttl, .rdatas = rdatas};
+    if (auto v = dnssec::verify_rrset(ref, k.rdata, *key); !v) {
+      errors.push_back(where + "does not verify: " + v.error().message);
+      continue;
+    }
+    std::fill(k.rdata.begin() + static_cast<std::ptrdiff_t>(sig_at), k.rdata.end(), '\0');
+    // The line as it would read with a zero signature, the mark in its place.
+    knot_rrset_t* copy = knot_rrset_copy(rrs[i], nullptr);
+    if (copy == nullptr) continue;
+    knot_rdata_t* crd = copy->rrs.rdata;
+    if (crd->len > sig_at) std::memset(crd->data + sig_at, 0, crd->len - sig_at);
+    std::string line = dump(copy);
+    knot_rrset_free(copy, nullptr);
+    if (auto at = line.find(kZeroSignatureB64); at != std::string::npos) {
+      line.replace(at, kZeroSignatureB64.size(), kSignatureMark);
+    }
+    text[i] = line;
+  }
+}
+
+std::optional<Got> parse_response(const Case& c, const std::vector<uint8_t>& query, std::vector<uint8_t>& resp,
+                                  const Signing* signing, const view::Catalog& cat, std::string* err) {
   knot_pkt_t* pkt = knot_pkt_new(resp.data(), static_cast<uint16_t>(resp.size()), nullptr);
   if (pkt == nullptr) {
     *err = "knot_pkt_new failed";
@@ -602,6 +807,7 @@ std::optional<Got> parse_response(const Case& c, const std::vector<uint8_t>& que
     e.size = knot_edns_get_payload(opt);
     e.version = knot_edns_get_version(opt);
     e.do_bit = knot_edns_do(opt);
+    e.co_bit = (opt->ttl & 0x4000) != 0;
     const knot_rdata_t* rd = opt->rrs.rdata;
     for (size_t i = 0; rd != nullptr && i + 4 <= rd->len;) {
       const uint16_t code = static_cast<uint16_t>(rd->data[i] << 8 | rd->data[i + 1]);
@@ -628,12 +834,15 @@ std::optional<Got> parse_response(const Case& c, const std::vector<uint8_t>& que
   const knot_section_t ids[] = {KNOT_ANSWER, KNOT_AUTHORITY, KNOT_ADDITIONAL};
   for (int s = 0; s < 3; ++s) {
     const knot_pktsection_t* sec = knot_pkt_section(pkt, ids[s]);
+    std::vector<const knot_rrset_t*> rrs;
     for (uint16_t i = 0; i < sec->count; ++i) {
       const knot_rrset_t* rr = knot_pkt_rr(sec, i);
       if (rr->type == KNOT_RRTYPE_OPT || rr->type == KNOT_RRTYPE_TSIG) continue;
       g.keys[s].push_back(key_of(rr));
       g.exp.sections[s].push_back(dump(rr));
+      rrs.push_back(rr);
     }
+    if (signing != nullptr) check_signatures(*signing, cat, g.keys[s], rrs, g.exp.sections[s], g.sig_errors);
   }
   return g;
 }
@@ -677,11 +886,12 @@ std::string compare(const Case& c, const Got& g) {
       << (g.exp.question ? "present" : "none") << "\n";
   }
   if (!g.question_error.empty()) d << g.question_error << "\n";
+  for (const auto& e : g.sig_errors) d << e << "\n";
   for (int s = 0; s < 3; ++s) {
     std::vector<RrKey> wk;
     for (const auto& line : want.sections[s]) {
       std::string err;
-      auto k = parse_rr_line(line, &err);
+      auto k = parse_rr_line(with_zero_signature(line), &err);
       if (!k) {
         d << kSections[s] << ": " << err << "\n";
         continue;
@@ -747,7 +957,7 @@ TEST_P(GoldenCase, MatchesExpectation) {
       EXPECT_LE(n, limit) << "UDP response larger than the negotiated size";
     }
     std::vector<uint8_t> resp(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n));
-    auto got = parse_response(c, *query, resp, &err);
+    auto got = parse_response(c, *query, resp, signing_for(c, &err), *cat, &err);
     ASSERT_TRUE(got.has_value()) << err;
     const std::string diffs = compare(c, *got);
     EXPECT_TRUE(diffs.empty()) << c.path.string() << " (" << tname << "): " << c.qname << " "

@@ -20,11 +20,16 @@ import os
 import pathlib
 import shutil
 import socket
+import sqlite3
 import sys
 import tempfile
 import time
+import uuid
 
+import dns.dnssec
 import dns.message
+import dns.name
+import dns.rdataclass
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
@@ -44,11 +49,18 @@ class Dnsedge(Process):
     upstream that is a UDP socket of ours which never answers (and no TCP listener), so they
     fail the same way wherever the tests run, network or not (golden_inproc_test.cc models the
     same). Zone sets with such targets take the resolver's timeout (5 s) to start.
+
+    Zones the cases sign (`sign APEX KSK ZSK`) are `[[dnssec]]` zones of a config file, whose
+    keys `serve` takes from its store: a first `serve` (without the config) makes the store, the
+    case's keys are written into it (status active, both keys active) and the served view that
+    start recorded is forgotten (so the serial stays the file's, as at a first start), and
+    `serve` starts again with the config, so it signs with those keys and makes none.
     """
 
     name = "dnsedge"
 
-    def __init__(self, zones: list[tuple[str, pathlib.Path]], extra_args: list[str] = ()):
+    def __init__(self, zones: list[tuple[str, pathlib.Path]], extra_args: list[str] = (),
+                 sign: tuple = ()):
         self.dir = pathlib.Path(tempfile.mkdtemp(prefix="golden-dnsedge-"))
         super().__init__(self.dir)
         self.port = golden.free_port()
@@ -62,12 +74,46 @@ class Dnsedge(Process):
                                  # those that share a response kind (NXDOMAIN of one zone, REFUSED)
                                  # share a bucket.
                                  "--rrl-rate", "0", *extra_args])
-        self.spawn(argv, log_mode="w")
+        log_mode = "w"
+        if sign:
+            self._start(argv, zones, log_mode)
+            super().stop(strict=False)
+            self._store_keys(sign)
+            config = self.dir / "dnssec.toml"
+            config.write_text("".join(f'[[dnssec]]\nzone = "{apex.rstrip(".").lower()}"\n'
+                                      for apex, _ksk, _zsk in sign))
+            argv += ["--config", str(config)]
+            log_mode = "a"
+        self._start(argv, zones, log_mode)
+
+    def _start(self, argv, zones, log_mode):
+        self.spawn(argv, log_mode=log_mode)
         if not self._ready(zones):
             text = self.log_tail()
             self.stop()
             raise RuntimeError(f"dnsedge did not serve {[a for a, _ in zones]}:\n"
                                f"{' '.join(argv)}\n{text}")
+
+    def _store_keys(self, sign):
+        """The cases' keys as the store keeps a zone's DNSSEC (src/store/store_dnssec.cc)."""
+        now = int(time.time())
+        db = sqlite3.connect(self.dir / "data" / "dnsedge.db")
+        try:
+            for apex, ksk, zsk in sign:
+                zone = apex.rstrip(".").lower()
+                # As if this start were the first: the zone's serial stays the file's.
+                db.execute("DELETE FROM served_views WHERE zone = ?", (zone,))
+                db.execute("INSERT INTO dnssec_zones (zone, status, modified_on) VALUES (?, 'active', ?)",
+                           (zone, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))))
+                for role, path, flags in (("ksk", ksk, 257), ("zsk", zsk, 256)):
+                    rd = golden.dnskey_of(path, flags)
+                    db.execute("INSERT INTO dnssec_keys (zone, id, role, key_tag, dnskey, private_pem, phase,"
+                               " created, published, active) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
+                               (zone, uuid.uuid4().hex, role, dns.dnssec.key_id(rd),
+                                rd.to_wire(), path.read_text(), now, now, now))
+            db.commit()
+        finally:
+            db.close()
 
     def _ready(self, zones, timeout: float = 30.0) -> bool:
         deadline = time.monotonic() + timeout
@@ -112,7 +158,7 @@ class _Servers:
                     import regen
                     self.server = regen.Knot(case.zones)
                 else:
-                    self.server = Dnsedge(case.zones, case.serve_args())
+                    self.server = Dnsedge(case.zones, case.serve_args(), case.sign)
             except RuntimeError as exc:
                 self.error = str(exc)
         if self.server is None:
@@ -140,16 +186,29 @@ def test_golden(servers, case: golden.Case, transport: str):
         pytest.skip(f"knot-differs: {case.knot_differs}")
     if TARGET == "knot" and case.options:
         pytest.skip("zone-set options: proxy semantics, which Knot does not have")
+    if TARGET == "knot" and case.sign:
+        pytest.skip("signed online: dnsedge's compact answers, not Knot's (FORMAT.md)")
     assert case.expect is not None, f"{case.path}: no '== expect' block (run regen.py --write)"
     server = servers.get(case)
     wire = golden.exchange(case.query_wire(), server.port, transport)
     if transport == "udp":
         limit = 512 if case.edns is None else min(max(case.edns.size, 512), 1232)
         assert len(wire) <= limit, f"UDP response of {len(wire)} octets exceeds {limit}"
+    now = time.time()
     msg = dns.message.from_wire(wire)
     assert msg.id == golden.QUERY_ID
-    got = golden.response_to_expect(msg)
+    signatures = None
+    if case.sign:
+        def ask(name: dns.name.Name, rdtype: int):
+            q = dns.message.make_query(name, rdtype, want_dnssec=True, payload=1232)
+            q.flags = 0
+            r = dns.message.from_wire(golden.exchange(q.to_wire(), server.port, "tcp"))
+            return r.get_rrset(r.answer, name, dns.rdataclass.IN, rdtype)
+        signatures = golden.Signatures(case, ask, now=now)
+    got = golden.response_to_expect(msg, signatures)
     diffs = golden.check_question(case, msg) + golden.compare(case.expect, got, case.name)
+    if signatures is not None:
+        diffs = signatures.errors + diffs
     if diffs:
         got.order_strict = case.order_strict
         pytest.fail(f"{case.path} ({transport}): {case.qname} {case.qtype}\n"
