@@ -160,8 +160,12 @@ def test_still_valid_after_writes_and_restart(signed):
     assert dc != before and dc.startswith("dc-")
     assert validated(s, "example.com", dc, "A") == ["192.0.2.26"]
     assert validated(s, "example.com", "example.com.", "SOA")  # the new serial, signed
-    # A restart serves valid signatures at once.
+    # A restart serves valid signatures at once, made anew: under a new serial, so that no
+    # secondary keeps the last run's signatures under the serial of these.
+    serial = ask(s, "example.com.", "SOA", do=False).answer[0][0].serial
     s.restart()
+    assert ask(s, "example.com.", "SOA", do=False).answer[0][0].serial == serial + 1
+    assert "reason=signed-at-start" in s.log_text()
     assert validated(s, "example.com", dc, "A") == ["192.0.2.26"]
     assert validated(s, "example.com", "example.com.", "A") == sorted(EDGE4)
     wait_for("the flattened apex after the restart", lambda: s.answer("flat.test.", "A"), ["198.51.100.7"])
