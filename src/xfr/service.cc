@@ -112,7 +112,7 @@ class ViewSource final : public RrSource {
         continue;
       }
       if (rr_ == 0) rd_ = z_.rdatas(s).begin();
-      out = {z_.node_name(n), s.type, s.ttl, (*rd_).bytes()};
+      out = {z_.node_name(n), s.type, rr_ttl(s.type, s.ttl, (*rd_).bytes()), (*rd_).bytes()};
       ++rd_;
       ++rr_;
       return true;

@@ -8,6 +8,7 @@ extern "C" {
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 
+#include <map>
 #include <set>
 
 #include "dns/name.h"
@@ -231,6 +232,69 @@ TEST(XfrServiceTest, AxfrOfASignedZoneCarriesItsNsecChain) {
   auto refused = all(s.handle(query(252), addr("127.0.0.1"), true));
   ASSERT_EQ(refused.size(), 1u);
   EXPECT_EQ(refused[0].rcode, 2);  // SERVFAIL
+}
+
+// A view keeps a node's signatures as one RRSIG set with one TTL; in a transfer each RRSIG has
+// the TTL of the RRset it covers (its original TTL field, RFC 4034 §3), as answers give it.
+TEST(XfrServiceTest, EachRrsigIsTransferredWithTheTtlOfTheRrsetItCovers) {
+  auto signing = std::make_shared<dnssec::ZoneSigning>();
+  signing->apex = W("example.com.");
+  signing->ksks.push_back(dnssec::Key::generate(dnssec::kFlagsKsk).value());
+  signing->zsk = dnssec::Key::generate(dnssec::kFlagsZsk).value();
+  signing->dnskeys = {signing->ksks[0], *signing->zsk};
+  const std::string text = zone_text(7, 1) + "@ 300 TXT \"apex\"\nh0 60 TXT \"host\"\nh0 86400 MX 10 h0\n";
+  auto parsed = dns::parse_zone_text(text, W("example.com."), "t.zone");
+  ASSERT_TRUE(parsed);
+  auto v = view::ZoneView::compile(W("example.com."), parsed->records, view::CompileOptions{.signing = signing});
+  ASSERT_TRUE(v) << v.error().message;
+  common::SnapshotPublisher<view::Catalog> pub(view::Catalog::build({*v}));
+  SignedZones zones;
+  Service s(pub, ServiceOptions{.signed_zones = &zones});
+  s.set_config(allow_loopback());
+  auto stream = s.handle(query(252), addr("127.0.0.1"), true);
+  // (owner, type) → TTL of the RRset; (owner, type covered) → TTLs of its RRSIGs.
+  std::map<std::pair<std::string, uint16_t>, uint32_t> set_ttl;
+  std::map<std::pair<std::string, uint16_t>, std::set<uint32_t>> sig_ttl;
+  size_t sigs = 0;
+  while (stream) {
+    auto m = stream->next();
+    if (!m) break;
+    knot_pkt_t* pkt = knot_pkt_new(m->data(), m->size(), nullptr);
+    ASSERT_EQ(knot_pkt_parse(pkt, 0), KNOT_EOK);
+    const knot_pktsection_t* an = knot_pkt_section(pkt, KNOT_ANSWER);
+    for (uint16_t i = 0; i < an->count; ++i) {
+      const knot_rrset_t* rr = knot_pkt_rr(an, i);
+      const std::string owner(reinterpret_cast<const char*>(rr->owner), knot_dname_size(rr->owner));
+      for (uint16_t k = 0; k < rr->rrs.count; ++k) {
+        const knot_rdata_t* rd = knot_rdataset_at(&rr->rrs, k);
+        if (rr->type == 46) {
+          EXPECT_EQ(rr->ttl, knot_rrsig_original_ttl(rd));
+          sig_ttl[{owner, knot_rrsig_type_covered(rd)}].insert(rr->ttl);
+          ++sigs;
+        } else {
+          set_ttl[{owner, rr->type}] = rr->ttl;
+        }
+      }
+    }
+    knot_pkt_free(pkt);
+  }
+  EXPECT_GT(sigs, 10u);
+  for (const auto& [key, ttls] : sig_ttl) {
+    ASSERT_TRUE(set_ttl.count(key)) << dns::name_to_text(key.first) << " " << key.second;
+    EXPECT_EQ(ttls, std::set<uint32_t>{set_ttl[key]}) << dns::name_to_text(key.first) << " " << key.second;
+  }
+  const std::pair<std::string, uint16_t> mx{W("h0.example.com."), 15}, txt{W("h0.example.com."), 16},
+      ns{W("example.com."), 2};
+  EXPECT_EQ(sig_ttl[mx], std::set<uint32_t>{86400});
+  EXPECT_EQ(sig_ttl[txt], std::set<uint32_t>{60});
+  EXPECT_EQ(sig_ttl[ns], std::set<uint32_t>{3600});
+
+  // The journal's deltas list them the same way.
+  std::set<uint32_t> journal_ttls;
+  for_each_rr(**v, [&](std::string_view o, uint16_t t, uint32_t ttl, std::string_view) {
+    if (t == 46 && o == W("h0.example.com.")) journal_ttls.insert(ttl);
+  });
+  EXPECT_EQ(journal_ttls, (std::set<uint32_t>{60, 3600, 86400}));
 }
 
 // An IXFR whose way from the client's serial crosses a barrier is answered with the whole zone.
