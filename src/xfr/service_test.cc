@@ -7,6 +7,8 @@ extern "C" {
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <map>
 #include <set>
@@ -295,6 +297,44 @@ TEST(XfrServiceTest, EachRrsigIsTransferredWithTheTtlOfTheRrsetItCovers) {
     if (t == 46 && o == W("h0.example.com.")) journal_ttls.insert(ttl);
   });
   EXPECT_EQ(journal_ttls, (std::set<uint32_t>{60, 3600, 86400}));
+}
+
+// At start the NOTIFYs of what is served wait for serving() (the DNS listeners are up), so a
+// secondary's SOA query after one is answered; then they go out.
+TEST(XfrServiceTest, NotifiesWaitUntilServing) {
+  const int peer = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(peer, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(peer, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::getsockname(peer, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  timeval tv{0, 200 * 1000};
+  ASSERT_EQ(::setsockopt(peer, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+
+  common::SnapshotPublisher<view::Catalog> pub(view::Catalog::build({zone(zone_text(5, 1))}));
+  auto cfg = allow_loopback();
+  Peer p;
+  p.name = "secondary";
+  p.ip = "127.0.0.1";
+  p.address = Prefix::parse("127.0.0.1/32").value();
+  p.port = ntohs(a.sin_port);
+  cfg->outgoing[W("example.com.")].peers.push_back(p);
+  Service s(pub, ServiceOptions{.watch_interval = std::chrono::milliseconds(10), .notify_when_serving = true});
+  s.set_config(cfg);
+  ASSERT_TRUE(s.start());
+  uint8_t buf[512];
+  // Not serving yet: several receive timeouts pass with nothing sent (the watcher runs every 10 ms).
+  for (int i = 0; i < 3; ++i) EXPECT_LT(::recv(peer, buf, sizeof buf, 0), 0);
+  EXPECT_EQ(s.stats().notifies_sent.load(), 0u);
+  s.serving();
+  ssize_t n = -1;
+  for (int i = 0; i < 50 && n < 0; ++i) n = ::recv(peer, buf, sizeof buf, 0);
+  ASSERT_GT(n, 12);
+  EXPECT_EQ((buf[2] >> 3) & 0x0f, 4);  // opcode NOTIFY
+  s.stop();
+  ::close(peer);
 }
 
 // An IXFR whose way from the client's serial crosses a barrier is answered with the whole zone.
