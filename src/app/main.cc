@@ -493,9 +493,10 @@ int run_serve(const ServeConfig& cfg) {
     return kExitUsage;
   }
   control_plane->seed_secondary(secondary);
-  xfr::Service xfr_service(catalog, xfr::ServiceOptions{.journal = journal->get(),
-                                                        .on_notify = [&](const std::string& apex) { secondary.notify(apex); },
-                                                        .notify_when_serving = true});
+  xfr::Service xfr_service(catalog,
+                           xfr::ServiceOptions{.journal = journal->get(),
+                                               .on_notify = [&](const std::string& apex) { secondary.notify(apex); },
+                                               .notify_when_serving = true});
   control_plane->set_xfr(&xfr_service, &secondary, xfr_config);
   live_xfr = &xfr_service;  // before start(): the service begins with what is served then
   struct StopListening {

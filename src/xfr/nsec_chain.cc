@@ -156,7 +156,8 @@ Result<void> NsecChain::update(const view::ZoneView& z, const std::optional<std:
 
   const uint32_t view_signed = dnskey_signature_expiration(z);
   const auto window = static_cast<uint32_t>(
-      policy_.refresh_fraction * static_cast<double>(static_cast<uint32_t>(now_validity_.expiration - now_validity_.inception)));
+      policy_.refresh_fraction *
+      static_cast<double>(static_cast<uint32_t>(now_validity_.expiration - now_validity_.inception)));
   auto stale = [&](const dnssec::Validity& v) {
     return policy_.needs_refresh(v, now) || (view_signed != 0 && earlier(v.expiration + window, view_signed));
   };
