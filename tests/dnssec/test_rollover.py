@@ -2,8 +2,8 @@
 
 dnsedge runs with second-scale rollover settings (ZSK lifetime 10 s, DNSKEY TTL 2 s, propagation
 delay 2 s); Unbound (tests/harness/unbound.py) validates with the zone's DS from the API as its
-trust anchor and a stub zone to dnsedge. dnsedge is restarted once the zone is signed, so the
-rollover timer's first pass (at start) sees the zone at once. Until the ZSK has changed and the
+trust anchor, sending the zone's queries to dnsedge. dnsedge is restarted once the zone is
+signed, so the rollover timer's first pass (at start) sees the zone at once. Until the ZSK has changed and the
 caches have had time to expire what the old key signed, every answer Unbound gives (cached names
 and names it has not seen, NXDOMAIN, a record added while both ZSKs are published) must carry
 AD, while dnsedge itself shows each phase: the successor's DNSKEY published before it signs, the

@@ -126,8 +126,8 @@ class Unbound:
         anchor_lines = "".join(f'    trust-anchor: "{a}"\n' for a in anchors)
         stub_lines = "".join(f'stub-zone:\n    name: "{apex}"\n    stub-addr: 127.0.0.1@{port}\n'
                              for apex, port in stubs.items())
-        # A stub below a name Unbound answers itself by default (test., invalid., RFC 6761) is
-        # asked anyway.
+        # A zone under a name Unbound answers itself by default (test., invalid., RFC 6761) is
+        # asked of its server anyway.
         anchor_lines += "".join(f'    local-zone: "{apex}" transparent\n' for apex in stubs)
         conf = self.dir / "unbound.conf"
         conf.write_text(CONF.format(port=self.port, dir=self.dir, anchors=anchor_lines, stubs=stub_lines,

@@ -9,7 +9,7 @@ change (docs/dnssec.md "Transfers of signed zones"). Checked here, for both seco
   and `ldns-verify-zone` (with the zone's DNSKEY) accept the zone as the secondary holds it
   (dumped with AXFR from the secondary);
 - Unbound (tests/harness/unbound.py), validating with the DS the API gives as its only trust
-  anchor and with a stub zone to the secondary (one Unbound per secondary), answers with AD for
+  anchor and sending the zone's queries to the secondary (one Unbound per secondary), answers with AD for
   the apex (edge addresses), a proxied name, the MX and the dc-record it was rewritten to, an
   NXDOMAIN and NODATA (at a name and at an empty non-terminal), proved by the chain;
 - API writes (a record added, a proxy toggle and back, an MX repoint, a record deleted) reach
