@@ -9,9 +9,7 @@
 #include "control/errors.h"
 #include "dns/name.h"
 #include "dns/types.h"
-#include "dns/zonefile.h"
 #include "dnssec/key.h"
-#include "view/zone_view.h"
 
 namespace dnsedge::control {
 namespace {
@@ -147,41 +145,6 @@ TEST(ControllerDnssecTest, RestartMovesTheSerialOfASignedZoneOnly) {
   f.reopen();
   EXPECT_EQ(f.c->served_view(s->zone.id).value()->serial(), signed_after->serial() + 1);
   EXPECT_EQ(f.c->served_view(u->zone.id).value()->serial(), plain_before);
-}
-
-// A signed zone file ([[dnssec]]) too: signed anew at load, under the next serial; reloaded in the
-// same run with the same data, its serial stays.
-TEST(ControllerDnssecTest, RestartMovesTheSerialOfASignedFileZone) {
-  DnssecFixture f;
-  auto signing = std::make_shared<dnssec::ZoneSigning>();
-  signing->apex = dns::name_from_text("files.test.").value();
-  signing->ksks.push_back(dnssec::Key::generate(dnssec::kFlagsKsk).value());
-  signing->zsk = dnssec::Key::generate(dnssec::kFlagsZsk).value();
-  signing->dnskeys = {signing->ksks[0], *signing->zsk};
-  auto parsed = dns::parse_zone_text("$TTL 300\n@ SOA ns1 host 7 1 1 1 1\n@ NS ns1\nns1 A 192.0.2.53\n", signing->apex,
-                                     "files.test.zone");
-  ASSERT_TRUE(parsed);
-  auto compile = [&] {
-    return view::ZoneView::compile(signing->apex, parsed->records,
-                                   view::CompileOptions{.source = "files.test.zone", .signing = signing})
-        .value();
-  };
-  auto served = [&] {
-    for (const auto& z : f.c->zones()) {
-      if (z.zone.name == "files.test") return f.c->served_view(z.zone.id).value()->serial();
-    }
-    return uint32_t{0};
-  };
-  f.c->set_file_zones({compile()});
-  EXPECT_EQ(served(), 7u);
-  f.c->set_file_zones({compile()});  // a reload of the same file in the same run
-  EXPECT_EQ(served(), 7u);
-  f.reopen();
-  f.c->set_file_zones({compile()});
-  EXPECT_EQ(served(), 8u);
-  f.reopen();
-  f.c->set_file_zones({compile()});
-  EXPECT_EQ(served(), 9u);
 }
 
 TEST(ControllerDnssecTest, DamagedKeyIsNamedWithItsZone) {

@@ -280,17 +280,15 @@ std::shared_ptr<const view::ZoneView> Controller::file_serial(const std::string&
   }
   const uint32_t file = v->serial();
   uint32_t served = file;
-  // Signed anew at load, as settle_serial(): the stored serial stood for other signatures.
-  const bool signed_anew = was == nullptr && v->signing() != nullptr;
   if (*prev) {
     const uint32_t last = (*prev)->serial;
     const auto newer = [](uint32_t a, uint32_t b) { return a != b && static_cast<uint32_t>(a - b) < 0x80000000u; };
-    if ((*prev)->digest == digest && !signed_anew) {
+    if ((*prev)->digest == digest) {
       served = newer(file, last) ? file : last;  // unchanged view: never back
     } else {
       served = newer(file, last) ? file : last + 1;  // changed view: forward
     }
-    if (served == last && (*prev)->digest == digest && !signed_anew) return served == file ? v : v->with_serial(served);
+    if (served == last && (*prev)->digest == digest) return served == file ? v : v->with_serial(served);
   }
   std::shared_ptr<const view::ZoneView> next = served == file ? v : v->with_serial(served);
   auto tx = store_->begin();
