@@ -493,8 +493,10 @@ int run_serve(const ServeConfig& cfg) {
     return kExitUsage;
   }
   control_plane->seed_secondary(secondary);
-  xfr::Service xfr_service(catalog, xfr::ServiceOptions{.journal = journal->get(),
-                                                        .on_notify = [&](const std::string& apex) { secondary.notify(apex); }});
+  xfr::Service xfr_service(catalog,
+                           xfr::ServiceOptions{.journal = journal->get(),
+                                               .on_notify = [&](const std::string& apex) { secondary.notify(apex); },
+                                               .notify_when_serving = true});
   control_plane->set_xfr(&xfr_service, &secondary, xfr_config);
   live_xfr = &xfr_service;  // before start(): the service begins with what is served then
   struct StopListening {
@@ -552,6 +554,7 @@ int run_serve(const ServeConfig& cfg) {
     control_plane->stop();
     return kExitUsage;
   }
+  xfr_service.serving();  // NOTIFYs now: the secondaries' SOA queries find the listeners
   metrics::Registry::global().set_ready(true);
 
   for (;;) {

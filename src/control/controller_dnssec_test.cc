@@ -118,6 +118,39 @@ TEST(ControllerDnssecTest, EnableDisableDelete) {
   EXPECT_EQ(f.c->dnssec("0123456789abcdef0123456789abcdef").error().code, errc::kZoneNotFound);
 }
 
+// A restart signs a signed zone anew (the digest leaves signatures out): its serial moves, so a
+// secondary holding the last run's signatures under the old serial takes the zone again. An
+// unsigned zone keeps its serial.
+TEST(ControllerDnssecTest, RestartMovesTheSerialOfASignedZoneOnly) {
+  DnssecFixture f;
+  auto s = f.c->create_zone("signed.example", "", "");
+  auto u = f.c->create_zone("plain.example", "", "");
+  ASSERT_TRUE(s && u);
+  ASSERT_TRUE(f.c->set_dnssec(s->zone.id, true));
+  const auto signed_before = f.c->served_view(s->zone.id).value();
+  const uint32_t plain_before = f.c->served_view(u->zone.id).value()->serial();
+
+  f.logs.clear();
+  f.reopen();
+  const auto signed_after = f.c->served_view(s->zone.id).value();
+  EXPECT_TRUE(signed_after->is_signed());
+  EXPECT_EQ(signed_after->serial(), signed_before->serial() + 1);
+  EXPECT_EQ(f.c->zone(s->zone.id).value().zone.serial, signed_after->serial());
+  EXPECT_EQ(f.c->served_view(u->zone.id).value()->serial(), plain_before);
+  bool logged = false;
+  for (const auto& line : f.logs) {
+    logged |= line.find("event=serial-bumped zone=signed.example") != std::string::npos &&
+              line.find("reason=signed-at-start") != std::string::npos;
+    EXPECT_EQ(line.find("zone=plain.example"), std::string::npos) << line;
+  }
+  EXPECT_TRUE(logged);
+
+  // The stored serial is the new one: the next start moves on from it.
+  f.reopen();
+  EXPECT_EQ(f.c->served_view(s->zone.id).value()->serial(), signed_after->serial() + 1);
+  EXPECT_EQ(f.c->served_view(u->zone.id).value()->serial(), plain_before);
+}
+
 TEST(ControllerDnssecTest, DamagedKeyIsNamedWithItsZone) {
   DnssecFixture f;
   const std::string id = f.c->create_zone("example.org", "", "").value().zone.id;

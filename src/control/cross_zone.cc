@@ -235,7 +235,12 @@ Result<std::shared_ptr<const view::ZoneView>> Controller::settle_serial(StoreZon
   const std::string digest = view::content_digest(*v);
   auto prev = store_->served_view(z.zone.name);
   if (!prev) return make_error("store: " + prev.error().message);
-  if (*prev && (*prev)->digest == digest) return v;
+  // A signed view compiled with nothing served before it in this process (at load) carries
+  // signatures made anew, which the digest leaves out: secondaries holding the last run's
+  // signatures under the stored serial must see a new one and take the zone again.
+  const bool signed_anew = served == nullptr && v->signing() != nullptr;
+  if (*prev && (*prev)->digest == digest && !signed_anew) return v;
+  if (signed_anew && *prev && (*prev)->digest == digest) why = "signed-at-start";
   auto tx = store_->begin();
   if (!tx) return make_error("store: " + tx.error().message);
   uint32_t serial = z.zone.serial;

@@ -70,7 +70,9 @@ std::vector<Key> keys_at(const view::ZoneView& z, const std::vector<std::string>
     const view::Node& n = z.node(id);
     const view::RRset* s = z.rrsets_begin(n);
     for (uint32_t k = 0; k < n.rrset_count; ++k, ++s) {
-      for (const view::Rdata rd : z.rdatas(*s)) out.emplace_back(z.node_name(n), s->type, rd.bytes(), s->ttl);
+      for (const view::Rdata rd : z.rdatas(*s)) {
+        out.emplace_back(z.node_name(n), s->type, rd.bytes(), rr_ttl(s->type, s->ttl, rd.bytes()));
+      }
     }
   }
   std::sort(out.begin(), out.end());

@@ -28,8 +28,17 @@ struct Diff {
   size_t bytes() const noexcept;  // wire size of the RRs (uncompressed), for sizing decisions
 };
 
+// The TTL an RR of RRset `set_ttl` is transferred with. A view keeps a node's signatures as one
+// RRSIG set with one TTL; each RRSIG goes out with the TTL of the RRset it covers, which is its
+// original TTL field (RFC 4034 §3), as answers give it.
+inline uint32_t rr_ttl(uint16_t type, uint32_t set_ttl, std::string_view rdata) noexcept {
+  if (type != 46 || rdata.size() < 18) return set_ttl;
+  const auto* p = reinterpret_cast<const uint8_t*>(rdata.data());
+  return uint32_t{p[4]} << 24 | uint32_t{p[5]} << 16 | uint32_t{p[6]} << 8 | p[7];
+}
+
 // Every RR of a view, in view order (SOA first). `f(owner, type, ttl, rdata)` with string_views
-// into the view.
+// into the view; ttl as transferred (rr_ttl).
 template <typename F>
 void for_each_rr(const view::ZoneView& z, F&& f) {
   const view::RRset& soa = z.soa();
@@ -47,7 +56,8 @@ void for_each_rr(const view::ZoneView& z, F&& f) {
       const uint8_t* p = z.rdata(*s);
       for (uint16_t r = 0; r < s->count; ++r) {
         const size_t len = size_t{p[0]} << 8 | p[1];
-        f(owner, s->type, s->ttl, std::string_view(reinterpret_cast<const char*>(p + 2), len));
+        const std::string_view rd(reinterpret_cast<const char*>(p + 2), len);
+        f(owner, s->type, rr_ttl(s->type, s->ttl, rd), rd);
         p += 2 + len;
       }
     }

@@ -24,8 +24,9 @@ std::string zone_text(std::string_view apex) { return dns::name_to_text(apex); }
 
 // The latest expiration of the view's signatures over its apex DNSKEY set (0: none). The view is
 // signed again as a whole (a refresh, a rollover) when that set is; NSEC signatures that expire
-// before it are older than that re-sign and are made again with it, so the chain never expires
-// before the view's own signatures do.
+// more than the refresh window before it are older than that re-sign and are made again with it,
+// so the chain is refreshed with the view. (Every write signs the apex again, its SOA changed:
+// signatures a few seconds newer are no re-sign of the whole view.)
 uint32_t dnskey_signature_expiration(const view::ZoneView& z) {
   const view::RRset* sigs = z.rrset(z.node(z.apex_node()), kTypeRrsig);
   if (sigs == nullptr) return 0;
@@ -154,8 +155,11 @@ Result<void> NsecChain::update(const view::ZoneView& z, const std::optional<std:
   }
 
   const uint32_t view_signed = dnskey_signature_expiration(z);
+  const auto window = static_cast<uint32_t>(
+      policy_.refresh_fraction *
+      static_cast<double>(static_cast<uint32_t>(now_validity_.expiration - now_validity_.inception)));
   auto stale = [&](const dnssec::Validity& v) {
-    return policy_.needs_refresh(v, now) || (view_signed != 0 && earlier(v.expiration, view_signed));
+    return policy_.needs_refresh(v, now) || (view_signed != 0 && earlier(v.expiration + window, view_signed));
   };
   const bool refresh = !resign_all && stale(oldest_);
   for (auto it = entries_.begin(); (resign_all || refresh) && it != entries_.end(); ++it) {

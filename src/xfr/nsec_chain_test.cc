@@ -289,6 +289,34 @@ TEST(NsecChainTest, AViewSignedAnewResignsOlderNsecs) {
   EXPECT_EQ(c.signatures(), 6u);
 }
 
+// Every write signs the apex again (its SOA changed), so the DNSKEY set's signatures of a view
+// written a few seconds, or days, later expire that much later: that alone re-signs no NSEC, only
+// the names the write changed and their predecessors do.
+TEST(NsecChainTest, AWriteSecondsLaterSignsOnlyWhatItChanges) {
+  dnssec::FakeClock clock{std::chrono::system_clock::time_point(std::chrono::seconds(kNow))};
+  const auto s = signing(nullptr, &clock);
+  std::string text = std::string(kSoa) + "a A 192.0.2.1\nm A 192.0.2.2\nz A 192.0.2.3\n";
+  const auto v1 = compile(text, s);
+  NsecChain c;
+  ASSERT_TRUE(c.update(*v1, std::nullopt, kNow, nullptr, nullptr));
+  const uint64_t built = c.signatures();
+  EXPECT_EQ(built, 5u);  // the apex, a, m, ns1, z
+  int64_t at = kNow;
+  for (int64_t step : {5, 3600, 86400 * 2}) {
+    at += step;
+    clock.set(std::chrono::system_clock::time_point(std::chrono::seconds(at)));
+    text += "n" + std::to_string(step) + " A 192.0.2.9\n";
+    const auto v = compile(text, s);
+    const uint64_t before = c.signatures();
+    std::vector<Rr> removed, added;
+    ASSERT_TRUE(c.update(*v, std::vector<std::string>{W(("n" + std::to_string(step) + ".example.com.").c_str())}, at,
+                         &removed, &added));
+    EXPECT_EQ(c.signatures() - before, 2u) << "after " << step << " s";  // the new name, m's NSEC
+    EXPECT_EQ(of_type(added, 46).size(), 2u);
+    EXPECT_EQ(of_type(removed, 47).size(), 1u);
+  }
+}
+
 // The journal: the first delta after a start is a barrier; the next ones carry the chain's
 // changes, and applying them to what a full transfer gave yields the next full transfer.
 TEST(SignedZonesTest, DeltasCarryTheChainAndStartWithABarrier) {

@@ -112,7 +112,7 @@ class ViewSource final : public RrSource {
         continue;
       }
       if (rr_ == 0) rd_ = z_.rdatas(s).begin();
-      out = {z_.node_name(n), s.type, s.ttl, (*rd_).bytes()};
+      out = {z_.node_name(n), s.type, rr_ttl(s.type, s.ttl, (*rd_).bytes()), (*rd_).bytes()};
       ++rd_;
       ++rr_;
       return true;
@@ -648,6 +648,15 @@ void Service::published(std::shared_ptr<const view::Catalog> catalog) {
   if (watch_wake_.valid()) (void)!::write(watch_wake_.get(), &one, sizeof one);
 }
 
+void Service::serving() {
+  {
+    common::MutexLock lock(published_mu_);
+    serving_ = true;
+  }
+  const uint64_t one = 1;
+  if (watch_wake_.valid()) (void)!::write(watch_wake_.get(), &one, sizeof one);
+}
+
 void Service::watch_loop() {
   {
     // What is served now (newer than anything handed over before the start).
@@ -658,8 +667,9 @@ void Service::watch_loop() {
     try {
       std::shared_ptr<const view::Catalog> next;
       {
+        // Held until serving() when asked to: the newest catalog is kept meanwhile.
         common::MutexLock lock(published_mu_);
-        next = std::move(published_);
+        if (serving_ || !options_.notify_when_serving) next = std::move(published_);
       }
       if (next) on_publish(*next);
       notifier_->receive();

@@ -56,6 +56,9 @@ struct ServiceOptions {
   // Log lines about rejected requests (bad TSIG, refused NOTIFY or transfer, malformed) per
   // second; the rest are summed up in one "suppressed" line.
   unsigned rejection_logs_per_second = 10;
+  // NOTIFYs wait for serving() (the DNS listeners are up): a secondary that asks for the SOA at
+  // once must find a server that answers it. False: they go out from start().
+  bool notify_when_serving = false;
 };
 
 class Service final : public Handler {
@@ -72,6 +75,8 @@ class Service final : public Handler {
   // A publish listener (control/writer.h): hands the catalog just published to the service's
   // thread, which sends the NOTIFYs. Any thread; also before start().
   void published(std::shared_ptr<const view::Catalog> catalog);
+  // The DNS listeners answer now: NOTIFYs held back (notify_when_serving) go out. Any thread.
+  void serving();
   std::shared_ptr<const Config> config() const;
 
   Kind kind(Kind parsed) const noexcept override;
@@ -112,6 +117,7 @@ class Service final : public Handler {
   common::UniqueFd watch_wake_;  // eventfd: a catalog was published, or stop
   common::Mutex published_mu_;
   std::shared_ptr<const view::Catalog> published_ ABSL_GUARDED_BY(published_mu_);
+  bool serving_ ABSL_GUARDED_BY(published_mu_) = false;
   std::atomic<bool> stopping_{false};
   std::thread udp_thread_, watch_thread_;
   // watch thread

@@ -7,7 +7,10 @@ extern "C" {
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <map>
 #include <set>
 
 #include "dns/name.h"
@@ -231,6 +234,107 @@ TEST(XfrServiceTest, AxfrOfASignedZoneCarriesItsNsecChain) {
   auto refused = all(s.handle(query(252), addr("127.0.0.1"), true));
   ASSERT_EQ(refused.size(), 1u);
   EXPECT_EQ(refused[0].rcode, 2);  // SERVFAIL
+}
+
+// A view keeps a node's signatures as one RRSIG set with one TTL; in a transfer each RRSIG has
+// the TTL of the RRset it covers (its original TTL field, RFC 4034 §3), as answers give it.
+TEST(XfrServiceTest, EachRrsigIsTransferredWithTheTtlOfTheRrsetItCovers) {
+  auto signing = std::make_shared<dnssec::ZoneSigning>();
+  signing->apex = W("example.com.");
+  signing->ksks.push_back(dnssec::Key::generate(dnssec::kFlagsKsk).value());
+  signing->zsk = dnssec::Key::generate(dnssec::kFlagsZsk).value();
+  signing->dnskeys = {signing->ksks[0], *signing->zsk};
+  const std::string text = zone_text(7, 1) + "@ 300 TXT \"apex\"\nh0 60 TXT \"host\"\nh0 86400 MX 10 h0\n";
+  auto parsed = dns::parse_zone_text(text, W("example.com."), "t.zone");
+  ASSERT_TRUE(parsed);
+  auto v = view::ZoneView::compile(W("example.com."), parsed->records, view::CompileOptions{.signing = signing});
+  ASSERT_TRUE(v) << v.error().message;
+  common::SnapshotPublisher<view::Catalog> pub(view::Catalog::build({*v}));
+  SignedZones zones;
+  Service s(pub, ServiceOptions{.signed_zones = &zones});
+  s.set_config(allow_loopback());
+  auto stream = s.handle(query(252), addr("127.0.0.1"), true);
+  // (owner, type) → TTL of the RRset; (owner, type covered) → TTLs of its RRSIGs.
+  std::map<std::pair<std::string, uint16_t>, uint32_t> set_ttl;
+  std::map<std::pair<std::string, uint16_t>, std::set<uint32_t>> sig_ttl;
+  size_t sigs = 0;
+  while (stream) {
+    auto m = stream->next();
+    if (!m) break;
+    knot_pkt_t* pkt = knot_pkt_new(m->data(), m->size(), nullptr);
+    ASSERT_EQ(knot_pkt_parse(pkt, 0), KNOT_EOK);
+    const knot_pktsection_t* an = knot_pkt_section(pkt, KNOT_ANSWER);
+    for (uint16_t i = 0; i < an->count; ++i) {
+      const knot_rrset_t* rr = knot_pkt_rr(an, i);
+      const std::string owner(reinterpret_cast<const char*>(rr->owner), knot_dname_size(rr->owner));
+      for (uint16_t k = 0; k < rr->rrs.count; ++k) {
+        const knot_rdata_t* rd = knot_rdataset_at(&rr->rrs, k);
+        if (rr->type == 46) {
+          EXPECT_EQ(rr->ttl, knot_rrsig_original_ttl(rd));
+          sig_ttl[{owner, knot_rrsig_type_covered(rd)}].insert(rr->ttl);
+          ++sigs;
+        } else {
+          set_ttl[{owner, rr->type}] = rr->ttl;
+        }
+      }
+    }
+    knot_pkt_free(pkt);
+  }
+  EXPECT_GT(sigs, 10u);
+  for (const auto& [key, ttls] : sig_ttl) {
+    ASSERT_TRUE(set_ttl.count(key)) << dns::name_to_text(key.first) << " " << key.second;
+    EXPECT_EQ(ttls, std::set<uint32_t>{set_ttl[key]}) << dns::name_to_text(key.first) << " " << key.second;
+  }
+  const std::pair<std::string, uint16_t> mx{W("h0.example.com."), 15}, txt{W("h0.example.com."), 16},
+      ns{W("example.com."), 2};
+  EXPECT_EQ(sig_ttl[mx], std::set<uint32_t>{86400});
+  EXPECT_EQ(sig_ttl[txt], std::set<uint32_t>{60});
+  EXPECT_EQ(sig_ttl[ns], std::set<uint32_t>{3600});
+
+  // The journal's deltas list them the same way.
+  std::set<uint32_t> journal_ttls;
+  for_each_rr(**v, [&](std::string_view o, uint16_t t, uint32_t ttl, std::string_view) {
+    if (t == 46 && o == W("h0.example.com.")) journal_ttls.insert(ttl);
+  });
+  EXPECT_EQ(journal_ttls, (std::set<uint32_t>{60, 3600, 86400}));
+}
+
+// At start the NOTIFYs of what is served wait for serving() (the DNS listeners are up), so a
+// secondary's SOA query after one is answered; then they go out.
+TEST(XfrServiceTest, NotifiesWaitUntilServing) {
+  const int peer = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(peer, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(peer, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::getsockname(peer, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  timeval tv{0, 200 * 1000};
+  ASSERT_EQ(::setsockopt(peer, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+
+  common::SnapshotPublisher<view::Catalog> pub(view::Catalog::build({zone(zone_text(5, 1))}));
+  auto cfg = allow_loopback();
+  Peer p;
+  p.name = "secondary";
+  p.ip = "127.0.0.1";
+  p.address = Prefix::parse("127.0.0.1/32").value();
+  p.port = ntohs(a.sin_port);
+  cfg->outgoing[W("example.com.")].peers.push_back(p);
+  Service s(pub, ServiceOptions{.watch_interval = std::chrono::milliseconds(10), .notify_when_serving = true});
+  s.set_config(cfg);
+  ASSERT_TRUE(s.start());
+  uint8_t buf[512];
+  // Not serving yet: several receive timeouts pass with nothing sent (the watcher runs every 10 ms).
+  for (int i = 0; i < 3; ++i) EXPECT_LT(::recv(peer, buf, sizeof buf, 0), 0);
+  EXPECT_EQ(s.stats().notifies_sent.load(), 0u);
+  s.serving();
+  ssize_t n = -1;
+  for (int i = 0; i < 50 && n < 0; ++i) n = ::recv(peer, buf, sizeof buf, 0);
+  ASSERT_GT(n, 12);
+  EXPECT_EQ((buf[2] >> 3) & 0x0f, 4);  // opcode NOTIFY
+  s.stop();
+  ::close(peer);
 }
 
 // An IXFR whose way from the client's serial crosses a barrier is answered with the whole zone.

@@ -7,6 +7,10 @@ loopback as the upstream), TXT. Still valid after a proxy toggle, an MX repoint 
 turning DNSSEC off removes DNSKEY and RRSIGs; a corrupt key row makes the zone answer SERVFAIL
 (never unsigned) with an error naming the zone.
 
+The tests stop and start dnsedge on the ports it had: they run in a network namespace of their
+own (`unshare -n`, loopback only), where no other process can take a port meanwhile; the outer
+test re-runs this file there (tests/harness/unbound.py, run_in_netns).
+
 Run with Debian's interpreter:  /usr/bin/python3 -m pytest tests/dnssec
 """
 
@@ -30,6 +34,7 @@ import pytest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "api"))
 from apihelp import EDGE4, Server  # noqa: E402
 from harness.knot import Knot  # noqa: E402
+from harness.unbound import inside_netns, outside_netns, run_in_netns  # noqa: E402
 
 EXTERNAL = """$ORIGIN example.net.
 $TTL 60
@@ -76,6 +81,11 @@ def wait_for(what: str, get, want, timeout: float = 15.0):
         time.sleep(0.1)
         got = get()
     assert got == want, f"{what}: {got!r}, expected {want!r}"
+
+
+@outside_netns
+def test_in_a_network_namespace():
+    run_in_netns(__file__, passed=4)
 
 
 @pytest.fixture
@@ -127,6 +137,7 @@ def check_all(s: Server):
     return dc
 
 
+@inside_netns
 def test_signed_answers_validate(signed):
     s, zid, fid = signed
     d = s.get(f"/zones/{zid}/dnssec").result
@@ -143,6 +154,7 @@ def test_signed_answers_validate(signed):
     assert ask(s, "example.com.", "RRSIG", do=False).answer
 
 
+@inside_netns
 def test_still_valid_after_writes_and_restart(signed):
     s, zid, fid = signed
     before = check_all(s)
@@ -160,14 +172,19 @@ def test_still_valid_after_writes_and_restart(signed):
     assert dc != before and dc.startswith("dc-")
     assert validated(s, "example.com", dc, "A") == ["192.0.2.26"]
     assert validated(s, "example.com", "example.com.", "SOA")  # the new serial, signed
-    # A restart serves valid signatures at once.
+    # A restart serves valid signatures at once, made anew: under a new serial, so that no
+    # secondary keeps the last run's signatures under the serial of these.
+    serial = ask(s, "example.com.", "SOA", do=False).answer[0][0].serial
     s.restart()
+    assert ask(s, "example.com.", "SOA", do=False).answer[0][0].serial == serial + 1
+    assert "reason=signed-at-start" in s.log_text()
     assert validated(s, "example.com", dc, "A") == ["192.0.2.26"]
     assert validated(s, "example.com", "example.com.", "A") == sorted(EDGE4)
     wait_for("the flattened apex after the restart", lambda: s.answer("flat.test.", "A"), ["198.51.100.7"])
     assert validated(s, "flat.test", "flat.test.", "A") == ["198.51.100.7"]
 
 
+@inside_netns
 def test_disable_removes_dnskey_and_rrsig(signed):
     s, zid, fid = signed
     r = s.patch(f"/zones/{zid}/dnssec", {"status": "disabled"})
@@ -182,6 +199,7 @@ def test_disable_removes_dnskey_and_rrsig(signed):
     assert ask(s, "flat.test.", "DNSKEY").answer == []
 
 
+@inside_netns
 def test_corrupt_key_row_answers_servfail(signed):
     s, zid, fid = signed
     s.stop()

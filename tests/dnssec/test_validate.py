@@ -7,7 +7,9 @@ wildcard expansion, TXT, and the compact NXDOMAIN and NODATA answers; still afte
 and an MX repoint. BIND's delv, given the same DS, agrees. A flood of random names with DO=1
 leaves answers for existing names coming.
 
-Everything runs on loopback; every process is started here and stopped by its PID.
+Everything runs on loopback; every process is started here and stopped by its PID. Unbound and
+delv resolve on their own, so the tests run in a network namespace of their own (`unshare -n`):
+the outer test re-runs this file inside one (tests/harness/unbound.py, run_in_netns).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ sys.path.insert(0, str(HERE.parent / "api"))
 
 from apihelp import EDGE4, Server  # noqa: E402
 from harness.knot import Knot  # noqa: E402
-from harness.unbound import Unbound  # noqa: E402
+from harness.unbound import Unbound, inside_netns, outside_netns, run_in_netns  # noqa: E402
 
 EXTERNAL = """$ORIGIN example.net.
 $TTL 60
@@ -51,6 +53,14 @@ def wait_for(what: str, get, want, timeout: float = 15.0):
         time.sleep(0.1)
         got = get()
     assert got == want, f"{what}: {got!r}, expected {want!r}"
+
+
+INNER_TESTS = 14  # the inside_netns tests below, parametrized cases counted
+
+
+@outside_netns
+def test_in_a_network_namespace():
+    run_in_netns(__file__, passed=INNER_TESTS)
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +107,7 @@ def rdatas(r: dns.message.Message, rdtype: str) -> list[str]:
     return sorted(rd.to_text() for rrset in r.answer if rrset.rdtype == t for rd in rrset)
 
 
+@inside_netns
 def test_apex_proxied_addresses_validate(signed):
     _, _, _, ub = signed
     assert rdatas(validated(ub, "example.com.", "A"), "A") == sorted(EDGE4)
@@ -104,11 +115,13 @@ def test_apex_proxied_addresses_validate(signed):
     validated(ub, "example.com.", "SOA")
 
 
+@inside_netns
 def test_proxied_cname_validates(signed):
     _, _, _, ub = signed
     assert rdatas(validated(ub, "www.example.com.", "A"), "A") == sorted(EDGE4)
 
 
+@inside_netns
 def test_mx_rewritten_to_a_dc_record_and_the_dc_record_validate(signed):
     _, _, _, ub = signed
     mx = validated(ub, "example.com.", "MX")
@@ -117,17 +130,20 @@ def test_mx_rewritten_to_a_dc_record_and_the_dc_record_validate(signed):
     assert rdatas(validated(ub, targets[0], "A"), "A") == ["192.0.2.25"]
 
 
+@inside_netns
 def test_flattened_external_target_validates(signed):
     _, _, _, ub = signed
     assert rdatas(validated(ub, "flat.example.com.", "A"), "A") == ["198.51.100.7"]
 
 
+@inside_netns
 def test_wildcard_expansion_and_txt_validate(signed):
     _, _, _, ub = signed
     assert rdatas(validated(ub, "anything.wild.example.com.", "A"), "A") == ["192.0.2.99"]
     assert rdatas(validated(ub, "txt.example.com.", "TXT"), "TXT") == ['"v=hello"']
 
 
+@inside_netns
 def test_compact_nxdomain_and_nodata_validate(signed):
     _, _, _, ub = signed
     # Unbound maps a compact NXDOMAIN (an NSEC with NXNAME) back to NXDOMAIN, or keeps the
@@ -142,6 +158,7 @@ def test_compact_nxdomain_and_nodata_validate(signed):
     assert not nodata_wild.answer
 
 
+@inside_netns
 def test_still_validated_after_proxy_toggle_and_mx_repoint(signed):
     s, zid, _, ub = signed
     apex = [r for r in s.records(zid) if r["name"] == "example.com" and r["type"] == "A"][0]
@@ -178,6 +195,7 @@ def delv(ds: str, port: int, name: str, rdtype: str, tmp: pathlib.Path) -> str:
     return out.stdout + out.stderr
 
 
+@inside_netns
 @pytest.mark.parametrize("name,rdtype,want", [
     ("example.com.", "A", "; fully validated"),
     ("anything.wild.example.com.", "A", "; fully validated"),
@@ -192,6 +210,7 @@ def test_delv_agrees(signed, tmp_path, name, rdtype, want):
     assert want in out, out
 
 
+@inside_netns
 def test_random_nxdomain_flood_leaves_existing_names_answered(signed):
     """A burst of DO=1 queries for random names (each needs a fresh signature) with answers for an
     existing name asked in between: those still come, signed, and the server stays up."""

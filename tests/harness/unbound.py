@@ -7,6 +7,18 @@ runs in the foreground (no chroot, no user switch) and is stopped by its PID.
     with Unbound(workdir, anchors=[ds_text], stubs={"example.com.": port}) as ub:
         r = ub.query("www.example.com.", "A")   # r.flags & dns.flags.AD when it validated
 
+Unbound resolves on its own, so a test that starts one runs inside a network namespace of its
+own (`unshare -n`, loopback only): the file's outer test re-runs the file there with
+run_in_netns(), and the tests that start Unbound are marked `inside_netns` (skipped outside).
+That also keeps the ports a test picks away from every other process on the machine. Unbound's
+own outgoing ports lie above the kernel's ephemeral range that free_port() picks from.
+
+    @inside_netns
+    def test_validates(tmp_path): ...
+
+    def test_in_a_network_namespace():
+        run_in_netns(__file__, passed=1)
+
 Environment:
   UNBOUND   path of unbound (default: the one on PATH, else /usr/sbin/unbound).
 """
@@ -18,6 +30,7 @@ import pathlib
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 import dns.exception
@@ -29,6 +42,30 @@ import pytest
 from harness.dnsedge import free_port
 
 UNBOUND = os.environ.get("UNBOUND") or shutil.which("unbound") or "/usr/sbin/unbound"
+
+# Set in the environment of a file re-run inside its network namespace.
+NETNS_ENV = "DNSEDGE_TEST_NETNS"
+IN_NETNS = os.environ.get(NETNS_ENV) == "1"
+inside_netns = pytest.mark.skipif(not IN_NETNS, reason="runs inside the network namespace of its file's outer test")
+outside_netns = pytest.mark.skipif(IN_NETNS, reason="the outer test")
+
+
+def run_in_netns(test_file, passed: int, timeout: float = 600) -> str:
+    """Runs the pytest file `test_file` again in a new network namespace (`unshare -n`, loopback
+    up) and checks that it passed with exactly `passed` tests (the `inside_netns` ones).
+    Returns its output; on failure the assertion carries it."""
+    if shutil.which("unshare") is None:
+        pytest.fail("unshare not found (util-linux)")
+    path = pathlib.Path(test_file).resolve()
+    env = dict(os.environ, **{NETNS_ENV: "1"})
+    cmd = f"ip link set lo up && exec {sys.executable} -m pytest -q -p no:cacheprovider {path}"
+    p = subprocess.run(["unshare", "-n", "sh", "-c", cmd], env=env, capture_output=True, text=True, timeout=timeout,
+                       cwd=str(path.parent.parent))
+    out = p.stdout + p.stderr
+    summary = out.strip().splitlines()[-1] if out.strip() else ""
+    assert p.returncode == 0 and f"{passed} passed" in summary and "failed" not in summary, \
+        f"{path.name} in its network namespace:\n{out[-30000:]}"
+    return out
 
 CONF = """\
 server:
@@ -61,6 +98,8 @@ server:
     cache-max-negative-ttl: {max_ttl}
     infra-host-ttl: 60
     access-control: 127.0.0.0/8 allow
+    outgoing-port-avoid: 0-60999
+    outgoing-port-permit: 61000-65535
     module-config: "validator iterator"
 {anchors}
 {stubs}
@@ -87,6 +126,9 @@ class Unbound:
         anchor_lines = "".join(f'    trust-anchor: "{a}"\n' for a in anchors)
         stub_lines = "".join(f'stub-zone:\n    name: "{apex}"\n    stub-addr: 127.0.0.1@{port}\n'
                              for apex, port in stubs.items())
+        # A zone under a name Unbound answers itself by default (test., invalid., RFC 6761) is
+        # asked of its server anyway.
+        anchor_lines += "".join(f'    local-zone: "{apex}" transparent\n' for apex in stubs)
         conf = self.dir / "unbound.conf"
         conf.write_text(CONF.format(port=self.port, dir=self.dir, anchors=anchor_lines, stubs=stub_lines,
                                     dead_port=free_port(), max_ttl=max_ttl))
