@@ -25,7 +25,8 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
                                                           const view::Catalog& file_zones,
                                                           const view::TargetSource* external,
                                                           std::vector<control::PublishListener> listeners,
-                                                          std::function<Result<void>(const view::ServedApp&)> prepare_app) {
+                                                          std::function<Result<void>(const view::ServedApp&)> prepare_app,
+                                                          std::function<void()> resign_files) {
   std::unique_ptr<ControlPlane> cp(new ControlPlane());
   control::ControllerOptions o;
   o.data_dir = cfg.data_dir;
@@ -69,6 +70,7 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg
     ro.settings = cfg.dnssec_timing.rollover;
     ro.validity = cfg.dnssec_timing.validity;
     ro.resign = [c = cp->controller_.get()](const std::string& zone) { return c->resign(zone); };
+    ro.resign_files = std::move(resign_files);  // the app recompiles the signed zone files (app/main.cc)
     ro.log = [](const std::string& text) { spdlog::warn("dnssec: {}", text); };
     cp->rollover_ = std::make_unique<control::DnssecRollover>(*cp->controller_, std::move(ro));
     cp->rollover_->start();
@@ -125,9 +127,9 @@ void ControlPlane::stop() {
   rollover_.reset();
 }
 
-void ControlPlane::set_file_zones(const view::Catalog& file_zones) {
+void ControlPlane::set_file_zones(const view::Catalog& file_zones, bool resigned) {
   auto views = file_zones.zones();
-  controller_->call([&] { controller_->set_file_zones(views); });
+  controller_->call([&] { controller_->set_file_zones(views, resigned); });
 }
 
 Result<std::map<std::string, std::shared_ptr<const dnssec::ZoneSigning>>> ControlPlane::file_zone_signing(

@@ -55,7 +55,8 @@ class ControlPlane {
                                                                    const view::TargetSource* external,
                                                                    std::vector<control::PublishListener> listeners = {},
                                                                    std::function<Result<void>(const view::ServedApp&)>
-                                                                       prepare_app = {});
+                                                                       prepare_app = {},
+                                                                   std::function<void()> resign_files = {});
   ~ControlPlane();
   ControlPlane(const ControlPlane&) = delete;
   ControlPlane& operator=(const ControlPlane&) = delete;
@@ -69,7 +70,8 @@ class ControlPlane {
 
   // Replaces the file-backed zones (after SIGHUP or a recompile of them) and publishes the
   // combined catalog. Use this instead of publishing the ZoneSet's catalog directly.
-  void set_file_zones(const view::Catalog& file_zones);
+  // `resigned`: the signed zone files among them were signed anew (their serial moves).
+  void set_file_zones(const view::Catalog& file_zones, bool resigned = false);
   // The online signing of the file zones at `apexes` ([[dnssec]] of the config file), by apex;
   // their keys are made in the store the first time (control::Controller::file_zone_signing).
   [[nodiscard]] Result<std::map<std::string, std::shared_ptr<const dnssec::ZoneSigning>>> file_zone_signing(

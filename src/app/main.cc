@@ -450,7 +450,8 @@ int run_serve(const ServeConfig& cfg) {
                                   [&live_edge](const view::ServedApp& app) -> Result<void> {
                                     if (edge::Edge* e = live_edge.load()) return e->prepare_app(app);
                                     return {};
-                                  });
+                                  },
+                                  [ev = &*events] { ev->resign_files(); });
     if (!cp) {
       spdlog::error("{}", cp.error().message);
       return kExitUsage;
@@ -566,6 +567,13 @@ int run_serve(const ServeConfig& cfg) {
       for (const auto& e : next.errors) spdlog::error("recompile failed, keeping the previous zone: {}", e);
       spdlog::info("external targets changed: {} zone(s) recompiled and published", next.reloaded);
       watch();
+      continue;
+    }
+    if (ev.kind == ServeEvents::Kind::kResignFiles) {  // the rollover timer: signatures due for a refresh
+      auto next = zones.resign();
+      control_plane->set_file_zones(*next.catalog, true);
+      for (const auto& e : next.errors) spdlog::error("re-sign failed, keeping the previous zone: {}", e);
+      spdlog::info("signature refresh: {} signed zone file(s) signed anew", next.reloaded);
       continue;
     }
     if (ev.kind == ServeEvents::Kind::kReload) {

@@ -27,15 +27,25 @@ Result<ServeEvents> ServeEvents::open() {
   if (!ev.signal_fd_.valid()) return make_error(std::string("signalfd: ") + std::strerror(errno));
   ev.wake_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!ev.wake_fd_.valid()) return make_error(std::string("eventfd: ") + std::strerror(errno));
+  ev.resign_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!ev.resign_fd_.valid()) return make_error(std::string("eventfd: ") + std::strerror(errno));
   return ev;
 }
 
-void ServeEvents::external_changed() const noexcept {
+namespace {
+
+void wake(int fd) noexcept {
   const uint64_t one = 1;
   // EAGAIN only when the counter is about to overflow: a wake-up is pending anyway.
-  while (::write(wake_fd_.get(), &one, sizeof one) < 0 && errno == EINTR) {
+  while (::write(fd, &one, sizeof one) < 0 && errno == EINTR) {
   }
 }
+
+}  // namespace
+
+void ServeEvents::external_changed() const noexcept { wake(wake_fd_.get()); }
+
+void ServeEvents::resign_files() const noexcept { wake(resign_fd_.get()); }
 
 ServeEvents::Event ServeEvents::wait() {
   for (;;) {
@@ -46,11 +56,14 @@ ServeEvents::Event ServeEvents::wait() {
       return Event{sig == SIGHUP ? Kind::kReload : Kind::kStop, sig};
     }
     uint64_t count = 0;
+    if (::read(resign_fd_.get(), &count, sizeof count) == static_cast<ssize_t>(sizeof count)) {
+      return Event{Kind::kResignFiles};
+    }
     if (::read(wake_fd_.get(), &count, sizeof count) == static_cast<ssize_t>(sizeof count)) {
       return Event{Kind::kExternalChanged};
     }
-    pollfd fds[2] = {{signal_fd_.get(), POLLIN, 0}, {wake_fd_.get(), POLLIN, 0}};
-    (void)::poll(fds, 2, -1);  // EINTR: look again
+    pollfd fds[3] = {{signal_fd_.get(), POLLIN, 0}, {resign_fd_.get(), POLLIN, 0}, {wake_fd_.get(), POLLIN, 0}};
+    (void)::poll(fds, 3, -1);  // EINTR: look again
   }
 }
 

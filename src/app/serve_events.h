@@ -17,7 +17,7 @@ namespace dnsedge::app {
 
 class ServeEvents {
  public:
-  enum class Kind { kReload, kStop, kExternalChanged };
+  enum class Kind { kReload, kStop, kExternalChanged, kResignFiles };
   struct Event {
     Kind kind;
     int signal = 0;  // kReload, kStop: the signal received
@@ -31,13 +31,18 @@ class ServeEvents {
   // wait() reads them is one event (a burst of changes is one recompile). Never blocks.
   void external_changed() const noexcept;
 
-  // Blocks until an event is there. Signals come before a pending external change.
+  // Wakes the main thread: a next wait() returns kResignFiles (the signatures of the zone files
+  // signed online are due for a refresh). Calls before that wait() are one event. Never blocks.
+  void resign_files() const noexcept;
+
+  // Blocks until an event is there. Signals come first, then a re-sign, then an external change.
   Event wait();
 
  private:
   ServeEvents() = default;
   common::UniqueFd signal_fd_;
   common::UniqueFd wake_fd_;
+  common::UniqueFd resign_fd_;
 };
 
 }  // namespace dnsedge::app

@@ -1,5 +1,5 @@
 // The main thread's wake-ups in `dnsedge serve`: signals through a signalfd, external-target
-// changes through an eventfd, bursts coalesced.
+// changes and re-sign requests through eventfds, bursts coalesced.
 
 #include "app/serve_events.h"
 
@@ -55,6 +55,23 @@ TEST(ServeEventsTest, SignalsComeBeforeAPendingChange) {
   e = ev.wait();
   EXPECT_EQ(e.kind, ServeEvents::Kind::kStop);
   EXPECT_EQ(e.signal, SIGINT);
+}
+
+// The rollover timer's request to sign the zone files again: its own event, bursts coalesced,
+// after signals and before a pending external change.
+TEST(ServeEventsTest, AResignRequestIsItsOwnEvent) {
+  ServeEvents ev = open_events();
+  ev.external_changed();
+  std::thread timer([&ev] {
+    for (int i = 0; i < 10; ++i) ev.resign_files();
+  });
+  timer.join();
+  ASSERT_EQ(pthread_kill(pthread_self(), SIGHUP), 0);
+  EXPECT_EQ(ev.wait().kind, ServeEvents::Kind::kReload);
+  EXPECT_EQ(ev.wait().kind, ServeEvents::Kind::kResignFiles);
+  EXPECT_EQ(ev.wait().kind, ServeEvents::Kind::kExternalChanged);
+  ev.resign_files();
+  EXPECT_EQ(ev.wait().kind, ServeEvents::Kind::kResignFiles);
 }
 
 TEST(ServeEventsTest, SIGUSR1IsNotOneOfItsSignals) {

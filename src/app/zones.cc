@@ -237,6 +237,23 @@ ZoneSet::Reload ZoneSet::recompile() {
   return out;
 }
 
+ZoneSet::Reload ZoneSet::resign() {
+  Reload out;
+  for (auto& z : zones_) {
+    if (!z.view || signing_.find(std::string(z.view->apex())) == signing_.end()) continue;
+    auto v = compile(z);
+    if (!v) {
+      out.errors.push_back(v.error().message);
+      continue;
+    }
+    z.view = *v;
+    ++out.reloaded;
+  }
+  settle(&out.errors);
+  out.catalog = catalog();
+  return out;
+}
+
 std::vector<std::string> ZoneSet::external_names() const {
   std::vector<std::string> out;
   for (const auto& z : zones_) {

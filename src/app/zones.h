@@ -52,6 +52,9 @@ class ZoneSet {
   Reload reload();
   // Recompiles the zones that depend on names outside themselves (new resolver data).
   Reload recompile();
+  // Recompiles the zones signed online (set_signing) from the records last read: fresh
+  // signatures, same data (the signature refresh of docs/dnssec.md "Key rollover").
+  Reload resign();
 
   // Online DNSSEC of file zones ([[dnssec]] of the config file): the signing of each zone by
   // apex (wire). Every compile from now on signs those zones; recompile_all() applies it at once.

@@ -344,8 +344,9 @@ class Controller {
   // The view DNS answers from right now.
   [[nodiscard]] Result<std::shared_ptr<const view::ZoneView>> served_view(const std::string& zone_id) const;
 
-  // Replaces the file-backed zones (at start and after SIGHUP) and publishes.
-  void set_file_zones(std::vector<std::shared_ptr<const view::ZoneView>> views);
+  // Replaces the file-backed zones (at start and after SIGHUP) and publishes. `resigned`: the
+  // signed zone files among them were signed anew (their signature refresh): their serial moves.
+  void set_file_zones(std::vector<std::shared_ptr<const view::ZoneView>> views, bool resigned = false);
   // Recompiles the store zones that depend on external names, and publishes.
   void recompile_external();
   // External names (outside every zone we serve) the store zones need resolved.
@@ -516,8 +517,9 @@ class Controller {
   // File zones: served serial = max(file serial, last served serial + 1) when the view changed
   // (RFC 1982), the last served serial when it did not; persisted in served_views.
   // `was`: the file zone's view served until now, for the IXFR journal (null: none).
+  // A zone file signed online counts as changed when it was signed anew (a start, `resigned`).
   std::shared_ptr<const view::ZoneView> file_serial(const std::string& name, std::shared_ptr<const view::ZoneView> v,
-                                                    const view::ZoneView* was);
+                                                    const view::ZoneView* was, bool resigned = false);
  public:
   // The store, for the writer thread's other owners (secondary_dns objects, api/secondary_dns.cc).
   store::Store& store() noexcept { return *store_; }

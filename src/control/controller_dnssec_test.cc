@@ -217,7 +217,11 @@ TEST(ControllerDnssecTest, DamagedKeyOfAnActiveZoneMakesItUnusable) {
 // A [[dnssec]] file zone is handed over unsigned at each start (its keys are read from the store
 // afterwards), then signed: only the signed view is served, so the serial stays the file's, start
 // after start, and no IXFR journal entry is made for the unsigned one.
-TEST(ControllerDnssecTest, SignedFileZoneKeepsItsSerialAcrossStarts) {
+// A signed zone file is loaded unsigned, then signed before DNS opens: only the signed view
+// counts, and its signatures are new at each start, so the serial moves once per start (never
+// twice) and secondaries take the newly signed zone; a signature refresh moves it too, a reload
+// of the same file does not.
+TEST(ControllerDnssecTest, SignedFileZoneMovesItsSerialOncePerStartAndPerRefresh) {
   DnssecFixture f;
   const std::string apex = dns::name_from_text("files.test.").value();
   f.signed_file_zones = {apex};
@@ -235,10 +239,17 @@ TEST(ControllerDnssecTest, SignedFileZoneKeepsItsSerialAcrossStarts) {
     const view::ZoneView* served = f.publisher.current()->find_zone(apex);
     ASSERT_NE(served, nullptr);
     EXPECT_TRUE(served->dnssec().online);
-    EXPECT_EQ(served->serial(), 7u);
+    EXPECT_EQ(served->serial(), 7u + start);
     auto rec = f.c->store().served_view("files.test").value();
     ASSERT_TRUE(rec.has_value());
-    EXPECT_EQ(rec->serial, 7u);
+    EXPECT_EQ(rec->serial, 7u + start);
+    if (start < 2) continue;
+    // The same file reloaded: same serial. Its signatures refreshed: the next one.
+    f.c->set_file_zones({view::ZoneView::compile(apex, parsed->records, o).value()});
+    EXPECT_EQ(f.publisher.current()->find_zone(apex)->serial(), 9u);
+    f.c->set_file_zones({view::ZoneView::compile(apex, parsed->records, o).value()}, true);
+    EXPECT_EQ(f.publisher.current()->find_zone(apex)->serial(), 10u);
+    EXPECT_EQ(f.c->store().served_view("files.test").value()->serial, 10u);
   }
 }
 

@@ -156,7 +156,7 @@ std::vector<std::string> Controller::external_names() const {
 
 // ---- file zones ------------------------------------------------------------------------------
 
-void Controller::set_file_zones(std::vector<std::shared_ptr<const view::ZoneView>> views) {
+void Controller::set_file_zones(std::vector<std::shared_ptr<const view::ZoneView>> views, bool resigned) {
   std::vector<FileZone> next;
   const std::string stamp = now();
   for (auto& v : views) {
@@ -171,7 +171,7 @@ void Controller::set_file_zones(std::vector<std::shared_ptr<const view::ZoneView
     for (const auto& old : file_zones_) {
       if (old.apex == f.apex && before == nullptr) before = old.view.get();
     }
-    f.view = file_serial(f.name, std::move(v), before);
+    f.view = file_serial(f.name, std::move(v), before, resigned);
     for (const auto& [id, z] : zones_) {
       if (z.apex == f.apex) log("event=zone-shadowed zone=" + f.name + " reason=\"served from " + f.file + "; the API zone " + id + " is not published\"");
     }
@@ -270,14 +270,19 @@ Result<std::shared_ptr<const view::ZoneView>> Controller::settle_serial(StoreZon
 
 std::shared_ptr<const view::ZoneView> Controller::file_serial(const std::string& name,
                                                                std::shared_ptr<const view::ZoneView> v,
-                                                               const view::ZoneView* was) {
+                                                               const view::ZoneView* was, bool resigned) {
   if (!store_ || store_->read_only()) return v;  // read-only: the file's serial
   // A zone signed online is loaded unsigned once, before its keys are read, and signed before DNS
-  // opens: only the signed view is served, so only it counts (a start keeps the serial).
+  // opens: only the signed view is served, so only it counts. Its signatures are new at each
+  // start and at each signature refresh while the digest (which leaves RRSIGs out) stays: the
+  // serial moves then too, so secondaries holding the older signatures take the zone again
+  // before those expire (one step per start).
+  bool signed_anew = false;
   const auto& signed_files = options_.signed_file_zones;
   if (std::find(signed_files.begin(), signed_files.end(), v->apex()) != signed_files.end()) {
     if (!v->dnssec().online) return v;
     if (was != nullptr && !was->dnssec().online) was = nullptr;
+    signed_anew = was == nullptr || resigned;
   }
   const std::string digest = view::content_digest(*v);
   auto prev = store_->served_view(name);
@@ -290,12 +295,12 @@ std::shared_ptr<const view::ZoneView> Controller::file_serial(const std::string&
   if (*prev) {
     const uint32_t last = (*prev)->serial;
     const auto newer = [](uint32_t a, uint32_t b) { return a != b && static_cast<uint32_t>(a - b) < 0x80000000u; };
-    if ((*prev)->digest == digest) {
+    if ((*prev)->digest == digest && !signed_anew) {
       served = newer(file, last) ? file : last;  // unchanged view: never back
     } else {
       served = newer(file, last) ? file : last + 1;  // changed view: forward
     }
-    if (served == last && (*prev)->digest == digest) return served == file ? v : v->with_serial(served);
+    if (served == last && (*prev)->digest == digest && !signed_anew) return served == file ? v : v->with_serial(served);
   }
   std::shared_ptr<const view::ZoneView> next = served == file ? v : v->with_serial(served);
   auto tx = store_->begin();
@@ -306,7 +311,8 @@ std::shared_ptr<const view::ZoneView> Controller::file_serial(const std::string&
     if (!r) log("event=serial-check-failed zone=" + name + " reason=\"" + r.error().message + "\"");
   }
   if (served == file) return v;
-  log("event=serial-bumped zone=" + name + " serial=" + std::to_string(served) + " reason=file-view-changed file_serial=" +
+  log("event=serial-bumped zone=" + name + " serial=" + std::to_string(served) +
+      (signed_anew ? " reason=signed-anew" : " reason=file-view-changed") + " file_serial=" +
       std::to_string(file));
   return next;
 }

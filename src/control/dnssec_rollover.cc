@@ -187,17 +187,33 @@ RolloverZoneReport DnssecRollover::run_zone(const std::string& zone_id, const st
   return rep;
 }
 
+int64_t DnssecRollover::refresh_file(const std::string& name, int64_t now, std::vector<RolloverZoneReport>* reports) {
+  auto it = signed_at_.find(name);
+  if (it == signed_at_.end()) it = signed_at_.emplace(name, now - kMaxSleep.count()).first;
+  if (now < refresh_due(it->second)) return refresh_due(it->second);
+  if (options_.resign_files) options_.resign_files();
+  it->second = now;
+  log("event=dnssec_resigned zone=" + name + " reason=signature_refresh source=file");
+  if (reports != nullptr) reports->push_back(RolloverZoneReport{.zone = name, .resigned = true});
+  return refresh_due(now);
+}
+
 int64_t DnssecRollover::run_once(std::vector<RolloverZoneReport>* reports) {
   const int64_t now = dnssec::unix_seconds(*clock_);
   int64_t next = kNever;
   store::Store& db = controller_.store();
   for (const auto& z : controller_.zones()) {
-    if (z.file_backed) continue;  // [[dnssec]] zone files keep their first ZSK (resign() is for store zones)
     const std::string& name = z.zone.name;
     auto state = db.dnssec_state(name);
     if (!state || !state->has_value() || !signing_status((*state)->status)) {
       signed_at_.erase(name);
       owed_.erase(name);
+      continue;
+    }
+    if (z.file_backed) {
+      // [[dnssec]] zone files keep their first ZSK; their signatures are refreshed like the
+      // store zones' (the app recompiles them from their files, with the next serial).
+      next = std::min(next, refresh_file(name, now, reports));
       continue;
     }
     int64_t zone_next = kNever;

@@ -41,6 +41,9 @@ struct RolloverOptions {
   const zone::Clock* clock = nullptr;  // null: the system clock
   // Recompiles the zone (by name) with its keys as stored now, and publishes it.
   std::function<Result<void>(const std::string& zone)> resign;
+  // Asks for the zone files signed online ([[dnssec]]) to be signed again with their keys, on
+  // another thread (the app recompiles them from their files); never blocks.
+  std::function<void()> resign_files;
   std::function<void(const std::string&)> log;
 };
 
@@ -77,6 +80,9 @@ class DnssecRollover {
   static int64_t max_ttl_of(Controller& controller, const std::string& zone_id, int64_t dnskey_ttl);
 
  private:
+  // A signed zone file: asks for its re-sign (RolloverOptions::resign_files) once its signatures
+  // are due for a refresh. Returns when it is due next.
+  int64_t refresh_file(const std::string& name, int64_t now, std::vector<RolloverZoneReport>* reports);
   RolloverZoneReport run_zone(const std::string& zone_id, const std::string& name, int64_t now, int64_t* next);
   int64_t refresh_due(int64_t signed_at) const;
   void log(const std::string& line) const;

@@ -12,7 +12,9 @@
 #include "common/temp_dir.h"
 #include "control/controller.h"
 #include "dns/name.h"
+#include "dns/zonefile.h"
 #include "dnssec/key.h"
+#include "view/zone_view.h"
 
 namespace dnsedge::control {
 namespace {
@@ -208,6 +210,50 @@ TEST(DnssecRolloverTest, SignaturesAreRefreshedBeforeTheyExpire) {
   EXPECT_GE(f.resigns.size(), 10u);
   // Never re-signed for keys: the key set did not change.
   for (const auto& line : f.logs) EXPECT_EQ(line.find("reason=keys"), std::string::npos) << line;
+}
+
+// A zone file signed online ([[dnssec]]) keeps its first ZSK, but its signatures are refreshed
+// like a store zone's: the pass asks the app to sign the zone files again (resign_files).
+TEST(DnssecRolloverTest, SignedZoneFilesAreRefreshedThroughTheApp) {
+  dnssec::ValidityPolicy v;
+  v.inception_offset = seconds(10);
+  v.validity = seconds(200);
+  v.refresh_fraction = 0.25;
+  RolloverFixture f(short_settings(), v);
+  const std::string apex = dns::name_from_text("files.test.").value();
+  auto parsed = dns::parse_zone_text("$TTL 300\n@ SOA ns1 host 7 1 1 1 1\n@ NS ns1\nns1 A 192.0.2.53\n", apex);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  f.c->set_file_zones({view::ZoneView::compile(apex, parsed->records).value()});
+  ASSERT_TRUE(f.c->file_zone_signing(apex));
+  const auto keys = f.zsks("files.test");
+  int asked = 0, store_resigns = 0;
+  RolloverOptions ro;
+  ro.settings = short_settings();
+  ro.validity = v;
+  ro.clock = &f.clock;
+  ro.resign = [&](const std::string&) -> Result<void> {
+    ++store_resigns;
+    return {};
+  };
+  ro.resign_files = [&] { ++asked; };
+  DnssecRollover r(*f.c, std::move(ro));
+  f.set(kStart);
+  const int64_t due = r.run_once();
+  EXPECT_EQ(asked, 0) << "signed at most a sleep ago: not due yet";
+  ASSERT_GT(due, kStart);
+  f.set(due);
+  std::vector<RolloverZoneReport> reps;
+  const int64_t next = r.run_once(&reps);
+  EXPECT_EQ(asked, 1);
+  ASSERT_EQ(reps.size(), 1u);
+  EXPECT_TRUE(reps[0].resigned);
+  EXPECT_GT(next, due);
+  // Far past the ZSK lifetime: refreshed again, but no successor key for a zone file.
+  f.set(kStart + 5000);
+  r.run_once();
+  EXPECT_EQ(asked, 2);
+  EXPECT_EQ(store_resigns, 0);
+  EXPECT_EQ(f.zsks("files.test"), keys);
 }
 
 TEST(DnssecRolloverTest, ZonesNotSigningAreLeftAlone) {
