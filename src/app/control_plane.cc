@@ -20,13 +20,10 @@
 
 namespace dnsedge::app {
 
-Result<std::unique_ptr<ControlPlane>> ControlPlane::start(const ServeConfig& cfg,
-                                                          common::SnapshotPublisher<view::Catalog>& catalog,
-                                                          const view::Catalog& file_zones,
-                                                          const view::TargetSource* external,
-                                                          std::vector<control::PublishListener> listeners,
-                                                          std::function<Result<void>(const view::ServedApp&)> prepare_app,
-                                                          std::function<void()> resign_files) {
+Result<std::unique_ptr<ControlPlane>> ControlPlane::start(
+    const ServeConfig& cfg, common::SnapshotPublisher<view::Catalog>& catalog, const view::Catalog& file_zones,
+    const view::TargetSource* external, std::vector<control::PublishListener> listeners,
+    std::function<Result<void>(const view::ServedApp&)> prepare_app, std::function<void()> resign_files) {
   std::unique_ptr<ControlPlane> cp(new ControlPlane());
   control::ControllerOptions o;
   o.data_dir = cfg.data_dir;

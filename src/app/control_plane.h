@@ -49,14 +49,10 @@ class ControlPlane {
   // `prepare_app`: asked before an API app is stored (control::ControllerOptions::prepare_app;
   // the edge binds its listeners there). The IXFR journal is written by the controller, in the
   // transaction of each change (app/xfr_wiring.h).
-  [[nodiscard]] static Result<std::unique_ptr<ControlPlane>> start(const ServeConfig& cfg,
-                                                                   common::SnapshotPublisher<view::Catalog>& catalog,
-                                                                   const view::Catalog& file_zones,
-                                                                   const view::TargetSource* external,
-                                                                   std::vector<control::PublishListener> listeners = {},
-                                                                   std::function<Result<void>(const view::ServedApp&)>
-                                                                       prepare_app = {},
-                                                                   std::function<void()> resign_files = {});
+  [[nodiscard]] static Result<std::unique_ptr<ControlPlane>> start(
+      const ServeConfig& cfg, common::SnapshotPublisher<view::Catalog>& catalog, const view::Catalog& file_zones,
+      const view::TargetSource* external, std::vector<control::PublishListener> listeners = {},
+      std::function<Result<void>(const view::ServedApp&)> prepare_app = {}, std::function<void()> resign_files = {});
   ~ControlPlane();
   ControlPlane(const ControlPlane&) = delete;
   ControlPlane& operator=(const ControlPlane&) = delete;

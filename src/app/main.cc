@@ -446,12 +446,13 @@ int run_serve(const ServeConfig& cfg) {
         if (p.external_names) watched.set_store_names(*p.external_names);
       }};
   {
-    auto cp = ControlPlane::start(cfg, catalog, **loaded, &external, std::move(listeners),
-                                  [&live_edge](const view::ServedApp& app) -> Result<void> {
-                                    if (edge::Edge* e = live_edge.load()) return e->prepare_app(app);
-                                    return {};
-                                  },
-                                  [ev = &*events] { ev->resign_files(); });
+    auto cp = ControlPlane::start(
+        cfg, catalog, **loaded, &external, std::move(listeners),
+        [&live_edge](const view::ServedApp& app) -> Result<void> {
+          if (edge::Edge* e = live_edge.load()) return e->prepare_app(app);
+          return {};
+        },
+        [ev = &*events] { ev->resign_files(); });
     if (!cp) {
       spdlog::error("{}", cp.error().message);
       return kExitUsage;

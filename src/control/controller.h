@@ -520,6 +520,7 @@ class Controller {
   // A zone file signed online counts as changed when it was signed anew (a start, `resigned`).
   std::shared_ptr<const view::ZoneView> file_serial(const std::string& name, std::shared_ptr<const view::ZoneView> v,
                                                     const view::ZoneView* was, bool resigned = false);
+
  public:
   // The store, for the writer thread's other owners (secondary_dns objects, api/secondary_dns.cc).
   store::Store& store() noexcept { return *store_; }

@@ -269,8 +269,8 @@ Result<std::shared_ptr<const view::ZoneView>> Controller::settle_serial(StoreZon
 }
 
 std::shared_ptr<const view::ZoneView> Controller::file_serial(const std::string& name,
-                                                               std::shared_ptr<const view::ZoneView> v,
-                                                               const view::ZoneView* was, bool resigned) {
+                                                              std::shared_ptr<const view::ZoneView> v,
+                                                              const view::ZoneView* was, bool resigned) {
   if (!store_ || store_->read_only()) return v;  // read-only: the file's serial
   // A zone signed online is loaded unsigned once, before its keys are read, and signed before DNS
   // opens: only the signed view is served, so only it counts. Its signatures are new at each
@@ -312,8 +312,7 @@ std::shared_ptr<const view::ZoneView> Controller::file_serial(const std::string&
   }
   if (served == file) return v;
   log("event=serial-bumped zone=" + name + " serial=" + std::to_string(served) +
-      (signed_anew ? " reason=signed-anew" : " reason=file-view-changed") + " file_serial=" +
-      std::to_string(file));
+      (signed_anew ? " reason=signed-anew" : " reason=file-view-changed") + " file_serial=" + std::to_string(file));
   return next;
 }
 
