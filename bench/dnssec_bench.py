@@ -13,7 +13,8 @@ Runs, in rotating order each round (the run labels of the output):
                 zone unsigned DO=0, Knot onlinesign DO=1, Knot unsigned DO=0
   nx runs       random names DO=1, saturating (dnsedge's TC=1 answers counted from its
                 /metrics) and at a fixed rate below dnsedge's fresh-signature budget, for the
-                server CPU per signed answer (signatures per second per core)
+                server CPU per signed answer (signatures per second per core); existing names
+                at the same rate, so the difference is what the fresh signature costs
   flood runs    existing names DO=1 saturating, alone and beside a second dnsperf stream at
                 --flood-rate: random names DO=1 (the flood) or existing names DO=1 (control)
 
@@ -163,7 +164,8 @@ def run_specs(args, q):
             continue
         if "nx" in args.group_list:
             specs += [("nx-do1", name, q["nx"], ["-D"], None, None),
-                      ("nx-do1-fixed", name, q["nx"], ["-D"], args.sign_rate, None)]
+                      ("nx-do1-fixed", name, q["nx"], ["-D"], args.sign_rate, None),
+                      ("mix-do1-fixed", name, q["existing"], ["-D"], args.sign_rate, None)]
         if "flood" in args.group_list:
             specs += [("flood-alone", name, q["existing"], ["-D"], None, None),
                       ("flood-control", name, q["existing"], ["-D"], None, q["existing"]),
@@ -288,6 +290,9 @@ def ratios(summ):
     for name in ("dnsedge-signed", "knot-onlinesign"):
         us = q(name + "/nx-do1-fixed", "cpu_us_per_q")
         out["%s_signed_nx_answers_per_core_s" % name] = round(1e6 / us) if us else None
+        # the same rate of existing names: what a fresh signature adds to an answer
+        base = q(name + "/mix-do1-fixed", "cpu_us_per_q")
+        out["%s_fresh_signature_us" % name] = round(us - base, 2) if us and base else None
         out["%s_flood_over_alone" % name] = ratio(q(name + "/flood-nx"), q(name + "/flood-alone"))
         out["%s_flood_over_control" % name] = ratio(q(name + "/flood-nx"), q(name + "/flood-control"))
     return out
