@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 import dns.dnssec
@@ -59,7 +60,7 @@ def zone_text(records):
             lines.append('h%d 300 IN TXT "v=bench %d"' % (i, i))
             n += 1
         if n < records and i % 25 == 0:
-            lines.append("h%d 300 IN AAAA 2001:db8::%x" % (i, i + 1))
+            lines.append("h%d 300 IN AAAA 2001:db8::%x:%x" % (i, (i + 1) >> 16, (i + 1) & 0xffff))
             n += 1
         i += 1
     return "\n".join(lines) + "\n"
@@ -120,8 +121,11 @@ class Server:
         req = urllib.request.Request("http://127.0.0.1:%d/client/v4%s" % (self.api_port, path), data=data,
                                      method=method, headers={"Authorization": "Bearer " + TOKEN,
                                                              "Content-Type": ctype})
-        with urllib.request.urlopen(req, timeout=600) as r:
-            return json.loads(r.read())["result"]
+        try:
+            with urllib.request.urlopen(req, timeout=600) as r:
+                return json.loads(r.read())["result"]
+        except urllib.error.HTTPError as e:
+            raise RuntimeError("%s %s: HTTP %d %s" % (method, path, e.code, e.read()[:500].decode("utf-8", "replace")))
 
     def query(self, name, rdtype, do=False, timeout=1.0):
         q = dns.message.make_query(name, dns.rdatatype.from_text(rdtype), want_dnssec=do, payload=4096)
