@@ -196,6 +196,8 @@ def plain_answer(srv, name):
 def writes(srv, zid, n, tag, seen):
     out = []
     for i in range(n):
+        if out:
+            print("  write %s-%d: %.1f ms" % (tag, i - 1, out[-1]), file=sys.stderr, flush=True)
         name = "w%s-%d" % (tag, i)
         t0 = time.monotonic()
         srv.api("POST", "/zones/%s/dns_records" % zid, {"name": name, "type": "A", "content": ip_of(i, 172),
