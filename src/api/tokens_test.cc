@@ -85,7 +85,10 @@ TEST(PermissionGroupTest, IdsAreUniqueAndEveryAreaHasReadAndWrite) {
     area_access.insert({static_cast<int>(g.area), static_cast<int>(g.access)});
   }
   EXPECT_EQ(area_access.size(), permission_groups().size());
-  EXPECT_EQ(area_access.size() % 2, 0u);
+  // Analytics is read-only; every other area has a read and a write group.
+  EXPECT_EQ(area_access.count({static_cast<int>(Area::kAnalytics), static_cast<int>(Access::kRead)}), 1u);
+  EXPECT_EQ(area_access.count({static_cast<int>(Area::kAnalytics), static_cast<int>(Access::kWrite)}), 0u);
+  EXPECT_EQ((area_access.size() - 1) % 2, 0u);
   EXPECT_EQ(find_permission_group(kDnsRead)->name, "DNS Read");
 }
 
