@@ -76,6 +76,23 @@ TEST(TokenScopeTest, AllAndEmpty) {
   EXPECT_FALSE(TokenScope::parse("{"));
 }
 
+TEST(TokenScopeTest, AnalyticsReadGrantsTheReportsOnly) {
+  constexpr const char* kAnalyticsRead = "9c88f9c5bce24ce7af9a958ba9c504db";  // Cloudflare's id
+  ASSERT_NE(find_permission_group(kAnalyticsRead), nullptr);
+  EXPECT_EQ(find_permission_group(kAnalyticsRead)->name, "Analytics Read");
+  auto s = scope("[" + policy("allow", kAnalyticsRead, R"({"com.cloudflare.api.account.zone.)" + kZoneA + R"(":"*"})") +
+                 "]");
+  EXPECT_TRUE(s.allows(Area::kAnalytics, Access::kRead, zone(kZoneA)));
+  EXPECT_FALSE(s.allows(Area::kAnalytics, Access::kWrite, zone(kZoneA)));
+  EXPECT_FALSE(s.allows(Area::kAnalytics, Access::kRead, zone(kZoneB)));
+  for (Area a : {Area::kZone, Area::kDns, Area::kDnsSettings, Area::kZoneSettings, Area::kFirewall}) {
+    EXPECT_FALSE(s.allows(a, Access::kRead, zone(kZoneA)));
+  }
+  auto dns_read =
+      scope("[" + policy("allow", kDnsRead, R"({"com.cloudflare.api.account.zone.)" + kZoneA + R"(":"*"})") + "]");
+  EXPECT_FALSE(dns_read.allows(Area::kAnalytics, Access::kRead, zone(kZoneA)));
+}
+
 TEST(PermissionGroupTest, IdsAreUniqueAndEveryAreaHasReadAndWrite) {
   std::set<std::string_view> ids;
   std::set<std::pair<int, int>> area_access;
