@@ -1332,6 +1332,10 @@ def print_zone(args, zres, meta):
         zres["servers"].get("dnsedge-noanalytics", {}).get("summary")
     if on and off:
         print("dnsedge analytics on/off QPS ratio: %.3fx (target >= 0.97)" % (on["qps"] / off["qps"]))
+    met = zres["servers"].get("dnsedge-metrics", {}).get("summary")
+    if met and on:
+        print("dnsedge metrics on/off QPS ratio: %.3fx (target >= 0.98); CPU us/q ratio %.3fx"
+              % (met["qps"] / on["qps"], met["cpu_us_per_q"] / on["cpu_us_per_q"]))
     ed = zres["servers"].get("dnsedge", {})
     for peer in ("knot", "nsd"):
         pr = zres["servers"].get(peer, {})

@@ -164,14 +164,33 @@ void Aggregator::add_cell(int64_t minute, const std::string& zone, std::string_v
   m.dirty = m.dirty || dirty;
   ZoneMinute& z = m.zones[zone];
   stats_.queries += c.count;
+  if (m.cells >= options_.max_cells) {
+    // This minute alone fills the cap (older minutes are folded and dropped first): its names
+    // fold into "other", and a combination with no cell yet is counted as type 0.
+    if (!m.folded) fold_names(m);
+    Cell x = c;
+    const auto same = [&](const Cell& y) { return y.qtype == c.qtype && y.rcode == c.rcode && y.kind == c.kind; };
+    if (std::none_of(z.other.cells.begin(), z.other.cells.end(), same)) {
+      x.qtype = 0;
+      stats_.overflow += c.count;
+    }
+    const size_t added = add_to(z.other.cells, x);
+    stats_.cells += added;
+    m.cells += added;
+    return;
+  }
   if (name.empty() || m.folded || options_.names == 0) {
-    stats_.cells += add_to(z.other.cells, c);
+    const size_t added = add_to(z.other.cells, c);
+    stats_.cells += added;
+    m.cells += added;
     return;
   }
   auto it = z.names.find(absl::string_view(name.data(), name.size()));
   if (it != z.names.end()) {
     it->second.weight += c.count;
-    stats_.cells += add_to(it->second.cells, c);
+    const size_t added = add_to(it->second.cells, c);
+    stats_.cells += added;
+    m.cells += added;
     return;
   }
   uint64_t weight = c.count;
@@ -183,8 +202,13 @@ void Aggregator::add_cell(int64_t minute, const std::string& zone, std::string_v
       if (i->second.weight < min->second.weight) min = i;
     }
     weight += min->second.weight;
-    for (const Cell& x : min->second.cells) stats_.cells += add_to(z.other.cells, x);
+    for (const Cell& x : min->second.cells) {
+      const size_t added = add_to(z.other.cells, x);
+      stats_.cells += added;
+      m.cells += added;
+    }
     stats_.cells -= min->second.cells.size();
+    m.cells -= min->second.cells.size();
     z.names.erase(min);
     --stats_.names;
     ++stats_.evicted_names;
@@ -194,17 +218,23 @@ void Aggregator::add_cell(int64_t minute, const std::string& zone, std::string_v
   n.weight = weight;
   n.cells.push_back(c);
   ++stats_.cells;
+  ++m.cells;
 }
 
 void Aggregator::fold_names(Minute& m) {
   for (auto& [zone, z] : m.zones) {
     for (auto& [name, n] : z.names) {
-      for (const Cell& x : n.cells) stats_.cells += add_to(z.other.cells, x);
+      for (const Cell& x : n.cells) {
+        const size_t added = add_to(z.other.cells, x);
+        stats_.cells += added;
+        m.cells += added;
+      }
       stats_.cells -= n.cells.size();
+      m.cells -= n.cells.size();
       ++stats_.evicted_names;
     }
     stats_.names -= z.names.size();
-    z.names.clear();
+    absl::flat_hash_map<std::string, NameStats>().swap(z.names);  // gives the slots back too
   }
   m.folded = true;
   m.dirty = true;
@@ -212,14 +242,12 @@ void Aggregator::fold_names(Minute& m) {
 
 void Aggregator::enforce_bounds(int64_t now) {
   const auto drop = [&](std::map<int64_t, Minute>::iterator it) {
-    for (auto& [zone, z] : it->second.zones) {
-      stats_.cells -= z.other.cells.size();
-      for (auto& [name, n] : z.names) stats_.cells -= n.cells.size();
-      stats_.names -= z.names.size();
-    }
+    stats_.cells -= it->second.cells;
+    for (auto& [zone, z] : it->second.zones) stats_.names -= z.names.size();
     return minutes_.erase(it);
   };
   while (!minutes_.empty() && minutes_.begin()->first < now - options_.keep_minutes) drop(minutes_.begin());
+  stats_.minutes = minutes_.size();
   if (stats_.cells <= options_.max_cells) return;
   for (auto it = minutes_.begin(); it != minutes_.end() && stats_.cells > options_.max_cells; ++it) {
     if (!it->second.folded) fold_names(it->second);
@@ -264,10 +292,40 @@ AggregatorStats Aggregator::stats() const {
   std::lock_guard l(mu_);
   AggregatorStats s = stats_;
   s.minutes = minutes_.size();
-  // Per cell its struct; per name its key, map slot and vector; per zone-minute its map.
-  s.approx_bytes = s.cells * sizeof(Cell) + s.names * (sizeof(std::string) + sizeof(NameStats) + 48);
-  for (const auto& [minute, m] : minutes_) s.approx_bytes += m.zones.size() * (sizeof(ZoneMinute) + 64);
+  s.bytes = bytes_held();
   return s;
+}
+
+namespace {
+
+// What one heap block of `n` bytes takes from glibc's malloc: 8 bytes of header, rounded up to
+// 16, at least 32.
+size_t heap_block(size_t n) { return n == 0 ? 0 : std::max<size_t>(32, (n + 8 + 15) / 16 * 16); }
+
+// A key's heap block (libstdc++ keeps up to 15 characters in the string itself).
+size_t key_heap(const std::string& s) { return s.capacity() > 15 ? heap_block(s.capacity() + 1) : 0; }
+
+// An absl flat hash map's one allocation: a control byte per slot plus a group's worth (16) of
+// cloned ones, then (aligned) the slots.
+template <typename Map>
+size_t table_heap(const Map& m) {
+  if (m.capacity() == 0) return 0;
+  return heap_block(m.capacity() + 16 + 8 + m.capacity() * sizeof(typename Map::value_type));
+}
+
+}  // namespace
+
+size_t Aggregator::bytes_held() const {
+  // A std::map node: the tree node's header (32 bytes) and the value.
+  size_t bytes = minutes_.size() * heap_block(32 + sizeof(std::pair<const int64_t, Minute>));
+  for (const auto& [minute, m] : minutes_) {
+    bytes += table_heap(m.zones);
+    for (const auto& [zone, z] : m.zones) {
+      bytes += key_heap(zone) + table_heap(z.names) + heap_block(z.other.cells.capacity() * sizeof(Cell));
+      for (const auto& [name, n] : z.names) bytes += key_heap(name) + heap_block(n.cells.capacity() * sizeof(Cell));
+    }
+  }
+  return bytes;
 }
 
 double Aggregator::lag_seconds() const {

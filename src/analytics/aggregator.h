@@ -10,7 +10,14 @@
 // whose counts move to the name "other" (the empty name), so every count stays under its zone
 // and minute. The whole aggregate is bounded by Options::max_cells cells (one per name, type,
 // rcode and kind): past it, the names of the oldest minutes are folded into "other" first and,
-// should that not suffice, the oldest minutes go.
+// should that not suffice, the oldest minutes go. Should the newest minute alone reach the cap
+// (many query types per name), it is folded too and a query whose (type, rcode, kind) has no
+// cell yet is counted under "other" with type 0 (its rcode and kind kept): so the cells never
+// exceed the cap by more than one per zone, rcode and kind of that minute.
+//
+// Memory: stats().bytes adds up what the aggregate holds (map slots by their capacity, cell
+// vectors by their capacity, name keys on the heap). Every minute, zone-minute and name holds at
+// least one cell, so it is at most cells × kMaxBytesPerCell.
 //
 // Minutes that are over (older than the previous minute) and changed since they were last
 // flushed go to the sink, from the aggregator thread; stop() sends every changed minute.
@@ -38,6 +45,9 @@ struct Slab;
 
 inline constexpr int64_t kKeepMinutes = 7 * 24 * 60;
 inline constexpr int kPassMs = 100;
+// The most one cell costs, with its share of a name (a 253-character key on the heap, its hash
+// map slot at the lowest load factor), of a zone-minute and of a minute: see Aggregator::stats().
+inline constexpr size_t kMaxBytesPerCell = 1536;
 
 struct Cell {
   uint16_t qtype = 0;
@@ -74,7 +84,8 @@ struct AggregatorStats {
   uint64_t unattributed = 0;  // found no room in a worker's slab
   uint64_t no_zone = 0;       // in no zone
   uint64_t evicted_names = 0; // names folded into "other" (space-saving replacements and the cap)
-  size_t approx_bytes = 0;    // an estimate of the aggregate's memory
+  size_t bytes = 0;           // what the aggregate holds: <= cells × kMaxBytesPerCell
+  uint64_t overflow = 0;      // queries counted as type 0 because the newest minute was at the cap
 };
 
 class Aggregator {
@@ -124,6 +135,7 @@ class Aggregator {
   };
   struct Minute {
     absl::flat_hash_map<std::string, ZoneMinute> zones;
+    size_t cells = 0;
     bool dirty = false;
     bool folded = false;
   };
@@ -136,6 +148,7 @@ class Aggregator {
   void enforce_bounds(int64_t now_minute);
   std::vector<MinuteRows> take_dirty(int64_t before);
   int64_t now_minute() const;
+  size_t bytes_held() const;  // REQUIRES: mu_ held
 
   AggregatorOptions options_;
   mutable std::mutex mu_;

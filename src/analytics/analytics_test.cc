@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -181,6 +182,102 @@ TEST(AnalyticsAggregator, CapFoldsOldMinutesIntoOtherKeepingCounts) {
   EXPECT_LE(agg.stats().cells, 30u);
   EXPECT_EQ(totals(agg, "example.com").count, 120u);
   EXPECT_EQ(totals(agg, "example.com", kMinute + 2, kMinute + 2).other, 0u);  // the newest keeps its names
+}
+
+// A million distinct names over 20 zones and the last 3,000 minutes (about 17 names per zone
+// and minute, so the names are kept and the cell cap does the bounding): counts stay exact and
+// the aggregate's own accounting stays under max_cells × kMaxBytesPerCell.
+TEST(AnalyticsAggregator, MillionNameFloodStaysUnderTheMemoryBound) {
+  Recording on;
+  const AggregatorOptions o;  // the defaults the server runs with
+  Aggregator agg(o);
+  const uint16_t types[] = {1, 28, 15, 16, 33, 5, 2, 6};
+  uint64_t sent = 0;
+  std::map<int64_t, uint64_t> sent_in;  // per minute
+  {
+    Recorder r(&agg);
+    uint64_t ms = 0;
+    const int kMinutes = 3000;
+    const int kNames = 1000000;
+    for (int m = 0; m < kMinutes; ++m) {
+      const uint32_t minute = kMinute - (kMinutes - 1 - m);
+      for (int i = m * (kNames / kMinutes); i < (m + 1) * (kNames / kMinutes) || (m == kMinutes - 1 && i < kNames);
+           ++i) {
+        const std::string zone = "zone" + std::to_string(i % 20) + ".example";
+        record(r, "flood-" + std::to_string(i) + "-name." + zone, zone, types[i % 8], i % 3 == 0 ? 3 : 0, 0, 10,
+               minute);
+        ++sent;
+        ++sent_in[minute];
+      }
+      r.tick(ms += 250, minute);
+      agg.pass();
+    }
+  }
+  agg.pass();  // the recorder's last counts were merged when it went: bound them too
+  const AggregatorStats s = agg.stats();
+  // Every query was counted; the minutes still held (the cap drops the oldest) hold all of theirs.
+  EXPECT_EQ(sent, 1000000u);
+  EXPECT_EQ(s.queries, sent);
+  EXPECT_EQ(s.unattributed, 0u);
+  std::map<int64_t, uint64_t> held;
+  for (int z = 0; z < 20; ++z) {
+    agg.scan("zone" + std::to_string(z) + ".example", 0, INT64_MAX,
+             [&](int64_t minute, std::string_view, const Cell& c) { held[minute] += c.count; });
+  }
+  ASSERT_GE(held.size(), 500u);
+  EXPECT_EQ(held.rbegin()->first, int64_t{kMinute});
+  for (const auto& [minute, count] : held) EXPECT_EQ(count, sent_in[minute]) << minute;
+  EXPECT_GT(s.evicted_names, 0u);  // the cap folded the oldest minutes' names
+  EXPECT_LE(s.cells, o.max_cells);
+  EXPECT_GT(s.bytes, 0u);
+  EXPECT_LE(s.bytes, s.cells * kMaxBytesPerCell);
+  EXPECT_LE(s.bytes, o.max_cells * kMaxBytesPerCell);
+  std::printf("1M-name flood: %zu cells, %zu names, %zu minutes, %zu bytes held\n", s.cells, s.names, s.minutes,
+              s.bytes);
+}
+
+// The most a cell can cost: the longest names and zones, each cell alone in its name, its zone
+// and its minute, and a minute with many zones of one cell each.
+TEST(AnalyticsAggregator, LongestNamesStayUnderThePerCellBound) {
+  const std::string label(63, 'x');
+  const std::string zone = label + "." + label + "." + label + "." + std::string(61, 'z');  // 253 characters
+  ASSERT_EQ(zone.size(), 253u);
+  std::vector<Row> rows;
+  for (int m = 0; m < 2000; ++m) rows.push_back(Row{kMinute - m, zone, zone, Cell{1, 0, 0, 1, 1}});
+  for (int i = 0; i < 3000; ++i) {
+    std::string z = std::to_string(i) + zone.substr(std::to_string(i).size());
+    rows.push_back(Row{kMinute, z, z, Cell{1, 0, 0, 1, 1}});
+  }
+  Aggregator agg;
+  agg.load(rows);
+  const AggregatorStats s = agg.stats();
+  EXPECT_EQ(s.cells, rows.size());
+  EXPECT_LE(s.bytes, s.cells * kMaxBytesPerCell);
+  std::printf("longest names: %zu cells, %zu bytes held, %zu per cell\n", s.cells, s.bytes, s.bytes / s.cells);
+}
+
+// Many query types for one name fill the cap within the newest minute: its names fold into
+// "other" and a new type counts as type 0, so the cells stay at the cap and the counts exact.
+TEST(AnalyticsAggregator, NewestMinuteAtTheCapCountsNewTypesAsTypeZero) {
+  AggregatorOptions o;
+  o.names = 10;
+  o.max_cells = 50;
+  Aggregator agg(o);
+  std::vector<Row> rows;
+  for (uint16_t t = 1; t <= 1000; ++t)
+    rows.push_back(Row{kMinute, "example.com", "a.example.com", Cell{t, 0, 0, 2, 4}});
+  agg.load(rows);
+  const AggregatorStats s = agg.stats();
+  EXPECT_LE(s.cells, o.max_cells + 1);
+  EXPECT_EQ(s.overflow, 2u * (1000 - o.max_cells));
+  const Totals t = totals(agg, "example.com");
+  EXPECT_EQ(t.count, 2000u);
+  EXPECT_EQ(t.other, 2000u);
+  uint64_t type0 = 0;
+  agg.scan("example.com", 0, INT64_MAX, [&](int64_t, std::string_view, const Cell& c) {
+    if (c.qtype == 0) type0 += c.count;
+  });
+  EXPECT_EQ(type0, s.overflow);
 }
 
 TEST(AnalyticsAggregator, FlushesFinishedMinutesAndRetention) {

@@ -27,12 +27,17 @@ bool same(const SlabEntry& s, uint64_t h, const uint8_t* name, size_t len, uint8
          s.other == other && s.name_len == len && std::memcmp(s.name, name, len) == 0;
 }
 
-// The slot of the key: its entry, or the empty slot it goes into, or null when the table has
-// no empty slot on the key's probe sequence.
+// A name's key is looked for (and placed) within this many slots of its home slot: past it the
+// name counts as "other", so a nearly full slab costs a query at most this many probes, not a
+// walk along a long cluster. Keys are never placed farther than they are looked for.
+constexpr size_t kNameProbes = 16;
+
+// The slot of the key within `limit` slots of its home: its entry, or the empty slot it goes
+// into, or null when there is neither.
 SlabEntry* probe(Slab& s, uint64_t h, const uint8_t* name, size_t len, uint8_t other, const Event& e,
-                 uint32_t minute) noexcept {
+                 uint32_t minute, size_t limit = kSlabSlots) noexcept {
   size_t i = static_cast<size_t>(h) & (kSlabSlots - 1);
-  for (size_t n = 0; n < kSlabSlots; ++n, i = (i + 1) & (kSlabSlots - 1)) {
+  for (size_t n = 0; n < limit; ++n, i = (i + 1) & (kSlabSlots - 1)) {
     SlabEntry& x = s.entries[i];
     if (x.hash == 0 || same(x, h, name, len, other, e, minute)) return &x;
   }
@@ -87,7 +92,7 @@ void Recorder::record(const Event& e, uint32_t minute) noexcept {
   size_t len = e.qname_len;
   uint8_t other = 0;
   uint64_t h = key_hash(name, len, other, e, minute);
-  SlabEntry* x = probe(*s, h, name, len, other, e, minute);
+  SlabEntry* x = probe(*s, h, name, len, other, e, minute, kNameProbes);
   if (x != nullptr && x->hash == 0 && s->used >= kNameFill) x = nullptr;  // no room for a new name
   if (x == nullptr) {
     // The name stands aside: counted as "other" under its zone.

@@ -45,8 +45,8 @@ constexpr Route kRoutes[] = {
     // the mail doctor (doctor_api.cc)
     {"GET", "/zones/{zone_id}/mail_doctor", get_mail_doctor, On::kZone, Area::kDns, R},
     // DNS analytics (analytics_api.cc)
-    {"GET", "/zones/{zone_id}/dns_analytics/report", get_dns_analytics_report, On::kZone, Area::kDns, R},
-    {"GET", "/zones/{zone_id}/dns_analytics/report/bytime", get_dns_analytics_bytime, On::kZone, Area::kDns, R},
+    {"GET", "/zones/{zone_id}/dns_analytics/report", get_dns_analytics_report, On::kZone, Area::kAnalytics, R},
+    {"GET", "/zones/{zone_id}/dns_analytics/report/bytime", get_dns_analytics_bytime, On::kZone, Area::kAnalytics, R},
     // settings (settings_api.cc)
     {"GET", "/zones/{zone_id}/settings/cname_flattening", get_flattening, On::kZone, Area::kZoneSettings, R},
     {"PATCH", "/zones/{zone_id}/settings/cname_flattening", patch_flattening, On::kZone, Area::kZoneSettings, W},

@@ -29,8 +29,8 @@ constexpr std::string_view kUserKey = "com.cloudflare.api.user.";
 
 // Cloudflare's ids where Cloudflare has the group; write includes read.
 constexpr PermissionGroup kGroups[] = {
-    {"c8fed203ed3043cba015a93ad1616f1f", "Zone Read", "Grants read access to zone management", Scope::kZone, Area::kZone,
-     Access::kRead},
+    {"c8fed203ed3043cba015a93ad1616f1f", "Zone Read", "Grants read access to zone management", Scope::kZone,
+     Area::kZone, Access::kRead},
     {"e6d2666161e84845a636613608cee8d5", "Zone Write", "Grants write access to zone management", Scope::kZone,
      Area::kZone, Access::kWrite},
     {"82e64a83756745bbbb1c9c2701bf816b", "DNS Read", "Grants read access to DNS", Scope::kZone, Area::kDns,
@@ -51,6 +51,8 @@ constexpr PermissionGroup kGroups[] = {
      Scope::kZone, Area::kFirewall, Access::kRead},
     {"43137f8d07884d3198dc0ee77ca6e79b", "Firewall Services Write", "Grants write access to Firewall resources",
      Scope::kZone, Area::kFirewall, Access::kWrite},
+    {"9c88f9c5bce24ce7af9a958ba9c504db", "Analytics Read", "Grants read access to analytics (dnsedge: DNS analytics)",
+     Scope::kZone, Area::kAnalytics, Access::kRead},
     {"c1fde68c7bcc44588cbb6ddbc16d6480", "Account Settings Read",
      "Grants read access to Account resources and the account's audit logs", Scope::kAccount, Area::kAccount,
      Access::kRead},

@@ -40,7 +40,18 @@ namespace dnsedge::api {
 
 enum class Access : uint8_t { kRead, kWrite };
 // What a permission group is about.
-enum class Area : uint8_t { kZone, kDns, kDnsSettings, kZoneSettings, kFirewall, kAccount, kAccountDns, kTokens };
+// kAnalytics is read-only (Cloudflare has no Analytics Write).
+enum class Area : uint8_t {
+  kZone,
+  kDns,
+  kDnsSettings,
+  kZoneSettings,
+  kFirewall,
+  kAccount,
+  kAccountDns,
+  kTokens,
+  kAnalytics
+};
 // The kind of resource a permission group applies to.
 enum class Scope : uint8_t { kZone, kAccount, kUser };
 

@@ -76,6 +76,23 @@ TEST(TokenScopeTest, AllAndEmpty) {
   EXPECT_FALSE(TokenScope::parse("{"));
 }
 
+TEST(TokenScopeTest, AnalyticsReadGrantsTheReportsOnly) {
+  constexpr const char* kAnalyticsRead = "9c88f9c5bce24ce7af9a958ba9c504db";  // Cloudflare's id
+  ASSERT_NE(find_permission_group(kAnalyticsRead), nullptr);
+  EXPECT_EQ(find_permission_group(kAnalyticsRead)->name, "Analytics Read");
+  auto s = scope("[" + policy("allow", kAnalyticsRead, R"({"com.cloudflare.api.account.zone.)" + kZoneA + R"(":"*"})") +
+                 "]");
+  EXPECT_TRUE(s.allows(Area::kAnalytics, Access::kRead, zone(kZoneA)));
+  EXPECT_FALSE(s.allows(Area::kAnalytics, Access::kWrite, zone(kZoneA)));
+  EXPECT_FALSE(s.allows(Area::kAnalytics, Access::kRead, zone(kZoneB)));
+  for (Area a : {Area::kZone, Area::kDns, Area::kDnsSettings, Area::kZoneSettings, Area::kFirewall}) {
+    EXPECT_FALSE(s.allows(a, Access::kRead, zone(kZoneA)));
+  }
+  auto dns_read =
+      scope("[" + policy("allow", kDnsRead, R"({"com.cloudflare.api.account.zone.)" + kZoneA + R"(":"*"})") + "]");
+  EXPECT_FALSE(dns_read.allows(Area::kAnalytics, Access::kRead, zone(kZoneA)));
+}
+
 TEST(PermissionGroupTest, IdsAreUniqueAndEveryAreaHasReadAndWrite) {
   std::set<std::string_view> ids;
   std::set<std::pair<int, int>> area_access;
@@ -85,7 +102,10 @@ TEST(PermissionGroupTest, IdsAreUniqueAndEveryAreaHasReadAndWrite) {
     area_access.insert({static_cast<int>(g.area), static_cast<int>(g.access)});
   }
   EXPECT_EQ(area_access.size(), permission_groups().size());
-  EXPECT_EQ(area_access.size() % 2, 0u);
+  // Analytics is read-only; every other area has a read and a write group.
+  EXPECT_EQ(area_access.count({static_cast<int>(Area::kAnalytics), static_cast<int>(Access::kRead)}), 1u);
+  EXPECT_EQ(area_access.count({static_cast<int>(Area::kAnalytics), static_cast<int>(Access::kWrite)}), 0u);
+  EXPECT_EQ((area_access.size() - 1) % 2, 0u);
   EXPECT_EQ(find_permission_group(kDnsRead)->name, "DNS Read");
 }
 

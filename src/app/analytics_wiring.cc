@@ -6,6 +6,7 @@
 
 #include "analytics/aggregator.h"
 #include "analytics/recorder.h"
+#include "metrics/registry.h"
 #include "spdlog/spdlog.h"
 
 namespace dnsedge::app {
@@ -44,6 +45,19 @@ void write(control::Controller& c, const std::vector<analytics::MinuteRows>& min
 }
 
 control::Controller* g_controller = nullptr;
+uint64_t g_collector = 0;
+
+// The aggregate's size by its own accounting (analytics/aggregator.h), for GET /metrics.
+void collect(metrics::Exposition& out) {
+  const analytics::AggregatorStats s = analytics::Aggregator::global().stats();
+  out.family("dnsedge_analytics_bytes", "gauge", "Memory the DNS analytics aggregate holds, by its own accounting.");
+  out.sample("dnsedge_analytics_bytes", {}, static_cast<uint64_t>(s.bytes));
+  out.family("dnsedge_analytics_cells", "gauge", "Cells (minute, zone, name, type, rcode, kind) the aggregate holds.");
+  out.sample("dnsedge_analytics_cells", {}, static_cast<uint64_t>(s.cells));
+  out.family("dnsedge_analytics_names_evicted_total", "counter",
+             "Query names folded into (other): heavy-hitter replacements and the cell cap.");
+  out.sample("dnsedge_analytics_names_evicted_total", {}, s.evicted_names);
+}
 
 }  // namespace
 
@@ -67,6 +81,7 @@ void start_analytics(control::Controller& controller) {
     spdlog::info("analytics: {} stored row(s) of the last 7 days loaded", in.size());
   }
   g_controller = &controller;
+  g_collector = metrics::Registry::global().add_collector(collect);
   agg.start([&controller](std::vector<analytics::MinuteRows> minutes, int64_t prune_before) {
     if (!controller.running()) {
       write(controller, minutes, prune_before);
@@ -80,6 +95,7 @@ void start_analytics(control::Controller& controller) {
 void stop_analytics() {
   if (g_controller == nullptr) return;
   analytics::Aggregator::global().stop();
+  metrics::Registry::global().remove_collector(g_collector);
   g_controller = nullptr;
 }
 

@@ -1,25 +1,32 @@
 #include "app/doctor_cmd.h"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <utility>
 
+#include "analytics/aggregator.h"
+#include "analytics/recorder.h"
 #include "api/mail_doctor.h"
+#include "api/mail_traffic.h"
 #include "app/config.h"
 #include "app/external.h"
 #include "app/zones.h"
+#include "common/snapshot.h"
+#include "control/controller.h"
 #include "dns/name.h"
 #include "dns/types.h"
 #include "dns/zonefile.h"
 #include "doctor/doctor.h"
 #include "doctor/live_source.h"
 #include "doctor/local_source.h"
-#include "common/snapshot.h"
-#include "control/controller.h"
 #include "resolve/flatten_cache.h"
+#include "store/store.h"
 
 namespace dnsedge::app {
 namespace {
@@ -55,13 +62,68 @@ Result<std::vector<doctor::LocalZone>> stored_zones(const ServeConfig& cfg) {
   return out;
 }
 
-void print(const doctor::Report& report, const DoctorFlags& f) {
+// `traffic`, when given, is GET mail_doctor's: a "traffic" member of the JSON report, a
+// "Traffic" section after the findings of the text one.
+void print(const doctor::Report& report, const DoctorFlags& f,
+           const std::optional<nlohmann::ordered_json>& traffic = std::nullopt) {
   if (f.json) {
-    std::cout << doctor::to_json(report);
+    if (!traffic) {
+      std::cout << doctor::to_json(report);
+      return;
+    }
+    auto j = nlohmann::ordered_json::parse(doctor::to_json(report));
+    j["traffic"] = *traffic;
+    std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
     return;
   }
   const bool color = !f.no_color && ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
   std::cout << doctor::to_text(report, color);
+  if (!traffic) return;
+  const auto& t = *traffic;
+  std::cout << "\nTraffic in the last " << t["window_minutes"].get<int>()
+            << " minutes (DNS analytics stored by serve: a minute is stored once it is over)\n"
+            << "  " << t["summary"].get<std::string>() << "\n";
+  const std::pair<const char*, const char*> lists[] = {
+      {"mx", "MX queries by name"},
+      {"dc_record", "dc-record answers by name"},
+      {"flattened_failures", "SERVFAIL or stale answers of flattened names"}};
+  for (const auto& [key, title] : lists) {
+    const auto& names = t["names"][key];
+    if (names.empty()) continue;
+    std::cout << "  " << title << ":\n";
+    for (const auto& [name, count] : names.items())
+      std::cout << "    " << name << ": " << count.get<uint64_t>() << "\n";
+  }
+}
+
+// The mail-relevant traffic the serving process stored for `zone` ("example.com") in the last
+// hour (analytics flushes every minute that is over, the rest at a clean stop), as GET
+// mail_doctor's `traffic`; nullopt when analytics is off or the store cannot say.
+std::optional<nlohmann::ordered_json> stored_traffic(const ServeConfig& cfg, const std::string& zone) {
+  if (!cfg.analytics) return std::nullopt;
+  const int64_t now = time(nullptr) / 60;
+  auto reader = store::Store::open_reader(cfg.data_dir);  // read-only, beside a serving process
+  if (!reader) {
+    std::cerr << "dnsedge doctor: store: cannot read DNS analytics: " << reader.error().message << "\n";
+    return std::nullopt;
+  }
+  auto rows = (*reader)->analytics_rows(now - 59);
+  if (!rows) {
+    std::cerr << "dnsedge doctor: store: cannot read DNS analytics: " << rows.error().message << "\n";
+    return std::nullopt;
+  }
+  std::vector<analytics::Row> in;
+  for (const auto& r : *rows) {
+    if (r.zone != zone) continue;
+    in.push_back(analytics::Row{
+        r.minute, r.zone, r.name,
+        analytics::Cell{static_cast<uint16_t>(r.qtype), static_cast<uint16_t>(r.rcode), static_cast<uint8_t>(r.kind),
+                        static_cast<uint64_t>(r.count), static_cast<uint64_t>(r.time_us)}});
+  }
+  analytics::Aggregator agg;
+  agg.load(in);
+  analytics::set_enabled(true);  // this process records nothing: it reads what serve recorded
+  return api::mail_traffic(agg, zone, now);
 }
 
 // Local mode over serve's store (--data) and the zone files: the controller, opened read-only,
@@ -104,13 +166,14 @@ int run_store_local(const DoctorFlags& f, const ServeConfig& cfg, const std::str
       }
     }
   }
-  std::string zone_id;
+  std::string zone_id, zone_name;
   size_t best = 0;
   for (const auto& z : c.zones()) {
     auto apex = dns::name_from_text(z.zone.name + ".");
     if (apex && dns::is_subdomain(domain, *apex) && apex->size() > best) {
       best = apex->size();
       zone_id = z.zone.id;
+      zone_name = z.zone.name;
     }
   }
   if (zone_id.empty()) {
@@ -134,7 +197,7 @@ int run_store_local(const DoctorFlags& f, const ServeConfig& cfg, const std::str
   }
   auto report = api::mail_doctor(*st, mo);
   if (!report) return fail(report.error().message);
-  print(*report, f);
+  print(*report, f, stored_traffic(cfg, zone_name));
   return doctor::exit_status(*report);
 }
 

@@ -149,6 +149,12 @@ def test_restart_keeps_the_counts(server):
     ({"sort": "-queryName"}, "sort"),
     ({"limit": "-5"}, "limit"),
     ({"limit": "x" * 5000}, "limit"),
+    ({"limit": "0"}, "limit"),
+    ({"dimensions": "queryType,queryType"}, "twice"),
+    ({"since": "-" + "9" * 40}, "since"),
+    ({"until": "2000-01-01T00:00:00Z", "since": "1999-01-01T00:00:00Z"}, "7 days"),
+    ({"filters": "queryType==A," * 400}, "filters"),
+    ({"filters": ",".join(["queryType==A"] * 65)}, "64 alternatives"),
 ])
 def test_bad_parameters_are_400(server, params, says):
     s = server
@@ -173,6 +179,64 @@ def test_huge_limit_and_range_are_capped(server):
     r = report(s, zid, "report/bytime", since="-10080", time_delta="minute")
     assert r.status == 400 and "intervals" in r.json["errors"][0]["message"]
     assert report(s, "0" * 32).status == 404
+
+
+ANALYTICS_READ = "9c88f9c5bce24ce7af9a958ba9c504db"  # Cloudflare's id
+DNS_READ = "82e64a83756745bbbb1c9c2701bf816b"
+
+
+def scoped_token(s, group: str, zid: str) -> str:
+    r = s.post("/user/tokens", {"name": "scoped", "policies": [
+        {"effect": "allow", "permission_groups": [{"id": group}],
+         "resources": {f"com.cloudflare.api.account.zone.{zid}": "*"}}]})
+    assert r.status == 200, r
+    return r.result["value"]
+
+
+def test_analytics_read_reads_reports_and_nothing_else(server):
+    """Cloudflare's Analytics Read (zone) reads the DNS analytics reports of its zone; hostile: with
+    it a token cannot read or write records, read settings or tokens, or read another zone's report.
+    As on Cloudflare, DNS Read alone does not read the reports."""
+    s = server
+    zid = setup_zone(s)
+    other = s.create_zone("other-" + ZONE)
+    groups = {g["name"]: g for g in s.get("/user/tokens/permission_groups").result}
+    assert groups["Analytics Read"]["id"] == ANALYTICS_READ
+    assert groups["Analytics Read"]["scopes"] == ["com.cloudflare.api.account.zone"]
+    assert "Analytics Write" not in groups
+    for _ in range(3):
+        s.query(f"www.{ZONE}.", "A")
+    assert wait_total(s, zid, 3) == 3
+    tok = scoped_token(s, ANALYTICS_READ, zid)
+
+    r = s.get(f"/zones/{zid}/dns_analytics/report?dimensions=queryName", token=tok)
+    assert r.status == 200, r
+    assert r.result["totals"]["queryCount"] == 3
+    assert s.get(f"/zones/{zid}/dns_analytics/report/bytime?time_delta=minute&since=-10", token=tok).status == 200
+    assert s.get(f"/zones/{other}/dns_analytics/report", token=tok).status == 403
+
+    n_records = len(s.records(zid))
+    denied = [
+        ("GET", f"/zones/{zid}/dns_records", None),
+        ("GET", f"/zones/{zid}/dns_records/export", None),
+        ("POST", f"/zones/{zid}/dns_records", {"type": "A", "name": "x." + ZONE, "content": "192.0.2.9"}),
+        ("PATCH", f"/zones/{zid}", {"paused": True}),
+        ("GET", f"/zones/{zid}/dns_settings", None),
+        ("GET", f"/zones/{zid}/mail_doctor?offline=true", None),
+        ("DELETE", f"/zones/{zid}", None),
+        ("GET", "/user/tokens", None),
+        ("POST", "/user/tokens", {"name": "escalate", "policies": []}),
+    ]
+    for method, path, body in denied:
+        r = s.request(method, path, body, token=tok)
+        assert r.status == 403, (method, path, r)
+        assert r.json["success"] is False
+    assert len(s.records(zid)) == n_records
+    assert s.get(f"/zones/{zid}").status == 200  # the zone is still there, unchanged
+
+    dns_read = scoped_token(s, DNS_READ, zid)
+    assert s.get(f"/zones/{zid}/dns_records", token=dns_read).status == 200
+    assert s.get(f"/zones/{zid}/dns_analytics/report", token=dns_read).status == 403
 
 
 def rss_kib(pid: int) -> int:
