@@ -14,24 +14,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-from xfrhelp import EDGE4, KnotSecondary, NsdSecondary, Server, answer_lines, secret
+from xfrhelp import EDGE4, KnotSecondary, NsdSecondary, answer_lines, secret
 
 ZONE = "xfr.test."
-
-
-@pytest.fixture
-def setup(tmp_path):
-    (tmp_path / "dnsedge").mkdir()
-    srv = Server(tmp_path / "dnsedge").start()
-    peers = []
-    try:
-        yield srv, peers
-    finally:
-        for p in peers:
-            p.stop()
-        srv.stop()
 
 
 def serial_of(srv) -> int:

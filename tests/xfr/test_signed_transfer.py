@@ -33,7 +33,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import time
 
 import dns.exception
 import dns.flags
@@ -48,8 +47,7 @@ import dns.zone
 import pytest
 
 from harness.unbound import Unbound, inside_netns, outside_netns, run_in_netns
-from xfrhelp import (EDGE4, KNOTD, KnotSecondary, NsdSecondary, Server, _knot_conf_head, _knot_dirs, secret,
-                     wait_for)
+from xfrhelp import EDGE4, KnotSecondary, NsdSecondary, secret, wait_for
 
 ZONE = "signed.test."
 # ZSK rollover timings of the last step: the key is older than the lifetime by then, so the
@@ -60,36 +58,7 @@ ROLL = ["--dnssec-zsk-lifetime", "15s", "--dnssec-dnskey-ttl", "2s", "--dnssec-p
 class DumpableKnot(KnotSecondary):
     """Knot as a secondary that also lets the test AXFR the zone from it (no key)."""
 
-    def start(self, zone, primary_port, key_name, key_secret):
-        _knot_dirs(self.workdir)
-        conf = _knot_conf_head(self.workdir, self.port, key_name, key_secret) + f"""remote:
-  - id: primary
-    address: 127.0.0.1@{primary_port}
-    key: {key_name}
-acl:
-  - id: notify_from_primary
-    address: 127.0.0.1
-    key: {key_name}
-    action: notify
-  - id: dump
-    address: 127.0.0.1
-    action: transfer
-template:
-  - id: default
-    storage: "{self.workdir / 'zones'}"
-    zonefile-sync: -1
-    zonefile-load: none
-    journal-content: none
-    semantic-checks: off
-zone:
-  - domain: {zone}
-    master: primary
-    acl: [notify_from_primary, dump]
-"""
-        cpath = self.workdir / "knot.conf"
-        cpath.write_text(conf)
-        self.spawn([KNOTD, "-c", str(cpath)])
-        return self
+    dumpable = True
 
 
 class DumpableNsd(NsdSecondary):
@@ -193,19 +162,6 @@ def test_in_a_network_namespace():
         if not shutil.which(tool):
             pytest.fail(f"{tool} not installed (make deps)")
     run_in_netns(__file__, passed=2)
-
-
-@pytest.fixture
-def setup(tmp_path):
-    (tmp_path / "dnsedge").mkdir()
-    srv = Server(tmp_path / "dnsedge").start()
-    peers = []
-    try:
-        yield srv, peers
-    finally:
-        for p in peers:
-            p.stop()
-        srv.stop()
 
 
 def signed_zone(srv, peer_ports: list[tuple[str, int, str]]):

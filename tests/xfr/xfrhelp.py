@@ -106,9 +106,13 @@ key:
 
 class KnotSecondary(Peer):
     name = "knotd"
+    # True: the test may also AXFR the zone from it without a key (to compare its copy).
+    dumpable = False
 
     def start(self, zone: str, primary_port: int, key_name: str, key_secret: str):
         _knot_dirs(self.workdir)
+        dump_acl = "  - id: dump\n    address: 127.0.0.1\n    action: transfer\n" if self.dumpable else ""
+        acls = "[notify_from_primary, dump]" if self.dumpable else "notify_from_primary"
         conf = _knot_conf_head(self.workdir, self.port, key_name, key_secret) + f"""remote:
   - id: primary
     address: 127.0.0.1@{primary_port}
@@ -118,7 +122,7 @@ acl:
     address: 127.0.0.1
     key: {key_name}
     action: notify
-template:
+{dump_acl}template:
   - id: default
     storage: "{self.workdir / 'zones'}"
     zonefile-sync: -1
@@ -128,7 +132,7 @@ template:
 zone:
   - domain: {zone}
     master: primary
-    acl: notify_from_primary
+    acl: {acls}
 """
         cpath = self.workdir / "knot.conf"
         cpath.write_text(conf)
