@@ -221,26 +221,17 @@ ZoneSet::Reload ZoneSet::reload() {
 }
 
 ZoneSet::Reload ZoneSet::recompile() {
-  Reload out;
-  for (auto& z : zones_) {
-    if (!z.view || z.view->external_names().empty()) continue;
-    auto v = compile(z);
-    if (!v) {
-      out.errors.push_back(v.error().message);
-      continue;
-    }
-    z.view = *v;
-    ++out.reloaded;
-  }
-  settle(&out.errors);
-  out.catalog = catalog();
-  return out;
+  return recompile_if([](const view::ZoneView& v) { return !v.external_names().empty(); });
 }
 
 ZoneSet::Reload ZoneSet::resign() {
+  return recompile_if([this](const view::ZoneView& v) { return signing_.count(std::string(v.apex())) != 0; });
+}
+
+ZoneSet::Reload ZoneSet::recompile_if(const std::function<bool(const view::ZoneView&)>& which) {
   Reload out;
   for (auto& z : zones_) {
-    if (!z.view || signing_.find(std::string(z.view->apex())) == signing_.end()) continue;
+    if (!z.view || !which(*z.view)) continue;
     auto v = compile(z);
     if (!v) {
       out.errors.push_back(v.error().message);

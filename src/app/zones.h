@@ -4,6 +4,7 @@
 // external CNAME target, or a name in another zone we serve). A zone that fails to load keeps
 // its previous view serving.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -72,6 +73,8 @@ class ZoneSet {
   std::vector<dns::ZoneRecord> stored_records(std::string_view name) const;
 
  private:
+  // Recompiles the zones `which` picks from the records last read, then settles and publishes.
+  Reload recompile_if(const std::function<bool(const view::ZoneView&)>& which);
   struct Zone {
     std::string file;
     std::string apex;
