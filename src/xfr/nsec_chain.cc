@@ -244,6 +244,12 @@ Result<void> SignedZones::advance(Zone& zone, const view::ZoneView& v, std::opti
   return {};
 }
 
+uint64_t SignedZones::signatures(std::string_view apex) {
+  common::MutexLock lock(mu_);
+  const auto it = zones_.find(std::string(apex));
+  return it == zones_.end() ? 0 : it->second.chain.signatures();
+}
+
 Diff SignedZones::diff(const view::ZoneView& before, const view::ZoneView& after, int64_t now) {
   if (before.signing() == nullptr && after.signing() == nullptr) return diff_views(before, after);
   Diff barrier;
@@ -262,7 +268,15 @@ Diff SignedZones::diff(const view::ZoneView& before, const view::ZoneView& after
   // (made with the chain as it is kept here) or by a delta made here.
   const bool trusted = before.signing() != nullptr && zone.journaled_view == before.id();
   zone.journaled_view = after.id();
-  if (!trusted) return barrier;  // the full transfer that follows brings the chain to `after`
+  if (!trusted) {
+    // A full transfer follows. The chain is brought to `after` now (as that transfer would bring
+    // it), so the first write after DNSSEC is turned on or after a start advances the chain by
+    // what it changed instead of building it whole.
+    std::optional<std::vector<std::string>> names;
+    if (zone.view != 0) names = after.changed_since(zone.view);
+    if (auto r = advance(zone, after, std::move(names), now, nullptr); !r) zones_.erase(apex);
+    return barrier;
+  }
   if (zone.view != before.id()) {
     // No transfer made the chain for `before`, so no secondary holds it: make it now.
     std::optional<std::vector<std::string>> names;

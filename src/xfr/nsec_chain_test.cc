@@ -353,6 +353,12 @@ TEST(SignedZonesTest, DeltasCarryTheChainAndStartWithABarrier) {
   const auto v2 = write(2, "h7", "");
   const Diff d1 = zones.diff(*v1, *v2, kNow);
   EXPECT_TRUE(d1.full);  // the first delta since the start
+  // A process that made no transfer yet (no chain): the barrier builds the chain for v2 at once,
+  // so the next write signs only what it changes, not the whole chain.
+  SignedZones fresh;
+  EXPECT_TRUE(fresh.diff(*v1, *v2, kNow).full);
+  const uint64_t at_barrier = fresh.signatures(W("example.com."));
+  EXPECT_EQ(at_barrier, 51u);  // apex, ns1, h0..h49 but h7
   auto back = decode_diff(encode_diff(d1));
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_TRUE(back->full);
@@ -370,6 +376,8 @@ TEST(SignedZonesTest, DeltasCarryTheChainAndStartWithABarrier) {
   std::set_union(rest.begin(), rest.end(), added.begin(), added.end(), std::back_inserter(applied));
   EXPECT_EQ(applied, transfer(*v3));
   EXPECT_EQ(of_type(d2.added, 47).size(), 2u);  // new, and its predecessor h9 (now pointing at new)
+  EXPECT_FALSE(fresh.diff(*v2, *v3, kNow).full);
+  EXPECT_EQ(fresh.signatures(W("example.com.")) - at_barrier, 2u);
   auto enc = decode_diff(encode_diff(d2));
   ASSERT_TRUE(enc);
   EXPECT_FALSE(enc->full);
