@@ -97,7 +97,7 @@ def test_rollover_keeps_validating(tmp_path):
         first = zsk_tags(s)
         assert len(first) == 1, f"no signed DNSKEY set served: {first}\n{s.log_text()}"
 
-        ub = Unbound(tmp_path / "unbound", anchors=[ds], stubs={ZONE + ".": s.dns_port})
+        ub = Unbound(tmp_path / "unbound", anchors=[ds], servers={ZONE + ".": s.dns_port})
 
         signers, sets = [], []
         start = time.monotonic()

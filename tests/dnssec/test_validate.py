@@ -1,6 +1,6 @@
 """Signed answers checked by real validators (docs/dnssec.md, "Answers"): dnsedge serves a store
 zone with DNSSEC turned on through the API; Unbound, started by the test as a validating resolver
-whose only trust anchor is the zone's DS from the API and which reaches dnsedge through a stub
+whose only trust anchor is the zone's DS from the API and which asks dnsedge directly for the
 zone, must set AD on the apex (edge addresses), a proxied CNAME, an MX rewritten to a dc-record
 and the dc-record itself, a flattened external target (on Knot DNS, dnsedge's upstream), a
 wildcard expansion, TXT, and the compact NXDOMAIN and NODATA answers; still after a proxy toggle
@@ -89,7 +89,7 @@ def signed(tmp_path_factory):
             ds = on.result["ds"]
             # The served view turns signed: the apex DNSKEY set is answered.
             wait_for("the DNSKEY set", lambda: len(s.answer("example.com.", "DNSKEY")) >= 2, True)
-            with Unbound(tmp / "unbound", anchors=[ds], stubs={"example.com.": s.dns_port}) as ub:
+            with Unbound(tmp / "unbound", anchors=[ds], servers={"example.com.": s.dns_port}) as ub:
                 yield s, zid, ds, ub
         finally:
             s.stop()

@@ -95,6 +95,28 @@ def serve_argv(*, data=None, dns_listen: Iterable[str] = (), api_listen: str | N
 # processes
 
 
+class StoppedByPid:
+    """A peer process a harness class starts itself (`self.proc`): stop() sends it SIGTERM by
+    PID and kills it after 10 s; usable as a context manager (`with Knot(...) as k:`)."""
+
+    proc: subprocess.Popen
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
 class Process:
     """One server process (dnsedge, knotd, nsd, ...) with its log file in `workdir`."""
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import pathlib
 import shutil
-import signal
 import subprocess
 import time
 
@@ -24,7 +23,7 @@ import dns.query
 import dns.rcode
 import pytest
 
-from harness.dnsedge import free_port
+from harness.dnsedge import StoppedByPid, free_port
 
 KNOTD = os.environ.get("KNOTD") or shutil.which("knotd") or "/usr/sbin/knotd"
 
@@ -52,7 +51,7 @@ zone:
 {zones}"""
 
 
-class Knot:
+class Knot(StoppedByPid):
     """One knotd serving `zones` ([(apex, zone file)]) from `workdir` on 127.0.0.1:<port>.
 
     `broken` names zones Knot is configured for but cannot load (their file does not exist): it
@@ -92,18 +91,3 @@ class Knot:
             except (dns.exception.Timeout, ConnectionError, OSError):
                 pass
             time.sleep(0.05)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def __enter__(self) -> "Knot":
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()

@@ -1,10 +1,10 @@
 """Unbound as a validating resolver for the DNSSEC suites: one `unbound` on 127.0.0.1 at a free
-port, in its own temporary directory, with a zone's DS as its only trust anchor and a stub zone
-to the authoritative server under test. Every other name goes to a stub for "." at a loopback
+port, in its own temporary directory, with a zone's DS as its only trust anchor, asking
+the authoritative server under test directly for that zone. Every other name is asked of a loopback
 port nothing listens on, so Unbound never uses its root hints and nothing leaves loopback. It
 runs in the foreground (no chroot, no user switch) and is stopped by its PID.
 
-    with Unbound(workdir, anchors=[ds_text], stubs={"example.com.": port}) as ub:
+    with Unbound(workdir, anchors=[ds_text], servers={"example.com.": port}) as ub:
         r = ub.query("www.example.com.", "A")   # r.flags & dns.flags.AD when it validated
 
 Unbound resolves on its own, so a test that starts one runs inside a network namespace of its
@@ -28,7 +28,6 @@ from __future__ import annotations
 import os
 import pathlib
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -39,7 +38,7 @@ import dns.message
 import dns.query
 import pytest
 
-from harness.dnsedge import free_port
+from harness.dnsedge import StoppedByPid, free_port
 
 UNBOUND = os.environ.get("UNBOUND") or shutil.which("unbound") or "/usr/sbin/unbound"
 
@@ -102,7 +101,7 @@ server:
     outgoing-port-permit: 61000-65535
     module-config: "validator iterator"
 {anchors}
-{stubs}
+{servers}
 stub-zone:
     name: "."
     stub-addr: 127.0.0.1@{dead_port}
@@ -111,12 +110,12 @@ remote-control:
 """
 
 
-class Unbound:
+class Unbound(StoppedByPid):
     """A validating Unbound in `workdir`. `anchors`: DS (or DNSKEY) records in presentation form;
-    `stubs`: {zone apex: port on 127.0.0.1 of its authoritative server}. `max_ttl` caps what it
+    `servers`: {zone apex: port on 127.0.0.1 of its authoritative server}. `max_ttl` caps what it
     caches (seconds), so that a test sees changes quickly."""
 
-    def __init__(self, workdir: pathlib.Path, anchors: list[str], stubs: dict[str, int], max_ttl: int = 1,
+    def __init__(self, workdir: pathlib.Path, anchors: list[str], servers: dict[str, int], max_ttl: int = 1,
                  timeout: float = 10):
         if not os.path.exists(UNBOUND):
             pytest.fail(f"unbound not found at {UNBOUND}: install unbound (make deps)")
@@ -124,13 +123,13 @@ class Unbound:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         anchor_lines = "".join(f'    trust-anchor: "{a}"\n' for a in anchors)
-        stub_lines = "".join(f'stub-zone:\n    name: "{apex}"\n    stub-addr: 127.0.0.1@{port}\n'
-                             for apex, port in stubs.items())
+        server_lines = "".join(f'stub-zone:\n    name: "{apex}"\n    stub-addr: 127.0.0.1@{port}\n'
+                               for apex, port in servers.items())
         # A zone under a name Unbound answers itself by default (test., invalid., RFC 6761) is
         # asked of its server anyway.
-        anchor_lines += "".join(f'    local-zone: "{apex}" transparent\n' for apex in stubs)
+        anchor_lines += "".join(f'    local-zone: "{apex}" transparent\n' for apex in servers)
         conf = self.dir / "unbound.conf"
-        conf.write_text(CONF.format(port=self.port, dir=self.dir, anchors=anchor_lines, stubs=stub_lines,
+        conf.write_text(CONF.format(port=self.port, dir=self.dir, anchors=anchor_lines, servers=server_lines,
                                     dead_port=free_port(), max_ttl=max_ttl))
         check = subprocess.run([UNBOUND + "-checkconf", str(conf)], capture_output=True, text=True) \
             if os.path.exists(UNBOUND + "-checkconf") else None
@@ -171,18 +170,3 @@ class Unbound:
         q = dns.message.make_query(name, rdtype, want_dnssec=True)
         q.flags |= dns.flags.AD
         return dns.query.udp(q, "127.0.0.1", port=self.port, timeout=timeout)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def __enter__(self) -> "Unbound":
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()

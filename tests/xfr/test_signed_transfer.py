@@ -227,7 +227,7 @@ def test_secondaries_of_a_signed_zone_validate(setup, tmp_path):
     sync("the first transfer")
     ubs = {}
     for p in (knot, nsd):
-        ubs[p] = Unbound(tmp_path / f"unbound-{p.name}", anchors=[ds], stubs={ZONE: p.port})
+        ubs[p] = Unbound(tmp_path / f"unbound-{p.name}", anchors=[ds], servers={ZONE: p.port})
         peers.append(ubs[p])
 
     def validates(step, ent=False):
