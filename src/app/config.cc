@@ -1,10 +1,10 @@
-#include "app/xfr_wiring.h"
 #include "app/config.h"
+#include "app/config_file.h"
+#include "app/xfr_wiring.h"
 
 #include "dns/name.h"
 
 #include <arpa/inet.h>
-#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -68,14 +68,9 @@ Result<ServeConfig> resolve_serve_config(const ServeFlags& flags) {
   long rrl_rate = cfg.rrl.rate, rrl_slip = cfg.rrl.slip, rrl_v4 = cfg.rrl.ipv4_prefix, rrl_v6 = cfg.rrl.ipv6_prefix;
   std::optional<long> generate_max, zone_records_max;
   if (!flags.config_file.empty()) {
-    toml::table t;
-    try {
-      t = toml::parse_file(flags.config_file);
-    } catch (const toml::parse_error& e) {
-      const auto& src = e.source();
-      return make_error(flags.config_file + ":" + std::to_string(src.begin.line) + ": " +
-                        std::string(e.description()));
-    }
+    auto parsed = read_config_file(flags.config_file);
+    if (!parsed) return parsed.error();
+    const toml::table& t = *parsed;
     static constexpr std::string_view kKnown[] = {"data",          "dns_listen", "zone_files", "threads",
                                                   "no_edge_proxy", "edge_ipv4",  "edge_ipv6",  "upstream",
                                                   "flatten_all",   "api_listen", "api_token",  "nameservers",

@@ -1,8 +1,9 @@
 #include "app/dnssec_config.h"
 
-#include <toml++/toml.h>
 #include <CLI/CLI.hpp>
 #include <limits>
+
+#include "app/config_file.h"
 
 namespace dnsedge::app {
 namespace {
@@ -102,12 +103,9 @@ bool is_dnssec_timing_key(std::string_view key) {
 Result<DnssecTiming> resolve_dnssec_timing(const DnssecFlags& flags, const std::string& config_file) {
   DnssecFlags v;  // the file's values, then the flags over them
   if (!config_file.empty()) {
-    toml::table t;
-    try {
-      t = toml::parse_file(config_file);
-    } catch (const toml::parse_error& e) {
-      return make_error(config_file + ": " + std::string(e.description()));
-    }
+    auto parsed = read_config_file(config_file);
+    if (!parsed) return parsed.error();
+    const toml::table& t = *parsed;
     if (const toml::table* d = t["dnssec"].as_table()) {
       for (const auto& [k, n] : *d) {
         const Key* key = nullptr;

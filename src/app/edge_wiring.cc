@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <toml++/toml.h>
 
+#include "app/config_file.h"
 #include "spdlog/spdlog.h"
 
 namespace dnsedge::app {
@@ -159,12 +159,9 @@ Result<EdgeConfig> resolve_edge_config(const EdgeFlags& flags, const std::string
   std::vector<std::string> allow = flags.origin_allow, deny = flags.origin_deny;
   std::optional<long> max_ports = flags.spectrum_max_ports;
   if (!config_file.empty()) {
-    toml::table t;
-    try {
-      t = toml::parse_file(config_file);
-    } catch (const toml::parse_error& e) {
-      return make_error(config_file + ": " + std::string(e.description()));
-    }
+    auto parsed = read_config_file(config_file);
+    if (!parsed) return parsed.error();
+    const toml::table& t = *parsed;
     if (const auto* e = t.get("edge")) {
       const toml::table* et = e->as_table();
       if (et == nullptr) return make_error(config_file + ": [edge] must be a table");

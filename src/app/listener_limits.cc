@@ -6,8 +6,8 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <toml++/toml.h>
 
+#include "app/config_file.h"
 #include "spdlog/spdlog.h"
 
 namespace dnsedge::app {
@@ -71,12 +71,9 @@ bool is_limit_key(std::string_view key) {
 Result<LimitsConfig> resolve_limits(const LimitFlags& flags, const std::string& config_file) {
   LimitFlags v;  // the file's values, then the flags over them
   if (!config_file.empty()) {
-    toml::table t;
-    try {
-      t = toml::parse_file(config_file);
-    } catch (const toml::parse_error& e) {
-      return make_error(config_file + ": " + std::string(e.description()));
-    }
+    auto parsed = read_config_file(config_file);
+    if (!parsed) return parsed.error();
+    const toml::table& t = *parsed;
     for (const Key& k : kKeys) {
       const toml::node* n = t.get(k.toml);
       if (n == nullptr) continue;
