@@ -21,10 +21,11 @@ constexpr Key kKeys[] = {
     {"signature_validity", "--dnssec-signature-validity", &DnssecFlags::signature_validity},
 };
 
-// The longest duration accepted: a signature validity beyond it cannot be written in RRSIG's
-// 32-bit serial arithmetic (RFC 4034 §3.1.5), and no key should live longer.
+// The largest --dnssec-signing-budget: fresh signatures per second, far above what a core signs.
 constexpr int64_t kMaxSigningBudget = 10'000'000;
 
+// The longest duration accepted: a signature validity beyond it cannot be written in RRSIG's
+// 32-bit serial arithmetic (RFC 4034 §3.1.5), and no key should live longer.
 constexpr int64_t kMaxSeconds = std::numeric_limits<int32_t>::max() / 2;
 
 // A TOML value as duration text: integers as seconds, strings as they are.

@@ -328,7 +328,9 @@ TEST(OnlineAnswerTest, PastTheBudgetUdpGetsTruncatedAndTcpServfail) {
 // answers that need none ("cheap": static or cached signatures, DO=0) were made in the last
 // protect_ms of the worker's monotonic clock; with none, they are made anyway (unbudgeted).
 TEST(OnlineAnswerTest, BudgetAppliesOnlyWhileCheapAnswersCompete) {
-  OnlineSigner signer(OnlineSignerOptions{.cache_entries = 64, .fresh_per_second = 2, .burst = 2, .protect_ms = 1000});
+  // A cache large enough that nothing this test signs is evicted (r1 is asked again below).
+  OnlineSigner signer(
+      OnlineSignerOptions{.cache_entries = 4096, .fresh_per_second = 2, .burst = 2, .protect_ms = 1000});
   signer.set_clock(1'800'000'000);  // the bucket is not refilled in this test: one second
   const view::Catalog& cat = *fixture().signed_cat;
   int name = 0;
