@@ -28,6 +28,8 @@
 //   [xfr] / [[xfr.tsig]] / [[xfr.outgoing]] # zone transfers, see app/xfr_wiring.h
 //   dnssec_zsk_lifetime = "90d" ...        # ZSK rollover timing ([dnssec] table without [[dnssec]]),
 //                                          #   see app/dnssec_config.h
+//   dnssec_signing_budget = 8000           # fresh signatures/s per worker while other answers
+//                                          #   compete; 0 = no budget (auth/online_sign.h)
 //   [[dnssec]]                             # a zone file signed online (docs/dnssec.md), one per zone
 //   zone = "example.com"                   #   keys kept in the store, made at first start
 //   [rrl]                                  # response rate limiting (UDP), see server/rrl.h

@@ -21,6 +21,9 @@ constexpr Key kKeys[] = {
     {"signature_validity", "--dnssec-signature-validity", &DnssecFlags::signature_validity},
 };
 
+// The largest --dnssec-signing-budget: fresh signatures per second, far above what a core signs.
+constexpr int64_t kMaxSigningBudget = 10'000'000;
+
 // The longest duration accepted: a signature validity beyond it cannot be written in RRSIG's
 // 32-bit serial arithmetic (RFC 4034 §3.1.5), and no key should live longer.
 constexpr int64_t kMaxSeconds = std::numeric_limits<int32_t>::max() / 2;
@@ -91,9 +94,13 @@ void add_dnssec_flags(CLI::App* cmd, DnssecFlags& flags) {
                   "DNSSEC: time a zone change takes to reach every secondary, for the rollover (default 3600s)");
   cmd->add_option("--dnssec-signature-validity", flags.signature_validity,
                   "DNSSEC: how long a signature is valid; re-signed with a quarter left (default 14d)");
+  cmd->add_option("--dnssec-signing-budget", flags.signing_budget,
+                  "DNSSEC: fresh signatures per second per worker while answers that need none compete "
+                  "(default 8000; 0 = no budget)");
 }
 
 bool is_dnssec_timing_key(std::string_view key) {
+  if (key == "dnssec_signing_budget") return true;
   for (const Key& k : kKeys) {
     if (key.size() == k.toml.size() + 7 && key.substr(0, 7) == "dnssec_" && key.substr(7) == k.toml) return true;
   }
@@ -102,12 +109,18 @@ bool is_dnssec_timing_key(std::string_view key) {
 
 Result<DnssecTiming> resolve_dnssec_timing(const DnssecFlags& flags, const std::string& config_file) {
   DnssecFlags v;  // the file's values, then the flags over them
+  std::optional<int64_t> budget;
   if (!config_file.empty()) {
     auto parsed = read_config_file(config_file);
     if (!parsed) return parsed.error();
     const toml::table& t = *parsed;
     if (const toml::table* d = t["dnssec"].as_table()) {
       for (const auto& [k, n] : *d) {
+        if (k.str() == "signing_budget") {
+          if (!n.is_integer()) return make_error(config_file + ": 'dnssec.signing_budget' must be an integer");
+          budget = n.as_integer()->get();
+          continue;
+        }
         const Key* key = nullptr;
         for (const Key& kk : kKeys) key = k.str() == kk.toml ? &kk : key;
         if (key == nullptr) return make_error(config_file + ": unknown setting 'dnssec." + std::string(k.str()) + "'");
@@ -115,6 +128,10 @@ Result<DnssecTiming> resolve_dnssec_timing(const DnssecFlags& flags, const std::
         if (!text) return text.error();
         v.*key->value = *text;
       }
+    }
+    if (const toml::node* n = t.get("dnssec_signing_budget")) {
+      if (!n->is_integer()) return make_error(config_file + ": 'dnssec_signing_budget' must be an integer");
+      budget = n->as_integer()->get();
     }
     for (const Key& k : kKeys) {
       const std::string top = "dnssec_" + std::string(k.toml);
@@ -137,6 +154,14 @@ Result<DnssecTiming> resolve_dnssec_timing(const DnssecFlags& flags, const std::
     if (k.value == &DnssecFlags::dnskey_ttl) out.rollover.dnskey_ttl = *s;
     if (k.value == &DnssecFlags::propagation_delay) out.rollover.propagation_delay = *s;
     if (k.value == &DnssecFlags::signature_validity) out.validity.validity = *s;
+  }
+  if (flags.signing_budget) budget = *flags.signing_budget;
+  if (budget) {
+    if (*budget < 0 || *budget > kMaxSigningBudget) {
+      return make_error("--dnssec-signing-budget (signing_budget) must be 0.." + std::to_string(kMaxSigningBudget) +
+                        " fresh signatures per second (0: no budget), not " + std::to_string(*budget));
+    }
+    out.signing_budget = static_cast<uint32_t>(*budget);
   }
   if (out.rollover.dnskey_ttl.count() > 86400) return make_error("--dnssec-dnskey-ttl (dnskey_ttl) must be at most 1d");
   if (auto r = out.rollover.check(); !r) return r.error();

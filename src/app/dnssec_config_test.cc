@@ -108,5 +108,34 @@ TEST(DnssecConfigTest, BadValuesNameTheSetting) {
   EXPECT_NE(r.error().message.find("--dnssec-signature-validity"), std::string::npos) << r.error().message;
 }
 
+TEST(DnssecConfigTest, SigningBudgetFromTableTopLevelOrFlag) {
+  auto d = resolve_dnssec_timing({}, "");
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->signing_budget, 8000u);
+  TomlFile table("[dnssec]\nsigning_budget = 50\n");
+  auto t = resolve_dnssec_timing({}, table.path);
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->signing_budget, 50u);
+  TomlFile top("dnssec_signing_budget = 0\n[[dnssec]]\nzone = \"example.com\"\n");
+  EXPECT_TRUE(is_dnssec_timing_key("dnssec_signing_budget"));
+  t = resolve_dnssec_timing({}, top.path);
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->signing_budget, 0u);  // no budget
+  DnssecFlags flags;
+  flags.signing_budget = 16000;
+  t = resolve_dnssec_timing(flags, table.path);
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->signing_budget, 16000u);
+
+  flags.signing_budget = -1;
+  auto r = resolve_dnssec_timing(flags, "");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("--dnssec-signing-budget"), std::string::npos) << r.error().message;
+  TomlFile text("[dnssec]\nsigning_budget = \"lots\"\n");
+  r = resolve_dnssec_timing({}, text.path);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("dnssec.signing_budget"), std::string::npos) << r.error().message;
+}
+
 }  // namespace
 }  // namespace dnsedge::app

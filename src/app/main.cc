@@ -542,6 +542,7 @@ int run_serve(const ServeConfig& cfg) {
   sopt.tcp_max_clients = cfg.limits.tcp_max_connections;
   sopt.tcp_idle_timeout = cfg.limits.tcp_query_timeout;
   sopt.rrl = cfg.rrl;
+  sopt.signing_budget = cfg.dnssec_timing.signing_budget;
   sopt.dnstap = cfg.dnstap;
   if (!sopt.dnstap.socket_path.empty()) {
     char host[256] = {};

@@ -768,6 +768,10 @@ size_t answer(const view::Catalog& catalog, const dns::Query& q, dns::ParseStatu
     }
   }
 
+  // The worker's signer learns whether this answer needed a fresh signature: the budget of
+  // fresh signatures applies only while answers that need none compete (online_sign.h).
+  if (OnlineSigner* s = c.online != nullptr ? c.online : online; s != nullptr) s->end_answer();
+
   uint8_t* h = out.data();
   wr16(h, q.id);
   // QR, the opcode and RD from the query; CD is not copied (as Knot DNS).

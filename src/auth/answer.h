@@ -71,7 +71,9 @@ struct AnswerInfo {
 // `cookies`, a COOKIE option is checked and answered with a fresh server cookie; `info`, when
 // given, receives what rate limiting needs to know about the response. `online`: the calling
 // thread's signer for zones signed online (DO=1 answers: signatures made at query time, compact
-// denial); null takes a per-thread one made on first use (tools and tests).
+// denial); null takes a per-thread one made on first use (tools and tests). Every answer is
+// reported to `online` (OnlineSigner::end_answer()): its budget of fresh signatures applies only
+// while answers that need none compete for the thread.
 size_t answer(const view::Catalog& catalog, std::span<const uint8_t> query, std::span<uint8_t> out, Transport transport,
               const CookieContext* cookies = nullptr, AnswerInfo* info = nullptr,
               OnlineSigner* online = nullptr) noexcept;

@@ -298,6 +298,9 @@ TEST(OnlineAnswerTest, CachedSignaturesAreReused) {
 TEST(OnlineAnswerTest, PastTheBudgetUdpGetsTruncatedAndTcpServfail) {
   OnlineSigner signer(OnlineSignerOptions{.cache_entries = 64, .fresh_per_second = 1, .burst = 3});
   signer.set_clock(1'800'000'000);
+  signer.set_monotonic_ms(5'000);
+  // A DO=0 answer competes for the worker: the budget applies (see the test below).
+  EXPECT_FALSE(ask(*fixture().signed_cat, query("www.example.com.", rrtype::kA, false), &signer).tc);
   // Each new name spends a token on its NSEC's signature (and the first one on the SOA's when
   // the view holds no static one): within three names the bucket is empty.
   EXPECT_EQ(ask(*fixture().signed_cat, query("n1.example.com.", rrtype::kA, true), &signer).sec[1].size(), 4u);
@@ -319,6 +322,81 @@ TEST(OnlineAnswerTest, PastTheBudgetUdpGetsTruncatedAndTcpServfail) {
   EXPECT_GE(signer.stats().over_budget, 2u);
   signer.set_clock(1'800'000'001);
   EXPECT_EQ(ask(*fixture().signed_cat, query(last.c_str(), rrtype::kA, true), &signer).sec[1].size(), 4u);
+}
+
+// The budget is work-conserving: past an empty bucket, fresh signatures are refused only while
+// answers that need none ("cheap": static or cached signatures, DO=0) were made in the last
+// protect_ms of the worker's monotonic clock; with none, they are made anyway (unbudgeted).
+TEST(OnlineAnswerTest, BudgetAppliesOnlyWhileCheapAnswersCompete) {
+  // A cache large enough that nothing this test signs is evicted (r1 is asked again below).
+  OnlineSigner signer(
+      OnlineSignerOptions{.cache_entries = 4096, .fresh_per_second = 2, .burst = 2, .protect_ms = 1000});
+  signer.set_clock(1'800'000'000);  // the bucket is not refilled in this test: one second
+  const view::Catalog& cat = *fixture().signed_cat;
+  int name = 0;
+  auto random_name = [&](int64_t at_ms) {
+    signer.set_monotonic_ms(at_ms);
+    const std::string n = "r" + std::to_string(++name) + ".example.com.";
+    return ask(cat, query(n.c_str(), rrtype::kA, true), &signer);
+  };
+  auto existing_name = [&](int64_t at_ms) {
+    signer.set_monotonic_ms(at_ms);
+    return ask(cat, query("www.example.com.", rrtype::kA, name & 1), &signer);  // DO=1 and DO=0
+  };
+  // Random names alone: every answer signed, far past the bucket of 2.
+  for (int i = 0; i < 10; ++i) {
+    const Resp r = random_name(10'000 + i);
+    ASSERT_FALSE(r.tc) << i;
+    EXPECT_EQ(r.sec[1].size(), 4u);  // SOA, its RRSIG, the NSEC, its fresh RRSIG
+  }
+  EXPECT_GE(signer.stats().unbudgeted, 8u);
+  EXPECT_EQ(signer.stats().over_budget, 0u);
+  EXPECT_EQ(signer.stats().cheap, 0u);
+
+  // One existing name answered (from the view's signatures): the budget applies for 1000 ms.
+  EXPECT_FALSE(existing_name(10'100).tc);
+  EXPECT_EQ(signer.stats().cheap, 1u);
+  const uint64_t unbudgeted = signer.stats().unbudgeted;
+  EXPECT_TRUE(random_name(10'100).tc);
+  // The TC=1 answers are not cheap: they needed a fresh signature; they do not extend the window.
+  for (int64_t t = 10'200; t < 11'100; t += 100) EXPECT_TRUE(random_name(t).tc) << t;
+  EXPECT_EQ(signer.stats().cheap, 1u);
+  EXPECT_EQ(signer.stats().unbudgeted, unbudgeted);
+  EXPECT_FALSE(random_name(11'100).tc);  // 1000 ms after the last cheap answer: signed again
+  EXPECT_EQ(signer.stats().unbudgeted, unbudgeted + 1);
+
+  // A flood drowns a small legitimate stream: each legitimate answer that gets through turns the
+  // budget on again at once, and a stream of one answer per 900 ms keeps it on throughout.
+  for (int64_t t = 20'000; t < 25'000; t += 100) {
+    if (t % 900 == 0 && t >= 20'700) {
+      EXPECT_FALSE(existing_name(t).tc);
+    }
+    const Resp r = random_name(t);
+    EXPECT_EQ(r.tc, t >= 20'700) << t;
+  }
+  // A cached signature is a cheap answer too: a name signed before answers from the cache.
+  signer.set_monotonic_ms(30'000);
+  EXPECT_FALSE(ask(cat, query("r1.example.com.", rrtype::kA, true), &signer).tc);
+  EXPECT_TRUE(random_name(30'000).tc);
+
+  // Budget 0: no budget at all, however many answers compete.
+  signer.set_budget(0);
+  EXPECT_FALSE(existing_name(40'000).tc);
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(random_name(40'000).tc);
+}
+
+// A signer whose monotonic clock is never set (tools, tests) applies the budget for good once a
+// cheap answer was seen.
+TEST(OnlineAnswerTest, WithoutAClockTheBudgetAppliesOnceACheapAnswerWasSeen) {
+  OnlineSigner signer(OnlineSignerOptions{.cache_entries = 64, .fresh_per_second = 1, .burst = 1});
+  signer.set_clock(1'800'000'000);
+  const view::Catalog& cat = *fixture().signed_cat;
+  EXPECT_FALSE(ask(cat, query("c1.example.com.", rrtype::kA, true), &signer).tc);
+  EXPECT_FALSE(ask(cat, query("c2.example.com.", rrtype::kA, true), &signer).tc);  // unbudgeted
+  EXPECT_FALSE(ask(cat, query("www.example.com.", rrtype::kA, false), &signer).tc);
+  EXPECT_TRUE(ask(cat, query("c3.example.com.", rrtype::kA, true), &signer).tc);
+  EXPECT_EQ(signer.stats().unbudgeted, 1u);
+  EXPECT_EQ(signer.stats().over_budget, 1u);
 }
 
 TEST(OnlineAnswerTest, SmallUdpBufferTruncatesWholeRrsets) {

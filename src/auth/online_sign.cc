@@ -89,7 +89,21 @@ std::span<std::string_view> OnlineSigner::rdata_views(size_t n) noexcept {
   return {views_.get(), n};
 }
 
+int64_t OnlineSigner::monotonic_coarse_ms() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  // Never 0 (0: a clock never set, see protecting()).
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000 + 1;
+}
+
+void OnlineSigner::set_budget(uint32_t per_second) noexcept {
+  opts_.fresh_per_second = per_second;
+  opts_.burst = per_second;
+  tokens_ = static_cast<double>(per_second);
+}
+
 bool OnlineSigner::take_token(int64_t now) noexcept {
+  if (opts_.fresh_per_second == 0) return true;  // no budget
   if (now > last_refill_) {
     const double add = static_cast<double>(now - last_refill_) * opts_.fresh_per_second;
     tokens_ = std::min(static_cast<double>(opts_.burst), tokens_ + add);
@@ -146,9 +160,14 @@ OnlineSigner::Status OnlineSigner::sign(const dnssec::ZoneSigning& zs, const dns
     }
     if (e.used < victim->used) victim = &e;
   }
+  missed_ = true;
+  bool unbudgeted = false;
   if (!take_token(now)) {
-    ++stats_.over_budget;
-    return Status::kBudget;
+    if (protecting()) {
+      ++stats_.over_budget;
+      return Status::kBudget;
+    }
+    unbudgeted = true;  // nothing else wants the worker: signed at its own speed
   }
   const dnssec::Validity v = zs.validity.at(now);
   auto n = signer_.sign(rrset, *key, zs.apex, v, std::span<uint8_t>(slot, kMaxRrsig));
@@ -166,6 +185,7 @@ OnlineSigner::Status OnlineSigner::sign(const dnssec::ZoneSigning& zs, const dns
   out = Sig{slot, e.len};
   ++used_;
   ++stats_.fresh;
+  if (unbudgeted) ++stats_.unbudgeted;
   return Status::kOk;
 }
 

@@ -258,6 +258,7 @@ Result<std::unique_ptr<DnsServer>> start_impl(const ServerOptions& options,
         std::make_unique<internal::UdpWorker>(std::move(sockets), catalog, server->stop_fd_.get(), options.xfr,
                                               server->cookies_.get(), server->rrl_.get()));
     if (server->dnstap_) server->workers_.back()->set_dnstap(server->dnstap_->writer(w));
+    server->workers_.back()->set_signing_budget(options.signing_budget);
   }
   auto tcp = internal::TcpServer::create(
       std::move(listeners),
@@ -265,7 +266,8 @@ Result<std::unique_ptr<DnsServer>> start_impl(const ServerOptions& options,
                            .max_clients = options.tcp_max_clients,
                            .xfr = options.xfr,
                            .cookies = server->cookies_.get(),
-                           .dnstap = server->dnstap_ ? server->dnstap_->writer(threads) : nullptr},
+                           .dnstap = server->dnstap_ ? server->dnstap_->writer(threads) : nullptr,
+                           .signing_budget = options.signing_budget},
       catalog);
   if (!tcp) return tcp.error();
   server->tcp_ = std::move(tcp).value();

@@ -47,6 +47,9 @@ struct ServerOptions {
   std::chrono::seconds cookie_rotation{3600};
   // dnstap query logging (dnstap/dnstap.h); an empty socket path turns it off.
   dnstap::Options dnstap;
+  // Fresh DNSSEC signatures per second per worker (and for the TCP thread) while answers that
+  // need none compete (auth::OnlineSigner); 0: no budget.
+  uint32_t signing_budget = 8000;
 };
 
 class DnsServer {

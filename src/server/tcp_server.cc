@@ -321,6 +321,7 @@ class TcpServerImpl final : public TcpServer {
             std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
       }
       const uint64_t began_us = analytics_.enabled() ? analytics::monotonic_us() : 0;
+      online_.set_monotonic_ms(auth::OnlineSigner::monotonic_coarse_ms());  // its budget's window
       auth::AnswerInfo info;
       const size_t n =
           auth::answer(catalog, q, st, query, std::span<uint8_t>(c.out.get() + kLengthPrefix, auth::kMaxResponse),
@@ -388,7 +389,9 @@ class TcpServerImpl final : public TcpServer {
   std::chrono::steady_clock::time_point last_shed_log_{};
   metrics::DnsCounters metrics_;  // the TCP thread's own counters (metrics/dns_counters.h)
   analytics::Recorder analytics_;  // the TCP thread's analytics slabs (analytics/recorder.h)
-  auth::OnlineSigner online_;      // the TCP thread's signatures made at query time
+  // The TCP thread's signatures made at query time, with the workers' budget.
+  auth::OnlineSigner online_{
+      auth::OnlineSignerOptions{.fresh_per_second = options_.signing_budget, .burst = options_.signing_budget}};
   asio::io_context ioc_{1};
   std::vector<tcp::acceptor> acceptors_;
   asio::steady_timer refresh_timer_{ioc_};

@@ -108,6 +108,8 @@ UdpWorker::UdpWorker(std::vector<UdpSocket> sockets,
 
 UdpWorker::~UdpWorker() { join(); }
 
+void UdpWorker::set_signing_budget(uint32_t per_second) noexcept { buffers_->online.set_budget(per_second); }
+
 Result<void> UdpWorker::start() {
   epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
   if (!epoll_.valid()) {
@@ -191,6 +193,7 @@ void UdpWorker::drain(const UdpSocket& socket) noexcept {
       cookie_ctx.now = coarse_seconds(CLOCK_REALTIME_COARSE);
     }
     const uint32_t rrl_now = rrl_ != nullptr ? coarse_seconds(CLOCK_MONOTONIC_COARSE) : 0;
+    b.online.set_monotonic_ms(auth::OnlineSigner::monotonic_coarse_ms());  // its budget's window
     const bool analytics_on = analytics_.enabled();
     const uint64_t batch_us = analytics_on ? analytics::monotonic_us() : 0;
     const uint32_t minute = analytics_on ? analytics::minute_now() : 0;

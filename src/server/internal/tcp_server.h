@@ -42,6 +42,8 @@ struct TcpOptions {
   xfr::Handler* xfr = nullptr;  // transfers, NOTIFY, signed queries (see server.h)
   const CookieSecrets* cookies = nullptr;  // DNS cookies: answers carry a server cookie; may be null
   dnstap::Writer* dnstap = nullptr;        // the TCP thread's dnstap queue (null: off)
+  // Fresh DNSSEC signatures per second while other answers compete (auth::OnlineSigner; 0: none).
+  uint32_t signing_budget = 8000;
 };
 
 class TcpServer {

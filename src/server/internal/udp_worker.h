@@ -62,6 +62,9 @@ class UdpWorker {
 
   // This worker's dnstap queue (dnstap/dnstap.h); before start(). Null (the default): off.
   void set_dnstap(dnstap::Writer* writer) noexcept { dnstap_ = writer; }
+  // This worker's budget of fresh DNSSEC signatures per second while other answers compete
+  // (auth::OnlineSigner, --dnssec-signing-budget; 0: none); before start(). Default 8000.
+  void set_signing_budget(uint32_t per_second) noexcept;
   // Creates the epoll set and starts the thread.
   Result<void> start();
   // Waits for the thread to exit (after the stop eventfd was signalled). Idempotent.
