@@ -23,6 +23,8 @@
 // sequential one, signature bytes apart (ECDSA is randomized), and no thread outlives sign().
 // Patches (`only`) and small views are signed on the calling thread.
 
+#include <sched.h>
+
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -120,7 +122,14 @@ void presign(const ZoneView& zv, const RRset* from, const dnssec::Key& zsk, dnss
 unsigned ZoneView::Builder::sign_threads(size_t nodes, unsigned requested) {
   if (requested != 0) return std::min(requested, kMaxSignThreads);
   if (nodes < kParallelMinNodes) return 1;
-  return std::clamp(std::thread::hardware_concurrency(), 1u, kMaxSignThreads);
+  unsigned cores = std::thread::hardware_concurrency();
+  // A process confined to fewer cores (taskset, a cgroup cpuset) gains nothing from more threads.
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) > 0) {
+    cores = std::min(cores == 0 ? 1024u : cores, static_cast<unsigned>(CPU_COUNT(&allowed)));
+  }
+  return std::clamp(cores, 1u, kMaxSignThreads);
 }
 
 struct ZoneView::Builder::SignContext {

@@ -44,8 +44,9 @@ class ZoneView::Builder {
   // `threads`: CompileOptions::sign_threads of a full compile (see sign_threads()).
   static Result<size_t> sign(ZoneView& zv, const std::vector<uint32_t>* only, unsigned threads = 0);
   // How many threads sign a full compile of a view of `nodes` nodes: `requested`
-  // (CompileOptions::sign_threads) when set, else 1 below a few thousand nodes and
-  // std::thread::hardware_concurrency() above; at most 8.
+  // (CompileOptions::sign_threads) when set, else 1 below a few thousand nodes and above one per
+  // core the process may run on (std::thread::hardware_concurrency(), fewer under taskset); at
+  // most 8.
   static unsigned sign_threads(size_t nodes, unsigned requested);
   struct SignContext;
   // `presigned`: the node's ZSK signatures made ahead (a full compile on several threads), used

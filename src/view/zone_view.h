@@ -87,8 +87,8 @@ struct CompileOptions {
   // them for signing at query time. Null: the zone is not signed online.
   std::shared_ptr<const dnssec::ZoneSigning> signing;
   // Threads that sign a full compile (view/signing.cc): 0 picks (one for a view of fewer than a
-  // few thousand names, else one per core, at most 8); 1 signs on the calling thread. Patches
-  // are always signed on the calling thread.
+  // few thousand names, else one per core the process may use, at most 8); 1 signs on the
+  // calling thread. Patches are always signed on the calling thread.
   unsigned sign_threads = 0;
 };
 
