@@ -29,6 +29,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -321,11 +322,20 @@ Result<size_t> ZoneView::Builder::sign(ZoneView& zv, const std::vector<uint32_t>
           chunks[k].hi = std::min(e, chunks[k].lo + per);
         }
         const ZoneView& view = zv;
-        for (unsigned k = 1; k < threads; ++k) {
-          workers.emplace_back(
-              [&, k] { presign(view, old.data(), *s->zsk, c.validity, *signers[k], rdatas[k], chunks[k]); });
+        unsigned started = 1;
+        try {
+          for (; started < threads; ++started) {
+            workers.emplace_back([&, k = started] {
+              presign(view, old.data(), *s->zsk, c.validity, *signers[k], rdatas[k], chunks[k]);
+            });
+          }
+        } catch (const std::system_error&) {
+          // No thread to be had (a process or memory limit): the calling thread signs the rest.
         }
         presign(view, old.data(), *s->zsk, c.validity, c.signer, rdatas[0], chunks[0]);
+        for (unsigned k = started; k < threads; ++k) {
+          presign(view, old.data(), *s->zsk, c.validity, *signers[k], rdatas[k], chunks[k]);
+        }
         for (std::thread& w : workers) w.join();
         workers.clear();
         // Assembly in node order; a chunk's failure is returned where sequential signing would
