@@ -305,7 +305,7 @@ Result<std::shared_ptr<ZoneView>> ZoneView::Builder::build(std::string_view orig
   for (auto& set : z->rrsets_) set_targets(*z, set);
   // 7. Online signing: every authoritative RRset gets its RRSIG (view/signing.cc).
   if (opt.signing) {
-    if (auto r = sign(*z, nullptr); !r) return r.error();
+    if (auto r = sign(*z, nullptr, opt.sign_threads); !r) return r.error();
   }
   // rrsets_ was reserved for one RRset per record; a view lives long, keep only what it uses.
   z->rrsets_.shrink_to_fit();

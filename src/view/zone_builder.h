@@ -41,9 +41,18 @@ class ZoneView::Builder {
   // Online signing (view/signing.cc): with zv.signing_ set, gives the nodes `only` (nullptr:
   // every node) their RRSIG set and the apex its DNSKEY, CDS and CDNSKEY, and marks the view
   // online-signed (or unusable: keys that do not load). Returns how many signatures it made.
-  static Result<size_t> sign(ZoneView& zv, const std::vector<uint32_t>* only);
+  // `threads`: CompileOptions::sign_threads of a full compile (see sign_threads()).
+  static Result<size_t> sign(ZoneView& zv, const std::vector<uint32_t>* only, unsigned threads = 0);
+  // How many threads sign a full compile of a view of `nodes` nodes: `requested`
+  // (CompileOptions::sign_threads) when set, else 1 below a few thousand nodes and above one per
+  // core the process may run on (std::thread::hardware_concurrency(), fewer under taskset); at
+  // most 8.
+  static unsigned sign_threads(size_t nodes, unsigned requested);
   struct SignContext;
-  static Result<void> sign_node(ZoneView& zv, uint32_t id, const RRset* from, SignContext& c);
+  // `presigned`: the node's ZSK signatures made ahead (a full compile on several threads), used
+  // instead of signing; null: signed here.
+  static Result<void> sign_node(ZoneView& zv, uint32_t id, const RRset* from, SignContext& c,
+                                const std::string_view* presigned = nullptr);
   template <class Rec>
   static Result<void> node_rrsets(ZoneView& zv, Node& node, std::string_view name, const std::vector<Rec>& records,
                                   std::vector<uint32_t>& group, const CompileOptions& opt, NodeScratch& sc);

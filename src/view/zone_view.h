@@ -86,6 +86,10 @@ struct CompileOptions {
   // Online DNSSEC (dnssec/zone_signing.h): the zone's keys and signature timing; the view keeps
   // them for signing at query time. Null: the zone is not signed online.
   std::shared_ptr<const dnssec::ZoneSigning> signing;
+  // Threads that sign a full compile (view/signing.cc): 0 picks (one for a view of fewer than a
+  // few thousand names, else one per core the process may use, at most 8); 1 signs on the
+  // calling thread. Patches are always signed on the calling thread.
+  unsigned sign_threads = 0;
 };
 
 // One name's new data for ZoneView::patch (view/model.h builds them).
