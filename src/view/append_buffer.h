@@ -102,10 +102,12 @@ class AppendBuffer {
     }
     size_ = n;
   }
-  // Room for n elements, appended in place.
+  // Room for n elements, appended in place (a copy made for it has room for half as many again
+  // as this view has, for the patches to come).
   void reserve(size_t n) {
     if (n <= size_) return;
-    if (!can_append(n - size_)) reallocate(n, size_);
+    if (block_ && block_.use_count() == 1) block_->end.store(size_, std::memory_order_relaxed);  // no other view
+    if (!can_append(n - size_)) reallocate(n > size_ + size_ / 2 ? n : size_ + size_ / 2, size_);
   }
   // Keeps at most a quarter of the size as room for later patches.
   void shrink_to_fit() {

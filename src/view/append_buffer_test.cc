@@ -96,5 +96,20 @@ TEST(AppendBuffer, MovedFromIsEmpty) {
   EXPECT_EQ(str(a), "z");
 }
 
+TEST(AppendBuffer, ReservingForEachChildCopiesOnlyNowAndThen) {
+  AppendBuffer<char> v;
+  v.append(std::string_view("0123456789"));
+  int copies = 0;
+  for (int i = 0; i < 1000; ++i) {
+    AppendBuffer<char> child = v;
+    child.reserve(child.size() + 8);
+    if (child.data() != v.data()) ++copies;
+    child.append(std::string_view("abcd"));
+    v = std::move(child);
+  }
+  EXPECT_EQ(v.size(), 4010u);
+  EXPECT_LT(copies, 20);  // geometric growth, not a copy per child
+}
+
 }  // namespace
 }  // namespace dnsedge::view
