@@ -158,7 +158,7 @@ Result<void> ZoneView::Builder::sign_node(ZoneView& zv, uint32_t id, const RRset
   c.sets.assign(from + n.rrset_begin, from + n.rrset_begin + count);
   n.rrset_begin = static_cast<uint32_t>(zv.rrsets_.size());
   if (n.flags & (node_flag::kDead | node_flag::kNsec3)) {
-    zv.rrsets_.insert(zv.rrsets_.end(), c.sets.begin(), c.sets.end());
+    zv.rrsets_.append(c.sets.data(), c.sets.size());
     return {};
   }
   const bool apex = id == 0;
@@ -176,8 +176,8 @@ Result<void> ZoneView::Builder::sign_node(ZoneView& zv, uint32_t id, const RRset
       set.count = static_cast<uint16_t>(ks.rdatas.size());
       set.rdata_off = static_cast<uint32_t>(zv.rdata_.size());
       for (const auto& rd : ks.rdatas) {
-        zv.rdata_ += static_cast<char>(rd.size() >> 8);
-        zv.rdata_ += static_cast<char>(rd.size() & 0xff);
+        zv.rdata_.push_back(static_cast<char>(rd.size() >> 8));
+        zv.rdata_.push_back(static_cast<char>(rd.size() & 0xff));
         zv.rdata_.append(rd);
       }
       set.rdata_len = static_cast<uint32_t>(zv.rdata_.size()) - set.rdata_off;
@@ -240,8 +240,8 @@ Result<void> ZoneView::Builder::sign_node(ZoneView& zv, uint32_t id, const RRset
     set.count = static_cast<uint16_t>(std::min<size_t>(c.sig_order.size(), 0xffff));
     set.rdata_off = static_cast<uint32_t>(zv.rdata_.size());
     for (std::string_view rd : c.sig_order) {
-      zv.rdata_ += static_cast<char>(rd.size() >> 8);
-      zv.rdata_ += static_cast<char>(rd.size() & 0xff);
+      zv.rdata_.push_back(static_cast<char>(rd.size() >> 8));
+      zv.rdata_.push_back(static_cast<char>(rd.size() & 0xff));
       zv.rdata_.append(rd);
     }
     set.rdata_len = static_cast<uint32_t>(zv.rdata_.size()) - set.rdata_off;
@@ -249,7 +249,7 @@ Result<void> ZoneView::Builder::sign_node(ZoneView& zv, uint32_t id, const RRset
     c.sets.push_back(set);
   }
   std::stable_sort(c.sets.begin(), c.sets.end(), [](const RRset& a, const RRset& b) { return a.type < b.type; });
-  zv.rrsets_.insert(zv.rrsets_.end(), c.sets.begin(), c.sets.end());
+  zv.rrsets_.append(c.sets.data(), c.sets.size());
   n.rrset_count = static_cast<uint32_t>(c.sets.size());
   return {};
 }
@@ -294,8 +294,8 @@ Result<size_t> ZoneView::Builder::sign(ZoneView& zv, const std::vector<uint32_t>
   if (only == nullptr) {
     // Every node, into a fresh RRset array (each node gains at most an RRSIG set, the apex three
     // key sets more).
-    const std::vector<RRset> old = std::move(zv.rrsets_);
-    zv.rrsets_ = {};
+    const AppendBuffer<RRset> old = std::move(zv.rrsets_);
+    zv.rrsets_.clear();
     zv.rrsets_.reserve(old.size() + zv.nodes_.size() + 4);
     zv.rdata_.reserve(zv.rdata_.size() + old.size() * (2 + dnssec::rrsig_rdata_size(zv.apex_.size())));
     const uint32_t n_nodes = static_cast<uint32_t>(zv.nodes_.size());

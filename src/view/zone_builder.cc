@@ -8,6 +8,7 @@
 
 #include "dns/name.h"
 #include "dns/types.h"
+#include "dnssec/sign.h"
 #include "view/model.h"
 #include "view/record_checks.h"
 
@@ -137,8 +138,8 @@ Result<void> ZoneView::Builder::node_rrsets(ZoneView& zv, Node& node, std::strin
     set.count = static_cast<uint16_t>(std::min<size_t>(sc.rdatas.size(), 0xffff));
     set.rdata_off = static_cast<uint32_t>(zv.rdata_.size());
     for (auto rd : sc.rdatas) {  // at most 65535 octets each (check_record_shape)
-      zv.rdata_ += static_cast<char>(rd.size() >> 8);
-      zv.rdata_ += static_cast<char>(rd.size() & 0xff);
+      zv.rdata_.push_back(static_cast<char>(rd.size() >> 8));
+      zv.rdata_.push_back(static_cast<char>(rd.size() & 0xff));
       zv.rdata_.append(rd);
     }
     set.rdata_len = static_cast<uint32_t>(zv.rdata_.size()) - set.rdata_off;
@@ -302,7 +303,7 @@ Result<std::shared_ptr<ZoneView>> ZoneView::Builder::build(std::string_view orig
 
   // 6. Targets of NS/MX/SRV/CNAME rdata → node index in this zone (exact, or the wildcard that
   //    would synthesize it), for additional data and chasing without a lookup at query time.
-  for (auto& set : z->rrsets_) set_targets(*z, set);
+  for (size_t i = 0; i < z->rrsets_.size(); ++i) set_targets(*z, z->rrsets_.mut(i));
   // 7. Online signing: every authoritative RRset gets its RRSIG (view/signing.cc).
   if (opt.signing) {
     if (auto r = sign(*z, nullptr, opt.sign_threads); !r) return r.error();
@@ -387,15 +388,25 @@ Result<std::shared_ptr<const ZoneView>> ZoneView::patch(const ZoneView& prev, st
   z->negative_ttl_ = prev.negative_ttl_;
   z->soa_rrset_ = prev.soa_rrset_;
   z->record_count_ = prev.record_count_;
-  auto copy = [](auto& dst, const auto& src, size_t extra) {
-    dst.reserve(src.size() + extra);
-    dst.assign(src.begin(), src.end());
-  };
-  copy(z->names_, prev.names_, add_names);
-  copy(z->rdata_, prev.rdata_, add_rdata);
-  copy(z->nodes_, prev.nodes_, nodes.size());
-  copy(z->rrsets_, prev.rrsets_, add_sets);
-  copy(z->targets_, prev.targets_, add_sets);
+  // The append-only arrays are shared with prev (view/append_buffer.h): the patch appends past
+  // prev's part. With online signing each rewritten node is appended a second time with its
+  // RRSIG set (view/signing.cc), the apex with its key sets and their KSK signatures.
+  if (prev.signing_) {
+    const size_t stride = 2 + dnssec::rrsig_rdata_size(prev.apex_.size());
+    for (const NodePatch& np : nodes) add_rdata += (np.records.size() + 2) * 2 * stride;
+    add_rdata += 16 * 1024;  // the apex's DNSKEY, CDS and CDNSKEY sets and their signatures
+    add_sets += add_sets + 2 * nodes.size() + 8;
+  }
+  z->names_ = prev.names_;
+  z->names_.reserve(prev.names_.size() + add_names);
+  z->rdata_ = prev.rdata_;
+  z->rdata_.reserve(prev.rdata_.size() + add_rdata);
+  z->nodes_.reserve(prev.nodes_.size() + nodes.size());
+  z->nodes_.assign(prev.nodes_.begin(), prev.nodes_.end());
+  z->rrsets_ = prev.rrsets_;
+  z->rrsets_.reserve(prev.rrsets_.size() + add_sets);
+  z->targets_ = prev.targets_;
+  z->targets_.reserve(prev.targets_.size() + add_sets);
   z->dnssec_ = prev.dnssec_;
   z->index_ = prev.index_;
   z->index_used_ = prev.index_used_;
@@ -498,7 +509,7 @@ Result<std::shared_ptr<const ZoneView>> ZoneView::patch(const ZoneView& prev, st
   }
   // Targets: the rewritten RRsets', against the final index. Sets of untouched nodes keep
   // theirs: a name that appears or goes is patched together with the names that point at it.
-  for (size_t i = first_new_set; i < z->rrsets_.size(); ++i) Builder::set_targets(*z, z->rrsets_[i]);
+  for (size_t i = first_new_set; i < z->rrsets_.size(); ++i) Builder::set_targets(*z, z->rrsets_.mut(i));
   if (auto r = Builder::apex_facts(*z, src); !r) return r.error();
   // Online signing: the rewritten nodes only (the apex among them when its serial moved).
   if (z->signing_) {

@@ -26,7 +26,7 @@ std::shared_ptr<const ZoneView> ZoneView::with_serial(uint32_t serial) const {
   const RRset& soa = z->rrsets_[z->soa_rrset_];
   const size_t off = soa.rdata_off + 2 + z->rdatas(soa).front().soa().serial_offset;  // past the rdlength
   if (off + 4 <= z->rdata_.size()) {
-    for (int k = 0; k < 4; ++k) z->rdata_[off + static_cast<size_t>(k)] = static_cast<char>(serial >> (24 - 8 * k));
+    for (int k = 0; k < 4; ++k) z->rdata_.mut(off + static_cast<size_t>(k)) = static_cast<char>(serial >> (24 - 8 * k));
   }
   z->id_ = next_id();
   z->lineage_.clear();  // the serial differs from every ancestor's

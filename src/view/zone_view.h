@@ -22,6 +22,7 @@
 #include "common/result.h"
 #include "dns/zonefile.h"
 #include "dnssec/zone_signing.h"
+#include "view/append_buffer.h"
 #include "view/apps.h"
 #include "view/dnssec_index.h"
 #include "view/page_rules.h"
@@ -138,9 +139,7 @@ class ZoneView {
   // --- query-path accessors (noexcept, allocation-free) ---
   uint32_t find(std::string_view lower_name) const noexcept;  // node index or kNone
   const Node& node(uint32_t i) const noexcept { return nodes_[i]; }
-  std::string_view node_name(const Node& n) const noexcept {
-    return std::string_view(names_).substr(n.name_off, n.name_len);
-  }
+  std::string_view node_name(const Node& n) const noexcept { return names_.view().substr(n.name_off, n.name_len); }
   const RRset* rrset(const Node& n, uint16_t type) const noexcept;
   const RRset* rrsets_begin(const Node& n) const noexcept { return rrsets_.data() + n.rrset_begin; }
   const uint8_t* rdata(const RRset& s) const noexcept {
@@ -204,11 +203,12 @@ class ZoneView {
   uint32_t negative_ttl_ = 0;
   uint32_t soa_rrset_ = 0;
   size_t record_count_ = 0;
-  std::string names_;
-  std::string rdata_;
+  // Append-only, shared with the views patched from this one (view/append_buffer.h).
+  AppendBuffer<char> names_;
+  AppendBuffer<char> rdata_;
   std::vector<Node> nodes_;
-  std::vector<RRset> rrsets_;
-  std::vector<uint32_t> targets_;
+  AppendBuffer<RRset> rrsets_;
+  AppendBuffer<uint32_t> targets_;
   DnssecIndex dnssec_;
   // Name → node: open addressing, linear probing, power-of-two size, at most 70% full when
   // built (rebuilt past 80% live + deleted slots). A slot
