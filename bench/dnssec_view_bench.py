@@ -241,7 +241,8 @@ def main():
             res["recs_added"] += imp["recs_added"]
         res["import_s"] = round(time.monotonic() - t0, 3)
         w = writes(srv, zid, args.writes, "u", plain_answer)
-        res["write_unsigned_ms"] = {"median": round(statistics.median(w), 2), "p99": round(pct(w, 99), 2)}
+        res["write_unsigned_ms"] = {"median": round(statistics.median(w), 2), "p99": round(pct(w, 99), 2),
+                                    "first": round(w[0], 2), "max": round(max(w), 2)}
         srv.stop()
         res["restart_unsigned_s"] = round(srv.start(), 3)
         time.sleep(1)
@@ -266,7 +267,8 @@ def main():
         res["enable_until_all_validate_s"] = round(time.monotonic() - t0, 3)
         res["validated_sample"] = len(sample)
         w = writes(srv, zid, args.writes, "s", signed_answer)
-        res["write_signed_ms"] = {"median": round(statistics.median(w), 2), "p99": round(pct(w, 99), 2)}
+        res["write_signed_ms"] = {"median": round(statistics.median(w), 2), "p99": round(pct(w, 99), 2),
+                                    "first": round(w[0], 2), "max": round(max(w), 2)}
         keys = zone_keys(srv)
         bad = [e for e in (validate_answer(srv, "ws-%d.%s." % (i, ZONE), "A", keys) for i in range(args.writes)) if e]
         res["written_names_validate"] = "%d/%d" % (args.writes - len(bad), args.writes)
