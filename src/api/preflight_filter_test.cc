@@ -285,6 +285,24 @@ TEST(PreflightFilterTest, SkippedWritesCarryNoDoctorMessagesAndTheIndexFollowsCo
   EXPECT_GE(w.filter.stats().skipped, 2u);
 }
 
+TEST(PreflightFilterTest, TheIndexFollowsAViewSignedAnewWithoutARebuild) {
+  World w;
+  const std::string z = w.zone("example.com",
+                               "example.com. 300 IN MX 10 mail.example.com.\n"
+                               "mail.example.com. 300 IN A 198.51.100.25\n"
+                               "h1.example.com. 300 IN A 192.0.2.6\n");
+  w.zone_id = z;
+  EXPECT_EQ(w.write([&] { return bool(w.c->create_record(z, rec("h2.example.com", "A", "192.0.2.7"))); }), false);
+  const auto rebuilds = w.filter.stats().rebuilds;
+  // Turning DNSSEC on replaces the served view (signed, a new serial) but no stored record: the
+  // filter is told, so the next write neither rebuilds its index nor loses its answer.
+  auto on = w.c->set_dnssec(z, true);
+  ASSERT_TRUE(on) << on.error().message;
+  EXPECT_EQ(w.write([&] { return bool(w.c->create_record(z, rec("h3.example.com", "A", "192.0.2.9"))); }), false);
+  EXPECT_EQ(w.write([&] { return bool(w.c->create_record(z, rec("example.com", "MX", "h3.example.com"))); }), true);
+  EXPECT_EQ(w.filter.stats().rebuilds, rebuilds);
+}
+
 TEST(PreflightFilterTest, ControllerSkipsThePreflightWhenTheFilterSaysSo) {
   common::TempDir dir{"dnsedge-preflight-filter"};
   common::SnapshotPublisher<view::Catalog> publisher{view::Catalog::empty()};

@@ -504,6 +504,13 @@ class Controller {
   // ControllerOptions::preflight_needed on what p changes (true: run the pre-flight).
   bool preflight_needed(const StoreZone& z, const WriteBatch& p,
                         const std::shared_ptr<const view::ZoneView>& candidate) const;
+  // The served view of z is replaced by `next` without a change of its stored records (signed
+  // anew): the pre-flight filter follows it, so the next write does not rebuild the filter's
+  // index from the whole zone.
+  void preflight_follow(const StoreZone& z, const std::shared_ptr<const view::ZoneView>& next) const;
+  // The parts of a PreflightChange every change of z has (z.view to `candidate`), and the call.
+  PreflightChange preflight_change(const StoreZone& z, const std::shared_ptr<const view::ZoneView>& candidate) const;
+  bool ask_preflight_filter(const StoreZone& z, const PreflightChange& c) const;
   void recompile_dependents(const StoreZone& changed);
   // Recompiles z from its stored state and settles its serial (a changed view gets a new one);
   // a failure is logged as `fail_event` and z keeps serving its old view.

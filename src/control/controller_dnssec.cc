@@ -271,11 +271,12 @@ Result<void> Controller::resign_zone(StoreZone& z) {
     if (auto r = journal(*tx, z.apex, z.view.get(), *v); !r) return store_error(r.error());
   }
   if (auto r = tx->commit(); !r) return store_error(r.error());
+  preflight_follow(z, v);
   z.model = *m;
   z.view = std::move(v);
+  // The stored records did not change: the pre-flight's copy of them holds for the new serial.
+  if (z.doctor_serial && *z.doctor_serial == z.zone.serial) z.doctor_serial = serial;
   z.zone.serial = serial;
-  z.doctor_rrs.clear();
-  z.doctor_serial.reset();
   publish();
   const view::DnssecIndex& d = z.view->dnssec();
   log("event=dnssec_signed zone=" + z.zone.name + " serial=" + std::to_string(serial) +
