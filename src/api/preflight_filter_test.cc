@@ -259,12 +259,15 @@ TEST(PreflightFilterTest, FlattenAllMakesMailCnamesAndTheirTargetsRelevant) {
             true);
 }
 
+// An MX to an in-zone host and one ordinary name, h1.
+constexpr const char* kMxZone =
+    "example.com. 300 IN MX 10 mail.example.com.\n"
+    "mail.example.com. 300 IN A 198.51.100.25\n"
+    "h1.example.com. 300 IN A 192.0.2.6\n";
+
 TEST(PreflightFilterTest, SkippedWritesCarryNoDoctorMessagesAndTheIndexFollowsCommittedWrites) {
   World w;
-  const std::string z = w.zone("example.com",
-                               "example.com. 300 IN MX 10 mail.example.com.\n"
-                               "mail.example.com. 300 IN A 198.51.100.25\n"
-                               "h1.example.com. 300 IN A 192.0.2.6\n");
+  const std::string z = w.zone("example.com", kMxZone);
   w.zone_id = z;
   const auto rebuilds = w.filter.stats().rebuilds;
   // Committed writes: the index is updated from each change, not rebuilt.
@@ -287,10 +290,7 @@ TEST(PreflightFilterTest, SkippedWritesCarryNoDoctorMessagesAndTheIndexFollowsCo
 
 TEST(PreflightFilterTest, TheIndexFollowsAViewSignedAnewWithoutARebuild) {
   World w;
-  const std::string z = w.zone("example.com",
-                               "example.com. 300 IN MX 10 mail.example.com.\n"
-                               "mail.example.com. 300 IN A 198.51.100.25\n"
-                               "h1.example.com. 300 IN A 192.0.2.6\n");
+  const std::string z = w.zone("example.com", kMxZone);
   w.zone_id = z;
   EXPECT_EQ(w.write([&] { return bool(w.c->create_record(z, rec("h2.example.com", "A", "192.0.2.7"))); }), false);
   const auto rebuilds = w.filter.stats().rebuilds;
