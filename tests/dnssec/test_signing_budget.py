@@ -19,14 +19,7 @@ import dns.rdatatype
 import pytest
 
 from harness.dnsedge import Process, free_port, need_dnsedge, serve_argv
-
-ZONE = """$ORIGIN signed.test.
-$TTL 300
-@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300
-@ IN NS ns1
-ns1 IN A 192.0.2.53
-www IN A 192.0.2.80
-"""
+from harness.signed_zone import ZONE
 
 BUDGET = 50  # fresh signatures per second while other answers compete
 BURST = 300  # random names per burst: several times what the budget allows in a second

@@ -8,14 +8,7 @@ import subprocess
 import pytest
 
 from harness.dnsedge import DNSEDGE_BIN, free_port
-
-ZONE = """$ORIGIN signed.test.
-$TTL 300
-@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300
-@ IN NS ns1
-ns1 IN A 192.0.2.53
-www IN A 192.0.2.80
-"""
+from harness.signed_zone import ZONE
 
 EXTRA = {
     "RRSIG": "www IN RRSIG A 13 3 300 20300101000000 20200101000000 2371 signed.test. " + "A" * 86 + "==\n",
